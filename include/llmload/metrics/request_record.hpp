@@ -1,0 +1,59 @@
+#pragma once
+/// The timeline of one request as the client observed it. Written by exactly one request
+/// coroutine (on one worker thread), read by the aggregator after the request completed.
+
+#include "llmload/core/clock.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmload::metrics {
+
+/// How a request ended. Everything but kOk is a failure, counted and reported by name.
+enum class Outcome : std::uint8_t {
+  kOk,                ///< HTTP 200 and at least one chunk with non-empty `choices`
+  kNoContent,         ///< HTTP 200 but no chunk with non-empty `choices` arrived
+  kHttpStatus,        ///< a non-200 status (code in http_status)
+  kServerError,       ///< an OpenAI error object arrived inside the stream
+  kConnectError,      ///< name resolution or TCP connect failed
+  kConnectionClosed,  ///< the server closed or reset the connection before the response ended
+  kProtocolError,     ///< the HTTP response could not be parsed
+  kMalformedChunk,    ///< an SSE `data:` payload was not valid JSON of the expected shape
+  kEventTooLarge,     ///< an SSE event exceeded the configured size cap
+  kTimeout,           ///< the request exceeded its time limit
+  kCancelled,         ///< the run was interrupted before the request finished
+};
+
+/// Stable snake_case name of an outcome ("ok", "http_status", ...), used in reports and JSON.
+std::string_view outcome_name(Outcome outcome) noexcept;
+
+/// One request's timeline. All stamps are absolute steady-clock nanoseconds (core::now_ns());
+/// 0 means "did not happen". Stamps are taken when bytes arrive, before any parsing.
+struct RequestRecord {
+  std::uint32_t index = 0;        ///< position in the workload (input order)
+  core::Nanos scheduled_ns = 0;   ///< planned send time from the precomputed schedule
+  core::Nanos dispatch_ns = 0;    ///< released by the dispatcher (before the concurrency gate)
+  core::Nanos start_ns = 0;       ///< vLLM's `st`: exchange starts, after the gate, before connect
+  core::Nanos connect_ns = 0;     ///< time spent connecting (0 when a kept-alive connection was reused)
+  core::Nanos sent_ns = 0;        ///< request bytes fully written
+  core::Nanos first_byte_ns = 0;  ///< first response byte arrived
+  core::Nanos end_ns = 0;         ///< response complete, or the moment the failure was seen
+  /// Arrival of every chunk with non-empty `choices` (vLLM's token chunks), in order.
+  std::vector<core::Nanos> chunk_ns;
+  std::int32_t dataset_prompt_len = 0;        ///< the workload's input token count
+  std::int32_t usage_prompt_tokens = -1;      ///< usage.prompt_tokens, -1 if never sent
+  std::int32_t usage_completion_tokens = -1;  ///< usage.completion_tokens, -1 if never sent
+  std::int32_t http_status = 0;               ///< HTTP status, 0 if no response head arrived
+  Outcome outcome = Outcome::kOk;
+  bool saw_done = false;          ///< the stream ended with `data: [DONE]`
+  std::string error;              ///< why it failed (empty when ok)
+  std::string generated_text;     ///< concatenated text/content deltas
+  std::string reasoning_text;     ///< concatenated reasoning deltas (reasoning models)
+  std::string finish_reason;      ///< last non-empty finish_reason seen
+
+  bool ok() const noexcept { return outcome == Outcome::kOk; }
+};
+
+}  // namespace llmload::metrics
