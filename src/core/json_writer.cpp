@@ -101,6 +101,14 @@ void append_json_double(std::string& out, double v) {
   if (out.find_first_of(".en", start) == std::string::npos) out.append(".0");
 }
 
+std::string python_float_str(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::string out;
+  append_json_double(out, v);
+  return out;
+}
+
 void JsonWriter::before_value() {
   if (after_key_) {
     after_key_ = false;

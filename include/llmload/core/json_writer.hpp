@@ -20,6 +20,10 @@ void append_json_string(std::string& out, std::string_view s);
 /// digits, "1.0" not "1"); NaN and infinities, which JSON cannot hold, become null.
 void append_json_double(std::string& out, double v);
 
+/// Formats a double as Python's str() does ("16.0", "0.5", "inf", "nan"): used where vLLM
+/// prints floats into text (file names, "Traffic request rate: 16.0").
+std::string python_float_str(double v);
+
 /// Writes JSON into a caller-owned string. Commas and nesting are tracked; keys and values
 /// must alternate inside objects. Not thread-safe. Misuse (a value where a key is due) is a
 /// programming error caught by assertions in debug builds.

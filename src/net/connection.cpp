@@ -1,0 +1,75 @@
+#include "llmload/net/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace llmload::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+bool Connection::idle_alive() {
+  if (!socket_.is_open() || buffer_.size() != 0) return false;
+  char byte;
+  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // -1 with EAGAIN: nothing pending and still open. 0: the peer closed. >0: stray bytes.
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+void Connection::close() noexcept {
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+std::unique_ptr<Connection> ConnectionPool::take() {
+  while (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    if (connection->idle_alive()) return connection;
+    connection->close();
+  }
+  return nullptr;
+}
+
+void ConnectionPool::put(std::unique_ptr<Connection> connection) {
+  idle_.push_back(std::move(connection));
+}
+
+void ConnectionPool::clear() noexcept {
+  for (auto& c : idle_) c->close();
+  idle_.clear();
+}
+
+asio::awaitable<boost::system::error_code> async_connect(Connection& connection,
+                                                         std::vector<tcp::endpoint> endpoints) {
+  auto [ec, endpoint] = co_await asio::async_connect(connection.socket(), endpoints,
+                                                      asio::as_tuple(asio::use_awaitable));
+  if (!ec) {
+    boost::system::error_code ignored;
+    connection.socket().set_option(tcp::no_delay(true), ignored);
+  }
+  co_return ec;
+}
+
+core::Result<std::vector<tcp::endpoint>> resolve(const std::string& host, std::uint16_t port) {
+  asio::io_context ioc;
+  tcp::resolver resolver(ioc);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(host, std::to_string(port), ec);
+  if (ec) {
+    return core::fail("cannot resolve host '{}': {}", host, ec.message());
+  }
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& r : results) endpoints.push_back(r.endpoint());
+  if (endpoints.empty()) return core::fail("host '{}' resolved to no address", host);
+  return endpoints;
+}
+
+}  // namespace llmload::net

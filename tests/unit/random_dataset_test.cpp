@@ -1,0 +1,101 @@
+#include "llmload/workload/random_dataset.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+namespace llmload::workload {
+namespace {
+
+std::size_t word_count(const std::string& s) {
+  std::istringstream in(s);
+  std::size_t n = 0;
+  for (std::string w; in >> w;) ++n;
+  return n;
+}
+
+TEST(RandomDataset, ExactLengthsWithoutRangeRatio) {
+  auto specs = make_random_dataset(20, {.input_len = 100, .output_len = 7, .seed = 1});
+  ASSERT_TRUE(specs);
+  ASSERT_EQ(specs->size(), 20u);
+  for (const auto& s : *specs) {
+    EXPECT_EQ(s.prompt_len, 100);
+    EXPECT_EQ(word_count(s.prompt), 100u);  // the simulator's token count
+    EXPECT_EQ(s.expected_output_len, 7);
+    EXPECT_EQ(s.prompt.front() != ' ' && s.prompt.back() != ' ', true);
+  }
+}
+
+TEST(RandomDataset, RangeRatioBoundsAreVllms) {
+  // [floor(100·0.5), ceil(100·1.5)] = [50, 150]; output [floor(10·0.5), ceil(15)] = [5, 15].
+  auto specs = make_random_dataset(2000, {.input_len = 100, .output_len = 10, .range_ratio = 0.5});
+  ASSERT_TRUE(specs);
+  std::set<int> inputs, outputs;
+  for (const auto& s : *specs) {
+    inputs.insert(s.prompt_len);
+    outputs.insert(s.expected_output_len);
+    EXPECT_EQ(word_count(s.prompt), static_cast<std::size_t>(s.prompt_len));
+  }
+  EXPECT_EQ(*inputs.begin(), 50);
+  EXPECT_EQ(*inputs.rbegin(), 150);
+  EXPECT_EQ(*outputs.begin(), 5);
+  EXPECT_EQ(*outputs.rbegin(), 15);
+}
+
+TEST(RandomDataset, OutputLowerBoundIsOne) {
+  auto specs = make_random_dataset(500, {.input_len = 4, .output_len = 1, .range_ratio = 0.9});
+  ASSERT_TRUE(specs);
+  for (const auto& s : *specs) EXPECT_GE(s.expected_output_len, 1);
+}
+
+TEST(RandomDataset, SharedPrefixIsCountedAndIdentical) {
+  auto specs = make_random_dataset(5, {.input_len = 10, .output_len = 4, .prefix_len = 30});
+  ASSERT_TRUE(specs);
+  std::string prefix;
+  {
+    std::istringstream in((*specs)[0].prompt);
+    for (int i = 0; i < 30; ++i) {
+      std::string w;
+      in >> w;
+      prefix += (i ? " " : "") + w;
+    }
+  }
+  for (const auto& s : *specs) {
+    EXPECT_EQ(s.prompt_len, 40);
+    EXPECT_EQ(word_count(s.prompt), 40u);
+    EXPECT_EQ(s.prompt.rfind(prefix, 0), 0u);
+  }
+  EXPECT_NE((*specs)[0].prompt, (*specs)[1].prompt);
+}
+
+TEST(RandomDataset, SameSeedIsByteIdentical) {
+  auto a = make_random_dataset(10, {.input_len = 50, .seed = 42});
+  auto b = make_random_dataset(10, {.input_len = 50, .seed = 42});
+  auto c = make_random_dataset(10, {.input_len = 50, .seed = 43});
+  ASSERT_TRUE(a && b && c);
+  for (std::size_t i = 0; i < 10; ++i) {
+    EXPECT_EQ((*a)[i].prompt, (*b)[i].prompt);
+    EXPECT_NE((*a)[i].prompt, (*c)[i].prompt);
+  }
+}
+
+TEST(RandomDataset, RejectsBadFlagsByName) {
+  auto r = make_random_dataset(1, {.range_ratio = 1.0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("--random-range-ratio"), std::string::npos);
+  auto r2 = make_random_dataset(1, {.input_len = 0});
+  ASSERT_FALSE(r2);
+  EXPECT_NE(r2.error().message.find("--random-input-len"), std::string::npos);
+}
+
+TEST(RandomDataset, WordListHasNoSpacesOrDuplicatesThatMatter) {
+  for (auto w : builtin_words()) {
+    EXPECT_FALSE(w.empty());
+    EXPECT_EQ(w.find(' '), std::string_view::npos);
+  }
+  EXPECT_GT(builtin_words().size(), 400u);
+}
+
+}  // namespace
+}  // namespace llmload::workload
