@@ -1,0 +1,64 @@
+#pragma once
+/// Request bodies for the OpenAI-compatible completions and chat-completions APIs, shaped and
+/// ordered as vLLM's `vllm bench serve` sends them (backends "openai" and "openai-chat").
+
+#include "llmload/core/error.hpp"
+#include "llmload/workload/request_spec.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmload::api {
+
+/// Which OpenAI API a request targets: vLLM's backend "openai" (/v1/completions, a `prompt`)
+/// or "openai-chat" (/v1/chat/completions, `messages` with one user message).
+enum class Flavor { kCompletions, kChat };
+
+/// Which field carries the output-token limit. kAuto: completions → `max_tokens`, chat →
+/// `max_completion_tokens` (what vLLM sends); kBoth sends `max_tokens` then
+/// `max_completion_tokens`, for servers that know only one of them.
+enum class MaxTokensField { kAuto, kMaxTokens, kMaxCompletionTokens, kBoth };
+
+/// Sampling fields. Each one is left out of the body while unset; set ones are written in
+/// vLLM's order: top_p, top_k, min_p, temperature, frequency_penalty, presence_penalty,
+/// repetition_penalty. Plain data.
+struct SamplingParams {
+  std::optional<double> temperature, top_p, min_p, frequency_penalty, presence_penalty,
+      repetition_penalty;
+  std::optional<std::int64_t> top_k;
+};
+
+/// Everything in a body besides the RequestSpec. Built once before the run and read by every
+/// worker thread (read-only, so sharing it is safe).
+struct BodyOptions {
+  std::string model;                    ///< the "model" field (served model name)
+  bool stream = true;                   ///< "stream"; false also drops "stream_options"
+  bool include_usage = true;            ///< stream_options.include_usage
+  bool continuous_usage_stats = false;  ///< stream_options.continuous_usage_stats (vLLM), sent only when true
+  bool ignore_eos = false;              ///< "ignore_eos" (vLLM extension), sent only when true
+  MaxTokensField max_tokens_field = MaxTokensField::kAuto;
+  std::optional<std::int64_t> logprobs;  ///< "logprobs", sent only when set
+  SamplingParams sampling;
+  /// Merged last, like vLLM's `payload.update(extra_body)`: a key we already write is replaced
+  /// in place by this value, other keys are appended in this object's order.
+  std::optional<boost::json::object> extra_body;
+};
+
+/// Parses the value of the --extra-body flag. It must be a JSON object; otherwise the error
+/// names the flag and says what is wrong (empty, invalid JSON and at which byte, not an object).
+core::Result<boost::json::object> parse_extra_body(std::string_view json);
+
+/// The serialized JSON body of one request (compact, UTF-8; the prompt is escaped, invalid
+/// UTF-8 in it becomes U+FFFD). Pure function; thread-safe. `spec.expected_output_len` is the
+/// token limit.
+std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options);
+
+/// The default request path of a flavor: "/v1/completions" or "/v1/chat/completions".
+/// The view refers to a string literal (valid forever).
+std::string_view default_endpoint(Flavor flavor);
+
+}  // namespace llmload::api

@@ -1,0 +1,157 @@
+#include "llmload/api/request_builder.hpp"
+
+#include "llmload/core/json_writer.hpp"
+
+#include <boost/json/parser.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <cstddef>
+
+namespace llmload::api {
+
+namespace {
+
+constexpr std::string_view kExtraBodyExample = R"('{"top_k": 50}')";
+
+std::string_view kind_name(boost::json::kind k) {
+  switch (k) {
+    case boost::json::kind::null: return "null";
+    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_: return "a number";
+    case boost::json::kind::string: return "a string";
+    case boost::json::kind::array: return "an array";
+    case boost::json::kind::object: return "an object";
+  }
+  return "something else";
+}
+
+// Writes our fields and lets extra_body replace any of them in place, so that the merged body
+// has the key order of Python's dict.update: replaced keys keep their slot, new keys go last.
+class BodyWriter {
+ public:
+  BodyWriter(std::string& out, const boost::json::object* extra) : w_(out), extra_(extra) {}
+
+  core::JsonWriter& writer() { return w_; }
+
+  // Writes `key` with extra_body's value if it has one, else with write_ours().
+  template <class WriteOurs>
+  void field(std::string_view key, WriteOurs&& write_ours) {
+    written_[count_++] = key;
+    w_.key(key);
+    if (extra_ != nullptr) {
+      if (const auto* v = extra_->if_contains(key)) {
+        w_.value(*v);
+        return;
+      }
+    }
+    write_ours(w_);
+  }
+
+  template <class V>
+  void simple(std::string_view key, const V& value) {
+    field(key, [&](core::JsonWriter& w) { w.value(value); });
+  }
+
+  // Appends the extra_body keys not written yet, in extra_body's order.
+  void append_remaining_extra() {
+    if (extra_ == nullptr) return;
+    for (const auto& kv : *extra_) {
+      const std::string_view key(kv.key().data(), kv.key().size());
+      bool seen = false;
+      for (std::size_t i = 0; i < count_ && !seen; ++i) seen = written_[i] == key;
+      if (!seen) w_.key(key).value(kv.value());
+    }
+  }
+
+ private:
+  core::JsonWriter w_;
+  const boost::json::object* extra_;
+  std::array<std::string_view, 24> written_{};
+  std::size_t count_ = 0;
+};
+
+}  // namespace
+
+core::Result<boost::json::object> parse_extra_body(std::string_view json) {
+  const std::size_t first = json.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) {
+    return core::fail("--extra-body: the value is empty; give a JSON object such as {}",
+                      kExtraBodyExample);
+  }
+  boost::json::parser parser;
+  boost::system::error_code ec;
+  const std::size_t used = parser.write(json.data(), json.size(), ec);
+  if (ec) {
+    return core::fail("--extra-body: invalid JSON at byte {} ({}); give a JSON object such as {}",
+                      used, ec.message(), kExtraBodyExample);
+  }
+  boost::json::value value = parser.release();
+  if (!value.is_object()) {
+    return core::fail("--extra-body: expected a JSON object, got {}; give an object such as {}",
+                      kind_name(value.kind()), kExtraBodyExample);
+  }
+  return std::move(value.get_object());
+}
+
+std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  std::string out;
+  out.reserve(spec.prompt.size() + 320);
+  BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
+  b.writer().begin_object();
+
+  b.simple("model", options.model);
+  if (flavor == Flavor::kCompletions) {
+    b.simple("prompt", spec.prompt);
+  } else {
+    b.field("messages", [&](core::JsonWriter& w) {
+      w.begin_array().begin_object().field("role", "user").key("content").begin_array();
+      w.begin_object().field("type", "text").field("text", spec.prompt).end_object();
+      w.end_array().end_object().end_array();
+    });
+  }
+
+  MaxTokensField max_field = options.max_tokens_field;
+  if (max_field == MaxTokensField::kAuto) {
+    max_field = flavor == Flavor::kCompletions ? MaxTokensField::kMaxTokens
+                                               : MaxTokensField::kMaxCompletionTokens;
+  }
+  if (max_field == MaxTokensField::kMaxTokens || max_field == MaxTokensField::kBoth) {
+    b.simple("max_tokens", spec.expected_output_len);
+  }
+  if (max_field == MaxTokensField::kMaxCompletionTokens || max_field == MaxTokensField::kBoth) {
+    b.simple("max_completion_tokens", spec.expected_output_len);
+  }
+
+  b.simple("stream", options.stream);
+  if (options.stream) {
+    b.field("stream_options", [&](core::JsonWriter& w) {
+      w.begin_object().field("include_usage", options.include_usage);
+      if (options.continuous_usage_stats) w.field("continuous_usage_stats", true);
+      w.end_object();
+    });
+  }
+  if (options.ignore_eos) b.simple("ignore_eos", true);
+  if (options.logprobs) b.simple("logprobs", *options.logprobs);
+
+  const SamplingParams& s = options.sampling;
+  if (s.top_p) b.simple("top_p", *s.top_p);
+  if (s.top_k) b.simple("top_k", *s.top_k);
+  if (s.min_p) b.simple("min_p", *s.min_p);
+  if (s.temperature) b.simple("temperature", *s.temperature);
+  if (s.frequency_penalty) b.simple("frequency_penalty", *s.frequency_penalty);
+  if (s.presence_penalty) b.simple("presence_penalty", *s.presence_penalty);
+  if (s.repetition_penalty) b.simple("repetition_penalty", *s.repetition_penalty);
+
+  b.append_remaining_extra();
+  b.writer().end_object();
+  return out;
+}
+
+std::string_view default_endpoint(Flavor flavor) {
+  return flavor == Flavor::kChat ? "/v1/chat/completions" : "/v1/completions";
+}
+
+}  // namespace llmload::api
