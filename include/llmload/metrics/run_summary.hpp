@@ -1,0 +1,114 @@
+#pragma once
+/// The immutable result of a run: vLLM's `calculate_metrics` numbers (same definitions, same
+/// numpy statistics), the per-request arrays vLLM saves with --save-detailed, and llmload's
+/// labelled extensions. Reporters (console table, JSON) read it; they never touch live state.
+
+#include "llmload/core/clock.hpp"
+#include "llmload/metrics/request_record.hpp"
+#include "llmload/metrics/sample_stats.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace llmload::metrics {
+
+/// What to summarise and how (vLLM's --metric-percentiles, --percentile-metrics, --goodput).
+struct SummaryOptions {
+  std::vector<double> percentiles{99};  ///< --metric-percentiles, each in [0, 100]
+  /// --percentile-metrics: which of ttft, tpot, itl, e2el the reports show. Statistics are
+  /// computed for all four regardless; reporters print them in vLLM's fixed order.
+  std::vector<std::string> percentile_metrics{"ttft", "tpot", "itl"};
+  std::optional<double> goodput_ttft_ms;  ///< --goodput ttft:MS
+  std::optional<double> goodput_tpot_ms;  ///< --goodput tpot:MS
+  std::optional<double> goodput_e2el_ms;  ///< --goodput e2el:MS
+
+  /// True when at least one SLO is set (vLLM then reports request_goodput).
+  bool goodput_configured() const noexcept {
+    return goodput_ttft_ms || goodput_tpot_ms || goodput_e2el_ms;
+  }
+};
+
+/// Failures of one kind (grouped by outcome_name), for the extension report.
+struct FailureGroup {
+  std::string reason;       ///< outcome_name(), e.g. "http_status"
+  std::int64_t count = 0;   ///< requests that ended this way
+  std::string first_error;  ///< error text of the first such request in workload order
+};
+
+/// Requests of one workload category (dataset labels such as "ocr"); reserved, empty for now.
+struct CategoryCount {
+  std::string category;
+  std::int64_t completed = 0;
+  std::int64_t failed = 0;
+};
+
+/// Everything a run measured, computed once by summarize(). Plain value, safe to share
+/// read-only between threads. Latency statistics are in milliseconds, durations in seconds.
+struct RunSummary {
+  SummaryOptions options;  ///< the options it was computed with (reporters read the selection)
+
+  // ---- vLLM's BenchmarkMetrics ---------------------------------------------------------
+  double duration_s = 0;             ///< bench_end − bench_start
+  std::int64_t completed = 0;        ///< successful requests (outcome kOk)
+  std::int64_t failed = 0;           ///< every other request
+  std::int64_t total_input_tokens = 0;   ///< over successful requests (see input_tokens_from_*)
+  std::int64_t total_output_tokens = 0;  ///< over successful requests (see output_tokens_from_*)
+  double request_throughput = 0;     ///< completed / duration (req/s)
+  std::optional<double> request_goodput;  ///< good requests / duration; set only with an SLO
+  std::int64_t good_requests = 0;    ///< requests meeting every given SLO (0 without SLOs)
+  double output_throughput = 0;      ///< total_output_tokens / duration (tok/s)
+  double total_token_throughput = 0; ///< (input + output) / duration (tok/s)
+  SampleStats ttft_ms;   ///< time to first token chunk, per successful request
+  SampleStats tpot_ms;   ///< (E2EL − TTFT)/(output tokens − 1), requests with > 1 output token
+  SampleStats itl_ms;    ///< gaps between consecutive token chunks, all requests pooled
+  SampleStats e2el_ms;   ///< last token chunk − start, per successful request
+  /// vLLM's "Peak output token throughput": the most token CHUNKS arriving in one 1-second bin
+  /// anchored at the earliest successful start (a chunk may carry several tokens).
+  double max_output_tokens_per_s = 0;
+  /// vLLM's "Peak concurrent requests": the most requests active in one 1-second bin, where a
+  /// request counts in every bin from its start's to its end's (inclusive).
+  std::int64_t max_concurrent_requests = 0;
+  /// Error text of the first (up to) 10 failed requests in workload order (vLLM prints these).
+  std::vector<std::string> first_errors;
+
+  // ---- vLLM's --save-detailed arrays: one entry per request, in workload order ---------
+  std::vector<std::int64_t> input_lens;    ///< dataset prompt length (vLLM's prompt_len)
+  std::vector<std::int64_t> output_lens;   ///< output tokens, 0 for failed requests
+  std::vector<double> ttfts_s;             ///< TTFT in seconds, 0.0 for failed requests
+  std::vector<std::vector<double>> itls_s; ///< chunk gaps in seconds, empty for failed requests
+  std::vector<double> start_times_s;       ///< start − bench start (s); 0.0 if never started
+  std::vector<std::string> generated_texts;
+  std::vector<std::string> errors;         ///< "" for successful requests
+
+  // ---- llmload extensions (labelled as such in every report) ---------------------------
+  /// Exact peak of requests in flight: sweep line over [start, last chunk) intervals of
+  /// successful requests, departures before arrivals at equal times.
+  std::int64_t peak_concurrency_exact = 0;
+  std::int64_t dataset_input_tokens = 0;       ///< dataset counts over successful requests
+  std::int64_t input_tokens_from_usage = 0;    ///< successful requests with usage.prompt_tokens
+  std::int64_t input_tokens_from_dataset = 0;  ///< ... that fell back to the dataset count
+  std::int64_t output_tokens_from_usage = 0;   ///< successful requests counted by usage
+  std::int64_t output_tokens_from_chunks = 0;  ///< ... counted by their number of token chunks
+  std::int64_t requests_without_done = 0;      ///< successful requests whose stream had no [DONE]
+  std::vector<FailureGroup> failures_by_reason;  ///< by count (descending), then reason
+  SampleStats schedule_lag_ms;        ///< dispatch − scheduled, every dispatched request
+  SampleStats client_queue_ms;        ///< start − dispatch (concurrency wait), every started one
+  SampleStats ttft_from_schedule_ms;  ///< first chunk − scheduled, successful requests
+  SampleStats connect_ms;             ///< connect time of requests that opened a new connection
+  std::vector<CategoryCount> per_category;  ///< per-category breakdown (empty until labels exist)
+};
+
+/// Percentiles the extension statistics always carry (independent of --metric-percentiles).
+inline constexpr double kExtensionPercentiles[] = {50, 90, 99, 99.9};
+
+/// Builds the summary of a run from its records (any order; arrays follow record order) and
+/// the benchmark window (steady-clock ns; duration = end − start). Failed requests (outcome
+/// other than kOk) are excluded from latency and throughput, as in vLLM. A non-positive
+/// duration yields zero rates instead of a division by zero. Pure; never fails.
+RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_start_ns,
+                     core::Nanos bench_end_ns, const SummaryOptions& options);
+
+}  // namespace llmload::metrics

@@ -1,0 +1,62 @@
+#pragma once
+/// The result file: vLLM's keys, in vLLM's order and with vLLM's value types (so dashboards
+/// built on `vllm bench serve --save-result` keep working), plus one "llmload" object holding
+/// our extensions under a schema version.
+
+#include "llmload/metrics/run_summary.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llmload::report {
+
+/// Run settings recorded in the result file (vLLM's main() fields plus ours). Plain value.
+struct RunInfo {
+  std::string date;     ///< "%Y%m%d-%H%M%S" local time (vLLM's), set by the caller
+  std::string backend;  ///< "openai" or "openai-chat"; also written as endpoint_type
+  std::optional<std::string> label;  ///< --label; null when unset
+  std::string model_id, tokenizer_id;
+  std::int64_t num_prompts = 0;
+  double request_rate = INFINITY;  ///< written as the string "inf" when infinite (vLLM)
+  double burstiness = 1.0;
+  std::optional<std::int64_t> max_concurrency;  ///< null when unset
+  /// --metadata KEY=VALUE pairs, in order. As in vLLM (a Python dict), a key equal to an
+  /// earlier one replaces its value in place, and later standard keys overwrite it.
+  std::vector<std::pair<std::string, std::string>> metadata;
+  bool goodput_configured = false;  ///< request_goodput is null unless set
+  /// --ramp-up-strategy ("linear"/"exponential") with its start and end RPS: adds vLLM's
+  /// ramp_up_* keys and its ramp-up file name. Unset without ramp-up.
+  std::optional<std::string> ramp_up_strategy;
+  std::int64_t ramp_up_start_rps = 0;
+  std::int64_t ramp_up_end_rps = 0;
+  // llmload extras (under the "llmload" key):
+  std::string target;     ///< base URL (never contains credentials)
+  bool simulator = false; ///< the built-in simulator was the target
+  std::string plan_json;  ///< the resolved run plan as a JSON object text; omitted when empty
+};
+
+/// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.
+inline constexpr int kResultSchemaVersion = 1;
+
+/// The result file's JSON text (one object, no trailing newline, like vLLM's json.dump).
+/// Key order: date, endpoint_type, backend, label, model_id, tokenizer_id, num_prompts,
+/// metadata keys, request_rate, burstiness, max_concurrency, [ramp_up_*], duration, completed,
+/// failed, total_input_tokens, total_output_tokens, request_throughput, request_goodput,
+/// output_throughput, total_token_throughput, [input_lens, output_lens, ttfts, itls,
+/// start_times, generated_texts, errors when save_detailed], max_output_tokens_per_s,
+/// max_concurrent_requests, mean/median/std/pNN for each selected metric (ttft, tpot, itl,
+/// e2el order), then "llmload". `plan_json` must be valid JSON (inserted verbatim).
+std::string result_json(const metrics::RunSummary& summary, const RunInfo& info,
+                        bool save_detailed);
+
+/// vLLM's default result file name:
+/// "{label or backend}-{rate}qps[-concurrency{N}]-{model basename}-{date}.json" with the rate
+/// as Python prints a float ("16.0", "inf"); with ramp-up
+/// "{label}-ramp-up-{strategy}-{start}qps-{end}qps[-concurrency{N}]-{model}-{date}.json".
+std::string result_file_name(const RunInfo& info);
+
+}  // namespace llmload::report

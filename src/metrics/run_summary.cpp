@@ -1,0 +1,240 @@
+#include "llmload/metrics/run_summary.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace llmload::metrics {
+
+namespace {
+
+constexpr core::Nanos kNsPerSecond = 1'000'000'000;
+constexpr std::size_t kMaxReportedErrors = 10;
+
+// Division rather than multiplication by 1e-6: whole milliseconds stay exact, so an SLO of
+// 100 ms and a latency of exactly 100 ms compare equal.
+double to_ms(core::Nanos ns) { return static_cast<double>(ns) / 1e6; }
+double to_s(core::Nanos ns) { return static_cast<double>(ns) / 1e9; }
+
+struct Interval {
+  core::Nanos start;
+  core::Nanos end;
+};
+
+// vLLM's second bins: requests and chunks are placed by int((t − min_start) in seconds), with
+// int(ceil(max_end − min_start)) + 1 bins. Nanosecond integers make the floor and ceil exact.
+void vllm_peaks(std::span<const RequestRecord> records, std::span<const Interval> intervals,
+                RunSummary& s) {
+  if (intervals.empty()) return;
+  core::Nanos min_start = intervals.front().start;
+  core::Nanos max_end = intervals.front().end;
+  for (const auto& iv : intervals) {
+    min_start = std::min(min_start, iv.start);
+    max_end = std::max(max_end, iv.end);
+  }
+  const core::Nanos span_ns = max_end - min_start;
+  const auto n_bins = static_cast<std::size_t>((span_ns + kNsPerSecond - 1) / kNsPerSecond) + 1;
+  const auto bin_of = [&](core::Nanos t) -> std::ptrdiff_t {
+    const core::Nanos d = t - min_start;
+    return d < 0 ? -1 : static_cast<std::ptrdiff_t>(d / kNsPerSecond);
+  };
+
+  std::vector<std::int64_t> chunks_per_bin(n_bins, 0);
+  for (const auto& r : records) {
+    if (!r.ok() || r.chunk_ns.empty()) continue;
+    for (core::Nanos t : r.chunk_ns) {
+      const auto b = bin_of(t);
+      if (b >= 0 && static_cast<std::size_t>(b) < n_bins) ++chunks_per_bin[b];
+    }
+  }
+  s.max_output_tokens_per_s =
+      static_cast<double>(*std::max_element(chunks_per_bin.begin(), chunks_per_bin.end()));
+
+  // Every bin from the start's to the end's, inclusive, gets +1: a difference array keeps
+  // this linear however long the requests are.
+  std::vector<std::int64_t> delta(n_bins + 1, 0);
+  for (const auto& iv : intervals) {
+    const auto first = static_cast<std::size_t>(bin_of(iv.start));
+    const auto last = std::min(static_cast<std::size_t>(bin_of(iv.end)), n_bins - 1);
+    ++delta[first];
+    --delta[last + 1];
+  }
+  std::int64_t running = 0;
+  std::int64_t peak = 0;
+  for (std::size_t b = 0; b < n_bins; ++b) {
+    running += delta[b];
+    peak = std::max(peak, running);
+  }
+  s.max_concurrent_requests = peak;
+}
+
+// Sweep line over half-open [start, end) intervals; at equal times departures (−1) sort before
+// arrivals (+1), so back-to-back requests do not overlap.
+std::int64_t exact_peak_concurrency(std::span<const Interval> intervals) {
+  std::vector<std::pair<core::Nanos, int>> events;
+  events.reserve(intervals.size() * 2);
+  for (const auto& iv : intervals) {
+    events.emplace_back(iv.start, +1);
+    events.emplace_back(iv.end, -1);
+  }
+  std::sort(events.begin(), events.end());
+  std::int64_t running = 0;
+  std::int64_t peak = 0;
+  for (const auto& [t, d] : events) {
+    running += d;
+    peak = std::max(peak, running);
+  }
+  return peak;
+}
+
+}  // namespace
+
+RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_start_ns,
+                     core::Nanos bench_end_ns, const SummaryOptions& options) {
+  RunSummary s;
+  s.options = options;
+  s.duration_s = to_s(bench_end_ns - bench_start_ns);
+
+  const std::size_t n = records.size();
+  s.input_lens.reserve(n);
+  s.output_lens.reserve(n);
+  s.ttfts_s.reserve(n);
+  s.itls_s.reserve(n);
+  s.start_times_s.reserve(n);
+  s.generated_texts.reserve(n);
+  s.errors.reserve(n);
+
+  std::vector<double> ttfts, tpots, itls, e2els;
+  std::vector<double> lags, queues, ttfts_from_schedule, connects;
+  std::vector<Interval> intervals;
+  ttfts.reserve(n);
+  e2els.reserve(n);
+  intervals.reserve(n);
+
+  for (const auto& r : records) {
+    s.input_lens.push_back(r.dataset_prompt_len);
+    s.start_times_s.push_back(r.start_ns != 0 ? to_s(r.start_ns - bench_start_ns) : 0.0);
+    s.generated_texts.push_back(r.generated_text);
+    s.errors.push_back(r.ok() ? std::string() : r.error);
+
+    if (r.dispatch_ns != 0 && r.scheduled_ns != 0) {
+      lags.push_back(to_ms(r.dispatch_ns - r.scheduled_ns));
+    }
+    if (r.start_ns != 0 && r.dispatch_ns != 0) queues.push_back(to_ms(r.start_ns - r.dispatch_ns));
+    if (r.connect_ns > 0 && r.outcome != Outcome::kConnectError) {
+      connects.push_back(to_ms(r.connect_ns));
+    }
+
+    if (!r.ok()) {
+      ++s.failed;
+      s.output_lens.push_back(0);
+      s.ttfts_s.push_back(0.0);
+      s.itls_s.emplace_back();
+      if (s.first_errors.size() < kMaxReportedErrors) s.first_errors.push_back(r.error);
+      const std::string_view reason = outcome_name(r.outcome);
+      auto it = std::find_if(s.failures_by_reason.begin(), s.failures_by_reason.end(),
+                             [&](const FailureGroup& g) { return g.reason == reason; });
+      if (it == s.failures_by_reason.end()) {
+        s.failures_by_reason.push_back({std::string(reason), 1, r.error});
+      } else {
+        ++it->count;
+      }
+      continue;
+    }
+
+    ++s.completed;
+    std::int64_t output_tokens;
+    if (r.usage_completion_tokens > 0) {
+      output_tokens = r.usage_completion_tokens;
+      ++s.output_tokens_from_usage;
+    } else {
+      output_tokens = static_cast<std::int64_t>(r.chunk_ns.size());
+      ++s.output_tokens_from_chunks;
+    }
+    if (r.usage_prompt_tokens >= 0) {
+      s.total_input_tokens += r.usage_prompt_tokens;
+      ++s.input_tokens_from_usage;
+    } else {
+      s.total_input_tokens += r.dataset_prompt_len;
+      ++s.input_tokens_from_dataset;
+    }
+    s.dataset_input_tokens += r.dataset_prompt_len;
+    s.total_output_tokens += output_tokens;
+    s.output_lens.push_back(output_tokens);
+    if (!r.saw_done) ++s.requests_without_done;
+
+    // kOk implies at least one token chunk; a record breaking that still counts as completed
+    // with its tokens, but has no timeline to measure.
+    if (r.chunk_ns.empty()) {
+      s.ttfts_s.push_back(0.0);
+      s.itls_s.emplace_back();
+      continue;
+    }
+
+    const core::Nanos ttft_ns = r.chunk_ns.front() - r.start_ns;
+    const core::Nanos e2el_ns = r.chunk_ns.back() - r.start_ns;
+    s.ttfts_s.push_back(to_s(ttft_ns));
+    std::vector<double> request_itls;
+    request_itls.reserve(r.chunk_ns.size() - 1);
+    for (std::size_t k = 1; k < r.chunk_ns.size(); ++k) {
+      const core::Nanos gap = r.chunk_ns[k] - r.chunk_ns[k - 1];
+      request_itls.push_back(to_s(gap));
+      itls.push_back(to_ms(gap));
+    }
+    s.itls_s.push_back(std::move(request_itls));
+
+    const double ttft_ms = to_ms(ttft_ns);
+    const double e2el_ms = to_ms(e2el_ns);
+    ttfts.push_back(ttft_ms);
+    e2els.push_back(e2el_ms);
+    // vLLM: a request with at most one output token has no TPOT sample, and counts as 0 for
+    // the goodput check.
+    double tpot_ms = 0.0;
+    if (output_tokens > 1) {
+      tpot_ms = to_ms(e2el_ns - ttft_ns) / static_cast<double>(output_tokens - 1);
+      tpots.push_back(tpot_ms);
+    }
+    if (options.goodput_configured()) {
+      const bool good = (!options.goodput_ttft_ms || ttft_ms <= *options.goodput_ttft_ms) &&
+                        (!options.goodput_tpot_ms || tpot_ms <= *options.goodput_tpot_ms) &&
+                        (!options.goodput_e2el_ms || e2el_ms <= *options.goodput_e2el_ms);
+      if (good) ++s.good_requests;
+    }
+    if (r.scheduled_ns != 0) {
+      ttfts_from_schedule.push_back(to_ms(r.chunk_ns.front() - r.scheduled_ns));
+    }
+    intervals.push_back({r.start_ns, r.chunk_ns.back()});
+  }
+
+  if (s.duration_s > 0) {
+    s.request_throughput = static_cast<double>(s.completed) / s.duration_s;
+    s.output_throughput = static_cast<double>(s.total_output_tokens) / s.duration_s;
+    s.total_token_throughput =
+        static_cast<double>(s.total_input_tokens + s.total_output_tokens) / s.duration_s;
+  }
+  if (options.goodput_configured()) {
+    s.request_goodput =
+        s.duration_s > 0 ? static_cast<double>(s.good_requests) / s.duration_s : 0.0;
+  }
+
+  s.ttft_ms = compute_stats(ttfts, options.percentiles);
+  s.tpot_ms = compute_stats(tpots, options.percentiles);
+  s.itl_ms = compute_stats(itls, options.percentiles);
+  s.e2el_ms = compute_stats(e2els, options.percentiles);
+
+  vllm_peaks(records, intervals, s);
+  s.peak_concurrency_exact = exact_peak_concurrency(intervals);
+
+  std::stable_sort(s.failures_by_reason.begin(), s.failures_by_reason.end(),
+                   [](const FailureGroup& a, const FailureGroup& b) {
+                     if (a.count != b.count) return a.count > b.count;
+                     return a.reason < b.reason;
+                   });
+
+  s.schedule_lag_ms = compute_stats(lags, kExtensionPercentiles);
+  s.client_queue_ms = compute_stats(queues, kExtensionPercentiles);
+  s.ttft_from_schedule_ms = compute_stats(ttfts_from_schedule, kExtensionPercentiles);
+  s.connect_ms = compute_stats(connects, kExtensionPercentiles);
+  return s;
+}
+
+}  // namespace llmload::metrics

@@ -1,0 +1,178 @@
+#include "llmload/report/console_table.hpp"
+
+#include "llmload/core/json_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
+namespace llmload::report {
+
+namespace {
+
+constexpr std::size_t kWidth = 50;
+constexpr std::size_t kMaxErrorChars = 120;
+
+// vLLM's two row shapes: "{:<40} {:<10}" for counts and "{:<40} {:<10.2f}" for the rest.
+void int_row(std::string& out, std::string_view label, std::int64_t value) {
+  fmt::format_to(std::back_inserter(out), "{:<40} {:<10}\n", label, value);
+}
+
+void float_row(std::string& out, std::string_view label, double value) {
+  fmt::format_to(std::back_inserter(out), "{:<40} {:<10.2f}\n", label, value);
+}
+
+void banner(std::string& out, std::string_view title, char fill) {
+  out += centered(title, fill, kWidth);
+  out += '\n';
+}
+
+struct MetricSection {
+  std::string_view key;     // --percentile-metrics name
+  std::string_view name;    // row label word
+  std::string_view header;  // section title
+  const metrics::SampleStats& stats;
+};
+
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// One line, bounded: error texts can be whole HTML pages.
+std::string one_line(std::string_view text) {
+  std::string s(text.substr(0, std::min(text.size(), kMaxErrorChars)));
+  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  if (text.size() > kMaxErrorChars) s += "...";
+  return s;
+}
+
+}  // namespace
+
+std::string centered(std::string_view title, char fill, std::size_t width) {
+  if (title.size() >= width) return std::string(title);
+  const std::size_t pad = width - title.size();
+  const std::size_t left = pad / 2;
+  std::string s(left, fill);
+  s += title;
+  s.append(pad - left, fill);
+  return s;
+}
+
+std::string percentile_word(double p) {
+  if (std::isfinite(p) && std::trunc(p) == p && std::fabs(p) < 1e15) {
+    return fmt::format("{}", static_cast<std::int64_t>(p));
+  }
+  return core::python_float_str(p);
+}
+
+std::string format_result_table(const metrics::RunSummary& s, const TableContext& context) {
+  const auto& selected = context.percentile_metrics.empty() ? s.options.percentile_metrics
+                                                            : context.percentile_metrics;
+  const auto& percentiles =
+      context.percentiles.empty() ? s.options.percentiles : context.percentiles;
+
+  std::string out;
+  banner(out, " Serving Benchmark Result ", '=');
+  int_row(out, "Successful requests:", s.completed);
+  int_row(out, "Failed requests:", s.failed);
+  if (context.max_concurrency) {
+    int_row(out, "Maximum request concurrency:", *context.max_concurrency);
+  }
+  if (context.request_rate != std::numeric_limits<double>::infinity()) {
+    float_row(out, "Request rate configured (RPS):", context.request_rate);
+  }
+  float_row(out, "Benchmark duration (s):", s.duration_s);
+  int_row(out, "Total input tokens:", s.total_input_tokens);
+  int_row(out, "Total generated tokens:", s.total_output_tokens);
+  float_row(out, "Request throughput (req/s):", s.request_throughput);
+  if (context.goodput_configured) {
+    float_row(out, "Request goodput (req/s):", s.request_goodput.value_or(0.0));
+  }
+  float_row(out, "Output token throughput (tok/s):", s.output_throughput);
+  float_row(out, "Peak output token throughput (tok/s):", s.max_output_tokens_per_s);
+  float_row(out, "Peak concurrent requests:", static_cast<double>(s.max_concurrent_requests));
+  float_row(out, "Total Token throughput (tok/s):", s.total_token_throughput);
+
+  const MetricSection sections[] = {
+      {"ttft", "TTFT", "Time to First Token", s.ttft_ms},
+      {"tpot", "TPOT", "Time per Output Token (excl. 1st token)", s.tpot_ms},
+      {"itl", "ITL", "Inter-token Latency", s.itl_ms},
+      {"e2el", "E2EL", "End-to-end Latency", s.e2el_ms},
+  };
+  for (const auto& m : sections) {
+    if (!contains(selected, m.key)) continue;
+    banner(out, m.header, '-');
+    float_row(out, fmt::format("Mean {} (ms):", m.name), m.stats.mean);
+    float_row(out, fmt::format("Median {} (ms):", m.name), m.stats.median);
+    for (double p : percentiles) {
+      float_row(out, fmt::format("P{} {} (ms):", percentile_word(p), m.name),
+                m.stats.percentile_or(p, 0.0));
+    }
+  }
+  out.append(kWidth, '=');
+  out += '\n';
+  return out;
+}
+
+std::string format_failures(const metrics::RunSummary& s) {
+  if (s.failed == 0) return {};
+  std::string out = "Failed requests during benchmark run detected (capping to 10):\n";
+  for (std::size_t i = 0; i < s.first_errors.size(); ++i) {
+    fmt::format_to(std::back_inserter(out), "Error {}: {}\n", i, s.first_errors[i]);
+  }
+  return out;
+}
+
+std::string format_extensions(const metrics::RunSummary& s) {
+  std::string out;
+  banner(out, " llmload extensions (not in vLLM) ", '=');
+  int_row(out, "Peak concurrent requests (exact):", s.peak_concurrency_exact);
+  // vLLM's "Peak output token throughput" counts token chunks, not tokens.
+  fmt::format_to(std::back_inserter(out), "{:<40} {:<10}\n", "Peak output throughput counts:",
+                 "chunks");
+  int_row(out, "Input tokens (dataset count):", s.dataset_input_tokens);
+  int_row(out, "Output tokens from usage (requests):", s.output_tokens_from_usage);
+  int_row(out, "Output tokens from chunks (requests):", s.output_tokens_from_chunks);
+  int_row(out, "Requests without [DONE]:", s.requests_without_done);
+
+  banner(out, "Schedule lag (dispatch - scheduled)", '-');
+  float_row(out, "Mean schedule lag (ms):", s.schedule_lag_ms.mean);
+  float_row(out, "P99 schedule lag (ms):", s.schedule_lag_ms.percentile_or(99, 0.0));
+  float_row(out, "Max schedule lag (ms):", s.schedule_lag_ms.max);
+
+  if (s.client_queue_ms.count > 0 && s.client_queue_ms.max > 0) {
+    banner(out, "Client queue time (max-concurrency wait)", '-');
+    float_row(out, "Mean client queue time (ms):", s.client_queue_ms.mean);
+    float_row(out, "P99 client queue time (ms):", s.client_queue_ms.percentile_or(99, 0.0));
+    float_row(out, "Max client queue time (ms):", s.client_queue_ms.max);
+  }
+
+  banner(out, "TTFT from scheduled send", '-');
+  float_row(out, "Mean TTFT from schedule (ms):", s.ttft_from_schedule_ms.mean);
+  float_row(out, "Median TTFT from schedule (ms):", s.ttft_from_schedule_ms.median);
+  float_row(out, "P99 TTFT from schedule (ms):", s.ttft_from_schedule_ms.percentile_or(99, 0.0));
+
+  if (s.connect_ms.count > 0) {
+    banner(out, "Connect time (new connections)", '-');
+    int_row(out, "Connections opened:", static_cast<std::int64_t>(s.connect_ms.count));
+    float_row(out, "Mean connect time (ms):", s.connect_ms.mean);
+    float_row(out, "P99 connect time (ms):", s.connect_ms.percentile_or(99, 0.0));
+  }
+
+  if (!s.failures_by_reason.empty()) {
+    banner(out, "Failures by reason", '-');
+    for (const auto& g : s.failures_by_reason) {
+      int_row(out, fmt::format("{}:", g.reason), g.count);
+      if (!g.first_error.empty()) {
+        fmt::format_to(std::back_inserter(out), "  first: {}\n", one_line(g.first_error));
+      }
+    }
+  }
+  out.append(kWidth, '=');
+  out += '\n';
+  return out;
+}
+
+}  // namespace llmload::report

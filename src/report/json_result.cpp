@@ -1,0 +1,232 @@
+#include "llmload/report/json_result.hpp"
+
+#include "llmload/core/json_writer.hpp"
+#include "llmload/report/console_table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#ifndef LLMLOAD_VERSION
+#define LLMLOAD_VERSION "unknown"
+#endif
+
+namespace llmload::report {
+
+namespace {
+
+// vLLM builds its result as a Python dict: assigning an existing key keeps the key's first
+// position and replaces the value. Metadata keys can collide with standard ones, so the same
+// rule is kept here. Values are pre-serialized JSON.
+class OrderedObject {
+ public:
+  void set(std::string_view key, std::string json) {
+    auto it = std::find_if(items_.begin(), items_.end(),
+                           [&](const auto& kv) { return kv.first == key; });
+    if (it != items_.end()) {
+      it->second = std::move(json);
+    } else {
+      items_.emplace_back(std::string(key), std::move(json));
+    }
+  }
+
+  void write(core::JsonWriter& w) const {
+    w.begin_object();
+    for (const auto& [k, v] : items_) w.key(k).raw(v);
+    w.end_object();
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+template <class F>
+std::string render(F&& f) {
+  std::string s;
+  core::JsonWriter w(s);
+  f(w);
+  return s;
+}
+
+template <class V>
+std::string json_value(const V& v) {
+  return render([&](core::JsonWriter& w) { w.value(v); });
+}
+
+std::string json_null() {
+  return "null";
+}
+
+// vLLM writes an infinite rate as the string "inf" (JSON has no infinity).
+std::string json_rate(double v) {
+  return std::isinf(v) && v > 0 ? json_value("inf") : json_value(v);
+}
+
+template <class T>
+std::string json_array(const std::vector<T>& values) {
+  return render([&](core::JsonWriter& w) {
+    w.begin_array();
+    for (const auto& v : values) w.value(v);
+    w.end_array();
+  });
+}
+
+std::string json_nested_array(const std::vector<std::vector<double>>& values) {
+  return render([&](core::JsonWriter& w) {
+    w.begin_array();
+    for (const auto& inner : values) {
+      w.begin_array();
+      for (double v : inner) w.value(v);
+      w.end_array();
+    }
+    w.end_array();
+  });
+}
+
+void write_stats(core::JsonWriter& w, const metrics::SampleStats& s) {
+  w.begin_object();
+  w.field("count", s.count);
+  w.field("mean", s.mean);
+  w.field("median", s.median);
+  w.field("std", s.stddev);
+  w.field("min", s.min);
+  w.field("max", s.max);
+  for (const auto& pv : s.percentiles) {
+    w.field(fmt::format("p{}", percentile_word(pv.percentile)), pv.value);
+  }
+  w.end_object();
+}
+
+std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
+  return render([&](core::JsonWriter& w) {
+    w.begin_object();
+    w.field("schema_version", kResultSchemaVersion);
+    w.field("version", LLMLOAD_VERSION);
+    w.field("target", info.target);
+    w.field("simulator", info.simulator);
+    if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
+    w.field("peak_concurrency_exact", s.peak_concurrency_exact);
+    // vLLM's max_output_tokens_per_s counts token chunks per second, not tokens.
+    w.field("max_output_tokens_per_s_counts", "chunks");
+    w.field("dataset_input_tokens", s.dataset_input_tokens);
+    w.key("input_tokens_source").begin_object();
+    w.field("usage", s.input_tokens_from_usage);
+    w.field("dataset", s.input_tokens_from_dataset);
+    w.end_object();
+    w.key("output_tokens_source").begin_object();
+    w.field("usage", s.output_tokens_from_usage);
+    w.field("chunks", s.output_tokens_from_chunks);
+    w.end_object();
+    if (info.goodput_configured) w.field("good_requests", s.good_requests);
+    w.field("requests_without_done", s.requests_without_done);
+    w.key("failures_by_reason").begin_object();
+    for (const auto& g : s.failures_by_reason) {
+      w.key(g.reason).begin_object();
+      w.field("count", g.count);
+      w.field("first_error", g.first_error);
+      w.end_object();
+    }
+    w.end_object();
+    w.key("schedule_lag_ms");
+    write_stats(w, s.schedule_lag_ms);
+    w.key("client_queue_ms");
+    write_stats(w, s.client_queue_ms);
+    w.key("ttft_from_schedule_ms");
+    write_stats(w, s.ttft_from_schedule_ms);
+    w.key("connect_ms");
+    write_stats(w, s.connect_ms);
+    w.key("per_category").begin_object();
+    for (const auto& c : s.per_category) {
+      w.key(c.category).begin_object();
+      w.field("completed", c.completed);
+      w.field("failed", c.failed);
+      w.end_object();
+    }
+    w.end_object();
+    w.end_object();
+  });
+}
+
+}  // namespace
+
+std::string result_json(const metrics::RunSummary& s, const RunInfo& info, bool save_detailed) {
+  OrderedObject o;
+  o.set("date", json_value(info.date));
+  o.set("endpoint_type", json_value(info.backend));
+  o.set("backend", json_value(info.backend));
+  o.set("label", info.label ? json_value(*info.label) : json_null());
+  o.set("model_id", json_value(info.model_id));
+  o.set("tokenizer_id", json_value(info.tokenizer_id));
+  o.set("num_prompts", json_value(info.num_prompts));
+  for (const auto& [k, v] : info.metadata) o.set(k, json_value(v));
+  o.set("request_rate", json_rate(info.request_rate));
+  o.set("burstiness", json_rate(info.burstiness));
+  o.set("max_concurrency", info.max_concurrency ? json_value(*info.max_concurrency) : json_null());
+  if (info.ramp_up_strategy) {
+    o.set("ramp_up_strategy", json_value(*info.ramp_up_strategy));
+    o.set("ramp_up_start_rps", json_value(info.ramp_up_start_rps));
+    o.set("ramp_up_end_rps", json_value(info.ramp_up_end_rps));
+  }
+
+  o.set("duration", json_value(s.duration_s));
+  o.set("completed", json_value(s.completed));
+  o.set("failed", json_value(s.failed));
+  o.set("total_input_tokens", json_value(s.total_input_tokens));
+  o.set("total_output_tokens", json_value(s.total_output_tokens));
+  o.set("request_throughput", json_value(s.request_throughput));
+  o.set("request_goodput", info.goodput_configured ? json_value(s.request_goodput.value_or(0.0))
+                                                   : json_null());
+  o.set("output_throughput", json_value(s.output_throughput));
+  o.set("total_token_throughput", json_value(s.total_token_throughput));
+  if (save_detailed) {
+    o.set("input_lens", json_array(s.input_lens));
+    o.set("output_lens", json_array(s.output_lens));
+    o.set("ttfts", json_array(s.ttfts_s));
+    o.set("itls", json_nested_array(s.itls_s));
+    o.set("start_times", json_array(s.start_times_s));
+    o.set("generated_texts", json_array(s.generated_texts));
+    o.set("errors", json_array(s.errors));
+  }
+  o.set("max_output_tokens_per_s", json_value(s.max_output_tokens_per_s));
+  o.set("max_concurrent_requests", json_value(s.max_concurrent_requests));
+
+  const std::pair<std::string_view, const metrics::SampleStats*> metric_stats[] = {
+      {"ttft", &s.ttft_ms}, {"tpot", &s.tpot_ms}, {"itl", &s.itl_ms}, {"e2el", &s.e2el_ms}};
+  const auto& selected = s.options.percentile_metrics;
+  for (const auto& [name, stats] : metric_stats) {
+    if (std::find(selected.begin(), selected.end(), name) == selected.end()) continue;
+    o.set(fmt::format("mean_{}_ms", name), json_value(stats->mean));
+    o.set(fmt::format("median_{}_ms", name), json_value(stats->median));
+    o.set(fmt::format("std_{}_ms", name), json_value(stats->stddev));
+    for (const auto& pv : stats->percentiles) {
+      o.set(fmt::format("p{}_{}_ms", percentile_word(pv.percentile), name), json_value(pv.value));
+    }
+  }
+  o.set("llmload", llmload_object(s, info));
+
+  std::string out;
+  core::JsonWriter w(out);
+  o.write(w);
+  return out;
+}
+
+std::string result_file_name(const RunInfo& info) {
+  const std::string& label = info.label && !info.label->empty() ? *info.label : info.backend;
+  const auto slash = info.model_id.rfind('/');
+  const std::string_view model_base =
+      slash == std::string::npos ? std::string_view(info.model_id)
+                                 : std::string_view(info.model_id).substr(slash + 1);
+  const std::string concurrency =
+      info.max_concurrency ? fmt::format("-concurrency{}", *info.max_concurrency) : std::string();
+  if (info.ramp_up_strategy) {
+    return fmt::format("{}-ramp-up-{}-{}qps-{}qps{}-{}-{}.json", label, *info.ramp_up_strategy,
+                       info.ramp_up_start_rps, info.ramp_up_end_rps, concurrency, model_base,
+                       info.date);
+  }
+  return fmt::format("{}-{}qps{}-{}-{}.json", label, core::python_float_str(info.request_rate),
+                     concurrency, model_base, info.date);
+}
+
+}  // namespace llmload::report
