@@ -1,0 +1,23 @@
+#pragma once
+/// `llmload sim`: the simulated server as a standalone process.
+
+#include "llmload/sim/sim_server.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace llmload::sim {
+
+/// Registers --host --port --threads --model --ttft-ms --itl-ms --default-max-tokens
+/// --no-send-stamp on `app`, writing into `options` (which must outlive parsing). Defaults are
+/// SimOptions' own; out-of-range values are CLI11 validation errors.
+void add_sim_options(CLI::App& app, SimOptions& options);
+
+/// Starts the server, prints "llmload sim: serving model 'M' at http://HOST:PORT (fixed
+/// timing: TTFT X ms, ITL Y ms)" on stdout, serves until SIGINT or SIGTERM, stops and
+/// returns 0. If it cannot listen, prints the reason on stderr and returns 1. Blocks the
+/// calling thread; installs its signal handlers for the duration of the call only.
+int run_sim(const SimOptions& options);
+
+}  // namespace llmload::sim

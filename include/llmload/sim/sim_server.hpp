@@ -1,0 +1,83 @@
+#pragma once
+/// The built-in simulated OpenAI-compatible server (`llmload sim`, and `llmload bench`'s
+/// default target). This version has the fixed-timing ("exact") mode only: every stream gets
+/// its first token chunk `ttft` after its request was fully read and each later token `itl`
+/// after the previous one (absolute steady-clock deadlines), whatever the load. It is the
+/// ground truth for the client's own measurement error.
+///
+/// Wire behaviour (vLLM-shaped): POST /v1/completions and /v1/chat/completions (streaming and
+/// not), GET /v1/models, GET /health; HTTP/1.1 keep-alive; faults on demand through the
+/// `x-llmload-fault` request header (see sim_responses.hpp, FaultPlan). Prompt tokens are
+/// counted as whitespace-separated words (count_words); output length is always max_tokens.
+
+#include "llmload/core/error.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace llmload::sim {
+
+/// Settings of one simulated server. Plain data.
+struct SimOptions {
+  /// Address to listen on: an IP literal or a resolvable name.
+  std::string host = "127.0.0.1";
+  /// 0 = any free port (read the chosen one with SimServer::port()).
+  std::uint16_t port = 0;
+  /// Server threads, each with its own io_context (share-nothing); >= 1.
+  int threads = 1;
+  /// The served model name (/v1/models; requests naming another model get 404).
+  std::string model = "llmload-sim";
+  /// Fixed time to first token, from the moment the request was fully read.
+  std::chrono::nanoseconds ttft{std::chrono::milliseconds(50)};
+  /// Fixed gap between consecutive token chunks.
+  std::chrono::nanoseconds itl{std::chrono::milliseconds(20)};
+  /// Output tokens when the request names no max_tokens / max_completion_tokens.
+  std::int64_t default_max_tokens = 128;
+  /// Put "llmload_send_ns" (steady-clock ns, taken just before the write) in each SSE chunk.
+  bool stamp_send_time = true;
+  /// Largest request body accepted (413 above it).
+  std::size_t max_body_bytes = 64 << 20;
+};
+
+/// A running simulated server. Start once; stop() (or the destructor) ends it. start(),
+/// stop() and the destructor must not race each other; port(), base_url() and stats() are
+/// thread-safe after start().
+class SimServer final {
+ public:
+  /// Stores the options; nothing is bound until start().
+  explicit SimServer(SimOptions options);
+  /// Calls stop().
+  ~SimServer();
+  SimServer(const SimServer&) = delete;
+  SimServer& operator=(const SimServer&) = delete;
+
+  /// Binds and listens on host:port and starts the server threads. The error names host:port
+  /// and the reason (address in use, cannot resolve, ...). Calling it twice is an error.
+  core::Result<void> start();
+  /// The port actually bound (meaningful after a successful start()).
+  std::uint16_t port() const;
+  /// "http://HOST:PORT" to connect to: IPv6 hosts in brackets; a wildcard listen address
+  /// (0.0.0.0, ::) is replaced by the loopback address of its family.
+  std::string base_url() const;
+  /// Stops accepting, closes every connection (streams in flight end abruptly) and joins the
+  /// threads; returns promptly. Idempotent; safe before start().
+  void stop();
+
+  /// Counters summed over threads: requests = HTTP requests fully read (any path);
+  /// chunks = token chunks written (role, usage and [DONE] events not counted).
+  struct Stats {
+    std::uint64_t requests = 0;
+    std::uint64_t chunks = 0;
+  };
+  /// A snapshot (relaxed atomic reads; thread-safe, may lag by in-flight writes).
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace llmload::sim

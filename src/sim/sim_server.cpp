@@ -1,0 +1,506 @@
+#include "llmload/sim/sim_server.hpp"
+
+#include "llmload/core/clock.hpp"
+#include "llmload/core/json_writer.hpp"
+#include "llmload/sim/sim_responses.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace llmload::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kMalformedEvent = "{\"choices\": [";
+constexpr std::string_view kErrorEvent =
+    "{\"error\":{\"message\":\"simulated failure\",\"type\":\"internal_error\",\"param\":null,"
+    "\"code\":500}}";
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// One server thread: its own io_context, its own connections, its own counters.
+struct Worker {
+  std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>(1);
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  std::thread thread;
+  // Each counter is written by this worker's thread only; alignment keeps two workers'
+  // counters off one cache line.
+  alignas(64) std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> chunks{0};
+  std::uint64_t id_state = 0;  // response-id generator, this worker's thread only
+
+  std::uint64_t next_id() {
+    std::uint64_t z = (id_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+};
+
+// Read-only after start().
+struct Shared {
+  SimOptions options;
+  std::string model_json;
+  std::int64_t started_unix = 0;
+};
+
+// What to do with the connection after a response.
+enum class Next { kKeepAlive, kClose, kGone };
+
+// Where a fault cuts a stream short.
+enum class Cut { kNone, kReset, kError };
+
+// One client connection: reads requests one after another and answers each. Runs on its
+// worker's thread only; all buffers are reused across requests and chunks.
+class Session final {
+ public:
+  Session(tcp::socket socket, Worker& worker, const Shared& shared)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), worker_(worker), shared_(shared) {
+    identity_.model_json = shared_.model_json;
+  }
+
+  asio::awaitable<void> run();
+
+ private:
+  using Request = http::request<http::string_body>;
+
+  asio::awaitable<Next> serve(const Request& request, core::Clock::time_point t_recv);
+  asio::awaitable<Next> generate(Flavor flavor, const Request& request,
+                                 core::Clock::time_point t_recv, bool keep_alive);
+  asio::awaitable<Next> stream(const GenerationRequest& r, const FaultPlan& fault,
+                               core::Clock::time_point t_recv, bool keep_alive);
+  asio::awaitable<Next> complete(const GenerationRequest& r, const FaultPlan& fault,
+                                 core::Clock::time_point t_recv, bool keep_alive);
+  // Writes out_ and says what follows.
+  asio::awaitable<Next> send_out(bool keep_alive);
+  asio::awaitable<Next> send_error(ApiError error, bool keep_alive, std::string_view extra = {});
+  // Waits until `deadline` unless it has passed; false if the wait was cancelled.
+  asio::awaitable<bool> wait_until(core::Clock::time_point deadline);
+  void append_stream_tail(Cut cut, const FaultPlan& fault, const GenerationRequest& r);
+  void reset_connection();
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::string out_;
+  SseBatch batch_;
+  ChunkFormatter formatter_;
+  ResponseIdentity identity_;
+  Worker& worker_;
+  const Shared& shared_;
+};
+
+asio::awaitable<void> Session::run() {
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(shared_.options.max_body_bytes);
+    parser.header_limit(64 * 1024);
+    auto [hec, hn] = co_await http::async_read_header(socket_, buffer_, parser, kTuple);
+    if (!hec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(kContinue), kTuple);
+      if (wec) co_return;
+    }
+    if (!hec && !parser.is_done()) {
+      auto [bec, bn] = co_await http::async_read(socket_, buffer_, parser, kTuple);
+      hec = bec;
+    }
+    if (hec) {
+      // A clean close between requests, or a dead socket, needs no answer; a bad request
+      // gets one, and the connection closes since the stream position is lost.
+      if (hec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+          hec != http::error::end_of_stream && hec != http::error::partial_message) {
+        ApiError error{400, fmt::format("Malformed HTTP request: {}.", hec.message())};
+        if (hec == http::error::body_limit) {
+          error = {413, fmt::format("The request body exceeds the simulator's limit of {} bytes.",
+                                    shared_.options.max_body_bytes)};
+        } else if (hec == http::error::header_limit) {
+          error = {431, "The request header exceeds 64 KiB."};
+        }
+        co_await send_error(std::move(error), false);
+      }
+      co_return;
+    }
+    const auto t_recv = core::Clock::now();
+    worker_.requests.fetch_add(1, std::memory_order_relaxed);
+    const Next next = co_await serve(parser.get(), t_recv);
+    if (next == Next::kGone) co_return;
+    if (next == Next::kClose) {
+      boost::system::error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_point t_recv) {
+  std::string_view target(request.target().data(), request.target().size());
+  target = target.substr(0, target.find('?'));
+  const bool keep_alive = request.keep_alive();
+  const auto method = request.method();
+
+  if (target == "/v1/completions" || target == "/v1/chat/completions") {
+    if (method != http::verb::post) {
+      co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
+                                    "Allow: POST\r\n");
+    }
+    const Flavor flavor = target == "/v1/chat/completions" ? Flavor::kChat : Flavor::kCompletions;
+    co_return co_await generate(flavor, request, t_recv, keep_alive);
+  }
+  if (target == "/v1/models" || target == "/health") {
+    if (method != http::verb::get) {
+      co_return co_await send_error({405, "Method Not Allowed: use GET."}, keep_alive,
+                                    "Allow: GET\r\n");
+    }
+    out_.clear();
+    if (target == "/health") {
+      append_response(out_, 200, {}, {}, keep_alive);
+    } else {
+      std::string body;
+      append_models_body(body, shared_.options.model, shared_.started_unix);
+      append_response(out_, 200, "application/json", body, keep_alive);
+    }
+    co_return co_await send_out(keep_alive);
+  }
+  co_return co_await send_error(
+      {404, fmt::format("Not Found: {} {}", std::string_view(request.method_string().data(),
+                                                              request.method_string().size()),
+                        target)},
+      keep_alive);
+}
+
+asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
+                                        core::Clock::time_point t_recv, bool keep_alive) {
+  const auto fault_header = request["x-llmload-fault"];
+  auto fault = parse_fault_header(std::string_view(fault_header.data(), fault_header.size()));
+  if (!fault) co_return co_await send_error(fault.error(), keep_alive);
+  if (fault->status != 0) {
+    co_return co_await send_error(
+        {fault->status, fmt::format("Simulated HTTP {} (x-llmload-fault).", fault->status)},
+        keep_alive);
+  }
+  auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
+                                         shared_.options.default_max_tokens);
+  if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
+
+  identity_.id = make_response_id(flavor, worker_.next_id(), worker_.next_id());
+  identity_.created = unix_now();
+  if (parsed->stream) co_return co_await stream(*parsed, *fault, t_recv, keep_alive);
+  co_return co_await complete(*parsed, *fault, t_recv, keep_alive);
+}
+
+asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPlan& fault,
+                                      core::Clock::time_point t_recv, bool keep_alive) {
+  out_.clear();
+  append_stream_head(out_, keep_alive);
+  {
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kTuple);
+    if (ec) co_return Next::kGone;
+  }
+  formatter_.reset(identity_, r);
+  const bool stamp = shared_.options.stamp_send_time;
+  const bool chat = r.flavor == Flavor::kChat;
+  const std::int64_t n = r.max_tokens;
+  const auto ttft = shared_.options.ttft;
+  const auto itl = shared_.options.itl;
+
+  // The earliest fault that cuts the stream wins; it strikes when token `cut_at` was due.
+  Cut cut = Cut::kNone;
+  std::int64_t cut_at = n;
+  if (fault.reset_after >= 0) {
+    cut = Cut::kReset;
+    cut_at = std::min(fault.reset_after, n);
+  }
+  if (fault.error_after >= 0 && (cut == Cut::kNone || std::min(fault.error_after, n) < cut_at)) {
+    cut = Cut::kError;
+    cut_at = std::min(fault.error_after, n);
+  }
+
+  for (std::int64_t k = 0; k < cut_at; ++k) {
+    // Everything is formatted before the wait, so the deadline is followed by only the
+    // stamp, a copy and the write.
+    batch_.clear();
+    if (chat && k == 0) {
+      formatter_.append_role(batch_.data());
+      batch_.commit_event(stamp);
+    }
+    if (fault.malformed_after == k) batch_.add_event(kMalformedEvent);
+    formatter_.append_token(batch_.data(), k, n);
+    batch_.commit_event(stamp);
+    if (k + 1 == n) append_stream_tail(cut, fault, r);
+
+    if (!co_await wait_until(t_recv + ttft + itl * k)) co_return Next::kGone;
+    const std::string_view bytes = batch_.finalize(core::now_ns());
+    // Counted before the write so that a client which has read the chunk sees it counted.
+    worker_.chunks.fetch_add(1, std::memory_order_relaxed);
+    // Asio tries the send() at once; only a full socket buffer defers it.
+    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kTuple);
+    if (ec) co_return Next::kGone;
+  }
+
+  if (cut_at < n) {
+    if (!co_await wait_until(t_recv + ttft + itl * cut_at)) co_return Next::kGone;
+    batch_.clear();
+    append_stream_tail(cut, fault, r);
+  }
+  if (cut == Cut::kReset) {
+    reset_connection();
+    co_return Next::kGone;
+  }
+  if (cut_at < n) {
+    const std::string_view bytes = batch_.finalize(core::now_ns());
+    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kTuple);
+    if (ec) co_return Next::kGone;
+  }
+  co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
+void Session::append_stream_tail(Cut cut, const FaultPlan& fault, const GenerationRequest& r) {
+  if (cut == Cut::kReset) return;
+  if (cut == Cut::kNone && fault.malformed_after >= r.max_tokens) batch_.add_event(kMalformedEvent);
+  if (cut == Cut::kError) {
+    batch_.add_event(kErrorEvent);
+  } else if (r.include_usage) {
+    formatter_.append_usage(batch_.data(), r.max_tokens);
+    batch_.commit_event(shared_.options.stamp_send_time);
+  }
+  if (!fault.no_done) batch_.add_event("[DONE]");
+  batch_.add_last_chunk();
+}
+
+asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultPlan& fault,
+                                        core::Clock::time_point t_recv, bool keep_alive) {
+  const auto& o = shared_.options;
+  if (!co_await wait_until(t_recv + o.ttft + o.itl * (r.max_tokens - 1))) co_return Next::kGone;
+  if (fault.reset_after >= 0) {
+    reset_connection();
+    co_return Next::kGone;
+  }
+  if (fault.error_after >= 0) co_return co_await send_error({500, "simulated failure"}, keep_alive);
+  out_.clear();
+  if (fault.malformed_after >= 0) {
+    append_response(out_, 200, "application/json", kMalformedEvent, keep_alive);
+  } else {
+    std::string body;
+    append_completion_body(body, identity_, r);
+    append_response(out_, 200, "application/json", body, keep_alive);
+  }
+  co_return co_await send_out(keep_alive);
+}
+
+asio::awaitable<Next> Session::send_out(bool keep_alive) {
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kTuple);
+  if (ec) co_return Next::kGone;
+  co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
+asio::awaitable<Next> Session::send_error(ApiError error, bool keep_alive, std::string_view extra) {
+  out_.clear();
+  append_error_response(out_, error, keep_alive, extra);
+  co_return co_await send_out(keep_alive);
+}
+
+asio::awaitable<bool> Session::wait_until(core::Clock::time_point deadline) {
+  if (core::Clock::now() >= deadline) co_return true;
+  timer_.expires_at(deadline);
+  auto [ec] = co_await timer_.async_wait(kTuple);
+  co_return !ec;
+}
+
+void Session::reset_connection() {
+  boost::system::error_code ignored;
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket_.close(ignored);
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker* worker, const Shared* shared) {
+  Session session(std::move(socket), *worker, *shared);
+  co_await session.run();
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor* acceptor,
+                                  const std::vector<std::unique_ptr<Worker>>* workers,
+                                  const Shared* shared) {
+  asio::steady_timer backoff(acceptor->get_executor());
+  std::size_t next = 0;
+  for (;;) {
+    Worker& worker = *(*workers)[next];
+    auto [ec, socket] = co_await acceptor->async_accept(*worker.ioc, kTuple);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of descriptors and the like: give the system a moment instead of spinning.
+      backoff.expires_after(std::chrono::milliseconds(10));
+      co_await backoff.async_wait(kTuple);
+      continue;
+    }
+    next = (next + 1) % workers->size();
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(*worker.ioc, serve_connection(std::move(socket), &worker, shared),
+                   asio::detached);
+  }
+}
+
+std::string host_port(const std::string& host, std::uint16_t port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
+                                             : fmt::format("{}:{}", host, port);
+}
+
+}  // namespace
+
+struct SimServer::Impl {
+  Shared shared;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  tcp::endpoint local;
+  bool started = false;
+  bool stopped = false;
+};
+
+SimServer::SimServer(SimOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->shared.options = std::move(options);
+}
+
+SimServer::~SimServer() { stop(); }
+
+core::Result<void> SimServer::start() {
+  Impl& s = *impl_;
+  const SimOptions& o = s.shared.options;
+  if (s.started) return core::fail("the simulator was already started");
+  if (o.threads < 1) return core::fail("the simulator needs at least 1 thread, got {}", o.threads);
+  if (o.ttft.count() < 0 || o.itl.count() < 0) {
+    return core::fail("the simulator's TTFT and ITL must not be negative");
+  }
+  if (o.default_max_tokens < 1) {
+    return core::fail("the simulator's default max tokens must be at least 1, got {}",
+                      o.default_max_tokens);
+  }
+  const std::string where = host_port(o.host, o.port);
+
+  boost::system::error_code ec;
+  tcp::endpoint endpoint;
+  const auto address = asio::ip::make_address(o.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, o.port);
+  } else {
+    asio::io_context resolver_ioc;
+    tcp::resolver resolver(resolver_ioc);
+    const auto results = resolver.resolve(o.host, std::to_string(o.port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+      return core::fail("cannot listen on {}: cannot resolve host '{}': {}", where, o.host,
+                        ec ? ec.message() : "no address");
+    }
+    endpoint = results.begin()->endpoint();
+  }
+
+  for (int i = 0; i < o.threads; ++i) {
+    auto worker = std::make_unique<Worker>();
+    worker->id_state = static_cast<std::uint64_t>(core::now_ns()) ^
+                       (static_cast<std::uint64_t>(i + 1) << 56) ^
+                       reinterpret_cast<std::uintptr_t>(worker.get());
+    s.workers.push_back(std::move(worker));
+  }
+  asio::io_context& accept_ioc = *s.workers.front()->ioc;
+  auto acceptor = std::make_unique<tcp::acceptor>(accept_ioc);
+  const auto listen_error = [&](std::string_view step) {
+    acceptor.reset();
+    s.workers.clear();
+    return core::fail("cannot listen on {}: {} failed: {}", where, step, ec.message());
+  };
+  acceptor->open(endpoint.protocol(), ec);
+  if (ec) return listen_error("socket");
+  acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (ec) return listen_error("SO_REUSEADDR");
+  acceptor->bind(endpoint, ec);
+  if (ec) return listen_error("bind");
+  acceptor->listen(tcp::socket::max_listen_connections, ec);
+  if (ec) return listen_error("listen");
+  s.local = acceptor->local_endpoint(ec);
+  if (ec) return listen_error("getsockname");
+  s.acceptor = std::move(acceptor);
+
+  s.shared.model_json.clear();
+  core::append_json_string(s.shared.model_json, o.model);
+  s.shared.started_unix = unix_now();
+
+  asio::co_spawn(accept_ioc, accept_loop(s.acceptor.get(), &s.workers, &s.shared), asio::detached);
+  for (auto& worker : s.workers) {
+    worker->guard.emplace(worker->ioc->get_executor());
+    worker->thread = std::thread([ioc = worker->ioc.get()] { ioc->run(); });
+  }
+  s.started = true;
+  return {};
+}
+
+std::uint16_t SimServer::port() const { return impl_->local.port(); }
+
+std::string SimServer::base_url() const {
+  auto address = impl_->local.address();
+  if (address.is_unspecified()) {
+    address = address.is_v6() ? asio::ip::address(asio::ip::address_v6::loopback())
+                              : asio::ip::address(asio::ip::address_v4::loopback());
+  }
+  return "http://" + host_port(address.to_string(), port());
+}
+
+void SimServer::stop() {
+  Impl& s = *impl_;
+  if (!s.started || s.stopped) {
+    s.stopped = true;
+    return;
+  }
+  s.stopped = true;
+  for (auto& worker : s.workers) worker->ioc->stop();
+  for (auto& worker : s.workers) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  // With every thread joined nothing runs: close the listener, then destroy each context,
+  // which destroys its pending coroutines and so closes their connections. The accepting
+  // context goes first because its pending accept refers to the others.
+  s.acceptor.reset();
+  for (auto& worker : s.workers) {
+    worker->guard.reset();
+    worker->ioc.reset();
+  }
+}
+
+SimServer::Stats SimServer::stats() const {
+  Stats total;
+  for (const auto& worker : impl_->workers) {
+    total.requests += worker->requests.load(std::memory_order_relaxed);
+    total.chunks += worker->chunks.load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
+}  // namespace llmload::sim
