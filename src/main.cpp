@@ -1,2 +1,58 @@
+// llmload: one binary, one subcommand per job (see ARCHITECTURE.md "Commands").
+
+#include "llmload/config/bench_options.hpp"
+#include "llmload/runtime/bench_command.hpp"
+#include "llmload/sim/sim_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
 #include <cstdio>
-int main() { std::puts("llmload"); return 0; }
+#include <exception>
+
+int main(int argc, char** argv) {
+  using namespace llmload;
+  // vLLM accepts --random_input_len as well as --random-input-len; so do we.
+  const std::vector<std::string> args = config::normalize_flag_spelling(argc, argv);
+  std::vector<const char*> arg_ptrs;
+  for (const auto& a : args) arg_ptrs.push_back(a.c_str());
+
+  CLI::App app{"llmload: load tester for LLM inference servers (vLLM, SGLang, any OpenAI-compatible API)",
+               "llmload"};
+  app.set_version_flag("--version", std::string("llmload ") + LLMLOAD_VERSION);
+  app.require_subcommand(1);
+
+  config::BenchOptions bench_options;
+  auto* bench = app.add_subcommand(
+      "bench", "Benchmark a server like `vllm bench serve` (same flags, table and JSON); "
+               "with no target flag, the built-in simulator");
+  config::add_bench_options(*bench, bench_options);
+
+  sim::SimOptions sim_options;
+  auto* sim = app.add_subcommand("sim", "Run the built-in simulated OpenAI-compatible server");
+  sim::add_sim_options(*sim, sim_options);
+
+  try {
+    app.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line naming the flag, then a pointer to --help; exit code 2 for every usage error.
+    fmt::print(stderr, "llmload: error: {}\nRun 'llmload {}--help' for the flags.\n", e.what(),
+               app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name() + " ");
+    return runtime::kExitUsage;
+  }
+
+  try {
+    if (bench->parsed()) return runtime::run_bench_command(bench_options, stdout, stderr);
+    if (sim->parsed()) return sim::run_sim(sim_options);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "llmload: error: {}\n", e.what());
+    return runtime::kExitCannotRun;
+  }
+  return runtime::kExitUsage;
+}

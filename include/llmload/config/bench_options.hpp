@@ -1,0 +1,135 @@
+#pragma once
+/// `llmload bench`: the flags as written (vLLM's names, meanings and defaults, plus llmload's
+/// own), and their validation into an immutable BenchPlan that is printed and saved with the
+/// results.
+
+#include "llmload/api/request_builder.hpp"
+#include "llmload/core/error.hpp"
+#include "llmload/net/request_head.hpp"
+#include "llmload/net/url.hpp"
+#include "llmload/schedule/arrival_schedule.hpp"
+#include "llmload/workload/random_dataset.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace llmload::config {
+
+/// The flags of `llmload bench` exactly as given (requested settings). Strings where vLLM
+/// accepts special spellings ("inf"); validated by resolve_bench_plan().
+struct BenchOptions {
+  // Target.
+  std::string backend = "openai";
+  std::string base_url;
+  std::optional<std::string> host;  // vLLM default 127.0.0.1
+  std::optional<int> port;          // vLLM default 8000
+  std::string endpoint;
+  std::string model;
+  std::string served_model_name;
+  std::string tokenizer;
+  std::vector<std::string> headers;  // KEY=VALUE
+  // Workload.
+  std::string dataset_name = "random";
+  std::int64_t num_prompts = 1000;
+  std::optional<std::int64_t> input_len, output_len;
+  std::int64_t random_input_len = 1024;
+  std::int64_t random_output_len = 128;
+  std::int64_t random_prefix_len = 0;
+  double random_range_ratio = 0.0;
+  std::uint64_t seed = 0;
+  // Load.
+  std::string request_rate = "inf";
+  std::string burstiness = "1.0";
+  std::optional<std::int64_t> max_concurrency;
+  std::string ramp_up_strategy;
+  std::optional<double> ramp_up_start_rps, ramp_up_end_rps;
+  std::int64_t ready_check_timeout_sec = 600;
+  // Request body.
+  bool ignore_eos = false;
+  std::optional<double> temperature, top_p, min_p, frequency_penalty, presence_penalty,
+      repetition_penalty;
+  std::optional<std::int64_t> top_k, logprobs;
+  std::string extra_body;
+  std::string request_id_prefix;
+  // Results.
+  std::string percentile_metrics;
+  std::string metric_percentiles = "99";
+  std::vector<std::string> goodput;  // KEY:VALUE (ms)
+  bool save_result = false, save_detailed = false, append_result = false;
+  std::string result_dir, result_filename, label;
+  std::vector<std::string> metadata;  // KEY=VALUE
+  bool disable_tqdm = false;
+  // llmload's own.
+  int threads = 0;  // 0 = one per core
+  double request_timeout_sec = 6 * 3600.0;
+  std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
+  double sim_ttft_ms = 50, sim_itl_ms = 20;
+  bool continuous_usage_stats = false;
+};
+
+/// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).
+void add_bench_options(CLI::App& app, BenchOptions& options);
+
+/// vLLM's parser accepts `--random_input_len` for `--random-input-len`; so do we. Returns
+/// argv with underscores in flag names (before any '=') turned into dashes.
+std::vector<std::string> normalize_flag_spelling(int argc, const char* const* argv);
+
+/// Percentile and goodput settings for the summary (validated).
+struct ResultSettings {
+  std::vector<std::string> percentile_metrics;  ///< subset of ttft, tpot, itl, e2el, in order given
+  std::vector<double> percentiles;              ///< e.g. {99}
+  std::optional<double> goodput_ttft_ms, goodput_tpot_ms, goodput_e2el_ms;
+  bool save_result = false, save_detailed = false, append_result = false;
+  std::string result_dir, result_filename;
+  std::optional<std::string> label;
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+/// The resolved, immutable plan of one `llmload bench` run (effective settings).
+struct BenchPlan {
+  bool use_simulator = false;        ///< no target flag: benchmark the built-in simulator
+  net::Url base;                     ///< target (the simulator's address is filled in at start)
+  std::string endpoint;              ///< e.g. /v1/completions
+  std::string backend;               ///< "openai" or "openai-chat" (as written in results)
+  api::Flavor flavor = api::Flavor::kCompletions;
+  std::string model;                 ///< empty: ask the server's /v1/models
+  std::string served_model_name;     ///< empty: same as model
+  std::string tokenizer_id;          ///< recorded only (no tokenizer is loaded yet)
+  std::string dataset_name;
+  std::int64_t num_prompts = 0;
+  workload::RandomDatasetOptions random;
+  schedule::ArrivalOptions arrivals;
+  std::optional<std::int64_t> max_concurrency;
+  api::BodyOptions body;             ///< model field set once the model is known
+  net::HeaderList headers;           ///< --header fields (values may be secret: never print)
+  std::string request_id_prefix;
+  ResultSettings results;
+  int threads = 1;
+  std::chrono::nanoseconds request_timeout{};
+  std::chrono::seconds ready_check_timeout{};
+  std::size_t max_sse_event_bytes = 0;
+  bool progress = true;
+  std::chrono::nanoseconds sim_ttft{}, sim_itl{};
+};
+
+/// Validates every flag and resolves defaults (vLLM's: random datasets force ignore_eos,
+/// temperature defaults to 0, --input-len/--output-len map to the dataset flags). Errors name
+/// the flag and say what to write instead.
+core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& options);
+
+/// The plan as a JSON object (saved under llmload.plan). Header values are never included,
+/// only their names.
+std::string plan_to_json(const BenchPlan& plan);
+
+/// A few human-readable lines describing the plan (printed before the run; no secrets).
+std::string describe_plan(const BenchPlan& plan);
+
+}  // namespace llmload::config

@@ -1,0 +1,98 @@
+#pragma once
+/// The load engine: worker threads, each with its own io_context (share-nothing), run one
+/// coroutine per request. Requests are dispatched at their precomputed scheduled times (open
+/// loop), optionally gated by a global max-concurrency, and every body read is timestamped
+/// when it completes, before any parsing.
+
+#include "llmload/api/request_builder.hpp"
+#include "llmload/core/clock.hpp"
+#include "llmload/core/error.hpp"
+#include "llmload/metrics/request_record.hpp"
+#include "llmload/net/request_head.hpp"
+#include "llmload/net/url.hpp"
+#include "llmload/workload/request_spec.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <functional>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace llmload::runtime {
+
+/// Where requests go. Resolved once before the run.
+struct Target {
+  net::Url base;                                         ///< base URL (scheme, host, port, prefix)
+  std::string path;                                      ///< request path: base.path + endpoint
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints; ///< resolved addresses, tried in order
+};
+
+/// What every request carries besides its RequestSpec.
+struct RequestTemplate {
+  api::Flavor flavor = api::Flavor::kCompletions;
+  api::BodyOptions body;
+  /// Extra header fields for every request (Authorization when an API key is set, --header).
+  net::HeaderList headers;
+  /// When non-empty, each request sends `x-request-id: <prefix><index>`.
+  std::string request_id_prefix;
+};
+
+/// A snapshot of a run in progress (sums over workers; relaxed reads).
+struct ProgressSnapshot {
+  std::int64_t total = 0;     ///< requests in the run
+  std::int64_t started = 0;   ///< requests whose exchange began (passed the gate)
+  std::int64_t finished = 0;  ///< requests completed, successfully or not
+  std::int64_t failed = 0;    ///< requests completed with a failure
+  std::int64_t chunks = 0;    ///< token chunks received so far
+  core::Nanos elapsed_ns = 0; ///< since the schedule's origin
+};
+
+/// Engine settings (llmload's own, beyond vLLM's flags).
+struct RunnerOptions {
+  int threads = 1;                                  ///< worker threads (io_contexts)
+  std::optional<std::int64_t> max_concurrency;     ///< global in-flight cap (vLLM --max-concurrency)
+  std::chrono::nanoseconds request_timeout = std::chrono::hours(6);  ///< whole-request limit (vLLM: 6 h)
+  std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
+  bool keep_text = true;                            ///< keep generated text in the records
+  /// Called on the thread that called run(), every progress_interval while the run lasts and
+  /// once at the end; may be empty.
+  std::function<void(const ProgressSnapshot&)> on_progress;
+  std::chrono::milliseconds progress_interval{500};
+};
+
+/// What a run measured: one record per request in workload order, and the benchmark window
+/// (vLLM's duration = end − start).
+struct RunOutput {
+  std::vector<metrics::RequestRecord> records;
+  core::Nanos bench_start_ns = 0;  ///< the schedule's time origin (offsets count from here)
+  core::Nanos bench_end_ns = 0;    ///< completion of the last request
+};
+
+/// Runs a workload against a target. One Runner per run; run() blocks the calling thread.
+class Runner final {
+ public:
+  Runner(Target target, RequestTemplate request, RunnerOptions options);
+
+  /// Sends specs[i] at bench_start + offsets[i] (offsets.size() == specs.size()) and returns
+  /// every request's record. Failures are recorded per request, never thrown.
+  RunOutput run(std::span<const workload::RequestSpec> specs,
+                std::span<const core::Nanos> offsets);
+
+  /// Sends one request and returns its record (used for the ready check and accuracy mode).
+  metrics::RequestRecord send_one(const workload::RequestSpec& spec);
+
+ private:
+  Target target_;
+  RequestTemplate request_;
+  RunnerOptions options_;
+};
+
+/// Serialized request (head + JSON body) for one spec; exposed for tests.
+std::string build_http_request(const Target& target, const RequestTemplate& request,
+                               const workload::RequestSpec& spec, std::uint32_t index);
+
+}  // namespace llmload::runtime

@@ -1,0 +1,500 @@
+#include "llmload/runtime/runner.hpp"
+
+#include "llmload/api/chunk_decoder.hpp"
+#include "llmload/net/connection.hpp"
+#include "llmload/net/sink_body.hpp"
+#include "llmload/sse/sse_parser.hpp"
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace llmload::runtime {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using metrics::Outcome;
+using metrics::RequestRecord;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadSize = 16 * 1024;     // bytes asked per socket read
+constexpr std::size_t kErrorBodyCap = 2 * 1024;  // bytes of a non-200 body kept in the error
+// Lead time between computing the schedule's origin and the first due request, so that every
+// worker thread is running before anything is due (a late start would show as schedule lag).
+constexpr core::Nanos kStartLeadNs = 5'000'000;
+
+/// vLLM's --max-concurrency across all worker threads: a FIFO semaphore. A waiting request is
+/// resumed on its own worker's executor. Thread-safe.
+class ConcurrencyGate final {
+ public:
+  explicit ConcurrencyGate(std::int64_t limit) : available_(limit) {}
+
+  asio::awaitable<void> acquire() {
+    auto executor = co_await asio::this_coro::executor;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this, executor](auto handler) {
+          std::unique_lock lock(mutex_);
+          if (available_ > 0) {
+            --available_;
+            lock.unlock();
+            asio::post(executor, std::move(handler));
+            return;
+          }
+          waiters_.push_back(Waiter{executor, std::move(handler)});
+        },
+        asio::use_awaitable);
+  }
+
+  void release() {
+    std::unique_lock lock(mutex_);
+    if (waiters_.empty()) {
+      ++available_;
+      return;
+    }
+    Waiter next = std::move(waiters_.front());
+    waiters_.pop_front();
+    lock.unlock();
+    asio::post(next.executor, std::move(next.handler));  // the slot passes to the waiter
+  }
+
+ private:
+  struct Waiter {
+    asio::any_io_executor executor;
+    asio::any_completion_handler<void()> handler;
+  };
+  std::mutex mutex_;
+  std::int64_t available_;
+  std::deque<Waiter> waiters_;
+};
+
+/// Counters read by the progress reporter (relaxed; exactness is not needed there).
+struct Counters {
+  std::atomic<std::int64_t> started{0}, finished{0}, failed{0}, chunks{0};
+};
+
+/// Everything the workers share; read-only during the run except the counters and the gate.
+struct RunContext {
+  const Target& target;
+  const RequestTemplate& request;
+  const RunnerOptions& options;
+  std::span<const workload::RequestSpec> specs;
+  std::span<const core::Nanos> offsets;
+  core::Nanos origin = 0;
+  std::vector<RequestRecord>& records;
+  ConcurrencyGate* gate = nullptr;
+  Counters counters;
+};
+
+/// One worker thread: its own io_context, connection pool and chunk decoder.
+struct Worker {
+  explicit Worker(RunContext& run) : run(run), guard(asio::make_work_guard(io)) {}
+
+  RunContext& run;
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard;
+  net::ConnectionPool pool;
+  api::ChunkDecoder decoder;
+  std::vector<std::uint32_t> assigned;  // request indices, in schedule order
+  std::size_t remaining = 0;            // assigned requests not finished yet
+
+  void request_finished() {
+    if (--remaining == 0) {
+      guard.reset();
+      pool.clear();
+    }
+  }
+};
+
+/// State shared by a request coroutine and its deadline timer.
+struct Deadline {
+  net::Connection* connection = nullptr;  // the connection in use, closed when time is up
+  bool expired = false;
+};
+
+/// Per-response parsing state: the arrival stamp of the current read, the SSE parser and the
+/// outcome as soon as something goes wrong.
+struct StreamState {
+  StreamState(Worker& worker, RequestRecord& record, bool keep_text, std::size_t max_event)
+      : worker(worker), record(record), keep_text(keep_text), sse(max_event) {}
+
+  Worker& worker;
+  RequestRecord& record;
+  bool keep_text;
+  sse::Parser sse;
+  core::Nanos arrival_ns = 0;  // stamp of the socket read whose bytes are being parsed
+  int status = 0;
+  std::string error_body;      // start of a non-200 body (for the error message)
+  std::optional<Outcome> failure;
+  std::string failure_text;
+  bool keep_alive = false;     // the response ended cleanly and the connection may be reused
+
+  void fail(Outcome outcome, std::string text) {
+    if (!failure) {
+      failure = outcome;
+      failure_text = std::move(text);
+    }
+  }
+
+  static void on_bytes(void* self, std::string_view bytes) {
+    static_cast<StreamState*>(self)->body(bytes);
+  }
+
+  void body(std::string_view bytes) {
+    if (failure) return;
+    if (status != 200) {
+      const auto room = kErrorBodyCap - std::min(kErrorBodyCap, error_body.size());
+      error_body.append(bytes.substr(0, room));
+      return;
+    }
+    auto fed = sse.feed(bytes, [this](const sse::Event& event) { on_event(event); });
+    if (!fed) fail(Outcome::kEventTooLarge, fed.error().message);
+  }
+
+  void on_event(const sse::Event& event) {
+    if (failure || event.data.empty()) return;
+    auto decoded = worker.decoder.decode(event.data);
+    if (!decoded) {
+      fail(Outcome::kMalformedChunk, decoded.error().message);
+      return;
+    }
+    const api::Chunk& chunk = *decoded;
+    if (chunk.done) {
+      record.saw_done = true;
+      return;
+    }
+    if (chunk.error) {
+      fail(Outcome::kServerError,
+           fmt::format("server error in stream: {}{}{}", chunk.error->message,
+                       chunk.error->type.empty() ? "" : " (type ",
+                       chunk.error->type.empty() ? "" : chunk.error->type + ")"));
+      return;
+    }
+    if (chunk.has_choices) {
+      // vLLM counts every chunk with non-empty choices as a token chunk (also chat's first
+      // chunk that carries only the role).
+      record.chunk_ns.push_back(arrival_ns);
+      worker.run.counters.chunks.fetch_add(1, std::memory_order_relaxed);
+      if (keep_text) {
+        record.generated_text.append(chunk.text);
+        record.reasoning_text.append(chunk.reasoning);
+      }
+      if (!chunk.finish_reason.empty()) record.finish_reason.assign(chunk.finish_reason);
+    }
+    if (chunk.usage) {
+      if (chunk.usage->prompt_tokens >= 0) {
+        record.usage_prompt_tokens = static_cast<std::int32_t>(chunk.usage->prompt_tokens);
+      }
+      if (chunk.usage->completion_tokens >= 0) {
+        record.usage_completion_tokens = static_cast<std::int32_t>(chunk.usage->completion_tokens);
+      }
+    }
+  }
+};
+
+std::string describe(const boost::system::error_code& ec) {
+  return fmt::format("{} ({})", ec.message(), ec.category().name());
+}
+
+/// Reads one response on `connection`, stamping every read before parsing it. Returns true
+/// when the exchange may be retried on a fresh connection (a kept-alive connection the server
+/// had closed before any response byte came back).
+asio::awaitable<bool> read_response(net::Connection& connection, StreamState& state,
+                                    const Deadline& deadline, bool reused) {
+  RequestRecord& record = state.record;
+  http::response_parser<net::SinkBody> parser;
+  parser.eager(true);
+  parser.body_limit(boost::none);
+  parser.get().body().on_bytes = &StreamState::on_bytes;
+  parser.get().body().context = &state;
+  auto& buffer = connection.buffer();
+  bool need_read = buffer.size() == 0;
+  std::size_t received = 0;
+  while (true) {
+    if (need_read) {
+      auto [ec, n] = co_await connection.socket().async_read_some(buffer.prepare(kReadSize), kUseTuple);
+      const core::Nanos now = core::now_ns();  // the arrival stamp, before any parsing
+      if (ec) {
+        record.end_ns = now;
+        if (deadline.expired) {
+          state.fail(Outcome::kTimeout, "request timed out");
+        } else if (reused && received == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset)) {
+          co_return true;
+        } else if (ec == asio::error::eof && !parser.is_header_done() && received == 0) {
+          state.fail(Outcome::kConnectionClosed, "server closed the connection before responding");
+        } else if (ec == asio::error::eof) {
+          // Bodies delimited by connection close end here normally.
+          boost::system::error_code eof_ec;
+          parser.put_eof(eof_ec);
+          if (!eof_ec && parser.is_done()) break;
+          state.fail(Outcome::kConnectionClosed,
+                     fmt::format("server closed the connection mid-response after {} bytes", received));
+        } else {
+          state.fail(Outcome::kConnectionClosed,
+                     fmt::format("connection failed after {} response bytes: {}", received, describe(ec)));
+        }
+        co_return false;
+      }
+      buffer.commit(n);
+      received += n;
+      state.arrival_ns = now;
+      if (record.first_byte_ns == 0) record.first_byte_ns = now;
+      need_read = false;
+    }
+    boost::system::error_code ec;
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (parser.is_header_done() && state.status == 0) {
+      state.status = static_cast<int>(parser.get().result_int());
+      record.http_status = state.status;
+    }
+    if (ec == http::error::need_more) {
+      need_read = true;
+      continue;
+    }
+    if (ec) {
+      record.end_ns = state.arrival_ns;
+      state.fail(Outcome::kProtocolError, fmt::format("invalid HTTP response: {}", ec.message()));
+      co_return false;
+    }
+    if (parser.is_done()) break;
+    if (state.failure) {  // stop reading a stream we already gave up on
+      record.end_ns = state.arrival_ns;
+      co_return false;
+    }
+    need_read = buffer.size() == 0 || used == 0;
+  }
+  record.end_ns = state.arrival_ns;
+  state.keep_alive = parser.keep_alive() && buffer.size() == 0 && !state.failure;
+  ++connection.responses;
+  co_return false;
+}
+
+asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
+  RunContext& run = worker.run;
+  RequestRecord& record = run.records[index];
+  const auto& spec = run.specs[index];
+  const std::string wire = build_http_request(run.target, run.request, spec, index);
+  auto executor = co_await asio::this_coro::executor;
+
+  auto deadline = std::make_shared<Deadline>();
+  asio::steady_timer timer(executor);
+  timer.expires_at(core::to_time_point(record.start_ns) +
+                   std::chrono::duration_cast<core::Clock::duration>(run.options.request_timeout));
+  timer.async_wait([deadline](boost::system::error_code ec) {
+    if (ec) return;
+    deadline->expired = true;
+    if (deadline->connection != nullptr) deadline->connection->close();
+  });
+
+  StreamState state(worker, record, run.options.keep_text, run.options.max_sse_event_bytes);
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<net::Connection> connection = attempt == 0 ? worker.pool.take() : nullptr;
+    const bool reused = connection != nullptr;
+    if (!connection) {
+      connection = std::make_unique<net::Connection>(executor);
+      deadline->connection = connection.get();
+      const core::Nanos t0 = core::now_ns();
+      const auto ec = co_await net::async_connect(*connection, run.target.endpoints);
+      if (ec || deadline->expired) {
+        record.end_ns = core::now_ns();
+        deadline->connection = nullptr;
+        if (deadline->expired) state.fail(Outcome::kTimeout, "request timed out while connecting");
+        else state.fail(Outcome::kConnectError,
+                        fmt::format("cannot connect to {}: {}", run.target.base.host_header(), describe(ec)));
+        break;
+      }
+      record.connect_ns = core::now_ns() - t0;
+    }
+    deadline->connection = connection.get();
+    auto [wec, written] = co_await asio::async_write(connection->socket(), asio::buffer(wire), kUseTuple);
+    if (wec) {
+      deadline->connection = nullptr;
+      if (reused && !deadline->expired) continue;  // stale kept-alive connection: retry once
+      record.end_ns = core::now_ns();
+      state.fail(deadline->expired ? Outcome::kTimeout : Outcome::kConnectionClosed,
+                 deadline->expired ? std::string("request timed out while sending")
+                                   : fmt::format("cannot send the request: {}", describe(wec)));
+      break;
+    }
+    record.sent_ns = core::now_ns();
+    const bool retry = co_await read_response(*connection, state, *deadline, reused);
+    deadline->connection = nullptr;
+    if (retry) continue;
+    // A response that ended cleanly with keep-alive leaves its connection for the next request.
+    if (state.keep_alive && !deadline->expired) {
+      worker.pool.put(std::move(connection));
+    } else {
+      connection->close();
+    }
+    break;
+  }
+  timer.cancel();
+
+  // Classify.
+  if (state.failure) {
+    record.outcome = *state.failure;
+    record.error = std::move(state.failure_text);
+  } else if (state.status != 200) {
+    record.outcome = Outcome::kHttpStatus;
+    std::string body = std::move(state.error_body);
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    record.error = fmt::format("HTTP {}{}{}", state.status, body.empty() ? "" : ": ", body);
+  } else if (record.chunk_ns.empty()) {
+    record.outcome = Outcome::kNoContent;
+    // vLLM's wording for the same case.
+    record.error = "Never received a valid chunk to calculate TTFT.";
+  } else {
+    record.outcome = Outcome::kOk;
+  }
+  if (record.end_ns == 0) record.end_ns = core::now_ns();
+}
+
+asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
+  RunContext& run = worker.run;
+  RequestRecord& record = run.records[index];
+  if (run.gate != nullptr) co_await run.gate->acquire();
+  record.start_ns = core::now_ns();
+  run.counters.started.fetch_add(1, std::memory_order_relaxed);
+  co_await exchange(worker, index);
+  if (run.gate != nullptr) run.gate->release();
+  if (!record.ok()) run.counters.failed.fetch_add(1, std::memory_order_relaxed);
+  run.counters.finished.fetch_add(1, std::memory_order_relaxed);
+  worker.request_finished();
+}
+
+/// Releases the worker's requests at their scheduled times (absolute deadlines, so timer
+/// latency never accumulates).
+asio::awaitable<void> dispatcher(Worker& worker) {
+  RunContext& run = worker.run;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (const std::uint32_t index : worker.assigned) {
+    RequestRecord& record = run.records[index];
+    record.scheduled_ns = run.origin + run.offsets[index];
+    if (core::now_ns() < record.scheduled_ns) {
+      timer.expires_at(core::to_time_point(record.scheduled_ns));
+      co_await timer.async_wait(kUseTuple);
+    }
+    record.dispatch_ns = core::now_ns();
+    asio::co_spawn(worker.io, request_coroutine(worker, index), asio::detached);
+  }
+}
+
+}  // namespace
+
+std::string build_http_request(const Target& target, const RequestTemplate& request,
+                               const workload::RequestSpec& spec, std::uint32_t index) {
+  const std::string body = api::build_body(request.flavor, spec, request.body);
+  std::string out;
+  out.reserve(body.size() + 256);
+  if (request.request_id_prefix.empty()) {
+    net::append_request(out, "POST", target.path, target.base.host_header(), request.headers, body);
+  } else {
+    net::HeaderList headers = request.headers;
+    net::set_header(headers, "x-request-id", fmt::format("{}{}", request.request_id_prefix, index));
+    net::append_request(out, "POST", target.path, target.base.host_header(), headers, body);
+  }
+  return out;
+}
+
+Runner::Runner(Target target, RequestTemplate request, RunnerOptions options)
+    : target_(std::move(target)), request_(std::move(request)), options_(std::move(options)) {}
+
+RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
+                      std::span<const core::Nanos> offsets) {
+  RunOutput output;
+  const std::size_t count = std::min(specs.size(), offsets.size());
+  output.records.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    output.records[i].index = static_cast<std::uint32_t>(i);
+    output.records[i].dataset_prompt_len = specs[i].prompt_len;
+  }
+  std::optional<ConcurrencyGate> gate;
+  if (options_.max_concurrency) gate.emplace(*options_.max_concurrency);
+
+  RunContext run{target_, request_, options_, specs.first(count), offsets.first(count), 0,
+                 output.records, gate ? &*gate : nullptr, {}};
+  const int threads = std::max(1, std::min<int>(options_.threads, static_cast<int>(std::max<std::size_t>(count, 1))));
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(run));
+  // Round robin in schedule order: each worker's list stays sorted by due time.
+  for (std::size_t i = 0; i < count; ++i) workers[i % static_cast<std::size_t>(threads)]->assigned.push_back(static_cast<std::uint32_t>(i));
+  for (auto& w : workers) {
+    w->remaining = w->assigned.size();
+    if (w->remaining == 0) w->guard.reset();
+  }
+
+  run.origin = core::now_ns() + kStartLeadNs;
+  output.bench_start_ns = run.origin;
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  int running = threads;
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads));
+  for (auto& w : workers) {
+    pool.emplace_back([&, worker = w.get()] {
+      asio::co_spawn(worker->io, dispatcher(*worker), asio::detached);
+      worker->io.run();
+      std::lock_guard lock(done_mutex);
+      --running;
+      done_cv.notify_all();
+    });
+  }
+  auto snapshot = [&] {
+    ProgressSnapshot s;
+    s.total = static_cast<std::int64_t>(count);
+    s.started = run.counters.started.load(std::memory_order_relaxed);
+    s.finished = run.counters.finished.load(std::memory_order_relaxed);
+    s.failed = run.counters.failed.load(std::memory_order_relaxed);
+    s.chunks = run.counters.chunks.load(std::memory_order_relaxed);
+    s.elapsed_ns = core::now_ns() - run.origin;
+    return s;
+  };
+  {
+    std::unique_lock lock(done_mutex);
+    while (running > 0) {
+      done_cv.wait_for(lock, options_.progress_interval, [&] { return running == 0; });
+      if (running > 0 && options_.on_progress) {
+        lock.unlock();
+        options_.on_progress(snapshot());
+        lock.lock();
+      }
+    }
+  }
+  for (auto& t : pool) t.join();
+  if (options_.on_progress) options_.on_progress(snapshot());
+
+  // vLLM's benchmark duration ends when the last request completes.
+  output.bench_end_ns = output.bench_start_ns;
+  for (const auto& r : output.records) output.bench_end_ns = std::max(output.bench_end_ns, r.end_ns);
+  return output;
+}
+
+metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec) {
+  RunnerOptions single = options_;
+  single.threads = 1;
+  single.max_concurrency.reset();
+  single.on_progress = nullptr;
+  Runner runner(target_, request_, std::move(single));
+  const core::Nanos offset = 0;
+  auto out = runner.run(std::span(&spec, 1), std::span(&offset, 1));
+  return std::move(out.records.front());
+}
+
+}  // namespace llmload::runtime

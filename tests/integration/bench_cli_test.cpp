@@ -1,0 +1,196 @@
+// `llmload bench` as a user runs it: the built-in simulator by default, a named server, the
+// result file (vLLM's keys and file name), exit codes, and secrets kept out of every output.
+#include "llmload/sim/sim_server.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace llmload {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class BenchCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("llmload-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CliResult run(const std::string& args) {
+    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const std::string command = std::string(LLMLOAD_BINARY) + " " + args + " >" + out.string() +
+                                " 2>" + err.string() + " </dev/null";
+    const int status = std::system(command.c_str());
+    CliResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(BenchCli, DefaultTargetIsTheSimulatorAndTheTableIsVllms) {
+  const auto r = run("bench --num-prompts 30 --random-input-len 16 --random-output-len 6 "
+                     "--sim-ttft-ms 5 --sim-itl-ms 2 --save-result --result-dir " +
+                     (dir_ / "out").string() + " --label smoke --metadata gpu=none --metadata run=1");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto first_line = r.out.substr(0, r.out.find('\n'));
+  EXPECT_NE(first_line.find("built-in simulator"), std::string::npos) << first_line;
+  EXPECT_NE(r.out.find("============ Serving Benchmark Result ============\n"
+                       "Successful requests:                     30        \n"
+                       "Failed requests:                         0         \n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Total generated tokens:                  180       \n"), std::string::npos) << r.out;
+
+  // One result file, named as vLLM names it, with vLLM's keys first and in order.
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir_ / "out")) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  const auto name = files[0].filename().string();
+  EXPECT_TRUE(name.starts_with("smoke-infqps-llmload-sim-")) << name;
+  EXPECT_TRUE(name.ends_with(".json")) << name;
+  const auto text = slurp(files[0]);
+  const auto doc = boost::json::parse(text).as_object();
+  const char* expected_order[] = {"date", "endpoint_type", "backend", "label", "model_id",
+                                  "tokenizer_id", "num_prompts", "gpu", "run", "request_rate",
+                                  "burstiness", "max_concurrency", "duration", "completed"};
+  auto it = doc.begin();
+  for (const char* key : expected_order) {
+    ASSERT_NE(it, doc.end());
+    EXPECT_EQ(it->key(), key);
+    ++it;
+  }
+  EXPECT_EQ(doc.at("completed").as_int64(), 30);
+  EXPECT_EQ(doc.at("failed").as_int64(), 0);
+  EXPECT_EQ(doc.at("total_output_tokens").as_int64(), 180);
+  EXPECT_EQ(doc.at("request_rate").as_string(), "inf");
+  EXPECT_TRUE(doc.at("max_concurrency").is_null());
+  EXPECT_TRUE(doc.contains("p99_ttft_ms"));
+  EXPECT_TRUE(doc.at("llmload").as_object().at("simulator").as_bool());
+}
+
+TEST_F(BenchCli, NamedServerChatBackendAndVllmFlagSpellings) {
+  sim::SimOptions options;
+  options.ttft = std::chrono::milliseconds(2);
+  options.itl = std::chrono::milliseconds(1);
+  options.model = "my-model";
+  sim::SimServer server(options);
+  ASSERT_TRUE(server.start());
+  const auto r = run("bench --backend openai-chat --base-url " + server.base_url() +
+                     " --dataset_name random --random_input_len 8 --random-output-len 4 "
+                     "--num-prompts 12 --request-rate 200 --max-concurrency 4 "
+                     "--percentile-metrics ttft,e2el --metric-percentiles 50,99.9 "
+                     "--goodput e2el:10000 --save-result --save-detailed --result-filename r.json "
+                     "--result-dir " + dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("built-in simulator"), std::string::npos);
+  EXPECT_NE(r.out.find("Request rate configured (RPS):           200.00"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Maximum request concurrency:             4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("P99.9 E2EL (ms):"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Request goodput (req/s):"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("TPOT"), std::string::npos) << r.out;
+  const auto doc = boost::json::parse(slurp(dir_ / "r.json")).as_object();
+  EXPECT_EQ(doc.at("model_id").as_string(), "my-model");  // discovered from /v1/models
+  EXPECT_EQ(doc.at("backend").as_string(), "openai-chat");
+  EXPECT_EQ(doc.at("completed").as_int64(), 12);
+  EXPECT_EQ(doc.at("max_concurrency").as_int64(), 4);
+  EXPECT_EQ(doc.at("output_lens").as_array().size(), 12u);
+  EXPECT_EQ(doc.at("generated_texts").as_array().size(), 12u);
+  EXPECT_TRUE(doc.contains("p99.9_e2el_ms"));
+  EXPECT_TRUE(doc.contains("p50_ttft_ms"));
+  EXPECT_FALSE(doc.contains("mean_tpot_ms"));
+  EXPECT_GT(doc.at("request_goodput").as_double(), 0.0);
+}
+
+TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {
+  for (const std::string args : {"bench --request-rate fast", "bench --num-prompts 0",
+                                 "bench --no-such-flag", "bench --random-range-ratio 1.5",
+                                 "bench --percentile-metrics ttft,latency", "bench --goodput ttft",
+                                 "bench --base-url ftp://x", "bench --header NoEquals"}) {
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    const auto flag = args.substr(6, args.find(' ', 6) - 6);
+    EXPECT_NE(r.err.find(flag), std::string::npos) << args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n') <= 2, true) << r.err;
+  }
+}
+
+TEST_F(BenchCli, UnreachableServerExitsThreeWithTheReason) {
+  const auto r = run("bench --base-url http://127.0.0.1:1 --model m --ready-check-timeout-sec 0");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("Initial test run failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
+}
+
+TEST_F(BenchCli, ServerDyingMidRunIsCountedAndTheRunStillSaves) {
+  sim::SimOptions options;
+  options.ttft = std::chrono::milliseconds(400);
+  options.itl = std::chrono::milliseconds(1);
+  sim::SimServer server(options);
+  ASSERT_TRUE(server.start());
+  CliResult r;
+  std::thread cli([&] {
+    r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-prompts 10 "
+            "--random-input-len 8 --random-output-len 4 --save-result --result-filename f.json "
+            "--result-dir " + dir_.string());
+  });
+  // The ready check is request 1; once the load's requests are in, the server dies.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.stats().requests < 11 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server.stop();
+  cli.join();
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;  // nothing succeeded
+  EXPECT_NE(r.out.find("Failed requests during benchmark run detected"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Failed requests:                         10"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("connection_closed"), std::string::npos) << r.out;
+  const auto doc = boost::json::parse(slurp(dir_ / "f.json")).as_object();
+  EXPECT_EQ(doc.at("failed").as_int64(), 10);
+  EXPECT_EQ(doc.at("completed").as_int64(), 0);
+}
+
+TEST_F(BenchCli, SecretsNeverReachOutputOrResults) {
+  const std::string secret = "sk-TOPSECRET-0123456789";
+  const auto r = run("bench --num-prompts 5 --random-input-len 8 --random-output-len 3 "
+                     "--sim-ttft-ms 1 --sim-itl-ms 1 --header 'Authorization=Bearer " + secret +
+                     "' --save-result --save-detailed --result-filename s.json --result-dir " +
+                     dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find(secret), std::string::npos);
+  EXPECT_EQ(r.err.find(secret), std::string::npos);
+  const auto saved = slurp(dir_ / "s.json");
+  EXPECT_EQ(saved.find(secret), std::string::npos);
+  EXPECT_NE(saved.find("Authorization"), std::string::npos);  // the name is recorded, not the value
+}
+
+}  // namespace
+}  // namespace llmload

@@ -1,0 +1,255 @@
+// The load engine against the built-in simulator on loopback: exact timing at 100 concurrent
+// streams, token counts, every failure kind as a counted outcome, the concurrency gate,
+// keep-alive reuse, the schedule and the whole-request timeout.
+#include "llmload/runtime/runner.hpp"
+
+#include "llmload/metrics/run_summary.hpp"
+#include "llmload/net/connection.hpp"
+#include "llmload/sim/sim_server.hpp"
+#include "llmload/workload/random_dataset.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace llmload::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using metrics::Outcome;
+
+struct SimTarget {
+  explicit SimTarget(std::chrono::nanoseconds ttft = 50ms, std::chrono::nanoseconds itl = 20ms) {
+    sim::SimOptions options;
+    options.ttft = ttft;
+    options.itl = itl;
+    server = std::make_unique<sim::SimServer>(options);
+    auto started = server->start();
+    EXPECT_TRUE(started) << (started ? "" : started.error().message);
+  }
+
+  Target target(api::Flavor flavor = api::Flavor::kCompletions) const {
+    Target t;
+    t.base = net::parse_url(server->base_url()).value();
+    t.path = std::string(api::default_endpoint(flavor));
+    t.endpoints = net::resolve(t.base.host, t.base.port).value();
+    return t;
+  }
+
+  std::unique_ptr<sim::SimServer> server;
+};
+
+RequestTemplate make_template(api::Flavor flavor = api::Flavor::kCompletions) {
+  RequestTemplate r;
+  r.flavor = flavor;
+  r.body.model = "llmload-sim";
+  r.body.ignore_eos = true;
+  return r;
+}
+
+std::vector<workload::RequestSpec> specs(std::size_t count, std::int64_t input_len, std::int64_t output_len) {
+  workload::RandomDatasetOptions o;
+  o.input_len = input_len;
+  o.output_len = output_len;
+  return workload::make_random_dataset(count, o).value();
+}
+
+TEST(RunnerSim, HundredConcurrentStreamsMeasureTheConfiguredTimes) {
+  SimTarget sim(50ms, 20ms);
+  RunnerOptions options;
+  options.threads = 2;
+  Runner runner(sim.target(), make_template(), options);
+  // Starts 2 ms apart; each stream lasts 50 + 39 x 20 = 830 ms, so from 200 ms to 830 ms all
+  // 100 streams are open at once.
+  const auto requests = specs(100, 64, 40);
+  std::vector<core::Nanos> offsets;
+  for (int i = 0; i < 100; ++i) offsets.push_back(i * 2'000'000LL);
+  const auto out = runner.run(requests, offsets);
+
+  ASSERT_EQ(out.records.size(), 100u);
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << r.index << ": " << metrics::outcome_name(r.outcome) << " " << r.error;
+    EXPECT_EQ(r.chunk_ns.size(), 40u);
+    EXPECT_EQ(r.usage_completion_tokens, 40);
+    EXPECT_EQ(r.usage_prompt_tokens, 64);  // the simulator counts one token per word
+    EXPECT_TRUE(r.saw_done);
+    EXPECT_EQ(r.http_status, 200);
+    EXPECT_GE(r.start_ns, r.dispatch_ns);
+    EXPECT_GE(r.sent_ns, r.start_ns);
+    EXPECT_GE(r.chunk_ns.front(), r.start_ns + 50 * 1'000'000);  // never before the server could
+    EXPECT_EQ(r.end_ns >= r.chunk_ns.back(), true);
+  }
+  const auto summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
+  EXPECT_EQ(summary.completed, 100);
+  EXPECT_EQ(summary.failed, 0);
+  EXPECT_EQ(summary.total_output_tokens, 4000);
+  EXPECT_EQ(summary.total_input_tokens, 6400);
+  EXPECT_NEAR(summary.ttft_ms.mean, 50.0, 2.0);
+  EXPECT_GE(summary.ttft_ms.mean, 50.0);
+  EXPECT_NEAR(summary.itl_ms.mean, 20.0, 2.0);
+  EXPECT_NEAR(summary.tpot_ms.mean, 20.0, 2.0);
+  EXPECT_EQ(summary.peak_concurrency_exact, 100);
+}
+
+TEST(RunnerSim, ChatStreamsCountTheRoleChunkAsVllmDoes) {
+  SimTarget sim(10ms, 5ms);
+  Runner runner(sim.target(api::Flavor::kChat), make_template(api::Flavor::kChat), {});
+  const auto requests = specs(5, 16, 6);
+  const std::vector<core::Nanos> offsets(requests.size(), 0);
+  const auto out = runner.run(requests, offsets);
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.usage_completion_tokens, 6);
+    EXPECT_GE(r.chunk_ns.size(), 6u);
+    EXPECT_FALSE(r.generated_text.empty());
+    EXPECT_EQ(r.finish_reason, "length");
+  }
+}
+
+metrics::RequestRecord one_with_fault(const SimTarget& sim, const std::string& fault,
+                                      std::int64_t output_len = 8) {
+  RequestTemplate t = make_template();
+  t.headers.emplace_back("x-llmload-fault", fault);
+  Runner runner(sim.target(), t, {});
+  return runner.send_one(specs(1, 8, output_len).front());
+}
+
+TEST(RunnerSim, EachFailureIsACountedOutcome) {
+  SimTarget sim(1ms, 1ms);
+  {
+    const auto r = one_with_fault(sim, "status=429");
+    EXPECT_EQ(r.outcome, Outcome::kHttpStatus);
+    EXPECT_EQ(r.http_status, 429);
+    EXPECT_NE(r.error.find("HTTP 429"), std::string::npos) << r.error;
+  }
+  {
+    const auto r = one_with_fault(sim, "reset-after=3");
+    EXPECT_EQ(r.outcome, Outcome::kConnectionClosed) << r.error;
+    EXPECT_EQ(r.chunk_ns.size(), 3u);
+  }
+  {
+    const auto r = one_with_fault(sim, "malformed-after=2");
+    EXPECT_EQ(r.outcome, Outcome::kMalformedChunk) << r.error;
+    EXPECT_NE(r.error.find("malformed chunk"), std::string::npos) << r.error;
+  }
+  {
+    const auto r = one_with_fault(sim, "error-after=2");
+    EXPECT_EQ(r.outcome, Outcome::kServerError) << r.error;
+    EXPECT_EQ(r.chunk_ns.size(), 2u);
+  }
+  {
+    const auto r = one_with_fault(sim, "no-done");
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_FALSE(r.saw_done);
+    EXPECT_EQ(r.chunk_ns.size(), 8u);
+  }
+}
+
+TEST(RunnerSim, UnreachableServerIsAConnectError) {
+  // A port that was just free: bind, read the port, close.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  acceptor.close();
+  Target t;
+  t.base = net::parse_url("http://127.0.0.1:" + std::to_string(port)).value();
+  t.path = "/v1/completions";
+  t.endpoints = net::resolve("127.0.0.1", port).value();
+  Runner runner(t, make_template(), {});
+  const auto requests = specs(3, 8, 4);
+  const std::vector<core::Nanos> offsets(3, 0);
+  const auto out = runner.run(requests, offsets);
+  for (const auto& r : out.records) {
+    EXPECT_EQ(r.outcome, Outcome::kConnectError);
+    EXPECT_NE(r.error.find("cannot connect"), std::string::npos) << r.error;
+  }
+  const auto summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
+  EXPECT_EQ(summary.failed, 3);
+  ASSERT_EQ(summary.failures_by_reason.size(), 1u);
+  EXPECT_EQ(summary.failures_by_reason[0].reason, "connect_error");
+}
+
+TEST(RunnerSim, MaxConcurrencyGatesAcrossThreadsAndReusesConnections) {
+  SimTarget sim(5ms, 2ms);
+  RunnerOptions options;
+  options.threads = 2;
+  options.max_concurrency = 3;
+  Runner runner(sim.target(), make_template(), options);
+  const auto requests = specs(30, 8, 5);
+  const std::vector<core::Nanos> offsets(requests.size(), 0);
+  const auto out = runner.run(requests, offsets);
+  const auto summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
+  EXPECT_EQ(summary.completed, 30);
+  EXPECT_LE(summary.peak_concurrency_exact, 3);
+  EXPECT_GE(summary.peak_concurrency_exact, 2);
+  EXPECT_GT(summary.client_queue_ms.max, 5.0);  // later requests waited for a slot
+  // Keep-alive: at most one connection per slot and thread, far fewer than requests.
+  const auto opened = std::count_if(out.records.begin(), out.records.end(),
+                                    [](const auto& r) { return r.connect_ns > 0; });
+  EXPECT_LE(opened, 6);
+  EXPECT_GE(opened, 1);
+}
+
+TEST(RunnerSim, RequestsLeaveAtTheirScheduledTimes) {
+  SimTarget sim(1ms, 1ms);
+  Runner runner(sim.target(), make_template(), {});
+  const auto requests = specs(10, 8, 2);
+  std::vector<core::Nanos> offsets;
+  for (int i = 0; i < 10; ++i) offsets.push_back(i * 20'000'000LL);  // every 20 ms
+  const auto out = runner.run(requests, offsets);
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.scheduled_ns, out.bench_start_ns + offsets[r.index]);
+    EXPECT_GE(r.dispatch_ns, r.scheduled_ns);
+    EXPECT_LT(r.dispatch_ns - r.scheduled_ns, 15'000'000) << "dispatch far behind schedule";
+  }
+}
+
+TEST(RunnerSim, WholeRequestTimeoutIsItsOwnOutcome) {
+  SimTarget sim(2s, 1ms);
+  RunnerOptions options;
+  options.request_timeout = 100ms;
+  Runner runner(sim.target(), make_template(), options);
+  const auto started = core::now_ns();
+  const auto r = runner.send_one(specs(1, 8, 4).front());
+  EXPECT_EQ(r.outcome, Outcome::kTimeout) << r.error;
+  EXPECT_LT(core::now_ns() - started, 1'500'000'000);
+}
+
+TEST(RunnerSim, SseEventCapFailsOnlyThatRequest) {
+  SimTarget sim(1ms, 1ms);
+  RunnerOptions options;
+  options.max_sse_event_bytes = 32;  // every chunk of the simulator is larger
+  Runner runner(sim.target(), make_template(), options);
+  const auto r = runner.send_one(specs(1, 8, 4).front());
+  EXPECT_EQ(r.outcome, Outcome::kEventTooLarge);
+  EXPECT_NE(r.error.find("--max-sse-event-bytes"), std::string::npos) << r.error;
+}
+
+TEST(RunnerWire, RequestHeadCarriesPathHostBodyAndRequestId) {
+  Target t;
+  t.base = net::parse_url("http://127.0.0.1:8000/api").value();
+  t.path = "/api/v1/completions";
+  RequestTemplate r = make_template();
+  r.request_id_prefix = "bench-";
+  r.headers.emplace_back("X-Tenant", "a");
+  workload::RequestSpec spec;
+  spec.prompt = "hello world";
+  spec.prompt_len = 2;
+  spec.expected_output_len = 7;
+  const auto wire = build_http_request(t, r, spec, 42);
+  EXPECT_TRUE(wire.starts_with("POST /api/v1/completions HTTP/1.1\r\n")) << wire;
+  EXPECT_NE(wire.find("Host: 127.0.0.1:8000\r\n"), std::string::npos) << wire;
+  EXPECT_NE(wire.find("x-request-id: bench-42\r\n"), std::string::npos) << wire;
+  EXPECT_NE(wire.find("X-Tenant: a\r\n"), std::string::npos) << wire;
+  const auto body = wire.substr(wire.find("\r\n\r\n") + 4);
+  EXPECT_NE(wire.find("Content-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos);
+  EXPECT_NE(body.find("\"max_tokens\":7"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"stream\":true"), std::string::npos) << body;
+}
+
+}  // namespace
+}  // namespace llmload::runtime

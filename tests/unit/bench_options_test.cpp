@@ -1,0 +1,148 @@
+// `llmload bench` flags: vLLM's defaults and forced settings, the request body they produce,
+// flag spelling, and one clear error per bad value.
+#include "llmload/config/bench_options.hpp"
+
+#include "llmload/api/request_builder.hpp"
+
+#include <CLI/CLI.hpp>
+#include <gtest/gtest.h>
+
+namespace llmload::config {
+namespace {
+
+BenchPlan resolve_ok(const BenchOptions& o) {
+  auto plan = resolve_bench_plan(o);
+  EXPECT_TRUE(plan) << (plan ? "" : plan.error().message);
+  return plan ? *plan : BenchPlan{};
+}
+
+std::string resolve_error(const BenchOptions& o) {
+  auto plan = resolve_bench_plan(o);
+  EXPECT_FALSE(plan);
+  return plan ? "" : plan.error().message;
+}
+
+BenchOptions parse(std::vector<std::string> args) {
+  BenchOptions o;
+  CLI::App app;
+  add_bench_options(app, o);
+  args.insert(args.begin(), "bench");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  const auto normalized = normalize_flag_spelling(static_cast<int>(argv.size()), argv.data());
+  std::vector<const char*> ptrs;
+  for (const auto& a : normalized) ptrs.push_back(a.c_str());
+  app.parse(static_cast<int>(ptrs.size()), ptrs.data());
+  return o;
+}
+
+TEST(BenchOptions, NoTargetFlagMeansTheSimulator) {
+  EXPECT_TRUE(resolve_ok(BenchOptions{}).use_simulator);
+  BenchOptions o;
+  o.port = 9000;
+  const auto plan = resolve_ok(o);
+  EXPECT_FALSE(plan.use_simulator);
+  EXPECT_EQ(plan.base.to_string(), "http://127.0.0.1:9000");
+  o = {};
+  o.host = "::1";
+  EXPECT_EQ(resolve_ok(o).base.to_string(), "http://[::1]:8000");
+}
+
+TEST(BenchOptions, VllmDefaultsAndForcedSettings) {
+  const auto plan = resolve_ok(parse({"--base-url", "http://127.0.0.1:8000", "--model", "M"}));
+  EXPECT_EQ(plan.endpoint, "/v1/completions");
+  EXPECT_EQ(plan.num_prompts, 1000);
+  EXPECT_EQ(plan.random.input_len, 1024);
+  EXPECT_EQ(plan.random.output_len, 128);
+  EXPECT_TRUE(std::isinf(plan.arrivals.request_rate));
+  EXPECT_EQ(plan.arrivals.burstiness, 1.0);
+  EXPECT_TRUE(plan.body.ignore_eos);  // forced for the random dataset, as vLLM does
+  EXPECT_EQ(plan.results.percentile_metrics, (std::vector<std::string>{"ttft", "tpot", "itl"}));
+  EXPECT_EQ(plan.results.percentiles, (std::vector<double>{99}));
+  // Greedy by default: temperature 0.0 after the sampling fields, before --extra-body's keys.
+  workload::RequestSpec spec{"hi there", 2, 5, ""};
+  const auto body = api::build_body(plan.flavor, spec, plan.body);
+  EXPECT_NE(body.find("\"temperature\":0.0"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"ignore_eos\":true"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"max_tokens\":5"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"model\":\"M\""), std::string::npos) << body;
+}
+
+TEST(BenchOptions, ChatBackendSamplingAndExtraBody) {
+  const auto plan = resolve_ok(parse({"--backend", "openai-chat", "--port", "8000", "--model", "M",
+                                      "--served-model-name", "served", "--top-p", "0.9",
+                                      "--temperature", "0.7", "--extra-body",
+                                      R"({"top_p": 0.5, "seed": 1})"}));
+  EXPECT_EQ(plan.flavor, api::Flavor::kChat);
+  EXPECT_EQ(plan.endpoint, "/v1/chat/completions");
+  workload::RequestSpec spec{"hi", 1, 3, ""};
+  const auto body = api::build_body(plan.flavor, spec, plan.body);
+  EXPECT_NE(body.find("\"model\":\"served\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"top_p\":0.5"), std::string::npos) << body;  // --extra-body wins
+  EXPECT_NE(body.find("\"temperature\":0.7"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"seed\":1"), std::string::npos) << body;
+  EXPECT_LT(body.find("\"temperature\""), body.find("\"seed\""));
+}
+
+TEST(BenchOptions, UnderscoreSpellingsAndAliases) {
+  const auto plan = resolve_ok(parse({"--port=8000", "--random_input_len=32", "--output-len", "7",
+                                      "--request_rate", "16", "--goodput", "ttft:500", "tpot:50",
+                                      "--metric-percentiles", "50,99.9"}));
+  EXPECT_EQ(plan.random.input_len, 32);
+  EXPECT_EQ(plan.random.output_len, 7);
+  EXPECT_EQ(plan.arrivals.request_rate, 16.0);
+  EXPECT_EQ(plan.results.goodput_ttft_ms, 500.0);
+  EXPECT_EQ(plan.results.goodput_tpot_ms, 50.0);
+  EXPECT_EQ(plan.results.percentiles, (std::vector<double>{50, 99.9}));
+  const auto normalized = normalize_flag_spelling(4, std::array<const char*, 4>{"llmload", "--a_b=c_d", "x_y", "--"}.data());
+  EXPECT_EQ(normalized[1], "--a-b=c_d");
+  EXPECT_EQ(normalized[2], "x_y");
+}
+
+TEST(BenchOptions, EachBadValueNamesItsFlag) {
+  BenchOptions o;
+  o.request_rate = "fast";
+  EXPECT_NE(resolve_error(o).find("--request-rate fast"), std::string::npos);
+  o = {};
+  o.burstiness = "0";
+  EXPECT_NE(resolve_error(o).find("--burstiness"), std::string::npos);
+  o = {};
+  o.random_range_ratio = 1.0;
+  EXPECT_NE(resolve_error(o).find("--random-range-ratio"), std::string::npos);
+  o = {};
+  o.percentile_metrics = "ttft,latency";
+  EXPECT_NE(resolve_error(o).find("'latency'"), std::string::npos);
+  o = {};
+  o.metric_percentiles = "101";
+  EXPECT_NE(resolve_error(o).find("--metric-percentiles"), std::string::npos);
+  o = {};
+  o.goodput = {"itl:5"};
+  EXPECT_NE(resolve_error(o).find("--goodput itl:5"), std::string::npos);
+  o = {};
+  o.headers = {"Authorization"};
+  EXPECT_NE(resolve_error(o).find("--header"), std::string::npos);
+  o = {};
+  o.extra_body = "[1]";
+  EXPECT_NE(resolve_error(o).find("--extra-body"), std::string::npos);
+  o = {};
+  o.backend = "openai-chat";
+  o.endpoint = "/v1/completions";
+  EXPECT_NE(resolve_error(o).find("--endpoint"), std::string::npos);
+  o = {};
+  o.ramp_up_strategy = "linear";
+  EXPECT_NE(resolve_error(o).find("--ramp-up-start-rps"), std::string::npos);
+}
+
+TEST(BenchOptions, HeaderValuesNeverAppearInThePlanJson) {
+  BenchOptions o;
+  o.port = 8000;
+  o.headers = {"Authorization=Bearer sk-secret-value", "X-Team=a"};
+  const auto plan = resolve_ok(o);
+  const auto json = plan_to_json(plan);
+  EXPECT_EQ(json.find("sk-secret-value"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"Authorization\""), std::string::npos) << json;
+  EXPECT_EQ(describe_plan(plan).find("sk-secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace llmload::config
