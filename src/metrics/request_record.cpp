@@ -15,6 +15,9 @@ std::string_view outcome_name(Outcome outcome) noexcept {
     case Outcome::kEventTooLarge: return "event_too_large";
     case Outcome::kTimeout: return "timeout";
     case Outcome::kCancelled: return "cancelled";
+    case Outcome::kConnectTimeout: return "connect_timeout";
+    case Outcome::kFirstByteTimeout: return "first_byte_timeout";
+    case Outcome::kIdleTimeout: return "idle_timeout";
   }
   return "unknown";
 }

@@ -104,7 +104,7 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
   s.errors.reserve(n);
 
   std::vector<double> ttfts, tpots, itls, e2els;
-  std::vector<double> lags, queues, ttfts_from_schedule, connects;
+  std::vector<double> lags, queues, ttfts_from_schedule, connects, receive_delays;
   std::vector<Interval> intervals;
   ttfts.reserve(n);
   e2els.reserve(n);
@@ -202,6 +202,7 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
     if (r.scheduled_ns != 0) {
       ttfts_from_schedule.push_back(to_ms(r.chunk_ns.front() - r.scheduled_ns));
     }
+    for (const core::Nanos d : r.receive_delay_ns) receive_delays.push_back(to_ms(d));
     intervals.push_back({r.start_ns, r.chunk_ns.back()});
   }
 
@@ -234,6 +235,7 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
   s.client_queue_ms = compute_stats(queues, kExtensionPercentiles);
   s.ttft_from_schedule_ms = compute_stats(ttfts_from_schedule, kExtensionPercentiles);
   s.connect_ms = compute_stats(connects, kExtensionPercentiles);
+  s.receive_delay_ms = compute_stats(receive_delays, kExtensionPercentiles);
   return s;
 }
 

@@ -161,6 +161,13 @@ std::string format_extensions(const metrics::RunSummary& s) {
     float_row(out, "P99 connect time (ms):", s.connect_ms.percentile_or(99, 0.0));
   }
 
+  if (s.receive_delay_ms.count > 0) {
+    banner(out, "Receive delay (arrival - server send)", '-');
+    float_row(out, "Median receive delay (ms):", s.receive_delay_ms.median);
+    float_row(out, "P99 receive delay (ms):", s.receive_delay_ms.percentile_or(99, 0.0));
+    float_row(out, "Max receive delay (ms):", s.receive_delay_ms.max);
+  }
+
   if (!s.failures_by_reason.empty()) {
     banner(out, "Failures by reason", '-');
     for (const auto& g : s.failures_by_reason) {

@@ -137,6 +137,10 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
     write_stats(w, s.ttft_from_schedule_ms);
     w.key("connect_ms");
     write_stats(w, s.connect_ms);
+    w.key("receive_delay_ms");
+    write_stats(w, s.receive_delay_ms);
+    w.field("interrupted", info.interrupted);
+    w.field("requests_not_sent", info.requests_not_sent);
     w.key("per_category").begin_object();
     for (const auto& c : s.per_category) {
       w.key(c.category).begin_object();

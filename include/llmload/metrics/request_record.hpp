@@ -22,8 +22,11 @@ enum class Outcome : std::uint8_t {
   kProtocolError,     ///< the HTTP response could not be parsed
   kMalformedChunk,    ///< an SSE `data:` payload was not valid JSON of the expected shape
   kEventTooLarge,     ///< an SSE event exceeded the configured size cap
-  kTimeout,           ///< the request exceeded its time limit
+  kTimeout,           ///< the whole request exceeded --request-timeout
   kCancelled,         ///< the run was interrupted before the request finished
+  kConnectTimeout,    ///< connecting took longer than --connect-timeout
+  kFirstByteTimeout,  ///< no response byte within --first-byte-timeout of the request being sent
+  kIdleTimeout,       ///< no byte for --idle-timeout between two reads of the response
 };
 
 /// Stable snake_case name of an outcome ("ok", "http_status", ...), used in reports and JSON.
@@ -40,6 +43,9 @@ struct RequestRecord {
   core::Nanos sent_ns = 0;        ///< request bytes fully written
   core::Nanos first_byte_ns = 0;  ///< first response byte arrived
   core::Nanos end_ns = 0;         ///< response complete, or the moment the failure was seen
+  /// Receive delay of every token chunk that carried the simulator's send stamp
+  /// (`llmload_send_ns`): arrival − send, same steady clock (llmload extension).
+  std::vector<core::Nanos> receive_delay_ns;
   /// Arrival of every chunk with non-empty `choices` (vLLM's token chunks), in order.
   std::vector<core::Nanos> chunk_ns;
   std::int32_t dataset_prompt_len = 0;        ///< the workload's input token count

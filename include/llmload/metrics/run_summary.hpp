@@ -98,6 +98,9 @@ struct RunSummary {
   SampleStats client_queue_ms;        ///< start − dispatch (concurrency wait), every started one
   SampleStats ttft_from_schedule_ms;  ///< first chunk − scheduled, successful requests
   SampleStats connect_ms;             ///< connect time of requests that opened a new connection
+  /// Token-chunk arrival − the server's send stamp (llmload_send_ns; the built-in simulator
+  /// sends it), successful requests; empty when the server sends no stamp.
+  SampleStats receive_delay_ms;
   std::vector<CategoryCount> per_category;  ///< per-category breakdown (empty until labels exist)
 };
 

@@ -37,6 +37,8 @@ struct RunInfo {
   std::string target;     ///< base URL (never contains credentials)
   bool simulator = false; ///< the built-in simulator was the target
   std::string plan_json;  ///< the resolved run plan as a JSON object text; omitted when empty
+  bool interrupted = false;             ///< the run was stopped early (Ctrl-C)
+  std::int64_t requests_not_sent = 0;   ///< planned requests never sent because of the stop
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.
