@@ -123,6 +123,8 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
       ->check(CLI::IsMember({"linear", "exponential"}))->group("Load");
   app.add_option("--ramp-up-start-rps", o.ramp_up_start_rps, "Ramp-up start rate")->group("Load");
   app.add_option("--ramp-up-end-rps", o.ramp_up_end_rps, "Ramp-up end rate")->group("Load");
+  app.add_option("--num-warmups", o.num_warmups, "Warm-up requests before the run (not measured)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Load");
   app.add_option("--ready-check-timeout-sec", o.ready_check_timeout_sec,
                  "How long to wait for the server to answer the first request")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Load");
@@ -165,6 +167,18 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--request-timeout", o.request_timeout_sec,
                  "Whole-request time limit in seconds (vLLM: 6 h)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--connect-timeout", o.connect_timeout_sec, "TCP connect limit in seconds (0: none)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
+  app.add_option("--first-byte-timeout", o.first_byte_timeout_sec,
+                 "Limit from request sent to first response byte, seconds (0: none)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
+  app.add_option("--idle-timeout", o.idle_timeout_sec,
+                 "Longest silence between response bytes, seconds (0: none)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
+  app.add_option("--grace-period", o.grace_period_sec,
+                 "After Ctrl-C: seconds in-flight requests may take to finish (a second Ctrl-C "
+                 "cancels them at once)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--max-sse-event-bytes", o.max_sse_event_bytes,
                  "Largest SSE event accepted (a larger one fails its request)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
@@ -356,6 +370,14 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   plan.request_timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(o.request_timeout_sec));
+  auto seconds = [](double s) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(s));
+  };
+  plan.connect_timeout = seconds(o.connect_timeout_sec);
+  plan.first_byte_timeout = seconds(o.first_byte_timeout_sec);
+  plan.idle_timeout = seconds(o.idle_timeout_sec);
+  plan.grace_period = seconds(o.grace_period_sec);
+  plan.num_warmups = o.num_warmups;
   plan.max_sse_event_bytes = o.max_sse_event_bytes;
   plan.progress = !o.disable_tqdm;
   plan.sim_ttft = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -392,6 +414,11 @@ std::string plan_to_json(const BenchPlan& plan) {
   w.end_array();
   w.key("threads").value(static_cast<std::int64_t>(plan.threads));
   w.key("request_timeout_s").value(std::chrono::duration<double>(plan.request_timeout).count());
+  auto secs = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
+  w.key("connect_timeout_s").value(secs(plan.connect_timeout));
+  w.key("first_byte_timeout_s").value(secs(plan.first_byte_timeout));
+  w.key("idle_timeout_s").value(secs(plan.idle_timeout));
+  w.key("num_warmups").value(plan.num_warmups);
   w.key("max_sse_event_bytes").value(static_cast<std::int64_t>(plan.max_sse_event_bytes));
   if (plan.use_simulator) {
     w.key("sim_ttft_ms").value(std::chrono::duration<double, std::milli>(plan.sim_ttft).count());

@@ -10,6 +10,7 @@
 #include "llmload/runtime/runner.hpp"
 #include "llmload/sim/sim_server.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
@@ -17,6 +18,9 @@
 #include <ctime>
 #include <filesystem>
 #include <thread>
+#include <atomic>
+#include <csignal>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace llmload::runtime {
@@ -90,16 +94,31 @@ class ProgressPrinter {
       : err_(err), enabled_(enabled), tty_(isatty(fileno(err)) != 0) {}
 
   void operator()(const ProgressSnapshot& s) {
+    if (s.stopping != stopping_) {  // always said, even with --disable-tqdm
+      stopping_ = s.stopping;
+      if (tty_ && enabled_) fmt::print(err_, "\n");
+      if (s.stopping == 1) {
+        fmt::print(err_, "llmload bench: stopping: no new requests; {} in flight may finish within "
+                         "the grace period (Ctrl-C again to cancel them now)\n", s.started - s.finished);
+      } else {
+        fmt::print(err_, "llmload bench: cancelling {} requests in flight\n", s.started - s.finished);
+      }
+      std::fflush(err_);
+    }
     if (!enabled_) return;
     const double elapsed = core::ns_to_s(std::max<core::Nanos>(s.elapsed_ns, 0));
     const bool final_line = s.finished == s.total;
     if (!tty_ && !final_line && elapsed < next_plain_s_) return;
     next_plain_s_ = elapsed + 10.0;
     const int pct = s.total > 0 ? static_cast<int>(100 * s.finished / s.total) : 100;
+    const double rate = elapsed > 0 ? static_cast<double>(s.finished) / elapsed : 0.0;
+    const std::string eta = rate > 0 && !final_line
+                                ? fmt::format("<{:.0f}s", static_cast<double>(s.total - s.finished) / rate)
+                                : "";
     const std::string line = fmt::format(
-        "{:3d}%| {}/{} [{:.1f}s, {:.2f} req/s] in flight {}, failed {}, {} chunks", pct, s.finished,
-        s.total, elapsed, elapsed > 0 ? static_cast<double>(s.finished) / elapsed : 0.0,
-        s.started - s.finished, s.failed, s.chunks);
+        "{:3d}%| {}/{} [{:.1f}s{}, {:.2f} req/s, {:.0f} chunks/s] in flight {}, failed {}", pct,
+        s.finished, s.total, elapsed, eta, rate,
+        elapsed > 0 ? static_cast<double>(s.chunks) / elapsed : 0.0, s.started - s.finished, s.failed);
     if (tty_) fmt::print(err_, "\r{}\x1b[K{}", line, final_line ? "\n" : "");
     else fmt::print(err_, "{}\n", line);
     std::fflush(err_);
@@ -109,7 +128,61 @@ class ProgressPrinter {
   std::FILE* err_;
   bool enabled_, tty_;
   double next_plain_s_ = 0;
+  int stopping_ = 0;
 };
+
+/// SIGINT/SIGTERM count while the load runs (the runner polls it). A third signal falls back
+/// to the default action, so a stuck process can always be killed.
+std::atomic<int> g_stop_signals{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int signo) {
+  if (g_stop_signals.fetch_add(1) + 1 >= 2) std::signal(signo, SIG_DFL);
+}
+
+/// Installs on_stop_signal for SIGINT and SIGTERM for its lifetime.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signals = 0;
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+/// Every stream holds a socket (two with the in-process simulator): raise the soft limit on
+/// open files as far as the hard limit allows, and refuse a run that cannot fit.
+core::Result<void> ensure_file_limit(std::int64_t streams, std::FILE* err) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
+  const auto needed = static_cast<rlim_t>(streams + 64);
+  if (limit.rlim_cur >= needed) return {};
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? needed : std::min(limit.rlim_max, std::max(needed, limit.rlim_cur));
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != before) {
+    fmt::print(err, "llmload bench: raised the open-file limit from {} to {} for {} concurrent streams\n",
+               before, limit.rlim_cur, streams);
+  }
+  getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < needed) {
+    return core::fail("{} concurrent streams need about {} open files, but the limit is {} (hard "
+                      "limit {}); raise it (ulimit -n {}) or lower --max-concurrency / --num-prompts",
+                      streams, needed, limit.rlim_cur, limit.rlim_max, needed);
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -139,6 +212,14 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     std::fflush(out);
   }
 
+  // vLLM sends OPENAI_API_KEY as a bearer token. Its value is never printed or saved.
+  if (const char* key = std::getenv("OPENAI_API_KEY"); key != nullptr && *key != '\0') {
+    const bool given = std::any_of(plan.headers.begin(), plan.headers.end(), [](const auto& h) {
+      return boost::algorithm::iequals(h.first, "authorization");
+    });
+    if (!given) net::set_header(plan.headers, "Authorization", std::string("Bearer ") + key);
+  }
+
   Target target;
   target.base = plan.base;
   target.path = plan.base.path + plan.endpoint;
@@ -152,6 +233,11 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     plan.model = *model;
   }
   if (plan.body.model.empty()) plan.body.model = plan.served_model_name.empty() ? plan.model : plan.served_model_name;
+
+  const std::int64_t streams = std::min(plan.num_prompts, plan.max_concurrency.value_or(plan.num_prompts));
+  if (auto fits = ensure_file_limit(plan.use_simulator ? 2 * streams : streams, err); !fits) {
+    return error_exit(err, kExitUsage, fits.error().message);
+  }
 
   // ---- workload and schedule, all before the first request ----
   auto specs = workload::make_random_dataset(static_cast<std::size_t>(plan.num_prompts), plan.random);
@@ -168,24 +254,62 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   runner_options.threads = plan.threads;
   runner_options.max_concurrency = plan.max_concurrency;
   runner_options.request_timeout = plan.request_timeout;
+  runner_options.connect_timeout = plan.connect_timeout;
+  runner_options.first_byte_timeout = plan.first_byte_timeout;
+  runner_options.idle_timeout = plan.idle_timeout;
+  runner_options.grace_period = plan.grace_period;
   runner_options.max_sse_event_bytes = plan.max_sse_event_bytes;
   runner_options.keep_text = plan.results.save_detailed;
-  Runner runner(target, request, runner_options);
+  // Ctrl-C from here on: before the load, it cancels the initial test run or the warm-ups
+  // and ends the command; during the load, it stops the run gracefully (see Runner).
+  StopSignals signals;
+  RunnerOptions setup_options = runner_options;
+  setup_options.stop_signal = &g_stop_signals;
+  setup_options.grace_period = std::chrono::nanoseconds(0);
+  Runner runner(target, request, setup_options);
+  auto interrupted_early = [&] {
+    return error_exit(err, kExitCannotRun, "interrupted before the benchmark started; nothing was measured");
+  };
 
   fmt::print(out, "Starting initial single prompt test run...\n");
   std::fflush(out);
   if (auto ready = ready_check(runner, specs->front(), plan.ready_check_timeout); !ready) {
+    if (g_stop_signals > 0) return interrupted_early();
     return error_exit(err, kExitCannotRun, ready.error().message);
   }
-  fmt::print(out, "Initial test run completed. Starting main benchmark run...\n");
+  fmt::print(out, "Initial test run completed.\n");
+  if (plan.num_warmups > 0) {
+    // vLLM's warm-up: copies of the first request, all at once within --max-concurrency.
+    fmt::print(out, "Warming up with {} requests...\n", plan.num_warmups);
+    std::fflush(out);
+    const std::vector<workload::RequestSpec> warm(static_cast<std::size_t>(plan.num_warmups), specs->front());
+    const std::vector<core::Nanos> at_once(warm.size(), 0);
+    const auto warm_out = runner.run(warm, at_once);
+    if (g_stop_signals > 0) return interrupted_early();
+    const auto warm_failed = std::count_if(warm_out.records.begin(), warm_out.records.end(),
+                                           [](const auto& r) { return !r.ok(); });
+    fmt::print(out, "Warmup run completed.{}\n",
+               warm_failed > 0 ? fmt::format(" ({} of {} warm-up requests failed)", warm_failed, warm.size()) : "");
+  }
+  fmt::print(out, "Starting main benchmark run...\n");
   fmt::print(out, "{}", config::describe_plan(plan));
   std::fflush(out);
 
   ProgressPrinter progress(err, plan.progress);
   runner_options.on_progress = [&progress](const ProgressSnapshot& s) { progress(s); };
-  Runner load(target, request, runner_options);
-  const RunOutput result = load.run(*specs, *offsets);
+  runner_options.stop_signal = &g_stop_signals;
+  RunOutput result;
+  {
+    Runner load(target, request, runner_options);
+    result = load.run(*specs, *offsets);
+  }
   if (simulator) simulator->stop();
+  if (result.interrupted) {
+    // Requests never sent are not part of the measurement (as if --num-prompts were smaller).
+    std::erase_if(result.records, [](const metrics::RequestRecord& r) { return r.start_ns == 0; });
+    fmt::print(out, "Run stopped early: {} of {} requests were sent; results cover those.\n",
+               result.records.size(), plan.num_prompts);
+  }
 
   // ---- summary, table, result file ----
   metrics::SummaryOptions summary_options;
@@ -227,6 +351,8 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     info.target = plan.base.to_string();
     info.simulator = plan.use_simulator;
     info.plan_json = config::plan_to_json(plan);
+    info.interrupted = result.interrupted;
+    info.requests_not_sent = result.not_sent;
     std::filesystem::path path = plan.results.result_filename.empty()
                                      ? std::filesystem::path(report::result_file_name(info))
                                      : std::filesystem::path(plan.results.result_filename);
@@ -241,6 +367,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
       fmt::print(err, "llmload bench: result saved to {}\n", path.string());
     }
   }
+  if (result.interrupted) exit_code = kExitCannotRun;
   if (summary.completed == 0) {
     fmt::print(err, "llmload bench: error: no request succeeded ({} failed); see the errors above\n",
                summary.failed);

@@ -23,7 +23,10 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <limits>
+#include <memory>
 #include <thread>
+#include <unordered_set>
 
 namespace llmload::runtime {
 namespace asio = boost::asio;
@@ -89,7 +92,8 @@ struct Counters {
   std::atomic<std::int64_t> started{0}, finished{0}, failed{0}, chunks{0};
 };
 
-/// Everything the workers share; read-only during the run except the counters and the gate.
+/// Everything the workers share; read-only during the run except the counters, the gate and
+/// the stop level.
 struct RunContext {
   const Target& target;
   const RequestTemplate& request;
@@ -100,7 +104,10 @@ struct RunContext {
   std::vector<RequestRecord>& records;
   ConcurrencyGate* gate = nullptr;
   Counters counters;
+  std::atomic<int> stop{0};  // 0 run, 1 send nothing more, 2 cancel in-flight requests
 };
+
+class Watchdog;
 
 /// One worker thread: its own io_context, connection pool and chunk decoder.
 struct Worker {
@@ -113,6 +120,9 @@ struct Worker {
   api::ChunkDecoder decoder;
   std::vector<std::uint32_t> assigned;  // request indices, in schedule order
   std::size_t remaining = 0;            // assigned requests not finished yet
+  std::int64_t not_sent = 0;            // requests dropped by a stop before they started
+  asio::steady_timer* dispatch_timer = nullptr;  // the dispatcher's, while it waits
+  std::unordered_set<Watchdog*> in_flight;
 
   void request_finished() {
     if (--remaining == 0) {
@@ -120,13 +130,116 @@ struct Worker {
       pool.clear();
     }
   }
+  /// Marks a request that will never be sent (the run was stopped first).
+  void drop(std::uint32_t index) {
+    RequestRecord& r = run.records[index];
+    r.outcome = Outcome::kCancelled;
+    r.error = "not sent: the run was stopped";
+    ++not_sent;
+    request_finished();
+  }
+  // Stop handlers, run on this worker's thread.
+  void stop_dispatching() {
+    if (dispatch_timer != nullptr) dispatch_timer->cancel();
+  }
+  void cancel_in_flight();
 };
 
-/// State shared by a request coroutine and its deadline timer.
-struct Deadline {
-  net::Connection* connection = nullptr;  // the connection in use, closed when time is up
-  bool expired = false;
+/// The time limits of one request, enforced by one timer that is re-armed only when a phase
+/// begins (connect, waiting for the first byte, reading); the idle limit is checked lazily,
+/// so a read costs one store. Shared by the request coroutine and the timer's handler.
+class Watchdog final : public std::enable_shared_from_this<Watchdog> {
+ public:
+  enum class Phase { kConnect, kFirstByte, kReading };
+
+  Watchdog(asio::any_io_executor executor, const RunnerOptions& options, core::Nanos start_ns)
+      : timer_(std::move(executor)), options_(options),
+        whole_deadline_(start_ns + options.request_timeout.count()) {}
+
+  /// Enters a phase at `now`: its limit starts counting.
+  void enter(Phase phase, core::Nanos now) {
+    phase_ = phase;
+    last_read_ns_ = now;
+    const auto limit = phase == Phase::kConnect     ? options_.connect_timeout
+                       : phase == Phase::kFirstByte ? options_.first_byte_timeout
+                                                    : std::chrono::nanoseconds{};
+    phase_deadline_ = limit.count() > 0 ? now + limit.count() : kNever;
+    arm();
+  }
+  /// A response read completed at `now` (one store; the timer looks at it when it fires).
+  void on_read(core::Nanos now) noexcept { last_read_ns_ = now; }
+
+  /// The connection to close when a limit expires (null between connections).
+  net::Connection* connection = nullptr;
+  /// Which limit ended the request (kCancelled when the run was stopped), if any.
+  std::optional<Outcome> fired;
+
+  /// Ends the request now with `outcome` (closing its connection).
+  void expire(Outcome outcome) {
+    if (fired) return;
+    fired = outcome;
+    if (connection != nullptr) connection->close();
+  }
+  /// The request is over: drop the timer.
+  void done() {
+    armed_at_ = kNever;
+    timer_.cancel();
+  }
+
+ private:
+  static constexpr core::Nanos kNever = std::numeric_limits<core::Nanos>::max();
+
+  core::Nanos next_deadline() const noexcept {
+    core::Nanos d = std::min(whole_deadline_, phase_deadline_);
+    if (phase_ == Phase::kReading && options_.idle_timeout.count() > 0) {
+      d = std::min(d, last_read_ns_ + options_.idle_timeout.count());
+    }
+    return d;
+  }
+
+  void arm() {
+    const core::Nanos due = next_deadline();
+    if (due >= armed_at_ || fired) return;
+    armed_at_ = due;
+    timer_.expires_at(core::to_time_point(due));
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->on_timer();
+    });
+  }
+
+  void on_timer() {
+    armed_at_ = kNever;
+    const core::Nanos now = core::now_ns();
+    if (now >= whole_deadline_) {
+      expire(Outcome::kTimeout);
+    } else if (now >= phase_deadline_) {
+      expire(phase_ == Phase::kConnect ? Outcome::kConnectTimeout : Outcome::kFirstByteTimeout);
+    } else if (phase_ == Phase::kReading && options_.idle_timeout.count() > 0 &&
+               now >= last_read_ns_ + options_.idle_timeout.count()) {
+      expire(Outcome::kIdleTimeout);
+    } else {
+      arm();  // woke for a limit that moved later (a read came in): sleep until the new one
+    }
+  }
+
+  asio::steady_timer timer_;
+  const RunnerOptions& options_;
+  core::Nanos whole_deadline_;
+  core::Nanos phase_deadline_ = kNever;
+  core::Nanos last_read_ns_ = 0;
+  core::Nanos armed_at_ = kNever;
+  Phase phase_ = Phase::kConnect;
 };
+
+std::string_view timeout_text(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kConnectTimeout: return "connect timed out (--connect-timeout)";
+    case Outcome::kFirstByteTimeout: return "no response byte within --first-byte-timeout";
+    case Outcome::kIdleTimeout: return "response stalled longer than --idle-timeout";
+    case Outcome::kCancelled: return "cancelled: the run was stopped";
+    default: return "request timed out (--request-timeout)";
+  }
+}
 
 /// Per-response parsing state: the arrival stamp of the current read, the SSE parser and the
 /// outcome as soon as something goes wrong.
@@ -190,6 +303,7 @@ struct StreamState {
       // vLLM counts every chunk with non-empty choices as a token chunk (also chat's first
       // chunk that carries only the role).
       record.chunk_ns.push_back(arrival_ns);
+      if (chunk.server_send_ns) record.receive_delay_ns.push_back(arrival_ns - *chunk.server_send_ns);
       worker.run.counters.chunks.fetch_add(1, std::memory_order_relaxed);
       if (keep_text) {
         record.generated_text.append(chunk.text);
@@ -216,7 +330,7 @@ std::string describe(const boost::system::error_code& ec) {
 /// when the exchange may be retried on a fresh connection (a kept-alive connection the server
 /// had closed before any response byte came back).
 asio::awaitable<bool> read_response(net::Connection& connection, StreamState& state,
-                                    const Deadline& deadline, bool reused) {
+                                    Watchdog& watchdog, bool reused) {
   RequestRecord& record = state.record;
   http::response_parser<net::SinkBody> parser;
   parser.eager(true);
@@ -232,8 +346,8 @@ asio::awaitable<bool> read_response(net::Connection& connection, StreamState& st
       const core::Nanos now = core::now_ns();  // the arrival stamp, before any parsing
       if (ec) {
         record.end_ns = now;
-        if (deadline.expired) {
-          state.fail(Outcome::kTimeout, "request timed out");
+        if (watchdog.fired) {
+          state.fail(*watchdog.fired, std::string(timeout_text(*watchdog.fired)));
         } else if (reused && received == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset)) {
           co_return true;
         } else if (ec == asio::error::eof && !parser.is_header_done() && received == 0) {
@@ -252,9 +366,14 @@ asio::awaitable<bool> read_response(net::Connection& connection, StreamState& st
         co_return false;
       }
       buffer.commit(n);
+      if (received == 0) {
+        record.first_byte_ns = now;
+        watchdog.enter(Watchdog::Phase::kReading, now);
+      } else {
+        watchdog.on_read(now);
+      }
       received += n;
       state.arrival_ns = now;
-      if (record.first_byte_ns == 0) record.first_byte_ns = now;
       need_read = false;
     }
     boost::system::error_code ec;
@@ -286,68 +405,9 @@ asio::awaitable<bool> read_response(net::Connection& connection, StreamState& st
   co_return false;
 }
 
-asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
-  RunContext& run = worker.run;
-  RequestRecord& record = run.records[index];
-  const auto& spec = run.specs[index];
-  const std::string wire = build_http_request(run.target, run.request, spec, index);
-  auto executor = co_await asio::this_coro::executor;
-
-  auto deadline = std::make_shared<Deadline>();
-  asio::steady_timer timer(executor);
-  timer.expires_at(core::to_time_point(record.start_ns) +
-                   std::chrono::duration_cast<core::Clock::duration>(run.options.request_timeout));
-  timer.async_wait([deadline](boost::system::error_code ec) {
-    if (ec) return;
-    deadline->expired = true;
-    if (deadline->connection != nullptr) deadline->connection->close();
-  });
-
-  StreamState state(worker, record, run.options.keep_text, run.options.max_sse_event_bytes);
-  for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<net::Connection> connection = attempt == 0 ? worker.pool.take() : nullptr;
-    const bool reused = connection != nullptr;
-    if (!connection) {
-      connection = std::make_unique<net::Connection>(executor);
-      deadline->connection = connection.get();
-      const core::Nanos t0 = core::now_ns();
-      const auto ec = co_await net::async_connect(*connection, run.target.endpoints);
-      if (ec || deadline->expired) {
-        record.end_ns = core::now_ns();
-        deadline->connection = nullptr;
-        if (deadline->expired) state.fail(Outcome::kTimeout, "request timed out while connecting");
-        else state.fail(Outcome::kConnectError,
-                        fmt::format("cannot connect to {}: {}", run.target.base.host_header(), describe(ec)));
-        break;
-      }
-      record.connect_ns = core::now_ns() - t0;
-    }
-    deadline->connection = connection.get();
-    auto [wec, written] = co_await asio::async_write(connection->socket(), asio::buffer(wire), kUseTuple);
-    if (wec) {
-      deadline->connection = nullptr;
-      if (reused && !deadline->expired) continue;  // stale kept-alive connection: retry once
-      record.end_ns = core::now_ns();
-      state.fail(deadline->expired ? Outcome::kTimeout : Outcome::kConnectionClosed,
-                 deadline->expired ? std::string("request timed out while sending")
-                                   : fmt::format("cannot send the request: {}", describe(wec)));
-      break;
-    }
-    record.sent_ns = core::now_ns();
-    const bool retry = co_await read_response(*connection, state, *deadline, reused);
-    deadline->connection = nullptr;
-    if (retry) continue;
-    // A response that ended cleanly with keep-alive leaves its connection for the next request.
-    if (state.keep_alive && !deadline->expired) {
-      worker.pool.put(std::move(connection));
-    } else {
-      connection->close();
-    }
-    break;
-  }
-  timer.cancel();
-
-  // Classify.
+/// Fills in the record's outcome from what the exchange saw.
+void classify(StreamState& state) {
+  RequestRecord& record = state.record;
   if (state.failure) {
     record.outcome = *state.failure;
     record.error = std::move(state.failure_text);
@@ -358,18 +418,85 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
     record.error = fmt::format("HTTP {}{}{}", state.status, body.empty() ? "" : ": ", body);
   } else if (record.chunk_ns.empty()) {
     record.outcome = Outcome::kNoContent;
-    // vLLM's wording for the same case.
-    record.error = "Never received a valid chunk to calculate TTFT.";
+    record.error = "Never received a valid chunk to calculate TTFT.";  // vLLM's wording
   } else {
     record.outcome = Outcome::kOk;
   }
   if (record.end_ns == 0) record.end_ns = core::now_ns();
 }
 
+asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
+  RunContext& run = worker.run;
+  RequestRecord& record = run.records[index];
+  const std::string wire = build_http_request(run.target, run.request, run.specs[index], index);
+  auto executor = co_await asio::this_coro::executor;
+  auto watchdog = std::make_shared<Watchdog>(executor, run.options, record.start_ns);
+  worker.in_flight.insert(watchdog.get());
+  if (run.stop.load(std::memory_order_relaxed) >= 2) watchdog->expire(Outcome::kCancelled);
+
+  StreamState state(worker, record, run.options.keep_text, run.options.max_sse_event_bytes);
+  for (int attempt = 0; !watchdog->fired; ++attempt) {
+    std::unique_ptr<net::Connection> connection = attempt == 0 ? worker.pool.take() : nullptr;
+    const bool reused = connection != nullptr;
+    if (!connection) {
+      connection = std::make_unique<net::Connection>(executor);
+      watchdog->connection = connection.get();
+      const core::Nanos t0 = core::now_ns();
+      watchdog->enter(Watchdog::Phase::kConnect, t0);
+      const auto ec = co_await net::async_connect(*connection, run.target.endpoints);
+      if (ec || watchdog->fired) {
+        record.end_ns = core::now_ns();
+        watchdog->connection = nullptr;
+        if (watchdog->fired) state.fail(*watchdog->fired, std::string(timeout_text(*watchdog->fired)));
+        else state.fail(Outcome::kConnectError,
+                        fmt::format("cannot connect to {}: {}", run.target.base.host_header(), describe(ec)));
+        break;
+      }
+      record.connect_ns = core::now_ns() - t0;
+    }
+    watchdog->connection = connection.get();
+    auto [wec, written] = co_await asio::async_write(connection->socket(), asio::buffer(wire), kUseTuple);
+    if (wec || watchdog->fired) {
+      watchdog->connection = nullptr;
+      if (reused && !watchdog->fired) continue;  // stale kept-alive connection: retry once
+      record.end_ns = core::now_ns();
+      if (watchdog->fired) state.fail(*watchdog->fired, std::string(timeout_text(*watchdog->fired)));
+      else state.fail(Outcome::kConnectionClosed, fmt::format("cannot send the request: {}", describe(wec)));
+      break;
+    }
+    record.sent_ns = core::now_ns();
+    watchdog->enter(Watchdog::Phase::kFirstByte, record.sent_ns);
+    const bool retry = co_await read_response(*connection, state, *watchdog, reused);
+    watchdog->connection = nullptr;
+    if (retry) continue;
+    // A response that ended cleanly with keep-alive leaves its connection for the next request.
+    if (state.keep_alive && !watchdog->fired) {
+      worker.pool.put(std::move(connection));
+    } else {
+      connection->close();
+    }
+    break;
+  }
+  if (watchdog->fired && !state.failure) state.fail(*watchdog->fired, std::string(timeout_text(*watchdog->fired)));
+  watchdog->done();
+  worker.in_flight.erase(watchdog.get());
+  classify(state);
+}
+
+void Worker::cancel_in_flight() {
+  // expire() closes sockets; the coroutines finish (and erase themselves) later.
+  for (Watchdog* w : in_flight) w->expire(Outcome::kCancelled);
+}
+
 asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
   RunContext& run = worker.run;
   RequestRecord& record = run.records[index];
   if (run.gate != nullptr) co_await run.gate->acquire();
+  if (run.stop.load(std::memory_order_relaxed) >= 1) {  // stopped while waiting for a slot
+    if (run.gate != nullptr) run.gate->release();
+    worker.drop(index);
+    co_return;
+  }
   record.start_ns = core::now_ns();
   run.counters.started.fetch_add(1, std::memory_order_relaxed);
   co_await exchange(worker, index);
@@ -380,20 +507,27 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
 }
 
 /// Releases the worker's requests at their scheduled times (absolute deadlines, so timer
-/// latency never accumulates).
+/// latency never accumulates). A stop ends it; requests not yet released are dropped.
 asio::awaitable<void> dispatcher(Worker& worker) {
   RunContext& run = worker.run;
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (const std::uint32_t index : worker.assigned) {
+  worker.dispatch_timer = &timer;
+  std::size_t next = 0;
+  for (; next < worker.assigned.size(); ++next) {
+    const std::uint32_t index = worker.assigned[next];
     RequestRecord& record = run.records[index];
     record.scheduled_ns = run.origin + run.offsets[index];
+    if (run.stop.load(std::memory_order_relaxed) >= 1) break;
     if (core::now_ns() < record.scheduled_ns) {
       timer.expires_at(core::to_time_point(record.scheduled_ns));
       co_await timer.async_wait(kUseTuple);
+      if (run.stop.load(std::memory_order_relaxed) >= 1) break;
     }
     record.dispatch_ns = core::now_ns();
     asio::co_spawn(worker.io, request_coroutine(worker, index), asio::detached);
   }
+  worker.dispatch_timer = nullptr;
+  for (; next < worker.assigned.size(); ++next) worker.drop(worker.assigned[next]);
 }
 
 }  // namespace
@@ -464,21 +598,49 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
     s.failed = run.counters.failed.load(std::memory_order_relaxed);
     s.chunks = run.counters.chunks.load(std::memory_order_relaxed);
     s.elapsed_ns = core::now_ns() - run.origin;
+    s.stopping = run.stop.load(std::memory_order_relaxed);
     return s;
   };
+  // Tell every worker, on its own thread.
+  auto broadcast = [&](void (Worker::*action)()) {
+    for (auto& w : workers) asio::post(w->io, [worker = w.get(), action] { (worker->*action)(); });
+  };
+  constexpr auto kPoll = std::chrono::milliseconds(20);
+  auto next_progress = core::Clock::now() + options_.progress_interval;
+  core::Clock::time_point grace_end{};
   {
     std::unique_lock lock(done_mutex);
     while (running > 0) {
-      done_cv.wait_for(lock, options_.progress_interval, [&] { return running == 0; });
-      if (running > 0 && options_.on_progress) {
-        lock.unlock();
-        options_.on_progress(snapshot());
-        lock.lock();
+      const auto wake = options_.stop_signal != nullptr ? std::min(next_progress, core::Clock::now() + kPoll)
+                                                         : next_progress;
+      done_cv.wait_until(lock, wake, [&] { return running == 0; });
+      if (running == 0) break;
+      lock.unlock();
+      const int level = run.stop.load(std::memory_order_relaxed);
+      const int asked = options_.stop_signal != nullptr ? options_.stop_signal->load() : 0;
+      bool changed = false;
+      if (level == 0 && asked >= 1) {
+        run.stop.store(1);
+        grace_end = core::Clock::now() + std::chrono::duration_cast<core::Clock::duration>(options_.grace_period);
+        broadcast(&Worker::stop_dispatching);
+        changed = true;
       }
+      if (run.stop.load() == 1 && (asked >= 2 || core::Clock::now() >= grace_end)) {
+        run.stop.store(2);
+        broadcast(&Worker::cancel_in_flight);
+        changed = true;
+      }
+      if (options_.on_progress && (changed || core::Clock::now() >= next_progress)) {
+        options_.on_progress(snapshot());
+      }
+      if (core::Clock::now() >= next_progress) next_progress = core::Clock::now() + options_.progress_interval;
+      lock.lock();
     }
   }
   for (auto& t : pool) t.join();
   if (options_.on_progress) options_.on_progress(snapshot());
+  output.interrupted = run.stop.load() > 0;
+  for (const auto& w : workers) output.not_sent += w->not_sent;
 
   // vLLM's benchmark duration ends when the last request completes.
   output.bench_end_ns = output.bench_start_ns;

@@ -5,7 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -53,8 +55,108 @@ class BenchCli : public ::testing::Test {
     return r;
   }
 
+  /// Starts the binary without waiting (for signal tests); returns its pid.
+  pid_t spawn(const std::vector<std::string>& args) {
+    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      std::freopen(out.c_str(), "w", stdout);
+      std::freopen(err.c_str(), "w", stderr);
+      std::vector<char*> argv;
+      std::string binary = LLMLOAD_BINARY;
+      argv.push_back(binary.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(binary.c_str(), argv.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+  /// Waits until the spawned run has started its load phase (or 30 s passed).
+  void wait_for_load_phase() {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (slurp(dir_ / "stdout.txt").find("Starting main benchmark run") == std::string::npos &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  CliResult wait(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CliResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(dir_ / "stdout.txt");
+    r.err = slurp(dir_ / "stderr.txt");
+    return r;
+  }
+
   fs::path dir_;
 };
+
+TEST_F(BenchCli, CtrlCStopsSendingLetsStreamsFinishAndSaves) {
+  const pid_t pid = spawn({"bench", "--num-prompts", "400", "--request-rate", "40", "--random-input-len",
+                           "8", "--random-output-len", "10", "--sim-ttft-ms", "10", "--sim-itl-ms", "10",
+                           "--save-result", "--result-filename", "i.json", "--result-dir", dir_.string()});
+  wait_for_load_phase();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  ::kill(pid, SIGINT);
+  const auto r = wait(pid);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;  // the run did not complete as planned
+  EXPECT_NE(r.err.find("stopping: no new requests"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("Run stopped early"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Serving Benchmark Result"), std::string::npos) << r.out;
+  const auto doc = boost::json::parse(slurp(dir_ / "i.json")).as_object();
+  const auto completed = doc.at("completed").as_int64();
+  EXPECT_GT(completed, 0);
+  EXPECT_LT(completed, 400);
+  EXPECT_EQ(doc.at("failed").as_int64(), 0);  // in-flight streams finished in the grace period
+  const auto& ours = doc.at("llmload").as_object();
+  EXPECT_TRUE(ours.at("interrupted").as_bool());
+  EXPECT_EQ(ours.at("requests_not_sent").as_int64() + completed, 400);
+}
+
+TEST_F(BenchCli, SecondCtrlCCancelsInFlightAndStillSaves) {
+  const pid_t pid = spawn({"bench", "--num-prompts", "20", "--random-input-len", "8",
+                           "--random-output-len", "100", "--sim-ttft-ms", "5", "--sim-itl-ms", "10",
+                           "--save-result", "--result-filename", "c.json", "--result-dir", dir_.string()});
+  wait_for_load_phase();  // the initial test run takes 1 s, each stream of the load 1 s
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(pid, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGINT);
+  const auto r = wait(pid);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("cancelling"), std::string::npos) << r.err;
+  const auto doc = boost::json::parse(slurp(dir_ / "c.json")).as_object();
+  EXPECT_EQ(doc.at("failed").as_int64(), 20);  // all 20 were in flight (rate inf)
+  EXPECT_EQ(doc.at("llmload").as_object().at("failures_by_reason").as_object().at("cancelled")
+                .as_object().at("count").as_int64(), 20);
+}
+
+TEST_F(BenchCli, CtrlCBeforeTheLoadEndsTheCommand) {
+  const pid_t pid = spawn({"bench", "--num-prompts", "5", "--random-input-len", "8",
+                           "--random-output-len", "100", "--sim-ttft-ms", "5", "--sim-itl-ms", "50"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // inside the 5 s initial test run
+  ::kill(pid, SIGINT);
+  const auto r = wait(pid);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("interrupted before the benchmark started"), std::string::npos) << r.err;
+}
+
+TEST_F(BenchCli, WarmupsAreSentButNotMeasured) {
+  sim::SimOptions options;
+  options.ttft = std::chrono::milliseconds(1);
+  options.itl = std::chrono::milliseconds(1);
+  sim::SimServer server(options);
+  ASSERT_TRUE(server.start());
+  const auto r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-warmups 3 "
+                     "--num-prompts 7 --random-input-len 8 --random-output-len 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Warming up with 3 requests...\nWarmup run completed.\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Successful requests:                     7 "), std::string::npos) << r.out;
+  EXPECT_EQ(server.stats().requests, 1u + 3u + 7u);  // initial test run, warm-ups, the run
+}
 
 TEST_F(BenchCli, DefaultTargetIsTheSimulatorAndTheTableIsVllms) {
   const auto r = run("bench --num-prompts 30 --random-input-len 16 --random-output-len 6 "
@@ -176,6 +278,21 @@ TEST_F(BenchCli, ServerDyingMidRunIsCountedAndTheRunStillSaves) {
   const auto doc = boost::json::parse(slurp(dir_ / "f.json")).as_object();
   EXPECT_EQ(doc.at("failed").as_int64(), 10);
   EXPECT_EQ(doc.at("completed").as_int64(), 0);
+}
+
+TEST_F(BenchCli, ApiKeyFromTheEnvironmentIsSentButNeverShown) {
+  const std::string secret = "sk-ENVSECRET-9876543210";
+  ::setenv("OPENAI_API_KEY", secret.c_str(), 1);
+  const auto r = run("bench --num-prompts 3 --random-input-len 8 --random-output-len 2 "
+                     "--sim-ttft-ms 1 --sim-itl-ms 1 --save-result --save-detailed "
+                     "--result-filename k.json --result-dir " + dir_.string());
+  ::unsetenv("OPENAI_API_KEY");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find(secret), std::string::npos);
+  EXPECT_EQ(r.err.find(secret), std::string::npos);
+  const auto saved = slurp(dir_ / "k.json");
+  EXPECT_EQ(saved.find(secret), std::string::npos);
+  EXPECT_NE(saved.find("\"Authorization\""), std::string::npos) << saved;  // name only
 }
 
 TEST_F(BenchCli, SecretsNeverReachOutputOrResults) {

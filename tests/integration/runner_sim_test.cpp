@@ -12,8 +12,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 namespace llmload::runtime {
 namespace {
@@ -217,6 +221,157 @@ TEST(RunnerSim, WholeRequestTimeoutIsItsOwnOutcome) {
   const auto r = runner.send_one(specs(1, 8, 4).front());
   EXPECT_EQ(r.outcome, Outcome::kTimeout) << r.error;
   EXPECT_LT(core::now_ns() - started, 1'500'000'000);
+}
+
+// A loopback listener that never accepts: the kernel completes handshakes into the backlog
+// (so a connect succeeds and the request is buffered, but no byte ever comes back) until the
+// backlog is full, after which SYNs are dropped and a connect hangs.
+struct SilentListener {
+  SilentListener() : acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    acceptor.listen(0);
+  }
+  Target target() const {
+    Target t;
+    t.base = net::parse_url("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())).value();
+    t.path = "/v1/completions";
+    t.endpoints = {acceptor.local_endpoint()};
+    return t;
+  }
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor;
+};
+
+TEST(RunnerTimeouts, FirstByteTimeoutWhenTheServerNeverAnswers) {
+  SilentListener silent;
+  RunnerOptions options;
+  options.first_byte_timeout = 100ms;
+  options.connect_timeout = 2s;
+  options.request_timeout = 5s;  // never hang the suite
+  Runner runner(silent.target(), make_template(), options);
+  const auto r = runner.send_one(specs(1, 8, 4).front());
+  EXPECT_EQ(r.outcome, Outcome::kFirstByteTimeout) << r.error;
+  EXPECT_NE(r.error.find("--first-byte-timeout"), std::string::npos) << r.error;
+  EXPECT_GE(r.end_ns - r.sent_ns, 100'000'000);
+  EXPECT_LT(r.end_ns - r.sent_ns, 1'000'000'000);
+}
+
+TEST(RunnerTimeouts, ConnectTimeoutWhenTheBacklogIsFull) {
+  SilentListener silent;
+  // Fill the backlog with connections nobody accepts.
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> fillers;
+  for (int i = 0; i < 8; ++i) {
+    auto s = std::make_unique<boost::asio::ip::tcp::socket>(silent.io);
+    s->open(boost::asio::ip::tcp::v4());
+    s->non_blocking(true);
+    // Plain connect(2): in progress or done, either is fine (asio's connect would wait).
+    const auto endpoint = silent.acceptor.local_endpoint();
+    (void)::connect(s->native_handle(), endpoint.data(), static_cast<socklen_t>(endpoint.size()));
+    fillers.push_back(std::move(s));
+  }
+  std::this_thread::sleep_for(50ms);
+  RunnerOptions options;
+  options.connect_timeout = 150ms;
+  options.request_timeout = 5s;  // never hang the suite
+  Runner runner(silent.target(), make_template(), options);
+  const auto r = runner.send_one(specs(1, 8, 4).front());
+  EXPECT_EQ(r.outcome, Outcome::kConnectTimeout) << metrics::outcome_name(r.outcome) << " " << r.error;
+  EXPECT_GE(r.end_ns - r.start_ns, 150'000'000);
+  EXPECT_LT(r.end_ns - r.start_ns, 1'000'000'000);
+}
+
+TEST(RunnerTimeouts, IdleTimeoutWhenTokensStopComing) {
+  SimTarget sim(5ms, 400ms);  // first token soon, then a long silence
+  RunnerOptions options;
+  options.idle_timeout = 100ms;
+  Runner runner(sim.target(), make_template(), options);
+  const auto r = runner.send_one(specs(1, 8, 4).front());
+  EXPECT_EQ(r.outcome, Outcome::kIdleTimeout) << metrics::outcome_name(r.outcome) << " " << r.error;
+  EXPECT_EQ(r.chunk_ns.size(), 1u);
+  EXPECT_GE(r.end_ns - r.chunk_ns.back(), 100'000'000);
+  EXPECT_LT(r.end_ns - r.chunk_ns.back(), 390'000'000);
+}
+
+TEST(RunnerTimeouts, LimitsThatAreNotReachedChangeNothing) {
+  SimTarget sim(20ms, 10ms);
+  RunnerOptions options;
+  options.connect_timeout = 1s;
+  options.first_byte_timeout = 1s;
+  options.idle_timeout = 200ms;
+  options.request_timeout = 5s;
+  Runner runner(sim.target(), make_template(), options);
+  const auto requests = specs(20, 8, 10);
+  const std::vector<core::Nanos> offsets(requests.size(), 0);
+  const auto out = runner.run(requests, offsets);
+  for (const auto& r : out.records) EXPECT_TRUE(r.ok()) << r.error;
+}
+
+TEST(RunnerStop, FirstStopSendsNothingMoreAndLetsInFlightFinish) {
+  SimTarget sim(20ms, 10ms);
+  std::atomic<int> stop{0};
+  RunnerOptions options;
+  options.stop_signal = &stop;
+  options.grace_period = 5s;
+  Runner runner(sim.target(), make_template(), options);
+  const auto requests = specs(40, 8, 10);  // each stream lasts ~110 ms
+  std::vector<core::Nanos> offsets;
+  for (int i = 0; i < 40; ++i) offsets.push_back(i * 25'000'000LL);  // over one second
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    stop = 1;
+  });
+  const auto started = core::now_ns();
+  const auto out = runner.run(requests, offsets);
+  stopper.join();
+  EXPECT_TRUE(out.interrupted);
+  EXPECT_GT(out.not_sent, 10);
+  EXPECT_LT(core::now_ns() - started, 800'000'000);  // did not wait for the whole schedule
+  std::int64_t sent = 0;
+  for (const auto& r : out.records) {
+    if (r.start_ns == 0) {
+      EXPECT_EQ(r.outcome, Outcome::kCancelled);
+      continue;
+    }
+    ++sent;
+    EXPECT_TRUE(r.ok()) << r.error;  // in-flight requests finished within the grace period
+  }
+  EXPECT_EQ(sent + out.not_sent, 40);
+}
+
+TEST(RunnerStop, SecondStopCancelsInFlightRequests) {
+  SimTarget sim(5ms, 50ms);
+  std::atomic<int> stop{0};
+  RunnerOptions options;
+  options.stop_signal = &stop;
+  options.grace_period = 30s;
+  Runner runner(sim.target(), make_template(), options);
+  const auto requests = specs(10, 8, 200);  // 10 s streams
+  const std::vector<core::Nanos> offsets(requests.size(), 0);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    stop = 1;
+    std::this_thread::sleep_for(100ms);
+    stop = 2;
+  });
+  const auto started = core::now_ns();
+  const auto out = runner.run(requests, offsets);
+  stopper.join();
+  EXPECT_LT(core::now_ns() - started, 2'000'000'000);
+  for (const auto& r : out.records) {
+    EXPECT_EQ(r.outcome, Outcome::kCancelled) << r.error;
+    EXPECT_GT(r.chunk_ns.size(), 0u);  // what arrived before the cancel is kept
+  }
+}
+
+TEST(RunnerSim, ReceiveDelayFromTheSimulatorsSendStamp) {
+  SimTarget sim(5ms, 5ms);
+  Runner runner(sim.target(), make_template(), {});
+  const auto r = runner.send_one(specs(1, 8, 10).front());
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.receive_delay_ns.size(), 10u);
+  for (const auto d : r.receive_delay_ns) {
+    EXPECT_GE(d, 0);
+    EXPECT_LT(d, 50'000'000);
+  }
 }
 
 TEST(RunnerSim, SseEventCapFailsOnlyThatRequest) {

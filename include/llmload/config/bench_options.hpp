@@ -70,6 +70,11 @@ struct BenchOptions {
   // llmload's own.
   int threads = 0;  // 0 = one per core
   double request_timeout_sec = 6 * 3600.0;
+  double connect_timeout_sec = 60.0;
+  double first_byte_timeout_sec = 0;  // 0 = off
+  double idle_timeout_sec = 0;        // 0 = off
+  double grace_period_sec = 10.0;
+  std::int64_t num_warmups = 0;
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
   double sim_ttft_ms = 50, sim_itl_ms = 20;
   bool continuous_usage_stats = false;
@@ -114,6 +119,9 @@ struct BenchPlan {
   ResultSettings results;
   int threads = 1;
   std::chrono::nanoseconds request_timeout{};
+  std::chrono::nanoseconds connect_timeout{}, first_byte_timeout{}, idle_timeout{};  ///< 0 = off
+  std::chrono::nanoseconds grace_period{};  ///< after the first Ctrl-C
+  std::int64_t num_warmups = 0;             ///< vLLM's --num-warmups (excluded from results)
   std::chrono::seconds ready_check_timeout{};
   std::size_t max_sse_event_bytes = 0;
   bool progress = true;

@@ -14,8 +14,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include <functional>
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -49,6 +50,9 @@ struct ProgressSnapshot {
   std::int64_t failed = 0;    ///< requests completed with a failure
   std::int64_t chunks = 0;    ///< token chunks received so far
   core::Nanos elapsed_ns = 0; ///< since the schedule's origin
+  /// 0 running; 1 stopping (no new requests, in-flight ones may finish within the grace
+  /// period); 2 cancelling the requests still in flight.
+  int stopping = 0;
 };
 
 /// Engine settings (llmload's own, beyond vLLM's flags).
@@ -56,6 +60,15 @@ struct RunnerOptions {
   int threads = 1;                                  ///< worker threads (io_contexts)
   std::optional<std::int64_t> max_concurrency;     ///< global in-flight cap (vLLM --max-concurrency)
   std::chrono::nanoseconds request_timeout = std::chrono::hours(6);  ///< whole-request limit (vLLM: 6 h)
+  /// Layered limits, each its own outcome; zero turns one off.
+  std::chrono::nanoseconds connect_timeout{};     ///< TCP connect (per attempt)
+  std::chrono::nanoseconds first_byte_timeout{};  ///< request sent → first response byte
+  std::chrono::nanoseconds idle_timeout{};        ///< longest silence between response reads
+  /// Stop requests (e.g. a SIGINT counter bumped by a signal handler): at 1 no new request
+  /// is sent and those in flight may finish within `grace_period`; at 2, or when the grace
+  /// period is over, the ones still in flight are cancelled. Polled every 20 ms. May be null.
+  const std::atomic<int>* stop_signal = nullptr;
+  std::chrono::nanoseconds grace_period = std::chrono::seconds(10);
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
   bool keep_text = true;                            ///< keep generated text in the records
   /// Called on the thread that called run(), every progress_interval while the run lasts and
@@ -70,6 +83,10 @@ struct RunOutput {
   std::vector<metrics::RequestRecord> records;
   core::Nanos bench_start_ns = 0;  ///< the schedule's time origin (offsets count from here)
   core::Nanos bench_end_ns = 0;    ///< completion of the last request
+  bool interrupted = false;        ///< stop_signal ended the run early
+  /// Requests never started because of the stop (outcome kCancelled, start_ns 0): reports
+  /// leave them out, as they were never sent.
+  std::int64_t not_sent = 0;
 };
 
 /// Runs a workload against a target. One Runner per run; run() blocks the calling thread.
