@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev openssl ca-certificates
   libsimdjson-dev libyaml-cpp-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs
 )
 
 missing=()
@@ -17,6 +18,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Tests fetch reference implementations (tokenizers, hdr-histogram-js) from the npm registry.
+# Debian's npm package depends on Debian's nodejs; a nodejs that already ships npm (as
+# NodeSource's does) must not be replaced, so npm is installed only when the command is missing.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
 if ((${#missing[@]})); then
   sudo=""
