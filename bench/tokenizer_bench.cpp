@@ -1,5 +1,5 @@
 // Encode throughput of the tokenizer on real tokenizer.json files, one core.
-//   export LLMLOAD_TOKENIZER_DIR=build-<you>/tests/tokenizer/npm/node_modules/@lenml
+//   export LLMLOAD_TOKENIZER_DIR=build-<you>/tests/tokenizer/npm/node_modules/@lenml (the parity test installs it)
 //   build-<you>/bench/llmload_micro_bench --benchmark_filter=Tokenizer --benchmark_min_time=2
 // LLMLOAD_TOKENIZER_DIR holds tokenizer-<model>/models/tokenizer.json for qwen3, llama3,
 // deepseek_v3, llama2 and gemma3 (the parity test's npm install puts them there); without it the
