@@ -91,6 +91,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
       ->group("Target");
   app.add_option("--header", o.headers, "Extra request header KEY=VALUE (repeatable)")
       ->group("Target");
+  app.add_flag("--insecure", o.insecure, "https: do not verify the server's certificate")
+      ->group("Target");
+  app.add_option("--ca-bundle", o.ca_bundle, "https: PEM file of CAs to trust (default: the system's)")
+      ->check(CLI::ExistingFile)->group("Target");
 
   // Workload.
   app.add_option("--dataset-name", o.dataset_name, "Dataset: random")
@@ -205,11 +209,13 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
     auto parsed = net::parse_url(url, o.base_url.empty() ? "--host/--port" : "--base-url");
     if (!parsed) return parsed.error();
     plan.base = *parsed;
-    if (plan.base.tls()) {
-      return core::fail("--base-url {}: https is not supported yet; use an http:// URL",
-                        plan.base.to_string());
-    }
   }
+  if ((o.insecure || !o.ca_bundle.empty()) && !plan.base.tls()) {
+    return core::fail("{} applies to https targets only; give an https:// --base-url",
+                      o.insecure ? "--insecure" : "--ca-bundle");
+  }
+  plan.insecure = o.insecure;
+  plan.ca_bundle = o.ca_bundle;
   plan.backend = o.backend == "openai-chat" ? "openai-chat" : o.backend;
   plan.flavor = o.backend == "openai-chat" ? api::Flavor::kChat : api::Flavor::kCompletions;
   plan.endpoint = o.endpoint.empty() ? std::string(api::default_endpoint(plan.flavor)) : o.endpoint;
@@ -409,6 +415,10 @@ std::string plan_to_json(const BenchPlan& plan) {
   w.key("max_concurrency");
   if (plan.max_concurrency) w.value(*plan.max_concurrency); else w.null();
   w.key("ignore_eos").value(plan.body.ignore_eos);
+  if (plan.base.tls()) {
+    w.key("tls_verify").value(!plan.insecure);
+    w.key("ca_bundle").value(plan.ca_bundle);
+  }
   w.key("header_names").begin_array();
   for (const auto& [name, value] : plan.headers) w.value(name);  // never values
   w.end_array();

@@ -18,6 +18,7 @@ std::string_view outcome_name(Outcome outcome) noexcept {
     case Outcome::kConnectTimeout: return "connect_timeout";
     case Outcome::kFirstByteTimeout: return "first_byte_timeout";
     case Outcome::kIdleTimeout: return "idle_timeout";
+    case Outcome::kTlsError: return "tls_error";
   }
   return "unknown";
 }

@@ -15,17 +15,19 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 bool Connection::idle_alive() {
-  if (!socket_.is_open() || buffer_.size() != 0) return false;
+  auto& socket = stream_.socket();
+  if (!socket.is_open() || buffer_.size() != 0) return false;
   char byte;
-  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   // -1 with EAGAIN: nothing pending and still open. 0: the peer closed. >0: stray bytes.
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 void Connection::close() noexcept {
   boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  auto& socket = stream_.socket();
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 std::unique_ptr<Connection> ConnectionPool::take() {

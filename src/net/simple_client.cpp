@@ -1,5 +1,8 @@
 #include "llmload/net/simple_client.hpp"
 
+#include "llmload/net/stream.hpp"
+#include "llmload/net/tls.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,7 +10,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -23,32 +28,60 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 asio::awaitable<void> do_fetch(std::vector<asio::ip::tcp::endpoint> endpoints, std::string request,
-                               std::chrono::milliseconds timeout, SimpleResponse* out,
+                               std::chrono::milliseconds timeout, const Url* base,
+                               asio::ssl::context* tls, bool verify, SimpleResponse* out,
                                std::string* error) {
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
-  stream.expires_after(timeout);
-  auto [cec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
+  auto executor = co_await asio::this_coro::executor;
+  Stream stream(executor);
+  // One deadline for the whole exchange: when it passes, the socket is closed and whatever
+  // was pending fails; `expired` tells that apart from other errors.
+  auto expired = std::make_shared<bool>(false);
+  asio::steady_timer timer(executor);
+  timer.expires_after(timeout);
+  timer.async_wait([expired, &stream](boost::system::error_code ec) {
+    if (ec) return;
+    *expired = true;
+    boost::system::error_code ignored;
+    stream.socket().close(ignored);
+  });
+  auto failed = [&](std::string_view step, const boost::system::error_code& ec) {
+    *error = *expired ? fmt::format("timed out {}", step) : ec.message();
+  };
+  auto [cec, endpoint] = co_await asio::async_connect(stream.socket(), endpoints, kTuple);
   if (cec) {
-    *error = cec == beast::error::timeout ? "timed out connecting" : cec.message();
+    failed("connecting", cec);
     co_return;
+  }
+  if (tls != nullptr) {
+    auto& layer = stream.enable_tls(*tls);
+    if (auto prepared = prepare_client_tls(layer, base->host, verify); !prepared) {
+      *error = prepared.error().message;
+      co_return;
+    }
+    auto [hec] = co_await layer.async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (hec) {
+      failed("in the TLS handshake", hec);
+      co_return;
+    }
   }
   auto [wec, written] = co_await asio::async_write(stream, asio::buffer(request), kTuple);
   if (wec) {
-    *error = wec == beast::error::timeout ? "timed out sending" : wec.message();
+    failed("sending", wec);
     co_return;
   }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   auto [rec, read] = co_await http::async_read(stream, buffer, parser, kTuple);
+  timer.cancel();
   if (rec) {
-    *error = rec == beast::error::timeout ? "timed out waiting for the response" : rec.message();
+    failed("waiting for the response", rec);
     co_return;
   }
   out->status = static_cast<int>(parser.get().result_int());
   out->reason = std::string(parser.get().reason());
   out->body = std::move(parser.get().body());
-  beast::error_code ignored;
+  boost::system::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
 }
 
@@ -58,7 +91,8 @@ core::Result<SimpleResponse> fetch(const Url& base,
                                    const std::vector<asio::ip::tcp::endpoint>& endpoints,
                                    std::string_view method, std::string_view path,
                                    const HeaderList& headers, std::string_view body,
-                                   std::chrono::milliseconds timeout) {
+                                   std::chrono::milliseconds timeout, asio::ssl::context* tls,
+                                   bool verify) {
   std::string request;
   HeaderList all = headers;
   set_header(all, "Connection", "close");
@@ -66,7 +100,7 @@ core::Result<SimpleResponse> fetch(const Url& base,
   asio::io_context ioc(1);
   SimpleResponse response;
   std::string error;
-  asio::co_spawn(ioc, do_fetch(endpoints, std::move(request), timeout, &response, &error),
+  asio::co_spawn(ioc, do_fetch(endpoints, std::move(request), timeout, &base, tls, verify, &response, &error),
                  asio::detached);
   ioc.run();
   if (!error.empty()) {

@@ -5,6 +5,7 @@
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/net/simple_client.hpp"
+#include "llmload/net/tls.hpp"
 #include "llmload/report/console_table.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/runtime/runner.hpp"
@@ -46,7 +47,7 @@ double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std
 /// vLLM asks the server for its first model when --model is not given.
 core::Result<std::string> discover_model(const Target& target, const net::HeaderList& headers) {
   auto response = net::fetch(target.base, target.endpoints, "GET", target.base.path + "/v1/models",
-                             headers, "", std::chrono::seconds(30));
+                             headers, "", std::chrono::seconds(30), target.tls.get(), target.tls_verify);
   if (!response) return response.error();
   if (response->status != 200) {
     return core::fail("GET {}/v1/models answered HTTP {}; pass --model NAME",
@@ -226,6 +227,12 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   auto endpoints = net::resolve(plan.base.host, plan.base.port);
   if (!endpoints) return error_exit(err, kExitCannotRun, endpoints.error().message);
   target.endpoints = std::move(*endpoints);
+  if (plan.base.tls()) {
+    auto context = net::make_client_tls_context({plan.insecure, plan.ca_bundle});
+    if (!context) return error_exit(err, kExitUsage, context.error().message);
+    target.tls = std::move(*context);
+    target.tls_verify = !plan.insecure;
+  }
 
   if (plan.model.empty()) {
     auto model = discover_model(target, plan.headers);

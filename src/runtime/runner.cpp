@@ -3,6 +3,7 @@
 #include "llmload/api/chunk_decoder.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/net/sink_body.hpp"
+#include "llmload/net/tls.hpp"
 #include "llmload/sse/sse_parser.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -15,6 +16,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <openssl/ssl.h>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <fmt/format.h>
@@ -326,6 +329,18 @@ std::string describe(const boost::system::error_code& ec) {
   return fmt::format("{} ({})", ec.message(), ec.category().name());
 }
 
+/// OpenSSL's words for a failed handshake, with the verification result when that failed.
+std::string tls_reason(const boost::system::error_code& ec) {
+  std::string text = ec.message();
+  if (ec.category() == asio::error::get_ssl_category()) {
+    const auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+      text += " (use --ca-bundle FILE to trust the server's CA, or --insecure to skip verification)";
+    }
+  }
+  return text;
+}
+
 /// Reads one response on `connection`, stamping every read before parsing it. Returns true
 /// when the exchange may be retried on a fresh connection (a kept-alive connection the server
 /// had closed before any response byte came back).
@@ -342,17 +357,20 @@ asio::awaitable<bool> read_response(net::Connection& connection, StreamState& st
   std::size_t received = 0;
   while (true) {
     if (need_read) {
-      auto [ec, n] = co_await connection.socket().async_read_some(buffer.prepare(kReadSize), kUseTuple);
+      auto [ec, n] = co_await connection.stream().async_read_some(buffer.prepare(kReadSize), kUseTuple);
       const core::Nanos now = core::now_ns();  // the arrival stamp, before any parsing
       if (ec) {
         record.end_ns = now;
         if (watchdog.fired) {
           state.fail(*watchdog.fired, std::string(timeout_text(*watchdog.fired)));
-        } else if (reused && received == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset)) {
+        } else if (reused && received == 0 &&
+                   (ec == asio::error::eof || ec == asio::error::connection_reset ||
+                    ec == asio::ssl::error::stream_truncated)) {
           co_return true;
-        } else if (ec == asio::error::eof && !parser.is_header_done() && received == 0) {
+        } else if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) &&
+                   !parser.is_header_done() && received == 0) {
           state.fail(Outcome::kConnectionClosed, "server closed the connection before responding");
-        } else if (ec == asio::error::eof) {
+        } else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
           // Bodies delimited by connection close end here normally.
           boost::system::error_code eof_ec;
           parser.put_eof(eof_ec);
@@ -452,10 +470,26 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
                         fmt::format("cannot connect to {}: {}", run.target.base.host_header(), describe(ec)));
         break;
       }
+      if (run.target.tls) {
+        // The TLS handshake is part of connecting (and, as in vLLM, of TTFT).
+        auto& tls = connection->stream().enable_tls(*run.target.tls);
+        auto prepared = net::prepare_client_tls(tls, run.target.base.host, run.target.tls_verify);
+        boost::system::error_code hec;
+        if (prepared) std::tie(hec) = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+        if (!prepared || hec || watchdog->fired) {
+          record.end_ns = core::now_ns();
+          watchdog->connection = nullptr;
+          if (watchdog->fired) state.fail(*watchdog->fired, std::string(timeout_text(*watchdog->fired)));
+          else state.fail(Outcome::kTlsError,
+                          fmt::format("TLS handshake with {} failed: {}", run.target.base.host_header(),
+                                      prepared ? tls_reason(hec) : prepared.error().message));
+          break;
+        }
+      }
       record.connect_ns = core::now_ns() - t0;
     }
     watchdog->connection = connection.get();
-    auto [wec, written] = co_await asio::async_write(connection->socket(), asio::buffer(wire), kUseTuple);
+    auto [wec, written] = co_await asio::async_write(connection->stream(), asio::buffer(wire), kUseTuple);
     if (wec || watchdog->fired) {
       watchdog->connection = nullptr;
       if (reused && !watchdog->fired) continue;  // stale kept-alive connection: retry once

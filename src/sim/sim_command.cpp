@@ -48,6 +48,10 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
                  "Output tokens when a request names no max_tokens")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  app.add_option("--tls-cert", o.tls_cert_file, "PEM certificate chain: serve https (with --tls-key)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", o.tls_key_file, "PEM private key for --tls-cert")
+      ->check(CLI::ExistingFile);
   app.add_flag_callback(
       "--no-send-stamp", [&o] { o.stamp_send_time = false; },
       "Leave \"llmload_send_ns\" out of streamed chunks");
@@ -65,8 +69,9 @@ int run_sim(const SimOptions& options) {
     fmt::print(stderr, "llmload sim: error: {}\n", started.error().message);
     return 1;
   }
-  fmt::print("llmload sim: serving model '{}' at http://{}:{} (fixed timing: TTFT {:g} ms, ITL {:g} ms)\n",
-             options.model, url_host(options.host), server.port(), to_ms(options.ttft),
+  fmt::print("llmload sim: serving model '{}' at {}://{}:{} (fixed timing: TTFT {:g} ms, ITL {:g} ms)\n",
+             options.model, options.tls_cert_file.empty() ? "http" : "https", url_host(options.host),
+             server.port(), to_ms(options.ttft),
              to_ms(options.itl));
   std::fflush(stdout);
   signals_ioc.run();

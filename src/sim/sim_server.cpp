@@ -2,6 +2,8 @@
 
 #include "llmload/core/clock.hpp"
 #include "llmload/core/json_writer.hpp"
+#include "llmload/net/stream.hpp"
+#include "llmload/net/tls.hpp"
 #include "llmload/sim/sim_responses.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -69,6 +71,7 @@ struct Worker {
 // Read-only after start().
 struct Shared {
   SimOptions options;
+  std::shared_ptr<asio::ssl::context> tls;  // set with --tls-cert/--tls-key
   std::string model_json;
   std::int64_t started_unix = 0;
 };
@@ -84,7 +87,7 @@ enum class Cut { kNone, kReset, kError };
 class Session final {
  public:
   Session(tcp::socket socket, Worker& worker, const Shared& shared)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), worker_(worker), shared_(shared) {
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), worker_(worker), shared_(shared) {
     identity_.model_json = shared_.model_json;
   }
 
@@ -108,7 +111,7 @@ class Session final {
   void append_stream_tail(Cut cut, const FaultPlan& fault, const GenerationRequest& r);
   void reset_connection();
 
-  tcp::socket socket_;
+  net::Stream stream_;  // plain, or TLS with --tls-cert/--tls-key
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::string out_;
@@ -120,18 +123,23 @@ class Session final {
 };
 
 asio::awaitable<void> Session::run() {
+  if (shared_.tls) {
+    auto& tls = stream_.enable_tls(*shared_.tls);
+    auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (hec) co_return;  // the client gave up or refused our certificate
+  }
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(shared_.options.max_body_bytes);
     parser.header_limit(64 * 1024);
-    auto [hec, hn] = co_await http::async_read_header(socket_, buffer_, parser, kTuple);
+    auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, kTuple);
     if (!hec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(kContinue), kTuple);
+      auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), kTuple);
       if (wec) co_return;
     }
     if (!hec && !parser.is_done()) {
-      auto [bec, bn] = co_await http::async_read(socket_, buffer_, parser, kTuple);
+      auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, kTuple);
       hec = bec;
     }
     if (hec) {
@@ -156,7 +164,7 @@ asio::awaitable<void> Session::run() {
     if (next == Next::kGone) co_return;
     if (next == Next::kClose) {
       boost::system::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
     }
   }
@@ -223,7 +231,7 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
   out_.clear();
   append_stream_head(out_, keep_alive);
   {
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kTuple);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
     if (ec) co_return Next::kGone;
   }
   formatter_.reset(identity_, r);
@@ -263,7 +271,7 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
     // Counted before the write so that a client which has read the chunk sees it counted.
     worker_.chunks.fetch_add(1, std::memory_order_relaxed);
     // Asio tries the send() at once; only a full socket buffer defers it.
-    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kTuple);
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
     if (ec) co_return Next::kGone;
   }
 
@@ -278,7 +286,7 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
   }
   if (cut_at < n) {
     const std::string_view bytes = batch_.finalize(core::now_ns());
-    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kTuple);
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
     if (ec) co_return Next::kGone;
   }
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
@@ -318,7 +326,7 @@ asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultP
 }
 
 asio::awaitable<Next> Session::send_out(bool keep_alive) {
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kTuple);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
   if (ec) co_return Next::kGone;
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
 }
@@ -338,8 +346,8 @@ asio::awaitable<bool> Session::wait_until(core::Clock::time_point deadline) {
 
 void Session::reset_connection() {
   boost::system::error_code ignored;
-  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-  socket_.close(ignored);
+  stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+  stream_.socket().close(ignored);
 }
 
 asio::awaitable<void> serve_connection(tcp::socket socket, Worker* worker, const Shared* shared) {
@@ -449,6 +457,14 @@ core::Result<void> SimServer::start() {
   if (ec) return listen_error("getsockname");
   s.acceptor = std::move(acceptor);
 
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+      return core::fail("the simulator needs both --tls-cert and --tls-key for https");
+    }
+    auto context = net::make_server_tls_context(o.tls_cert_file, o.tls_key_file);
+    if (!context) return context.error();
+    s.shared.tls = std::move(*context);
+  }
   s.shared.model_json.clear();
   core::append_json_string(s.shared.model_json, o.model);
   s.shared.started_unix = unix_now();
@@ -470,7 +486,7 @@ std::string SimServer::base_url() const {
     address = address.is_v6() ? asio::ip::address(asio::ip::address_v6::loopback())
                               : asio::ip::address(asio::ip::address_v4::loopback());
   }
-  return "http://" + host_port(address.to_string(), port());
+  return (impl_->shared.tls ? "https://" : "http://") + host_port(address.to_string(), port());
 }
 
 void SimServer::stop() {

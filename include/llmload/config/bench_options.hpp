@@ -36,6 +36,8 @@ struct BenchOptions {
   std::string served_model_name;
   std::string tokenizer;
   std::vector<std::string> headers;  // KEY=VALUE
+  bool insecure = false;             // https: skip certificate verification
+  std::string ca_bundle;             // https: PEM file of trusted CAs
   // Workload.
   std::string dataset_name = "random";
   std::int64_t num_prompts = 1000;
@@ -115,6 +117,8 @@ struct BenchPlan {
   std::optional<std::int64_t> max_concurrency;
   api::BodyOptions body;             ///< model field set once the model is known
   net::HeaderList headers;           ///< --header fields (values may be secret: never print)
+  bool insecure = false;             ///< https without certificate verification
+  std::string ca_bundle;             ///< https: trusted CAs (empty: the system's)
   std::string request_id_prefix;
   ResultSettings results;
   int threads = 1;

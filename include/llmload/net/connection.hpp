@@ -3,6 +3,7 @@
 /// thread (one io_context) and is never shared across threads.
 
 #include "llmload/core/error.hpp"
+#include "llmload/net/stream.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,12 +17,16 @@
 
 namespace llmload::net {
 
-/// One plain-TCP client connection with its receive buffer. Not thread-safe.
+/// One client connection (TCP, with TLS once enabled on its stream) and its receive buffer.
+/// Not thread-safe.
 class Connection final {
  public:
-  explicit Connection(boost::asio::any_io_executor executor) : socket_(std::move(executor)) {}
+  explicit Connection(const boost::asio::any_io_executor& executor) : stream_(executor) {}
 
-  boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  /// The stream to read and write (plain or TLS).
+  Stream& stream() noexcept { return stream_; }
+  /// The TCP socket under it.
+  boost::asio::ip::tcp::socket& socket() noexcept { return stream_.socket(); }
   /// Received bytes not yet consumed by the HTTP parser.
   boost::beast::flat_buffer& buffer() noexcept { return buffer_; }
 
@@ -34,7 +39,7 @@ class Connection final {
   std::uint32_t responses = 0;
 
  private:
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
 };
 

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace llmload::net {
 
 /// A complete response.
@@ -22,11 +26,13 @@ struct SimpleResponse {
 };
 
 /// Sends one request on a fresh connection and reads the whole response, all within
-/// `timeout`. Errors (connect, timeout, malformed response) name the URL and the reason.
+/// `timeout`; over TLS when `tls` is given (with host verification when `verify`). Errors
+/// (connect, TLS, timeout, malformed response) name the URL and the reason.
 core::Result<SimpleResponse> fetch(const Url& base,
                                    const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
                                    std::string_view method, std::string_view path,
                                    const HeaderList& headers, std::string_view body,
-                                   std::chrono::milliseconds timeout);
+                                   std::chrono::milliseconds timeout,
+                                   boost::asio::ssl::context* tls = nullptr, bool verify = true);
 
 }  // namespace llmload::net

@@ -14,6 +14,12 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <memory>
+
+namespace boost::asio::ssl {
+class context;
+}
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -30,6 +36,9 @@ struct Target {
   net::Url base;                                         ///< base URL (scheme, host, port, prefix)
   std::string path;                                      ///< request path: base.path + endpoint
   std::vector<boost::asio::ip::tcp::endpoint> endpoints; ///< resolved addresses, tried in order
+  /// TLS context for https targets (null for http); shared read-only by every connection.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  bool tls_verify = true;  ///< check the certificate's host name or IP (off with --insecure)
 };
 
 /// What every request carries besides its RequestSpec.

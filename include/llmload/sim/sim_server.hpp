@@ -38,6 +38,8 @@ struct SimOptions {
   std::int64_t default_max_tokens = 128;
   /// Put "llmload_send_ns" (steady-clock ns, taken just before the write) in each SSE chunk.
   bool stamp_send_time = true;
+  /// PEM certificate chain and private key: serve https instead of http (both or neither).
+  std::string tls_cert_file, tls_key_file;
   /// Largest request body accepted (413 above it).
   std::size_t max_body_bytes = 64 << 20;
 };
@@ -59,7 +61,7 @@ class SimServer final {
   core::Result<void> start();
   /// The port actually bound (meaningful after a successful start()).
   std::uint16_t port() const;
-  /// "http://HOST:PORT" to connect to: IPv6 hosts in brackets; a wildcard listen address
+  /// "http://HOST:PORT" (https with TLS) to connect to: IPv6 hosts in brackets; a wildcard listen address
   /// (0.0.0.0, ::) is replaced by the loopback address of its family.
   std::string base_url() const;
   /// Stops accepting, closes every connection (streams in flight end abruptly) and joins the
