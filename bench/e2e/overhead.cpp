@@ -66,11 +66,12 @@ long rss_kib() {
   return 0;
 }
 
-double cpu_seconds() {
+/// User and system CPU seconds of this process (the client; the simulator is a child).
+std::pair<double, double> cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
 }
 
 /// Starts the simulator in a child pinned to `cpu`; returns its pid and base URL.
@@ -156,9 +157,10 @@ void run_level(const std::string& url, int streams) {
   };
   runtime::Runner runner(target_for(url), request_template(), options);
   const long rss_before = rss_kib();
-  const double cpu_before = cpu_seconds();
+  const auto cpu_before = cpu_seconds();
   const auto out = runner.run(specs, offsets);
-  const double cpu = cpu_seconds() - cpu_before;
+  const auto cpu_after = cpu_seconds();
+  const double user = cpu_after.first - cpu_before.first, sys = cpu_after.second - cpu_before.second;
 
   std::vector<double> delays_ms, ttft_ms, itl_ms;
   std::int64_t chunks = 0, ok = 0;
@@ -175,12 +177,16 @@ void run_level(const std::string& url, int streams) {
   const auto summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
   const double per_stream_kib =
       peak_open > 0 ? static_cast<double>(peak_rss - rss_before) / static_cast<double>(peak_open) : 0;
-  fmt::print("| {:5d} | {:4d}/{:<4d} | {:5d} | {:7.3f} | {:7.3f} | {:7.3f} | {:6.2f} / {:6.2f} | {:6.2f} / {:6.2f} | "
-             "{:5.2f} | {:6.1f} |\n",
-             streams, ok, streams, summary.peak_concurrency_exact, pct(delays_ms, 50),
-             pct(delays_ms, 99), delays_ms.empty() ? 0.0 : *std::max_element(delays_ms.begin(), delays_ms.end()),
-             pct(ttft_ms, 50), pct(ttft_ms, 99), pct(itl_ms, 50), pct(itl_ms, 99), chunks > 0 ? cpu * 1e6 / static_cast<double>(chunks) : 0.0,
-             per_stream_kib);
+  const double per_chunk = chunks > 0 ? 1e6 / static_cast<double>(chunks) : 0.0;
+  const double delay_p50 = pct(delays_ms, 50), delay_p99 = pct(delays_ms, 99);
+  const double delay_max = delays_ms.empty() ? 0.0 : delays_ms.back();  // sorted by pct()
+  const double ttft_p50 = pct(ttft_ms, 50), ttft_p99 = pct(ttft_ms, 99);
+  const double itl_p50 = pct(itl_ms, 50), itl_p99 = pct(itl_ms, 99);
+  fmt::print("| {:5d} | {:4d}/{:<4d} | {:5d} | {:7.3f} | {:7.3f} | {:7.3f} | {:7.2f} / {:7.2f} | {:6.2f} / {:6.2f} | "
+             "{:5.2f} ({:4.2f} user + {:5.2f} sys) | {:6.1f} |\n",
+             streams, ok, streams, summary.peak_concurrency_exact, delay_p50, delay_p99, delay_max,
+             ttft_p50, ttft_p99, itl_p50, itl_p99, (user + sys) * per_chunk, user * per_chunk,
+             sys * per_chunk, per_stream_kib);
   std::fflush(stdout);
 }
 
@@ -204,9 +210,10 @@ void run_schedule_lag(int rate, int count) {
     lag.push_back(core::ns_to_ms(r.dispatch_ns - r.scheduled_ns));
     ok += r.ok() ? 1 : 0;
   }
+  const double p50 = pct(lag, 50), p99 = pct(lag, 99), max = lag.back();  // sorted by pct()
   fmt::print("\nOpen loop, Poisson arrivals at {} requests/s, {} requests ({} ok): schedule lag "
              "(dispatch - scheduled) p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms\n",
-             rate, count, ok, pct(lag, 50), pct(lag, 99), *std::max_element(lag.begin(), lag.end()));
+             rate, count, ok, p50, p99, max);
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
 }
