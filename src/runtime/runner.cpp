@@ -256,6 +256,7 @@ struct StreamState {
   sse::Parser sse;
   core::Nanos arrival_ns = 0;  // stamp of the socket read whose bytes are being parsed
   int status = 0;
+  const http::response_header<>* head = nullptr;  // the parser's, once the head is parsed
   std::string error_body;      // start of a non-200 body (for the error message)
   std::optional<Outcome> failure;
   std::string failure_text;
@@ -274,6 +275,11 @@ struct StreamState {
 
   void body(std::string_view bytes) {
     if (failure) return;
+    // One put() may parse the head and the first body bytes together: read the status here.
+    if (status == 0 && head != nullptr) {
+      status = static_cast<int>(head->result_int());
+      record.http_status = status;
+    }
     if (status != 200) {
       const auto room = kErrorBodyCap - std::min(kErrorBodyCap, error_body.size());
       error_body.append(bytes.substr(0, room));
@@ -352,6 +358,7 @@ asio::awaitable<bool> read_response(net::Connection& connection, StreamState& st
   parser.body_limit(boost::none);
   parser.get().body().on_bytes = &StreamState::on_bytes;
   parser.get().body().context = &state;
+  state.head = &parser.get();
   auto& buffer = connection.buffer();
   bool need_read = buffer.size() == 0;
   std::size_t received = 0;
@@ -501,6 +508,7 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
     record.sent_ns = core::now_ns();
     watchdog->enter(Watchdog::Phase::kFirstByte, record.sent_ns);
     const bool retry = co_await read_response(*connection, state, *watchdog, reused);
+    state.head = nullptr;  // it pointed into read_response's parser
     watchdog->connection = nullptr;
     if (retry) continue;
     // A response that ended cleanly with keep-alive leaves its connection for the next request.
