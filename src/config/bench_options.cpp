@@ -13,7 +13,8 @@
 namespace llmload::config {
 namespace {
 
-constexpr std::string_view kMetricNames[] = {"ttft", "tpot", "itl", "e2el"};
+constexpr std::string_view kMetricNames[] = {"ttft", "tpot", "itl", "e2el", "client_queue_time",
+                                            "e2el_including_client_queue"};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -150,8 +151,8 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
 
   // Results.
   app.add_option("--percentile-metrics", o.percentile_metrics,
-                 "Comma-separated metrics to report percentiles for: ttft,tpot,itl,e2el "
-                 "(default ttft,tpot,itl)")->group("Results");
+                 "Comma-separated metrics to report percentiles for: ttft,tpot,itl,e2el, and "
+                 "llmload's client_queue_time,e2el_including_client_queue (default ttft,tpot,itl)")->group("Results");
   app.add_option("--metric-percentiles", o.metric_percentiles,
                  "Comma-separated percentiles, e.g. 25,50,99")->capture_default_str()->group("Results");
   app.add_option("--goodput", o.goodput, "SLOs KEY:MS for ttft, tpot, e2el (space-separated)")
@@ -333,7 +334,8 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   const std::string metrics = o.percentile_metrics.empty() ? "ttft,tpot,itl" : o.percentile_metrics;
   for (auto m : split(metrics, ',')) {
     if (std::find(std::begin(kMetricNames), std::end(kMetricNames), m) == std::end(kMetricNames)) {
-      return core::fail("--percentile-metrics: unknown metric '{}'; choose from ttft,tpot,itl,e2el", m);
+      return core::fail("--percentile-metrics: unknown metric '{}'; choose from ttft,tpot,itl,e2el "
+                        "(vLLM's) and client_queue_time,e2el_including_client_queue (llmload's)", m);
     }
     r.percentile_metrics.emplace_back(m);
   }

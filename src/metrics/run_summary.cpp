@@ -103,7 +103,7 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
   s.generated_texts.reserve(n);
   s.errors.reserve(n);
 
-  std::vector<double> ttfts, tpots, itls, e2els;
+  std::vector<double> ttfts, tpots, itls, e2els, queue_times, e2els_with_queue;
   std::vector<double> lags, queues, ttfts_from_schedule, connects, receive_delays;
   std::vector<Interval> intervals;
   ttfts.reserve(n);
@@ -186,6 +186,11 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
     const double e2el_ms = to_ms(e2el_ns);
     ttfts.push_back(ttft_ms);
     e2els.push_back(e2el_ms);
+    // llmload's --percentile-metrics extensions: the wait for a --max-concurrency slot, and
+    // the latency a caller behind that queue would see (from release by the schedule).
+    const core::Nanos released = r.dispatch_ns != 0 ? r.dispatch_ns : r.start_ns;
+    queue_times.push_back(to_ms(r.start_ns - released));
+    e2els_with_queue.push_back(to_ms(r.chunk_ns.back() - released));
     // vLLM: a request with at most one output token has no TPOT sample, and counts as 0 for
     // the goodput check.
     double tpot_ms = 0.0;
@@ -221,6 +226,8 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
   s.tpot_ms = compute_stats(tpots, options.percentiles);
   s.itl_ms = compute_stats(itls, options.percentiles);
   s.e2el_ms = compute_stats(e2els, options.percentiles);
+  s.client_queue_time_ms = compute_stats(queue_times, options.percentiles);
+  s.e2el_including_client_queue_ms = compute_stats(e2els_with_queue, options.percentiles);
 
   vllm_peaks(records, intervals, s);
   s.peak_concurrency_exact = exact_peak_concurrency(intervals);

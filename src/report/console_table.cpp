@@ -100,6 +100,10 @@ std::string format_result_table(const metrics::RunSummary& s, const TableContext
       {"tpot", "TPOT", "Time per Output Token (excl. 1st token)", s.tpot_ms},
       {"itl", "ITL", "Inter-token Latency", s.itl_ms},
       {"e2el", "E2EL", "End-to-end Latency", s.e2el_ms},
+      // llmload extensions, shown only when asked for with --percentile-metrics.
+      {"client_queue_time", "client queue time", "Client Queue Time (llmload)", s.client_queue_time_ms},
+      {"e2el_including_client_queue", "E2EL incl. queue", "E2EL incl. Client Queue (llmload)",
+       s.e2el_including_client_queue_ms},
   };
   for (const auto& m : sections) {
     if (!contains(selected, m.key)) continue;

@@ -197,7 +197,9 @@ std::string result_json(const metrics::RunSummary& s, const RunInfo& info, bool 
   o.set("max_concurrent_requests", json_value(s.max_concurrent_requests));
 
   const std::pair<std::string_view, const metrics::SampleStats*> metric_stats[] = {
-      {"ttft", &s.ttft_ms}, {"tpot", &s.tpot_ms}, {"itl", &s.itl_ms}, {"e2el", &s.e2el_ms}};
+      {"ttft", &s.ttft_ms}, {"tpot", &s.tpot_ms}, {"itl", &s.itl_ms}, {"e2el", &s.e2el_ms},
+      {"client_queue_time", &s.client_queue_time_ms},
+      {"e2el_including_client_queue", &s.e2el_including_client_queue_ms}};
   const auto& selected = s.options.percentile_metrics;
   for (const auto& [name, stats] : metric_stats) {
     if (std::find(selected.begin(), selected.end(), name) == selected.end()) continue;

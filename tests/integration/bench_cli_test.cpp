@@ -2,9 +2,13 @@
 // result file (vLLM's keys and file name), exit codes, and secrets kept out of every output.
 #include "llmload/sim/sim_server.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +17,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace llmload {
@@ -278,6 +284,120 @@ TEST_F(BenchCli, ServerDyingMidRunIsCountedAndTheRunStillSaves) {
   const auto doc = boost::json::parse(slurp(dir_ / "f.json")).as_object();
   EXPECT_EQ(doc.at("failed").as_int64(), 10);
   EXPECT_EQ(doc.at("completed").as_int64(), 0);
+}
+
+// A one-thread HTTP server that records each request it gets and answers with a minimal
+// OpenAI-style stream: what went over the wire, as a server sees it.
+class RecordingServer {
+ public:
+  RecordingServer() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~RecordingServer() {
+    stop_ = true;
+    boost::system::error_code ignored;
+    boost::asio::ip::tcp::socket poke(io_);
+    poke.connect(acceptor_.local_endpoint(), ignored);  // wake the blocking accept
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      boost::asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stop_) return;
+      std::string data;
+      char buffer[4096];
+      std::size_t head_end = std::string::npos, length = 0;
+      while (true) {
+        const auto n = socket.read_some(boost::asio::buffer(buffer), ec);
+        if (ec) break;
+        data.append(buffer, n);
+        if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
+          const auto cl = data.find("Content-Length: ");
+          length = cl == std::string::npos ? 0 : std::stoul(data.substr(cl + 16));
+        }
+        if (head_end != std::string::npos && data.size() >= head_end + 4 + length) break;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(data);
+      }
+      const std::string body =
+          "data: {\"choices\":[{\"index\":0,\"text\":\" hi\"}]}\n\n"
+          "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
+          "data: [DONE]\n\n";
+      const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n"
+                                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+      boost::asio::write(socket, boost::asio::buffer(response), ec);
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::vector<std::string> requests_;
+};
+
+TEST_F(BenchCli, HeadersRequestIdsAndBodyReachTheServer) {
+  RecordingServer server;
+  const auto r = run("bench --base-url " + server.url() + " --model org/m --served-model-name served "
+                     "--num-prompts 2 --random-input-len 4 --random-output-len 1 --header X-Tenant=team-a "
+                     "--request-id-prefix run7- --top-k 5 --extra-body '{\"seed\":3}'");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);  // the initial test run, then the two requests
+  for (const auto& req : requests) {
+    EXPECT_TRUE(req.starts_with("POST /v1/completions HTTP/1.1\r\n")) << req;
+    EXPECT_NE(req.find("X-Tenant: team-a\r\n"), std::string::npos) << req;
+    EXPECT_NE(req.find("\"model\":\"served\""), std::string::npos) << req;
+    EXPECT_NE(req.find("\"top_k\":5"), std::string::npos) << req;
+    EXPECT_NE(req.find("\"seed\":3"), std::string::npos) << req;
+    EXPECT_NE(req.find("\"ignore_eos\":true"), std::string::npos) << req;
+    EXPECT_NE(req.find("\"stream_options\":{\"include_usage\":true}"), std::string::npos) << req;
+  }
+  EXPECT_NE(requests[1].find("x-request-id: run7-") , std::string::npos) << requests[1];
+  std::set<std::string> ids;
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    const auto at = requests[i].find("x-request-id: ");
+    ASSERT_NE(at, std::string::npos);
+    ids.insert(requests[i].substr(at, requests[i].find("\r\n", at) - at));
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"x-request-id: run7-0", "x-request-id: run7-1"}));
+}
+
+TEST_F(BenchCli, RampUpAndGoodput) {
+  const auto r = run("bench --num-prompts 40 --random-input-len 8 --random-output-len 3 --sim-ttft-ms 5 "
+                     "--sim-itl-ms 1 --ramp-up-strategy linear --ramp-up-start-rps 20 --ramp-up-end-rps 80 "
+                     "--goodput ttft:1000 e2el:1 --save-result --result-dir " + dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Request goodput (req/s):                 0.00"), std::string::npos) << r.out;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_NE(files[0].filename().string().find("openai-ramp-up-linear-20qps-80qps-llmload-sim-"),
+            std::string::npos) << files[0];
+  const auto doc = boost::json::parse(slurp(files[0])).as_object();
+  EXPECT_EQ(doc.at("ramp_up_strategy").as_string(), "linear");
+  EXPECT_EQ(doc.at("ramp_up_start_rps").as_int64(), 20);
+  EXPECT_EQ(doc.at("ramp_up_end_rps").as_int64(), 80);
+  EXPECT_EQ(doc.at("request_goodput").as_double(), 0.0);  // nobody meets e2el <= 1 ms
+  // Linear 20 → 80 req/s over 40 requests: the run takes about 40 / 50 = 0.8 s, far less
+  // than at a constant 20 req/s (2 s) and more than at 80 req/s (0.5 s).
+  const double duration = doc.at("duration").as_double();
+  EXPECT_GT(duration, 0.5);
+  EXPECT_LT(duration, 1.6);
 }
 
 TEST_F(BenchCli, ApiKeyFromTheEnvironmentIsSentButNeverShown) {

@@ -322,3 +322,26 @@ TEST(RunSummary, UsesTheRequestedPercentilesAndKeepsTheOptions) {
 
 }  // namespace
 }  // namespace llmload::metrics
+
+namespace llmload::metrics {
+namespace {
+
+// llmload's --percentile-metrics extensions: a request released by the schedule at 0 ms that
+// waited 30 ms for a --max-concurrency slot, first chunk 100 ms after its start, last 180 ms.
+TEST(RunSummaryExtensions, ClientQueueTimeAndE2elIncludingTheQueue) {
+  auto queued = ok_request(30, {130, 170, 210});
+  queued.dispatch_ns = at(0);
+  queued.scheduled_ns = at(0);
+  auto direct = ok_request(0, {100, 150});
+  SummaryOptions options;
+  options.percentiles = {50, 100};
+  const RunSummary s = run({queued, direct}, 1000, options);
+  EXPECT_DOUBLE_EQ(s.client_queue_time_ms.mean, 15.0);  // (30 + 0) / 2
+  EXPECT_DOUBLE_EQ(s.client_queue_time_ms.percentile_or(100, -1), 30.0);
+  EXPECT_DOUBLE_EQ(s.e2el_ms.mean, (180.0 + 150.0) / 2);  // vLLM's E2EL starts after the queue
+  EXPECT_DOUBLE_EQ(s.e2el_including_client_queue_ms.mean, (210.0 + 150.0) / 2);
+  EXPECT_DOUBLE_EQ(s.e2el_including_client_queue_ms.percentile_or(50, -1), 180.0);
+}
+
+}  // namespace
+}  // namespace llmload::metrics

@@ -18,7 +18,8 @@ namespace llmload::metrics {
 /// What to summarise and how (vLLM's --metric-percentiles, --percentile-metrics, --goodput).
 struct SummaryOptions {
   std::vector<double> percentiles{99};  ///< --metric-percentiles, each in [0, 100]
-  /// --percentile-metrics: which of ttft, tpot, itl, e2el the reports show. Statistics are
+  /// --percentile-metrics: which of ttft, tpot, itl, e2el (and llmload's client_queue_time,
+  /// e2el_including_client_queue) the reports show. Statistics are
   /// computed for all four regardless; reporters print them in vLLM's fixed order.
   std::vector<std::string> percentile_metrics{"ttft", "tpot", "itl"};
   std::optional<double> goodput_ttft_ms;  ///< --goodput ttft:MS
@@ -65,6 +66,9 @@ struct RunSummary {
   SampleStats tpot_ms;   ///< (E2EL − TTFT)/(output tokens − 1), requests with > 1 output token
   SampleStats itl_ms;    ///< gaps between consecutive token chunks, all requests pooled
   SampleStats e2el_ms;   ///< last token chunk − start, per successful request
+  /// llmload extensions selectable with --percentile-metrics (successful requests):
+  SampleStats client_queue_time_ms;             ///< "client_queue_time": start − dispatch
+  SampleStats e2el_including_client_queue_ms;   ///< "e2el_including_client_queue": last chunk − dispatch
   /// vLLM's "Peak output token throughput": the most token CHUNKS arriving in one 1-second bin
   /// anchored at the earliest successful start (a chunk may carry several tokens).
   double max_output_tokens_per_s = 0;
