@@ -49,6 +49,22 @@ void vllm_peaks(std::span<const RequestRecord> records, std::span<const Interval
   s.max_output_tokens_per_s =
       static_cast<double>(*std::max_element(chunks_per_bin.begin(), chunks_per_bin.end()));
 
+  // The same bins counting tokens, where the server said how many each chunk carried.
+  std::vector<std::int64_t> tokens_per_bin(n_bins, 0);
+  bool any_tokens = false;
+  for (const auto& r : records) {
+    if (!r.ok() || r.chunk_tokens.size() != r.chunk_ns.size()) continue;
+    for (std::size_t k = 0; k < r.chunk_ns.size(); ++k) {
+      const auto b = bin_of(r.chunk_ns[k]);
+      if (b >= 0 && static_cast<std::size_t>(b) < n_bins) tokens_per_bin[b] += r.chunk_tokens[k];
+      any_tokens = true;
+    }
+  }
+  if (any_tokens) {
+    s.max_output_tokens_per_s_tokens =
+        static_cast<double>(*std::max_element(tokens_per_bin.begin(), tokens_per_bin.end()));
+  }
+
   // Every bin from the start's to the end's, inclusive, gets +1: a difference array keeps
   // this linear however long the requests are.
   std::vector<std::int64_t> delta(n_bins + 1, 0);
@@ -103,7 +119,7 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
   s.generated_texts.reserve(n);
   s.errors.reserve(n);
 
-  std::vector<double> ttfts, tpots, itls, e2els, queue_times, e2els_with_queue;
+  std::vector<double> ttfts, tpots, itls, e2els, queue_times, e2els_with_queue, itls_per_token;
   std::vector<double> lags, queues, ttfts_from_schedule, connects, receive_delays;
   std::vector<Interval> intervals;
   ttfts.reserve(n);
@@ -181,6 +197,19 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
       itls.push_back(to_ms(gap));
     }
     s.itls_s.push_back(std::move(request_itls));
+    if (!r.chunk_tokens.empty() && r.chunk_tokens.size() == r.chunk_ns.size()) {
+      ++s.requests_with_chunk_tokens;
+      core::Nanos previous = -1;  // arrival of the last chunk that carried tokens
+      for (std::size_t k = 0; k < r.chunk_ns.size(); ++k) {
+        const std::int32_t tokens = r.chunk_tokens[k];
+        if (tokens <= 0) continue;
+        if (previous >= 0) {
+          const double per_token = to_ms(r.chunk_ns[k] - previous) / tokens;
+          itls_per_token.insert(itls_per_token.end(), static_cast<std::size_t>(tokens), per_token);
+        }
+        previous = r.chunk_ns[k];
+      }
+    }
 
     const double ttft_ms = to_ms(ttft_ns);
     const double e2el_ms = to_ms(e2el_ns);
@@ -227,6 +256,7 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
   s.itl_ms = compute_stats(itls, options.percentiles);
   s.e2el_ms = compute_stats(e2els, options.percentiles);
   s.client_queue_time_ms = compute_stats(queue_times, options.percentiles);
+  s.itl_per_token_ms = compute_stats(itls_per_token, kExtensionPercentiles);
   s.e2el_including_client_queue_ms = compute_stats(e2els_with_queue, options.percentiles);
 
   vllm_peaks(records, intervals, s);

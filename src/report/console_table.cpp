@@ -165,6 +165,15 @@ std::string format_extensions(const metrics::RunSummary& s) {
     float_row(out, "P99 connect time (ms):", s.connect_ms.percentile_or(99, 0.0));
   }
 
+  if (s.requests_with_chunk_tokens > 0) {
+    banner(out, "Per-token figures (continuous usage)", '-');
+    int_row(out, "Requests with tokens per chunk:", s.requests_with_chunk_tokens);
+    float_row(out, "Peak output throughput (tokens/s):", s.max_output_tokens_per_s_tokens);
+    float_row(out, "Mean per-token ITL (ms):", s.itl_per_token_ms.mean);
+    float_row(out, "Median per-token ITL (ms):", s.itl_per_token_ms.median);
+    float_row(out, "P99 per-token ITL (ms):", s.itl_per_token_ms.percentile_or(99, 0.0));
+  }
+
   if (s.receive_delay_ms.count > 0) {
     banner(out, "Receive delay (arrival - server send)", '-');
     float_row(out, "Median receive delay (ms):", s.receive_delay_ms.median);

@@ -137,6 +137,10 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
     write_stats(w, s.ttft_from_schedule_ms);
     w.key("connect_ms");
     write_stats(w, s.connect_ms);
+    w.field("requests_with_chunk_tokens", s.requests_with_chunk_tokens);
+    w.field("max_output_tokens_per_s_tokens", s.max_output_tokens_per_s_tokens);
+    w.key("itl_per_token_ms");
+    write_stats(w, s.itl_per_token_ms);
     w.key("receive_delay_ms");
     write_stats(w, s.receive_delay_ms);
     w.field("interrupted", info.interrupted);

@@ -261,6 +261,8 @@ struct StreamState {
   std::optional<Outcome> failure;
   std::string failure_text;
   bool keep_alive = false;     // the response ended cleanly and the connection may be reused
+  bool track_chunk_tokens = true;     // every token chunk so far carried usage
+  std::int64_t completion_so_far = 0; // usage.completion_tokens at the last token chunk
 
   void fail(Outcome outcome, std::string text) {
     if (!failure) {
@@ -319,6 +321,17 @@ struct StreamState {
         record.reasoning_text.append(chunk.reasoning);
       }
       if (!chunk.finish_reason.empty()) record.finish_reason.assign(chunk.finish_reason);
+    }
+    if (chunk.has_choices && track_chunk_tokens) {
+      // Tokens in this chunk = growth of the running completion count (continuous usage).
+      if (chunk.usage && chunk.usage->completion_tokens >= 0) {
+        record.chunk_tokens.push_back(
+            static_cast<std::int32_t>(chunk.usage->completion_tokens - completion_so_far));
+        completion_so_far = chunk.usage->completion_tokens;
+      } else {
+        track_chunk_tokens = false;  // not every chunk says: per-chunk counts are unknown
+        record.chunk_tokens.clear();
+      }
     }
     if (chunk.usage) {
       if (chunk.usage->prompt_tokens >= 0) {

@@ -374,6 +374,22 @@ TEST(RunnerSim, ReceiveDelayFromTheSimulatorsSendStamp) {
   }
 }
 
+TEST(RunnerSim, ContinuousUsageGivesTokensPerChunk) {
+  SimTarget sim(2ms, 1ms);
+  RequestTemplate t = make_template();
+  t.body.continuous_usage_stats = true;
+  Runner runner(sim.target(), t, {});
+  const auto r = runner.send_one(specs(1, 8, 6).front());
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.chunk_tokens.size(), r.chunk_ns.size());
+  int total = 0;
+  for (const auto n : r.chunk_tokens) total += n;
+  EXPECT_EQ(total, 6);
+  // Without it the counts stay unknown.
+  Runner plain(sim.target(), make_template(), {});
+  EXPECT_TRUE(plain.send_one(specs(1, 8, 6).front()).chunk_tokens.empty());
+}
+
 TEST(RunnerSim, SseEventCapFailsOnlyThatRequest) {
   SimTarget sim(1ms, 1ms);
   RunnerOptions options;

@@ -345,3 +345,34 @@ TEST(RunSummaryExtensions, ClientQueueTimeAndE2elIncludingTheQueue) {
 
 }  // namespace
 }  // namespace llmload::metrics
+
+namespace llmload::metrics {
+namespace {
+
+// A server that reports tokens per chunk (vLLM's continuous_usage_stats): the role chunk (0
+// tokens) at 100 ms, then 1, 3 and 2 tokens at 120, 150 and 250 ms.
+TEST(RunSummaryExtensions, PerTokenItlAndPeakInTokens) {
+  auto r = ok_request(0, {100, 120, 150, 250});
+  r.chunk_tokens = {0, 1, 3, 2};
+  r.usage_completion_tokens = 6;
+  const RunSummary s = run({r});
+  EXPECT_EQ(s.requests_with_chunk_tokens, 1);
+  // The first token-bearing chunk (120 ms) starts the clock; then 30 ms / 3 tokens three
+  // times and 100 ms / 2 tokens twice.
+  ASSERT_EQ(s.itl_per_token_ms.count, 5u);
+  EXPECT_DOUBLE_EQ(s.itl_per_token_ms.mean, (3 * 10.0 + 2 * 50.0) / 5);
+  EXPECT_DOUBLE_EQ(s.max_output_tokens_per_s, 4.0);         // vLLM: 4 chunks in the first second
+  EXPECT_DOUBLE_EQ(s.max_output_tokens_per_s_tokens, 6.0);  // 6 tokens in it
+  // vLLM's chunk ITL is unchanged by the extension.
+  EXPECT_EQ(s.itl_ms.count, 3u);
+}
+
+TEST(RunSummaryExtensions, NoPerChunkTokensNoPerTokenFigures) {
+  const RunSummary s = run({ok_request(0, {100, 120})});
+  EXPECT_EQ(s.requests_with_chunk_tokens, 0);
+  EXPECT_EQ(s.itl_per_token_ms.count, 0u);
+  EXPECT_EQ(s.max_output_tokens_per_s_tokens, 0.0);
+}
+
+}  // namespace
+}  // namespace llmload::metrics

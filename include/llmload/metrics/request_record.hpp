@@ -49,6 +49,10 @@ struct RequestRecord {
   std::vector<core::Nanos> receive_delay_ns;
   /// Arrival of every chunk with non-empty `choices` (vLLM's token chunks), in order.
   std::vector<core::Nanos> chunk_ns;
+  /// Tokens carried by each token chunk (same length as chunk_ns), from the growth of
+  /// usage.completion_tokens when the server sends usage in every chunk (vLLM's
+  /// continuous_usage_stats); empty when it does not (llmload extension).
+  std::vector<std::int32_t> chunk_tokens;
   std::int32_t dataset_prompt_len = 0;        ///< the workload's input token count
   std::int32_t usage_prompt_tokens = -1;      ///< usage.prompt_tokens, -1 if never sent
   std::int32_t usage_completion_tokens = -1;  ///< usage.completion_tokens, -1 if never sent

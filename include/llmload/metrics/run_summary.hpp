@@ -102,6 +102,14 @@ struct RunSummary {
   SampleStats client_queue_ms;        ///< start − dispatch (concurrency wait), every started one
   SampleStats ttft_from_schedule_ms;  ///< first chunk − scheduled, successful requests
   SampleStats connect_ms;             ///< connect time of requests that opened a new connection
+  /// Per-token ITL: the time since the previous token-bearing chunk divided by the tokens of
+  /// this chunk, one sample per token, from requests whose server reported tokens per chunk
+  /// (continuous usage stats); empty otherwise. With one token per chunk it equals ITL.
+  SampleStats itl_per_token_ms;
+  /// vLLM's peak-output 1-second bins counting tokens instead of chunks (requests with
+  /// per-chunk token counts); 0 when no request had them.
+  double max_output_tokens_per_s_tokens = 0;
+  std::int64_t requests_with_chunk_tokens = 0;  ///< successful requests with per-chunk token counts
   /// Token-chunk arrival − the server's send stamp (llmload_send_ns; the built-in simulator
   /// sends it), successful requests; empty when the server sends no stamp.
   SampleStats receive_delay_ms;
