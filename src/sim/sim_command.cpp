@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <string>
+#include <vector>
 #include <cstdio>
 
 namespace llmload::sim {
@@ -28,6 +30,54 @@ std::string url_host(const std::string& host) {
 }  // namespace
 
 void add_sim_options(CLI::App& app, SimOptions& o) {
+  // CLI11 runs option callbacks in definition order: --preset first, so that explicit engine
+  // flags override the preset's values, and --mode after it.
+  std::vector<std::string> preset_names;
+  for (const auto& p : engine_presets()) preset_names.emplace_back(p.name);
+  app.add_option_function<std::string>(
+         "--preset",
+         [&o](const std::string& name) {
+           o.engine = find_engine_preset(name).value();
+           o.mode = SimMode::kEngine;
+         },
+         "Engine mode with a calibrated configuration (implies --mode engine; see docs/simulator.md)")
+      ->check(CLI::IsMember(preset_names));
+  app.add_option_function<std::string>(
+         "--mode", [&o](const std::string& mode) { o.mode = mode == "engine" ? SimMode::kEngine : SimMode::kExact; },
+         "exact: fixed TTFT/ITL per stream; engine: continuous-batching engine model")
+      ->default_str("exact")
+      ->check(CLI::IsMember({"exact", "engine"}));
+  EngineConfig& e = o.engine;
+  app.add_option("--max-num-seqs", e.max_num_seqs, "Engine: sequences per step")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  app.add_option("--max-num-batched-tokens", e.max_num_batched_tokens, "Engine: token budget per step")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  app.add_option("--kv-cache-tokens", e.kv_cache_tokens, "Engine: KV-cache capacity in tokens")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 34));
+  app.add_option("--block-size", e.block_size, "Engine: tokens per KV-cache block")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}));
+  app.add_option("--max-model-len", e.max_model_len, "Engine: prompt + output limit (400 above)")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 34));
+  app.add_option("--max-waiting", e.max_waiting, "Engine: waiting-queue limit, 429 beyond it (0: none)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_flag_callback(
+      "--no-enable-prefix-caching", [&e] { e.prefix_caching = false; }, "Engine: turn the prefix cache off");
+  app.add_option("--mean-output-tokens", e.mean_output_tokens,
+                 "Engine: mean output length of requests without ignore_eos (geometric)")
+      ->capture_default_str()->check(CLI::Range(1.0, 1e9));
+  app.add_option("--seed", e.seed, "Engine: seed of the output-length draws")->capture_default_str();
+  app.add_option("--step-overhead-us", e.cost.step_overhead_us, "Engine cost model: fixed time per step")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--per-prefill-token-us", e.cost.per_prefill_token_us, "Engine cost model: per prefill token")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--per-decode-seq-us", e.cost.per_decode_seq_us, "Engine cost model: per decoding sequence")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--per-context-token-us", e.cost.per_context_token_us,
+                 "Engine cost model: per token already in the KV cache of each scheduled sequence")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--time-scale", o.time_scale,
+                 "Engine: run simulated time this many times faster than real time")
+      ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
   app.add_option("--host", o.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
   app.add_option("--threads", o.threads, "Server threads")
@@ -69,10 +119,20 @@ int run_sim(const SimOptions& options) {
     fmt::print(stderr, "llmload sim: error: {}\n", started.error().message);
     return 1;
   }
-  fmt::print("llmload sim: serving model '{}' at {}://{}:{} (fixed timing: TTFT {:g} ms, ITL {:g} ms)\n",
-             options.model, options.tls_cert_file.empty() ? "http" : "https", url_host(options.host),
-             server.port(), to_ms(options.ttft),
-             to_ms(options.itl));
+  const std::string timing =
+      options.mode == SimMode::kExact
+          ? fmt::format("fixed timing: TTFT {:g} ms, ITL {:g} ms", to_ms(options.ttft), to_ms(options.itl))
+          : fmt::format("engine: max-num-seqs {}, max-num-batched-tokens {}, kv-cache-tokens {}, "
+                        "block-size {}, step {:g} us + {:g} us/prefill token + {:g} us/decode seq + "
+                        "{:g} us/context token, time scale {:g}",
+                        options.engine.max_num_seqs, options.engine.max_num_batched_tokens,
+                        options.engine.kv_cache_tokens, options.engine.block_size,
+                        options.engine.cost.step_overhead_us, options.engine.cost.per_prefill_token_us,
+                        options.engine.cost.per_decode_seq_us, options.engine.cost.per_context_token_us,
+                        options.time_scale);
+  fmt::print("llmload sim: serving model '{}' at {}://{}:{} ({})\n", options.model,
+             options.tls_cert_file.empty() ? "http" : "https", url_host(options.host), server.port(),
+             timing);
   std::fflush(stdout);
   signals_ioc.run();
   server.stop();

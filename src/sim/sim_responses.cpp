@@ -1,6 +1,8 @@
 #include "llmload/sim/sim_responses.hpp"
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/sim/engine.hpp"
+#include "llmload/sim/image_tokens.hpp"
 
 #include <boost/beast/http/status.hpp>
 #include <boost/json/parse.hpp>
@@ -74,10 +76,62 @@ ApiResult<bool> optional_bool(const json::object& o, std::string_view key) {
 
 std::string_view as_view(const json::string& s) { return {s.data(), s.size()}; }
 
-ApiResult<std::int64_t> completions_prompt_tokens(const json::object& o) {
+// Qwen2's ids for the template's special tokens, so /tokenize output looks familiar.
+constexpr std::uint64_t kNewline = 198;
+constexpr std::uint64_t kStart = 151643;       // <|endoftext|>, the simulator's start token
+constexpr std::uint64_t kImStart = 151644;     // <|im_start|>
+constexpr std::uint64_t kImEnd = 151645;       // <|im_end|>
+constexpr std::uint64_t kVisionStart = 151652; // <|vision_start|>
+constexpr std::uint64_t kVisionEnd = 151653;   // <|vision_end|>
+
+// Counts a prompt's tokens and, when asked, collects their ids.
+struct PromptCounter {
+  const ParseOptions& options;
+  std::vector<std::uint64_t>* ids;
+  std::int64_t tokens = 0;
+  std::int64_t images = 0;
+  std::int64_t image_tokens = 0;
+
+  void text(std::string_view t) {
+    tokens += count_words(t);
+    if (ids != nullptr) append_word_token_ids(*ids, t);
+  }
+  void special(std::uint64_t id) {
+    ++tokens;
+    if (ids != nullptr) ids->push_back(id);
+  }
+  ApiResult<bool> image(std::string_view url, std::size_t message, std::size_t part) {
+    auto size = data_url_image_size(url);
+    if (!size) {
+      return bad_request(fmt::format("'messages[{}].content[{}].image_url': {}", message, part,
+                                     size.error().message));
+    }
+    const std::int64_t n = qwen2_vl_image_tokens(*size);
+    if (options.chat_template) special(kVisionStart);
+    tokens += n;
+    ++images;
+    image_tokens += n;
+    if (ids != nullptr) {
+      std::uint64_t h = 0xcbf29ce484222325ULL;
+      for (const char c : url) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+      for (std::int64_t i = 0; i < n; ++i) {
+        std::uint64_t z = h + static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 31)) * 0xBF58476D1CE4E5B9ULL;
+        ids->push_back(((z ^ (z >> 29)) | (std::uint64_t{1} << 20)) & ~(std::uint64_t{1} << 63));
+      }
+    }
+    if (options.chat_template) special(kVisionEnd);
+    return true;
+  }
+};
+
+ApiResult<bool> completions_prompt(const json::object& o, PromptCounter& counter) {
   const auto* prompt = find_field(o, "prompt");
   if (prompt == nullptr) return bad_request("'prompt' is required.");
-  if (prompt->is_string()) return count_words(as_view(prompt->get_string()));
+  if (prompt->is_string()) {
+    counter.text(as_view(prompt->get_string()));
+    return true;
+  }
   if (!prompt->is_array()) {
     return bad_request(fmt::format("'prompt' must be a string or an array, got {}.",
                                    kind_name(*prompt)));
@@ -85,40 +139,75 @@ ApiResult<std::int64_t> completions_prompt_tokens(const json::object& o) {
   const auto& items = prompt->get_array();
   if (items.empty()) return bad_request("'prompt' must not be an empty array.");
   const auto& first = items.front();
-  if (first.is_string()) return count_words(as_view(first.get_string()));
-  if (first.is_number()) return static_cast<std::int64_t>(items.size());  // token ids
-  if (first.is_array()) return static_cast<std::int64_t>(first.get_array().size());
-  return bad_request(fmt::format(
-      "'prompt' must hold strings or token ids, got an array of {}s.", kind_name(first)));
+  if (first.is_string()) {
+    counter.text(as_view(first.get_string()));
+    return true;
+  }
+  const json::array* ids = first.is_number() ? &items : first.is_array() ? &first.get_array() : nullptr;
+  if (ids == nullptr) {
+    return bad_request(fmt::format(
+        "'prompt' must hold strings or token ids, got an array of {}s.", kind_name(first)));
+  }
+  for (const auto& id : *ids) {
+    std::uint64_t v = 0;
+    if (id.is_uint64()) v = id.get_uint64();
+    else if (id.is_int64() && id.get_int64() >= 0) v = static_cast<std::uint64_t>(id.get_int64());
+    else if (!id.is_number()) return bad_request("'prompt' token ids must be integers.");
+    counter.special(v);
+  }
+  return true;
 }
 
-ApiResult<std::int64_t> chat_prompt_tokens(const json::object& o) {
+ApiResult<bool> chat_prompt(const json::object& o, PromptCounter& counter) {
   const auto* messages = find_field(o, "messages");
   if (messages == nullptr) return bad_request("'messages' is required.");
   if (!messages->is_array() || messages->get_array().empty()) {
     return bad_request("'messages' must be a non-empty array.");
   }
-  std::int64_t words = 0;
+  const bool tmpl = counter.options.chat_template;
+  if (tmpl) counter.special(kStart);
   std::size_t index = 0;
   for (const auto& m : messages->get_array()) {
     if (!m.is_object()) {
       return bad_request(fmt::format("'messages[{}]' must be an object, got {}.", index,
                                      kind_name(m)));
     }
+    if (tmpl) {
+      const auto* role = find_field(m.get_object(), "role");
+      counter.special(kImStart);
+      counter.special(word_token_id(role != nullptr && role->is_string() ? as_view(role->get_string())
+                                                                          : std::string_view("user")));
+      counter.special(kNewline);
+    }
     const auto* content = find_field(m.get_object(), "content");
     if (content == nullptr) {
       // An assistant turn with tool calls only has no content.
     } else if (content->is_string()) {
-      words += count_words(as_view(content->get_string()));
+      counter.text(as_view(content->get_string()));
     } else if (content->is_array()) {
+      std::size_t part_index = 0;
       for (const auto& part : content->get_array()) {
+        const std::size_t this_part = part_index++;
         if (!part.is_object()) continue;
         const auto& p = part.get_object();
         const auto* type = p.if_contains("type");
-        const auto* text = p.if_contains("text");
-        if (type != nullptr && type->is_string() && type->get_string() == "text" &&
-            text != nullptr && text->is_string()) {
-          words += count_words(as_view(text->get_string()));
+        if (type == nullptr || !type->is_string()) continue;
+        if (type->get_string() == "text") {
+          const auto* text = p.if_contains("text");
+          if (text != nullptr && text->is_string()) counter.text(as_view(text->get_string()));
+        } else if (type->get_string() == "image_url" && counter.options.image_tokens) {
+          const auto* image = find_field(p, "image_url");
+          const json::value* url = image == nullptr          ? nullptr
+                                   : image->is_string()      ? image
+                                   : image->is_object()      ? find_field(image->get_object(), "url")
+                                                             : nullptr;
+          if (url == nullptr || !url->is_string()) {
+            return bad_request(fmt::format(
+                "'messages[{}].content[{}].image_url' must be an object with a string 'url'.", index,
+                this_part));
+          }
+          auto ok = counter.image(as_view(url->get_string()), index, this_part);
+          if (!ok) return ok.error();
         }
       }
     } else {
@@ -126,9 +215,18 @@ ApiResult<std::int64_t> chat_prompt_tokens(const json::object& o) {
           "'messages[{}].content' must be a string or an array of parts, got {}.", index,
           kind_name(*content)));
     }
+    if (tmpl) {
+      counter.special(kImEnd);
+      counter.special(kNewline);
+    }
     ++index;
   }
-  return words;
+  if (tmpl) {
+    counter.special(kImStart);
+    counter.special(word_token_id("assistant"));
+    counter.special(kNewline);
+  }
+  return true;
 }
 
 constexpr std::array<std::string_view, 64> kTokens = {
@@ -175,7 +273,8 @@ std::string_view reason_phrase(int status) {
 
 ApiResult<GenerationRequest> parse_generation_request(Flavor flavor, std::string_view body,
                                                       std::string_view served_model,
-                                                      std::int64_t default_max_tokens) {
+                                                      std::int64_t default_max_tokens,
+                                                      const ParseOptions& options) {
   boost::system::error_code ec;
   const json::value root = json::parse(body, ec);
   if (ec) return bad_request(fmt::format("The request body is not valid JSON: {}.", ec.message()));
@@ -197,9 +296,15 @@ ApiResult<GenerationRequest> parse_generation_request(Flavor flavor, std::string
 
   GenerationRequest r;
   r.flavor = flavor;
-  auto prompt = flavor == Flavor::kChat ? chat_prompt_tokens(o) : completions_prompt_tokens(o);
+  PromptCounter counter{options, options.token_ids ? &r.prompt_ids : nullptr};
+  auto prompt = flavor == Flavor::kChat ? chat_prompt(o, counter) : completions_prompt(o, counter);
   if (!prompt) return prompt.error();
-  r.prompt_tokens = *prompt;
+  r.prompt_tokens = counter.tokens;
+  r.images = counter.images;
+  r.image_tokens = counter.image_tokens;
+  auto ignore_eos = optional_bool(o, "ignore_eos");
+  if (!ignore_eos) return ignore_eos.error();
+  r.ignore_eos = *ignore_eos;
 
   auto max_completion = optional_int(o, "max_completion_tokens");
   if (!max_completion) return max_completion.error();
@@ -337,18 +442,23 @@ void ChunkFormatter::append_role(std::string& out) const {
 }
 
 void ChunkFormatter::append_token(std::string& out, std::int64_t k, std::int64_t n) const {
-  const bool last = k + 1 == n;
+  append_token(out, k, k + 1 == n ? std::string_view("length") : std::string_view());
+}
+
+void ChunkFormatter::append_token(std::string& out, std::int64_t k,
+                                  std::string_view finish_reason) const {
+  const bool last = !finish_reason.empty();
   out += prefix_;
-  if (flavor_ == Flavor::kChat) {
-    out += "{\"index\":0,\"delta\":{\"content\":\"";
-    out += token_text(k);
-    out += last ? "\"},\"logprobs\":null,\"finish_reason\":\"length\",\"stop_reason\":null}]"
-                : "\"},\"logprobs\":null,\"finish_reason\":null}]";
+  out += flavor_ == Flavor::kChat ? "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"";
+  out += token_text(k);
+  out += flavor_ == Flavor::kChat ? "\"}" : "\"";
+  if (last) {
+    out += ",\"logprobs\":null,\"finish_reason\":\"";
+    out += finish_reason;
+    out += "\",\"stop_reason\":null}]";
   } else {
-    out += "{\"index\":0,\"text\":\"";
-    out += token_text(k);
-    out += last ? "\",\"logprobs\":null,\"finish_reason\":\"length\",\"stop_reason\":null}]"
-                : "\",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}]";
+    out += flavor_ == Flavor::kChat ? ",\"logprobs\":null,\"finish_reason\":null}]"
+                                    : ",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}]";
   }
   append_usage_object(out, k + 1);
   out += '}';
@@ -473,6 +583,12 @@ void append_stream_head(std::string& out, bool keep_alive) {
 
 void append_completion_body(std::string& out, const ResponseIdentity& identity,
                             const GenerationRequest& request) {
+  append_completion_body(out, identity, request, request.max_tokens, "length");
+}
+
+void append_completion_body(std::string& out, const ResponseIdentity& identity,
+                            const GenerationRequest& request, std::int64_t completion_tokens,
+                            std::string_view finish_reason) {
   const bool chat = request.flavor == Flavor::kChat;
   out += "{\"id\":";
   core::append_json_string(out, identity.id);
@@ -483,12 +599,101 @@ void append_completion_body(std::string& out, const ResponseIdentity& identity,
   out += identity.model_json;
   out += chat ? ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
               : ",\"choices\":[{\"index\":0,\"text\":\"";
-  append_generated_text(out, request.max_tokens);
-  out += chat ? "\"},\"logprobs\":null,\"finish_reason\":\"length\",\"stop_reason\":null}]"
-              : "\",\"logprobs\":null,\"finish_reason\":\"length\",\"stop_reason\":null}]";
+  append_generated_text(out, completion_tokens);
+  out += chat ? "\"},\"logprobs\":null,\"finish_reason\":\"" : "\",\"logprobs\":null,\"finish_reason\":\"";
+  out += finish_reason;
+  out += "\",\"stop_reason\":null}]";
   out += ",\"usage\":";
-  append_usage_json(out, request.prompt_tokens, request.max_tokens);
+  append_usage_json(out, request.prompt_tokens, completion_tokens);
   out += '}';
+}
+
+namespace {
+
+ApiResult<bool> check_model(const json::object& o, std::string_view served_model) {
+  if (const auto* model = find_field(o, "model")) {
+    if (!model->is_string()) {
+      return bad_request(fmt::format("'model' must be a string, got {}.", kind_name(*model)));
+    }
+    if (as_view(model->get_string()) != served_model) {
+      return ApiError{404, fmt::format("The model `{}` does not exist.", as_view(model->get_string()))};
+    }
+  }
+  return true;
+}
+
+ApiResult<const json::object*> parse_object(std::string_view body, json::value& root) {
+  boost::system::error_code ec;
+  root = json::parse(body, ec);
+  if (ec) return bad_request(fmt::format("The request body is not valid JSON: {}.", ec.message()));
+  if (!root.is_object()) {
+    return bad_request(fmt::format("The request body must be a JSON object, got {}.", kind_name(root)));
+  }
+  return &root.get_object();
+}
+
+}  // namespace
+
+ApiResult<std::string> tokenize_body(std::string_view body, std::string_view served_model,
+                                     std::int64_t max_model_len) {
+  json::value root;
+  auto o = parse_object(body, root);
+  if (!o) return o.error();
+  if (auto ok = check_model(**o, served_model); !ok) return ok.error();
+  ParseOptions options;
+  options.chat_template = true;
+  options.token_ids = true;
+  options.image_tokens = true;
+  std::vector<std::uint64_t> ids;
+  PromptCounter counter{options, &ids};
+  auto parsed = find_field(**o, "messages") != nullptr ? chat_prompt(**o, counter)
+                                                       : completions_prompt(**o, counter);
+  if (!parsed) return parsed.error();
+  std::string out = "{\"count\":";
+  append_int(out, static_cast<std::int64_t>(ids.size()));
+  out += ",\"max_model_len\":";
+  append_int(out, max_model_len);
+  out += ",\"tokens\":[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    fmt::format_to(std::back_inserter(out), "{}", ids[i]);
+  }
+  out += "],\"token_strs\":null}";
+  return out;
+}
+
+ApiResult<std::string> detokenize_body(std::string_view body, std::string_view served_model) {
+  json::value root;
+  auto o = parse_object(body, root);
+  if (!o) return o.error();
+  if (auto ok = check_model(**o, served_model); !ok) return ok.error();
+  const auto* tokens = find_field(**o, "tokens");
+  if (tokens == nullptr || !tokens->is_array()) return bad_request("'tokens' must be an array of token ids.");
+  std::string text;
+  for (const auto& t : tokens->get_array()) {
+    std::uint64_t id = 0;
+    if (t.is_uint64()) id = t.get_uint64();
+    else if (t.is_int64() && t.get_int64() >= 0) id = static_cast<std::uint64_t>(t.get_int64());
+    else return bad_request("'tokens' must hold non-negative integers.");
+    if (!text.empty()) text += ' ';
+    if (id < kTokens.size()) {
+      text += token_text(static_cast<std::int64_t>(id)).substr(1);
+    } else {
+      switch (id) {
+        case kNewline: text += "\n"; break;
+        case kStart: text += "<|endoftext|>"; break;
+        case kImStart: text += "<|im_start|>"; break;
+        case kImEnd: text += "<|im_end|>"; break;
+        case kVisionStart: text += "<|vision_start|>"; break;
+        case kVisionEnd: text += "<|vision_end|>"; break;
+        default: fmt::format_to(std::back_inserter(text), "<|{}|>", id);
+      }
+    }
+  }
+  std::string out = "{\"prompt\":";
+  core::append_json_string(out, text);
+  out += '}';
+  return out;
 }
 
 void append_models_body(std::string& out, std::string_view model, std::int64_t created) {

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -24,6 +25,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <unordered_map>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -68,12 +71,109 @@ struct Worker {
   }
 };
 
-// Read-only after start().
+// One engine-mode request's delivery state. Lives in its session's coroutine frame; the host
+// bumps `emitted` at each step's end and cancels `wake` (a timer the session waits on).
+struct Delivery {
+  std::int64_t emitted = 0;  // tokens due so far
+  bool done = false;         // the last token is among them
+  asio::steady_timer* wake = nullptr;
+};
+
+// Drives the Engine from the engine thread (worker 0): maps engine time to real time with the
+// time scale, sleeps until each step's end and hands the step's tokens to the sessions. Every
+// member is used on the engine thread only.
+class EngineHost final {
+ public:
+  EngineHost(const EngineConfig& config, double time_scale)
+      : engine_(config), scale_(time_scale), origin_ns_(core::now_ns()) {}
+
+  Engine& engine() { return engine_; }
+
+  core::Nanos engine_now() const {
+    return static_cast<core::Nanos>(static_cast<double>(core::now_ns() - origin_ns_) * scale_);
+  }
+  core::Clock::time_point real_time(core::Nanos engine_ns) const {
+    return core::to_time_point(origin_ns_ + static_cast<core::Nanos>(static_cast<double>(engine_ns) / scale_));
+  }
+
+  ApiResult<SubmitInfo> submit(EngineRequest request, Delivery* delivery) {
+    const std::uint64_t id = request.id;
+    auto info = engine_.submit(std::move(request), engine_now());
+    if (info) {
+      live_[id] = delivery;
+      if (idle_timer_ != nullptr) idle_timer_->cancel();
+    }
+    return info;
+  }
+
+  void release(std::uint64_t id) {
+    if (live_.erase(id) > 0) engine_.abort(id, engine_now());
+  }
+
+  std::uint64_t next_id() { return ++last_id_; }
+
+  asio::awaitable<void> loop() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    struct Unhook {
+      EngineHost* host;
+      ~Unhook() { host->idle_timer_ = nullptr; }
+    } unhook{this};
+    core::Nanos last_end = 0;
+    std::vector<TokenEvent> events;
+    for (;;) {
+      if (!engine_.has_work()) {
+        idle_timer_ = &timer;
+        timer.expires_at(core::Clock::time_point::max());
+        co_await timer.async_wait(kTuple);
+        idle_timer_ = nullptr;
+        continue;
+      }
+      // Back-to-back steps chain on the engine's timeline (absolute deadlines, no drift);
+      // after idling, or when the thread fell behind by more than 2 ms, start from now.
+      const core::Nanos now = engine_now();
+      const core::Nanos slack = static_cast<core::Nanos>(2e6 * scale_);
+      const core::Nanos start = now > last_end + slack ? now : std::max(last_end, core::Nanos{0});
+      const StepResult& step = engine_.step(start);
+      if (step.num_seqs == 0) {  // cannot happen with work queued; never spin
+        last_end = start;
+        timer.expires_after(std::chrono::milliseconds(1));
+        co_await timer.async_wait(kTuple);
+        continue;
+      }
+      events = step.events;
+      last_end = step.end_ns;
+      timer.expires_at(real_time(step.end_ns));
+      co_await timer.async_wait(kTuple);
+      for (const TokenEvent& e : events) {
+        const auto it = live_.find(e.id);
+        if (it == live_.end()) continue;
+        Delivery* d = it->second;
+        d->emitted = e.index + 1;
+        if (e.last) {
+          d->done = true;
+          live_.erase(it);
+        }
+        if (d->wake != nullptr) d->wake->cancel();
+      }
+    }
+  }
+
+ private:
+  Engine engine_;
+  double scale_;
+  core::Nanos origin_ns_;
+  std::unordered_map<std::uint64_t, Delivery*> live_;
+  asio::steady_timer* idle_timer_ = nullptr;
+  std::uint64_t last_id_ = 0;
+};
+
+// Read-only after start() (the engine host is used on the engine thread only).
 struct Shared {
   SimOptions options;
   std::shared_ptr<asio::ssl::context> tls;  // set with --tls-cert/--tls-key
   std::string model_json;
   std::int64_t started_unix = 0;
+  EngineHost* host = nullptr;  // engine mode only
 };
 
 // What to do with the connection after a response.
@@ -103,6 +203,9 @@ class Session final {
                                core::Clock::time_point t_recv, bool keep_alive);
   asio::awaitable<Next> complete(const GenerationRequest& r, const FaultPlan& fault,
                                  core::Clock::time_point t_recv, bool keep_alive);
+  asio::awaitable<Next> engine_generate(GenerationRequest r, const FaultPlan& fault, bool keep_alive);
+  // Waits for the engine to deliver more tokens (or finish).
+  asio::awaitable<void> wait_delivery(Delivery& d, std::int64_t seen);
   // Writes out_ and says what follows.
   asio::awaitable<Next> send_out(bool keep_alive);
   asio::awaitable<Next> send_error(ApiError error, bool keep_alive, std::string_view extra = {});
@@ -184,6 +287,35 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
     const Flavor flavor = target == "/v1/chat/completions" ? Flavor::kChat : Flavor::kCompletions;
     co_return co_await generate(flavor, request, t_recv, keep_alive);
   }
+  if (target == "/tokenize" || target == "/detokenize") {
+    if (method != http::verb::post) {
+      co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
+                                    "Allow: POST\r\n");
+    }
+    const auto max_len = shared_.host != nullptr ? shared_.options.engine.max_model_len : 32768;
+    auto body = target == "/tokenize"
+                    ? tokenize_body(request.body(), shared_.options.model, max_len)
+                    : detokenize_body(request.body(), shared_.options.model);
+    if (!body) co_return co_await send_error(body.error(), keep_alive);
+    out_.clear();
+    append_response(out_, 200, "application/json", *body, keep_alive);
+    co_return co_await send_out(keep_alive);
+  }
+  if (target == "/metrics") {
+    if (method != http::verb::get) {
+      co_return co_await send_error({405, "Method Not Allowed: use GET."}, keep_alive,
+                                    "Allow: GET\r\n");
+    }
+    if (shared_.host == nullptr) {
+      co_return co_await send_error(
+          {404, "/metrics is served in engine mode only (llmload sim --mode engine)."}, keep_alive);
+    }
+    std::string body;
+    append_prometheus(body, shared_.host->engine().metrics(), shared_.options.model);
+    out_.clear();
+    append_response(out_, 200, "text/plain; version=0.0.4; charset=utf-8", body, keep_alive);
+    co_return co_await send_out(keep_alive);
+  }
   if (target == "/v1/models" || target == "/health") {
     if (method != http::verb::get) {
       co_return co_await send_error({405, "Method Not Allowed: use GET."}, keep_alive,
@@ -216,12 +348,17 @@ asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
         {fault->status, fmt::format("Simulated HTTP {} (x-llmload-fault).", fault->status)},
         keep_alive);
   }
+  ParseOptions parse_options;
+  // Exact mode keeps its original counting: text words only.
+  parse_options.chat_template = parse_options.token_ids = parse_options.image_tokens =
+      shared_.host != nullptr;
   auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
-                                         shared_.options.default_max_tokens);
+                                         shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
 
   identity_.id = make_response_id(flavor, worker_.next_id(), worker_.next_id());
   identity_.created = unix_now();
+  if (shared_.host != nullptr) co_return co_await engine_generate(std::move(*parsed), *fault, keep_alive);
   if (parsed->stream) co_return co_await stream(*parsed, *fault, t_recv, keep_alive);
   co_return co_await complete(*parsed, *fault, t_recv, keep_alive);
 }
@@ -325,6 +462,117 @@ asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultP
   co_return co_await send_out(keep_alive);
 }
 
+asio::awaitable<void> Session::wait_delivery(Delivery& d, std::int64_t seen) {
+  if (d.done || d.emitted > seen) co_return;
+  timer_.expires_at(core::Clock::time_point::max());
+  // The host cancels the wait when tokens are due; a cancelled wait is the wake-up.
+  co_await timer_.async_wait(kTuple);
+}
+
+asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultPlan& fault,
+                                               bool keep_alive) {
+  EngineHost& host = *shared_.host;
+  Delivery delivery;
+  delivery.wake = &timer_;
+  EngineRequest request;
+  request.id = host.next_id();
+  request.prompt = std::move(r.prompt_ids);
+  request.max_tokens = r.max_tokens;
+  request.ignore_eos = r.ignore_eos;
+  const std::uint64_t id = request.id;
+  auto info = host.submit(std::move(request), &delivery);
+  if (!info) co_return co_await send_error(info.error(), keep_alive);
+  // Whatever ends this coroutine (client gone, fault, server stop) takes the request out.
+  struct Release {
+    EngineHost& host;
+    std::uint64_t id;
+    ~Release() { host.release(id); }
+  } release{host, id};
+
+  const std::int64_t n = info->output_tokens;
+  const std::string_view reason = finish_reason_name(info->finish_reason);
+  if (!r.stream) {
+    while (!delivery.done) co_await wait_delivery(delivery, delivery.emitted);
+    if (fault.reset_after >= 0) {
+      reset_connection();
+      co_return Next::kGone;
+    }
+    if (fault.error_after >= 0) co_return co_await send_error({500, "simulated failure"}, keep_alive);
+    out_.clear();
+    if (fault.malformed_after >= 0) {
+      append_response(out_, 200, "application/json", kMalformedEvent, keep_alive);
+    } else {
+      std::string body;
+      append_completion_body(body, identity_, r, n, reason);
+      append_response(out_, 200, "application/json", body, keep_alive);
+    }
+    co_return co_await send_out(keep_alive);
+  }
+
+  out_.clear();
+  append_stream_head(out_, keep_alive);
+  {
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
+    if (ec) co_return Next::kGone;
+  }
+  formatter_.reset(identity_, r);
+  const bool stamp = shared_.options.stamp_send_time;
+  std::int64_t cut_at = n;
+  Cut cut = Cut::kNone;
+  if (fault.reset_after >= 0) {
+    cut = Cut::kReset;
+    cut_at = std::min(fault.reset_after, n);
+  }
+  if (fault.error_after >= 0 && (cut == Cut::kNone || std::min(fault.error_after, n) < cut_at)) {
+    cut = Cut::kError;
+    cut_at = std::min(fault.error_after, n);
+  }
+  std::int64_t sent = 0;
+  while (sent < n) {
+    co_await wait_delivery(delivery, sent);
+    const std::int64_t due = std::min(delivery.emitted, cut_at);
+    batch_.clear();
+    for (; sent < due; ++sent) {
+      if (r.flavor == Flavor::kChat && sent == 0) {
+        formatter_.append_role(batch_.data());
+        batch_.commit_event(stamp);
+      }
+      if (fault.malformed_after == sent) batch_.add_event(kMalformedEvent);
+      formatter_.append_token(batch_.data(), sent, sent + 1 == n ? reason : std::string_view());
+      batch_.commit_event(stamp);
+    }
+    const bool cut_now = cut != Cut::kNone && delivery.emitted >= cut_at;
+    if (sent == n || cut_now) {
+      if (cut == Cut::kReset && cut_now) {
+        if (!batch_.empty()) {
+          const std::string_view bytes = batch_.finalize(core::now_ns());
+          worker_.chunks.fetch_add(static_cast<std::uint64_t>(due), std::memory_order_relaxed);
+          // The reset follows whatever happened to this write.
+          (void)co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
+        }
+        reset_connection();
+        co_return Next::kGone;
+      }
+      if (cut == Cut::kNone && fault.malformed_after >= n) batch_.add_event(kMalformedEvent);
+      if (cut == Cut::kError && cut_now) {
+        batch_.add_event(kErrorEvent);
+      } else if (r.include_usage) {
+        formatter_.append_usage(batch_.data(), n);
+        batch_.commit_event(stamp);
+      }
+      if (!fault.no_done) batch_.add_event("[DONE]");
+      batch_.add_last_chunk();
+    }
+    if (batch_.empty()) continue;
+    const std::string_view bytes = batch_.finalize(core::now_ns());
+    worker_.chunks.fetch_add(1, std::memory_order_relaxed);
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
+    if (ec) co_return Next::kGone;
+    if (cut_now) break;
+  }
+  co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
 asio::awaitable<Next> Session::send_out(bool keep_alive) {
   auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
   if (ec) co_return Next::kGone;
@@ -361,7 +609,8 @@ asio::awaitable<void> accept_loop(tcp::acceptor* acceptor,
   asio::steady_timer backoff(acceptor->get_executor());
   std::size_t next = 0;
   for (;;) {
-    Worker& worker = *(*workers)[next];
+    // Engine mode serves every connection on the engine's thread (worker 0).
+    Worker& worker = *(*workers)[shared->host != nullptr ? 0 : next];
     auto [ec, socket] = co_await acceptor->async_accept(*worker.ioc, kTuple);
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
@@ -386,6 +635,7 @@ std::string host_port(const std::string& host, std::uint16_t port) {
 }  // namespace
 
 struct SimServer::Impl {
+  std::unique_ptr<EngineHost> host;  // outlives the workers' contexts (see stop())
   Shared shared;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<tcp::acceptor> acceptor;
@@ -411,6 +661,12 @@ core::Result<void> SimServer::start() {
   if (o.default_max_tokens < 1) {
     return core::fail("the simulator's default max tokens must be at least 1, got {}",
                       o.default_max_tokens);
+  }
+  if (o.mode == SimMode::kEngine) {
+    if (auto valid = validate_engine_config(o.engine); !valid) return valid.error();
+    if (!(o.time_scale > 0) || !std::isfinite(o.time_scale)) {
+      return core::fail("--time-scale must be a positive number, got {}", o.time_scale);
+    }
   }
   const std::string where = host_port(o.host, o.port);
 
@@ -469,6 +725,11 @@ core::Result<void> SimServer::start() {
   core::append_json_string(s.shared.model_json, o.model);
   s.shared.started_unix = unix_now();
 
+  if (o.mode == SimMode::kEngine) {
+    s.host = std::make_unique<EngineHost>(o.engine, o.time_scale);
+    s.shared.host = s.host.get();
+    asio::co_spawn(accept_ioc, s.host->loop(), asio::detached);
+  }
   asio::co_spawn(accept_ioc, accept_loop(s.acceptor.get(), &s.workers, &s.shared), asio::detached);
   for (auto& worker : s.workers) {
     worker->guard.emplace(worker->ioc->get_executor());

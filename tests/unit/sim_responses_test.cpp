@@ -465,5 +465,100 @@ TEST(SimHttp, ModelsBodyListsTheServedModel) {
             R"("owned_by":"llmload","root":"my \"model\"","parent":null,"max_model_len":32768}]})");
 }
 
+
+// ---- engine-mode additions: images, chat template, token ids, stop, tokenize -------------
+
+// A data URL of a PNG header saying 1080 x 810 (base64 of the first 24 bytes + padding).
+std::string png_1080x810() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string b("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x04\x38\x00\x00\x03\x2a", 24);
+  std::string out = "data:image/png;base64,";
+  for (std::size_t i = 0; i < b.size(); i += 3) {
+    const auto v = (static_cast<unsigned char>(b[i]) << 16) | (static_cast<unsigned char>(b[i + 1]) << 8) |
+                   static_cast<unsigned char>(b[i + 2]);
+    for (int sh = 18; sh >= 0; sh -= 6) out += kAlphabet[(v >> sh) & 63];
+  }
+  return out;
+}
+
+TEST(SimParse, ImagePartsCostQwen2VlTokens) {
+  const std::string body = R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":")" +
+                           png_1080x810() + R"("}},{"type":"text","text":"please describe image"}]}],"ignore_eos":true})";
+  const auto plain = parse_generation_request(Flavor::kChat, body, "m", 16).value();
+  EXPECT_EQ(plain.prompt_tokens, 3);  // exact mode's counting: text words only
+  EXPECT_EQ(plain.images, 0);
+  EXPECT_TRUE(plain.ignore_eos);
+  EXPECT_TRUE(plain.prompt_ids.empty());
+  ParseOptions options;
+  options.image_tokens = true;
+  const auto images = parse_generation_request(Flavor::kChat, body, "m", 16, options).value();
+  EXPECT_EQ(images.prompt_tokens, 1131 + 3);
+  EXPECT_EQ(images.images, 1);
+  EXPECT_EQ(images.image_tokens, 1131);
+  options.chat_template = options.token_ids = true;
+  const auto templated = parse_generation_request(Flavor::kChat, body, "m", 16, options).value();
+  EXPECT_EQ(templated.prompt_tokens, 1145);  // seed 002's "Total image and input tokens"
+  EXPECT_EQ(templated.prompt_ids.size(), 1145u);
+}
+
+TEST(SimParse, BadImagesAre400s) {
+  for (const std::string& part : std::vector<std::string>{R"({"type":"image_url","image_url":{"url":"https://example.com/x.png"}})",
+        R"({"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}})",
+        R"({"type":"image_url","image_url":{}})", R"({"type":"image_url","image_url":7})",
+        R"({"type":"image_url"})"}) {
+    ParseOptions options;
+    options.image_tokens = true;
+    const auto r = parse_generation_request(
+        Flavor::kChat, R"({"messages":[{"role":"user","content":[)" + part + "]}]}", "m", 16, options);
+    ASSERT_FALSE(r) << part;
+    EXPECT_EQ(r.error().status, 400);
+    EXPECT_NE(r.error().message.find("messages[0].content[0]"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(SimParse, TokenIdsMatchTheWordCount) {
+  ParseOptions options;
+  options.token_ids = true;
+  const auto r = parse_generation_request(Flavor::kCompletions, R"({"prompt":"the model  xyzzy"})", "m", 16,
+                                          options).value();
+  EXPECT_EQ(r.prompt_tokens, 3);
+  ASSERT_EQ(r.prompt_ids.size(), 3u);
+  EXPECT_EQ(r.prompt_ids[0], 0u);  // " the" is generated token 0
+  EXPECT_EQ(r.prompt_ids[1], 1u);
+  EXPECT_GE(r.prompt_ids[2], 1u << 20);
+  const auto ids = parse_generation_request(Flavor::kCompletions, R"({"prompt":[5,6,7,8]})", "m", 16,
+                                            options).value();
+  EXPECT_EQ(ids.prompt_ids, (std::vector<std::uint64_t>{5, 6, 7, 8}));
+}
+
+TEST(SimChunks, StopFinishReason) {
+  ChunkFormatter f;
+  GenerationRequest r;
+  r.flavor = Flavor::kChat;
+  f.reset(ResponseIdentity{"chatcmpl-1", 1700000000, "\"m\""}, r);
+  std::string out;
+  f.append_token(out, 2, "stop");
+  EXPECT_NE(out.find(R"("delta":{"content":" of"},"logprobs":null,"finish_reason":"stop","stop_reason":null}])"),
+            std::string::npos) << out;
+  std::string body;
+  append_completion_body(body, ResponseIdentity{"chatcmpl-1", 1700000000, "\"m\""}, r, 2, "stop");
+  EXPECT_NE(body.find(R"("content":" the model"},"logprobs":null,"finish_reason":"stop")"), std::string::npos);
+  EXPECT_NE(body.find(R"("completion_tokens":2)"), std::string::npos);
+}
+
+TEST(SimTokenize, CountsLikeUsageAndRoundTrips) {
+  const auto body = tokenize_body(R"({"model":"m","prompt":"the model of"})", "m", 4096).value();
+  EXPECT_EQ(body, R"({"count":3,"max_model_len":4096,"tokens":[0,1,2],"token_strs":null})");
+  const auto chat = tokenize_body(R"({"messages":[{"role":"user","content":"the model"}]})", "m", 4096).value();
+  // 2 words + 5 per message + 4 per request.
+  EXPECT_EQ(boost::json::parse(chat).at("count").as_int64(), 11);
+  EXPECT_EQ(detokenize_body(R"({"tokens":[0,1,2]})", "m").value(), R"({"prompt":"the model of"})");
+  EXPECT_EQ(tokenize_body(R"({"model":"other","prompt":"x"})", "m", 1).error().status, 404);
+  EXPECT_EQ(tokenize_body(R"({"prompt":7})", "m", 1).error().status, 400);
+  EXPECT_EQ(tokenize_body("not json", "m", 1).error().status, 400);
+  EXPECT_EQ(detokenize_body(R"({"tokens":"x"})", "m").error().status, 400);
+  EXPECT_EQ(detokenize_body(R"({"tokens":[-1]})", "m").error().status, 400);
+}
+
 }  // namespace
 }  // namespace llmload::sim

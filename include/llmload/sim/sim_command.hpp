@@ -10,8 +10,13 @@ class App;
 namespace llmload::sim {
 
 /// Registers --host --port --threads --model --ttft-ms --itl-ms --default-max-tokens
-/// --no-send-stamp on `app`, writing into `options` (which must outlive parsing). Defaults are
-/// SimOptions' own; out-of-range values are CLI11 validation errors.
+/// --no-send-stamp, and the engine mode's --mode --preset --max-num-seqs
+/// --max-num-batched-tokens --kv-cache-tokens --block-size --max-model-len --max-waiting
+/// --no-enable-prefix-caching --mean-output-tokens --seed --step-overhead-us
+/// --per-prefill-token-us --per-decode-seq-us --per-context-token-us --time-scale on `app`,
+/// writing into `options` (which must outlive parsing). A --preset is applied before the
+/// explicit engine flags, which override it. Defaults are SimOptions' own; out-of-range values
+/// are CLI11 validation errors.
 void add_sim_options(CLI::App& app, SimOptions& options);
 
 /// Starts the server, prints "llmload sim: serving model 'M' at http://HOST:PORT (fixed

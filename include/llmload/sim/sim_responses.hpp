@@ -53,6 +53,28 @@ struct GenerationRequest {
   bool include_usage = false;
   /// stream_options.continuous_usage_stats: running usage in every chunk.
   bool continuous_usage = false;
+  /// ignore_eos: generate exactly max_tokens (the engine mode otherwise draws a length).
+  bool ignore_eos = false;
+  /// Image parts (chat) and the tokens they cost (Qwen2-VL rule, see image_tokens.hpp);
+  /// image tokens are part of prompt_tokens.
+  std::int64_t images = 0;
+  std::int64_t image_tokens = 0;
+  /// Prompt token ids, one per prompt token (filled only with ParseOptions::token_ids).
+  std::vector<std::uint64_t> prompt_ids;
+};
+
+/// How parse_generation_request counts a prompt.
+struct ParseOptions {
+  /// Chat prompts also count the simulator's chat template: 5 tokens per message
+  /// (`<|im_start|>`, role, newline ... `<|im_end|>`, newline), 2 per image
+  /// (`<|vision_start|>`, `<|vision_end|>`) and 4 per request (the assistant prompt and a
+  /// start token). Off: only the words of text parts (and image tokens) count.
+  bool chat_template = false;
+  /// Fill GenerationRequest::prompt_ids.
+  bool token_ids = false;
+  /// Read image parts (a bad image is a 400) and count their tokens; off, they are skipped
+  /// as in the exact mode's original behaviour.
+  bool image_tokens = false;
 };
 
 /// Parses and validates a /v1/completions or /v1/chat/completions JSON body.
@@ -61,11 +83,15 @@ struct GenerationRequest {
 /// arrays of token ids → the first) or messages (content a string, null, or an array of
 /// parts whose {"type":"text"} parts count), max_completion_tokens / max_tokens (integers
 /// >= 1), stream, stream_options.{include_usage, continuous_usage_stats}. Every other field
-/// (sampling, ignore_eos, n, ...) is accepted and ignored. Errors: 400 with a sentence naming
-/// the field, 404 for a wrong model. Thread-safe (no shared state).
+/// (sampling, n, ...) is accepted and ignored. Also read: ignore_eos (boolean) and, with
+/// ParseOptions::image_tokens, {"type":"image_url"} parts (`image_url` an object with `url`,
+/// or a string): a base64 data URL whose header gives the size, costing image tokens.
+/// Errors: 400 with a sentence naming the field, 404 for a wrong model. Thread-safe (no
+/// shared state).
 ApiResult<GenerationRequest> parse_generation_request(Flavor flavor, std::string_view body,
                                                       std::string_view served_model,
-                                                      std::int64_t default_max_tokens);
+                                                      std::int64_t default_max_tokens,
+                                                      const ParseOptions& options = {});
 
 /// The simulator's tokenizer: the number of words, i.e. maximal runs of bytes other than
 /// ASCII whitespace (space, \t, \n, \v, \f, \r). "a  b\n c" has 3. Chat prompts count the
@@ -128,6 +154,8 @@ class ChunkFormatter final {
   void append_role(std::string& out) const;
   /// Token chunk k of n (0-based); the last one carries finish_reason "length".
   void append_token(std::string& out, std::int64_t k, std::int64_t n) const;
+  /// Token chunk k; `finish_reason` ("stop", "length") on the last chunk, empty otherwise.
+  void append_token(std::string& out, std::int64_t k, std::string_view finish_reason) const;
   /// The include_usage chunk: empty choices and the final usage.
   void append_usage(std::string& out, std::int64_t completion_tokens) const;
 
@@ -198,6 +226,23 @@ void append_stream_head(std::string& out, bool keep_alive);
 /// "chat.completion" with choices[0].message, finish_reason "length", and usage.
 void append_completion_body(std::string& out, const ResponseIdentity& identity,
                             const GenerationRequest& request);
+
+/// The same with `completion_tokens` tokens and the given finish_reason ("stop", "length").
+void append_completion_body(std::string& out, const ResponseIdentity& identity,
+                            const GenerationRequest& request, std::int64_t completion_tokens,
+                            std::string_view finish_reason);
+
+/// Handles a vLLM POST /tokenize body: {"prompt": "..."} or {"messages": [...]} (chat
+/// template counted as in parse_generation_request with chat_template on unless
+/// "add_special_tokens" is false), optional "model". Answers
+/// {"count":N,"max_model_len":M,"tokens":[ids],"token_strs":null}. 400/404 as for generation.
+ApiResult<std::string> tokenize_body(std::string_view body, std::string_view served_model,
+                                     std::int64_t max_model_len);
+
+/// Handles a vLLM POST /detokenize body {"tokens": [ids], "model": optional}: answers
+/// {"prompt":"..."}, the words of known ids joined by spaces (ids the word list cannot invert
+/// render as "<|id|>"). 400 for a missing or non-integer token list.
+ApiResult<std::string> detokenize_body(std::string_view body, std::string_view served_model);
 
 /// Appends the GET /v1/models body for one served model (`created` in unix seconds).
 void append_models_body(std::string& out, std::string_view model, std::int64_t created);

@@ -5,12 +5,19 @@
 /// after the previous one (absolute steady-clock deadlines), whatever the load. It is the
 /// ground truth for the client's own measurement error.
 ///
+/// With SimOptions::mode = kEngine it is instead a continuous-batching engine (engine.hpp):
+/// one scheduler steps on its own clock and every running stream gets its token at the end of
+/// each step, so latencies depend on the load; /metrics then reports the engine's state.
+///
 /// Wire behaviour (vLLM-shaped): POST /v1/completions and /v1/chat/completions (streaming and
-/// not), GET /v1/models, GET /health; HTTP/1.1 keep-alive; faults on demand through the
-/// `x-llmload-fault` request header (see sim_responses.hpp, FaultPlan). Prompt tokens are
-/// counted as whitespace-separated words (count_words); output length is always max_tokens.
+/// not), GET /v1/models, GET /health, POST /tokenize and /detokenize, GET /metrics (engine
+/// mode); HTTP/1.1 keep-alive; faults on demand through the `x-llmload-fault` request header
+/// (see sim_responses.hpp, FaultPlan). Prompt tokens are counted as whitespace-separated words
+/// (count_words) plus image tokens (and, in engine mode, chat-template tokens); in exact mode
+/// the output length is always max_tokens.
 
 #include "llmload/core/error.hpp"
+#include "llmload/sim/engine.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -19,6 +26,12 @@
 #include <string>
 
 namespace llmload::sim {
+
+/// How the simulator times its streams.
+enum class SimMode {
+  kExact,   ///< fixed TTFT and ITL per stream, whatever the load (ground truth)
+  kEngine,  ///< a continuous-batching engine model (engine.hpp)
+};
 
 /// Settings of one simulated server. Plain data.
 struct SimOptions {
@@ -42,6 +55,14 @@ struct SimOptions {
   std::string tls_cert_file, tls_key_file;
   /// Largest request body accepted (413 above it).
   std::size_t max_body_bytes = 64 << 20;
+  /// Exact (default) or engine timing. In engine mode `ttft` and `itl` are unused, and every
+  /// connection is served on one thread (the engine's), whatever `threads` says.
+  SimMode mode = SimMode::kExact;
+  /// Engine mode: scheduler, cache and cost model (see engine.hpp and docs/simulator.md).
+  EngineConfig engine;
+  /// Engine mode: every simulated duration is divided by this factor in real time (10 runs a
+  /// 45 s scenario in 4.5 s); /metrics still reports simulated (unscaled) seconds. > 0.
+  double time_scale = 1.0;
 };
 
 /// A running simulated server. Start once; stop() (or the destructor) ends it. start(),

@@ -1,0 +1,141 @@
+#include "llmload/sim/engine_metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace llmload::sim {
+
+namespace {
+
+// vLLM's buckets (vllm/v1/metrics/loggers.py).
+constexpr double kTtft[] = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25, 0.5,   0.75,
+                            1.0,   2.5,   5.0,  7.5,  10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0};
+constexpr double kInterToken[] = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,  0.3,  0.4, 0.5,
+                                  0.75, 1.0,   2.5,  5.0,   7.5, 10.0, 20.0, 40.0, 80.0};
+constexpr double kRequestLatency[] = {0.3,  0.5,  0.8,  1.0,  1.5,   2.0,   2.5,   5.0,   10.0,  15.0, 20.0,
+                                      30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
+
+void append_escaped_label(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+struct Writer {
+  std::string& out;
+  std::string labels;  // engine="0",model_name="..."
+
+  void header(std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  }
+  void sample(std::string_view name, std::string_view extra_labels, double value) {
+    out += name;
+    out += '{';
+    if (!extra_labels.empty()) {
+      out += extra_labels;
+      out += ',';
+    }
+    out += labels;
+    fmt::format_to(std::back_inserter(out), "}} {}\n", value);
+  }
+  void gauge(std::string_view name, std::string_view help, double value) {
+    header(name, "gauge", help);
+    sample(name, {}, value);
+  }
+  void counter(std::string_view name, std::string_view help, double value) {
+    header(name, "counter", help);
+    sample(fmt::format("{}_total", name), {}, value);
+  }
+  void histogram(std::string_view name, std::string_view help, const PromHistogram& h) {
+    header(name, "histogram", help);
+    const std::string bucket = fmt::format("{}_bucket", name);
+    std::uint64_t cumulative = 0;
+    const auto bounds = h.bounds();
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      cumulative += h.counts()[i];
+      sample(bucket, fmt::format("le=\"{}\"", bounds[i]), static_cast<double>(cumulative));
+    }
+    sample(bucket, "le=\"+Inf\"", static_cast<double>(h.count()));
+    sample(fmt::format("{}_sum", name), {}, h.sum());
+    sample(fmt::format("{}_count", name), {}, static_cast<double>(h.count()));
+  }
+};
+
+}  // namespace
+
+PromHistogram::PromHistogram(std::span<const double> bounds)
+    : bounds_(bounds.begin(), bounds.end()), counts_(bounds.size() + 1, 0) {}
+
+void PromHistogram::observe(double value_s) {
+  const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value_s);
+  ++counts_[static_cast<std::size_t>(it - bounds_.begin())];
+  ++count_;
+  sum_ += value_s;
+}
+
+std::span<const double> ttft_buckets_s() { return kTtft; }
+std::span<const double> inter_token_buckets_s() { return kInterToken; }
+std::span<const double> request_latency_buckets_s() { return kRequestLatency; }
+
+std::string_view finish_reason_name(FinishReason reason) noexcept {
+  switch (reason) {
+    case FinishReason::kStop: return "stop";
+    case FinishReason::kLength: return "length";
+    case FinishReason::kAbort: return "abort";
+  }
+  return "stop";
+}
+
+void append_prometheus(std::string& out, const EngineMetrics& m, std::string_view model) {
+  Writer w{out, "engine=\"0\",model_name=\""};
+  append_escaped_label(w.labels, model);
+  w.labels += '"';
+
+  w.gauge("vllm:num_requests_running", "Number of requests in model execution batches.",
+          static_cast<double>(m.num_requests_running));
+  w.gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.",
+          static_cast<double>(m.num_requests_waiting));
+  w.gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.",
+          m.kv_cache_usage_perc);
+  w.counter("vllm:prefix_cache_queries",
+            "Prefix cache queries, in terms of number of queried tokens.",
+            static_cast<double>(m.prefix_cache_queries));
+  w.counter("vllm:prefix_cache_hits", "Prefix cache hits, in terms of number of cached tokens.",
+            static_cast<double>(m.prefix_cache_hits));
+  w.counter("vllm:num_preemptions", "Cumulative number of preemption from the engine.",
+            static_cast<double>(m.num_preemptions));
+  w.counter("vllm:prompt_tokens", "Number of prefill tokens processed.",
+            static_cast<double>(m.prompt_tokens));
+  w.counter("vllm:generation_tokens", "Number of generation tokens processed.",
+            static_cast<double>(m.generation_tokens));
+  w.header("vllm:request_success", "counter", "Count of successfully processed requests.");
+  for (const auto reason : {FinishReason::kStop, FinishReason::kLength, FinishReason::kAbort}) {
+    w.sample("vllm:request_success_total",
+             fmt::format("finished_reason=\"{}\"", finish_reason_name(reason)),
+             static_cast<double>(m.request_success[static_cast<std::size_t>(reason)]));
+  }
+  w.counter("llmload_sim:engine_steps", "Scheduler steps run by the simulated engine.",
+            static_cast<double>(m.engine_steps));
+  w.histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
+              m.time_to_first_token);
+  w.histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.",
+              m.inter_token_latency);
+  w.histogram("vllm:e2e_request_latency_seconds",
+              "Histogram of e2e request latency in seconds.", m.e2e_request_latency);
+  w.histogram("vllm:request_queue_time_seconds",
+              "Histogram of time spent in WAITING phase for request.", m.request_queue_time);
+  w.histogram("vllm:request_prefill_time_seconds",
+              "Histogram of time spent in PREFILL phase for request.", m.request_prefill_time);
+  w.histogram("vllm:request_decode_time_seconds",
+              "Histogram of time spent in DECODE phase for request.", m.request_decode_time);
+}
+
+}  // namespace llmload::sim
