@@ -1,0 +1,127 @@
+// The simulator's own capacity: engine-mode scheduler steps per second (pure, no sockets) at
+// several batch sizes, and exact-mode token chunks per second from one server thread to a raw
+// loopback reader (the reader only drains bytes, so the server thread is the bottleneck).
+#include "llmload/sim/engine.hpp"
+#include "llmload/sim/sim_server.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace llmload;
+
+// Steps of an engine whose `seqs` sequences all decode (long outputs), refilled as they end.
+void BM_EngineDecodeStep(benchmark::State& state) {
+  const auto seqs = state.range(0);
+  sim::EngineConfig config;
+  config.max_num_seqs = seqs;
+  config.max_num_batched_tokens = std::max<std::int64_t>(2048, seqs);
+  config.kv_cache_tokens = seqs * 4096;
+  sim::Engine engine(config);
+  std::uint64_t next_id = 1;
+  auto refill = [&] {
+    while (engine.num_running() + engine.num_waiting() < seqs) {
+      sim::EngineRequest r;
+      r.id = next_id++;
+      r.prompt.resize(128);
+      std::iota(r.prompt.begin(), r.prompt.end(), r.id * 1000);
+      r.max_tokens = 1024;
+      r.ignore_eos = true;
+      (void)engine.submit(std::move(r), 0);
+    }
+  };
+  refill();
+  core::Nanos now = 0;
+  std::int64_t tokens = 0;
+  for (auto _ : state) {
+    const auto& step = engine.step(now);
+    now = step.end_ns;
+    tokens += static_cast<std::int64_t>(step.events.size());
+    if (engine.num_running() < seqs) refill();
+  }
+  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EngineDecodeStep)->Arg(16)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+double cpu_seconds(int who) {
+  rusage usage{};
+  getrusage(who, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+// Exact mode, TTFT = ITL = 0: the server thread writes chunks as fast as it can to `streams`
+// connections, each asking for a long completion; one raw reader drains them.
+void BM_ExactModeChunks(benchmark::State& state) {
+  const int streams = static_cast<int>(state.range(0));
+  sim::SimOptions options;
+  options.ttft = std::chrono::nanoseconds(0);
+  options.itl = std::chrono::nanoseconds(0);
+  sim::SimServer server(options);
+  if (!server.start()) {
+    state.SkipWithError("cannot start the simulator");
+    return;
+  }
+  const std::string body = R"({"prompt":"hello","max_tokens":100000000,"stream":true})";
+  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::vector<int> fds;
+  for (int i = 0; i < streams; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+      state.SkipWithError("cannot connect");
+      return;
+    }
+    fds.push_back(fd);
+  }
+  std::vector<pollfd> polls;
+  for (const int fd : fds) polls.push_back({fd, POLLIN, 0});
+  std::vector<char> buffer(1 << 16);
+  const auto drain = [&](std::chrono::milliseconds for_how_long) {
+    const auto until = std::chrono::steady_clock::now() + for_how_long;
+    while (std::chrono::steady_clock::now() < until) {
+      if (::poll(polls.data(), polls.size(), 10) <= 0) continue;
+      for (auto& p : polls) {
+        if (p.revents & POLLIN) (void)::read(p.fd, buffer.data(), buffer.size());
+      }
+    }
+  };
+  drain(std::chrono::milliseconds(200));  // warm up
+  std::uint64_t chunks = 0;
+  double server_cpu_s = 0;
+  for (auto _ : state) {
+    const auto before = server.stats().chunks;
+    const double cpu_before = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
+    drain(std::chrono::milliseconds(500));
+    // The process's CPU time minus this (reader) thread's is the server thread's.
+    server_cpu_s += cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD) - cpu_before;
+    chunks += server.stats().chunks - before;
+  }
+  state.counters["chunks/s"] = benchmark::Counter(static_cast<double>(chunks), benchmark::Counter::kIsRate);
+  state.counters["chunks/server-cpu-s"] = static_cast<double>(chunks) / std::max(server_cpu_s, 1e-9);
+  for (const int fd : fds) ::close(fd);
+  server.stop();
+}
+BENCHMARK(BM_ExactModeChunks)->Arg(1)->Arg(64)->Iterations(4)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
