@@ -1,6 +1,7 @@
 // llmload: one binary, one subcommand per job (see ARCHITECTURE.md "Commands").
 
 #include "llmload/config/bench_options.hpp"
+#include "llmload/config/profile.hpp"
 #include "llmload/runtime/bench_command.hpp"
 #include "llmload/sim/sim_command.hpp"
 
@@ -32,6 +33,14 @@ int main(int argc, char** argv) {
   auto* sim = app.add_subcommand("sim", "Run the built-in simulated OpenAI-compatible server");
   sim::add_sim_options(*sim, sim_options);
 
+  std::string profile_path;
+  std::vector<std::string> profile_overrides;
+  auto* validate = app.add_subcommand(
+      "validate", "Check a YAML load profile: every problem at once, as file:line:column");
+  validate->add_option("profile", profile_path, "The profile (YAML)")->required();
+  validate->add_option("--set", profile_overrides,
+                       "Override a field, e.g. --set load.stages.0.rate=8/s (repeatable)");
+
   try {
     app.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
   } catch (const CLI::CallForHelp& e) {
@@ -50,6 +59,16 @@ int main(int argc, char** argv) {
   try {
     if (bench->parsed()) return runtime::run_bench_command(bench_options, stdout, stderr);
     if (sim->parsed()) return sim::run_sim(sim_options);
+    if (validate->parsed()) {
+      const auto loaded = config::load_profile(profile_path, profile_overrides);
+      if (!loaded.profile) {
+        fmt::print(stderr, "{}{} problem{} found; nothing was run.\n", config::format_problems(loaded.problems),
+                   loaded.problems.size(), loaded.problems.size() == 1 ? "" : "s");
+        return runtime::kExitUsage;
+      }
+      fmt::print("{}OK\n", config::describe_profile(*loaded.profile));
+      return runtime::kExitOk;
+    }
   } catch (const std::exception& e) {
     fmt::print(stderr, "llmload: error: {}\n", e.what());
     return runtime::kExitCannotRun;

@@ -1,0 +1,128 @@
+#pragma once
+/// YAML load profiles (`llmload validate PROFILE.yaml`, later `llmload run`): the profile as
+/// written, parsed into plain structs; every problem found at once, each with file:line:column
+/// and what to write instead; `--set path=value` overrides; sweeps expanded into points.
+/// The only user of yaml-cpp in the project.
+
+#include "llmload/core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llmload::config {
+
+/// Where requests go. Without `base_url` the built-in simulator is the target.
+struct ProfileTarget {
+  std::optional<std::string> base_url;
+  std::string backend = "openai";  ///< openai | vllm | openai-chat (vLLM's names)
+  std::string endpoint;            ///< empty: the backend's default path
+  std::string model;               ///< empty: the server's first model
+  std::string served_model_name;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< values may be secret
+  bool insecure = false;
+  std::string ca_bundle;
+};
+
+/// What is sent (vLLM's dataset options).
+struct ProfileWorkload {
+  std::string dataset = "random";
+  std::string dataset_path;
+  std::string tokenizer;
+  std::int64_t input_len = 1024, output_len = 128, prefix_len = 0;
+  double range_ratio = 0;
+  std::uint64_t seed = 0;
+};
+
+/// Request body fields (unset ones are left out of the body).
+struct ProfileRequest {
+  std::optional<double> temperature, top_p, min_p, frequency_penalty, presence_penalty,
+      repetition_penalty;
+  std::optional<std::int64_t> top_k, max_tokens;
+  std::optional<bool> ignore_eos;
+  std::string extra_body_json;  ///< a JSON object text, or empty
+};
+
+/// One load stage: open loop at `rate` (optionally ramping), or closed loop at `concurrency`;
+/// it ends after `requests` or `duration`.
+struct ProfileStage {
+  std::string name;
+  std::optional<double> rate;           ///< requests/s; +inf = all at once
+  double burstiness = 1.0;
+  std::optional<std::int64_t> concurrency;  ///< closed loop, or the cap of an open loop
+  std::optional<std::int64_t> requests;
+  std::optional<std::chrono::nanoseconds> duration;
+  std::optional<double> ramp_from, ramp_to;  ///< requests/s; with rate unset
+  std::string ramp_strategy = "linear";
+  bool warmup = false;  ///< measured but excluded from the results
+};
+
+/// A sweep axis: a profile path (as for --set) and the values it takes, as YAML scalars.
+struct SweepAxis {
+  std::string path;
+  std::vector<std::string> values;
+};
+
+/// A service-level objective checked after the run (exit code 1 when one fails).
+struct ProfileSlo {
+  std::string metric;                ///< ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput
+  std::string stat;                  ///< mean, median, pNN (latency metrics only)
+  std::optional<double> max, min;    ///< ms for latencies, fraction for error_rate, /s for throughputs
+  std::optional<double> max_drift;   ///< fraction: late-interval vs early-interval change (soak)
+};
+
+/// Where and how results are written.
+struct ProfileOutputs {
+  std::string dir = "results";
+  std::vector<std::string> formats{"json"};
+  std::chrono::nanoseconds interval = std::chrono::seconds(10);
+};
+
+/// A parsed, validated profile. Plain value.
+struct Profile {
+  std::string source;  ///< the file it came from
+  ProfileTarget target;
+  ProfileWorkload workload;
+  ProfileRequest request;
+  std::vector<ProfileStage> stages;
+  std::vector<SweepAxis> sweep;
+  std::vector<ProfileSlo> slos;
+  ProfileOutputs outputs;
+};
+
+/// One problem: where (line and column 1-based; 0 when it came from a --set override) and a
+/// sentence saying what is wrong and what to write instead.
+struct ProfileProblem {
+  std::string file;
+  int line = 0, column = 0;
+  std::string message;
+};
+
+/// Formats problems one per line, "file:line:column: message" ("--set: message" for
+/// overrides), in file order.
+std::string format_problems(const std::vector<ProfileProblem>& problems);
+
+/// Reads, overrides and validates a profile. `overrides` are "path=value" strings (e.g.
+/// "load.stages.0.rate=8/s", "request.temperature=0.7"); a path creates the keys it names.
+/// Returns the profile, or every problem found (never only the first).
+struct ProfileLoad {
+  std::optional<Profile> profile;
+  std::vector<ProfileProblem> problems;
+};
+ProfileLoad load_profile(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The same from YAML text (`name` is used in messages). For tests and embedded profiles.
+ProfileLoad parse_profile(const std::string& yaml, const std::string& name,
+                          const std::vector<std::string>& overrides = {});
+
+/// The sweep's points: the cartesian product of its axes in the order written, each point a
+/// list of "path=value" overrides (one empty point when there is no sweep).
+std::vector<std::vector<std::string>> sweep_points(const Profile& profile);
+
+/// A short human-readable summary of the effective profile (no header values).
+std::string describe_profile(const Profile& profile);
+
+}  // namespace llmload::config

@@ -1,0 +1,636 @@
+#include "llmload/config/profile.hpp"
+
+#include "llmload/core/units.hpp"
+
+#include <boost/json/value.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <tuple>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace llmload::config {
+namespace {
+
+using Keys = std::initializer_list<std::string_view>;
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string join(Keys keys) {
+  std::string out;
+  for (auto k : keys) {
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+/// Walks the YAML tree, converting values and collecting every problem with its position.
+class Checker {
+ public:
+  Checker(std::string file, std::vector<std::string> overridden, std::vector<ProfileProblem>& out)
+      : file_(std::move(file)), overridden_(std::move(overridden)), out_(out) {}
+
+  void problem(const YAML::Node& node, const std::string& path, std::string message) {
+    ProfileProblem p;
+    p.file = file_;
+    p.message = std::move(message);
+    const bool from_override = std::any_of(overridden_.begin(), overridden_.end(), [&](const std::string& o) {
+      return path == o || path.starts_with(o + ".");  // the node lies in what --set wrote
+    });
+    const auto mark = node.Mark();
+    if (!from_override && mark.line >= 0) {
+      p.line = mark.line + 1;
+      p.column = mark.column + 1;
+    } else if (from_override) {
+      p.file = "--set";
+    }
+    out_.push_back(std::move(p));
+  }
+
+  /// True when `node` is a map; reports keys not in `known` (with the nearest known one).
+  bool map(const YAML::Node& node, const std::string& path, Keys known) {
+    if (!node.IsMap()) {
+      problem(node, path, fmt::format("'{}' must be a mapping of keys ({})", path, join(known)));
+      return false;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::string_view nearest;
+      std::size_t best = 3;  // suggest only close spellings
+      for (auto k : known) {
+        // A close spelling, or the start of a known key ("burst" for "burstiness").
+        const auto d = key.size() >= 3 && k.starts_with(key) ? 1 : edit_distance(key, k);
+        if (d < best) best = d, nearest = k;
+      }
+      problem(it->first, path + "." + key,
+              nearest.empty()
+                  ? fmt::format("unknown key '{}' in '{}'; known keys: {}", key, path, join(known))
+                  : fmt::format("unknown key '{}' in '{}'; did you mean '{}'?", key, path, nearest));
+    }
+    return true;
+  }
+
+  std::optional<std::string> string(const YAML::Node& parent, const std::string& path, const char* key) {
+    const YAML::Node n = parent[key];
+    if (!n) return std::nullopt;
+    if (!n.IsScalar()) {
+      problem(n, path + "." + key, fmt::format("'{}.{}' must be a single value", path, key));
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  template <class T>
+  std::optional<T> number(const YAML::Node& parent, const std::string& path, const char* key,
+                          std::optional<T> min = std::nullopt, std::optional<T> max = std::nullopt) {
+    const YAML::Node n = parent[key];
+    if (!n) return std::nullopt;
+    T value{};
+    if (!n.IsScalar() || !YAML::convert<T>::decode(n, value)) {
+      problem(n, path + "." + key,
+              fmt::format("'{}.{}' must be {} number, not '{}'", path, key,
+                          std::is_integral_v<T> ? "a whole" : "a", n.IsScalar() ? n.Scalar() : "a structure"));
+      return std::nullopt;
+    }
+    if ((min && value < *min) || (max && value > *max)) {
+      problem(n, path + "." + key,
+              fmt::format("'{}.{}' is {}; it must be {}", path, key, n.Scalar(),
+                          min && max ? fmt::format("between {} and {}", *min, *max)
+                          : min      ? fmt::format("at least {}", *min)
+                                     : fmt::format("at most {}", *max)));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& parent, const std::string& path, const char* key) {
+    const YAML::Node n = parent[key];
+    if (!n) return std::nullopt;
+    bool value = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value)) {
+      problem(n, path + "." + key, fmt::format("'{}.{}' must be true or false", path, key));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  /// A value parsed by a core::units function (duration, rate, percent).
+  template <class F>
+  auto unit(const YAML::Node& parent, const std::string& path, const char* key, F parse)
+      -> std::optional<typename decltype(parse(std::string_view{}))::value_type> {
+    const YAML::Node n = parent[key];
+    if (!n) return std::nullopt;
+    if (!n.IsScalar()) {
+      problem(n, path + "." + key, fmt::format("'{}.{}' must be a single value", path, key));
+      return std::nullopt;
+    }
+    auto parsed = parse(n.Scalar());
+    if (!parsed) {
+      problem(n, path + "." + key, fmt::format("'{}.{}': {}", path, key, parsed.error().message));
+      return std::nullopt;
+    }
+    return *parsed;
+  }
+
+  void one_of(const YAML::Node& parent, const std::string& path, const char* key,
+              const std::string& value, Keys allowed) {
+    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+    problem(parent[key], path + "." + key,
+            fmt::format("'{}.{}' is '{}'; choose one of {}", path, key, value, join(allowed)));
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> overridden_;
+  std::vector<ProfileProblem>& out_;
+};
+
+void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
+  const std::string path = "target";
+  if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
+                       "insecure", "ca_bundle"})) {
+    return;
+  }
+  t.base_url = c.string(n, path, "base_url");
+  if (t.base_url && !(t.base_url->starts_with("http://") || t.base_url->starts_with("https://"))) {
+    c.problem(n["base_url"], path + ".base_url",
+              fmt::format("'target.base_url' is '{}'; write http://HOST:PORT or https://HOST:PORT",
+                          *t.base_url));
+  }
+  if (auto v = c.string(n, path, "backend")) {
+    t.backend = *v;
+    c.one_of(n, path, "backend", t.backend, {"openai", "vllm", "openai-chat"});
+  }
+  if (auto v = c.string(n, path, "endpoint")) {
+    t.endpoint = *v;
+    if (!t.endpoint.starts_with("/")) {
+      c.problem(n["endpoint"], path + ".endpoint", "'target.endpoint' must start with '/', e.g. /v1/completions");
+    }
+  }
+  if (auto v = c.string(n, path, "model")) t.model = *v;
+  if (auto v = c.string(n, path, "served_model_name")) t.served_model_name = *v;
+  if (const YAML::Node h = n["headers"]) {
+    if (!h.IsMap()) {
+      c.problem(h, path + ".headers", "'target.headers' must be a mapping of NAME: value");
+    } else {
+      for (auto it = h.begin(); it != h.end(); ++it) {
+        if (!it->second.IsScalar()) {
+          c.problem(it->second, path + ".headers", fmt::format("header '{}' must have a single value", it->first.Scalar()));
+          continue;
+        }
+        t.headers.emplace_back(it->first.Scalar(), it->second.Scalar());
+      }
+    }
+  }
+  if (auto v = c.boolean(n, path, "insecure")) t.insecure = *v;
+  if (auto v = c.string(n, path, "ca_bundle")) t.ca_bundle = *v;
+}
+
+void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
+  const std::string path = "workload";
+  if (!c.map(n, path, {"dataset", "dataset_path", "tokenizer", "input_len", "output_len",
+                       "prefix_len", "range_ratio", "seed"})) {
+    return;
+  }
+  if (auto v = c.string(n, path, "dataset")) {
+    w.dataset = *v;
+    c.one_of(n, path, "dataset", w.dataset, {"random"});
+  }
+  if (auto v = c.string(n, path, "dataset_path")) w.dataset_path = *v;
+  if (auto v = c.string(n, path, "tokenizer")) w.tokenizer = *v;
+  if (auto v = c.number<std::int64_t>(n, path, "input_len", 0)) w.input_len = *v;
+  if (auto v = c.number<std::int64_t>(n, path, "output_len", 1)) w.output_len = *v;
+  if (auto v = c.number<std::int64_t>(n, path, "prefix_len", 0)) w.prefix_len = *v;
+  if (auto v = c.number<double>(n, path, "range_ratio", 0.0, 0.999999)) w.range_ratio = *v;
+  if (auto v = c.number<std::uint64_t>(n, path, "seed")) w.seed = *v;
+}
+
+/// YAML to JSON for extra_body: plain scalars become numbers, booleans or null when they read
+/// as such, quoted ones stay strings.
+boost::json::value to_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    boost::json::object o;
+    for (auto it = node.begin(); it != node.end(); ++it) o[it->first.Scalar()] = to_json(it->second);
+    return o;
+  }
+  if (node.IsSequence()) {
+    boost::json::array a;
+    for (const auto& item : node) a.push_back(to_json(item));
+    return a;
+  }
+  if (!node.IsScalar() || node.IsNull()) return nullptr;
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return boost::json::string(text);  // quoted in the YAML
+  std::int64_t i = 0;
+  if (const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+      ec == std::errc{} && p == text.data() + text.size()) {
+    return i;
+  }
+  double d = 0;
+  if (YAML::convert<double>::decode(node, d) && text.find_first_of("0123456789") != std::string::npos) return d;
+  bool b = false;
+  if (YAML::convert<bool>::decode(node, b)) return b;
+  return boost::json::string(text);
+}
+
+void read_request(Checker& c, const YAML::Node& n, ProfileRequest& r) {
+  const std::string path = "request";
+  if (!c.map(n, path, {"temperature", "top_p", "top_k", "min_p", "frequency_penalty",
+                       "presence_penalty", "repetition_penalty", "max_tokens", "ignore_eos",
+                       "extra_body"})) {
+    return;
+  }
+  r.temperature = c.number<double>(n, path, "temperature", 0.0);
+  r.top_p = c.number<double>(n, path, "top_p", 0.0, 1.0);
+  r.top_k = c.number<std::int64_t>(n, path, "top_k", -1);
+  r.min_p = c.number<double>(n, path, "min_p", 0.0, 1.0);
+  r.frequency_penalty = c.number<double>(n, path, "frequency_penalty");
+  r.presence_penalty = c.number<double>(n, path, "presence_penalty");
+  r.repetition_penalty = c.number<double>(n, path, "repetition_penalty", 0.0);
+  r.max_tokens = c.number<std::int64_t>(n, path, "max_tokens", 1);
+  r.ignore_eos = c.boolean(n, path, "ignore_eos");
+  if (const YAML::Node e = n["extra_body"]) {
+    if (!e.IsMap()) {
+      c.problem(e, path + ".extra_body", "'request.extra_body' must be a mapping (sent as a JSON object)");
+    } else {
+      r.extra_body_json = boost::json::serialize(to_json(e));
+    }
+  }
+}
+
+void read_stage(Checker& c, const YAML::Node& n, const std::string& path, ProfileStage& s) {
+  if (!c.map(n, path, {"name", "rate", "burstiness", "concurrency", "requests", "duration", "ramp",
+                       "warmup"})) {
+    return;
+  }
+  if (auto v = c.string(n, path, "name")) s.name = *v;
+  s.rate = c.unit(n, path, "rate", core::parse_rate);
+  if (auto v = c.number<double>(n, path, "burstiness")) {
+    if (*v <= 0) c.problem(n["burstiness"], path + ".burstiness", fmt::format("'{}.burstiness' must be above 0 (1 = Poisson)", path));
+    else s.burstiness = *v;
+  }
+  s.concurrency = c.number<std::int64_t>(n, path, "concurrency", 1);
+  s.requests = c.number<std::int64_t>(n, path, "requests", 1);
+  s.duration = c.unit(n, path, "duration", core::parse_duration);
+  if (const YAML::Node ramp = n["ramp"]) {
+    const std::string rp = path + ".ramp";
+    if (c.map(ramp, rp, {"from", "to", "strategy"})) {
+      s.ramp_from = c.unit(ramp, rp, "from", core::parse_rate);
+      s.ramp_to = c.unit(ramp, rp, "to", core::parse_rate);
+      if (!ramp["from"] || !ramp["to"]) c.problem(ramp, rp, fmt::format("'{}' needs both from and to, e.g. {{from: 1/s, to: 16/s}}", rp));
+      if (auto v = c.string(ramp, rp, "strategy")) {
+        s.ramp_strategy = *v;
+        c.one_of(ramp, rp, "strategy", s.ramp_strategy, {"linear", "exponential"});
+      }
+      if (n["rate"]) c.problem(n["rate"], path + ".rate", fmt::format("'{}' has both rate and ramp; keep one", path));
+    }
+  }
+  if (auto v = c.boolean(n, path, "warmup")) s.warmup = *v;
+  if (!s.rate && !n["ramp"] && !s.concurrency && !n["rate"] && !n["concurrency"]) {
+    c.problem(n, path, fmt::format("'{}' says neither how fast nor how many at once; add rate: 16/s "
+                                   "(open loop) or concurrency: 32 (closed loop)", path));
+  }
+  if (!n["requests"] && !n["duration"]) {
+    c.problem(n, path, fmt::format("'{}' never ends; add requests: 200 or duration: 5m", path));
+  }
+}
+
+void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileSlo& s) {
+  if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift"})) return;
+  const auto metric = c.string(n, path, "metric");
+  if (!metric) {
+    c.problem(n, path, fmt::format("'{}' needs a metric, e.g. {{metric: ttft, stat: p99, max: 500ms}}", path));
+    return;
+  }
+  s.metric = *metric;
+  constexpr std::string_view kMetrics[] = {"ttft", "tpot", "itl", "e2el", "error_rate",
+                                           "request_throughput", "output_throughput", "goodput"};
+  if (std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
+    c.one_of(n, path, "metric", s.metric, {"ttft", "tpot", "itl", "e2el", "error_rate",
+                                           "request_throughput", "output_throughput", "goodput"});
+    return;  // its bounds cannot be read without knowing their unit
+  }
+  const bool latency = s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
+  if (auto v = c.string(n, path, "stat")) {
+    s.stat = *v;
+    const bool percentile = s.stat.size() > 1 && s.stat[0] == 'p' &&
+                            s.stat.find_first_not_of("0123456789.", 1) == std::string::npos;
+    if (!latency) c.problem(n["stat"], path + ".stat", fmt::format("'{}' takes no stat", s.metric));
+    else if (!(s.stat == "mean" || s.stat == "median" || percentile)) {
+      c.problem(n["stat"], path + ".stat", fmt::format("'{}.stat' is '{}'; write mean, median or pNN such as p99 or p99.9", path, s.stat));
+    }
+  } else if (latency) {
+    c.problem(n, path, fmt::format("'{}' needs a stat for {}: mean, median or pNN (e.g. p99)", path, s.metric));
+  }
+  auto bound = [&](const char* key) -> std::optional<double> {
+    if (!n[key]) return std::nullopt;
+    if (latency) {
+      auto d = c.unit(n, path, key, core::parse_duration);
+      return d ? std::optional<double>(std::chrono::duration<double, std::milli>(*d).count()) : std::nullopt;
+    }
+    if (s.metric == "error_rate") return c.unit(n, path, key, core::parse_percent);
+    return c.unit(n, path, key, core::parse_rate);
+  };
+  s.max = bound("max");
+  s.min = bound("min");
+  s.max_drift = c.unit(n, path, "max_drift", core::parse_percent);
+  if (!n["max"] && !n["min"] && !n["max_drift"]) {
+    c.problem(n, path, fmt::format("'{}' sets no bound; add max, min or max_drift", path));
+  }
+}
+
+void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
+  const std::string path = "outputs";
+  if (!c.map(n, path, {"dir", "formats", "interval"})) return;
+  if (auto v = c.string(n, path, "dir")) o.dir = *v;
+  if (const YAML::Node f = n["formats"]) {
+    o.formats.clear();
+    if (!f.IsSequence()) {
+      c.problem(f, path + ".formats", "'outputs.formats' must be a list, e.g. [json, csv]");
+    } else {
+      for (const auto& item : f) {
+        const std::string value = item.IsScalar() ? item.Scalar() : "";
+        if (value != "json" && value != "csv" && value != "md" && value != "html" && value != "junit") {
+          c.problem(item, path + ".formats", fmt::format("unknown output format '{}'; choose from json, csv, md, html, junit", value));
+        } else {
+          o.formats.push_back(value);
+        }
+      }
+    }
+  }
+  if (auto v = c.unit(n, path, "interval", core::parse_duration)) o.interval = *v;
+}
+
+void read_sweep(Checker& c, const YAML::Node& n, std::vector<SweepAxis>& axes) {
+  if (!n.IsMap()) {
+    c.problem(n, "sweep", "'sweep' must map profile paths to values, e.g. {load.stages.0.rate: [0.5, 1, 2, 5]}");
+    return;
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    SweepAxis axis;
+    axis.path = it->first.Scalar();
+    const YAML::Node v = it->second;
+    const std::string where = "sweep." + axis.path;
+    if (v.IsSequence()) {
+      for (const auto& item : v) {
+        if (!item.IsScalar()) c.problem(item, where, fmt::format("'{}' values must be single values", where));
+        else axis.values.push_back(item.Scalar());
+      }
+    } else if (v.IsMap() && c.map(v, where, {"from", "to", "step"})) {
+      const auto from = c.number<double>(v, where, "from");
+      const auto to = c.number<double>(v, where, "to");
+      const auto step = c.number<double>(v, where, "step");
+      if (!from || !to || !step || *step <= 0 || *to < *from || (*to - *from) / *step > 1000) {
+        c.problem(v, where, fmt::format("'{}' needs from <= to and a step > 0 giving at most 1000 values, e.g. {{from: 1, to: 8, step: 1}}", where));
+      } else {
+        for (double x = *from; x <= *to + *step * 1e-9; x += *step) axis.values.push_back(fmt::format("{:g}", x));
+      }
+    } else if (!v.IsMap()) {
+      c.problem(v, where, fmt::format("'{}' must be a list of values or {{from, to, step}}", where));
+    }
+    if (axis.values.empty()) continue;
+    axes.push_back(std::move(axis));
+  }
+}
+
+/// Applies "a.b.0.c=value" to the tree; returns an error sentence or "".
+std::string apply_override(YAML::Node& root, const std::string& assignment, std::string& path_out) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return fmt::format("'{}': write PATH=VALUE, e.g. --set load.stages.0.rate=8/s", assignment);
+  }
+  path_out = assignment.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    return fmt::format("'{}': the value is not valid YAML ({})", assignment, e.msg);
+  }
+  std::vector<std::string> parts;
+  std::stringstream ss(path_out);
+  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+  YAML::Node current = root;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if (part.empty()) return fmt::format("'{}': empty step in the path", assignment);
+    YAML::Node next;
+    if (current.IsSequence()) {
+      std::size_t index = 0;
+      const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
+      if (ec != std::errc{} || ptr != part.data() + part.size() || index >= current.size()) {
+        return fmt::format("'{}': '{}' is not an index of the list there (it has {} items)",
+                           assignment, part, current.size());
+      }
+      if (i + 1 == parts.size()) {
+        current[index] = value;
+        return "";
+      }
+      next.reset(current[index]);
+    } else {
+      if (current.IsScalar()) {
+        return fmt::format("'{}': '{}' sits under a single value, not a mapping", assignment, part);
+      }
+      if (i + 1 == parts.size()) {
+        current[part] = value;
+        return "";
+      }
+      next.reset(current[part]);
+    }
+    current.reset(next);
+  }
+  return "";
+}
+
+ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
+                       const std::vector<std::string>& overrides, bool check_sweep) {
+  ProfileLoad result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    result.problems.push_back({name, e.mark.line + 1, e.mark.column + 1,
+                               fmt::format("not valid YAML: {}", e.msg)});
+    return result;
+  }
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  std::vector<std::string> overridden;
+  for (const auto& o : overrides) {
+    std::string path;
+    if (auto error = apply_override(root, o, path); !error.empty()) {
+      result.problems.push_back({"--set", 0, 0, error});
+    } else {
+      overridden.push_back(path);
+    }
+  }
+  Checker c(name, overridden, result.problems);
+  Profile p;
+  p.source = name;
+  if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs"})) {
+    if (root["target"]) read_target(c, root["target"], p.target);
+    if (root["workload"]) read_workload(c, root["workload"], p.workload);
+    if (root["request"]) read_request(c, root["request"], p.request);
+    if (const YAML::Node load = root["load"]; load && c.map(load, "load", {"stages"})) {
+      const YAML::Node stages = load["stages"];
+      if (!stages || !stages.IsSequence() || stages.size() == 0) {
+        c.problem(stages ? stages : load, "load.stages",
+                  "'load.stages' must be a list of at least one stage, e.g. [{rate: 16/s, requests: 200}]");
+      } else {
+        for (std::size_t i = 0; i < stages.size(); ++i) {
+          ProfileStage s;
+          read_stage(c, stages[i], fmt::format("load.stages.{}", i), s);
+          if (s.name.empty()) s.name = fmt::format("stage {}", i + 1);
+          p.stages.push_back(std::move(s));
+        }
+      }
+    } else if (!load) {
+      c.problem(root, "load", "the profile has no 'load' section; add load: {stages: [{rate: 16/s, requests: 200}]}");
+    }
+    if (root["sweep"]) read_sweep(c, root["sweep"], p.sweep);
+    if (const YAML::Node slo = root["slo"]) {
+      if (!slo.IsSequence()) {
+        c.problem(slo, "slo", "'slo' must be a list, e.g. [{metric: ttft, stat: p99, max: 500ms}]");
+      } else {
+        for (std::size_t i = 0; i < slo.size(); ++i) {
+          ProfileSlo s;
+          read_slo(c, slo[i], fmt::format("slo.{}", i), s);
+          p.slos.push_back(std::move(s));
+        }
+      }
+    }
+    if (root["outputs"]) read_outputs(c, root["outputs"], p.outputs);
+  }
+  // Each sweep point must itself make a valid profile (a path that names nothing, a value
+  // of the wrong kind): check the first and last value of every axis.
+  if (check_sweep && result.problems.empty()) {
+    for (const auto& axis : p.sweep) {
+      for (const std::string& value : {axis.values.front(), axis.values.back()}) {
+        auto with = overrides;
+        with.push_back(axis.path + "=" + value);
+        auto again = parse_impl(yaml, name, with, false);
+        for (auto& problem : again.problems) {
+          problem.file = name;
+          problem.line = problem.column = 0;
+          problem.message = fmt::format("sweep {}={}: {}", axis.path, value, problem.message);
+          result.problems.push_back(std::move(problem));
+        }
+      }
+    }
+  }
+  std::stable_sort(result.problems.begin(), result.problems.end(),
+                   [](const ProfileProblem& a, const ProfileProblem& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
+  if (result.problems.empty()) result.profile = std::move(p);
+  return result;
+}
+
+}  // namespace
+
+ProfileLoad parse_profile(const std::string& yaml, const std::string& name,
+                          const std::vector<std::string>& overrides) {
+  return parse_impl(yaml, name, overrides, true);
+}
+
+ProfileLoad load_profile(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ProfileLoad result;
+    result.problems.push_back({path, 0, 0, fmt::format("cannot read the profile: {}", std::strerror(errno))});
+    return result;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_profile(text.str(), path, overrides);
+}
+
+std::string format_problems(const std::vector<ProfileProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (p.line > 0) out += fmt::format("{}:{}:{}: {}\n", p.file, p.line, p.column, p.message);
+    else out += fmt::format("{}: {}\n", p.file, p.message);
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> sweep_points(const Profile& profile) {
+  std::vector<std::vector<std::string>> points{{}};
+  for (const auto& axis : profile.sweep) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& point : points) {
+      for (const auto& value : axis.values) {
+        auto extended = point;
+        extended.push_back(axis.path + "=" + value);
+        next.push_back(std::move(extended));
+      }
+    }
+    points = std::move(next);
+  }
+  return points;
+}
+
+std::string describe_profile(const Profile& p) {
+  std::string out = fmt::format("profile {}\n", p.source);
+  out += fmt::format("  target: {} ({}{}{})\n", p.target.base_url.value_or("the built-in simulator"),
+                     p.target.backend, p.target.model.empty() ? "" : ", model ", p.target.model);
+  if (!p.target.headers.empty()) {
+    out += "  headers:";
+    for (const auto& [name, value] : p.target.headers) out += " " + name;  // never values
+    out += "\n";
+  }
+  out += fmt::format("  workload: {} dataset, input {} / output {} tokens, range ratio {:g}, seed {}\n",
+                     p.workload.dataset, p.workload.input_len, p.workload.output_len,
+                     p.workload.range_ratio, p.workload.seed);
+  for (const auto& s : p.stages) {
+    std::string how;
+    if (s.ramp_from) how = fmt::format("ramp {:g}/s -> {:g}/s ({})", *s.ramp_from, s.ramp_to.value_or(0), s.ramp_strategy);
+    else if (s.rate) how = std::isinf(*s.rate) ? "all at once" : fmt::format("{:g}/s (burstiness {:g})", *s.rate, s.burstiness);
+    if (s.concurrency) how += fmt::format("{}concurrency {}", how.empty() ? "" : ", at most ", *s.concurrency);
+    std::string until;
+    if (s.requests) until = fmt::format("{} requests", *s.requests);
+    if (s.duration) until += fmt::format("{}{}", until.empty() ? "" : " or ", core::format_duration(*s.duration));
+    out += fmt::format("  stage '{}': {}, until {}{}\n", s.name, how, until, s.warmup ? " (warm-up, not measured)" : "");
+  }
+  const auto points = sweep_points(p);
+  if (!p.sweep.empty()) out += fmt::format("  sweep: {} points\n", points.size());
+  for (const auto& s : p.slos) {
+    const bool latency = !s.stat.empty();
+    auto value = [&](double v) {
+      if (latency) return fmt::format("{:g} ms", v);
+      if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);
+      return fmt::format("{:g}/s", v);
+    };
+    std::string bound;
+    if (s.max) bound += " <= " + value(*s.max);
+    if (s.min) bound += " >= " + value(*s.min);
+    if (s.max_drift) bound += fmt::format(" drift <= {:g}%", *s.max_drift * 100);
+    out += fmt::format("  slo: {}{}{}{}\n", s.metric, s.stat.empty() ? "" : " ", s.stat, bound);
+  }
+  out += fmt::format("  outputs: {} ({}), interval {}\n", p.outputs.dir,
+                     fmt::join(p.outputs.formats, ", "), core::format_duration(p.outputs.interval));
+  return out;
+}
+
+}  // namespace llmload::config

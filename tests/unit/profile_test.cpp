@@ -1,0 +1,153 @@
+// Load profiles: parsing, every problem at once with file:line:column (golden messages),
+// --set overrides, sweep expansion, and the ready profiles under profiles/.
+#include "llmload/config/profile.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace llmload::config {
+namespace {
+
+TEST(Profile, ParsesEverySection) {
+  const auto r = parse_profile(R"(
+target:
+  base_url: https://gpu-01:8000
+  backend: openai-chat
+  model: Qwen/Qwen3-8B
+  headers: {X-Tenant: a, Authorization: Bearer sk-secret}
+  ca_bundle: /etc/ca.pem
+workload: {dataset: random, input_len: 100, output_len: 50, range_ratio: 0.1, seed: 7}
+request: {temperature: 0.7, top_k: 20, extra_body: {seed: 3, chat_template_kwargs: {enable_thinking: false}}}
+load:
+  stages:
+    - {name: warm, rate: 4/s, duration: 30s, warmup: true}
+    - {rate: 16/s, burstiness: 0.5, requests: 200, concurrency: 64}
+    - {ramp: {from: 1/s, to: 20/s}, duration: 2m}
+    - {concurrency: 32, requests: 500}
+sweep:
+  request.temperature: [0, 0.7]
+  load.stages.1.rate: {from: 2, to: 8, step: 2}
+slo:
+  - {metric: ttft, stat: p99, max: 500ms}
+  - {metric: error_rate, max: 1%}
+  - {metric: request_throughput, min: 10/s}
+outputs: {dir: out, formats: [json, csv], interval: 5s}
+)", "p.yaml");
+  ASSERT_TRUE(r.profile) << format_problems(r.problems);
+  const Profile& p = *r.profile;
+  EXPECT_EQ(*p.target.base_url, "https://gpu-01:8000");
+  EXPECT_EQ(p.target.backend, "openai-chat");
+  ASSERT_EQ(p.target.headers.size(), 2u);
+  EXPECT_EQ(p.workload.input_len, 100);
+  EXPECT_EQ(p.workload.seed, 7u);
+  EXPECT_EQ(*p.request.temperature, 0.7);
+  EXPECT_EQ(p.request.extra_body_json, R"({"seed":3,"chat_template_kwargs":{"enable_thinking":false}})");
+  ASSERT_EQ(p.stages.size(), 4u);
+  EXPECT_TRUE(p.stages[0].warmup);
+  EXPECT_EQ(*p.stages[0].duration, std::chrono::seconds(30));
+  EXPECT_EQ(p.stages[1].burstiness, 0.5);
+  EXPECT_EQ(*p.stages[1].concurrency, 64);
+  EXPECT_EQ(p.stages[1].name, "stage 2");
+  EXPECT_EQ(*p.stages[2].ramp_from, 1.0);
+  EXPECT_EQ(*p.stages[2].ramp_to, 20.0);
+  EXPECT_EQ(*p.slos[0].max, 500.0);   // ms
+  EXPECT_EQ(*p.slos[1].max, 0.01);    // fraction
+  EXPECT_EQ(*p.slos[2].min, 10.0);    // per second
+  EXPECT_EQ(p.outputs.interval, std::chrono::seconds(5));
+  const auto points = sweep_points(p);
+  ASSERT_EQ(points.size(), 8u);  // 2 temperatures x 4 rates, in the order written
+  EXPECT_EQ(points[0], (std::vector<std::string>{"request.temperature=0", "load.stages.1.rate=2"}));
+  EXPECT_EQ(points[7], (std::vector<std::string>{"request.temperature=0.7", "load.stages.1.rate=8"}));
+  const auto text = describe_profile(p);
+  EXPECT_EQ(text.find("sk-secret"), std::string::npos) << text;
+  EXPECT_NE(text.find("Authorization"), std::string::npos) << text;
+}
+
+TEST(Profile, EveryProblemAtOnceWithPositionsGolden) {
+  const auto r = parse_profile(R"(target:
+  base_url: gpu-01:8000
+  backnd: openai
+workload:
+  input_len: lots
+  range_ratio: 1.5
+load:
+  stages:
+    - rate: fast
+      requests: 10
+    - burstiness: 1
+slo:
+  - {metric: ttft, max: 500}
+  - {metric: latency, max: 1s}
+outputs: {formats: [json, pdf], interval: 10}
+)", "bad.yaml");
+  ASSERT_FALSE(r.profile);
+  EXPECT_EQ(format_problems(r.problems),
+            "bad.yaml:2:13: 'target.base_url' is 'gpu-01:8000'; write http://HOST:PORT or https://HOST:PORT\n"
+            "bad.yaml:3:3: unknown key 'backnd' in 'target'; did you mean 'backend'?\n"
+            "bad.yaml:5:14: 'workload.input_len' must be a whole number, not 'lots'\n"
+            "bad.yaml:6:16: 'workload.range_ratio' is 1.5; it must be between 0 and 0.999999\n"
+            "bad.yaml:9:13: 'load.stages.0.rate': 'fast' is not a rate; write requests per second such as 16/s or 16, 120/min, or inf\n"
+            "bad.yaml:11:7: 'load.stages.1' says neither how fast nor how many at once; add rate: 16/s (open loop) or concurrency: 32 (closed loop)\n"
+            "bad.yaml:11:7: 'load.stages.1' never ends; add requests: 200 or duration: 5m\n"
+            "bad.yaml:13:5: 'slo.0' needs a stat for ttft: mean, median or pNN (e.g. p99)\n"
+            "bad.yaml:13:25: 'slo.0.max': '500' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n"
+            "bad.yaml:14:14: 'slo.1.metric' is 'latency'; choose one of ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput\n"
+            "bad.yaml:15:27: unknown output format 'pdf'; choose from json, csv, md, html, junit\n"
+            "bad.yaml:15:43: 'outputs.interval': '10' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n");
+}
+
+TEST(Profile, InvalidYamlSaysWhere) {
+  const auto r = parse_profile("load:\n  stages: [\n", "broken.yaml");
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].file, "broken.yaml");
+  EXPECT_GT(r.problems[0].line, 0);
+  EXPECT_NE(r.problems[0].message.find("not valid YAML"), std::string::npos);
+}
+
+TEST(Profile, OverridesSetAnyFieldAndReportAsSet) {
+  const std::string yaml = "load:\n  stages:\n    - {rate: 16/s, requests: 200}\n";
+  auto r = parse_profile(yaml, "p.yaml", {"load.stages.0.rate=8/s", "request.temperature=0.2",
+                                          "target.base_url=http://127.0.0.1:9000"});
+  ASSERT_TRUE(r.profile) << format_problems(r.problems);
+  EXPECT_EQ(*r.profile->stages[0].rate, 8.0);
+  EXPECT_EQ(*r.profile->request.temperature, 0.2);
+  EXPECT_EQ(*r.profile->target.base_url, "http://127.0.0.1:9000");
+
+  r = parse_profile(yaml, "p.yaml", {"load.stages.0.rate=slow", "load.stages.3.rate=1", "nonsense"});
+  ASSERT_FALSE(r.profile);
+  const auto text = format_problems(r.problems);
+  EXPECT_NE(text.find("--set: 'load.stages.3.rate=1': '3' is not an index of the list there (it has 1 items)"), std::string::npos) << text;
+  EXPECT_NE(text.find("--set: 'nonsense': write PATH=VALUE"), std::string::npos) << text;
+  EXPECT_NE(text.find("--set: 'load.stages.0.rate': 'slow' is not a rate"), std::string::npos) << text;
+}
+
+TEST(Profile, SweepValuesAreCheckedLikeOverrides) {
+  const auto r = parse_profile(
+      "load:\n  stages:\n    - {rate: 1/s, requests: 10}\nsweep:\n  load.stages.0.rate: [1, 2, fast]\n",
+      "s.yaml");
+  ASSERT_FALSE(r.profile);
+  EXPECT_NE(format_problems(r.problems).find("sweep load.stages.0.rate=fast"), std::string::npos)
+      << format_problems(r.problems);
+}
+
+TEST(Profile, MissingFileNamesIt) {
+  const auto r = load_profile("/nonexistent/p.yaml");
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(format_problems(r.problems), "/nonexistent/p.yaml: cannot read the profile: No such file or directory\n");
+}
+
+TEST(Profile, EveryReadyProfileValidates) {
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(LLMLOAD_PROFILES_DIR)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++count;
+    const auto r = load_profile(entry.path().string());
+    EXPECT_TRUE(r.profile) << format_problems(r.problems);
+  }
+  EXPECT_GE(count, 3u);
+}
+
+}  // namespace
+}  // namespace llmload::config
