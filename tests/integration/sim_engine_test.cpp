@@ -14,7 +14,9 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <tuple>
 #include <string>
 
 namespace llmload::sim {
@@ -181,6 +183,201 @@ TEST(SimEngineServer, MetricsTokenizeAndDetokenize) {
   ASSERT_EQ(detokenized.status, 200) << detokenized.body;
   const std::string prompt(boost::json::parse(detokenized.body).at("prompt").as_string());
   EXPECT_EQ(prompt.substr(0, 17), "the model of a <|");  // b and c are not in the word list
+}
+
+
+// A config small enough to reason about: 1 ms steps plus 10 us per prefill token.
+SimOptions small_engine(std::int64_t max_num_seqs = 8, std::int64_t max_waiting = 0) {
+  SimOptions o;
+  o.mode = SimMode::kEngine;
+  o.engine.max_num_seqs = max_num_seqs;
+  o.engine.max_waiting = max_waiting;
+  o.engine.mean_output_tokens = 8;
+  o.engine.cost = CostModel{1000, 10, 10, 0};
+  return o;
+}
+
+struct Started {
+  explicit Started(SimOptions options) : server(std::move(options)) {
+    auto ok = server.start();
+    EXPECT_TRUE(ok) << (ok ? "" : ok.error().message);
+    base = net::parse_url(server.base_url()).value();
+    endpoints = net::resolve(base.host, base.port).value();
+  }
+  runtime::Target target(api::Flavor flavor) const {
+    runtime::Target t;
+    t.base = base;
+    t.path = std::string(api::default_endpoint(flavor));
+    t.endpoints = endpoints;
+    return t;
+  }
+  std::string metrics() const {
+    return net::fetch(base, endpoints, "GET", "/metrics", {}, {}, 10s).value().body;
+  }
+  SimServer server;
+  net::Url base;
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+};
+
+// The value of the first sample line starting with `prefix`.
+double metric(const std::string& text, std::string_view prefix) {
+  const auto at = text.find(prefix);
+  if (at == std::string::npos) return -1;
+  const auto space = text.find(' ', text.find('}', at));
+  return std::stod(text.substr(space + 1, text.find('\n', space) - space - 1));
+}
+
+TEST(SimEngineServer, ConcurrentChatStreamsGetTheirTokensAtTheSameSteps) {
+  Started sim(small_engine());
+  runtime::RequestTemplate t;
+  t.flavor = api::Flavor::kChat;
+  t.body.model = "llmload-sim";
+  t.body.ignore_eos = true;
+  runtime::Runner runner(sim.target(t.flavor), t, {});
+  workload::RandomDatasetOptions data;
+  data.input_len = 16;
+  data.output_len = 20;
+  const auto specs = workload::make_random_dataset(4, data).value();
+  const std::vector<core::Nanos> offsets(specs.size(), 0);
+  const auto out = runner.run(specs, offsets);
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << metrics::outcome_name(r.outcome) << " " << r.error;
+    EXPECT_EQ(r.usage_completion_tokens, 20);
+    EXPECT_EQ(r.usage_prompt_tokens, 16 + 5 + 4);  // words + the chat template
+    EXPECT_EQ(r.finish_reason, "length");
+  }
+  // Once all four run, their last tokens come out of the same step: within a few ms.
+  core::Nanos lo = out.records[0].chunk_ns.back(), hi = lo;
+  for (const auto& r : out.records) {
+    lo = std::min(lo, r.chunk_ns.back());
+    hi = std::max(hi, r.chunk_ns.back());
+  }
+  EXPECT_LT(hi - lo, 5'000'000);
+}
+
+TEST(SimEngineServer, WithoutIgnoreEosStreamsStopEarly) {
+  Started sim(small_engine());
+  runtime::RequestTemplate t;
+  t.body.model = "llmload-sim";
+  runtime::Runner runner(sim.target(t.flavor), t, {});
+  workload::RandomDatasetOptions data;
+  data.input_len = 8;
+  data.output_len = 200;
+  const auto specs = workload::make_random_dataset(20, data).value();
+  const std::vector<core::Nanos> offsets(specs.size(), 0);
+  const auto out = runner.run(specs, offsets);
+  int stops = 0;
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(static_cast<std::size_t>(r.usage_completion_tokens), r.chunk_ns.size());
+    stops += r.finish_reason == "stop" ? 1 : 0;
+  }
+  EXPECT_GE(stops, 18);  // mean 8 tokens out of 200 allowed
+  EXPECT_EQ(metric(sim.metrics(), "vllm:request_success_total{finished_reason=\"stop\""), stops);
+}
+
+TEST(SimEngineServer, FullQueueAnswers429) {
+  Started sim(small_engine(/*max_num_seqs=*/1, /*max_waiting=*/1));
+  runtime::RequestTemplate t;
+  t.body.model = "llmload-sim";
+  t.body.ignore_eos = true;
+  runtime::Runner runner(sim.target(t.flavor), t, {});
+  workload::RandomDatasetOptions data;
+  data.input_len = 8;
+  data.output_len = 50;
+  const auto specs = workload::make_random_dataset(6, data).value();
+  const std::vector<core::Nanos> offsets(specs.size(), 0);
+  const auto out = runner.run(specs, offsets);
+  int ok = 0, rejected = 0;
+  for (const auto& r : out.records) {
+    ok += r.ok() ? 1 : 0;
+    rejected += r.http_status == 429 ? 1 : 0;
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(rejected, 1);
+  EXPECT_EQ(ok + rejected, 6);
+}
+
+TEST(SimEngineServer, RepeatedPromptsHitThePrefixCache) {
+  Started sim(small_engine());
+  std::string prompt;
+  for (int i = 0; i < 100; ++i) prompt += " w" + std::to_string(i);
+  const std::string body = R"({"prompt":")" + prompt + R"(","max_tokens":2})";
+  for (int i = 0; i < 2; ++i) {
+    const auto r = net::fetch(sim.base, sim.endpoints, "POST", "/v1/completions", {}, body, 10s).value();
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  const auto m = sim.metrics();
+  EXPECT_EQ(metric(m, "vllm:prefix_cache_queries_total"), 200);
+  EXPECT_EQ(metric(m, "vllm:prefix_cache_hits_total"), 96);  // 6 full blocks of 16
+}
+
+TEST(SimEngineServer, FaultsAndDisconnectsAbortTheRequest) {
+  Started sim(small_engine());
+  runtime::RequestTemplate t;
+  t.body.model = "llmload-sim";
+  t.body.ignore_eos = true;
+  workload::RandomDatasetOptions data;
+  data.input_len = 8;
+  data.output_len = 10;
+  const auto specs = workload::make_random_dataset(1, data).value();
+  const std::vector<core::Nanos> offsets{0};
+  const auto with_fault = [&](std::string fault) {
+    auto tf = t;
+    tf.headers.emplace_back("x-llmload-fault", std::move(fault));
+    runtime::Runner runner(sim.target(tf.flavor), tf, {});
+    return runner.run(specs, offsets).records.at(0);
+  };
+  const auto reset = with_fault("reset-after=3");
+  EXPECT_EQ(reset.outcome, metrics::Outcome::kConnectionClosed);
+  EXPECT_EQ(reset.chunk_ns.size(), 3u);
+  const auto error = with_fault("error-after=2");
+  EXPECT_EQ(error.outcome, metrics::Outcome::kServerError);
+  const auto status = with_fault("status=503");
+  EXPECT_EQ(status.http_status, 503);
+  const auto malformed = with_fault("malformed-after=1");
+  EXPECT_EQ(malformed.outcome, metrics::Outcome::kMalformedChunk);
+  const auto no_done = with_fault("no-done");
+  EXPECT_TRUE(no_done.ok());
+  EXPECT_FALSE(no_done.saw_done);
+  const auto m = sim.metrics();
+  // The reset and the error event cut their streams short: both leave the engine as aborts.
+  EXPECT_EQ(metric(m, "vllm:request_success_total{finished_reason=\"abort\""), 2);
+  EXPECT_EQ(metric(m, "vllm:num_requests_running"), 0);
+}
+
+TEST(SimEngineServer, BadRequestsAreOpenAiErrors) {
+  Started sim(small_engine());
+  const auto post = [&](std::string_view path, std::string_view body) {
+    return net::fetch(sim.base, sim.endpoints, "POST", path, {}, body, 10s).value();
+  };
+  for (const auto& [path, body, status] : std::vector<std::tuple<std::string, std::string, int>>{
+           {"/v1/completions", "{bad json", 400},
+           {"/v1/completions", R"({"prompt":"a","max_tokens":40000})", 400},
+           {"/v1/completions", R"({"prompt":"a","model":"other"})", 404},
+           {"/v1/completions", R"({"prompt":""})", 400},
+           {"/v1/chat/completions",
+            R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x/y.png"}}]}]})", 400},
+           {"/tokenize", R"({"prompt":5})", 400},
+           {"/detokenize", R"({"tokens":[1.5]})", 400}}) {
+    const auto r = post(path, body);
+    EXPECT_EQ(r.status, status) << path << " " << body << " -> " << r.body;
+    const auto error = boost::json::parse(r.body).at("error").as_object();
+    EXPECT_EQ(error.at("code").as_int64(), status);
+    EXPECT_FALSE(error.at("message").as_string().empty());
+  }
+  EXPECT_EQ(net::fetch(sim.base, sim.endpoints, "GET", "/health", {}, {}, 10s).value().status, 200);
+}
+
+TEST(SimExactMode, MetricsIsEngineOnlyAndTokenizeWorks) {
+  SimServer server(SimOptions{});
+  ASSERT_TRUE(server.start());
+  const auto base = net::parse_url(server.base_url()).value();
+  const auto endpoints = net::resolve(base.host, base.port).value();
+  EXPECT_EQ(net::fetch(base, endpoints, "GET", "/metrics", {}, {}, 10s).value().status, 404);
+  const auto r = net::fetch(base, endpoints, "POST", "/tokenize", {}, R"({"prompt":"a b"})", 10s).value();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(boost::json::parse(r.body).at("count").as_int64(), 2);
 }
 
 }  // namespace
