@@ -2,6 +2,7 @@
 
 #include "llmload/config/bench_options.hpp"
 #include "llmload/config/profile.hpp"
+#include "llmload/report/compare.hpp"
 #include "llmload/runtime/bench_command.hpp"
 #include "llmload/sim/sim_command.hpp"
 
@@ -41,6 +42,18 @@ int main(int argc, char** argv) {
   validate->add_option("--set", profile_overrides,
                        "Override a field, e.g. --set load.stages.0.rate=8/s (repeatable)");
 
+  std::vector<std::string> compare_files;
+  bool compare_markdown = false;
+  double compare_noise_pct = 5;
+  auto* compare = app.add_subcommand(
+      "compare", "Result files side by side: changes against the first, better/worse, noise flagged");
+  compare->add_option("results", compare_files, "Result JSON files (llmload or vllm bench serve)")
+      ->required()->expected(2, -1);
+  compare->add_flag("--md", compare_markdown, "Markdown table instead of text");
+  compare->add_option("--noise-pct", compare_noise_pct,
+                      "Relative change counted as noise where no standard error is known")
+      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+
   try {
     app.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
   } catch (const CLI::CallForHelp& e) {
@@ -59,6 +72,21 @@ int main(int argc, char** argv) {
   try {
     if (bench->parsed()) return runtime::run_bench_command(bench_options, stdout, stderr);
     if (sim->parsed()) return sim::run_sim(sim_options);
+    if (compare->parsed()) {
+      std::vector<report::ComparedRun> runs;
+      for (const auto& file : compare_files) {
+        auto run = report::read_compared_run(file);
+        if (!run) {
+          fmt::print(stderr, "llmload compare: error: {}\n", run.error().message);
+          return runtime::kExitUsage;
+        }
+        runs.push_back(std::move(*run));
+      }
+      report::CompareOptions options;
+      options.noise_fraction = compare_noise_pct / 100.0;
+      fmt::print("{}", report::format_comparison(runs, options, compare_markdown));
+      return runtime::kExitOk;
+    }
     if (validate->parsed()) {
       const auto loaded = config::load_profile(profile_path, profile_overrides);
       if (!loaded.profile) {

@@ -1,0 +1,40 @@
+#pragma once
+/// `llmload compare A.json B.json [...]`: result files side by side (vLLM's keys, so results
+/// of `vllm bench serve` compare too), each metric with its absolute and relative change
+/// against the first file, better or worse marked, and changes within run-to-run noise flagged.
+
+#include "llmload/core/error.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmload::report {
+
+/// One result file's numbers, by vLLM key. Plain value.
+struct ComparedRun {
+  std::string name;  ///< label shown in the header (the file's label, else its file name)
+  std::vector<std::pair<std::string, double>> values;  ///< vLLM key → value, in file order
+  std::optional<double> value(const std::string& key) const;
+};
+
+/// Reads a result file written by `llmload bench --save-result` or `vllm bench serve
+/// --save-result`. Errors name the file and what is wrong.
+core::Result<ComparedRun> read_compared_run(const std::string& path);
+
+/// How a change is judged.
+struct CompareOptions {
+  /// Relative change below which a difference counts as noise when no standard error can be
+  /// computed (medians, percentiles, throughputs of a single run).
+  double noise_fraction = 0.05;
+};
+
+/// The comparison as a text table (`markdown` false) or a Markdown table. Rows: the vLLM
+/// summary metrics present in the first run, in vLLM's order. Columns: each run, then for
+/// each later run the change against the first: "+12.3 (+5.1%) worse". Means use the runs'
+/// std and sample counts (a two-sided 95% interval of the difference, Welch); other rows use
+/// `noise_fraction`. Pure; never fails.
+std::string format_comparison(const std::vector<ComparedRun>& runs, const CompareOptions& options,
+                              bool markdown);
+
+}  // namespace llmload::report

@@ -1,0 +1,78 @@
+// llmload compare: rows in vLLM's order, changes against the first run, better/worse by the
+// metric's direction, noise from the runs' std (means) or a relative threshold (others).
+#include "llmload/report/compare.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace llmload::report {
+namespace {
+
+ComparedRun run(std::string name, std::vector<std::pair<std::string, double>> values) {
+  return ComparedRun{std::move(name), std::move(values)};
+}
+
+const ComparedRun kBefore = run("before", {{"completed", 200}, {"failed", 0}, {"duration", 45.2},
+                                           {"total_output_tokens", 20000}, {"request_throughput", 4.42},
+                                           {"output_throughput", 442.5}, {"mean_ttft_ms", 9000},
+                                           {"median_ttft_ms", 8800}, {"std_ttft_ms", 3000},
+                                           {"p99_ttft_ms", 15000}, {"mean_itl_ms", 220},
+                                           {"std_itl_ms", 40}, {"p99_itl_ms", 400}});
+const ComparedRun kAfter = run("after", {{"completed", 200}, {"failed", 0}, {"duration", 30.1},
+                                         {"total_output_tokens", 20000}, {"request_throughput", 6.64},
+                                         {"output_throughput", 664.5}, {"mean_ttft_ms", 8700},
+                                         {"median_ttft_ms", 4000}, {"std_ttft_ms", 3100},
+                                         {"p99_ttft_ms", 15300}, {"mean_itl_ms", 150},
+                                         {"std_itl_ms", 35}, {"p99_itl_ms", 260}});
+
+TEST(Compare, TextTableGolden) {
+  EXPECT_EQ(format_comparison({kBefore, kAfter}, {}, false),
+            "Metric                           before   after        after vs before\n"
+            "Successful requests                 200     200             +0 (+0.0%)\n"
+            "Failed requests                       0       0                     +0\n"
+            "Benchmark duration (s)            45.20   30.10        -15.10 (-33.4%)\n"
+            "Total generated tokens            20000   20000             +0 (+0.0%)\n"
+            "Request throughput (req/s)         4.42    6.64  +2.22 (+50.2%) better\n"
+            "Output token throughput (tok/s)  442.50  664.50   +222 (+50.2%) better\n"
+            "Mean TTFT (ms)                     9000    8700    -300 (-3.3%) ~noise\n"
+            "Median TTFT (ms)                   8800    4000  -4800 (-54.5%) better\n"
+            "Std TTFT (ms)                      3000    3100           +100 (+3.3%)\n"
+            "P99 TTFT (ms)                     15000   15300    +300 (+2.0%) ~noise\n"
+            "Mean ITL (ms)                       220     150    -70 (-31.8%) better\n"
+            "Std ITL (ms)                         40      35            -5 (-12.5%)\n"
+            "P99 ITL (ms)                        400     260   -140 (-35.0%) better\n"
+            "\nChanges are against before. \"~noise\": within run-to-run noise (means: inside the 95% "
+            "interval from the runs' std and sample counts; other rows: under 5%).\n");
+}
+
+TEST(Compare, MarkdownAndWorse) {
+  const auto md = format_comparison({kAfter, kBefore}, {}, true);
+  EXPECT_TRUE(md.starts_with("| Metric | after | before | before vs after |\n|---|---:|---:|---:|\n")) << md;
+  EXPECT_NE(md.find("| Mean ITL (ms) | 150 | 220 | +70 (+46.7%) worse |"), std::string::npos) << md;
+}
+
+TEST(Compare, ReadsResultFilesAndRejectsOthers) {
+  const auto dir = std::filesystem::temp_directory_path() / ("llmload-compare-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a.json") << R"({"date":"x","label":"run-a","completed":3,"duration":1.5,"request_rate":"inf","mean_ttft_ms":10.5})";
+  std::ofstream(dir / "appended.json") << R"({"completed":1,"duration":1})" << "\n" << R"({"completed":2,"duration":2})";
+  std::ofstream(dir / "other.json") << R"({"hello":1})";
+  auto a = read_compared_run((dir / "a.json").string());
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->name, "run-a");
+  EXPECT_EQ(a->value("mean_ttft_ms"), 10.5);
+  EXPECT_FALSE(a->value("request_rate"));  // strings are not compared
+  auto appended = read_compared_run((dir / "appended.json").string());
+  ASSERT_TRUE(appended) << appended.error().message;
+  EXPECT_EQ(appended->value("completed"), 2.0);  // the last run of an --append-result file
+  auto other = read_compared_run((dir / "other.json").string());
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().message.find("not a benchmark result"), std::string::npos);
+  EXPECT_FALSE(read_compared_run((dir / "missing.json").string()));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace llmload::report
