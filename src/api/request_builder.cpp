@@ -98,7 +98,9 @@ core::Result<boost::json::object> parse_extra_body(std::string_view json) {
 
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
   std::string out;
-  out.reserve(spec.prompt.size() + 320);
+  std::size_t image_bytes = 0;
+  for (const auto& image : spec.images) image_bytes += image->size() + 64;
+  out.reserve(spec.prompt.size() + image_bytes + 320);
   BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
   b.writer().begin_object();
 
@@ -109,6 +111,11 @@ std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const B
     b.field("messages", [&](core::JsonWriter& w) {
       w.begin_array().begin_object().field("role", "user").key("content").begin_array();
       w.begin_object().field("type", "text").field("text", spec.prompt).end_object();
+      // vLLM appends multimodal parts after the text part.
+      for (const auto& image : spec.images) {
+        w.begin_object().field("type", "image_url").key("image_url").begin_object();
+        w.field("url", *image).end_object().end_object();
+      }
       w.end_array().end_object().end_array();
     });
   }

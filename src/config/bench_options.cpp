@@ -1,6 +1,7 @@
 #include "llmload/config/bench_options.hpp"
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/workload/synthetic_datasets.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <thread>
 
 namespace llmload::config {
@@ -88,7 +90,9 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
       ->group("Target");
   app.add_option("--served-model-name", o.served_model_name,
                  "The model field sent in requests (default: --model)")->group("Target");
-  app.add_option("--tokenizer", o.tokenizer, "Tokenizer name (recorded in results)")
+  app.add_option("--tokenizer", o.tokenizer,
+                 "tokenizer.json file or a folder holding one: exact token counts (random, "
+                 "sharegpt, ...). Any other value (e.g. a Hugging Face model id) is only recorded")
       ->group("Target");
   app.add_option("--header", o.headers, "Extra request header KEY=VALUE (repeatable)")
       ->group("Target");
@@ -98,8 +102,51 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
       ->check(CLI::ExistingFile)->group("Target");
 
   // Workload.
-  app.add_option("--dataset-name", o.dataset_name, "Dataset: random")
-      ->check(CLI::IsMember({"random"}))->capture_default_str()->group("Workload");
+  app.add_option("--dataset-name", o.dataset_name,
+                 "Dataset: random, random-mm, sharegpt, custom, sonnet, prefix_repetition")
+      ->capture_default_str()->group("Workload");
+  app.add_option("--dataset-path", o.dataset_path,
+                 "Dataset file (sharegpt: JSON array; custom: JSONL; sonnet: text)")->group("Workload");
+  app.add_flag("--no-oversample", o.no_oversample,
+               "Do not repeat prompts when the dataset has fewer than --num-prompts")->group("Workload");
+  app.add_flag("--disable-shuffle", o.disable_shuffle,
+               "sharegpt/custom: take entries in file order")->group("Workload");
+  app.add_option("--sharegpt-output-len", o.sharegpt_output_len,
+                 "sharegpt: output tokens (default: each reply's length)")
+      ->check(CLI::PositiveNumber)->group("Workload");
+  app.add_option("--custom-output-len", o.custom_output_len,
+                 "custom: output tokens (default: each line's output_tokens, else 256)")
+      ->check(CLI::PositiveNumber)->group("Workload");
+  app.add_option("--sonnet-input-len", o.sonnet_input_len, "sonnet: input tokens")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
+  app.add_option("--sonnet-output-len", o.sonnet_output_len, "sonnet: output tokens")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
+  app.add_option("--sonnet-prefix-len", o.sonnet_prefix_len, "sonnet: shared prefix tokens")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Workload");
+  app.add_option("--prefix-repetition-prefix-len", o.prefix_repetition_prefix_len,
+                 "prefix_repetition: prefix tokens")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Workload");
+  app.add_option("--prefix-repetition-suffix-len", o.prefix_repetition_suffix_len,
+                 "prefix_repetition: suffix tokens")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Workload");
+  app.add_option("--prefix-repetition-num-prefixes", o.prefix_repetition_num_prefixes,
+                 "prefix_repetition: distinct prefixes")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
+  app.add_option("--prefix-repetition-output-len", o.prefix_repetition_output_len,
+                 "prefix_repetition: output tokens")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
+  app.add_option("--random-mm-base-items-per-request", o.random_mm_base_items_per_request,
+                 "random-mm: images per request")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Workload");
+  app.add_option("--random-mm-num-mm-items-range-ratio", o.random_mm_num_mm_items_range_ratio,
+                 "random-mm: images per request uniform in [b*(1-r), b*(1+r)], 0 <= r <= 1")
+      ->capture_default_str()->group("Workload");
+  app.add_option("--random-mm-limit-mm-per-prompt", o.random_mm_limit_mm_per_prompt,
+                 "random-mm: JSON object of most items per request by modality")
+      ->capture_default_str()->group("Workload");
+  app.add_option("--random-mm-bucket-config", o.random_mm_bucket_config,
+                 "random-mm: {(height, width, frames): probability, ...}")
+      ->capture_default_str()->group("Workload");
   app.add_option("--num-prompts", o.num_prompts, "Number of requests")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
   app.add_option("--input-len", o.input_len, "Input length for the dataset (random: --random-input-len)")
@@ -230,6 +277,10 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   plan.model = o.model;
   plan.served_model_name = o.served_model_name;
   plan.tokenizer_id = o.tokenizer;
+  if (!o.tokenizer.empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(o.tokenizer, ec)) plan.tokenizer_path = o.tokenizer;
+  }
   for (const auto& h : o.headers) {
     const auto eq = h.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -261,6 +312,49 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
                       o.random_range_ratio);
   }
   if (plan.random.output_len <= 0) return core::fail("--random-output-len must be at least 1");
+  {
+    auto& d = plan.dataset;
+    if (std::find_if(std::begin(workload::kDatasetNames), std::end(workload::kDatasetNames),
+                     [&](const char* n) { return o.dataset_name == n; }) == std::end(workload::kDatasetNames)) {
+      std::string names;
+      for (const char* n : workload::kDatasetNames) names += (names.empty() ? "" : ", ") + std::string(n);
+      return core::fail("--dataset-name {}: unknown dataset; choose from {}", o.dataset_name, names);
+    }
+    const bool needs_path = o.dataset_name == "sharegpt" || o.dataset_name == "custom" ||
+                            o.dataset_name == "sonnet";
+    if (needs_path && o.dataset_path.empty()) {
+      return core::fail("--dataset-name {} reads a file: give --dataset-path FILE", o.dataset_name);
+    }
+    d.name = o.dataset_name;
+    d.path = o.dataset_path;
+    d.num_prompts = static_cast<std::size_t>(plan.num_prompts);
+    d.seed = o.seed;
+    d.no_oversample = o.no_oversample;
+    d.disable_shuffle = o.disable_shuffle;
+    d.chat = plan.flavor == api::Flavor::kChat;
+    d.random = plan.random;
+    d.sharegpt_output_len = o.sharegpt_output_len ? o.sharegpt_output_len : o.output_len;
+    d.custom_output_len = o.custom_output_len ? o.custom_output_len : o.output_len;
+    d.sonnet_input_len = o.input_len.value_or(o.sonnet_input_len);
+    d.sonnet_output_len = o.output_len.value_or(o.sonnet_output_len);
+    d.sonnet_prefix_len = o.sonnet_prefix_len;
+    d.prefix_repetition_prefix_len = o.prefix_repetition_prefix_len;
+    d.prefix_repetition_suffix_len = o.prefix_repetition_suffix_len;
+    d.prefix_repetition_num_prefixes = o.prefix_repetition_num_prefixes;
+    d.prefix_repetition_output_len = o.output_len.value_or(o.prefix_repetition_output_len);
+    d.random_mm.base_items_per_request = o.random_mm_base_items_per_request;
+    d.random_mm.num_mm_items_range_ratio = o.random_mm_num_mm_items_range_ratio;
+    auto limits = workload::parse_limit_mm_per_prompt(o.random_mm_limit_mm_per_prompt);
+    if (!limits) return limits.error();
+    d.random_mm.limit_mm_per_prompt = std::move(*limits);
+    auto buckets = workload::parse_bucket_config(o.random_mm_bucket_config);
+    if (!buckets) return buckets.error();
+    d.random_mm.buckets = std::move(*buckets);
+    if (o.dataset_name == "random-mm" && plan.flavor != api::Flavor::kChat) {
+      return core::fail("--dataset-name random-mm sends images, which only chat requests carry; add "
+                        "--backend openai-chat");
+    }
+  }
 
   // ---- load ----
   const auto rate = parse_double(o.request_rate);
@@ -306,7 +400,7 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   // ---- request body ----
   plan.body.model = o.served_model_name.empty() ? o.model : o.served_model_name;
   // vLLM forces ignore_eos for the random dataset so that every output has the asked length.
-  plan.body.ignore_eos = o.ignore_eos || plan.dataset_name == "random";
+  plan.body.ignore_eos = o.ignore_eos || plan.dataset_name == "random" || plan.dataset_name == "random-mm";
   plan.body.continuous_usage_stats = o.continuous_usage_stats;
   plan.body.logprobs = o.logprobs;
   plan.body.sampling.top_p = o.top_p;
@@ -404,6 +498,9 @@ std::string plan_to_json(const BenchPlan& plan) {
   w.key("backend").value(plan.backend);
   w.key("model").value(plan.model);
   w.key("dataset_name").value(plan.dataset_name);
+  w.key("dataset_path").value(plan.dataset.path);
+  w.key("tokenizer").value(plan.tokenizer_id);
+  w.key("tokenizer_loaded").value(!plan.tokenizer_path.empty());
   w.key("num_prompts").value(plan.num_prompts);
   w.key("random_input_len").value(plan.random.input_len);
   w.key("random_output_len").value(plan.random.output_len);

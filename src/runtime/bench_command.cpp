@@ -2,6 +2,7 @@
 
 #include "llmload/core/atomic_file.hpp"
 #include "llmload/core/json_writer.hpp"
+#include "llmload/metrics/category_breakdown.hpp"
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/net/simple_client.hpp"
@@ -10,6 +11,8 @@
 #include "llmload/report/json_result.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/sim/sim_server.hpp"
+#include "llmload/workload/dataset.hpp"
+#include "llmload/workload/tokenizer.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/parse.hpp>
@@ -17,6 +20,7 @@
 
 #include <cmath>
 #include <ctime>
+#include <optional>
 #include <filesystem>
 #include <thread>
 #include <atomic>
@@ -192,6 +196,27 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   if (!resolved) return error_exit(err, kExitUsage, resolved.error().message);
   config::BenchPlan plan = std::move(*resolved);
 
+  // ---- workload, before anything is sent (bad input must not cost a request); its notes are
+  // printed once the target is announced ----
+  std::vector<std::string> workload_notes;
+  std::optional<workload::Tokenizer> tokenizer;
+  if (!plan.tokenizer_path.empty()) {
+    auto loaded = workload::Tokenizer::load(plan.tokenizer_path);
+    if (!loaded) return error_exit(err, kExitUsage, "--tokenizer: " + loaded.error().message);
+    tokenizer = std::move(*loaded);
+    workload_notes.push_back(fmt::format("tokenizer loaded from {} ({} tokens)", plan.tokenizer_path,
+                                         tokenizer->vocab_size()));
+  } else if (!plan.tokenizer_id.empty()) {
+    workload_notes.push_back(fmt::format(
+        "note: --tokenizer {} is not a file or folder here, so it is only recorded in the results "
+        "and no tokenizer is loaded (llmload does not download from the Hugging Face Hub; pass the "
+        "path of a tokenizer.json or its folder for exact token counts)", plan.tokenizer_id));
+  }
+  auto dataset = workload::make_dataset(plan.dataset, tokenizer ? &*tokenizer : nullptr);
+  if (!dataset) return error_exit(err, kExitUsage, dataset.error().message);
+  workload_notes.insert(workload_notes.end(), dataset->notes.begin(), dataset->notes.end());
+  const std::vector<workload::RequestSpec> specs = std::move(dataset->specs);
+
   // ---- target: the built-in simulator unless one was named ----
   std::unique_ptr<sim::SimServer> simulator;
   if (plan.use_simulator) {
@@ -212,6 +237,9 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
                plan.base.to_string(), sim_options.model, ms(plan.sim_ttft), ms(plan.sim_itl));
     std::fflush(out);
   }
+
+  for (const auto& note : workload_notes) fmt::print(out, "llmload bench: {}\n", note);
+  std::fflush(out);
 
   // vLLM sends OPENAI_API_KEY as a bearer token. Its value is never printed or saved.
   if (const char* key = std::getenv("OPENAI_API_KEY"); key != nullptr && *key != '\0') {
@@ -241,15 +269,14 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   }
   if (plan.body.model.empty()) plan.body.model = plan.served_model_name.empty() ? plan.model : plan.served_model_name;
 
-  const std::int64_t streams = std::min(plan.num_prompts, plan.max_concurrency.value_or(plan.num_prompts));
+  const auto requests = static_cast<std::int64_t>(specs.size());
+  const std::int64_t streams = std::min(requests, plan.max_concurrency.value_or(requests));
   if (auto fits = ensure_file_limit(plan.use_simulator ? 2 * streams : streams, err); !fits) {
     return error_exit(err, kExitUsage, fits.error().message);
   }
 
   // ---- workload and schedule, all before the first request ----
-  auto specs = workload::make_random_dataset(static_cast<std::size_t>(plan.num_prompts), plan.random);
-  if (!specs) return error_exit(err, kExitUsage, specs.error().message);
-  auto offsets = schedule::make_arrival_offsets(specs->size(), plan.arrivals);
+  auto offsets = schedule::make_arrival_offsets(specs.size(), plan.arrivals);
   if (!offsets) return error_exit(err, kExitUsage, offsets.error().message);
 
   RequestTemplate request;
@@ -280,7 +307,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
 
   fmt::print(out, "Starting initial single prompt test run...\n");
   std::fflush(out);
-  if (auto ready = ready_check(runner, specs->front(), plan.ready_check_timeout); !ready) {
+  if (auto ready = ready_check(runner, specs.front(), plan.ready_check_timeout); !ready) {
     if (g_stop_signals > 0) return interrupted_early();
     return error_exit(err, kExitCannotRun, ready.error().message);
   }
@@ -289,7 +316,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     // vLLM's warm-up: copies of the first request, all at once within --max-concurrency.
     fmt::print(out, "Warming up with {} requests...\n", plan.num_warmups);
     std::fflush(out);
-    const std::vector<workload::RequestSpec> warm(static_cast<std::size_t>(plan.num_warmups), specs->front());
+    const std::vector<workload::RequestSpec> warm(static_cast<std::size_t>(plan.num_warmups), specs.front());
     const std::vector<core::Nanos> at_once(warm.size(), 0);
     const auto warm_out = runner.run(warm, at_once);
     if (g_stop_signals > 0) return interrupted_early();
@@ -308,14 +335,14 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   RunOutput result;
   {
     Runner load(target, request, runner_options);
-    result = load.run(*specs, *offsets);
+    result = load.run(specs, *offsets);
   }
   if (simulator) simulator->stop();
   if (result.interrupted) {
     // Requests never sent are not part of the measurement (as if --num-prompts were smaller).
     std::erase_if(result.records, [](const metrics::RequestRecord& r) { return r.start_ns == 0; });
     fmt::print(out, "Run stopped early: {} of {} requests were sent; results cover those.\n",
-               result.records.size(), plan.num_prompts);
+               result.records.size(), specs.size());
   }
 
   // ---- summary, table, result file ----
@@ -325,8 +352,9 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   summary_options.goodput_ttft_ms = plan.results.goodput_ttft_ms;
   summary_options.goodput_tpot_ms = plan.results.goodput_tpot_ms;
   summary_options.goodput_e2el_ms = plan.results.goodput_e2el_ms;
-  const auto summary = metrics::summarize(result.records, result.bench_start_ns, result.bench_end_ns,
-                                          summary_options);
+  auto summary = metrics::summarize(result.records, result.bench_start_ns, result.bench_end_ns,
+                                    summary_options);
+  summary.per_category = metrics::category_breakdown(result.records, specs);
   report::TableContext context;
   context.request_rate = plan.arrivals.ramp_up ? INFINITY : plan.arrivals.request_rate;
   context.max_concurrency = plan.max_concurrency;

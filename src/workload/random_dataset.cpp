@@ -3,7 +3,10 @@
 #include "llmload/core/rng.hpp"
 
 #include <array>
+#include <cctype>
 #include <cmath>
+
+#include <fmt/format.h>
 
 namespace llmload::workload {
 
@@ -72,6 +75,128 @@ void append_words(std::string& out, std::int64_t count, core::Rng& rng) {
 }  // namespace
 
 std::span<const std::string_view> builtin_words() { return kWords; }
+
+std::int64_t count_words(std::string_view text) {
+  std::int64_t words = 0;
+  bool in_word = false;
+  for (const char c : text) {
+    const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+std::vector<std::int32_t> allowed_token_ids(const Tokenizer& tokenizer) {
+  std::vector<std::int32_t> ids;
+  const auto n = static_cast<std::int32_t>(tokenizer.model_vocab_size());
+  ids.reserve(static_cast<std::size_t>(n));
+  for (std::int32_t id = 0; id < n; ++id) {
+    if (!tokenizer.is_special(id) && tokenizer.id_to_token(id)) ids.push_back(id);
+  }
+  return ids;
+}
+
+core::Result<std::string> decode_to_target_len(const Tokenizer& tokenizer, std::vector<std::int32_t> ids,
+                                               std::size_t target_len, core::Rng& rng,
+                                               std::size_t* encoded_len, int max_retry) {
+  const auto vocab = static_cast<std::int64_t>(tokenizer.model_vocab_size());
+  std::string text;
+  for (int tries_left = max_retry;; --tries_left) {
+    auto decoded = tokenizer.decode(ids);
+    if (!decoded) return decoded.error();
+    text = std::move(*decoded);
+    ids.clear();
+    tokenizer.encode_into(text, ids);
+    if (tries_left <= 0 || ids.size() == target_len) break;
+    if (ids.size() > target_len) {
+      ids.resize(target_len);
+    } else {
+      while (ids.size() < target_len) {
+        auto id = static_cast<std::int32_t>(rng.uniform_int(0, vocab - 1));
+        // Unassigned ids (holes in a vocabulary) cannot be decoded; draw again.
+        while (!tokenizer.id_to_token(id)) id = static_cast<std::int32_t>(rng.uniform_int(0, vocab - 1));
+        ids.push_back(id);
+      }
+    }
+  }
+  *encoded_len = ids.size();
+  return core::Result<std::string>(boost::system::in_place_value, std::move(text));
+}
+
+core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
+                                          const Tokenizer& tokenizer) {
+  if (options.output_len < 1) {
+    return core::fail("--random-output-len must be at least 1 (got {})", options.output_len);
+  }
+  if (options.prefix_len < 0) {
+    return core::fail("--random-prefix-len must not be negative (got {})", options.prefix_len);
+  }
+  if (!(options.range_ratio >= 0.0 && options.range_ratio < 1.0)) {
+    return core::fail("--random-range-ratio must be in [0, 1) (got {})", options.range_ratio);
+  }
+  const double r = options.range_ratio;
+  const auto num_special = static_cast<std::int64_t>(tokenizer.encode("", {.add_special_tokens = true}).size());
+  const std::int64_t real_input_len = std::max<std::int64_t>(0, options.input_len - num_special);
+  const auto in_lo = static_cast<std::int64_t>(std::floor(static_cast<double>(real_input_len) * (1 - r)));
+  const auto in_hi = static_cast<std::int64_t>(std::ceil(static_cast<double>(real_input_len) * (1 + r)));
+  const auto out_lo = std::max<std::int64_t>(
+      static_cast<std::int64_t>(std::floor(static_cast<double>(options.output_len) * (1 - r))), 1);
+  const auto out_hi = std::max<std::int64_t>(
+      static_cast<std::int64_t>(std::ceil(static_cast<double>(options.output_len) * (1 + r))), 1);
+  if (options.prefix_len + in_lo < 1) {
+    return core::fail("--random-input-len {} with --random-prefix-len {}: prompts could have no "
+                      "tokens (the tokenizer adds {} special tokens); raise --random-input-len",
+                      options.input_len, options.prefix_len, num_special);
+  }
+  const std::vector<std::int32_t> allowed = allowed_token_ids(tokenizer);
+  if (allowed.empty()) return core::fail("the tokenizer has no usable (non-special) tokens");
+  const auto allowed_count = static_cast<std::int64_t>(allowed.size());
+
+  core::Rng lengths(options.seed, "random-dataset/lengths");
+  core::Rng text(options.seed, "random-dataset/tokens");
+  std::vector<std::int64_t> input_lens(count), output_lens(count), offsets(count);
+  for (auto& v : input_lens) v = lengths.uniform_int(in_lo, in_hi);
+  for (auto& v : output_lens) v = lengths.uniform_int(out_lo, out_hi);
+  for (auto& v : offsets) v = lengths.uniform_int(0, static_cast<std::int64_t>(tokenizer.model_vocab_size()) - 1);
+  std::vector<std::int32_t> prefix(static_cast<std::size_t>(options.prefix_len));
+  for (auto& id : prefix) id = allowed[static_cast<std::size_t>(text.uniform_int(0, allowed_count - 1))];
+
+  Dataset out;
+  out.specs.resize(count);
+  std::int64_t mismatch_tokens = 0, mismatched_prompts = 0;
+  std::vector<std::int32_t> ids;
+  for (std::size_t i = 0; i < count; ++i) {
+    ids = prefix;
+    for (std::int64_t k = 0; k < input_lens[i]; ++k) {
+      ids.push_back(allowed[static_cast<std::size_t>((offsets[i] + static_cast<std::int64_t>(i) + k) % allowed_count)]);
+    }
+    const auto target = static_cast<std::size_t>(options.prefix_len + input_lens[i]);
+    std::size_t encoded = 0;
+    auto prompt = decode_to_target_len(tokenizer, ids, target, text, &encoded);
+    if (!prompt) return prompt.error();
+    if (encoded != target) {
+      ++mismatched_prompts;
+      mismatch_tokens += static_cast<std::int64_t>(encoded) - static_cast<std::int64_t>(target);
+    }
+    auto& spec = out.specs[i];
+    spec.prompt = std::move(*prompt);
+    spec.prompt_len = static_cast<std::int32_t>(encoded);
+    spec.expected_output_len = static_cast<std::int32_t>(output_lens[i]);
+  }
+  out.notes.push_back(fmt::format(
+      "random dataset: exact token lengths with the tokenizer; input length sampled from [{}, {}] "
+      "tokens plus {} shared prefix tokens ({} special tokens added by the server's template are "
+      "not counted), output length from [{}, {}]",
+      in_lo, in_hi, options.prefix_len, num_special, out_lo, out_hi));
+  if (mismatched_prompts > 0) {
+    out.notes.push_back(fmt::format(
+        "random dataset: {} of {} prompts missed their target length after decode/re-encode "
+        "retries ({:+} tokens in total, as vLLM warns); their prompt_len is their true length",
+        mismatched_prompts, count, mismatch_tokens));
+  }
+  return out;
+}
 
 core::Result<std::vector<RequestSpec>> make_random_dataset(std::size_t count,
                                                            const RandomDatasetOptions& options) {

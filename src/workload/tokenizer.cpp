@@ -303,6 +303,7 @@ struct Tokenizer::Impl {
   // Model.
   bool byte_level = false;  // vocabulary strings are GPT-2 byte-level encoded
   std::vector<std::string> tokens;  // id -> vocabulary string (added tokens included)
+  std::size_t model_vocab_size = 0; // one past the model vocabulary's largest id
   StringMap vocab;                  // vocabulary string -> id
   StringMap raw_vocab;              // raw bytes -> id (byte-level only; else use vocab)
   std::array<std::int32_t, 256> byte_ids{};  // byte-level: id of each single byte
@@ -1060,6 +1061,7 @@ struct Loader {
       max_id = std::max(max_id, kv.value().as_int64());
     }
     impl.tokens.resize(static_cast<std::size_t>(max_id + 1));
+    impl.model_vocab_size = impl.tokens.size();
     impl.vocab.reserve(vocab->as_object().size());
     for (const auto& kv : vocab->as_object()) {
       const auto id = static_cast<std::int32_t>(kv.value().as_int64());
@@ -1342,6 +1344,13 @@ core::Result<std::string> Tokenizer::decode(std::span<const std::int32_t> ids, c
 }
 
 std::size_t Tokenizer::vocab_size() const { return impl_->tokens.size(); }
+
+std::size_t Tokenizer::model_vocab_size() const { return impl_->model_vocab_size; }
+
+bool Tokenizer::is_special(std::int32_t id) const {
+  return id >= 0 && static_cast<std::size_t>(id) < impl_->special_ids.size() &&
+         impl_->special_ids[static_cast<std::size_t>(id)];
+}
 
 std::optional<std::int32_t> Tokenizer::token_to_id(std::string_view token) const {
   if (auto it = impl_->vocab.find(token); it != impl_->vocab.end()) return it->second;

@@ -144,5 +144,44 @@ TEST(BenchOptions, HeaderValuesNeverAppearInThePlanJson) {
   EXPECT_EQ(describe_plan(plan).find("sk-secret"), std::string::npos);
 }
 
+TEST(BenchOptions, DatasetFlagsResolveIntoTheDatasetOptions) {
+  auto plan = resolve_ok(parse({"--dataset-name", "custom", "--dataset-path", "x.jsonl", "--output-len", "64",
+                                "--no-oversample", "--disable-shuffle", "--seed", "9", "--num-prompts", "12",
+                                "--backend", "openai-chat", "--tokenizer", "/nonexistent/tok.json"}));
+  EXPECT_EQ(plan.dataset.name, "custom");
+  EXPECT_EQ(plan.dataset.path, "x.jsonl");
+  EXPECT_EQ(plan.dataset.custom_output_len, 64);
+  EXPECT_EQ(plan.dataset.sharegpt_output_len, 64);
+  EXPECT_EQ(plan.dataset.sonnet_output_len, 64);
+  EXPECT_TRUE(plan.dataset.no_oversample);
+  EXPECT_TRUE(plan.dataset.disable_shuffle);
+  EXPECT_TRUE(plan.dataset.chat);
+  EXPECT_EQ(plan.dataset.seed, 9u);
+  EXPECT_EQ(plan.dataset.num_prompts, 12u);
+  EXPECT_FALSE(plan.body.ignore_eos);
+  EXPECT_EQ(plan.tokenizer_id, "/nonexistent/tok.json");
+  EXPECT_TRUE(plan.tokenizer_path.empty());  // not a path here: only recorded
+
+  plan = resolve_ok(parse({"--backend", "openai-chat", "--dataset-name", "random-mm",
+                           "--random-mm-bucket-config", "{(10, 20, 1): 1}", "--random-mm-limit-mm-per-prompt",
+                           "{\"image\": 2}", "--random-mm-base-items-per-request", "2"}));
+  ASSERT_EQ(plan.dataset.random_mm.buckets.size(), 1u);
+  EXPECT_EQ(plan.dataset.random_mm.buckets[0].width, 20);
+  EXPECT_EQ(plan.dataset.random_mm.limit_mm_per_prompt.at("image"), 2);
+  EXPECT_EQ(plan.dataset.random_mm.base_items_per_request, 2);
+  EXPECT_TRUE(plan.body.ignore_eos);
+
+  BenchOptions o;
+  o.dataset_name = "imagenet";
+  EXPECT_NE(resolve_error(o).find("unknown dataset; choose from random, random-mm"), std::string::npos);
+  o.dataset_name = "sharegpt";
+  EXPECT_NE(resolve_error(o).find("--dataset-path"), std::string::npos);
+  o.dataset_name = "random-mm";
+  EXPECT_NE(resolve_error(o).find("--backend openai-chat"), std::string::npos);
+  o = {};
+  o.random_mm_bucket_config = "{256: 1}";
+  EXPECT_NE(resolve_error(o).find("--random-mm-bucket-config"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace llmload::config

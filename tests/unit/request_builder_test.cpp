@@ -41,6 +41,19 @@ TEST(RequestBuilder, ChatDefaultShape) {
             R"("max_completion_tokens":16,"stream":true,"stream_options":{"include_usage":true}})");
 }
 
+TEST(RequestBuilder, ChatImagePartsFollowTheTextPart) {
+  auto s = spec();
+  s.images.push_back(std::make_shared<const std::string>("data:image/png;base64,iVBO"));
+  s.images.push_back(std::make_shared<const std::string>("https://x/y.jpg"));
+  EXPECT_EQ(build_body(Flavor::kChat, s, options()),
+            R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Hi"},)"
+            R"({"type":"image_url","image_url":{"url":"data:image/png;base64,iVBO"}},)"
+            R"({"type":"image_url","image_url":{"url":"https://x/y.jpg"}}]}],)"
+            R"("max_completion_tokens":16,"stream":true,"stream_options":{"include_usage":true}})");
+  // Completions bodies have no image field; the dataset refuses images for them.
+  EXPECT_EQ(build_body(Flavor::kCompletions, s, options()), build_body(Flavor::kCompletions, spec(), options()));
+}
+
 TEST(RequestBuilder, EveryOptionInVllmOrder) {
   BodyOptions o = options();
   o.continuous_usage_stats = true;

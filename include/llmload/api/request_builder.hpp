@@ -54,7 +54,10 @@ core::Result<boost::json::object> parse_extra_body(std::string_view json);
 
 /// The serialized JSON body of one request (compact, UTF-8; the prompt is escaped, invalid
 /// UTF-8 in it becomes U+FFFD). Pure function; thread-safe. `spec.expected_output_len` is the
-/// token limit.
+/// token limit. Chat: the user message's content is the text part, then one
+/// {"type": "image_url", "image_url": {"url": ...}} part per `spec.images` entry, as vLLM sends
+/// them. Completions bodies have no place for images and leave them out (dataset construction
+/// refuses images unless the backend is openai-chat).
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options);
 
 /// The default request path of a flavor: "/v1/completions" or "/v1/chat/completions".

@@ -8,6 +8,7 @@
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
 #include "llmload/schedule/arrival_schedule.hpp"
+#include "llmload/workload/dataset_options.hpp"
 #include "llmload/workload/random_dataset.hpp"
 
 #include <chrono>
@@ -34,12 +35,22 @@ struct BenchOptions {
   std::string endpoint;
   std::string model;
   std::string served_model_name;
-  std::string tokenizer;
+  std::string tokenizer;  // a tokenizer.json (or its folder) loads it; anything else is a name
   std::vector<std::string> headers;  // KEY=VALUE
   bool insecure = false;             // https: skip certificate verification
   std::string ca_bundle;             // https: PEM file of trusted CAs
   // Workload.
   std::string dataset_name = "random";
+  std::string dataset_path;
+  bool no_oversample = false, disable_shuffle = false;
+  std::optional<std::int64_t> sharegpt_output_len, custom_output_len;
+  std::int64_t sonnet_input_len = 550, sonnet_output_len = 150, sonnet_prefix_len = 200;
+  std::int64_t prefix_repetition_prefix_len = 256, prefix_repetition_suffix_len = 256,
+               prefix_repetition_num_prefixes = 10, prefix_repetition_output_len = 128;
+  std::int64_t random_mm_base_items_per_request = 1;
+  double random_mm_num_mm_items_range_ratio = 0.0;
+  std::string random_mm_limit_mm_per_prompt = R"({"image": 255, "video": 0})";
+  std::string random_mm_bucket_config = "{(256, 256, 1): 0.5, (720, 1280, 1): 0.5}";
   std::int64_t num_prompts = 1000;
   std::optional<std::int64_t> input_len, output_len;
   std::int64_t random_input_len = 1024;
@@ -109,10 +120,14 @@ struct BenchPlan {
   api::Flavor flavor = api::Flavor::kCompletions;
   std::string model;                 ///< empty: ask the server's /v1/models
   std::string served_model_name;     ///< empty: same as model
-  std::string tokenizer_id;          ///< recorded only (no tokenizer is loaded yet)
+  std::string tokenizer_id;          ///< --tokenizer as given (recorded in results)
+  /// --tokenizer when it names an existing file or folder: loaded before the dataset is built.
+  /// Empty when --tokenizer is a name (e.g. a Hugging Face model id), which is only recorded.
+  std::string tokenizer_path;
   std::string dataset_name;
   std::int64_t num_prompts = 0;
-  workload::RandomDatasetOptions random;
+  workload::RandomDatasetOptions random;  ///< also dataset.random (kept for readers of the plan)
+  workload::DatasetOptions dataset;       ///< every dataset flag, validated
   schedule::ArrivalOptions arrivals;
   std::optional<std::int64_t> max_concurrency;
   api::BodyOptions body;             ///< model field set once the model is known

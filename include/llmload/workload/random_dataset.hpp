@@ -1,10 +1,16 @@
 #pragma once
-/// vLLM's `random` dataset without a tokenizer: prompts of a requested length in words drawn
-/// from a built-in word list (one word ≈ one token; the built-in simulator counts exactly one
-/// token per word), a shared random prefix, and output lengths with --random-range-ratio.
+/// vLLM's `random` dataset, two ways:
+///  - with a tokenizer (vLLM's RandomDataset exactly): token ids sampled from the vocabulary
+///    without special tokens, decoded to text and re-encoded, with vLLM's correction loop so
+///    each prompt encodes to the requested number of tokens;
+///  - without one: prompts of a requested length in words drawn from a built-in word list (one
+///    word ≈ one token; the built-in simulator counts exactly one token per word).
+/// Both share a random prefix across prompts and sample lengths with --random-range-ratio.
 
 #include "llmload/core/error.hpp"
+#include "llmload/core/rng.hpp"
 #include "llmload/workload/request_spec.hpp"
+#include "llmload/workload/tokenizer.hpp"
 
 #include <cstdint>
 #include <span>
@@ -22,14 +28,41 @@ struct RandomDatasetOptions {
   std::uint64_t seed = 0;          ///< --seed
 };
 
-/// `count` requests. Input lengths are uniform integers in [floor(L·(1−r)), ceil(L·(1+r))],
-/// output lengths likewise with a lower bound of 1 (vLLM's sampling rule); every prompt starts
-/// with the same prefix_len-word prefix. The same seed yields byte-identical prompts.
-/// Errors name the offending flag.
+/// Without a tokenizer: `count` requests. Input lengths are uniform integers in
+/// [floor(L·(1−r)), ceil(L·(1+r))], output lengths likewise with a lower bound of 1 (vLLM's
+/// sampling rule); every prompt starts with the same prefix_len-word prefix. The same seed
+/// yields byte-identical prompts. Errors name the offending flag.
 core::Result<std::vector<RequestSpec>> make_random_dataset(std::size_t count,
                                                            const RandomDatasetOptions& options);
 
+/// With a tokenizer, as vLLM's RandomDataset.sample(): the sampled input length L' is
+/// --random-input-len minus the tokens the post-processor adds (BOS), so prompt + special
+/// tokens = the requested length; lengths uniform in [floor(L'(1−r)), ceil(L'(1+r))]; each
+/// prompt is prefix_len shared random ids + a run of consecutive allowed ids from a random
+/// offset, decoded and re-encoded through decode_to_target_len(). prompt_len is the encoded
+/// length of the final prompt (special tokens excluded, as vLLM reports it). Notes say how many
+/// prompts missed their target after the retries. Deterministic for a seed and tokenizer.
+core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
+                                          const Tokenizer& tokenizer);
+
+/// Text whose encoding (without special tokens) has `target_len` tokens, from `ids`: vLLM's
+/// gen_prompt_decode_to_target_len(). Decode, re-encode; too long → truncate the ids, too
+/// short → append random ids in [0, model_vocab_size), up to `max_retry` times. Returns the
+/// final text and sets `*encoded_len` to its encoded length (which differs from target_len only
+/// when the retries ran out). Ids outside the vocabulary fail.
+core::Result<std::string> decode_to_target_len(const Tokenizer& tokenizer, std::vector<std::int32_t> ids,
+                                               std::size_t target_len, core::Rng& rng,
+                                               std::size_t* encoded_len, int max_retry = 10);
+
+/// Ids a random prompt may use: the model vocabulary without special tokens and without
+/// unassigned ids (vLLM's `allowed_tokens`), ascending.
+std::vector<std::int32_t> allowed_token_ids(const Tokenizer& tokenizer);
+
 /// The built-in word list prompts are drawn from (lower-case English words, no spaces).
 std::span<const std::string_view> builtin_words();
+
+/// Whitespace-separated words in `text`: the token count used without a tokenizer (exact for
+/// the built-in simulator, which counts one token per word).
+std::int64_t count_words(std::string_view text);
 
 }  // namespace llmload::workload

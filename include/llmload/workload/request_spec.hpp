@@ -2,7 +2,9 @@
 /// What one request sends: produced by a dataset source before the run, read-only afterwards.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace llmload::workload {
 
@@ -18,6 +20,20 @@ struct RequestSpec {
   std::int32_t expected_output_len = 0;
   /// Optional label for per-category breakdowns (empty when the dataset has none).
   std::string category;
+  /// Images sent as `image_url` parts of the chat user message, in order: each value is the
+  /// URL as sent (a `data:image/...;base64,` URL or an http(s) URL). Shared, immutable
+  /// strings: an image used by many requests is read and encoded once. Empty for text-only.
+  std::vector<std::shared_ptr<const std::string>> images;
+  /// Reference answers from the dataset (custom JSONL `answers`), for accuracy checks; never
+  /// sent.
+  std::vector<std::string> answers;
+};
+
+/// A dataset source's output: the requests in send order, and notes for the user (what was
+/// approximated, filtered or oversampled), printed before the run.
+struct Dataset {
+  std::vector<RequestSpec> specs;
+  std::vector<std::string> notes;
 };
 
 }  // namespace llmload::workload

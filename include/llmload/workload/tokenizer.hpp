@@ -72,6 +72,14 @@ class Tokenizer final {
   /// One past the largest id (model vocabulary and added tokens).
   std::size_t vocab_size() const;
 
+  /// One past the largest id of the model's own vocabulary, added tokens left out unless the
+  /// model lists them too (HF's `tokenizer.vocab_size`).
+  std::size_t model_vocab_size() const;
+
+  /// Whether `id` is an added token marked special (HF's `all_special_ids` as declared in
+  /// tokenizer.json). False for ids outside the vocabulary.
+  bool is_special(std::int32_t id) const;
+
   /// The id of a token as written in the vocabulary (or an added token), if any.
   std::optional<std::int32_t> token_to_id(std::string_view token) const;
 

@@ -1,0 +1,21 @@
+#pragma once
+/// Per-category request counts (RunSummary::per_category) for datasets whose requests carry a
+/// category label (custom JSONL `category`), e.g. seed 000's OCR / captioning / diagram / code.
+
+#include "llmload/metrics/request_record.hpp"
+#include "llmload/metrics/run_summary.hpp"
+#include "llmload/workload/request_spec.hpp"
+
+#include <span>
+#include <vector>
+
+namespace llmload::metrics {
+
+/// Completed and failed requests per category, sorted by category name. `specs` is the
+/// workload the records came from (record.index selects the spec; records with an index
+/// outside it are ignored). Requests without a category are left out; no labels at all gives
+/// an empty vector. Pure.
+std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> records,
+                                              std::span<const workload::RequestSpec> specs);
+
+}  // namespace llmload::metrics

@@ -1,0 +1,57 @@
+#pragma once
+/// The dataset flags of `llmload bench` after validation (vLLM's names and defaults), read by
+/// every dataset source.
+
+#include "llmload/workload/random_dataset.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmload::workload {
+
+/// One --random-mm-bucket-config entry: an image size and its probability.
+struct MmBucket {
+  std::int64_t height = 0;   ///< pixels
+  std::int64_t width = 0;    ///< pixels
+  std::int64_t frames = 1;   ///< 1 = image (videos, frames > 1, are not supported)
+  double probability = 0;    ///< normalized to sum to 1 over the buckets
+};
+
+/// vLLM's RandomMultiModalDataset flags.
+struct RandomMmOptions {
+  std::int64_t base_items_per_request = 1;  ///< --random-mm-base-items-per-request
+  double num_mm_items_range_ratio = 0.0;    ///< --random-mm-num-mm-items-range-ratio, in [0, 1]
+  std::map<std::string, std::int64_t> limit_mm_per_prompt{{"image", 255}, {"video", 0}};
+  std::vector<MmBucket> buckets{{256, 256, 1, 0.5}, {720, 1280, 1, 0.5}};  ///< --random-mm-bucket-config
+};
+
+/// Everything a dataset source may read. Plain data with vLLM's defaults.
+struct DatasetOptions {
+  std::string name = "random";      ///< --dataset-name
+  std::string path;                 ///< --dataset-path
+  std::size_t num_prompts = 1000;   ///< --num-prompts
+  std::uint64_t seed = 0;           ///< --seed
+  bool no_oversample = false;       ///< --no-oversample: send fewer requests than asked
+  bool disable_shuffle = false;     ///< --disable-shuffle (sharegpt, custom)
+  bool chat = false;                ///< the backend sends chat messages (images allowed)
+  RandomDatasetOptions random;      ///< random and random-mm text
+  RandomMmOptions random_mm;
+  std::optional<std::int64_t> sharegpt_output_len;  ///< --sharegpt-output-len / --output-len
+  std::optional<std::int64_t> custom_output_len;    ///< --custom-output-len / --output-len
+  std::int64_t sonnet_input_len = 550;              ///< --sonnet-input-len / --input-len
+  std::int64_t sonnet_output_len = 150;             ///< --sonnet-output-len / --output-len
+  std::int64_t sonnet_prefix_len = 200;             ///< --sonnet-prefix-len
+  std::int64_t prefix_repetition_prefix_len = 256;  ///< --prefix-repetition-prefix-len
+  std::int64_t prefix_repetition_suffix_len = 256;  ///< --prefix-repetition-suffix-len
+  std::int64_t prefix_repetition_num_prefixes = 10; ///< --prefix-repetition-num-prefixes
+  std::int64_t prefix_repetition_output_len = 128;  ///< --prefix-repetition-output-len / --output-len
+};
+
+/// The dataset names make_dataset() knows, in the order help texts list them.
+inline constexpr const char* kDatasetNames[] = {"random", "random-mm", "sharegpt", "custom",
+                                                "sonnet", "prefix_repetition"};
+
+}  // namespace llmload::workload

@@ -1,0 +1,129 @@
+#include "llmload/workload/image_data.hpp"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace llmload::workload {
+namespace {
+
+void put_u32(std::string& out, std::uint32_t v) {
+  out.push_back(static_cast<char>(v >> 24));
+  out.push_back(static_cast<char>(v >> 16));
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v));
+}
+
+void put_chunk(std::string& out, const char (&type)[5], std::string_view data) {
+  put_u32(out, static_cast<std::uint32_t>(data.size()));
+  const std::size_t start = out.size();
+  out.append(type, 4);
+  out.append(data);
+  const auto crc = crc32(0L, reinterpret_cast<const Bytef*>(out.data() + start),
+                         static_cast<uInt>(out.size() - start));
+  put_u32(out, static_cast<std::uint32_t>(crc));
+}
+
+}  // namespace
+
+std::string encode_png(std::uint32_t width, std::uint32_t height, std::span<const std::uint8_t> rgb,
+                       int zlib_level) {
+  const std::size_t row = static_cast<std::size_t>(width) * 3;
+  // Filter type 0 (None) before every row.
+  std::string raw;
+  raw.reserve((row + 1) * height);
+  for (std::uint32_t y = 0; y < height; ++y) {
+    raw.push_back('\0');
+    raw.append(reinterpret_cast<const char*>(rgb.data()) + y * row, row);
+  }
+  uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
+  std::string packed(packed_size, '\0');
+  compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+            reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()), zlib_level);
+  packed.resize(packed_size);
+
+  std::string out("\x89PNG\r\n\x1a\n", 8);
+  std::string ihdr;
+  put_u32(ihdr, width);
+  put_u32(ihdr, height);
+  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8 bits, RGB, deflate, adaptive filter, no interlace
+  put_chunk(out, "IHDR", ihdr);
+  put_chunk(out, "IDAT", packed);
+  put_chunk(out, "IEND", "");
+  return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  if (const std::size_t left = bytes.size() - i; left > 0) {
+    const std::uint32_t v = (p[i] << 16) | (left == 2 ? p[i + 1] << 8 : 0);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(left == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::string_view sniff_image_mime(std::string_view b) {
+  if (b.starts_with("\x89PNG\r\n\x1a\n")) return "image/png";
+  if (b.starts_with("\xFF\xD8\xFF")) return "image/jpeg";
+  if (b.starts_with("GIF87a") || b.starts_with("GIF89a")) return "image/gif";
+  if (b.size() >= 12 && b.starts_with("RIFF") && b.substr(8, 4) == "WEBP") return "image/webp";
+  return {};
+}
+
+std::string image_data_url(std::string_view mime, std::string_view bytes) {
+  std::string out = "data:";
+  out += mime;
+  out += ";base64,";
+  out += base64_encode(bytes);
+  return out;
+}
+
+core::Result<std::shared_ptr<const std::string>> ImageCache::get(std::string_view ref,
+                                                                 const std::filesystem::path& base_dir) {
+  if (ref.starts_with("http://") || ref.starts_with("https://") || ref.starts_with("data:")) {
+    auto [it, added] = cache_.try_emplace(std::string(ref));
+    if (added) {
+      it->second = std::make_shared<const std::string>(ref);
+      bytes_ += ref.size();
+    }
+    return it->second;
+  }
+  std::filesystem::path path(ref);
+  if (path.is_relative()) path = base_dir / path;
+  const std::string key = path.lexically_normal().string();
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::fail("image {}: cannot open: {}", path.string(), std::strerror(errno));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) return core::fail("image {}: read error", path.string());
+  const std::string data = std::move(bytes).str();
+  const auto mime = sniff_image_mime(data);
+  if (mime.empty()) {
+    return core::fail("image {}: not a PNG, JPEG, GIF or WebP image ({} bytes)", path.string(), data.size());
+  }
+  auto url = std::make_shared<const std::string>(image_data_url(mime, data));
+  bytes_ += url->size();
+  cache_.emplace(key, url);
+  return url;
+}
+
+}  // namespace llmload::workload

@@ -1,0 +1,158 @@
+// `llmload bench` with file datasets against the built-in simulator: custom JSONL with
+// categories (per_category in the result), image chat requests, the same seed sending the
+// same prompts, and bad input stopping the command (exit 2) before any request is sent.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace llmload {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class DatasetsCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("llmload-dscli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return (dir_ / name).string();
+  }
+
+  CliResult run(const std::string& args) {
+    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const std::string command = std::string(LLMLOAD_BINARY) + " bench " + args +
+                                " --sim-ttft-ms 1 --sim-itl-ms 1 --disable-tqdm >" + out.string() +
+                                " 2>" + err.string() + " </dev/null";
+    const int status = std::system(command.c_str());
+    CliResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  boost::json::object result(const std::string& name) {
+    return boost::json::parse(slurp(dir_ / name)).as_object();
+  }
+
+  fs::path dir_;
+};
+
+std::string categorized_lines() {
+  const char* categories[] = {"ocr", "captioning", "diagram", "code"};
+  std::string text;
+  for (int i = 0; i < 8; ++i) {
+    text += "{\"prompt\": \"question number " + std::to_string(i) + " about the picture\", \"category\": \"" +
+            categories[i % 4] + "\", \"output_tokens\": " + std::to_string(3 + i) + "}\n";
+  }
+  return text;
+}
+
+TEST_F(DatasetsCli, CustomWithCategoriesReportsPerCategoryCounts) {
+  const auto path = write("vision.jsonl", categorized_lines());
+  const auto r = run("--dataset-name custom --dataset-path " + path +
+                     " --num-prompts 8 --disable-shuffle --save-result --save-detailed --result-dir " +
+                     dir_.string() + " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("custom: " + path + " has 8 prompts; took 8"), std::string::npos) << r.out;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("completed").as_int64(), 8);
+  // 6 words per prompt; the simulator counts one token per word.
+  EXPECT_EQ(json.at("total_input_tokens").as_int64(), 48);
+  std::int64_t output = 0;
+  for (int i = 0; i < 8; ++i) output += 3 + i;
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), output);
+  const auto& per_category = json.at("llmload").as_object().at("per_category").as_object();
+  ASSERT_EQ(per_category.size(), 4u);
+  for (const char* c : {"ocr", "captioning", "diagram", "code"}) {
+    EXPECT_EQ(per_category.at(c).as_object().at("completed").as_int64(), 2) << c;
+    EXPECT_EQ(per_category.at(c).as_object().at("failed").as_int64(), 0) << c;
+  }
+}
+
+TEST_F(DatasetsCli, ImageChatRequests) {
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  write("cat.png", png);
+  const auto path = write("img.jsonl", "{\"prompt\": \"what is in this image\", \"images\": [\"cat.png\"], \"category\": \"captioning\"}\n");
+  auto r = run("--dataset-name custom --dataset-path " + path + " --num-prompts 3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path + ":1: the line has images"), std::string::npos) << r.err;
+  r = run("--backend openai-chat --dataset-name custom --dataset-path " + path +
+          " --num-prompts 3 --save-result --result-dir " + dir_.string() + " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(result("r.json").at("completed").as_int64(), 3);
+  r = run("--backend openai-chat --dataset-name random-mm --random-input-len 8 --random-output-len 2 "
+          "--random-mm-bucket-config '{(16, 32, 1): 1.0}' --num-prompts 4");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("random-mm: 4 images of random RGB pixels"), std::string::npos) << r.out;
+}
+
+TEST_F(DatasetsCli, SameSeedSendsTheSamePrompts) {
+  const auto path = write("c.jsonl", categorized_lines());
+  auto lens = [&](const std::string& seed) {
+    const auto r = run("--dataset-name custom --dataset-path " + path + " --num-prompts 20 --seed " + seed +
+                       " --save-result --save-detailed --result-dir " + dir_.string() + " --result-filename r.json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return boost::json::serialize(result("r.json").at("output_lens"));
+  };
+  const auto a = lens("5"), b = lens("5"), c = lens("6");
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);  // 20 draws over 8 distinct output lengths
+}
+
+TEST_F(DatasetsCli, BadInputStopsBeforeAnyRequest) {
+  const auto path = write("bad.jsonl", "{\"prompt\": \"fine\"}\n{\"prompt\": \"broken\"\n");
+  const std::pair<std::string, std::string> cases[] = {
+      {"--dataset-name custom --dataset-path " + path, path + ":2: invalid JSON"},
+      {"--dataset-name custom --dataset-path " + (dir_ / "missing.jsonl").string(), "missing.jsonl: cannot open"},
+      {"--dataset-name sharegpt", "--dataset-path"},
+      {"--dataset-name wikipedia", "--dataset-name wikipedia: unknown dataset"},
+      {"--dataset-name random-mm", "--backend openai-chat"},
+      {"--tokenizer " + write("tokenizer.json", "{}"), "--tokenizer: "},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto r = run(args + " --num-prompts 2");
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << args << "\n" << r.err;
+    EXPECT_EQ(r.out.find("Starting initial single prompt test run"), std::string::npos) << args;
+  }
+}
+
+TEST_F(DatasetsCli, TokenizerNameIsRecordedWithANote) {
+  const auto r = run("--tokenizer Qwen/Qwen2.5-VL-7B-Instruct --random-input-len 4 --random-output-len 2 "
+                     "--num-prompts 2 --save-result --result-dir " + dir_.string() + " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("--tokenizer Qwen/Qwen2.5-VL-7B-Instruct is not a file or folder here"), std::string::npos);
+  EXPECT_NE(r.out.find("no tokenizer loaded"), std::string::npos);
+  EXPECT_EQ(result("r.json").at("tokenizer_id").as_string(), "Qwen/Qwen2.5-VL-7B-Instruct");
+}
+
+}  // namespace
+}  // namespace llmload

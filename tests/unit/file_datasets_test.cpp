@@ -1,0 +1,230 @@
+// custom JSONL, sharegpt and sonnet on small files the tests write: vLLM's selection order
+// (Python's shuffle after random.seed), oversampling, output lengths, images, and errors that
+// name the file and line.
+#include "llmload/workload/dataset.hpp"
+#include "llmload/workload/file_datasets.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace llmload::workload {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileDatasets : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("llmload-ds-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return (dir_ / name).string();
+  }
+  DatasetOptions options(const std::string& name, const std::string& path, std::size_t n) {
+    DatasetOptions o;
+    o.name = name;
+    o.path = path;
+    o.num_prompts = n;
+    return o;
+  }
+  std::string error_of(const DatasetOptions& o) {
+    auto r = make_dataset(o, nullptr);
+    EXPECT_FALSE(r);
+    return r ? std::string() : r.error().message;
+  }
+  fs::path dir_;
+};
+
+std::string ten_lines() {
+  std::string text;
+  for (int i = 0; i < 10; ++i) {
+    text += "{\"prompt\": \"p" + std::to_string(i) + " two three\", \"category\": \"" +
+            (i % 2 ? "ocr" : "code") + "\", \"answers\": [\"a" + std::to_string(i) + "\"]}\n";
+  }
+  return text;
+}
+
+TEST_F(FileDatasets, CustomPicksLinesInPythonShuffleOrder) {
+  auto o = options("custom", write("c.jsonl", ten_lines()), 10);
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  // random.seed(0); random.shuffle(list(range(10))) == [7, 8, 1, 5, 3, 4, 2, 0, 9, 6]
+  const int order[] = {7, 8, 1, 5, 3, 4, 2, 0, 9, 6};
+  ASSERT_EQ(d->specs.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    const auto& s = d->specs[static_cast<std::size_t>(i)];
+    EXPECT_EQ(s.prompt, "p" + std::to_string(order[i]) + " two three");
+    EXPECT_EQ(s.prompt_len, 3);  // words without a tokenizer
+    EXPECT_EQ(s.expected_output_len, 256);  // vLLM's --custom-output-len default
+    EXPECT_EQ(s.category, order[i] % 2 ? "ocr" : "code");
+    EXPECT_EQ(s.answers, std::vector<std::string>{"a" + std::to_string(order[i])});
+  }
+  o.disable_shuffle = true;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->specs[0].prompt, "p0 two three");
+  EXPECT_EQ(d->specs[9].prompt, "p9 two three");
+}
+
+TEST_F(FileDatasets, CustomOutputLengths) {
+  auto o = options("custom", write("c.jsonl", "{\"prompt\": \"a\", \"output_tokens\": 7}\n{\"prompt\": \"b\"}\n"), 2);
+  o.disable_shuffle = true;
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->specs[0].expected_output_len, 7);
+  EXPECT_EQ(d->specs[1].expected_output_len, 256);
+  o.custom_output_len = 33;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->specs[0].expected_output_len, 33);
+  EXPECT_EQ(d->specs[1].expected_output_len, 33);
+}
+
+TEST_F(FileDatasets, OversamplesAsVllmAndNoOversampleSendsFewer) {
+  auto o = options("custom", write("c.jsonl", "{\"prompt\": \"a\"}\n\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n"), 5);
+  o.disable_shuffle = true;
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->specs.size(), 5u);
+  // random.seed(0); [random.choice(range(3)) for _ in range(2)] == [1, 1]
+  EXPECT_EQ(d->specs[3].prompt, "b");
+  EXPECT_EQ(d->specs[4].prompt, "b");
+  EXPECT_NE(d->notes.back().find("oversampled 3 prompts to --num-prompts 5"), std::string::npos);
+  o.no_oversample = true;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->specs.size(), 3u);
+  EXPECT_NE(d->notes.back().find("--no-oversample: sending 3 requests"), std::string::npos);
+}
+
+TEST_F(FileDatasets, SameSeedSameRequests) {
+  auto o = options("custom", write("c.jsonl", ten_lines()), 25);
+  o.seed = 42;
+  auto a = make_dataset(o, nullptr), b = make_dataset(o, nullptr);
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->specs.size(), 25u);
+  for (std::size_t i = 0; i < 25; ++i) EXPECT_EQ(a->specs[i].prompt, b->specs[i].prompt);
+  o.seed = 43;
+  auto c = make_dataset(o, nullptr);
+  ASSERT_TRUE(c);
+  bool differs = false;
+  for (std::size_t i = 0; i < 25; ++i) differs |= a->specs[i].prompt != c->specs[i].prompt;
+  EXPECT_TRUE(differs);
+}
+
+TEST_F(FileDatasets, CustomErrorsNameFileAndLine) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"\n", "c.jsonl:3: invalid JSON"},
+      {"{\"prompt\": \"a\"}\n{\"text\": \"b\"}\n", "c.jsonl:2: no 'prompt'"},
+      {"[1, 2]\n", "c.jsonl:1: not a JSON object"},
+      {"{\"prompt\": 5}\n", "c.jsonl:1: 'prompt' must be a string"},
+      {"{\"prompt\": \"a\", \"output_tokens\": \"x\"}\n", "c.jsonl:1: 'output_tokens' must be an integer >= 1"},
+      {"{\"prompt\": \"a\", \"output_tokens\": 0}\n", "'output_tokens' must be an integer >= 1"},
+      {"{\"prompt\": \"a\", \"images\": \"x.png\"}\n", "c.jsonl:1: 'images' must be an array of strings"},
+      {"\n\n", "no lines"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const auto message = error_of(options("custom", write("c.jsonl", text), 3));
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+  }
+  EXPECT_NE(error_of(options("custom", (dir_ / "missing.jsonl").string(), 3)).find("missing.jsonl: cannot open"),
+            std::string::npos);
+  EXPECT_NE(error_of(options("custom", "", 3)).find("--dataset-path"), std::string::npos);
+  EXPECT_NE(error_of(options("nonesuch", "", 3)).find("unknown dataset"), std::string::npos);
+}
+
+TEST_F(FileDatasets, CustomImagesAreReadOnceAndNeedChat) {
+  const std::string png("\x89PNG\r\n\x1a\nrest", 12);
+  write("cat.png", png);
+  write("bad.bin", "nope");
+  const auto path = write("c.jsonl", "{\"prompt\": \"a\", \"images\": [\"cat.png\"]}\n"
+                                     "{\"prompt\": \"b\", \"images\": [\"cat.png\", \"https://x/y.jpg\"]}\n");
+  auto o = options("custom", path, 2);
+  o.disable_shuffle = true;
+  EXPECT_NE(error_of(o).find("c.jsonl:1: the line has images"), std::string::npos);
+  o.chat = true;
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->specs[0].images.size(), 1u);
+  ASSERT_EQ(d->specs[1].images.size(), 2u);
+  EXPECT_EQ(d->specs[0].images[0].get(), d->specs[1].images[0].get());
+  EXPECT_TRUE(d->specs[0].images[0]->starts_with("data:image/png;base64,"));
+  EXPECT_EQ(*d->specs[1].images[1], "https://x/y.jpg");
+
+  o.path = write("c2.jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \"b\", \"images\": [\"gone.png\"]}\n");
+  auto message = error_of(o);
+  EXPECT_NE(message.find("c2.jsonl:2: image "), std::string::npos) << message;
+  EXPECT_NE(message.find("gone.png: cannot open"), std::string::npos) << message;
+  o.path = write("c3.jsonl", "{\"prompt\": \"b\", \"images\": [\"bad.bin\"]}\n");
+  message = error_of(o);
+  EXPECT_NE(message.find("c3.jsonl:1: image "), std::string::npos) << message;
+  EXPECT_NE(message.find("not a PNG, JPEG, GIF or WebP image"), std::string::npos) << message;
+}
+
+TEST_F(FileDatasets, ShareGptKeepsTwoTurnConversations) {
+  const auto path = write("s.json", R"([
+  {"id": "a", "conversations": [{"from": "human", "value": "one two three"}, {"from": "gpt", "value": "four five"}]},
+  {"id": "b", "conversations": [{"from": "human", "value": "lonely"}]},
+  {"id": "c"},
+  {"id": "d", "conversations": [{"from": "human", "value": "x [y] \"z\""}, {"from": "gpt", "value": "w"}, {"from": "human", "value": "more"}]}
+])");
+  auto o = options("sharegpt", path, 2);
+  o.disable_shuffle = true;
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->specs.size(), 2u);
+  EXPECT_EQ(d->specs[0].prompt, "one two three");
+  EXPECT_EQ(d->specs[0].prompt_len, 3);
+  EXPECT_EQ(d->specs[0].expected_output_len, 2);  // the reply's length
+  EXPECT_EQ(d->specs[1].prompt, "x [y] \"z\"");
+  EXPECT_EQ(d->specs[1].expected_output_len, 1);
+  EXPECT_NE(d->notes[0].find("4 entries, 2 with >= 2 turns"), std::string::npos) << d->notes[0];
+  o.sharegpt_output_len = 64;
+  o.num_prompts = 5;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->specs.size(), 5u);
+  for (const auto& s : d->specs) EXPECT_EQ(s.expected_output_len, 64);
+}
+
+TEST_F(FileDatasets, ShareGptErrors) {
+  auto message = error_of(options("sharegpt", write("s.json", "[\n{\"conversations\": [{\"value\": \"a\"}, {\"value\": 3}]}\n]"), 1));
+  EXPECT_NE(message.find("s.json:2: conversation 0: conversations[1] has no string 'value'"), std::string::npos) << message;
+  message = error_of(options("sharegpt", write("s.json", "[\n{\"conversations\": [1, 2]},\n{\"conversations\": [1 2]}\n]"), 1));
+  EXPECT_NE(message.find("s.json:"), std::string::npos) << message;
+  message = error_of(options("sharegpt", write("s.json", "[{\"id\": 1}]"), 1));
+  EXPECT_NE(message.find("none of its 1 entries"), std::string::npos) << message;
+}
+
+TEST_F(FileDatasets, SonnetBuildsPromptsFromPoemLines) {
+  std::string poem;
+  for (int i = 0; i < 20; ++i) poem += "line" + std::to_string(i) + " of the poem here\n";  // 5 words
+  auto o = options("sonnet", write("sonnet.txt", poem), 6);
+  o.sonnet_input_len = 61;
+  o.sonnet_prefix_len = 31;
+  o.sonnet_output_len = 9;
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->specs.size(), 6u);
+  // Base prompt: 11 words; (61 - 11) / 5 = 10 lines, (31 - 11) / 5 = 4 of them a shared prefix.
+  const std::string prefix = "Pick as many lines as you can from these poem lines:\nline0 of the poem here\n"
+                             "line1 of the poem here\nline2 of the poem here\nline3 of the poem here\n";
+  for (const auto& s : d->specs) {
+    EXPECT_TRUE(s.prompt.starts_with(prefix));
+    EXPECT_EQ(s.prompt_len, 61);
+    EXPECT_EQ(s.expected_output_len, 9);
+  }
+  o.sonnet_input_len = 5;
+  EXPECT_NE(error_of(o).find("must be higher than the base prompt length (11)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace llmload::workload
