@@ -4,6 +4,7 @@
 #include "llmload/config/profile.hpp"
 #include "llmload/report/compare.hpp"
 #include "llmload/runtime/bench_command.hpp"
+#include "llmload/runtime/run_command.hpp"
 #include "llmload/sim/sim_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,14 @@ int main(int argc, char** argv) {
   validate->add_option("--set", profile_overrides,
                        "Override a field, e.g. --set load.stages.0.rate=8/s (repeatable)");
 
+  std::string run_path;
+  std::vector<std::string> run_overrides;
+  auto* run = app.add_subcommand(
+      "run", "Run a YAML load profile: stages, sweeps, SLO checks (exit 1 when one fails)");
+  run->add_option("profile", run_path, "The profile (YAML)")->required();
+  run->add_option("--set", run_overrides,
+                  "Override a field, e.g. --set load.stages.0.requests=50 (repeatable)");
+
   std::vector<std::string> compare_files;
   bool compare_markdown = false;
   double compare_noise_pct = 5;
@@ -72,6 +81,7 @@ int main(int argc, char** argv) {
   try {
     if (bench->parsed()) return runtime::run_bench_command(bench_options, stdout, stderr);
     if (sim->parsed()) return sim::run_sim(sim_options);
+    if (run->parsed()) return runtime::run_profile_command(run_path, run_overrides, stdout, stderr);
     if (compare->parsed()) {
       std::vector<report::ComparedRun> runs;
       for (const auto& file : compare_files) {

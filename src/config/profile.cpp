@@ -171,7 +171,7 @@ class Checker {
 void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   const std::string path = "target";
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
-                       "insecure", "ca_bundle"})) {
+                       "insecure", "ca_bundle", "ready_check_timeout"})) {
     return;
   }
   t.base_url = c.string(n, path, "base_url");
@@ -207,6 +207,7 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   }
   if (auto v = c.boolean(n, path, "insecure")) t.insecure = *v;
   if (auto v = c.string(n, path, "ca_bundle")) t.ca_bundle = *v;
+  if (auto v = c.unit(n, path, "ready_check_timeout", core::parse_duration)) t.ready_check_timeout = *v;
 }
 
 void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {

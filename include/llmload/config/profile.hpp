@@ -25,6 +25,8 @@ struct ProfileTarget {
   std::vector<std::pair<std::string, std::string>> headers;  ///< values may be secret
   bool insecure = false;
   std::string ca_bundle;
+  /// How long a target that is still starting may take to answer the first request.
+  std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
 };
 
 /// What is sent (vLLM's dataset options).

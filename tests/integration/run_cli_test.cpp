@@ -1,0 +1,92 @@
+// `llmload run PROFILE.yaml` against the built-in simulator: stages (a warm-up is run but not
+// checked), result files per stage, SLO verdicts with exit codes 0 / 1 / 2 / 3, JUnit XML.
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class RunCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("llmload-run-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "p.yaml") << R"(workload: {input_len: 8, output_len: 4}
+load:
+  stages:
+    - {name: warm, rate: inf, requests: 3, warmup: true}
+    - {name: steady, rate: 200/s, requests: 12, concurrency: 4}
+slo:
+  - {metric: ttft, stat: p99, max: 2s}
+  - {metric: error_rate, max: 1%}
+outputs: {dir: )" << (dir_ / "out").string() << R"(, formats: [json, junit]}
+)";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  int run(const std::string& args) {
+    const std::string command = std::string(LLMLOAD_BINARY) + " run " + (dir_ / "p.yaml").string() +
+                                " " + args + " >" + (dir_ / "out.txt").string() + " 2>" +
+                                (dir_ / "err.txt").string();
+    const int status = std::system(command.c_str());
+    out_ = slurp(dir_ / "out.txt");
+    err_ = slurp(dir_ / "err.txt");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  fs::path dir_;
+  std::string out_, err_;
+};
+
+TEST_F(RunCli, StagesRunAndSlosPass) {
+  ASSERT_EQ(run(""), 0) << out_ << err_;
+  EXPECT_NE(out_.find("stage 1/2 'warm' (warm-up, not checked)"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("PASS steady: ttft p99 <= 2000 ms (measured"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("PASS steady: error_rate <= 1%"), std::string::npos) << out_;
+  EXPECT_EQ(out_.find("PASS warm"), std::string::npos) << out_;
+  const auto doc = boost::json::parse(slurp(dir_ / "out" / "01-02-steady.json")).as_object();
+  EXPECT_EQ(doc.at("completed").as_int64(), 12);
+  EXPECT_EQ(doc.at("max_concurrency").as_int64(), 4);
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "01-01-warm.json"));
+  const auto junit = slurp(dir_ / "out" / "junit.xml");
+  EXPECT_NE(junit.find("<testsuites tests=\"2\" failures=\"0\">"), std::string::npos) << junit;
+}
+
+TEST_F(RunCli, FailedSloExitsOneWithTheMargin) {
+  ASSERT_EQ(run("--set slo.0.max=1ms"), 1) << out_ << err_;
+  EXPECT_NE(out_.find("FAIL steady: ttft p99 <= 1 ms (measured"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("over the limit"), std::string::npos) << out_;
+  EXPECT_NE(slurp(dir_ / "out" / "junit.xml").find("<failure message=\"measured"), std::string::npos);
+}
+
+TEST_F(RunCli, ConfigurationErrorsExitTwo) {
+  EXPECT_EQ(run("--set load.stages.1.rate=fast"), 2);
+  EXPECT_NE(err_.find("--set: 'load.stages.1.rate': 'fast' is not a rate"), std::string::npos) << err_;
+  EXPECT_EQ(run("--set slo.0.max_drift=10%"), 2);
+  EXPECT_NE(err_.find("max_drift"), std::string::npos) << err_;
+}
+
+TEST_F(RunCli, UnreachableTargetExitsThree) {
+  EXPECT_EQ(run("--set target.base_url=http://127.0.0.1:1 --set target.model=m --set target.ready_check_timeout=0s"), 3) << out_ << err_;
+  EXPECT_NE(err_.find("could not complete"), std::string::npos) << err_;
+}
+
+}  // namespace
