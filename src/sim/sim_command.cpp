@@ -75,6 +75,13 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_option("--per-context-token-us", e.cost.per_context_token_us,
                  "Engine cost model: per token already in the KV cache of each scheduled sequence")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--fault-rate", o.fault_rate,
+                 "Probability that a request without an x-llmload-fault header gets a random fault")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  std::vector<std::string> kinds(fault_kinds().begin(), fault_kinds().end());
+  app.add_option("--fault-kinds", o.fault_kinds,
+                 "Comma-separated fault kinds for --fault-rate (default: all)")
+      ->delimiter(',')->check(CLI::IsMember(kinds));
   app.add_option("--time-scale", o.time_scale,
                  "Engine: run simulated time this many times faster than real time")
       ->capture_default_str()->check(CLI::Range(1e-3, 1e6));

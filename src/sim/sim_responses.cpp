@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <optional>
@@ -105,6 +106,13 @@ struct PromptCounter {
     if (!size) {
       return bad_request(fmt::format("'messages[{}].content[{}].image_url': {}", message, part,
                                      size.error().message));
+    }
+    // Qwen2-VL's processor refuses these too; they would also cost absurd token counts.
+    if (size->width < 1 || size->height < 1 ||
+        std::max(size->width, size->height) > 200 * std::min(size->width, size->height)) {
+      return bad_request(fmt::format(
+          "'messages[{}].content[{}].image_url': a {}x{} image is not accepted (each side must be "
+          ">= 1 and the aspect ratio at most 200).", message, part, size->width, size->height));
     }
     const std::int64_t n = qwen2_vl_image_tokens(*size);
     if (options.chat_template) special(kVisionStart);
@@ -360,6 +368,10 @@ ApiResult<FaultPlan> parse_fault_header(std::string_view header) {
       plan.no_done = true;
       continue;
     }
+    if (spec == "split-writes") {
+      plan.split_writes = true;
+      continue;
+    }
     const auto eq = spec.find('=');
     const std::string_view name = spec.substr(0, eq);
     const std::string_view arg = eq == std::string_view::npos ? std::string_view{} : spec.substr(eq + 1);
@@ -367,10 +379,14 @@ ApiResult<FaultPlan> parse_fault_header(std::string_view header) {
     if (name == "reset-after") count = &plan.reset_after;
     if (name == "malformed-after") count = &plan.malformed_after;
     if (name == "error-after") count = &plan.error_after;
+    if (name == "stall-ms") count = &plan.stall_ms;
+    if (name == "stall-after") count = &plan.stall_after;
+    if (name == "slow-headers-ms") count = &plan.slow_headers_ms;
     if (count == nullptr && name != "status") {
       return bad_request(fmt::format(
           "Unknown fault '{}' in x-llmload-fault; known: status=<code>, reset-after=<k>, "
-          "malformed-after=<k>, error-after=<k>, no-done.", spec));
+          "malformed-after=<k>, error-after=<k>, no-done, stall-ms=<ms>, stall-after=<k>, "
+          "slow-headers-ms=<ms>, split-writes.", spec));
     }
     std::int64_t value = 0;
     bool ok = !arg.empty() && arg.size() <= 9;
@@ -392,6 +408,32 @@ ApiResult<FaultPlan> parse_fault_header(std::string_view header) {
       plan.status = static_cast<int>(value);
     }
   }
+  return plan;
+}
+
+namespace {
+constexpr std::string_view kFaultKinds[] = {"429", "500", "503", "reset", "error",
+                                            "malformed", "no-done", "stall", "slow-headers", "split-writes"};
+}  // namespace
+
+std::span<const std::string_view> fault_kinds() noexcept { return kFaultKinds; }
+
+ApiResult<FaultPlan> fault_of_kind(std::string_view kind, std::uint64_t random, std::int64_t max_tokens) {
+  FaultPlan plan;
+  const auto at = static_cast<std::int64_t>(random % static_cast<std::uint64_t>(std::max<std::int64_t>(max_tokens, 1)));
+  if (kind == "429") plan.status = 429;
+  else if (kind == "500") plan.status = 500;
+  else if (kind == "503") plan.status = 503;
+  else if (kind == "reset") plan.reset_after = at;
+  else if (kind == "error") plan.error_after = at;
+  else if (kind == "malformed") plan.malformed_after = at;
+  else if (kind == "no-done") plan.no_done = true;
+  else if (kind == "stall") {
+    plan.stall_ms = 1000;
+    plan.stall_after = at;
+  } else if (kind == "slow-headers") plan.slow_headers_ms = 1000;
+  else if (kind == "split-writes") plan.split_writes = true;
+  else return bad_request(fmt::format("Unknown fault kind '{}'.", kind));
   return plan;
 }
 

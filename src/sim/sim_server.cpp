@@ -7,6 +7,7 @@
 #include "llmload/sim/sim_responses.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <fmt/ranges.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -29,6 +30,7 @@
 #include <unordered_map>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace llmload::sim {
@@ -98,7 +100,8 @@ class EngineHost final {
 
   ApiResult<SubmitInfo> submit(EngineRequest request, Delivery* delivery) {
     const std::uint64_t id = request.id;
-    auto info = engine_.submit(std::move(request), engine_now());
+    last_submit_ns_ = engine_now();
+    auto info = engine_.submit(std::move(request), last_submit_ns_);
     if (info) {
       live_[id] = delivery;
       if (idle_timer_ != nullptr) idle_timer_->cancel();
@@ -119,20 +122,26 @@ class EngineHost final {
       ~Unhook() { host->idle_timer_ = nullptr; }
     } unhook{this};
     core::Nanos last_end = 0;
+    bool was_idle = true;
     std::vector<TokenEvent> events;
     for (;;) {
       if (!engine_.has_work()) {
+        was_idle = true;
         idle_timer_ = &timer;
         timer.expires_at(core::Clock::time_point::max());
         co_await timer.async_wait(kTuple);
         idle_timer_ = nullptr;
         continue;
       }
-      // Back-to-back steps chain on the engine's timeline (absolute deadlines, no drift);
-      // after idling, or when the thread fell behind by more than 2 ms, start from now.
+      // Back-to-back steps chain on the engine's timeline (absolute deadlines, so wake-up
+      // latency does not accumulate: a late step is followed by an early one). After idling,
+      // or when this thread fell behind by more than 20 ms of real time, start from now. A
+      // step never starts before the latest arrival it may admit.
       const core::Nanos now = engine_now();
-      const core::Nanos slack = static_cast<core::Nanos>(2e6 * scale_);
-      const core::Nanos start = now > last_end + slack ? now : std::max(last_end, core::Nanos{0});
+      const core::Nanos slack = static_cast<core::Nanos>(20e6 * scale_);
+      const core::Nanos start =
+          was_idle || now > last_end + slack ? now : std::max(last_end, last_submit_ns_);
+      was_idle = false;
       const StepResult& step = engine_.step(start);
       if (step.num_seqs == 0) {  // cannot happen with work queued; never spin
         last_end = start;
@@ -165,6 +174,7 @@ class EngineHost final {
   std::unordered_map<std::uint64_t, Delivery*> live_;
   asio::steady_timer* idle_timer_ = nullptr;
   std::uint64_t last_id_ = 0;
+  core::Nanos last_submit_ns_ = 0;
 };
 
 // Read-only after start() (the engine host is used on the engine thread only).
@@ -174,6 +184,7 @@ struct Shared {
   std::string model_json;
   std::int64_t started_unix = 0;
   EngineHost* host = nullptr;  // engine mode only
+  std::vector<std::string_view> fault_kinds;  // --fault-kinds resolved (all when empty)
 };
 
 // What to do with the connection after a response.
@@ -208,9 +219,13 @@ class Session final {
   asio::awaitable<void> wait_delivery(Delivery& d, std::int64_t seen);
   // Writes out_ and says what follows.
   asio::awaitable<Next> send_out(bool keep_alive);
+  // Writes `bytes`, in 7-byte pieces with `split`; false if the connection failed.
+  asio::awaitable<bool> write_bytes(std::string_view bytes, bool split);
   asio::awaitable<Next> send_error(ApiError error, bool keep_alive, std::string_view extra = {});
   // Waits until `deadline` unless it has passed; false if the wait was cancelled.
   asio::awaitable<bool> wait_until(core::Clock::time_point deadline);
+  // Engine mode: waits until `deadline` even though the engine's wake-ups cancel timer_.
+  asio::awaitable<void> sleep_until(core::Clock::time_point deadline);
   void append_stream_tail(Cut cut, const FaultPlan& fault, const GenerationRequest& r);
   void reset_connection();
 
@@ -223,6 +238,7 @@ class Session final {
   ResponseIdentity identity_;
   Worker& worker_;
   const Shared& shared_;
+  std::uint64_t pending_random_fault_ = 0;  // non-zero: draw for a --fault-rate fault
 };
 
 asio::awaitable<void> Session::run() {
@@ -348,6 +364,14 @@ asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
         {fault->status, fmt::format("Simulated HTTP {} (x-llmload-fault).", fault->status)},
         keep_alive);
   }
+  if (fault->status == 0 && fault_header.empty() && shared_.options.fault_rate > 0) {
+    // A random fault for a request that asked for none: probability --fault-rate, kind drawn
+    // uniformly from --fault-kinds. Status faults are answered below, after the parse.
+    const std::uint64_t draw = worker_.next_id();
+    if (static_cast<double>(draw >> 11) * 0x1.0p-53 < shared_.options.fault_rate) {
+      pending_random_fault_ = worker_.next_id();
+    }
+  }
   ParseOptions parse_options;
   // Exact mode keeps its original counting: text words only.
   parse_options.chat_template = parse_options.token_ids = parse_options.image_tokens =
@@ -355,6 +379,16 @@ asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
   auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
                                          shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
+  if (pending_random_fault_ != 0) {
+    const auto& kinds = shared_.fault_kinds;
+    const std::uint64_t draw = std::exchange(pending_random_fault_, 0);
+    fault = fault_of_kind(kinds[draw % kinds.size()], draw / kinds.size(), parsed->max_tokens);
+    if (!fault) co_return co_await send_error(fault.error(), keep_alive);
+    if (fault->status != 0) {
+      co_return co_await send_error(
+          {fault->status, fmt::format("Simulated HTTP {} (--fault-rate).", fault->status)}, keep_alive);
+    }
+  }
 
   identity_.id = make_response_id(flavor, worker_.next_id(), worker_.next_id());
   identity_.created = unix_now();
@@ -367,13 +401,15 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
                                       core::Clock::time_point t_recv, bool keep_alive) {
   out_.clear();
   append_stream_head(out_, keep_alive);
-  {
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
-    if (ec) co_return Next::kGone;
+  if (fault.slow_headers_ms > 0 &&
+      !co_await wait_until(core::Clock::now() + std::chrono::milliseconds(fault.slow_headers_ms))) {
+    co_return Next::kGone;
   }
+  if (!co_await write_bytes(out_, fault.split_writes)) co_return Next::kGone;
   formatter_.reset(identity_, r);
   const bool stamp = shared_.options.stamp_send_time;
   const bool chat = r.flavor == Flavor::kChat;
+  const auto stall = std::chrono::milliseconds(fault.stall_ms);
   const std::int64_t n = r.max_tokens;
   const auto ttft = shared_.options.ttft;
   const auto itl = shared_.options.itl;
@@ -403,17 +439,23 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
     batch_.commit_event(stamp);
     if (k + 1 == n) append_stream_tail(cut, fault, r);
 
-    if (!co_await wait_until(t_recv + ttft + itl * k)) co_return Next::kGone;
+    const auto deadline = t_recv + ttft + itl * k + (k >= fault.stall_after ? stall : stall * 0);
+    if (!co_await wait_until(deadline)) co_return Next::kGone;
     const std::string_view bytes = batch_.finalize(core::now_ns());
     // Counted before the write so that a client which has read the chunk sees it counted.
     worker_.chunks.fetch_add(1, std::memory_order_relaxed);
+    if (fault.split_writes) {
+      if (!co_await write_bytes(bytes, true)) co_return Next::kGone;
+      continue;
+    }
     // Asio tries the send() at once; only a full socket buffer defers it.
     auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
     if (ec) co_return Next::kGone;
   }
 
   if (cut_at < n) {
-    if (!co_await wait_until(t_recv + ttft + itl * cut_at)) co_return Next::kGone;
+    const auto deadline = t_recv + ttft + itl * cut_at + (cut_at >= fault.stall_after ? stall : stall * 0);
+    if (!co_await wait_until(deadline)) co_return Next::kGone;
     batch_.clear();
     append_stream_tail(cut, fault, r);
   }
@@ -423,8 +465,7 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
   }
   if (cut_at < n) {
     const std::string_view bytes = batch_.finalize(core::now_ns());
-    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
-    if (ec) co_return Next::kGone;
+    if (!co_await write_bytes(bytes, fault.split_writes)) co_return Next::kGone;
   }
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
 }
@@ -445,7 +486,8 @@ void Session::append_stream_tail(Cut cut, const FaultPlan& fault, const Generati
 asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultPlan& fault,
                                         core::Clock::time_point t_recv, bool keep_alive) {
   const auto& o = shared_.options;
-  if (!co_await wait_until(t_recv + o.ttft + o.itl * (r.max_tokens - 1))) co_return Next::kGone;
+  const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
+  if (!co_await wait_until(t_recv + o.ttft + o.itl * (r.max_tokens - 1) + delay)) co_return Next::kGone;
   if (fault.reset_after >= 0) {
     reset_connection();
     co_return Next::kGone;
@@ -493,6 +535,8 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
   const std::string_view reason = finish_reason_name(info->finish_reason);
   if (!r.stream) {
     while (!delivery.done) co_await wait_delivery(delivery, delivery.emitted);
+    const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
+    if (delay.count() > 0) co_await sleep_until(core::Clock::now() + delay);
     if (fault.reset_after >= 0) {
       reset_connection();
       co_return Next::kGone;
@@ -511,12 +555,13 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
 
   out_.clear();
   append_stream_head(out_, keep_alive);
-  {
-    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(out_), kTuple);
-    if (ec) co_return Next::kGone;
+  if (fault.slow_headers_ms > 0) {
+    co_await sleep_until(core::Clock::now() + std::chrono::milliseconds(fault.slow_headers_ms));
   }
+  if (!co_await write_bytes(out_, fault.split_writes)) co_return Next::kGone;
   formatter_.reset(identity_, r);
   const bool stamp = shared_.options.stamp_send_time;
+  bool stalled = fault.stall_ms <= 0;
   std::int64_t cut_at = n;
   Cut cut = Cut::kNone;
   if (fault.reset_after >= 0) {
@@ -530,7 +575,13 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
   std::int64_t sent = 0;
   while (sent < n) {
     co_await wait_delivery(delivery, sent);
-    const std::int64_t due = std::min(delivery.emitted, cut_at);
+    if (!stalled && sent == fault.stall_after) {
+      // The stream pauses before token stall_after; the engine carries on meanwhile.
+      stalled = true;
+      co_await sleep_until(core::Clock::now() + std::chrono::milliseconds(fault.stall_ms));
+    }
+    std::int64_t due = std::min(delivery.emitted, cut_at);
+    if (!stalled) due = std::min(due, fault.stall_after);
     batch_.clear();
     for (; sent < due; ++sent) {
       if (r.flavor == Flavor::kChat && sent == 0) {
@@ -541,12 +592,12 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
       formatter_.append_token(batch_.data(), sent, sent + 1 == n ? reason : std::string_view());
       batch_.commit_event(stamp);
     }
-    const bool cut_now = cut != Cut::kNone && delivery.emitted >= cut_at;
+    const bool cut_now = cut != Cut::kNone && sent >= cut_at;
     if (sent == n || cut_now) {
       if (cut == Cut::kReset && cut_now) {
         if (!batch_.empty()) {
           const std::string_view bytes = batch_.finalize(core::now_ns());
-          worker_.chunks.fetch_add(static_cast<std::uint64_t>(due), std::memory_order_relaxed);
+          worker_.chunks.fetch_add(1, std::memory_order_relaxed);
           // The reset follows whatever happened to this write.
           (void)co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
         }
@@ -566,11 +617,20 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
     if (batch_.empty()) continue;
     const std::string_view bytes = batch_.finalize(core::now_ns());
     worker_.chunks.fetch_add(1, std::memory_order_relaxed);
-    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
-    if (ec) co_return Next::kGone;
+    if (!co_await write_bytes(bytes, fault.split_writes)) co_return Next::kGone;
     if (cut_now) break;
   }
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
+asio::awaitable<bool> Session::write_bytes(std::string_view bytes, bool split) {
+  const std::size_t piece = split ? 7 : bytes.size();
+  for (std::size_t at = 0; at < bytes.size(); at += piece) {
+    const std::size_t size = std::min(piece, bytes.size() - at);
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data() + at, size), kTuple);
+    if (ec) co_return false;
+  }
+  co_return true;
 }
 
 asio::awaitable<Next> Session::send_out(bool keep_alive) {
@@ -590,6 +650,13 @@ asio::awaitable<bool> Session::wait_until(core::Clock::time_point deadline) {
   timer_.expires_at(deadline);
   auto [ec] = co_await timer_.async_wait(kTuple);
   co_return !ec;
+}
+
+asio::awaitable<void> Session::sleep_until(core::Clock::time_point deadline) {
+  while (core::Clock::now() < deadline) {
+    timer_.expires_at(deadline);
+    co_await timer_.async_wait(kTuple);
+  }
 }
 
 void Session::reset_connection() {
@@ -667,6 +734,21 @@ core::Result<void> SimServer::start() {
     if (!(o.time_scale > 0) || !std::isfinite(o.time_scale)) {
       return core::fail("--time-scale must be a positive number, got {}", o.time_scale);
     }
+  }
+  if (!(o.fault_rate >= 0 && o.fault_rate <= 1)) {
+    return core::fail("--fault-rate must be in [0, 1], got {}", o.fault_rate);
+  }
+  s.shared.fault_kinds.clear();
+  for (const auto& kind : o.fault_kinds) {
+    const auto known = fault_kinds();
+    const auto it = std::find(known.begin(), known.end(), kind);
+    if (it == known.end()) {
+      return core::fail("unknown --fault-kinds entry '{}'; known: {}", kind, fmt::join(known, ", "));
+    }
+    s.shared.fault_kinds.push_back(*it);
+  }
+  if (s.shared.fault_kinds.empty()) {
+    for (const auto kind : fault_kinds()) s.shared.fault_kinds.push_back(kind);
   }
   const std::string where = host_port(o.host, o.port);
 

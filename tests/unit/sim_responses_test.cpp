@@ -58,6 +58,33 @@ TEST_P(FaultHeader, ParsesEverySpecAndNamesBadOnes) {
   EXPECT_EQ(r->malformed_after, c.plan.malformed_after);
   EXPECT_EQ(r->error_after, c.plan.error_after);
   EXPECT_EQ(r->no_done, c.plan.no_done);
+  EXPECT_EQ(r->stall_ms, c.plan.stall_ms);
+  EXPECT_EQ(r->stall_after, c.plan.stall_after);
+  EXPECT_EQ(r->slow_headers_ms, c.plan.slow_headers_ms);
+  EXPECT_EQ(r->split_writes, c.plan.split_writes);
+}
+
+FaultPlan stalls() {
+  FaultPlan p;
+  p.stall_ms = 250;
+  p.stall_after = 3;
+  p.slow_headers_ms = 40;
+  p.split_writes = true;
+  return p;
+}
+
+TEST(SimFaults, EveryKindMakesAPlan) {
+  for (const auto kind : fault_kinds()) {
+    const auto plan = fault_of_kind(kind, 12345, 10);
+    ASSERT_TRUE(plan) << kind;
+    const FaultPlan& p = *plan;
+    const bool any = p.status != 0 || p.reset_after >= 0 || p.malformed_after >= 0 || p.error_after >= 0 ||
+                     p.no_done || p.stall_ms > 0 || p.slow_headers_ms > 0 || p.split_writes;
+    EXPECT_TRUE(any) << kind;
+  }
+  EXPECT_EQ(fault_of_kind("reset", 12345, 10)->reset_after, 5);
+  EXPECT_EQ(fault_of_kind("429", 0, 1)->status, 429);
+  EXPECT_FALSE(fault_of_kind("boom", 0, 1));
 }
 
 FaultPlan plan(int status, std::int64_t reset, std::int64_t malformed, std::int64_t error, bool no_done) {
@@ -82,6 +109,7 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"no-done", plan(0, -1, -1, -1, true), ""},
         FaultCase{" no-done , reset-after=3 ,", plan(0, 3, -1, -1, true), ""},
         FaultCase{"reset-after=1,reset-after=4", plan(0, 4, -1, -1, false), ""},
+        FaultCase{"stall-ms=250,stall-after=3,slow-headers-ms=40,split-writes", stalls(), ""},
         FaultCase{"explode", {}, "'explode'"},
         FaultCase{"no-done,slow=5", {}, "'slow=5'"},
         FaultCase{"reset-after=", {}, "'reset-after='"},
@@ -514,6 +542,26 @@ TEST(SimParse, BadImagesAre400s) {
     EXPECT_EQ(r.error().status, 400);
     EXPECT_NE(r.error().message.find("messages[0].content[0]"), std::string::npos) << r.error().message;
   }
+}
+
+TEST(SimParse, ExtremeImageSizesAre400s) {
+  // A PNG header saying 100000 x 1 (aspect ratio above Qwen2-VL's 200).
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string b("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x01\x86\xa0\x00\x00\x00\x01", 24);
+  std::string url = "data:image/png;base64,";
+  for (std::size_t i = 0; i < b.size(); i += 3) {
+    const auto v = (static_cast<unsigned char>(b[i]) << 16) | (static_cast<unsigned char>(b[i + 1]) << 8) |
+                   static_cast<unsigned char>(b[i + 2]);
+    for (int sh = 18; sh >= 0; sh -= 6) url += kAlphabet[(v >> sh) & 63];
+  }
+  ParseOptions options;
+  options.image_tokens = true;
+  const auto r = parse_generation_request(
+      Flavor::kChat, R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":")" + url + R"("}]}]})",
+      "m", 16, options);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_NE(r.error().message.find("100000x1"), std::string::npos) << r.error().message;
 }
 
 TEST(SimParse, TokenIdsMatchTheWordCount) {

@@ -13,7 +13,8 @@ namespace llmload::sim {
 /// --no-send-stamp, and the engine mode's --mode --preset --max-num-seqs
 /// --max-num-batched-tokens --kv-cache-tokens --block-size --max-model-len --max-waiting
 /// --no-enable-prefix-caching --mean-output-tokens --seed --step-overhead-us
-/// --per-prefill-token-us --per-decode-seq-us --per-context-token-us --time-scale on `app`,
+/// --per-prefill-token-us --per-decode-seq-us --per-context-token-us --time-scale, and
+/// --fault-rate --fault-kinds on `app`,
 /// writing into `options` (which must outlive parsing). A --preset is applied before the
 /// explicit engine flags, which override it. Defaults are SimOptions' own; out-of-range values
 /// are CLI11 validation errors.

@@ -116,10 +116,30 @@ struct FaultPlan {
   std::int64_t error_after = -1;
   /// no-done: leave out the final `data: [DONE]`.
   bool no_done = false;
+  /// stall-ms=<ms>: streams pause this long before token chunk `stall_after` (and every later
+  /// chunk comes that much later); non-streaming responses come that much later.
+  std::int64_t stall_ms = 0;
+  /// stall-after=<k>: where the stall strikes (default 0: before the first token).
+  std::int64_t stall_after = 0;
+  /// slow-headers-ms=<ms>: the response head (and everything after it) waits this long.
+  std::int64_t slow_headers_ms = 0;
+  /// split-writes: every write of a streamed response goes out in 7-byte pieces, one
+  /// write each (TCP_NODELAY is on, so each is its own segment).
+  bool split_writes = false;
 };
 
+/// Every fault kind of `--fault-kinds`, in the order picked from: "429", "500", "503",
+/// "reset", "error", "malformed", "no-done", "stall", "slow-headers", "split-writes".
+std::span<const std::string_view> fault_kinds() noexcept;
+
+/// The FaultPlan of one fault kind (a name from fault_kinds()), for a response of
+/// `max_tokens` tokens; `random` (any 64-bit value) places mid-stream faults at token
+/// random % max_tokens; stalls and slow headers last 1 s. 400 for an unknown kind.
+ApiResult<FaultPlan> fault_of_kind(std::string_view kind, std::uint64_t random, std::int64_t max_tokens);
+
 /// Parses `spec[,spec...]` (specs trimmed of spaces; an empty header is no fault; a repeated
-/// spec keeps the last value). Unknown specs and bad values → 400 naming the spec.
+/// spec keeps the last value). Unknown specs and bad values → 400 naming the spec. Counts and
+/// milliseconds are integers of at most 9 digits.
 ApiResult<FaultPlan> parse_fault_header(std::string_view header);
 
 /// Generated token k (0-based): one word with a leading space from a fixed 64-word list,

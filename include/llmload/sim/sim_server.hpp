@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llmload::sim {
 
@@ -63,6 +64,11 @@ struct SimOptions {
   /// Engine mode: every simulated duration is divided by this factor in real time (10 runs a
   /// 45 s scenario in 4.5 s); /metrics still reports simulated (unscaled) seconds. > 0.
   double time_scale = 1.0;
+  /// Probability in [0, 1] that a generation request without an `x-llmload-fault` header
+  /// gets a random fault (kind drawn uniformly from fault_kinds; see fault_of_kind()).
+  double fault_rate = 0;
+  /// Fault kinds for fault_rate (names from sim::fault_kinds()); empty = all of them.
+  std::vector<std::string> fault_kinds;
 };
 
 /// A running simulated server. Start once; stop() (or the destructor) ends it. start(),
