@@ -150,6 +150,12 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
       w.key(c.category).begin_object();
       w.field("completed", c.completed);
       w.field("failed", c.failed);
+      w.field("total_input_tokens", c.input_tokens);
+      w.field("total_output_tokens", c.output_tokens);
+      w.key("ttft_ms");
+      write_stats(w, c.ttft_ms);
+      w.key("e2el_ms");
+      write_stats(w, c.e2el_ms);
       w.end_object();
     }
     w.end_object();

@@ -94,6 +94,8 @@ TEST_F(DatasetsCli, CustomWithCategoriesReportsPerCategoryCounts) {
   for (const char* c : {"ocr", "captioning", "diagram", "code"}) {
     EXPECT_EQ(per_category.at(c).as_object().at("completed").as_int64(), 2) << c;
     EXPECT_EQ(per_category.at(c).as_object().at("failed").as_int64(), 0) << c;
+    EXPECT_EQ(per_category.at(c).as_object().at("total_input_tokens").as_int64(), 12) << c;
+    EXPECT_EQ(per_category.at(c).as_object().at("ttft_ms").as_object().at("count").as_int64(), 2) << c;
   }
 }
 

@@ -11,7 +11,8 @@
 
 namespace llmload::metrics {
 
-/// Completed and failed requests per category, sorted by category name. `specs` is the
+/// Completed and failed requests, tokens and TTFT/E2EL statistics per category, sorted by
+/// category name. `specs` is the
 /// workload the records came from (record.index selects the spec; records with an index
 /// outside it are ignored). Requests without a category are left out; no labels at all gives
 /// an empty vector. Pure.

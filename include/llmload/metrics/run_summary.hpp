@@ -39,11 +39,17 @@ struct FailureGroup {
   std::string first_error;  ///< error text of the first such request in workload order
 };
 
-/// Requests of one workload category (dataset labels such as "ocr"); reserved, empty for now.
+/// Requests of one workload category (a dataset label such as "ocr"; see
+/// category_breakdown.hpp). Token counts and latencies cover successful requests, counted as
+/// the run's totals are (usage first, then the dataset's count / the token chunks).
 struct CategoryCount {
   std::string category;
   std::int64_t completed = 0;
   std::int64_t failed = 0;
+  std::int64_t input_tokens = 0;   ///< over successful requests
+  std::int64_t output_tokens = 0;  ///< over successful requests
+  SampleStats ttft_ms;             ///< TTFT of successful requests (p50, p90, p99)
+  SampleStats e2el_ms;             ///< E2EL of successful requests (p50, p90, p99)
 };
 
 /// Everything a run measured, computed once by summarize(). Plain value, safe to share
