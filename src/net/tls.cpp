@@ -64,7 +64,7 @@ core::Result<std::shared_ptr<ssl::context>> make_server_tls_context(const std::s
 
 core::Result<void> prepare_client_tls(Stream::Tls& tls, const std::string& host, bool verify) {
   boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(host, ec);
+  boost::asio::ip::make_address(host, ec);  // only whether it parses matters
   const bool is_ip = !ec;
   if (!is_ip && SSL_set_tlsext_host_name(tls.native_handle(), host.c_str()) != 1) {
     return core::fail("cannot set TLS SNI to '{}'", host);
