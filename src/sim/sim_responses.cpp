@@ -738,14 +738,17 @@ ApiResult<std::string> detokenize_body(std::string_view body, std::string_view s
   return out;
 }
 
-void append_models_body(std::string& out, std::string_view model, std::int64_t created) {
+void append_models_body(std::string& out, std::string_view model, std::int64_t created,
+                        std::int64_t max_model_len) {
   out += "{\"object\":\"list\",\"data\":[{\"id\":";
   core::append_json_string(out, model);
   out += ",\"object\":\"model\",\"created\":";
   append_int(out, created);
   out += ",\"owned_by\":\"llmload\",\"root\":";
   core::append_json_string(out, model);
-  out += ",\"parent\":null,\"max_model_len\":32768}]}";
+  out += ",\"parent\":null,\"max_model_len\":";
+  append_int(out, max_model_len);
+  out += "}]}";
 }
 
 }  // namespace llmload::sim

@@ -342,7 +342,8 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
       append_response(out_, 200, {}, {}, keep_alive);
     } else {
       std::string body;
-      append_models_body(body, shared_.options.model, shared_.started_unix);
+      append_models_body(body, shared_.options.model, shared_.started_unix,
+                         shared_.host != nullptr ? shared_.options.engine.max_model_len : 32768);
       append_response(out_, 200, "application/json", body, keep_alive);
     }
     co_return co_await send_out(keep_alive);

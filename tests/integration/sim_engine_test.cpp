@@ -370,6 +370,9 @@ TEST(SimEngineServer, BadRequestsAreOpenAiErrors) {
     EXPECT_FALSE(error.at("message").as_string().empty());
   }
   EXPECT_EQ(net::fetch(sim.base, sim.endpoints, "GET", "/health", {}, {}, 10s).value().status, 200);
+  const auto models = net::fetch(sim.base, sim.endpoints, "GET", "/v1/models", {}, {}, 10s).value();
+  EXPECT_EQ(boost::json::parse(models.body).at("data").at(0).at("max_model_len").as_int64(),
+            EngineConfig{}.max_model_len);
 }
 
 TEST(SimEngineServer, StopsCleanlyWithStreamsInFlight) {

@@ -264,7 +264,9 @@ ApiResult<std::string> tokenize_body(std::string_view body, std::string_view ser
 /// render as "<|id|>"). 400 for a missing or non-integer token list.
 ApiResult<std::string> detokenize_body(std::string_view body, std::string_view served_model);
 
-/// Appends the GET /v1/models body for one served model (`created` in unix seconds).
-void append_models_body(std::string& out, std::string_view model, std::int64_t created);
+/// Appends the GET /v1/models body for one served model (`created` in unix seconds;
+/// `max_model_len` as reported, the engine's limit in engine mode).
+void append_models_body(std::string& out, std::string_view model, std::int64_t created,
+                        std::int64_t max_model_len = 32768);
 
 }  // namespace llmload::sim
