@@ -238,6 +238,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--sim-itl-ms", o.sim_itl_ms, "Built-in simulator: gap between tokens")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
+  app.add_option("--sim-preset", o.sim_preset,
+                 "Built-in simulator: continuous-batching engine mode with this preset "
+                 "(ascend-910b-qwen, h100-qwen2-vl-7b, ...) instead of fixed timing")
+      ->group("llmload");
   app.add_flag("--continuous-usage-stats", o.continuous_usage_stats,
                "Ask vLLM for usage in every chunk")->group("llmload");
 }
@@ -484,6 +488,11 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   plan.progress = !o.disable_tqdm;
   plan.sim_ttft = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double, std::milli>(o.sim_ttft_ms));
+  plan.sim_preset = o.sim_preset;
+  if (!o.sim_preset.empty() && !plan.use_simulator) {
+    return core::fail("--sim-preset {} applies to the built-in simulator; leave out --base-url/--host/--port",
+                      o.sim_preset);
+  }
   plan.sim_itl = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double, std::milli>(o.sim_itl_ms));
   return plan;

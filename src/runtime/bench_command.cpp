@@ -10,6 +10,7 @@
 #include "llmload/report/console_table.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/runtime/runner.hpp"
+#include "llmload/sim/engine.hpp"
 #include "llmload/sim/sim_server.hpp"
 #include "llmload/workload/dataset.hpp"
 #include "llmload/workload/tokenizer.hpp"
@@ -224,6 +225,14 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     sim_options.ttft = plan.sim_ttft;
     sim_options.itl = plan.sim_itl;
     if (!plan.body.model.empty()) sim_options.model = plan.body.model;
+    std::string timing = fmt::format("fixed timing: TTFT {:g} ms, ITL {:g} ms", ms(plan.sim_ttft), ms(plan.sim_itl));
+    if (!plan.sim_preset.empty()) {
+      auto preset = sim::find_engine_preset(plan.sim_preset);
+      if (!preset) return error_exit(err, kExitUsage, "--sim-preset: " + preset.error().message);
+      sim_options.mode = sim::SimMode::kEngine;
+      sim_options.engine = *preset;
+      timing = fmt::format("continuous-batching engine, preset {}", plan.sim_preset);
+    }
     simulator = std::make_unique<sim::SimServer>(sim_options);
     if (auto started = simulator->start(); !started) {
       return error_exit(err, kExitCannotRun, "cannot start the built-in simulator: " + started.error().message);
@@ -233,8 +242,8 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     plan.base = *url;
     fmt::print(out,
                "llmload bench: no target given (--base-url/--host/--port), benchmarking the "
-               "built-in simulator at {} (model '{}', fixed timing: TTFT {:g} ms, ITL {:g} ms)\n",
-               plan.base.to_string(), sim_options.model, ms(plan.sim_ttft), ms(plan.sim_itl));
+               "built-in simulator at {} (model '{}', {})\n",
+               plan.base.to_string(), sim_options.model, timing);
     std::fflush(out);
   }
 

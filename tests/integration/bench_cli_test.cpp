@@ -238,6 +238,18 @@ TEST_F(BenchCli, NamedServerChatBackendAndVllmFlagSpellings) {
   EXPECT_GT(doc.at("request_goodput").as_double(), 0.0);
 }
 
+TEST_F(BenchCli, SimulatorEngineModeFromAPreset) {
+  const auto r = run("bench --sim-preset ascend-910b-qwen --num-prompts 3 --random-input-len 16 "
+                     "--random-output-len 4 --disable-tqdm");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("continuous-batching engine, preset ascend-910b-qwen"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Total generated tokens:                  12 "), std::string::npos) << r.out;
+  const auto bad = run("bench --sim-preset nope --num-prompts 1");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("known presets"), std::string::npos) << bad.err;
+  EXPECT_EQ(run("bench --sim-preset ascend-910b-qwen --port 8000").exit_code, 2);
+}
+
 TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {
   for (const std::string args : {"bench --request-rate fast", "bench --num-prompts 0",
                                  "bench --no-such-flag", "bench --random-range-ratio 1.5",

@@ -90,6 +90,7 @@ struct BenchOptions {
   std::int64_t num_warmups = 0;
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
   double sim_ttft_ms = 50, sim_itl_ms = 20;
+  std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
   bool continuous_usage_stats = false;
 };
 
@@ -145,6 +146,7 @@ struct BenchPlan {
   std::size_t max_sse_event_bytes = 0;
   bool progress = true;
   std::chrono::nanoseconds sim_ttft{}, sim_itl{};
+  std::string sim_preset;  ///< built-in simulator in engine mode with this preset; empty: exact
 };
 
 /// Validates every flag and resolves defaults (vLLM's: random datasets force ignore_eos,
