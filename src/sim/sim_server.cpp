@@ -222,6 +222,9 @@ class Session final {
   // Writes `bytes`, in 7-byte pieces with `split`; false if the connection failed.
   asio::awaitable<bool> write_bytes(std::string_view bytes, bool split);
   asio::awaitable<Next> send_error(ApiError error, bool keep_alive, std::string_view extra = {});
+  // A non-streaming response's reset or error fault, at the time the response is due; nullopt
+  // when neither was asked for.
+  asio::awaitable<std::optional<Next>> whole_response_fault(const FaultPlan& fault, bool keep_alive);
   // Waits until `deadline` unless it has passed; false if the wait was cancelled.
   asio::awaitable<bool> wait_until(core::Clock::time_point deadline);
   // Engine mode: waits until `deadline` even though the engine's wake-ups cancel timer_.
@@ -484,16 +487,21 @@ void Session::append_stream_tail(Cut cut, const FaultPlan& fault, const Generati
   batch_.add_last_chunk();
 }
 
-asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultPlan& fault,
-                                        core::Clock::time_point t_recv, bool keep_alive) {
-  const auto& o = shared_.options;
-  const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
-  if (!co_await wait_until(t_recv + o.ttft + o.itl * (r.max_tokens - 1) + delay)) co_return Next::kGone;
+asio::awaitable<std::optional<Next>> Session::whole_response_fault(const FaultPlan& fault, bool keep_alive) {
   if (fault.reset_after >= 0) {
     reset_connection();
     co_return Next::kGone;
   }
   if (fault.error_after >= 0) co_return co_await send_error({500, "simulated failure"}, keep_alive);
+  co_return std::nullopt;
+}
+
+asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultPlan& fault,
+                                        core::Clock::time_point t_recv, bool keep_alive) {
+  const auto& o = shared_.options;
+  const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
+  if (!co_await wait_until(t_recv + o.ttft + o.itl * (r.max_tokens - 1) + delay)) co_return Next::kGone;
+  if (auto ended = co_await whole_response_fault(fault, keep_alive)) co_return *ended;
   out_.clear();
   if (fault.malformed_after >= 0) {
     append_response(out_, 200, "application/json", kMalformedEvent, keep_alive);
@@ -538,11 +546,7 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
     while (!delivery.done) co_await wait_delivery(delivery, delivery.emitted);
     const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
     if (delay.count() > 0) co_await sleep_until(core::Clock::now() + delay);
-    if (fault.reset_after >= 0) {
-      reset_connection();
-      co_return Next::kGone;
-    }
-    if (fault.error_after >= 0) co_return co_await send_error({500, "simulated failure"}, keep_alive);
+    if (auto ended = co_await whole_response_fault(fault, keep_alive)) co_return *ended;
     out_.clear();
     if (fault.malformed_after >= 0) {
       append_response(out_, 200, "application/json", kMalformedEvent, keep_alive);

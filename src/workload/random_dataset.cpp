@@ -124,8 +124,8 @@ core::Result<std::string> decode_to_target_len(const Tokenizer& tokenizer, std::
   return core::Result<std::string>(boost::system::in_place_value, std::move(text));
 }
 
-core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
-                                          const Tokenizer& tokenizer) {
+/// The flags both random paths share; errors name the flag.
+static core::Result<void> check_lengths(const RandomDatasetOptions& options) {
   if (options.output_len < 1) {
     return core::fail("--random-output-len must be at least 1 (got {})", options.output_len);
   }
@@ -135,6 +135,12 @@ core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDataset
   if (!(options.range_ratio >= 0.0 && options.range_ratio < 1.0)) {
     return core::fail("--random-range-ratio must be in [0, 1) (got {})", options.range_ratio);
   }
+  return {};
+}
+
+core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
+                                          const Tokenizer& tokenizer) {
+  if (auto valid = check_lengths(options); !valid) return valid.error();
   const double r = options.range_ratio;
   const auto num_special = static_cast<std::int64_t>(tokenizer.encode("", {.add_special_tokens = true}).size());
   const std::int64_t real_input_len = std::max<std::int64_t>(0, options.input_len - num_special);
@@ -203,15 +209,7 @@ core::Result<std::vector<RequestSpec>> make_random_dataset(std::size_t count,
   if (options.input_len < 1) {
     return core::fail("--random-input-len must be at least 1 (got {})", options.input_len);
   }
-  if (options.output_len < 1) {
-    return core::fail("--random-output-len must be at least 1 (got {})", options.output_len);
-  }
-  if (options.prefix_len < 0) {
-    return core::fail("--random-prefix-len must not be negative (got {})", options.prefix_len);
-  }
-  if (!(options.range_ratio >= 0.0 && options.range_ratio < 1.0)) {
-    return core::fail("--random-range-ratio must be in [0, 1) (got {})", options.range_ratio);
-  }
+  if (auto valid = check_lengths(options); !valid) return valid.error();
   const double r = options.range_ratio;
   const auto in_lo = static_cast<std::int64_t>(std::floor(options.input_len * (1 - r)));
   const auto in_hi = static_cast<std::int64_t>(std::ceil(options.input_len * (1 + r)));
