@@ -171,7 +171,7 @@ class Checker {
 void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   const std::string path = "target";
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
-                       "insecure", "ca_bundle", "ready_check_timeout"})) {
+                       "insecure", "ca_bundle", "ready_check_timeout", "sim_preset"})) {
     return;
   }
   t.base_url = c.string(n, path, "base_url");
@@ -208,6 +208,13 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   if (auto v = c.boolean(n, path, "insecure")) t.insecure = *v;
   if (auto v = c.string(n, path, "ca_bundle")) t.ca_bundle = *v;
   if (auto v = c.unit(n, path, "ready_check_timeout", core::parse_duration)) t.ready_check_timeout = *v;
+  if (auto v = c.string(n, path, "sim_preset")) {
+    t.sim_preset = *v;
+    if (t.base_url && !t.sim_preset.empty()) {
+      c.problem(n["sim_preset"], path + ".sim_preset",
+                "'target.sim_preset' applies to the built-in simulator; remove it or target.base_url");
+    }
+  }
 }
 
 void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
@@ -594,7 +601,10 @@ std::vector<std::vector<std::string>> sweep_points(const Profile& profile) {
 
 std::string describe_profile(const Profile& p) {
   std::string out = fmt::format("profile {}\n", p.source);
-  out += fmt::format("  target: {} ({}{}{})\n", p.target.base_url.value_or("the built-in simulator"),
+  out += fmt::format("  target: {} ({}{}{})\n",
+                     p.target.base_url.value_or(p.target.sim_preset.empty()
+                                                    ? std::string("the built-in simulator")
+                                                    : "the built-in simulator, engine preset " + p.target.sim_preset),
                      p.target.backend, p.target.model.empty() ? "" : ", model ", p.target.model);
   if (!p.target.headers.empty()) {
     out += "  headers:";

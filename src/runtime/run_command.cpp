@@ -83,6 +83,7 @@ config::BenchOptions bench_options_for(const config::Profile& p, const config::P
   for (const auto& [name, value] : p.target.headers) o.headers.push_back(name + "=" + value);
   o.insecure = p.target.insecure;
   o.ca_bundle = p.target.ca_bundle;
+  o.sim_preset = p.target.sim_preset;
   o.ready_check_timeout_sec = std::chrono::duration_cast<std::chrono::seconds>(p.target.ready_check_timeout).count();
   o.tokenizer = p.workload.tokenizer;
   o.dataset_name = p.workload.dataset;

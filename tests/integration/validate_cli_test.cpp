@@ -44,7 +44,12 @@ TEST(ValidateCli, ReadyProfileIsOkAndOverridesApply) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("16/s (burstiness 1), until 200 requests"), std::string::npos) << r.out;
   EXPECT_TRUE(r.out.ends_with("OK\n")) << r.out;
+  EXPECT_NE(r.out.find("target: the built-in simulator, engine preset ascend-910b-qwen"), std::string::npos) << r.out;
   r = validate(profile + " --set load.stages.0.rate=8/s --set target.base_url=http://127.0.0.1:8000");
+  EXPECT_EQ(r.exit_code, 2) << r.out;  // a preset applies to the built-in simulator only
+  EXPECT_NE(r.err.find("'target.sim_preset' applies to the built-in simulator"), std::string::npos) << r.err;
+  r = validate(profile + " --set load.stages.0.rate=8/s --set target.base_url=http://127.0.0.1:8000 "
+               "--set 'target.sim_preset=\"\"'");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("8/s (burstiness 1)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("target: http://127.0.0.1:8000"), std::string::npos) << r.out;

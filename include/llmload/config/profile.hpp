@@ -25,6 +25,9 @@ struct ProfileTarget {
   std::vector<std::pair<std::string, std::string>> headers;  ///< values may be secret
   bool insecure = false;
   std::string ca_bundle;
+  /// Without base_url: run the built-in simulator as the continuous-batching engine with this
+  /// preset (e.g. ascend-910b-qwen); empty: its fixed-timing mode.
+  std::string sim_preset;
   /// How long a target that is still starting may take to answer the first request.
   std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
 };
