@@ -2,6 +2,8 @@
 // result file (vLLM's keys and file name), exit codes, and secrets kept out of every output.
 #include "llmload/sim/sim_server.hpp"
 
+#include "cli_support.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -26,40 +28,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
+using testing_support::CliResult;
+using testing_support::slurp;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class BenchCli : public ::testing::Test {
+class BenchCli : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("llmload-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  CliResult run(const std::string& args) {
-    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = std::string(LLMLOAD_BINARY) + " " + args + " >" + out.string() +
-                                " 2>" + err.string() + " </dev/null";
-    const int status = std::system(command.c_str());
-    CliResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-  }
+  BenchCli() : CliTest("llmload-cli") {}
 
   /// Starts the binary without waiting (for signal tests); returns its pid.
   pid_t spawn(const std::vector<std::string>& args) {
@@ -96,8 +70,6 @@ class BenchCli : public ::testing::Test {
     r.err = slurp(dir_ / "stderr.txt");
     return r;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(BenchCli, CtrlCStopsSendingLetsStreamsFinishAndSaves) {

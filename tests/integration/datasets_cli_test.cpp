@@ -4,6 +4,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+
+#include "cli_support.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,28 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
+using testing_support::CliResult;
+using testing_support::slurp;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class DatasetsCli : public ::testing::Test {
+class DatasetsCli : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("llmload-dscli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  DatasetsCli() : CliTest("llmload-dscli") {}
 
   std::string write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name, std::ios::binary) << text;
@@ -46,23 +32,12 @@ class DatasetsCli : public ::testing::Test {
   }
 
   CliResult run(const std::string& args) {
-    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = std::string(LLMLOAD_BINARY) + " bench " + args +
-                                " --sim-ttft-ms 1 --sim-itl-ms 1 --disable-tqdm >" + out.string() +
-                                " 2>" + err.string() + " </dev/null";
-    const int status = std::system(command.c_str());
-    CliResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return CliTest::run("bench " + args + " --sim-ttft-ms 1 --sim-itl-ms 1 --disable-tqdm");
   }
 
   boost::json::object result(const std::string& name) {
     return boost::json::parse(slurp(dir_ / name)).as_object();
   }
-
-  fs::path dir_;
 };
 
 std::string categorized_lines() {

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "cli_support.hpp"
+
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -15,12 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using llmload::testing_support::slurp;
 
 class RunCli : public ::testing::Test {
  protected:

@@ -10,6 +10,8 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "cli_support.hpp"
+
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -113,12 +115,7 @@ TEST_F(Tls, InsecureSkipsVerification) {
   for (const auto& r : records) EXPECT_TRUE(r.ok()) << r.error;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using llmload::testing_support::slurp;
 
 TEST_F(Tls, BenchCommandOverHttps) {
   const std::string url = "https://localhost:" + std::to_string(server_->port());

@@ -2,6 +2,8 @@
 // file:line:column, overrides with --set.
 #include <gtest/gtest.h>
 
+#include "cli_support.hpp"
+
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -19,12 +21,7 @@ struct Result {
   std::string out, err;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using llmload::testing_support::slurp;
 
 Result validate(const std::string& args) {
   const auto dir = fs::temp_directory_path();
