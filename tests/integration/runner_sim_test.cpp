@@ -91,8 +91,17 @@ TEST(RunnerSim, HundredConcurrentStreamsMeasureTheConfiguredTimes) {
   EXPECT_EQ(summary.failed, 0);
   EXPECT_EQ(summary.total_output_tokens, 4000);
   EXPECT_EQ(summary.total_input_tokens, 6400);
-  EXPECT_NEAR(summary.ttft_ms.mean, 50.0, 2.0);
-  EXPECT_GE(summary.ttft_ms.mean, 50.0);
+  // The client's own error: arrival minus the simulator's send stamp, chunk by chunk. This is
+  // what llmload promises to keep small; the simulator's timers may themselves run late when
+  // the machine is busy (CI runs tests in parallel), which moves TTFT but not this.
+  EXPECT_EQ(summary.receive_delay_ms.count, 4000u);
+  EXPECT_LT(summary.receive_delay_ms.median, 2.0);
+  // Against the configured times: the median is robust to a few late wake-ups of either side,
+  // the mean bounds how many there were.
+  EXPECT_GE(summary.ttft_ms.median, 50.0);
+  EXPECT_NEAR(summary.ttft_ms.median, 50.0, 2.0);
+  EXPECT_NEAR(summary.ttft_ms.mean, 50.0, 5.0);
+  EXPECT_NEAR(summary.itl_ms.median, 20.0, 2.0);
   EXPECT_NEAR(summary.itl_ms.mean, 20.0, 2.0);
   EXPECT_NEAR(summary.tpot_ms.mean, 20.0, 2.0);
   EXPECT_EQ(summary.peak_concurrency_exact, 100);
