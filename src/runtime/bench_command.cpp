@@ -5,6 +5,7 @@
 #include "llmload/metrics/category_breakdown.hpp"
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/net/connection.hpp"
+#include "llmload/net/port_budget.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/report/console_table.hpp"
@@ -280,6 +281,11 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
 
   const auto requests = static_cast<std::int64_t>(specs.size());
   const std::int64_t streams = std::min(requests, plan.max_concurrency.value_or(requests));
+  if (const auto ports = net::read_local_port_range()) {
+    if (auto fits = net::check_local_ports(streams, *ports); !fits) {
+      return error_exit(err, kExitUsage, fits.error().message);
+    }
+  }
   if (auto fits = ensure_file_limit(plan.use_simulator ? 2 * streams : streams, err); !fits) {
     return error_exit(err, kExitUsage, fits.error().message);
   }

@@ -3,6 +3,7 @@
 #include "llmload/sim/sim_server.hpp"
 
 #include "cli_support.hpp"
+#include "llmload/net/port_budget.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -233,6 +234,18 @@ TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {
     EXPECT_NE(r.err.find(flag), std::string::npos) << args << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n') <= 2, true) << r.err;
   }
+}
+
+TEST_F(BenchCli, ConcurrencyBeyondTheEphemeralPortsIsRefusedBeforeSending) {
+  const auto ports = net::read_local_port_range();
+  ASSERT_TRUE(ports.has_value()) << "this test needs /proc/sys/net/ipv4/ip_local_port_range";
+  const auto too_many = std::to_string(ports->size() + 1);
+  const auto r = run("bench --num-prompts " + too_many + " --max-concurrency " + too_many +
+                     " --random-input-len 1 --random-output-len 1");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(too_many + " concurrent streams"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ip_local_port_range"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("Serving Benchmark Result"), std::string::npos) << r.out;
 }
 
 TEST_F(BenchCli, UnreachableServerExitsThreeWithTheReason) {
