@@ -234,6 +234,14 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--max-sse-event-bytes", o.max_sse_event_bytes,
                  "Largest SSE event accepted (a larger one fails its request)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--scrape-interval", o.scrape_interval_sec,
+                 "Seconds between scrapes of the server's /metrics during the run (running and "
+                 "waiting requests, KV-cache usage, prefix-cache hits; 0: do not scrape)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
+  app.add_option("--metrics-url", o.metrics_urls,
+                 "Another Prometheus endpoint to scrape with the server's, e.g. a DCGM or Ascend "
+                 "npu-exporter for device memory (repeatable)")
+      ->group("llmload");
   app.add_option("--sim-ttft-ms", o.sim_ttft_ms, "Built-in simulator: time to first token")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--sim-itl-ms", o.sim_itl_ms, "Built-in simulator: gap between tokens")
@@ -489,6 +497,17 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   plan.sim_ttft = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double, std::milli>(o.sim_ttft_ms));
   plan.sim_preset = o.sim_preset;
+  plan.scrape_interval = std::chrono::milliseconds(std::llround(o.scrape_interval_sec * 1000.0));
+  if (o.scrape_interval_sec > 0 && plan.scrape_interval.count() == 0) plan.scrape_interval = std::chrono::milliseconds(1);
+  for (const auto& text : o.metrics_urls) {
+    auto url = net::parse_url(text, "--metrics-url");
+    if (!url) return url.error();
+    if (url->path.empty()) url->path = "/metrics";
+    plan.metrics_urls.push_back(std::move(*url));
+  }
+  if (!plan.metrics_urls.empty() && plan.scrape_interval.count() == 0) {
+    return core::fail("--metrics-url needs scraping on; leave out --scrape-interval 0");
+  }
   if (!o.sim_preset.empty() && !plan.use_simulator) {
     return core::fail("--sim-preset {} applies to the built-in simulator; leave out --base-url/--host/--port",
                       o.sim_preset);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <iterator>
 
@@ -190,6 +191,31 @@ std::string format_extensions(const metrics::RunSummary& s) {
       }
     }
   }
+  out.append(kWidth, '=');
+  out += '\n';
+  return out;
+}
+
+std::string format_server_metrics(const scrape::ServerMetricsSummary& summary) {
+  std::string out;
+  if (summary.scrapes == 0 && summary.notes.empty()) return out;
+  banner(out, " Server metrics (scraped, not in vLLM) ", '=');
+  int_row(out, "Scrapes of /metrics:", static_cast<std::int64_t>(summary.scrapes));
+  float_row(out, "Scrape interval (s):", summary.interval_s);
+  for (const auto& m : summary.metrics) {
+    if (m.counter) {
+      std::string label = m.label;
+      if (!label.empty()) label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
+      int_row(out, fmt::format("{}:", label), std::llround(m.increase));
+    } else {
+      float_row(out, fmt::format("Mean {}:", m.label), m.mean);
+      float_row(out, fmt::format("Peak {}:", m.label), m.max);
+    }
+  }
+  if (summary.prefix_cache_hit_rate_pct >= 0) {
+    float_row(out, "Prefix-cache hit rate (%):", summary.prefix_cache_hit_rate_pct);
+  }
+  for (const auto& note : summary.notes) fmt::format_to(std::back_inserter(out), "note: {}\n", one_line(note));
   out.append(kWidth, '=');
   out += '\n';
   return out;

@@ -107,6 +107,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
     w.field("target", info.target);
     w.field("simulator", info.simulator);
     if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
+    if (!info.server_metrics_json.empty()) w.key("server_metrics").raw(info.server_metrics_json);
     w.field("peak_concurrency_exact", s.peak_concurrency_exact);
     // vLLM's max_output_tokens_per_s counts token chunks per second, not tokens.
     w.field("max_output_tokens_per_s_counts", "chunks");

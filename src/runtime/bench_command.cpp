@@ -9,6 +9,7 @@
 #include "llmload/net/simple_client.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/report/console_table.hpp"
+#include "llmload/scrape/scraper.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/sim/engine.hpp"
@@ -193,6 +194,39 @@ core::Result<void> ensure_file_limit(std::int64_t streams, std::FILE* err) {
 
 }  // namespace
 
+/// What the scraper reads during the load: the target's /metrics (not the fixed-timing
+/// simulator's, which has none) and every --metrics-url. Unresolvable extras become notes.
+std::vector<scrape::ScrapeSource> scrape_sources(const config::BenchPlan& plan, const Target& target,
+                                                 std::vector<std::string>& notes) {
+  std::vector<scrape::ScrapeSource> sources;
+  if (plan.scrape_interval.count() == 0) return sources;
+  if (!(plan.use_simulator && plan.sim_preset.empty())) {
+    scrape::ScrapeSource source{target.base, target.endpoints, target.base.path + "/metrics",
+                                plan.headers, target.tls, target.tls_verify};
+    source.base.path.clear();  // `path` is the whole path; the base only names the server
+    sources.push_back(std::move(source));
+  }
+  for (const auto& url : plan.metrics_urls) {
+    auto endpoints = net::resolve(url.host, url.port);
+    if (!endpoints) {
+      notes.push_back(fmt::format("{} not scraped: {}", url.to_string(), endpoints.error().message));
+      continue;
+    }
+    scrape::ScrapeSource source{url, std::move(*endpoints), url.path, {}, nullptr, !plan.insecure};
+    source.base.path.clear();
+    if (url.tls()) {
+      auto context = net::make_client_tls_context({plan.insecure, plan.ca_bundle});
+      if (!context) {
+        notes.push_back(fmt::format("{} not scraped: {}", url.to_string(), context.error().message));
+        continue;
+      }
+      source.tls = std::move(*context);
+    }
+    sources.push_back(std::move(source));
+  }
+  return sources;
+}
+
 int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::FILE* err) {
   auto resolved = config::resolve_bench_plan(options);
   if (!resolved) return error_exit(err, kExitUsage, resolved.error().message);
@@ -348,11 +382,27 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   runner_options.on_progress = [&progress](const ProgressSnapshot& s) { progress(s); };
   runner_options.stop_signal = &g_stop_signals;
   RunOutput result;
+  std::vector<std::string> scrape_notes;
+  auto sources = scrape_sources(plan, target, scrape_notes);
+  std::optional<scrape::ScrapeSeries> scraped;
   {
+    std::optional<scrape::Scraper> scraper;
+    if (!sources.empty()) {
+      scraper.emplace(std::move(sources), plan.scrape_interval);
+      scraper->start();
+    }
     Runner load(target, request, runner_options);
     result = load.run(specs, *offsets);
+    if (scraper) scraped = scraper->stop();
   }
   if (simulator) simulator->stop();
+  std::optional<scrape::ServerMetricsSummary> server_metrics;
+  if (scraped || !scrape_notes.empty()) {
+    if (!scraped) scraped.emplace();
+    scraped->interval_s = static_cast<double>(plan.scrape_interval.count()) / 1000.0;
+    scraped->notes.insert(scraped->notes.end(), scrape_notes.begin(), scrape_notes.end());
+    server_metrics = scrape::summarize(*scraped);
+  }
   if (result.interrupted) {
     // Requests never sent are not part of the measurement (as if --num-prompts were smaller).
     std::erase_if(result.records, [](const metrics::RequestRecord& r) { return r.start_ns == 0; });
@@ -376,6 +426,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   context.goodput_configured = summary_options.goodput_configured();
   fmt::print(out, "{}{}{}", report::format_failures(summary),
              report::format_result_table(summary, context), report::format_extensions(summary));
+  if (server_metrics) fmt::print(out, "{}", report::format_server_metrics(*server_metrics));
   std::fflush(out);
 
   int exit_code = kExitOk;
@@ -403,6 +454,9 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     info.plan_json = config::plan_to_json(plan);
     info.interrupted = result.interrupted;
     info.requests_not_sent = result.not_sent;
+    if (server_metrics) {
+      info.server_metrics_json = scrape::server_metrics_json(*scraped, *server_metrics, result.bench_start_ns);
+    }
     std::filesystem::path path = plan.results.result_filename.empty()
                                      ? std::filesystem::path(report::result_file_name(info))
                                      : std::filesystem::path(plan.results.result_filename);

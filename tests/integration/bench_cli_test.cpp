@@ -223,6 +223,52 @@ TEST_F(BenchCli, SimulatorEngineModeFromAPreset) {
   EXPECT_EQ(run("bench --sim-preset ascend-910b-qwen --port 8000").exit_code, 2);
 }
 
+TEST_F(BenchCli, ServerMetricsAreScrapedDuringTheRun) {
+  const auto r = run("bench --sim-preset ascend-910b-qwen --num-prompts 40 --request-rate 40 "
+                     "--random-input-len 32 --random-output-len 16 --scrape-interval 0.1 "
+                     "--disable-tqdm --save-result --result-dir " + dir_.string() +
+                     " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Server metrics (scraped, not in vLLM)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Peak running requests:"), std::string::npos) << r.out;
+  const auto doc = boost::json::parse(testing_support::slurp(dir_ / "r.json")).as_object();
+  const auto& m = doc.at("llmload").at("server_metrics").as_object();
+  EXPECT_GE(m.at("scrapes").as_int64(), 3);
+  EXPECT_EQ(m.at("series").at("t_s").as_array().size(), static_cast<std::size_t>(m.at("scrapes").as_int64()));
+  const auto& summary = m.at("summary").as_object();
+  // The baseline scrape precedes the load and the last follows it: the server's counters
+  // grew by exactly what the client measured.
+  EXPECT_EQ(summary.at("prompt_tokens").at("increase").to_number<double>(),
+            static_cast<double>(doc.at("total_input_tokens").as_int64()));
+  EXPECT_EQ(summary.at("generation_tokens").at("increase").to_number<double>(),
+            static_cast<double>(doc.at("total_output_tokens").as_int64()));
+  EXPECT_GT(summary.at("running").at("max").to_number<double>(), 0.0);
+  EXPECT_TRUE(m.at("notes").as_array().empty());
+}
+
+TEST_F(BenchCli, AServerWithoutMetricsIsANoteNotAnError) {
+  sim::SimOptions options;  // fixed timing: no /metrics
+  options.ttft = std::chrono::milliseconds(1);
+  options.itl = std::chrono::milliseconds(1);
+  sim::SimServer server(options);
+  ASSERT_TRUE(server.start());
+  const auto r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-prompts 4 "
+                     "--random-input-len 8 --random-output-len 4 --disable-tqdm --save-result "
+                     "--result-dir " + dir_.string() + " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("note: " + server.base_url() + "/metrics not scraped: answered HTTP 404"),
+            std::string::npos) << r.out;
+  const auto doc = boost::json::parse(testing_support::slurp(dir_ / "r.json")).as_object();
+  EXPECT_EQ(doc.at("llmload").at("server_metrics").at("scrapes").as_int64(), 0);
+  EXPECT_EQ(doc.at("completed").as_int64(), 4);
+  // Scraping off: nothing about it anywhere.
+  const auto off = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-prompts 2 "
+                       "--random-input-len 8 --random-output-len 4 --disable-tqdm --scrape-interval 0");
+  ASSERT_EQ(off.exit_code, 0) << off.out << off.err;
+  EXPECT_EQ(off.out.find("Server metrics"), std::string::npos) << off.out;
+  EXPECT_EQ(run("bench --metrics-url ftp://x --num-prompts 1").exit_code, 2);
+}
+
 TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {
   for (const std::string args : {"bench --request-rate fast", "bench --num-prompts 0",
                                  "bench --no-such-flag", "bench --random-range-ratio 1.5",

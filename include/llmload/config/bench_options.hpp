@@ -92,6 +92,8 @@ struct BenchOptions {
   double sim_ttft_ms = 50, sim_itl_ms = 20;
   std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
   bool continuous_usage_stats = false;
+  double scrape_interval_sec = 1.0;      // the server's /metrics during the run; 0 = off
+  std::vector<std::string> metrics_urls; // more Prometheus endpoints (device exporters)
 };
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).
@@ -147,6 +149,9 @@ struct BenchPlan {
   bool progress = true;
   std::chrono::nanoseconds sim_ttft{}, sim_itl{};
   std::string sim_preset;  ///< built-in simulator in engine mode with this preset; empty: exact
+  /// Scrape the target's /metrics (and `metrics_urls`) this often during the run; 0 = never.
+  std::chrono::milliseconds scrape_interval{};
+  std::vector<net::Url> metrics_urls;  ///< --metrics-url: e.g. a DCGM or npu-exporter endpoint
 };
 
 /// Validates every flag and resolves defaults (vLLM's: random datasets force ignore_eos,

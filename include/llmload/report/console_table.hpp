@@ -4,6 +4,7 @@
 /// extension block printed after it.
 
 #include "llmload/metrics/run_summary.hpp"
+#include "llmload/scrape/server_metrics.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -41,6 +42,12 @@ std::string format_failures(const metrics::RunSummary& summary);
 /// from the schedule, connect time, streams without [DONE], failures by reason. Print after
 /// the table so scrapers of vLLM's table are unaffected.
 std::string format_extensions(const metrics::RunSummary& summary);
+
+/// The server's own figures scraped from /metrics during the run (llmload extension), in the
+/// table's column style: mean and peak of each gauge, the increase of each counter, the
+/// prefix-cache hit rate, and notes (sources that could not be scraped). "" when there is
+/// neither a scrape nor a note.
+std::string format_server_metrics(const scrape::ServerMetricsSummary& summary);
 
 /// Python's str.center-like "{s:{c}^{n}}": `title` centred in `width` copies of `fill`, the
 /// odd pad character on the right (no truncation when the title is wider). Exposed for tests.

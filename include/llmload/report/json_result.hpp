@@ -39,6 +39,9 @@ struct RunInfo {
   std::string plan_json;  ///< the resolved run plan as a JSON object text; omitted when empty
   bool interrupted = false;             ///< the run was stopped early (Ctrl-C)
   std::int64_t requests_not_sent = 0;   ///< planned requests never sent because of the stop
+  /// The server's scraped /metrics (scrape::server_metrics_json) as a JSON object text;
+  /// written as "server_metrics" when not empty.
+  std::string server_metrics_json;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.

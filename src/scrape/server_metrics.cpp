@@ -1,0 +1,170 @@
+#include "llmload/scrape/server_metrics.hpp"
+
+#include "llmload/core/json_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace llmload::scrape {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+const std::vector<WatchedMetric>& catalog() {
+  // vLLM v1 names first, then older vLLM (gpu_*), SGLang, the DCGM exporter (NVIDIA) and
+  // Ascend's npu-exporter. Counters are exposed with the `_total` suffix.
+  static const std::vector<WatchedMetric> metrics = {
+      {"running", "running requests", {"vllm:num_requests_running", "sglang:num_running_reqs"}},
+      {"waiting", "waiting requests", {"vllm:num_requests_waiting", "sglang:num_queue_reqs"}},
+      {"kv_cache_usage", "KV-cache usage (%)",
+       {"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc", "sglang:token_usage"},
+       false, true, 100.0},
+      {"prefix_cache_queries", "prefix-cache queries (tokens)",
+       {"vllm:prefix_cache_queries_total", "vllm:gpu_prefix_cache_queries_total"}, true},
+      {"prefix_cache_hits", "prefix-cache hits (tokens)",
+       {"vllm:prefix_cache_hits_total", "vllm:gpu_prefix_cache_hits_total"}, true},
+      {"preemptions", "preemptions", {"vllm:num_preemptions_total"}, true},
+      {"prompt_tokens", "prompt tokens (server)",
+       {"vllm:prompt_tokens_total", "sglang:prompt_tokens_total"}, true},
+      {"generation_tokens", "generation tokens (server)",
+       {"vllm:generation_tokens_total", "sglang:generation_tokens_total"}, true},
+      {"device_memory_used_mib", "device memory used (MiB)",
+       {"DCGM_FI_DEV_FB_USED", "npu_chip_info_hbm_used_memory"}},
+      {"device_utilization", "device utilisation (%)",
+       {"DCGM_FI_DEV_GPU_UTIL", "npu_chip_info_utilization"}, false, true},
+  };
+  return metrics;
+}
+
+std::size_t index_of(std::string_view key) {
+  const auto& c = catalog();
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c[i].key == key) return i;
+  }
+  return c.size();
+}
+
+}  // namespace
+
+std::span<const WatchedMetric> watched_metrics() { return catalog(); }
+
+ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositions) {
+  ScrapePoint point;
+  point.t_ns = t_ns;
+  for (const auto& m : catalog()) {
+    double value = kNaN;
+    for (const auto name : m.names) {
+      bool found = false;
+      double v = 0;
+      for (const auto& e : expositions) {
+        const auto t = m.use_max ? e.max(name) : e.total(name);
+        if (!t.found) continue;
+        v = !found ? t.value : (m.use_max ? std::max(v, t.value) : v + t.value);
+        found = true;
+      }
+      if (found) {
+        value = v * m.scale;
+        break;
+      }
+    }
+    point.values.push_back(value);
+  }
+  return point;
+}
+
+ServerMetricsSummary summarize(const ScrapeSeries& series) {
+  ServerMetricsSummary out;
+  out.scrapes = series.points.size();
+  out.interval_s = series.interval_s;
+  out.notes = series.notes;
+  const auto& c = catalog();
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    MetricSummary m;
+    m.key = std::string(c[i].key);
+    m.label = std::string(c[i].label);
+    m.counter = c[i].counter;
+    double sum = 0, first = kNaN, last = kNaN;
+    std::size_t n = 0;
+    for (const auto& p : series.points) {
+      const double v = i < p.values.size() ? p.values[i] : kNaN;
+      if (std::isnan(v)) continue;
+      m.max = n == 0 ? v : std::max(m.max, v);
+      sum += v;
+      if (n == 0) first = v;
+      last = v;
+      ++n;
+    }
+    if (n == 0) continue;
+    m.mean = sum / static_cast<double>(n);
+    // A counter that went down was reset (server restart): count from the reset on.
+    m.increase = last >= first ? last - first : last;
+    out.metrics.push_back(std::move(m));
+  }
+  const auto find = [&](std::string_view key) -> const MetricSummary* {
+    for (const auto& m : out.metrics) {
+      if (m.key == key) return &m;
+    }
+    return nullptr;
+  };
+  const auto* queries = find("prefix_cache_queries");
+  const auto* hits = find("prefix_cache_hits");
+  if (queries != nullptr && hits != nullptr && queries->increase > 0) {
+    out.prefix_cache_hit_rate_pct = 100.0 * hits->increase / queries->increase;
+  }
+  return out;
+}
+
+std::string server_metrics_json(const ScrapeSeries& series, const ServerMetricsSummary& summary,
+                                core::Nanos origin_ns) {
+  std::string out;
+  core::JsonWriter w(out);
+  w.begin_object();
+  w.key("sources").begin_array();
+  for (const auto& s : series.sources) w.value(s);
+  w.end_array();
+  w.field("interval_s", series.interval_s);
+  w.field("scrapes", series.points.size());
+  w.field("failed_scrapes", series.failed_scrapes);
+  w.key("notes").begin_array();
+  for (const auto& n : series.notes) w.value(n);
+  w.end_array();
+  w.key("summary").begin_object();
+  for (const auto& m : summary.metrics) {
+    w.key(m.key).begin_object();
+    if (m.counter) {
+      w.field("increase", m.increase);
+    } else {
+      w.field("mean", m.mean);
+      w.field("max", m.max);
+    }
+    w.end_object();
+  }
+  w.key("prefix_cache_hit_rate_pct");
+  if (summary.prefix_cache_hit_rate_pct >= 0) w.value(summary.prefix_cache_hit_rate_pct);
+  else w.null();
+  w.end_object();
+  w.key("series").begin_object();
+  w.key("t_s").begin_array();
+  for (const auto& p : series.points) w.value(core::ns_to_s(p.t_ns - origin_ns));
+  w.end_array();
+  const auto& c = catalog();
+  for (const auto& m : summary.metrics) {
+    const std::size_t i = index_of(m.key);
+    w.key(c[i].key).begin_array();
+    for (const auto& p : series.points) {
+      const double v = i < p.values.size() ? p.values[i] : kNaN;
+      if (std::isnan(v) || std::isinf(v)) w.null();
+      else w.value(v);
+    }
+    w.end_array();
+  }
+  w.end_object();
+  w.end_object();
+  return out;
+}
+
+}  // namespace llmload::scrape

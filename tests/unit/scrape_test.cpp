@@ -1,0 +1,179 @@
+#include "llmload/report/console_table.hpp"
+#include "llmload/scrape/prometheus.hpp"
+#include "llmload/scrape/server_metrics.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace llmload::scrape {
+namespace {
+
+// A trimmed vLLM v1 exposition (two engines, so label sets must be summed), with the comment
+// lines, a histogram and a timestamped sample a real one has.
+constexpr std::string_view kVllm =
+    "# HELP vllm:num_requests_running Number of requests in model execution batches.\n"
+    "# TYPE vllm:num_requests_running gauge\n"
+    "vllm:num_requests_running{engine=\"0\",model_name=\"Qwen/Qwen2.5-7B\"} 12.0\n"
+    "vllm:num_requests_running{engine=\"1\",model_name=\"Qwen/Qwen2.5-7B\"} 8.0\n"
+    "vllm:num_requests_waiting{engine=\"0\",model_name=\"Qwen/Qwen2.5-7B\"} 3.0\r\n"
+    "vllm:kv_cache_usage_perc{engine=\"0\"} 0.25\n"
+    "vllm:kv_cache_usage_perc{engine=\"1\"} 0.5\n"
+    "vllm:prefix_cache_queries_total{engine=\"0\"} 1000.0\n"
+    "vllm:prefix_cache_hits_total{engine=\"0\"} 250.0\n"
+    "vllm:time_to_first_token_seconds_bucket{le=\"+Inf\",model_name=\"m\"} 42.0\n"
+    "process_start_time_seconds 1.7e+09 1732960000000\n";
+
+TEST(Prometheus, ParsesNamesLabelsValuesAndSkipsComments) {
+  const auto e = parse_exposition(kVllm);
+  EXPECT_EQ(e.bad_lines, 0u) << (e.problems.empty() ? "" : e.problems.front());
+  ASSERT_EQ(e.samples.size(), 9u);
+  EXPECT_EQ(e.samples[0].name, "vllm:num_requests_running");
+  EXPECT_EQ(e.samples[0].label("model_name"), "Qwen/Qwen2.5-7B");
+  EXPECT_EQ(e.samples[0].label("absent"), "");
+  EXPECT_DOUBLE_EQ(e.total("vllm:num_requests_running").value, 20.0);
+  EXPECT_DOUBLE_EQ(e.max("vllm:kv_cache_usage_perc").value, 0.5);
+  EXPECT_DOUBLE_EQ(e.total("vllm:num_requests_waiting").value, 3.0);  // CRLF line end
+  EXPECT_DOUBLE_EQ(e.samples[7].value, 42.0);
+  EXPECT_EQ(e.samples[7].label("le"), "+Inf");
+  EXPECT_DOUBLE_EQ(e.total("process_start_time_seconds").value, 1.7e9);
+  EXPECT_FALSE(e.total("vllm:absent").found);
+}
+
+TEST(Prometheus, EscapesSpecialValuesAndBadLines) {
+  const auto e = parse_exposition(
+      "a{path=\"C:\\\\dir\",msg=\"say \\\"hi\\\"\\nbye\"} NaN\n"
+      "b +Inf\n"
+      "c -Inf\n"
+      "d{x=\"1\",} 2\n"
+      "  \n"
+      "broken{x=1} 3\n"
+      "e 1 2 3\n"
+      "f notanumber\n"
+      "{x=\"1\"} 4\n");
+  ASSERT_EQ(e.samples.size(), 4u);
+  EXPECT_EQ(e.samples[0].label("path"), "C:\\dir");
+  EXPECT_EQ(e.samples[0].label("msg"), "say \"hi\"\nbye");
+  EXPECT_TRUE(std::isnan(e.samples[0].value));
+  EXPECT_TRUE(std::isinf(e.samples[1].value) && e.samples[1].value > 0);
+  EXPECT_TRUE(std::isinf(e.samples[2].value) && e.samples[2].value < 0);
+  EXPECT_EQ(e.samples[3].label("x"), "1");  // a trailing comma is allowed
+  EXPECT_EQ(e.bad_lines, 4u);
+  ASSERT_EQ(e.problems.size(), 4u);
+  EXPECT_EQ(e.problems[0], "line 6: expected '\"' at column 10");
+  EXPECT_NE(e.problems[1].find("line 7"), std::string::npos);
+  EXPECT_NE(e.problems[2].find("'notanumber' is not a number"), std::string::npos);
+  EXPECT_NE(e.problems[3].find("line 9: expected a metric or label name"), std::string::npos);
+}
+
+std::size_t slot(std::string_view key) {
+  const auto m = watched_metrics();
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (m[i].key == key) return i;
+  }
+  ADD_FAILURE() << key;
+  return 0;
+}
+
+TEST(ServerMetrics, ExtractsSumsMaximaAndAlternativeNames) {
+  const std::vector<Exposition> both = {
+      parse_exposition(kVllm),
+      // A DCGM exporter for two GPUs beside the server.
+      parse_exposition("DCGM_FI_DEV_FB_USED{gpu=\"0\"} 70000\nDCGM_FI_DEV_FB_USED{gpu=\"1\"} 71000\n"
+                       "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\"} 90\nDCGM_FI_DEV_GPU_UTIL{gpu=\"1\"} 97\n")};
+  const auto p = extract_point(123, both);
+  EXPECT_EQ(p.t_ns, 123);
+  EXPECT_DOUBLE_EQ(p.values[slot("running")], 20.0);
+  EXPECT_DOUBLE_EQ(p.values[slot("kv_cache_usage")], 50.0);  // fullest engine, in percent
+  EXPECT_DOUBLE_EQ(p.values[slot("device_memory_used_mib")], 141000.0);
+  EXPECT_DOUBLE_EQ(p.values[slot("device_utilization")], 97.0);
+  EXPECT_TRUE(std::isnan(p.values[slot("preemptions")]));
+  // Older vLLM and SGLang spell them differently.
+  const std::vector<Exposition> old = {parse_exposition(
+      "vllm:gpu_cache_usage_perc 0.1\nsglang:num_queue_reqs 7\nnpu_chip_info_hbm_used_memory{id=\"0\"} 30000\n")};
+  const auto q = extract_point(0, old);
+  EXPECT_DOUBLE_EQ(q.values[slot("kv_cache_usage")], 10.0);
+  EXPECT_DOUBLE_EQ(q.values[slot("waiting")], 7.0);
+  EXPECT_DOUBLE_EQ(q.values[slot("device_memory_used_mib")], 30000.0);
+}
+
+ScrapeSeries three_scrapes() {
+  ScrapeSeries series;
+  series.sources = {"http://127.0.0.1:8000/metrics"};
+  series.interval_s = 1.0;
+  const char* texts[] = {
+      "vllm:num_requests_running 0\nvllm:prefix_cache_queries_total 100\nvllm:prefix_cache_hits_total 10\n",
+      "vllm:num_requests_running 30\nvllm:prefix_cache_queries_total 600\nvllm:prefix_cache_hits_total 210\n",
+      "vllm:num_requests_running 6\nvllm:prefix_cache_queries_total 1100\nvllm:prefix_cache_hits_total 410\n"};
+  core::Nanos t = 5'000'000'000;
+  for (const char* text : texts) {
+    const std::vector<Exposition> one = {parse_exposition(text)};
+    series.points.push_back(extract_point(t, one));
+    t += 1'000'000'000;
+  }
+  return series;
+}
+
+TEST(ServerMetrics, SummaryGivesMeanPeakIncreaseAndHitRate) {
+  const auto s = summarize(three_scrapes());
+  EXPECT_EQ(s.scrapes, 3u);
+  ASSERT_EQ(s.metrics.size(), 3u);  // only what the server exposed
+  EXPECT_EQ(s.metrics[0].key, "running");
+  EXPECT_DOUBLE_EQ(s.metrics[0].mean, 12.0);
+  EXPECT_DOUBLE_EQ(s.metrics[0].max, 30.0);
+  EXPECT_DOUBLE_EQ(s.metrics[1].increase, 1000.0);
+  EXPECT_DOUBLE_EQ(s.metrics[2].increase, 400.0);
+  EXPECT_DOUBLE_EQ(s.prefix_cache_hit_rate_pct, 40.0);
+}
+
+TEST(ServerMetrics, CounterResetCountsFromTheReset) {
+  auto series = three_scrapes();
+  const std::vector<Exposition> restarted = {
+      parse_exposition("vllm:prefix_cache_queries_total 50\nvllm:prefix_cache_hits_total 5\n")};
+  series.points.push_back(extract_point(9'000'000'000, restarted));
+  const auto s = summarize(series);
+  EXPECT_DOUBLE_EQ(s.metrics[1].increase, 50.0);
+  EXPECT_DOUBLE_EQ(s.metrics[2].increase, 5.0);
+}
+
+TEST(ServerMetrics, JsonHoldsSummaryAndSeriesWithNullsForGaps) {
+  auto series = three_scrapes();
+  const std::vector<Exposition> partial = {parse_exposition("vllm:prefix_cache_queries_total 1200\n")};
+  series.points.push_back(extract_point(8'000'000'000, partial));
+  series.notes.push_back("http://127.0.0.1:9400/metrics not scraped: answered HTTP 404");
+  const auto summary = summarize(series);
+  const auto doc = boost::json::parse(server_metrics_json(series, summary, 4'000'000'000)).as_object();
+  EXPECT_EQ(doc.at("scrapes").as_int64(), 4);
+  EXPECT_EQ(doc.at("notes").as_array().size(), 1u);
+  const auto& t = doc.at("series").at("t_s").as_array();
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_DOUBLE_EQ(t[0].as_double(), 1.0);
+  const auto& running = doc.at("series").at("running").as_array();
+  EXPECT_DOUBLE_EQ(running[1].to_number<double>(), 30.0);
+  EXPECT_TRUE(running[3].is_null());
+  EXPECT_DOUBLE_EQ(doc.at("summary").at("running").at("max").to_number<double>(), 30.0);
+  EXPECT_DOUBLE_EQ(doc.at("summary").at("prefix_cache_queries").at("increase").to_number<double>(), 1100.0);
+  EXPECT_FALSE(doc.at("summary").at("running").as_object().contains("increase"));
+}
+
+TEST(ServerMetrics, ConsoleBlockInTheTablesColumns) {
+  const auto text = report::format_server_metrics(summarize(three_scrapes()));
+  EXPECT_EQ(text,
+            "===== Server metrics (scraped, not in vLLM) ======\n"
+            "Scrapes of /metrics:                     3         \n"
+            "Scrape interval (s):                     1.00      \n"
+            "Mean running requests:                   12.00     \n"
+            "Peak running requests:                   30.00     \n"
+            "Prefix-cache queries (tokens):           1000      \n"
+            "Prefix-cache hits (tokens):              400       \n"
+            "Prefix-cache hit rate (%):               40.00     \n"
+            "==================================================\n");
+  EXPECT_EQ(report::format_server_metrics({}), "");
+  ServerMetricsSummary only_note;
+  only_note.notes = {"http://x/metrics not scraped: answered HTTP 404"};
+  EXPECT_NE(report::format_server_metrics(only_note).find("note: http://x/metrics not scraped"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace llmload::scrape
