@@ -96,11 +96,15 @@ core::Result<boost::json::object> parse_extra_body(std::string_view json) {
   return std::move(value.get_object());
 }
 
-std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+namespace {
+
+std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
+                              std::span<const ChatTurn> history, const BodyOptions& options) {
   std::string out;
-  std::size_t image_bytes = 0;
-  for (const auto& image : spec.images) image_bytes += image->size() + 64;
-  out.reserve(spec.prompt.size() + image_bytes + 320);
+  std::size_t extra_bytes = 0;
+  for (const auto& image : spec.images) extra_bytes += image->size() + 64;
+  for (const auto& turn : history) extra_bytes += turn.user.size() + turn.assistant.size() + 64;
+  out.reserve(spec.prompt.size() + extra_bytes + 320);
   BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
   b.writer().begin_object();
 
@@ -109,7 +113,12 @@ std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const B
     b.simple("prompt", spec.prompt);
   } else {
     b.field("messages", [&](core::JsonWriter& w) {
-      w.begin_array().begin_object().field("role", "user").key("content").begin_array();
+      w.begin_array();
+      for (const auto& turn : history) {
+        w.begin_object().field("role", "user").field("content", turn.user).end_object();
+        w.begin_object().field("role", "assistant").field("content", turn.assistant).end_object();
+      }
+      w.begin_object().field("role", "user").key("content").begin_array();
       w.begin_object().field("type", "text").field("text", spec.prompt).end_object();
       // vLLM appends multimodal parts after the text part.
       for (const auto& image : spec.images) {
@@ -155,6 +164,17 @@ std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const B
   b.append_remaining_extra();
   b.writer().end_object();
   return out;
+}
+
+}  // namespace
+
+std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  return body_with_history(flavor, spec, {}, options);
+}
+
+std::string build_chat_body(const workload::RequestSpec& spec, std::span<const ChatTurn> history,
+                            const BodyOptions& options) {
+  return body_with_history(Flavor::kChat, spec, history, options);
 }
 
 std::string_view default_endpoint(Flavor flavor) {

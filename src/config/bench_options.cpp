@@ -234,6 +234,13 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--max-sse-event-bytes", o.max_sse_event_bytes,
                  "Largest SSE event accepted (a larger one fails its request)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--turns", o.turns,
+                 "Multi-turn conversations of this many turns (chat only): --num-prompts counts "
+                 "conversations, each later turn carries the earlier prompts and answers")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--think-time", o.think_time_sec,
+                 "Multi-turn: seconds between an answer and the next turn of its conversation")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--scrape-interval", o.scrape_interval_sec,
                  "Seconds between scrapes of the server's /metrics during the run (running and "
                  "waiting requests, KV-cache usage, prefix-cache hits; 0: do not scrape)")
@@ -314,6 +321,17 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   plan.dataset_name = o.dataset_name;
   plan.num_prompts = o.num_prompts;
   if (plan.num_prompts <= 0) return core::fail("--num-prompts must be at least 1");
+  plan.turns = o.turns;
+  plan.think_time = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.think_time_sec));
+  if (plan.turns > 1) {
+    if (plan.flavor != api::Flavor::kChat) {
+      return core::fail("--turns {}: multi-turn conversations send their history as chat messages; "
+                        "add --backend openai-chat", plan.turns);
+    }
+    plan.num_prompts *= plan.turns;
+  } else if (o.think_time_sec > 0) {
+    return core::fail("--think-time applies to multi-turn conversations; add --turns N (N > 1)");
+  }
   plan.random.input_len = o.input_len.value_or(o.random_input_len);
   plan.random.output_len = o.output_len.value_or(o.random_output_len);
   plan.random.prefix_len = o.random_prefix_len;
@@ -530,6 +548,11 @@ std::string plan_to_json(const BenchPlan& plan) {
   w.key("tokenizer").value(plan.tokenizer_id);
   w.key("tokenizer_loaded").value(!plan.tokenizer_path.empty());
   w.key("num_prompts").value(plan.num_prompts);
+  if (plan.turns > 1) {
+    w.key("turns").value(plan.turns);
+    w.key("conversations").value(plan.num_prompts / plan.turns);
+    w.key("think_time_s").value(core::ns_to_s(plan.think_time.count()));
+  }
   w.key("random_input_len").value(plan.random.input_len);
   w.key("random_output_len").value(plan.random.output_len);
   w.key("random_prefix_len").value(plan.random.prefix_len);
@@ -581,6 +604,11 @@ std::string describe_plan(const BenchPlan& plan) {
                      plan.arrivals.burstiness == 1.0 ? "Poisson process" : "Gamma distribution");
   out += fmt::format("Maximum request concurrency: {}\n",
                      plan.max_concurrency ? std::to_string(*plan.max_concurrency) : "None");
+  if (plan.turns > 1) {
+    out += fmt::format("Multi-turn: {} conversations of {} turns, think time {} s (the rate applies "
+                       "to conversation starts)\n", plan.num_prompts / plan.turns, plan.turns,
+                       core::python_float_str(core::ns_to_s(plan.think_time.count())));
+  }
   return out;
 }
 

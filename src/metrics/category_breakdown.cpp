@@ -1,23 +1,29 @@
 #include "llmload/metrics/category_breakdown.hpp"
 
+#include <fmt/format.h>
+
 #include <map>
+#include <utility>
 
 namespace llmload::metrics {
 
-std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> records,
-                                              std::span<const workload::RequestSpec> specs) {
+namespace {
+
+/// Groups the records by a key of their spec (`key` returns {sort order, name}, or an empty
+/// name to leave the request out) and computes each group's figures, in key order.
+template <class KeyFn>
+std::vector<CategoryCount> breakdown(std::span<const RequestRecord> records,
+                                     std::span<const workload::RequestSpec> specs, KeyFn key) {
   struct Samples {
     CategoryCount count;
     std::vector<double> ttft_ms, e2el_ms;
   };
-  std::map<std::string, Samples, std::less<>> by_name;
+  std::map<std::pair<std::int64_t, std::string>, Samples> groups;
   for (const auto& r : records) {
     if (r.index >= specs.size()) continue;
-    const std::string& name = specs[r.index].category;
-    if (name.empty()) continue;
-    auto it = by_name.find(name);
-    if (it == by_name.end()) it = by_name.emplace(name, Samples{}).first;
-    auto& c = it->second;
+    auto group_key = key(specs[r.index]);
+    if (group_key.second.empty()) continue;
+    auto& c = groups[std::move(group_key)];
     if (!r.ok()) {
       ++c.count.failed;
       continue;
@@ -33,14 +39,31 @@ std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> rec
   }
   constexpr double kPercentiles[] = {50, 90, 99};
   std::vector<CategoryCount> out;
-  out.reserve(by_name.size());
-  for (auto& [name, samples] : by_name) {
-    samples.count.category = name;
+  out.reserve(groups.size());
+  for (auto& [group_key, samples] : groups) {
+    samples.count.category = group_key.second;
     samples.count.ttft_ms = compute_stats(samples.ttft_ms, kPercentiles);
     samples.count.e2el_ms = compute_stats(samples.e2el_ms, kPercentiles);
     out.push_back(std::move(samples.count));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> records,
+                                              std::span<const workload::RequestSpec> specs) {
+  return breakdown(records, specs, [](const workload::RequestSpec& s) {
+    return std::pair<std::int64_t, std::string>(0, s.category);
+  });
+}
+
+std::vector<CategoryCount> turn_breakdown(std::span<const RequestRecord> records,
+                                          std::span<const workload::RequestSpec> specs) {
+  return breakdown(records, specs, [](const workload::RequestSpec& s) {
+    if (s.conversation < 0) return std::pair<std::int64_t, std::string>(0, std::string());
+    return std::pair<std::int64_t, std::string>(s.turn, fmt::format("turn {}", s.turn + 1));
+  });
 }
 
 }  // namespace llmload::metrics

@@ -182,6 +182,17 @@ std::string format_extensions(const metrics::RunSummary& s) {
     float_row(out, "Max receive delay (ms):", s.receive_delay_ms.max);
   }
 
+  if (!s.per_turn.empty()) {
+    banner(out, "Multi-turn conversations, by turn", '-');
+    for (const auto& t : s.per_turn) {
+      int_row(out, fmt::format("Completed requests, {}:", t.category), t.completed);
+      float_row(out, fmt::format("Mean input tokens, {}:", t.category),
+                t.completed > 0 ? static_cast<double>(t.input_tokens) / static_cast<double>(t.completed) : 0.0);
+      float_row(out, fmt::format("Mean TTFT, {} (ms):", t.category), t.ttft_ms.mean);
+      float_row(out, fmt::format("P99 TTFT, {} (ms):", t.category), t.ttft_ms.percentile_or(99, 0.0));
+    }
+  }
+
   if (!s.failures_by_reason.empty()) {
     banner(out, "Failures by reason", '-');
     for (const auto& g : s.failures_by_reason) {

@@ -99,6 +99,25 @@ void write_stats(core::JsonWriter& w, const metrics::SampleStats& s) {
   w.end_object();
 }
 
+/// {"name": {completed, failed, total_input_tokens, total_output_tokens, ttft_ms, e2el_ms}}
+/// for per-category and per-turn breakdowns.
+void write_groups(core::JsonWriter& w, std::string_view key, const std::vector<metrics::CategoryCount>& groups) {
+  w.key(key).begin_object();
+  for (const auto& c : groups) {
+    w.key(c.category).begin_object();
+    w.field("completed", c.completed);
+    w.field("failed", c.failed);
+    w.field("total_input_tokens", c.input_tokens);
+    w.field("total_output_tokens", c.output_tokens);
+    w.key("ttft_ms");
+    write_stats(w, c.ttft_ms);
+    w.key("e2el_ms");
+    write_stats(w, c.e2el_ms);
+    w.end_object();
+  }
+  w.end_object();
+}
+
 std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
   return render([&](core::JsonWriter& w) {
     w.begin_object();
@@ -146,20 +165,8 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
     write_stats(w, s.receive_delay_ms);
     w.field("interrupted", info.interrupted);
     w.field("requests_not_sent", info.requests_not_sent);
-    w.key("per_category").begin_object();
-    for (const auto& c : s.per_category) {
-      w.key(c.category).begin_object();
-      w.field("completed", c.completed);
-      w.field("failed", c.failed);
-      w.field("total_input_tokens", c.input_tokens);
-      w.field("total_output_tokens", c.output_tokens);
-      w.key("ttft_ms");
-      write_stats(w, c.ttft_ms);
-      w.key("e2el_ms");
-      write_stats(w, c.e2el_ms);
-      w.end_object();
-    }
-    w.end_object();
+    write_groups(w, "per_category", s.per_category);
+    if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);
     w.end_object();
   });
 }

@@ -10,6 +10,7 @@
 #include "llmload/net/tls.hpp"
 #include "llmload/report/console_table.hpp"
 #include "llmload/scrape/scraper.hpp"
+#include "llmload/workload/conversations.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/sim/engine.hpp"
@@ -251,6 +252,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   auto dataset = workload::make_dataset(plan.dataset, tokenizer ? &*tokenizer : nullptr);
   if (!dataset) return error_exit(err, kExitUsage, dataset.error().message);
   workload_notes.insert(workload_notes.end(), dataset->notes.begin(), dataset->notes.end());
+  workload::link_conversations(dataset->specs, plan.turns, plan.think_time.count());
   const std::vector<workload::RequestSpec> specs = std::move(dataset->specs);
 
   // ---- target: the built-in simulator unless one was named ----
@@ -325,8 +327,13 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   }
 
   // ---- workload and schedule, all before the first request ----
-  auto offsets = schedule::make_arrival_offsets(specs.size(), plan.arrivals);
+  // Multi-turn: the schedule releases conversations; later turns follow their answers.
+  auto offsets = schedule::make_arrival_offsets(workload::conversation_count(specs), plan.arrivals);
   if (!offsets) return error_exit(err, kExitUsage, offsets.error().message);
+  if (plan.turns > 1) {
+    offsets = workload::conversation_offsets(specs, *offsets);
+    if (!offsets) return error_exit(err, kExitUsage, offsets.error().message);
+  }
 
   RequestTemplate request;
   request.flavor = plan.flavor;
@@ -420,6 +427,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   auto summary = metrics::summarize(result.records, result.bench_start_ns, result.bench_end_ns,
                                     summary_options);
   summary.per_category = metrics::category_breakdown(result.records, specs);
+  summary.per_turn = metrics::turn_breakdown(result.records, specs);
   report::TableContext context;
   context.request_rate = plan.arrivals.ramp_up ? INFINITY : plan.arrivals.request_rate;
   context.max_concurrency = plan.max_concurrency;

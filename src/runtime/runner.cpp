@@ -103,6 +103,9 @@ struct RunContext {
   const RunnerOptions& options;
   std::span<const workload::RequestSpec> specs;
   std::span<const core::Nanos> offsets;
+  /// Multi-turn: the index of each request's next turn, -1 when none. Every turn of a
+  /// conversation runs on the worker of its first turn, so the chain needs no locking.
+  std::span<const std::int32_t> next_turn;
   core::Nanos origin = 0;
   std::vector<RequestRecord>& records;
   ConcurrencyGate* gate = nullptr;
@@ -125,6 +128,7 @@ struct Worker {
   std::size_t remaining = 0;            // assigned requests not finished yet
   std::int64_t not_sent = 0;            // requests dropped by a stop before they started
   asio::steady_timer* dispatch_timer = nullptr;  // the dispatcher's, while it waits
+  std::unordered_set<asio::steady_timer*> think_timers;  // next turns waiting to be sent
   std::unordered_set<Watchdog*> in_flight;
 
   void request_finished() {
@@ -133,17 +137,20 @@ struct Worker {
       pool.clear();
     }
   }
-  /// Marks a request that will never be sent (the run was stopped first).
-  void drop(std::uint32_t index) {
-    RequestRecord& r = run.records[index];
-    r.outcome = Outcome::kCancelled;
-    r.error = "not sent: the run was stopped";
-    ++not_sent;
-    request_finished();
+  /// Marks a request, and the later turns of its conversation, as never sent.
+  void drop(std::uint32_t index, std::string_view why = "not sent: the run was stopped") {
+    for (std::int32_t i = static_cast<std::int32_t>(index); i >= 0; i = run.next_turn[static_cast<std::size_t>(i)]) {
+      RequestRecord& r = run.records[static_cast<std::size_t>(i)];
+      r.outcome = Outcome::kCancelled;
+      r.error = std::string(why);
+      ++not_sent;
+      request_finished();
+    }
   }
   // Stop handlers, run on this worker's thread.
   void stop_dispatching() {
     if (dispatch_timer != nullptr) dispatch_timer->cancel();
+    for (auto* timer : think_timers) timer->cancel();
   }
   void cancel_in_flight();
 };
@@ -466,13 +473,22 @@ void classify(StreamState& state) {
 asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   RunContext& run = worker.run;
   RequestRecord& record = run.records[index];
-  const std::string wire = build_http_request(run.target, run.request, run.specs[index], index);
+  const auto& spec = run.specs[index];
+  std::vector<api::ChatTurn> history;
+  for (std::int32_t i = spec.previous_turn; i >= 0; i = run.specs[static_cast<std::size_t>(i)].previous_turn) {
+    const auto at = static_cast<std::size_t>(i);
+    history.push_back({run.specs[at].prompt, run.records[at].generated_text});
+  }
+  std::reverse(history.begin(), history.end());
+  const std::string wire = build_http_request(run.target, run.request, spec, index, history);
   auto executor = co_await asio::this_coro::executor;
   auto watchdog = std::make_shared<Watchdog>(executor, run.options, record.start_ns);
   worker.in_flight.insert(watchdog.get());
   if (run.stop.load(std::memory_order_relaxed) >= 2) watchdog->expire(Outcome::kCancelled);
 
-  StreamState state(worker, record, run.options.keep_text, run.options.max_sse_event_bytes);
+  // A turn's answer is the next turn's history, so it is kept whatever keep_text says.
+  StreamState state(worker, record, run.options.keep_text || run.next_turn[index] >= 0,
+                    run.options.max_sse_event_bytes);
   for (int attempt = 0; !watchdog->fired; ++attempt) {
     std::unique_ptr<net::Connection> connection = attempt == 0 ? worker.pool.take() : nullptr;
     const bool reused = connection != nullptr;
@@ -543,6 +559,8 @@ void Worker::cancel_in_flight() {
   for (Watchdog* w : in_flight) w->expire(Outcome::kCancelled);
 }
 
+asio::awaitable<void> next_turn_coroutine(Worker& worker, std::uint32_t index, core::Nanos after_ns);
+
 asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
   RunContext& run = worker.run;
   RequestRecord& record = run.records[index];
@@ -558,7 +576,38 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
   if (run.gate != nullptr) run.gate->release();
   if (!record.ok()) run.counters.failed.fetch_add(1, std::memory_order_relaxed);
   run.counters.finished.fetch_add(1, std::memory_order_relaxed);
+  if (const std::int32_t next = run.next_turn[index]; next >= 0) {
+    const auto next_index = static_cast<std::uint32_t>(next);
+    if (run.stop.load(std::memory_order_relaxed) >= 1) {
+      worker.drop(next_index);
+    } else if (!record.ok()) {
+      worker.drop(next_index, "not sent: an earlier turn of its conversation failed");
+    } else {
+      asio::co_spawn(worker.io, next_turn_coroutine(worker, next_index, record.end_ns), asio::detached);
+    }
+  }
   worker.request_finished();
+}
+
+/// Sends the next turn of a conversation its think time after the previous answer ended
+/// (that moment is its scheduled time). A stop during the wait drops it and the turns after.
+asio::awaitable<void> next_turn_coroutine(Worker& worker, std::uint32_t index, core::Nanos after_ns) {
+  RunContext& run = worker.run;
+  RequestRecord& record = run.records[index];
+  record.scheduled_ns = after_ns + run.specs[index].think_time_ns;
+  if (core::now_ns() < record.scheduled_ns) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    timer.expires_at(core::to_time_point(record.scheduled_ns));
+    worker.think_timers.insert(&timer);
+    co_await timer.async_wait(kUseTuple);
+    worker.think_timers.erase(&timer);
+  }
+  if (run.stop.load(std::memory_order_relaxed) >= 1) {
+    worker.drop(index);
+    co_return;
+  }
+  record.dispatch_ns = core::now_ns();
+  co_await request_coroutine(worker, index);
 }
 
 /// Releases the worker's requests at their scheduled times (absolute deadlines, so timer
@@ -588,8 +637,10 @@ asio::awaitable<void> dispatcher(Worker& worker) {
 }  // namespace
 
 std::string build_http_request(const Target& target, const RequestTemplate& request,
-                               const workload::RequestSpec& spec, std::uint32_t index) {
-  const std::string body = api::build_body(request.flavor, spec, request.body);
+                               const workload::RequestSpec& spec, std::uint32_t index,
+                               std::span<const api::ChatTurn> history) {
+  const std::string body = history.empty() ? api::build_body(request.flavor, spec, request.body)
+                                           : api::build_chat_body(spec, history, request.body);
   std::string out;
   out.reserve(body.size() + 256);
   if (request.request_id_prefix.empty()) {
@@ -616,16 +667,29 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   }
   std::optional<ConcurrencyGate> gate;
   if (options_.max_concurrency) gate.emplace(*options_.max_concurrency);
+  // Multi-turn: link each turn to the next; later turns are not scheduled, they follow.
+  std::vector<std::int32_t> next_turn(count, -1);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto previous = specs[i].previous_turn;
+    if (previous >= 0 && static_cast<std::size_t>(previous) < i) next_turn[static_cast<std::size_t>(previous)] = static_cast<std::int32_t>(i);
+  }
 
-  RunContext run{target_, request_, options_, specs.first(count), offsets.first(count), 0,
+  RunContext run{target_, request_, options_, specs.first(count), offsets.first(count), next_turn, 0,
                  output.records, gate ? &*gate : nullptr, {}};
   const int threads = std::max(1, std::min<int>(options_.threads, static_cast<int>(std::max<std::size_t>(count, 1))));
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(run));
-  // Round robin in schedule order: each worker's list stays sorted by due time.
-  for (std::size_t i = 0; i < count; ++i) workers[i % static_cast<std::size_t>(threads)]->assigned.push_back(static_cast<std::uint32_t>(i));
+  // Round robin in schedule order: each worker's list stays sorted by due time. A
+  // conversation's later turns belong to the worker of its first turn.
+  std::size_t scheduled = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto previous = specs[i].previous_turn;
+    if (previous >= 0 && static_cast<std::size_t>(previous) < i) continue;
+    Worker& w = *workers[scheduled++ % static_cast<std::size_t>(threads)];
+    w.assigned.push_back(static_cast<std::uint32_t>(i));
+    for (std::int32_t t = static_cast<std::int32_t>(i); t >= 0; t = next_turn[static_cast<std::size_t>(t)]) ++w.remaining;
+  }
   for (auto& w : workers) {
-    w->remaining = w->assigned.size();
     if (w->remaining == 0) w->guard.reset();
   }
 

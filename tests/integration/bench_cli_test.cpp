@@ -269,6 +269,36 @@ TEST_F(BenchCli, AServerWithoutMetricsIsANoteNotAnError) {
   EXPECT_EQ(run("bench --metrics-url ftp://x --num-prompts 1").exit_code, 2);
 }
 
+TEST_F(BenchCli, MultiTurnConversationsReportEachTurn) {
+  const auto r = run("bench --backend openai-chat --sim-preset h100-qwen2-vl-7b --num-prompts 6 "
+                     "--turns 3 --think-time 0.05 --request-rate 20 --random-input-len 40 "
+                     "--random-output-len 10 --disable-tqdm --save-result --result-dir " + dir_.string() +
+                     " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Multi-turn: 6 conversations of 3 turns, think time 0.05 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Successful requests:                     18 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Mean TTFT, turn 3 (ms):"), std::string::npos) << r.out;
+  const auto doc = boost::json::parse(testing_support::slurp(dir_ / "r.json")).as_object();
+  EXPECT_EQ(doc.at("num_prompts").as_int64(), 18);
+  const auto& per_turn = doc.at("llmload").at("per_turn").as_object();
+  ASSERT_EQ(per_turn.size(), 3u);
+  EXPECT_EQ(per_turn.at("turn 2").at("completed").as_int64(), 6);
+  // Each turn carries the earlier prompts and answers: inputs grow turn by turn, and the
+  // engine's prefix cache serves the shared history.
+  EXPECT_GT(per_turn.at("turn 3").at("total_input_tokens").as_int64(),
+            per_turn.at("turn 2").at("total_input_tokens").as_int64());
+  EXPECT_GT(doc.at("llmload").at("server_metrics").at("summary").at("prefix_cache_hits").at("increase").to_number<double>(), 0.0);
+  const auto& plan = doc.at("llmload").at("plan").as_object();
+  EXPECT_EQ(plan.at("turns").as_int64(), 3);
+  EXPECT_EQ(plan.at("conversations").as_int64(), 6);
+
+  const auto completions = run("bench --turns 2 --num-prompts 2");
+  EXPECT_EQ(completions.exit_code, 2);
+  EXPECT_NE(completions.err.find("--turns 2"), std::string::npos) << completions.err;
+  EXPECT_NE(completions.err.find("--backend openai-chat"), std::string::npos) << completions.err;
+  EXPECT_EQ(run("bench --think-time 1 --num-prompts 2").exit_code, 2);
+}
+
 TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {
   for (const std::string args : {"bench --request-rate fast", "bench --num-prompts 0",
                                  "bench --no-such-flag", "bench --random-range-ratio 1.5",

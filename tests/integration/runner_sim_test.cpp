@@ -6,6 +6,8 @@
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/sim/sim_server.hpp"
+#include "llmload/workload/conversations.hpp"
+#include "llmload/metrics/category_breakdown.hpp"
 #include "llmload/workload/random_dataset.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -407,6 +409,86 @@ TEST(RunnerSim, SseEventCapFailsOnlyThatRequest) {
   const auto r = runner.send_one(specs(1, 8, 4).front());
   EXPECT_EQ(r.outcome, Outcome::kEventTooLarge);
   EXPECT_NE(r.error.find("--max-sse-event-bytes"), std::string::npos) << r.error;
+}
+
+std::vector<workload::RequestSpec> conversations(std::size_t count, std::int32_t turns,
+                                                  core::Nanos think_ns) {
+  auto out = specs(count * static_cast<std::size_t>(turns), 8, 5);
+  workload::link_conversations(out, turns, think_ns);
+  return out;
+}
+
+std::size_t words(const std::string& text) {
+  std::size_t n = 0;
+  bool in_word = false;
+  for (const char c : text) {
+    const bool space = c == ' ' || c == '\n';
+    if (!space && !in_word) ++n;
+    in_word = !space;
+  }
+  return n;
+}
+
+TEST(RunnerMultiTurn, LaterTurnsFollowTheAnswerWithTheirHistory) {
+  SimTarget sim(5ms, 2ms);
+  Runner runner(sim.target(api::Flavor::kChat), make_template(api::Flavor::kChat), {});
+  constexpr core::Nanos kThink = 30'000'000;
+  const auto requests = conversations(3, 3, kThink);
+  const auto offsets = workload::conversation_offsets(requests, std::vector<core::Nanos>{0, 1'000'000, 2'000'000}).value();
+  const auto out = runner.run(requests, offsets);
+  ASSERT_EQ(out.records.size(), 9u);
+  for (std::size_t c = 0; c < 3; ++c) {
+    for (std::size_t t = 0; t < 3; ++t) {
+      const auto& r = out.records[c * 3 + t];
+      ASSERT_TRUE(r.ok()) << c << "/" << t << ": " << r.error;
+      EXPECT_EQ(r.usage_completion_tokens, 5);
+      if (t == 0) continue;
+      const auto& before = out.records[c * 3 + t - 1];
+      // Sent its think time after the previous answer ended; that moment is its schedule.
+      EXPECT_EQ(r.scheduled_ns, before.end_ns + kThink);
+      EXPECT_GE(r.dispatch_ns, r.scheduled_ns);
+      EXPECT_GE(r.start_ns, before.end_ns + kThink);
+      // The history holds the previous prompt(s) and the answer(s) the server gave: the
+      // simulator counts one token per word, plus its chat template's tokens per message.
+      EXPECT_GE(r.usage_prompt_tokens, before.usage_prompt_tokens + 8 + static_cast<std::int32_t>(words(before.generated_text)));
+      EXPECT_FALSE(before.generated_text.empty());
+    }
+    // Every message costs the same template tokens: the growth per turn is constant when the
+    // answers have the same number of words.
+    const auto& r = out.records;
+    if (words(r[c * 3].generated_text) == words(r[c * 3 + 1].generated_text)) {
+      EXPECT_EQ(r[c * 3 + 2].usage_prompt_tokens - r[c * 3 + 1].usage_prompt_tokens,
+                r[c * 3 + 1].usage_prompt_tokens - r[c * 3].usage_prompt_tokens);
+    }
+  }
+  const auto by_turn = metrics::turn_breakdown(out.records, requests);
+  ASSERT_EQ(by_turn.size(), 3u);
+  EXPECT_EQ(by_turn[0].category, "turn 1");
+  EXPECT_EQ(by_turn[2].category, "turn 3");
+  EXPECT_EQ(by_turn[2].completed, 3);
+  EXPECT_GT(by_turn[2].input_tokens, by_turn[1].input_tokens);
+}
+
+TEST(RunnerMultiTurn, AFailedTurnEndsItsConversation) {
+  SimTarget sim(1ms, 1ms);
+  RequestTemplate t = make_template(api::Flavor::kChat);
+  t.headers.emplace_back("x-llmload-fault", "status=500");
+  Runner runner(sim.target(api::Flavor::kChat), t, {});
+  const auto requests = conversations(2, 3, 0);
+  const auto offsets = workload::conversation_offsets(requests, std::vector<core::Nanos>{0, 0}).value();
+  const auto out = runner.run(requests, offsets);
+  ASSERT_EQ(out.records.size(), 6u);
+  for (std::size_t i = 0; i < 6; ++i) {
+    const auto& r = out.records[i];
+    if (i % 3 == 0) {
+      EXPECT_EQ(r.outcome, Outcome::kHttpStatus) << r.error;
+    } else {
+      EXPECT_EQ(r.outcome, Outcome::kCancelled);
+      EXPECT_EQ(r.error, "not sent: an earlier turn of its conversation failed");
+      EXPECT_EQ(r.start_ns, 0);
+    }
+  }
+  EXPECT_EQ(out.not_sent, 4);
 }
 
 TEST(RunnerWire, RequestHeadCarriesPathHostBodyAndRequestId) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,18 @@ core::Result<boost::json::object> parse_extra_body(std::string_view json);
 /// them. Completions bodies have no place for images and leave them out (dataset construction
 /// refuses images unless the backend is openai-chat).
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options);
+
+/// One earlier exchange of a conversation: what the user sent and what the server answered.
+struct ChatTurn {
+  std::string_view user;
+  std::string_view assistant;
+};
+
+/// Chat with history (multi-turn conversations): `messages` holds, before the spec's user
+/// message, one user and one assistant message (string contents) per earlier turn, in order.
+/// With an empty history this is build_body(kChat, spec, options).
+std::string build_chat_body(const workload::RequestSpec& spec, std::span<const ChatTurn> history,
+                            const BodyOptions& options);
 
 /// The default request path of a flavor: "/v1/completions" or "/v1/chat/completions".
 /// The view refers to a string literal (valid forever).

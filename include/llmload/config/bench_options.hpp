@@ -92,6 +92,8 @@ struct BenchOptions {
   double sim_ttft_ms = 50, sim_itl_ms = 20;
   std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
   bool continuous_usage_stats = false;
+  std::int32_t turns = 1;                // > 1: multi-turn conversations of this many turns
+  double think_time_sec = 0;             // between an answer and the next turn
   double scrape_interval_sec = 1.0;      // the server's /metrics during the run; 0 = off
   std::vector<std::string> metrics_urls; // more Prometheus endpoints (device exporters)
 };
@@ -149,6 +151,11 @@ struct BenchPlan {
   bool progress = true;
   std::chrono::nanoseconds sim_ttft{}, sim_itl{};
   std::string sim_preset;  ///< built-in simulator in engine mode with this preset; empty: exact
+  /// Multi-turn conversations: turns per conversation (1: single requests, as vLLM) and the
+  /// think time before each later turn. With turns > 1, --num-prompts counts conversations
+  /// and `num_prompts` here is the number of requests (conversations × turns).
+  std::int32_t turns = 1;
+  std::chrono::nanoseconds think_time{};
   /// Scrape the target's /metrics (and `metrics_urls`) this often during the run; 0 = never.
   std::chrono::milliseconds scrape_interval{};
   std::vector<net::Url> metrics_urls;  ///< --metrics-url: e.g. a DCGM or npu-exporter endpoint

@@ -19,4 +19,9 @@ namespace llmload::metrics {
 std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> records,
                                               std::span<const workload::RequestSpec> specs);
 
+/// The same figures per turn of multi-turn conversations (RequestSpec::turn), named
+/// "turn 1", "turn 2", ... and sorted by turn. Empty when no request is part of a conversation.
+std::vector<CategoryCount> turn_breakdown(std::span<const RequestRecord> records,
+                                          std::span<const workload::RequestSpec> specs);
+
 }  // namespace llmload::metrics

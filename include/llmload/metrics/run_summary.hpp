@@ -120,6 +120,10 @@ struct RunSummary {
   /// sends it), successful requests; empty when the server sends no stamp.
   SampleStats receive_delay_ms;
   std::vector<CategoryCount> per_category;  ///< per-category breakdown (empty until labels exist)
+  /// Multi-turn conversations: the same figures per turn ("turn 1", "turn 2", ... in turn
+  /// order); empty for single requests. Later turns carry longer histories, so their TTFT
+  /// shows the context's load time and the server's prefix cache at work.
+  std::vector<CategoryCount> per_turn;
 };
 
 /// Percentiles the extension statistics always carry (independent of --metric-percentiles).

@@ -117,8 +117,10 @@ class Runner final {
   RunnerOptions options_;
 };
 
-/// Serialized request (head + JSON body) for one spec; exposed for tests.
+/// Serialized request (head + JSON body) for one spec; exposed for tests. `history` holds
+/// the earlier turns of a multi-turn conversation (chat only; empty otherwise).
 std::string build_http_request(const Target& target, const RequestTemplate& request,
-                               const workload::RequestSpec& spec, std::uint32_t index);
+                               const workload::RequestSpec& spec, std::uint32_t index,
+                               std::span<const api::ChatTurn> history = {});
 
 }  // namespace llmload::runtime

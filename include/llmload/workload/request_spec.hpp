@@ -27,6 +27,14 @@ struct RequestSpec {
   /// Reference answers from the dataset (custom JSONL `answers`), for accuracy checks; never
   /// sent.
   std::vector<std::string> answers;
+  /// Multi-turn conversations (llmload extension; -1/0 for single requests): the index of
+  /// the conversation's previous turn in the workload. A turn is sent `think_time_ns` after
+  /// its previous turn's answer completed, carrying every earlier turn (user prompt, then the
+  /// answer the server actually gave) as chat history before its own prompt.
+  std::int32_t previous_turn = -1;
+  std::int32_t conversation = -1;  ///< conversation number, -1 when not part of one
+  std::int32_t turn = 0;           ///< 0-based position in its conversation
+  std::int64_t think_time_ns = 0;  ///< wait after the previous turn's answer
 };
 
 /// A dataset source's output: the requests in send order, and notes for the user (what was
