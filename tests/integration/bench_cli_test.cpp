@@ -130,7 +130,8 @@ TEST_F(BenchCli, WarmupsAreSentButNotMeasured) {
   sim::SimServer server(options);
   ASSERT_TRUE(server.start());
   const auto r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-warmups 3 "
-                     "--num-prompts 7 --random-input-len 8 --random-output-len 2");
+                     "--num-prompts 7 --random-input-len 8 --random-output-len 2 "
+                     "--scrape-interval 0");  // no GET /metrics in the server's count
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Warming up with 3 requests...\nWarmup run completed.\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Successful requests:                     7 "), std::string::npos) << r.out;
@@ -427,7 +428,11 @@ TEST_F(BenchCli, HeadersRequestIdsAndBodyReachTheServer) {
                      "--num-prompts 2 --random-input-len 4 --random-output-len 1 --header X-Tenant=team-a "
                      "--request-id-prefix run7- --top-k 5 --extra-body '{\"seed\":3}'");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const auto requests = server.requests();
+  std::vector<std::string> requests, scrapes;
+  for (const auto& req : server.requests()) (req.starts_with("GET /metrics ") ? scrapes : requests).push_back(req);
+  // The server metrics scraper sends the run's headers too (a server may guard /metrics).
+  ASSERT_FALSE(scrapes.empty());
+  EXPECT_NE(scrapes.front().find("X-Tenant: team-a\r\n"), std::string::npos) << scrapes.front();
   ASSERT_EQ(requests.size(), 3u);  // the initial test run, then the two requests
   for (const auto& req : requests) {
     EXPECT_TRUE(req.starts_with("POST /v1/completions HTTP/1.1\r\n")) << req;
