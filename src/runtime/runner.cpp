@@ -6,11 +6,11 @@
 #include "llmload/net/tls.hpp"
 #include "llmload/sse/sse_parser.hpp"
 
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -52,20 +52,20 @@ class ConcurrencyGate final {
  public:
   explicit ConcurrencyGate(std::int64_t limit) : available_(limit) {}
 
+  /// Takes a slot, waiting in FIFO order when none is free. The wait is a timer of the
+  /// caller's own executor that release() cancels through that executor, so every handler
+  /// runs where the waiting request lives (its thread, or its strand).
   asio::awaitable<void> acquire() {
-    auto executor = co_await asio::this_coro::executor;
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [this, executor](auto handler) {
-          std::unique_lock lock(mutex_);
-          if (available_ > 0) {
-            --available_;
-            lock.unlock();
-            asio::post(executor, std::move(handler));
-            return;
-          }
-          waiters_.push_back(Waiter{executor, std::move(handler)});
-        },
-        asio::use_awaitable);
+    std::unique_lock lock(mutex_);
+    if (available_ > 0) {
+      --available_;
+      co_return;
+    }
+    asio::steady_timer wake(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+    bool granted = false;
+    waiters_.push_back(Waiter{wake.get_executor(), &wake, &granted});
+    lock.unlock();
+    while (!granted) co_await wake.async_wait(kUseTuple);  // `granted` is set on our executor
   }
 
   void release() {
@@ -74,16 +74,20 @@ class ConcurrencyGate final {
       ++available_;
       return;
     }
-    Waiter next = std::move(waiters_.front());
+    const Waiter next = waiters_.front();  // the slot passes to the waiter
     waiters_.pop_front();
     lock.unlock();
-    asio::post(next.executor, std::move(next.handler));  // the slot passes to the waiter
+    asio::post(next.executor, [next] {
+      *next.granted = true;
+      next.timer->cancel();
+    });
   }
 
  private:
   struct Waiter {
     asio::any_io_executor executor;
-    asio::any_completion_handler<void()> handler;
+    asio::steady_timer* timer;  // lives in the waiting coroutine's frame until granted
+    bool* granted;
   };
   std::mutex mutex_;
   std::int64_t available_;
@@ -117,10 +121,19 @@ class Watchdog;
 
 /// One worker thread: its own io_context, connection pool and chunk decoder.
 struct Worker {
-  explicit Worker(RunContext& run) : run(run), guard(asio::make_work_guard(io)) {}
+  /// With `shared` null the worker owns its io_context (run by one thread); else it runs on a
+  /// strand of `shared`, which every thread runs.
+  Worker(RunContext& run, asio::io_context* shared)
+      : run(run), own(shared == nullptr ? std::make_unique<asio::io_context>(1) : nullptr),
+        context(shared == nullptr ? *own : *shared),
+        executor(shared == nullptr ? asio::any_io_executor(own->get_executor())
+                                   : asio::any_io_executor(asio::make_strand(*shared))),
+        guard(asio::make_work_guard(context)) {}
 
   RunContext& run;
-  asio::io_context io{1};
+  std::unique_ptr<asio::io_context> own;
+  asio::io_context& context;
+  asio::any_io_executor executor;  // every handler of this worker runs here
   asio::executor_work_guard<asio::io_context::executor_type> guard;
   net::ConnectionPool pool;
   api::ChunkDecoder decoder;
@@ -583,7 +596,7 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
     } else if (!record.ok()) {
       worker.drop(next_index, "not sent: an earlier turn of its conversation failed");
     } else {
-      asio::co_spawn(worker.io, next_turn_coroutine(worker, next_index, record.end_ns), asio::detached);
+      asio::co_spawn(worker.executor, next_turn_coroutine(worker, next_index, record.end_ns), asio::detached);
     }
   }
   worker.request_finished();
@@ -628,7 +641,7 @@ asio::awaitable<void> dispatcher(Worker& worker) {
       if (run.stop.load(std::memory_order_relaxed) >= 1) break;
     }
     record.dispatch_ns = core::now_ns();
-    asio::co_spawn(worker.io, request_coroutine(worker, index), asio::detached);
+    asio::co_spawn(worker.executor, request_coroutine(worker, index), asio::detached);
   }
   worker.dispatch_timer = nullptr;
   for (; next < worker.assigned.size(); ++next) worker.drop(worker.assigned[next]);
@@ -677,8 +690,10 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   RunContext run{target_, request_, options_, specs.first(count), offsets.first(count), next_turn, 0,
                  output.records, gate ? &*gate : nullptr, {}};
   const int threads = std::max(1, std::min<int>(options_.threads, static_cast<int>(std::max<std::size_t>(count, 1))));
+  std::optional<asio::io_context> shared;  // before the workers, whose strands refer to it
+  if (options_.shared_io_context) shared.emplace(threads);
   std::vector<std::unique_ptr<Worker>> workers;
-  for (int t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(run));
+  for (int t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(run, shared ? &*shared : nullptr));
   // Round robin in schedule order: each worker's list stays sorted by due time. A
   // conversation's later turns belong to the worker of its first turn.
   std::size_t scheduled = 0;
@@ -702,8 +717,8 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   pool.reserve(static_cast<std::size_t>(threads));
   for (auto& w : workers) {
     pool.emplace_back([&, worker = w.get()] {
-      asio::co_spawn(worker->io, dispatcher(*worker), asio::detached);
-      worker->io.run();
+      asio::co_spawn(worker->executor, dispatcher(*worker), asio::detached);
+      worker->context.run();
       std::lock_guard lock(done_mutex);
       --running;
       done_cv.notify_all();
@@ -722,7 +737,7 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   };
   // Tell every worker, on its own thread.
   auto broadcast = [&](void (Worker::*action)()) {
-    for (auto& w : workers) asio::post(w->io, [worker = w.get(), action] { (worker->*action)(); });
+    for (auto& w : workers) asio::post(w->executor, [worker = w.get(), action] { (worker->*action)(); });
   };
   constexpr auto kPoll = std::chrono::milliseconds(20);
   auto next_progress = core::Clock::now() + options_.progress_interval;

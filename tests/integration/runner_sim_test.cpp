@@ -109,6 +109,30 @@ TEST(RunnerSim, HundredConcurrentStreamsMeasureTheConfiguredTimes) {
   EXPECT_EQ(summary.peak_concurrency_exact, 100);
 }
 
+TEST(RunnerSim, SharedIoContextWithStrandsServesEveryStream) {
+  // The alternative threading model (BENCHMARKS.md compares both): one io_context, three
+  // threads, a strand per worker; conversations and the concurrency gate cross workers.
+  SimTarget sim(5ms, 2ms);
+  RunnerOptions options;
+  options.threads = 3;
+  options.shared_io_context = true;
+  options.max_concurrency = 40;
+  Runner runner(sim.target(api::Flavor::kChat), make_template(api::Flavor::kChat), options);
+  auto requests = specs(150, 16, 12);
+  workload::link_conversations(requests, 3, 1'000'000);
+  std::vector<core::Nanos> starts;
+  for (int i = 0; i < 50; ++i) starts.push_back(i * 500'000LL);
+  const auto out = runner.run(requests, workload::conversation_offsets(requests, starts).value());
+  ASSERT_EQ(out.records.size(), 150u);
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << r.index << ": " << r.error;
+    EXPECT_EQ(r.usage_completion_tokens, 12);
+  }
+  const auto summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
+  EXPECT_EQ(summary.completed, 150);
+  EXPECT_LE(summary.peak_concurrency_exact, 40);
+}
+
 TEST(RunnerSim, ChatStreamsCountTheRoleChunkAsVllmDoes) {
   SimTarget sim(10ms, 5ms);
   Runner runner(sim.target(api::Flavor::kChat), make_template(api::Flavor::kChat), {});
