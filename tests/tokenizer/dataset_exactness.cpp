@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     DatasetOptions o;
     o.name = "sharegpt";
     o.path = path.string();
-    o.num_prompts = 4;
+    o.num_prompts = 1;
     o.no_oversample = true;
     o.disable_shuffle = true;
     auto d = workload::make_dataset(o, &*tok);
@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
       fmt::print("sharegpt: kept {} of 4 conversations ({})\n", d->specs.size(), d->notes.front());
     }
     o.sharegpt_output_len = 100;  // fixed output: the short reply no longer disqualifies
+    o.num_prompts = 2;
     d = workload::make_dataset(o, &*tok);
     check(d && d->specs.size() == 2, "sharegpt: with --sharegpt-output-len the short-reply entry is kept");
     std::filesystem::remove(path);
