@@ -326,6 +326,8 @@ class BlockSource {
   void append_unique(std::int64_t count, std::string& words, std::vector<std::int32_t>& ids) {
     append_random(count, unique_, words, ids);
   }
+  /// The generator of the unique tokens (also used to make decoded prompts exact).
+  core::Rng& unique_rng() { return unique_; }
 
  private:
   void append_random(std::int64_t count, core::Rng& rng, std::string& words, std::vector<std::int32_t>& ids) {
@@ -598,26 +600,32 @@ core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const
   }
 
   Dataset out;
-  core::Rng words(options.seed, "burstgpt");
+  core::Rng rng(options.seed, "burstgpt");
   std::vector<std::int32_t> allowed;
   if (tokenizer != nullptr) allowed = allowed_token_ids(*tokenizer);
   if (tokenizer != nullptr && allowed.empty()) return core::fail("the tokenizer has no usable (non-special) tokens");
   std::vector<std::int32_t> ids;
+  std::size_t missed = 0;
   for (std::size_t i = 0; i < picked.size(); ++i) {
     const BurstRow& row = rows[picked[i]];
     RequestSpec spec;
+    spec.prompt_len = static_cast<std::int32_t>(row.input_len);
     if (tokenizer != nullptr) {
       ids.clear();
       for (std::int64_t j = 0; j < row.input_len; ++j) {
         ids.push_back(allowed[(i + static_cast<std::size_t>(j)) % allowed.size()]);
       }
-      auto text = tokenizer->decode(ids);
+      // vLLM sends decode(ids) as it is, and runs of consecutive ids merge when re-encoded (300
+      // ids came back as ~130 Qwen3 tokens); the random dataset's correction makes it exact.
+      std::size_t encoded = 0;
+      auto text = decode_to_target_len(*tokenizer, ids, static_cast<std::size_t>(row.input_len), rng, &encoded);
       if (!text) return text.error();
       spec.prompt = std::move(*text);
+      missed += encoded != static_cast<std::size_t>(row.input_len);
+      spec.prompt_len = static_cast<std::int32_t>(encoded);
     } else {
-      append_random_words(spec.prompt, row.input_len, words);
+      append_random_words(spec.prompt, row.input_len, rng);
     }
-    spec.prompt_len = static_cast<std::int32_t>(row.input_len);  // vLLM reports the row's count
     spec.expected_output_len = static_cast<std::int32_t>(row.output_len);
     out.specs.push_back(std::move(spec));
   }
@@ -626,6 +634,10 @@ core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const
       "(Python's random after --seed {}, not pandas' sampler, so not vLLM's rows for that seed){}",
       path.string(), total, rows.size(), n, rows.size() >= n ? "without" : "with", options.seed,
       tokenizer != nullptr ? "" : "; no tokenizer: prompts are built-in words"));
+  if (missed > 0) {
+    out.notes.push_back(fmt::format("burstgpt: {} of {} prompts missed their Request tokens after decode/re-encode "
+                                    "retries; their prompt_len is their true length", missed, picked.size()));
+  }
   return out;
 }
 
@@ -685,11 +697,14 @@ core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const
     if (left > 0) blocks.append_unique(left, words, ids);
     RequestSpec& spec = out.specs[i];
     if (tokenizer != nullptr) {
-      auto text = tokenizer->decode(ids);
+      // Decoded random ids re-encode to a few percent more or fewer tokens; the correction
+      // truncates or extends only the end, so prompts keep their shared leading text.
+      std::size_t encoded = 0;
+      auto text = decode_to_target_len(*tokenizer, ids, static_cast<std::size_t>(t.input_len), blocks.unique_rng(),
+                                       &encoded);
       if (!text) return text.error();
       spec.prompt = std::move(*text);
-      const auto encoded = static_cast<std::int64_t>(tokenizer->encode(spec.prompt).size());
-      mismatch += encoded - t.input_len;
+      mismatch += static_cast<std::int64_t>(encoded) - t.input_len;
       spec.prompt_len = static_cast<std::int32_t>(encoded);
     } else {
       spec.prompt = words;
@@ -711,8 +726,8 @@ core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const
                                     used.size(), options.num_prompts, used.size()));
   }
   if (mismatch != 0) {
-    out.notes.push_back(fmt::format("mooncake: decoded prompts re-encode to {:+} tokens against the "
-                                    "trace's input lengths in total; prompt_len is the true length", mismatch));
+    out.notes.push_back(fmt::format("mooncake: prompts missed the trace's input lengths by {:+} tokens in "
+                                    "total after decode/re-encode retries; prompt_len is the true length", mismatch));
   }
   return out;
 }

@@ -39,8 +39,9 @@ core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const T
 /// replacement (Python's random.shuffle after random.seed(--seed): the same seed picks the same
 /// rows here, but not the rows pandas' DataFrame.sample picks in vLLM), or with replacement
 /// when there are fewer (refused with --no-oversample). Each prompt has "Request tokens"
-/// tokens: with a tokenizer, the decoded ids (i + j) mod the usable vocabulary, as vLLM builds
-/// them; without one, random built-in words. The output length is "Response tokens". Errors
+/// tokens: with a tokenizer, vLLM's ids (i + j) over the usable vocabulary made exact with
+/// decode_to_target_len() (vLLM sends them decoded as they are, which re-encode to far fewer
+/// tokens); without one, random built-in words. The output length is "Response tokens". Errors
 /// name the file and line (missing column, wrong field count, a non-integer count).
 core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
 
@@ -49,9 +50,11 @@ core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const
 /// are sent at (timestamp − first timestamp) × --trace-time-scale (Dataset::send_offsets_ns),
 /// not by the arrival schedule. Hash id k stands for the k-th block of kMooncakeBlockTokens
 /// tokens: each distinct hash id gets one deterministic block of random tokens (built-in words
-/// without a tokenizer, random vocabulary ids decoded with one), and a prompt is its hash ids'
-/// blocks in order, cut to input_length (more random tokens if the ids run out), so requests
-/// with equal leading hash ids share a prompt prefix and exercise the server's prefix cache.
+/// without a tokenizer, random vocabulary ids with one), and a prompt is its hash ids' blocks
+/// in order, cut to input_length (more random tokens if the ids run out), so requests with
+/// equal leading hash ids share a prompt prefix and exercise the server's prefix cache. With a
+/// tokenizer the decoded ids are made exact by decode_to_target_len(), which changes only the
+/// end of a prompt.
 /// A shorter trace is sent whole (refused with --no-oversample). Every line is validated;
 /// errors name the file and line.
 core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
