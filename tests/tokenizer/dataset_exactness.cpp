@@ -27,6 +27,18 @@ void check(bool ok, const std::string& what) {
   }
 }
 
+/// Writes `text` to `path` and builds dataset `name` with `num_prompts` requests from it.
+llmload::core::Result<workload::Dataset> file_dataset(const std::string& name, const std::filesystem::path& path,
+                                                      const std::string& text, std::size_t num_prompts,
+                                                      const workload::Tokenizer& tok) {
+  std::ofstream(path) << text;
+  DatasetOptions o;
+  o.name = name;
+  o.path = path.string();
+  o.num_prompts = num_prompts;
+  return workload::make_dataset(o, &tok);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,14 +150,11 @@ int main(int argc, char** argv) {
   // ---- mooncake: hash blocks decode to shared text prefixes; lengths near the trace's ----
   {
     const std::filesystem::path path = std::filesystem::path(argv[2]) / "mooncake.jsonl";
-    std::ofstream(path) << R"({"timestamp": 0, "input_length": 1000, "output_length": 5, "hash_ids": [0, 1]})" "\n"
-                           R"({"timestamp": 10, "input_length": 700, "output_length": 5, "hash_ids": [0, 2]})" "\n"
-                           R"({"timestamp": 20, "input_length": 512, "output_length": 5, "hash_ids": [0]})" "\n";
-    DatasetOptions o;
-    o.name = "mooncake";
-    o.path = path.string();
-    o.num_prompts = 3;
-    auto d = workload::make_dataset(o, &*tok);
+    auto d = file_dataset("mooncake", path,
+                          R"({"timestamp": 0, "input_length": 1000, "output_length": 5, "hash_ids": [0, 1]})" "\n"
+                          R"({"timestamp": 10, "input_length": 700, "output_length": 5, "hash_ids": [0, 2]})" "\n"
+                          R"({"timestamp": 20, "input_length": 512, "output_length": 5, "hash_ids": [0]})" "\n",
+                          3, *tok);
     check(d && d->specs.size() == 3, "mooncake: expected 3 requests");
     if (d && d->specs.size() == 3) {
       const auto common = [](const std::string& a, const std::string& b) {
@@ -177,13 +186,10 @@ int main(int argc, char** argv) {
   // ---- burstgpt: prompts of exactly "Request tokens" tokens ----
   {
     const std::filesystem::path path = std::filesystem::path(argv[2]) / "burstgpt.csv";
-    std::ofstream(path) << "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
-                           "1,GPT-4,300,20,320,Conversation log\n2,GPT-4,40,5,45,API log\n";
-    DatasetOptions o;
-    o.name = "burstgpt";
-    o.path = path.string();
-    o.num_prompts = 2;
-    auto d = workload::make_dataset(o, &*tok);
+    auto d = file_dataset("burstgpt", path,
+                          "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                          "1,GPT-4,300,20,320,Conversation log\n2,GPT-4,40,5,45,API log\n",
+                          2, *tok);
     check(d && d->specs.size() == 2, "burstgpt: expected 2 requests");
     if (d && d->specs.size() == 2) {
       for (const auto& s : d->specs) {
