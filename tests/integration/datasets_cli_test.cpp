@@ -164,13 +164,15 @@ TEST_F(DatasetsCli, MooncakeTraceIsSentAtItsTimestamps) {
   EXPECT_EQ(json.at("completed").as_int64(), 3);
   EXPECT_EQ(json.at("total_input_tokens").as_int64(), 600 + 520 + 20);  // the simulator counts words
   EXPECT_EQ(json.at("total_output_tokens").as_int64(), 3 + 2 + 4);
-  // Nothing is sent before its time: the last request 400 ms x 0.5 after the first.
+  // start_times count from the schedule's origin, and nothing is sent before its time: the
+  // trace's 100 ms and 400 ms x 0.5. (No upper bound: a loaded machine may send late.)
   std::vector<double> starts;
   for (const auto& v : json.at("start_times").as_array()) starts.push_back(v.to_number<double>());
   ASSERT_EQ(starts.size(), 3u);
   std::sort(starts.begin(), starts.end());
-  EXPECT_GE(starts[2] - starts[0], 0.199);
-  EXPECT_GE(starts[1] - starts[0], 0.049);
+  EXPECT_GE(starts[0], 0.0);
+  EXPECT_GE(starts[1], 0.0499);
+  EXPECT_GE(starts[2], 0.1999);
 }
 
 TEST_F(DatasetsCli, BurstGptRows) {
