@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev libssl-dev openssl ca-certificates
-  libsimdjson-dev libyaml-cpp-dev libfmt-dev libcli11-dev zlib1g-dev
+  libsimdjson-dev libyaml-cpp-dev libfmt-dev libcli11-dev zlib1g-dev libturbojpeg0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
 )

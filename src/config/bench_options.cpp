@@ -103,12 +103,19 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
 
   // Workload.
   app.add_option("--dataset-name", o.dataset_name,
-                 "Dataset: random, random-mm, sharegpt, custom, sonnet, prefix_repetition")
+                 "Dataset: random, random-mm, sharegpt, custom, image-qa, sonnet, burstgpt, "
+                 "prefix_repetition, mooncake")
       ->capture_default_str()->group("Workload");
   app.add_option("--dataset-path", o.dataset_path,
-                 "Dataset file (sharegpt: JSON array; custom: JSONL; sonnet: text)")->group("Workload");
+                 "Dataset file (sharegpt: JSON array; custom, image-qa, mooncake: JSONL; sonnet: "
+                 "text; burstgpt: CSV)")->group("Workload");
   app.add_flag("--no-oversample", o.no_oversample,
-               "Do not repeat prompts when the dataset has fewer than --num-prompts")->group("Workload");
+               "Refuse to run when the dataset has fewer prompts than --num-prompts (instead of "
+               "repeating some)")->group("Workload");
+  app.add_option("--trace-time-scale", o.trace_time_scale,
+                 "mooncake: send each request at its trace timestamp times this factor (0.5 = "
+                 "twice as fast)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
   app.add_flag("--disable-shuffle", o.disable_shuffle,
                "sharegpt/custom: take entries in file order")->group("Workload");
   app.add_option("--sharegpt-output-len", o.sharegpt_output_len,
@@ -147,6 +154,9 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--random-mm-bucket-config", o.random_mm_bucket_config,
                  "random-mm: {(height, width, frames): probability, ...}")
       ->capture_default_str()->group("Workload");
+  app.add_option("--random-mm-image-format", o.random_mm_image_format,
+                 "random-mm: image encoding, jpeg (as vLLM) or png")
+      ->check(CLI::IsMember({"jpeg", "png"}))->capture_default_str()->group("Workload");
   app.add_option("--num-prompts", o.num_prompts, "Number of requests")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
   app.add_option("--input-len", o.input_len, "Input length for the dataset (random: --random-input-len)")
@@ -350,8 +360,8 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
       for (const char* n : workload::kDatasetNames) names += (names.empty() ? "" : ", ") + std::string(n);
       return core::fail("--dataset-name {}: unknown dataset; choose from {}", o.dataset_name, names);
     }
-    const bool needs_path = o.dataset_name == "sharegpt" || o.dataset_name == "custom" ||
-                            o.dataset_name == "sonnet";
+    const bool needs_path = o.dataset_name != "random" && o.dataset_name != "random-mm" &&
+                            o.dataset_name != "prefix_repetition";
     if (needs_path && o.dataset_path.empty()) {
       return core::fail("--dataset-name {} reads a file: give --dataset-path FILE", o.dataset_name);
     }
@@ -380,6 +390,9 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
     auto buckets = workload::parse_bucket_config(o.random_mm_bucket_config);
     if (!buckets) return buckets.error();
     d.random_mm.buckets = std::move(*buckets);
+    d.random_mm.image_format = o.random_mm_image_format;
+    if (!(o.trace_time_scale > 0)) return core::fail("--trace-time-scale must be positive (got {})", o.trace_time_scale);
+    d.trace_time_scale = o.trace_time_scale;
     if (o.dataset_name == "random-mm" && plan.flavor != api::Flavor::kChat) {
       return core::fail("--dataset-name random-mm sends images, which only chat requests carry; add "
                         "--backend openai-chat");
@@ -558,6 +571,9 @@ std::string plan_to_json(const BenchPlan& plan) {
   w.key("random_prefix_len").value(plan.random.prefix_len);
   w.key("random_range_ratio").value(plan.random.range_ratio);
   w.key("seed").value(static_cast<std::int64_t>(plan.random.seed));
+  w.key("no_oversample").value(plan.dataset.no_oversample);
+  if (plan.dataset_name == "random-mm") w.key("random_mm_image_format").value(plan.dataset.random_mm.image_format);
+  if (plan.dataset_name == "mooncake") w.key("trace_time_scale").value(plan.dataset.trace_time_scale);
   if (std::isinf(plan.arrivals.request_rate)) w.key("request_rate").value(std::string("inf"));
   else w.key("request_rate").value(plan.arrivals.request_rate);
   if (std::isinf(plan.arrivals.burstiness)) w.key("burstiness").value(std::string("inf"));

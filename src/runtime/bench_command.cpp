@@ -75,6 +75,31 @@ core::Result<std::string> discover_model(const Target& target, const net::Header
                                    std::string(data->as_array()[0].as_object().at("id").as_string()));
 }
 
+/// The target's own token count of a prompt, from vLLM's `POST /tokenize` ({"model", "prompt"}
+/// → {"count", "tokens"}). `target` and `headers` must outlive the counter.
+workload::TokenCounter server_token_counter(const Target& target, std::string model,
+                                            const net::HeaderList& headers) {
+  return [&target, model = std::move(model), &headers](std::string_view text) -> core::Result<std::int64_t> {
+    std::string body = "{\"model\":";
+    core::append_json_string(body, model);
+    body += ",\"prompt\":";
+    core::append_json_string(body, text);
+    body += '}';
+    auto response = net::fetch(target.base, target.endpoints, "POST", target.base.path + "/tokenize", headers,
+                               body, std::chrono::seconds(30), target.tls.get(), target.tls_verify);
+    if (!response) return response.error();
+    if (response->status != 200) return core::fail("POST /tokenize answered HTTP {}", response->status);
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(response->body, ec);
+    const auto* obj = doc.if_object();
+    const auto* count = obj != nullptr ? obj->if_contains("count") : nullptr;
+    const auto* tokens = obj != nullptr ? obj->if_contains("tokens") : nullptr;
+    if (!ec && count != nullptr && count->is_int64()) return count->as_int64();
+    if (!ec && tokens != nullptr && tokens->is_array()) return static_cast<std::int64_t>(tokens->as_array().size());
+    return core::fail("POST /tokenize answered without a 'count' or 'tokens' array");
+  };
+}
+
 /// vLLM's "initial single prompt test run": the first request must succeed before the load
 /// starts. A server that is still starting (connection refused, 503) is retried once a second
 /// until the ready-check timeout; any other failure stops at once (a wrong model name should
@@ -251,9 +276,14 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   }
   auto dataset = workload::make_dataset(plan.dataset, tokenizer ? &*tokenizer : nullptr);
   if (!dataset) return error_exit(err, kExitUsage, dataset.error().message);
-  workload_notes.insert(workload_notes.end(), dataset->notes.begin(), dataset->notes.end());
-  workload::link_conversations(dataset->specs, plan.turns, plan.think_time.count());
-  const std::vector<workload::RequestSpec> specs = std::move(dataset->specs);
+  // Without a tokenizer the random dataset's word prompts are made exact by the server's
+  // /tokenize once the target is known; these word prompts are the fallback.
+  const bool count_on_server = !tokenizer && plan.dataset.name == "random";
+  if (plan.turns > 1 && !dataset->send_offsets_ns.empty()) {
+    return error_exit(err, kExitUsage, fmt::format("--turns {}: a trace ({}) gives every request its own send "
+                                                   "time; multi-turn conversations need --turns 1 with it",
+                                                   plan.turns, plan.dataset.name));
+  }
 
   // ---- target: the built-in simulator unless one was named ----
   std::unique_ptr<sim::SimServer> simulator;
@@ -284,9 +314,6 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     std::fflush(out);
   }
 
-  for (const auto& note : workload_notes) fmt::print(out, "llmload bench: {}\n", note);
-  std::fflush(out);
-
   // vLLM sends OPENAI_API_KEY as a bearer token. Its value is never printed or saved.
   if (const char* key = std::getenv("OPENAI_API_KEY"); key != nullptr && *key != '\0') {
     const bool given = std::any_of(plan.headers.begin(), plan.headers.end(), [](const auto& h) {
@@ -315,6 +342,24 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   }
   if (plan.body.model.empty()) plan.body.model = plan.served_model_name.empty() ? plan.model : plan.served_model_name;
 
+  if (count_on_server) {
+    auto counted = workload::make_random_dataset(plan.dataset.num_prompts, plan.dataset.random,
+                                                 server_token_counter(target, plan.body.model, plan.headers));
+    if (counted) {
+      dataset = std::move(*counted);
+    } else {
+      dataset->notes = {fmt::format(
+          "random dataset: no tokenizer loaded and the server's /tokenize did not answer ({}), so input "
+          "lengths are APPROXIMATE (prompts are words from a built-in list); give --tokenizer PATH for "
+          "exact token counts", counted.error().message)};
+    }
+  }
+  workload_notes.insert(workload_notes.end(), dataset->notes.begin(), dataset->notes.end());
+  for (const auto& note : workload_notes) fmt::print(out, "llmload bench: {}\n", note);
+  std::fflush(out);
+  workload::link_conversations(dataset->specs, plan.turns, plan.think_time.count());
+  const std::vector<workload::RequestSpec> specs = std::move(dataset->specs);
+
   const auto requests = static_cast<std::int64_t>(specs.size());
   const std::int64_t streams = std::min(requests, plan.max_concurrency.value_or(requests));
   if (const auto ports = net::read_local_port_range()) {
@@ -327,8 +372,11 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   }
 
   // ---- workload and schedule, all before the first request ----
-  // Multi-turn: the schedule releases conversations; later turns follow their answers.
-  auto offsets = schedule::make_arrival_offsets(workload::conversation_count(specs), plan.arrivals);
+  // A trace carries its own send times; every other dataset follows the arrival schedule,
+  // which for multi-turn conversations releases first turns (later turns follow answers).
+  auto offsets = dataset->send_offsets_ns.empty()
+                     ? schedule::make_arrival_offsets(workload::conversation_count(specs), plan.arrivals)
+                     : core::Result<std::vector<core::Nanos>>(std::move(dataset->send_offsets_ns));
   if (!offsets) return error_exit(err, kExitUsage, offsets.error().message);
   if (plan.turns > 1) {
     offsets = workload::conversation_offsets(specs, *offsets);

@@ -14,16 +14,20 @@ std::int64_t count_prompt_tokens(const Tokenizer* tokenizer, std::string_view te
   return static_cast<std::int64_t>(tokenizer->encode(text, {.add_special_tokens = true}).size());
 }
 
+core::Result<void> check_no_oversample(std::size_t have, std::size_t num_prompts, bool no_oversample,
+                                       std::string_view what) {
+  if (!no_oversample || have >= num_prompts) return {};
+  return core::fail("{}: the dataset has {} prompts but --num-prompts is {}, and --no-oversample "
+                    "forbids repeating prompts; lower --num-prompts to {} or drop --no-oversample",
+                    what, have, num_prompts, have);
+}
+
 core::Result<void> oversample(Dataset& dataset, std::size_t num_prompts, std::uint64_t seed,
                               bool no_oversample, std::string_view what) {
   const std::size_t have = dataset.specs.size();
   if (have == 0) return core::fail("{}: no usable prompt in the dataset", what);
+  if (auto r = check_no_oversample(have, num_prompts, no_oversample, what); !r) return r;
   if (have >= num_prompts) return {};
-  if (no_oversample) {
-    dataset.notes.push_back(fmt::format("{}: only {} prompts for --num-prompts {}; --no-oversample: "
-                                        "sending {} requests", what, have, num_prompts, have));
-    return {};
-  }
   PyRandom rng(seed);
   dataset.specs.reserve(num_prompts);
   for (std::size_t i = have; i < num_prompts; ++i) dataset.specs.push_back(dataset.specs[rng.choice_index(have)]);
@@ -48,7 +52,9 @@ core::Result<Dataset> make_dataset(const DatasetOptions& options, const Tokenize
   }
   if (name == "random-mm") return make_random_mm_dataset(options, tokenizer);
   if (name == "sharegpt") return make_sharegpt_dataset(options, tokenizer);
-  if (name == "custom") return make_custom_dataset(options, tokenizer);
+  if (name == "custom" || name == "image-qa") return make_custom_dataset(options, tokenizer);
+  if (name == "burstgpt") return make_burstgpt_dataset(options, tokenizer);
+  if (name == "mooncake") return make_mooncake_dataset(options, tokenizer);
   if (name == "sonnet") return make_sonnet_dataset(options, tokenizer);
   if (name == "prefix_repetition") return make_prefix_repetition_dataset(options, tokenizer);
   std::string names;

@@ -4,16 +4,22 @@
 #include "llmload/workload/image_data.hpp"
 #include "llmload/workload/json_array_scanner.hpp"
 #include "llmload/workload/py_random.hpp"
+#include "llmload/workload/random_dataset.hpp"
+#include "llmload/core/rng.hpp"
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <numeric>
+#include <optional>
+#include <unordered_map>
 
 namespace llmload::workload {
 namespace {
@@ -94,6 +100,20 @@ bool is_valid_sequence(std::int64_t prompt_len, std::int64_t output_len, bool sk
 
 // ---- custom --------------------------------------------------------------------------------
 
+/// Parses one JSON Lines line into `doc` and its top-level object `obj` (which lives as long as
+/// `doc`); on failure, what is wrong with the line.
+std::optional<std::string> line_object(od::parser& parser, const std::string& buffer, od::document& doc,
+                                       od::object& obj) {
+  if (auto ec = parser.iterate(padded(buffer)).get(doc)) {
+    return fmt::format("invalid JSON ({})", simdjson::error_message(ec));
+  }
+  if (auto ec = doc.get_object().get(obj)) {
+    return ec == simdjson::INCORRECT_TYPE ? std::string("not a JSON object")
+                                          : fmt::format("invalid JSON ({})", simdjson::error_message(ec));
+  }
+  return std::nullopt;
+}
+
 struct CustomLine {
   std::string prompt;
   std::optional<std::int64_t> output_tokens;
@@ -109,12 +129,8 @@ core::Result<CustomLine> parse_custom_line(od::parser& parser, const std::string
                       where(path, line), what);
   };
   od::document doc;
-  if (auto ec = parser.iterate(padded(buffer)).get(doc)) return bad(fmt::format("invalid JSON ({})", simdjson::error_message(ec)));
   od::object obj;
-  if (auto ec = doc.get_object().get(obj)) {
-    return bad(ec == simdjson::INCORRECT_TYPE ? std::string("not a JSON object")
-                                              : fmt::format("invalid JSON ({})", simdjson::error_message(ec)));
-  }
+  if (auto problem = line_object(parser, buffer, doc, obj)) return bad(*problem);
   CustomLine out;
   bool have_prompt = false;
   for (auto field : obj) {
@@ -122,9 +138,10 @@ core::Result<CustomLine> parse_custom_line(od::parser& parser, const std::string
     if (auto ec = field.unescaped_key().get(key)) return bad(fmt::format("invalid JSON ({})", simdjson::error_message(ec)));
     od::value value;
     if (field.value().get(value)) return bad("invalid JSON");
-    if (key == "prompt") {
+    if (key == "prompt" || key == "question") {
+      if (have_prompt) return bad("both 'prompt' and 'question'; give one");
       std::string_view s;
-      if (value.get_string().get(s)) return bad("'prompt' must be a string");
+      if (value.get_string().get(s)) return bad(fmt::format("'{}' must be a string", key));
       out.prompt = s;
       have_prompt = true;
     } else if (key == "output_tokens") {
@@ -155,7 +172,7 @@ core::Result<CustomLine> parse_custom_line(od::parser& parser, const std::string
     }
     // Other keys (ids, metadata) are ignored, as vLLM ignores them.
   }
-  if (!have_prompt) return bad("no 'prompt'");
+  if (!have_prompt) return bad("no 'prompt' (or 'question')");
   return out;
 }
 
@@ -196,6 +213,137 @@ core::Result<void> for_each_line(std::FILE* file, const std::filesystem::path& p
   }
   return flush();
 }
+
+// ---- burstgpt -------------------------------------------------------------------------------
+
+/// The fields of one CSV line (RFC 4180 quoting: "a,b" and "" inside quotes).
+std::vector<std::string> split_csv(std::string_view line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back().push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back().push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back().push_back(c);
+    }
+  }
+  return fields;
+}
+
+/// A token count field: an integer, or a float with no fraction ("12.0", as pandas writes).
+std::optional<std::int64_t> parse_count(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || !(std::floor(v) == v) || std::abs(v) > 1e12) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(v);
+}
+
+struct BurstRow {
+  std::int64_t input_len = 0, output_len = 0;
+};
+
+// ---- mooncake -------------------------------------------------------------------------------
+
+struct TraceLine {
+  double timestamp_ms = 0;
+  std::int64_t input_len = 0, output_len = 0;
+  std::vector<std::int64_t> hash_ids;
+};
+
+core::Result<TraceLine> parse_trace_line(od::parser& parser, const std::string& buffer,
+                                         const std::filesystem::path& path, std::uint32_t line) {
+  const auto bad = [&](std::string_view what) {
+    return core::fail("{}: {}; each line must be a JSON object like {{\"timestamp\": 0, "
+                      "\"input_length\": 700, \"output_length\": 20, \"hash_ids\": [0, 1]}}",
+                      where(path, line), what);
+  };
+  od::document doc;
+  od::object obj;
+  if (auto problem = line_object(parser, buffer, doc, obj)) return bad(*problem);
+  TraceLine out;
+  bool have_ts = false, have_in = false, have_out = false;
+  for (auto field : obj) {
+    std::string_view key;
+    od::value value;
+    if (field.unescaped_key().get(key) || field.value().get(value)) return bad("invalid JSON");
+    if (key == "timestamp") {
+      if (value.get_double().get(out.timestamp_ms) || !(out.timestamp_ms >= 0)) {
+        return bad("'timestamp' must be a number of milliseconds >= 0");
+      }
+      have_ts = true;
+    } else if (key == "input_length") {
+      if (value.get_int64().get(out.input_len) || out.input_len < 1) return bad("'input_length' must be an integer >= 1");
+      have_in = true;
+    } else if (key == "output_length") {
+      if (value.get_int64().get(out.output_len) || out.output_len < 1) return bad("'output_length' must be an integer >= 1");
+      have_out = true;
+    } else if (key == "hash_ids") {
+      od::array ids;
+      if (value.get_array().get(ids)) return bad("'hash_ids' must be an array of integers");
+      for (auto id : ids) {
+        std::int64_t v = 0;
+        if (id.get_int64().get(v)) return bad("'hash_ids' must be an array of integers");
+        out.hash_ids.push_back(v);
+      }
+    }
+  }
+  if (!have_ts || !have_in || !have_out) {
+    return bad(fmt::format("no '{}'", !have_ts ? "timestamp" : !have_in ? "input_length" : "output_length"));
+  }
+  return out;
+}
+
+/// The blocks of a trace: one deterministic block of kMooncakeBlockTokens random tokens per
+/// hash id, made on first use.
+class BlockSource {
+ public:
+  BlockSource(std::uint64_t seed, const Tokenizer* tokenizer) : seed_(seed), tokenizer_(tokenizer) {
+    if (tokenizer_ != nullptr) allowed_ = allowed_token_ids(*tokenizer_);
+  }
+
+  /// Appends the first `count` tokens of hash id `id`'s block: words to `words`, or ids to `ids`.
+  void append_block(std::int64_t id, std::int64_t count, std::string& words, std::vector<std::int32_t>& ids) {
+    core::Rng rng(seed_, fmt::format("mooncake/block/{}", id));
+    append_random(count, rng, words, ids);
+  }
+  /// Appends `count` tokens no other request shares (input beyond the hash ids).
+  void append_unique(std::int64_t count, std::string& words, std::vector<std::int32_t>& ids) {
+    append_random(count, unique_, words, ids);
+  }
+  /// The generator of the unique tokens (also used to make decoded prompts exact).
+  core::Rng& unique_rng() { return unique_; }
+
+ private:
+  void append_random(std::int64_t count, core::Rng& rng, std::string& words, std::vector<std::int32_t>& ids) {
+    if (tokenizer_ == nullptr) {
+      append_random_words(words, count, rng);
+      return;
+    }
+    const auto n = static_cast<std::int64_t>(allowed_.size());
+    for (std::int64_t k = 0; k < count; ++k) ids.push_back(allowed_[static_cast<std::size_t>(rng.uniform_int(0, n - 1))]);
+  }
+
+  std::uint64_t seed_;
+  const Tokenizer* tokenizer_;
+  std::vector<std::int32_t> allowed_;
+  core::Rng unique_{seed_, "mooncake/unique"};
+};
 
 }  // namespace
 
@@ -287,6 +435,12 @@ core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const T
                           "--backend openai-chat", where(path, pos.line));
       }
       any_images = true;
+      // A missing image is reported now, with its line, even if the line is not picked.
+      for (const auto& ref : line->images) {
+        if (auto ok = check_local_image(ref, path.parent_path()); !ok) {
+          return core::fail("{}: {}", where(path, pos.line), ok.error().message);
+        }
+      }
     }
     lines.push_back(pos);
     return {};
@@ -318,13 +472,13 @@ core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const T
     }
     out.specs.push_back(std::move(spec));
   }
-  out.notes.push_back(fmt::format("custom: {} has {} prompts; took {}{}{}", path.string(), lines.size(),
+  out.notes.push_back(fmt::format("{}: {} has {} prompts; took {}{}{}", options.name, path.string(), lines.size(),
                                   out.specs.size(),
                                   any_images ? fmt::format(" ({:.1f} MB of distinct images, each read once)",
                                                            static_cast<double>(images.bytes()) / 1e6)
                                              : std::string(),
                                   tokenizer != nullptr ? "" : " (no tokenizer: input lengths counted in words)"));
-  if (auto r = oversample(out, options.num_prompts, options.seed, options.no_oversample, "custom"); !r) {
+  if (auto r = oversample(out, options.num_prompts, options.seed, options.no_oversample, options.name); !r) {
     return r.error();
   }
   return out;
@@ -385,6 +539,196 @@ core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const T
   out.notes.push_back(fmt::format("sonnet: {} lines of {} (average {:.1f} {} a line), {} prefix lines, "
                                   "no chat template applied", num_input_lines, path.string(), avg_len,
                                   tokenizer != nullptr ? "tokens" : "words", num_prefix_lines));
+  return out;
+}
+
+core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+  const std::filesystem::path path = options.path;
+  auto file = open_file(path);
+  if (!file) return file.error();
+  std::vector<BurstRow> rows;
+  std::size_t model_col = 0, in_col = 0, out_col = 0, columns = 0, total = 0;
+  bool header = true;
+  auto scanned = for_each_line(file->get(), path, [&](const std::string& text, const JsonElementPos& pos) -> core::Result<void> {
+    const auto fields = split_csv(text);
+    if (header) {
+      header = false;
+      columns = fields.size();
+      const auto column = [&](std::string_view name, std::size_t& at) -> core::Result<void> {
+        const auto it = std::find(fields.begin(), fields.end(), name);
+        if (it == fields.end()) {
+          return core::fail("{}: no '{}' column; a BurstGPT CSV starts with the header Timestamp,Model,"
+                            "Request tokens,Response tokens,Total tokens,Log Type", where(path, pos.line), name);
+        }
+        at = static_cast<std::size_t>(it - fields.begin());
+        return {};
+      };
+      if (auto r = column("Model", model_col); !r) return r;
+      if (auto r = column("Request tokens", in_col); !r) return r;
+      return column("Response tokens", out_col);
+    }
+    ++total;
+    if (fields.size() != columns) {
+      return core::fail("{}: {} fields, but the header has {} columns", where(path, pos.line), fields.size(), columns);
+    }
+    const auto in = parse_count(fields[in_col]), out = parse_count(fields[out_col]);
+    if (!in || !out || *in < 0) {
+      return core::fail("{}: 'Request tokens' and 'Response tokens' must be whole numbers (got '{}' and '{}')",
+                        where(path, pos.line), fields[in_col], fields[out_col]);
+    }
+    if (fields[model_col] == "GPT-4" && *out > 0) rows.push_back({*in, *out});
+    return {};
+  });
+  if (!scanned) return scanned.error();
+  if (header) return core::fail("{}: the file is empty; expected a BurstGPT CSV", path.string());
+  if (rows.empty()) {
+    return core::fail("{}: none of its {} rows has Model GPT-4 and Response tokens > 0 (the rows vLLM's "
+                      "burstgpt dataset uses)", path.string(), total);
+  }
+  const std::size_t n = options.num_prompts;
+  std::vector<std::size_t> picked;
+  if (rows.size() >= n) {
+    picked.resize(rows.size());
+    std::iota(picked.begin(), picked.end(), std::size_t{0});
+    PyRandom rng(options.seed);
+    rng.shuffle(picked);
+    picked.resize(n);
+  } else {
+    if (auto r = check_no_oversample(rows.size(), n, options.no_oversample, "burstgpt"); !r) return r.error();
+    PyRandom rng(options.seed);
+    for (std::size_t i = 0; i < n; ++i) picked.push_back(rng.choice_index(rows.size()));
+  }
+
+  Dataset out;
+  core::Rng rng(options.seed, "burstgpt");
+  std::vector<std::int32_t> allowed;
+  if (tokenizer != nullptr) allowed = allowed_token_ids(*tokenizer);
+  if (tokenizer != nullptr && allowed.empty()) return core::fail("the tokenizer has no usable (non-special) tokens");
+  std::vector<std::int32_t> ids;
+  std::size_t missed = 0;
+  for (std::size_t i = 0; i < picked.size(); ++i) {
+    const BurstRow& row = rows[picked[i]];
+    RequestSpec spec;
+    spec.prompt_len = static_cast<std::int32_t>(row.input_len);
+    if (tokenizer != nullptr) {
+      ids.clear();
+      for (std::int64_t j = 0; j < row.input_len; ++j) {
+        ids.push_back(allowed[(i + static_cast<std::size_t>(j)) % allowed.size()]);
+      }
+      // vLLM sends decode(ids) as it is, and runs of consecutive ids merge when re-encoded (300
+      // ids came back as ~130 Qwen3 tokens); the random dataset's correction makes it exact.
+      std::size_t encoded = 0;
+      auto text = decode_to_target_len(*tokenizer, ids, static_cast<std::size_t>(row.input_len), rng, &encoded);
+      if (!text) return text.error();
+      spec.prompt = std::move(*text);
+      missed += encoded != static_cast<std::size_t>(row.input_len);
+      spec.prompt_len = static_cast<std::int32_t>(encoded);
+    } else {
+      append_random_words(spec.prompt, row.input_len, rng);
+    }
+    spec.expected_output_len = static_cast<std::int32_t>(row.output_len);
+    out.specs.push_back(std::move(spec));
+  }
+  out.notes.push_back(fmt::format(
+      "burstgpt: {} has {} rows, {} with Model GPT-4 and Response tokens > 0; picked {} {} replacement "
+      "(Python's random after --seed {}, not pandas' sampler, so not vLLM's rows for that seed){}",
+      path.string(), total, rows.size(), n, rows.size() >= n ? "without" : "with", options.seed,
+      tokenizer != nullptr ? "" : "; no tokenizer: prompts are built-in words"));
+  if (missed > 0) {
+    out.notes.push_back(fmt::format("burstgpt: {} of {} prompts missed their Request tokens after decode/re-encode "
+                                    "retries; their prompt_len is their true length", missed, picked.size()));
+  }
+  return out;
+}
+
+core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+  const std::filesystem::path path = options.path;
+  if (!(options.trace_time_scale > 0)) {
+    return core::fail("--trace-time-scale must be positive (got {})", options.trace_time_scale);
+  }
+  auto file = open_file(path);
+  if (!file) return file.error();
+  od::parser parser;
+  std::vector<TraceLine> used;
+  std::size_t total = 0;
+  double previous_ms = 0;
+  auto scanned = for_each_line(file->get(), path, [&](const std::string& bytes, const JsonElementPos& pos) -> core::Result<void> {
+    auto line = parse_trace_line(parser, bytes, path, pos.line);
+    if (!line) return line.error();
+    if (total > 0 && line->timestamp_ms < previous_ms) {
+      return core::fail("{}: timestamp {} is before the previous line's {}; a trace's lines must be in "
+                        "time order", where(path, pos.line), line->timestamp_ms, previous_ms);
+    }
+    previous_ms = line->timestamp_ms;
+    ++total;
+    if (used.size() < options.num_prompts) used.push_back(std::move(*line));
+    return {};
+  });
+  if (!scanned) return scanned.error();
+  if (used.empty()) return core::fail("{}: no lines; expected a Mooncake-style JSONL trace", path.string());
+
+  // A trace is replayed as it is, never oversampled.
+  if (auto r = check_no_oversample(used.size(), options.num_prompts, options.no_oversample, "mooncake"); !r) {
+    return r.error();
+  }
+  Dataset out;
+  out.specs.resize(used.size());
+
+  BlockSource blocks(options.seed, tokenizer);
+  std::string words;
+  std::vector<std::int32_t> ids;
+  std::int64_t mismatch = 0;
+  std::size_t shared_blocks = 0;
+  std::unordered_map<std::int64_t, std::size_t> seen;
+  const double origin_ms = used.front().timestamp_ms;
+  out.send_offsets_ns.reserve(used.size());
+  for (std::size_t i = 0; i < used.size(); ++i) {
+    const TraceLine& t = used[i];
+    words.clear();
+    ids.clear();
+    std::int64_t left = t.input_len;
+    for (const std::int64_t id : t.hash_ids) {
+      if (left == 0) break;
+      const std::int64_t take = std::min(left, kMooncakeBlockTokens);
+      blocks.append_block(id, take, words, ids);
+      if (seen[id]++ > 0) ++shared_blocks;
+      left -= take;
+    }
+    if (left > 0) blocks.append_unique(left, words, ids);
+    RequestSpec& spec = out.specs[i];
+    if (tokenizer != nullptr) {
+      // Decoded random ids re-encode to a few percent more or fewer tokens; the correction
+      // truncates or extends only the end, so prompts keep their shared leading text.
+      std::size_t encoded = 0;
+      auto text = decode_to_target_len(*tokenizer, ids, static_cast<std::size_t>(t.input_len), blocks.unique_rng(),
+                                       &encoded);
+      if (!text) return text.error();
+      spec.prompt = std::move(*text);
+      mismatch += static_cast<std::int64_t>(encoded) - t.input_len;
+      spec.prompt_len = static_cast<std::int32_t>(encoded);
+    } else {
+      spec.prompt = words;
+      spec.prompt_len = static_cast<std::int32_t>(t.input_len);
+    }
+    spec.expected_output_len = static_cast<std::int32_t>(t.output_len);
+    out.send_offsets_ns.push_back(
+        static_cast<std::int64_t>(std::llround((t.timestamp_ms - origin_ms) * options.trace_time_scale * 1e6)));
+  }
+  out.notes.push_back(fmt::format(
+      "mooncake: replaying {} of the {} lines of {} over {:.3f} s (timestamps x {:g}; --request-rate and "
+      "--burstiness do not apply); {} distinct hash blocks of {} tokens, {} block uses shared with an "
+      "earlier request{}",
+      used.size(), total, path.string(), static_cast<double>(out.send_offsets_ns.back()) / 1e9,
+      options.trace_time_scale, seen.size(), kMooncakeBlockTokens, shared_blocks,
+      tokenizer != nullptr ? "" : "; no tokenizer: one built-in word per token"));
+  if (used.size() < options.num_prompts) {
+    out.notes.push_back(fmt::format("mooncake: the trace has only {} lines for --num-prompts {}; sending {}",
+                                    used.size(), options.num_prompts, used.size()));
+  }
+  if (mismatch != 0) {
+    out.notes.push_back(fmt::format("mooncake: prompts missed the trace's input lengths by {:+} tokens in "
+                                    "total after decode/re-encode retries; prompt_len is the true length", mismatch));
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "llmload/workload/image_data.hpp"
 
+#include <turbojpeg.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -57,6 +58,22 @@ std::string encode_png(std::uint32_t width, std::uint32_t height, std::span<cons
   return out;
 }
 
+core::Result<std::string> encode_jpeg(std::uint32_t width, std::uint32_t height,
+                                      std::span<const std::uint8_t> rgb, int quality) {
+  if (rgb.size() != static_cast<std::size_t>(width) * height * 3) {
+    return core::fail("JPEG: {} bytes of pixels for a {}x{} RGB image", rgb.size(), width, height);
+  }
+  const std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitCompress(), tjDestroy);
+  if (!handle) return core::fail("JPEG: cannot start libjpeg-turbo: {}", tjGetErrorStr2(nullptr));
+  unsigned char* jpeg = nullptr;
+  unsigned long size = 0;
+  const int rc = tjCompress2(handle.get(), rgb.data(), static_cast<int>(width), 0, static_cast<int>(height),
+                             TJPF_RGB, &jpeg, &size, TJSAMP_420, quality, 0);
+  const std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(jpeg, tjFree);
+  if (rc != 0) return core::fail("JPEG: {}", tjGetErrorStr2(handle.get()));
+  return core::Result<std::string>(boost::system::in_place_value, reinterpret_cast<const char*>(jpeg), size);
+}
+
 std::string base64_encode(std::string_view bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -96,9 +113,30 @@ std::string image_data_url(std::string_view mime, std::string_view bytes) {
   return out;
 }
 
+namespace {
+bool is_url(std::string_view ref) {
+  return ref.starts_with("http://") || ref.starts_with("https://") || ref.starts_with("data:");
+}
+std::filesystem::path local_path(std::string_view ref, const std::filesystem::path& base_dir) {
+  std::filesystem::path path(ref);
+  return path.is_relative() ? base_dir / path : path;
+}
+}  // namespace
+
+core::Result<void> check_local_image(std::string_view ref, const std::filesystem::path& base_dir) {
+  if (is_url(ref)) return {};
+  const auto path = local_path(ref, base_dir);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return core::fail("image {}: cannot open: {}", path.string(),
+                      std::filesystem::exists(path, ec) ? "not a regular file" : std::strerror(ENOENT));
+  }
+  return {};
+}
+
 core::Result<std::shared_ptr<const std::string>> ImageCache::get(std::string_view ref,
                                                                  const std::filesystem::path& base_dir) {
-  if (ref.starts_with("http://") || ref.starts_with("https://") || ref.starts_with("data:")) {
+  if (is_url(ref)) {
     auto [it, added] = cache_.try_emplace(std::string(ref));
     if (added) {
       it->second = std::make_shared<const std::string>(ref);
@@ -106,8 +144,7 @@ core::Result<std::shared_ptr<const std::string>> ImageCache::get(std::string_vie
     }
     return it->second;
   }
-  std::filesystem::path path(ref);
-  if (path.is_relative()) path = base_dir / path;
+  const auto path = local_path(ref, base_dir);
   const std::string key = path.lexically_normal().string();
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::ifstream in(path, std::ios::binary);

@@ -2,6 +2,7 @@
 
 #include "llmload/core/rng.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -64,15 +65,15 @@ constexpr std::string_view kWords[] = {
     "strong", "weak", "rich", "poor", "happy", "sad", "calm", "quiet", "loud", "clean",
 };
 
-void append_words(std::string& out, std::int64_t count, core::Rng& rng) {
+}  // namespace
+
+void append_random_words(std::string& out, std::int64_t count, core::Rng& rng) {
   constexpr auto kCount = static_cast<std::int64_t>(std::size(kWords));
   for (std::int64_t i = 0; i < count; ++i) {
     if (!out.empty()) out.push_back(' ');
     out.append(kWords[rng.uniform_int(0, kCount - 1)]);
   }
 }
-
-}  // namespace
 
 std::span<const std::string_view> builtin_words() { return kWords; }
 
@@ -220,7 +221,7 @@ core::Result<std::vector<RequestSpec>> make_random_dataset(std::size_t count,
   core::Rng lengths(options.seed, "random-dataset/lengths");
   core::Rng text(options.seed, "random-dataset/text");
   std::string prefix;
-  append_words(prefix, options.prefix_len, text);
+  append_random_words(prefix, options.prefix_len, text);
 
   std::vector<RequestSpec> specs(count);
   for (auto& spec : specs) {
@@ -229,11 +230,71 @@ core::Result<std::vector<RequestSpec>> make_random_dataset(std::size_t count,
     const std::int64_t output_len = lengths.uniform_int(out_lo, out_hi);
     spec.prompt.reserve(prefix.size() + static_cast<std::size_t>(input_len) * 7);
     spec.prompt = prefix;
-    append_words(spec.prompt, input_len, text);
+    append_random_words(spec.prompt, input_len, text);
     spec.prompt_len = static_cast<std::int32_t>(options.prefix_len + input_len);
     spec.expected_output_len = static_cast<std::int32_t>(output_len);
   }
   return specs;
+}
+
+namespace {
+
+/// Removes the last `count` words of `text` (and the spaces before them).
+void drop_last_words(std::string& text, std::int64_t count) {
+  for (; count > 0 && !text.empty(); --count) {
+    const auto space = text.find_last_of(' ');
+    text.resize(space == std::string::npos ? 0 : space);
+  }
+}
+
+}  // namespace
+
+core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
+                                          const TokenCounter& count_tokens, int max_rounds) {
+  auto words = make_random_dataset(count, options);
+  if (!words) return words.error();
+  Dataset out;
+  out.specs = std::move(*words);
+  core::Rng fill(options.seed, "random-dataset/tokenize-fill");
+  std::size_t missed = 0;
+  std::int64_t missed_tokens = 0, requests = 0;
+  for (auto& spec : out.specs) {
+    const std::int64_t target = spec.prompt_len;  // prefix + sampled input length
+    std::int64_t n = 0;
+    for (int round = 0;; ++round) {
+      auto counted = count_tokens(spec.prompt);
+      ++requests;
+      if (!counted) return counted.error();
+      n = *counted;
+      if (n == target || round + 1 >= max_rounds) break;
+      const std::int64_t have_words = count_words(spec.prompt);
+      if (n < target) {
+        append_random_words(spec.prompt, target - n, fill);
+        continue;
+      }
+      // Too long: drop about as many words as there are extra tokens at this words-per-token
+      // ratio, at least one, keeping the shared prefix and one more word.
+      const std::int64_t removable = have_words - options.prefix_len - 1;
+      if (removable <= 0) break;
+      const auto estimate = static_cast<std::int64_t>(static_cast<double>(n - target) *
+                                                      static_cast<double>(have_words) / static_cast<double>(n));
+      drop_last_words(spec.prompt, std::clamp<std::int64_t>(estimate, 1, removable));
+    }
+    if (n != target) {
+      ++missed;
+      missed_tokens += n - target;
+    }
+    spec.prompt_len = static_cast<std::int32_t>(n);
+  }
+  out.notes.push_back(fmt::format(
+      "random dataset: no tokenizer given, so input lengths were made exact with the server's "
+      "/tokenize ({} requests to it); prompts are words from a built-in list", requests));
+  if (missed > 0) {
+    out.notes.push_back(fmt::format(
+        "random dataset: {} of {} prompts missed their length after {} /tokenize rounds ({:+} tokens in "
+        "total); their prompt_len is the server's count", missed, out.specs.size(), max_rounds, missed_tokens));
+  }
+  return out;
 }
 
 }  // namespace llmload::workload

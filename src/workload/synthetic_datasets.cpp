@@ -17,12 +17,8 @@ namespace {
 
 /// Random text of `count` words from the built-in list.
 std::string random_words(std::int64_t count, core::Rng& rng) {
-  const auto words = builtin_words();
   std::string out;
-  for (std::int64_t i = 0; i < count; ++i) {
-    if (!out.empty()) out.push_back(' ');
-    out.append(words[static_cast<std::size_t>(rng.uniform_int(0, static_cast<std::int64_t>(words.size()) - 1))]);
-  }
+  append_random_words(out, count, rng);
   return out;
 }
 
@@ -193,6 +189,10 @@ core::Result<Dataset> make_random_mm_dataset(const DatasetOptions& options, cons
                         "images only (frames = 1)", b.height, b.width, b.frames);
     }
   }
+  if (mm.image_format != "jpeg" && mm.image_format != "png") {
+    return core::fail("--random-mm-image-format {}: choose jpeg (vLLM's) or png", mm.image_format);
+  }
+  const bool jpeg = mm.image_format == "jpeg";
   if (!mm.limit_mm_per_prompt.contains("image")) {
     return core::fail("--random-mm-limit-mm-per-prompt has no \"image\" entry, but the buckets are images");
   }
@@ -240,17 +240,25 @@ core::Result<Dataset> make_random_mm_dataset(const DatasetOptions& options, cons
         const std::uint64_t v = rng.next_u64();
         for (std::size_t j = 0; j < 8 && i + j < pixels.size(); ++j) pixels[i + j] = static_cast<std::uint8_t>(v >> (8 * j));
       }
-      const std::string png = encode_png(static_cast<std::uint32_t>(bucket->width),
-                                         static_cast<std::uint32_t>(bucket->height), pixels);
-      auto url = std::make_shared<const std::string>(image_data_url("image/png", png));
+      const auto w = static_cast<std::uint32_t>(bucket->width), h = static_cast<std::uint32_t>(bucket->height);
+      std::string bytes;
+      if (jpeg) {
+        auto encoded = encode_jpeg(w, h, pixels);
+        if (!encoded) return encoded.error();
+        bytes = std::move(*encoded);
+      } else {
+        bytes = encode_png(w, h, pixels);
+      }
+      auto url = std::make_shared<const std::string>(image_data_url(jpeg ? "image/jpeg" : "image/png", bytes));
       total_bytes += url->size();
       ++total_images;
       spec.images.push_back(std::move(url));
     }
   }
   out.notes.push_back(fmt::format("random-mm: {} images of random RGB pixels ({} to {} per request), "
-                                  "PNG data URLs, {:.1f} MB held in memory",
-                                  total_images, min_items, max_items, static_cast<double>(total_bytes) / 1e6));
+                                  "{} data URLs, {:.1f} MB held in memory",
+                                  total_images, min_items, max_items, jpeg ? "JPEG" : "PNG",
+                                  static_cast<double>(total_bytes) / 1e6));
   return out;
 }
 

@@ -135,7 +135,8 @@ TEST_F(BenchCli, WarmupsAreSentButNotMeasured) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Warming up with 3 requests...\nWarmup run completed.\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Successful requests:                     7 "), std::string::npos) << r.out;
-  EXPECT_EQ(server.stats().requests, 1u + 3u + 7u);  // initial test run, warm-ups, the run
+  // /tokenize for each prompt's length (no tokenizer given), initial test run, warm-ups, the run.
+  EXPECT_EQ(server.stats().requests, 7u + 1u + 3u + 7u);
 }
 
 TEST_F(BenchCli, DefaultTargetIsTheSimulatorAndTheTableIsVllms) {
@@ -344,9 +345,10 @@ TEST_F(BenchCli, ServerDyingMidRunIsCountedAndTheRunStillSaves) {
             "--random-input-len 8 --random-output-len 4 --save-result --result-filename f.json "
             "--result-dir " + dir_.string());
   });
-  // The ready check is request 1; once the load's requests are in, the server dies.
+  // Requests 1-10 count the prompts' tokens (/tokenize), 11 is the ready check; once the
+  // load's requests are in, the server dies.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (server.stats().requests < 11 && std::chrono::steady_clock::now() < give_up) {
+  while (server.stats().requests < 21 && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   server.stop();
@@ -428,12 +430,19 @@ TEST_F(BenchCli, HeadersRequestIdsAndBodyReachTheServer) {
                      "--num-prompts 2 --random-input-len 4 --random-output-len 1 --header X-Tenant=team-a "
                      "--request-id-prefix run7- --top-k 5 --extra-body '{\"seed\":3}'");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // This server answers /tokenize with a stream, not a count: the lengths stay approximate.
+  EXPECT_NE(r.out.find("the server's /tokenize did not answer (POST /tokenize answered without a 'count' or "
+                       "'tokens' array), so input lengths are APPROXIMATE"), std::string::npos) << r.out;
   std::vector<std::string> requests, scrapes;
   for (const auto& req : server.requests()) (req.starts_with("GET /metrics ") ? scrapes : requests).push_back(req);
   // The server metrics scraper sends the run's headers too (a server may guard /metrics).
   ASSERT_FALSE(scrapes.empty());
   EXPECT_NE(scrapes.front().find("X-Tenant: team-a\r\n"), std::string::npos) << scrapes.front();
-  ASSERT_EQ(requests.size(), 3u);  // the initial test run, then the two requests
+  ASSERT_EQ(requests.size(), 4u);  // the /tokenize probe, the initial test run, then the two requests
+  EXPECT_TRUE(requests[0].starts_with("POST /tokenize HTTP/1.1\r\n")) << requests[0];
+  EXPECT_NE(requests[0].find("X-Tenant: team-a\r\n"), std::string::npos) << requests[0];
+  EXPECT_NE(requests[0].find("{\"model\":\"served\",\"prompt\":\""), std::string::npos) << requests[0];
+  requests.erase(requests.begin());
   for (const auto& req : requests) {
     EXPECT_TRUE(req.starts_with("POST /v1/completions HTTP/1.1\r\n")) << req;
     EXPECT_NE(req.find("X-Tenant: team-a\r\n"), std::string::npos) << req;

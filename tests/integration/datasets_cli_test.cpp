@@ -1,18 +1,23 @@
 // `llmload bench` with file datasets against the built-in simulator: custom JSONL with
 // categories (per_category in the result), image chat requests, the same seed sending the
-// same prompts, and bad input stopping the command (exit 2) before any request is sent.
+// same prompts, bad input stopping the command (exit 2) before any request is sent, the
+// random dataset's lengths from the server's /tokenize, --no-oversample, Mooncake trace
+// replay, burstgpt, and seed 002's image question with its 1145 input tokens.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
+#include "llmload/workload/image_data.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace llmload {
 namespace {
@@ -127,8 +132,82 @@ TEST_F(DatasetsCli, TokenizerNameIsRecordedWithANote) {
                      "--num-prompts 2 --save-result --result-dir " + dir_.string() + " --result-filename r.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("--tokenizer Qwen/Qwen2.5-VL-7B-Instruct is not a file or folder here"), std::string::npos);
-  EXPECT_NE(r.out.find("no tokenizer loaded"), std::string::npos);
+  // No tokenizer here, but the simulator answers /tokenize: the lengths come from it.
+  EXPECT_NE(r.out.find("no tokenizer given, so input lengths were made exact with the server's /tokenize (2 "
+                       "requests to it)"), std::string::npos) << r.out;
   EXPECT_EQ(result("r.json").at("tokenizer_id").as_string(), "Qwen/Qwen2.5-VL-7B-Instruct");
+}
+
+TEST_F(DatasetsCli, NoOversampleRefusesASmallDataset) {
+  const auto path = write("c.jsonl", "{\"prompt\": \"a b\"}\n{\"prompt\": \"c d\"}\n{\"prompt\": \"e f\"}\n");
+  auto r = run("--dataset-name custom --dataset-path " + path + " --num-prompts 5 --no-oversample");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("custom: the dataset has 3 prompts but --num-prompts is 5, and --no-oversample"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("Starting initial single prompt test run"), std::string::npos);
+  r = run("--dataset-name custom --dataset-path " + path + " --num-prompts 5");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("oversampled 3 prompts to --num-prompts 5"), std::string::npos) << r.out;
+}
+
+TEST_F(DatasetsCli, MooncakeTraceIsSentAtItsTimestamps) {
+  const auto path = write("trace.jsonl",
+                          "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 3, \"hash_ids\": [7, 8]}\n"
+                          "{\"timestamp\": 100, \"input_length\": 520, \"output_length\": 2, \"hash_ids\": [7, 9]}\n"
+                          "{\"timestamp\": 400, \"input_length\": 20, \"output_length\": 4, \"hash_ids\": [1]}\n");
+  const auto r = run("--dataset-name mooncake --dataset-path " + path +
+                     " --trace-time-scale 0.5 --num-prompts 3 --save-result --save-detailed --result-dir " +
+                     dir_.string() + " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("mooncake: replaying 3 of the 3 lines"), std::string::npos) << r.out;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("completed").as_int64(), 3);
+  EXPECT_EQ(json.at("total_input_tokens").as_int64(), 600 + 520 + 20);  // the simulator counts words
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), 3 + 2 + 4);
+  // start_times count from the schedule's origin, and nothing is sent before its time: the
+  // trace's 100 ms and 400 ms x 0.5. (No upper bound: a loaded machine may send late.)
+  std::vector<double> starts;
+  for (const auto& v : json.at("start_times").as_array()) starts.push_back(v.to_number<double>());
+  ASSERT_EQ(starts.size(), 3u);
+  std::sort(starts.begin(), starts.end());
+  EXPECT_GE(starts[0], 0.0);
+  EXPECT_GE(starts[1], 0.0499);
+  EXPECT_GE(starts[2], 0.1999);
+}
+
+TEST_F(DatasetsCli, BurstGptRows) {
+  const auto path = write("burst.csv",
+                          "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                          "1,GPT-4,12,3,15,Conversation log\n2,ChatGPT,9,9,18,Conversation log\n"
+                          "3,GPT-4,20,2,22,API log\n");
+  const auto r = run("--dataset-name burstgpt --dataset-path " + path + " --num-prompts 2 --save-result "
+                     "--result-dir " + dir_.string() + " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("completed").as_int64(), 2);
+  EXPECT_EQ(json.at("total_input_tokens").as_int64(), 32);
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), 5);
+}
+
+// Seed 002: one 1080x810 picture and a three-word prompt to Qwen2-VL-7B report 1145 input
+// tokens (1131 image tokens, 3 text, 11 of chat template) in "Total input tokens".
+TEST_F(DatasetsCli, Seed002OneImageQuestionCountsTheImageTokens) {
+  std::vector<std::uint8_t> rgb(1080 * 810 * 3);
+  for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<std::uint8_t>((i * 7) / 3);
+  const auto jpeg = workload::encode_jpeg(1080, 810, rgb);
+  ASSERT_TRUE(jpeg) << jpeg.error().message;
+  fs::create_directories(dir_ / "img");
+  write("img/test.jpg", *jpeg);
+  const auto path = write("qa.jsonl", "{\"question\": \"please describe image\", \"images\": [\"img/test.jpg\"], "
+                                      "\"category\": \"captioning\"}\n");
+  const auto r = run("--sim-preset h100-qwen2-vl-7b --backend openai-chat --dataset-name image-qa --dataset-path " +
+                     path + " --num-prompts 1 --output-len 16 --ignore-eos --save-result --result-dir " + dir_.string() +
+                     " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Total input tokens:                      1145"), std::string::npos) << r.out;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("total_input_tokens").as_int64(), 1145);
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), 16);
 }
 
 }  // namespace

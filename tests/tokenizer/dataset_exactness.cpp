@@ -1,7 +1,8 @@
 // Token exactness of the datasets with a real tokenizer (a tokenizer.json from npm, see
 // CMakeLists.txt): random prompts re-encode to exactly their prompt_len within vLLM's length
-// bounds, the same seed gives the same prompts, prefix_repetition lengths, and vLLM's ShareGPT
-// length filters. Usage: dataset_exactness TOKENIZER_JSON WORK_DIR. Exit 0 when all hold.
+// bounds, the same seed gives the same prompts, prefix_repetition lengths, vLLM's ShareGPT
+// length filters, mooncake's shared hash blocks and burstgpt's exact lengths.
+// Usage: dataset_exactness TOKENIZER_JSON WORK_DIR. Exit 0 when all hold.
 #include "llmload/workload/dataset.hpp"
 #include "llmload/workload/random_dataset.hpp"
 #include "llmload/workload/tokenizer.hpp"
@@ -24,6 +25,18 @@ void check(bool ok, const std::string& what) {
     ++failures;
     fmt::print("FAIL: {}\n", what);
   }
+}
+
+/// Writes `text` to `path` and builds dataset `name` with `num_prompts` requests from it.
+llmload::core::Result<workload::Dataset> file_dataset(const std::string& name, const std::filesystem::path& path,
+                                                      const std::string& text, std::size_t num_prompts,
+                                                      const workload::Tokenizer& tok) {
+  std::ofstream(path) << text;
+  DatasetOptions o;
+  o.name = name;
+  o.path = path.string();
+  o.num_prompts = num_prompts;
+  return workload::make_dataset(o, &tok);
 }
 
 }  // namespace
@@ -113,7 +126,7 @@ int main(int argc, char** argv) {
     DatasetOptions o;
     o.name = "sharegpt";
     o.path = path.string();
-    o.num_prompts = 4;
+    o.num_prompts = 1;
     o.no_oversample = true;
     o.disable_shuffle = true;
     auto d = workload::make_dataset(o, &*tok);
@@ -129,10 +142,66 @@ int main(int argc, char** argv) {
       fmt::print("sharegpt: kept {} of 4 conversations ({})\n", d->specs.size(), d->notes.front());
     }
     o.sharegpt_output_len = 100;  // fixed output: the short reply no longer disqualifies
+    o.num_prompts = 2;
     d = workload::make_dataset(o, &*tok);
     check(d && d->specs.size() == 2, "sharegpt: with --sharegpt-output-len the short-reply entry is kept");
     std::filesystem::remove(path);
   }
+  // ---- mooncake: hash blocks decode to shared text prefixes; lengths near the trace's ----
+  {
+    const std::filesystem::path path = std::filesystem::path(argv[2]) / "mooncake.jsonl";
+    auto d = file_dataset("mooncake", path,
+                          R"({"timestamp": 0, "input_length": 1000, "output_length": 5, "hash_ids": [0, 1]})" "\n"
+                          R"({"timestamp": 10, "input_length": 700, "output_length": 5, "hash_ids": [0, 2]})" "\n"
+                          R"({"timestamp": 20, "input_length": 512, "output_length": 5, "hash_ids": [0]})" "\n",
+                          3, *tok);
+    check(d && d->specs.size() == 3, "mooncake: expected 3 requests");
+    if (d && d->specs.size() == 3) {
+      const auto common = [](const std::string& a, const std::string& b) {
+        return static_cast<std::size_t>(std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first - a.begin());
+      };
+      const auto& p0 = d->specs[0].prompt;
+      const auto& p2 = d->specs[2].prompt;  // hash id 0 alone
+      const std::size_t shared01 = common(p0, d->specs[1].prompt);
+      const std::size_t shared02 = common(p0, p2), shared12 = common(d->specs[1].prompt, p2);
+      fmt::print("mooncake: prompts of {}, {}, {} bytes; 0 and 1 share {} bytes, 0 and 2 share {}, 1 and 2 "
+                 "share {}; prompt lengths {}, {}, {} for 1000, 700, 512\n", p0.size(), d->specs[1].prompt.size(),
+                 p2.size(), shared01, shared02, shared12, d->specs[0].prompt_len, d->specs[1].prompt_len,
+                 d->specs[2].prompt_len);
+      // Hash id 0's text leads all three (the last character or two may be cut differently).
+      check(shared02 + 8 >= p2.size() && shared12 + 8 >= p2.size(),
+            "mooncake: requests with hash id 0 first do not share block 0's text");
+      check(shared01 * 10 < p0.size() * 7, "mooncake: different second hash ids share too much text");
+      const int want[] = {1000, 700, 512};
+      for (std::size_t i = 0; i < 3; ++i) {
+        check(static_cast<std::size_t>(d->specs[i].prompt_len) == tok->encode(d->specs[i].prompt).size(),
+              "mooncake: prompt_len is not the prompt's encoded length");
+        check(d->specs[i].prompt_len == want[i], fmt::format("mooncake: prompt {} has {} tokens for an "
+                                                             "input_length of {}", i, d->specs[i].prompt_len, want[i]));
+      }
+    }
+    std::filesystem::remove(path);
+  }
+
+  // ---- burstgpt: prompts of exactly "Request tokens" tokens ----
+  {
+    const std::filesystem::path path = std::filesystem::path(argv[2]) / "burstgpt.csv";
+    auto d = file_dataset("burstgpt", path,
+                          "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+                          "1,GPT-4,300,20,320,Conversation log\n2,GPT-4,40,5,45,API log\n",
+                          2, *tok);
+    check(d && d->specs.size() == 2, "burstgpt: expected 2 requests");
+    if (d && d->specs.size() == 2) {
+      for (const auto& s : d->specs) {
+        const auto encoded = static_cast<std::int64_t>(tok->encode(s.prompt).size());
+        fmt::print("burstgpt: {} request tokens, the prompt encodes to {}\n", s.prompt_len, encoded);
+        check(s.prompt_len == 300 || s.prompt_len == 40, "burstgpt: prompt_len is not the row's Request tokens");
+        check(encoded == s.prompt_len, "burstgpt: the prompt does not encode to its prompt_len");
+      }
+    }
+    std::filesystem::remove(path);
+  }
+
   fmt::print("{}\n", failures == 0 ? "dataset exactness: all checks passed" : "dataset exactness: FAILED");
   return failures == 0 ? 0 : 1;
 }

@@ -183,5 +183,25 @@ TEST(BenchOptions, DatasetFlagsResolveIntoTheDatasetOptions) {
   EXPECT_NE(resolve_error(o).find("--random-mm-bucket-config"), std::string::npos);
 }
 
+TEST(BenchOptions, TraceImageFormatAndNewDatasetFlags) {
+  auto plan = resolve_ok(parse({"--dataset-name", "mooncake", "--dataset-path", "t.jsonl", "--trace-time-scale", "0.25"}));
+  EXPECT_EQ(plan.dataset.name, "mooncake");
+  EXPECT_DOUBLE_EQ(plan.dataset.trace_time_scale, 0.25);
+  EXPECT_NE(plan_to_json(plan).find("\"trace_time_scale\":0.25"), std::string::npos) << plan_to_json(plan);
+  plan = resolve_ok(parse({"--backend", "openai-chat", "--dataset-name", "random-mm"}));
+  EXPECT_EQ(plan.dataset.random_mm.image_format, "jpeg");  // vLLM's
+  plan = resolve_ok(parse({"--backend", "openai-chat", "--dataset-name", "random-mm", "--random-mm-image-format", "png"}));
+  EXPECT_EQ(plan.dataset.random_mm.image_format, "png");
+  EXPECT_NE(plan_to_json(plan).find("\"random_mm_image_format\":\"png\""), std::string::npos);
+  BenchOptions o;
+  for (const char* name : {"burstgpt", "mooncake", "image-qa"}) {
+    o.dataset_name = name;
+    EXPECT_NE(resolve_error(o).find(std::string("--dataset-name ") + name + " reads a file"), std::string::npos) << name;
+  }
+  o = {};
+  o.trace_time_scale = 0;
+  EXPECT_NE(resolve_error(o).find("--trace-time-scale must be positive"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace llmload::config

@@ -1,8 +1,10 @@
-// The PNG encoder decoded back by a small independent reader (chunk CRCs, IHDR, inflate),
-// base64 against RFC 4648's vectors, format sniffing and the image cache.
+// The PNG encoder decoded back by a small independent reader (chunk CRCs, IHDR, inflate), the
+// JPEG encoder decoded back with libjpeg-turbo, base64 against RFC 4648's vectors, format
+// sniffing and the image cache.
 #include "llmload/workload/image_data.hpp"
 
 #include <gtest/gtest.h>
+#include <turbojpeg.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -74,6 +76,39 @@ TEST(ImageData, PngDecodesBackToTheSamePixels) {
     EXPECT_EQ(decoded.pixels, std::string(rgb.begin(), rgb.end()));
     EXPECT_EQ(sniff_image_mime(png), "image/png");
   }
+}
+
+TEST(ImageData, JpegDecodesBackToItsSizeAndCloseToItsPixels) {
+  // A smooth gradient (JPEG is lossy: noise would not come back close).
+  const std::uint32_t w = 40, h = 24;
+  std::vector<std::uint8_t> rgb(w * h * 3);
+  for (std::uint32_t y = 0; y < h; ++y) {
+    for (std::uint32_t x = 0; x < w; ++x) {
+      rgb[(y * w + x) * 3 + 0] = static_cast<std::uint8_t>(x * 6);
+      rgb[(y * w + x) * 3 + 1] = static_cast<std::uint8_t>(y * 10);
+      rgb[(y * w + x) * 3 + 2] = 128;
+    }
+  }
+  auto jpeg = encode_jpeg(w, h, rgb);
+  ASSERT_TRUE(jpeg) << jpeg.error().message;
+  EXPECT_EQ(sniff_image_mime(*jpeg), "image/jpeg");
+  tjhandle tj = tjInitDecompress();
+  int width = 0, height = 0, subsamp = 0, colorspace = 0;
+  ASSERT_EQ(tjDecompressHeader3(tj, reinterpret_cast<const unsigned char*>(jpeg->data()), jpeg->size(), &width,
+                                &height, &subsamp, &colorspace), 0);
+  EXPECT_EQ(width, 40);
+  EXPECT_EQ(height, 24);
+  std::vector<std::uint8_t> back(rgb.size());
+  ASSERT_EQ(tjDecompress2(tj, reinterpret_cast<const unsigned char*>(jpeg->data()), jpeg->size(), back.data(),
+                          width, 0, height, TJPF_RGB, 0), 0);
+  tjDestroy(tj);
+  int worst = 0;
+  for (std::size_t i = 0; i < rgb.size(); ++i) worst = std::max(worst, std::abs(int(rgb[i]) - int(back[i])));
+  EXPECT_LT(worst, 24);
+  auto again = encode_jpeg(w, h, rgb);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *jpeg);  // deterministic
+  EXPECT_FALSE(encode_jpeg(w, h, std::span<const std::uint8_t>(rgb).first(10)));
 }
 
 TEST(ImageData, Base64MatchesRfc4648) {

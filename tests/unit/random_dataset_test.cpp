@@ -89,6 +89,55 @@ TEST(RandomDataset, RejectsBadFlagsByName) {
   EXPECT_NE(r2.error().message.find("--random-input-len"), std::string::npos);
 }
 
+// A stand-in for a server's /tokenize: one token per word, two for words longer than five
+// letters, plus one BOS token (as Llama-style tokenizers add).
+std::int64_t fake_server_count(std::string_view text) {
+  std::int64_t n = 1;
+  std::istringstream in{std::string(text)};
+  for (std::string w; in >> w;) n += w.size() > 5 ? 2 : 1;
+  return n;
+}
+
+TEST(RandomDataset, ServerTokenizeMakesLengthsExact) {
+  RandomDatasetOptions o;
+  o.input_len = 40;
+  o.output_len = 3;
+  o.prefix_len = 6;
+  o.range_ratio = 0.5;
+  o.seed = 3;
+  std::size_t calls = 0;
+  const TokenCounter counter = [&](std::string_view text) -> core::Result<std::int64_t> {
+    ++calls;
+    return fake_server_count(text);
+  };
+  auto d = make_random_dataset(30, o, counter);
+  ASSERT_TRUE(d) << d.error().message;
+  auto words = make_random_dataset(30, o);
+  ASSERT_TRUE(words);
+  const std::string prefix = (*words)[0].prompt.substr(0, (*words)[0].prompt.find(' ', 0));
+  std::size_t missed = 0;
+  for (std::size_t i = 0; i < d->specs.size(); ++i) {
+    const auto& s = d->specs[i];
+    EXPECT_EQ(s.prompt_len, fake_server_count(s.prompt));  // the server's own count
+    if (s.prompt_len != (*words)[i].prompt_len) ++missed;
+    EXPECT_TRUE(s.prompt.starts_with(prefix));
+  }
+  // Multi-token words can make a target unreachable by whole words only rarely.
+  EXPECT_LE(missed, 2u);
+  EXPECT_GT(calls, d->specs.size());  // the word prompts were too long and were corrected
+  EXPECT_NE(d->notes.front().find("made exact with the server's /tokenize"), std::string::npos);
+  auto again = make_random_dataset(30, o, counter);
+  ASSERT_TRUE(again);
+  for (std::size_t i = 0; i < d->specs.size(); ++i) EXPECT_EQ(again->specs[i].prompt, d->specs[i].prompt);
+
+  const TokenCounter broken = [](std::string_view) -> core::Result<std::int64_t> {
+    return core::fail("POST /tokenize answered HTTP 404");
+  };
+  auto failed = make_random_dataset(3, o, broken);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().message, "POST /tokenize answered HTTP 404");
+}
+
 TEST(RandomDataset, WordListHasNoSpacesOrDuplicatesThatMatter) {
   for (auto w : builtin_words()) {
     EXPECT_FALSE(w.empty());

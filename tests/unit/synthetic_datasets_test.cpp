@@ -4,9 +4,11 @@
 #include "llmload/workload/synthetic_datasets.hpp"
 
 #include <gtest/gtest.h>
+#include <turbojpeg.h>
 
 #include <map>
 #include <set>
+#include <vector>
 
 namespace llmload::workload {
 namespace {
@@ -70,6 +72,7 @@ TEST(RandomMm, ImagesPerRequestSizesAndChatOnly) {
   o.random_mm.num_mm_items_range_ratio = 1.0;  // 0..4 images, capped by the limit of 3
   o.random_mm.limit_mm_per_prompt = {{"image", 3}};
   o.random_mm.buckets = {{4, 6, 1, 0.5}, {10, 3, 1, 0.5}};
+  o.random_mm.image_format = "png";
   auto refused = make_dataset(o, nullptr);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("--backend openai-chat"), std::string::npos);
@@ -105,10 +108,10 @@ TEST(RandomMm, ImagesPerRequestSizesAndChatOnly) {
   EXPECT_NE(video.error().message.find("video bucket"), std::string::npos);
 }
 
-// Width and height from the IHDR of a base64 PNG data URL.
-std::pair<std::uint32_t, std::uint32_t> png_size_from_data_url(const std::string& url) {
-  const std::string prefix = "data:image/png;base64,";
-  EXPECT_TRUE(url.starts_with(prefix));
+// The bytes of a base64 data URL with the given MIME type (padding dropped).
+std::string data_url_bytes(const std::string& url, const std::string& mime) {
+  const std::string prefix = "data:" + mime + ";base64,";
+  EXPECT_TRUE(url.starts_with(prefix)) << url.substr(0, 40);
   auto decode = [](char c) -> std::uint32_t {
     if (c >= 'A' && c <= 'Z') return static_cast<std::uint32_t>(c - 'A');
     if (c >= 'a' && c <= 'z') return static_cast<std::uint32_t>(c - 'a' + 26);
@@ -116,12 +119,61 @@ std::pair<std::uint32_t, std::uint32_t> png_size_from_data_url(const std::string
     return c == '+' ? 62u : 63u;
   };
   std::string bytes;
-  for (std::size_t i = prefix.size(); i + 4 <= url.size() && bytes.size() < 32; i += 4) {
+  for (std::size_t i = prefix.size(); i + 4 <= url.size(); i += 4) {
     const std::uint32_t v = (decode(url[i]) << 18) | (decode(url[i + 1]) << 12) | (decode(url[i + 2]) << 6) | decode(url[i + 3]);
     bytes += static_cast<char>(v >> 16);
-    bytes += static_cast<char>(v >> 8);
-    bytes += static_cast<char>(v);
+    if (url[i + 2] != '=') bytes += static_cast<char>(v >> 8);
+    if (url[i + 3] != '=') bytes += static_cast<char>(v);
   }
+  return bytes;
+}
+
+TEST(RandomMm, JpegByDefaultDecodesToTheBucketSizeAndRepeatsForASeed) {
+  DatasetOptions o;
+  o.name = "random-mm";
+  o.chat = true;
+  o.num_prompts = 3;
+  o.seed = 7;
+  o.random.input_len = 5;
+  o.random_mm.buckets = {{810, 1080, 1, 1.0}};  // seed 002's picture size
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_NE(d->notes.back().find("JPEG data URLs"), std::string::npos) << d->notes.back();
+  tjhandle tj = tjInitDecompress();
+  for (const auto& s : d->specs) {
+    ASSERT_EQ(s.images.size(), 1u);
+    const std::string jpeg = data_url_bytes(*s.images[0], "image/jpeg");
+    int width = 0, height = 0, subsamp = -1, colorspace = -1;
+    ASSERT_EQ(tjDecompressHeader3(tj, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size(),
+                                  &width, &height, &subsamp, &colorspace), 0) << tjGetErrorStr2(tj);
+    EXPECT_EQ(width, 1080);
+    EXPECT_EQ(height, 810);
+    EXPECT_EQ(subsamp, TJSAMP_420);
+    std::vector<unsigned char> rgb(static_cast<std::size_t>(width * height * 3));
+    EXPECT_EQ(tjDecompress2(tj, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size(), rgb.data(),
+                            width, 0, height, TJPF_RGB, 0), 0) << tjGetErrorStr2(tj);
+  }
+  tjDestroy(tj);
+  EXPECT_NE(*d->specs[0].images[0], *d->specs[1].images[0]);
+  auto again = make_dataset(o, nullptr);  // the same seed: byte-identical requests
+  ASSERT_TRUE(again);
+  for (std::size_t i = 0; i < d->specs.size(); ++i) {
+    EXPECT_EQ(d->specs[i].prompt, again->specs[i].prompt);
+    EXPECT_EQ(*d->specs[i].images[0], *again->specs[i].images[0]);
+  }
+  o.seed = 8;
+  auto other = make_dataset(o, nullptr);
+  ASSERT_TRUE(other);
+  EXPECT_NE(*d->specs[0].images[0], *other->specs[0].images[0]);
+  o.random_mm.image_format = "gif";
+  auto bad = make_dataset(o, nullptr);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("--random-mm-image-format gif"), std::string::npos);
+}
+
+// Width and height from the IHDR of a base64 PNG data URL.
+std::pair<std::uint32_t, std::uint32_t> png_size_from_data_url(const std::string& url) {
+  const std::string bytes = data_url_bytes(url, "image/png");
   EXPECT_EQ(bytes.substr(12, 4), "IHDR");
   auto be32 = [&](std::size_t at) {
     return (std::uint32_t(std::uint8_t(bytes[at])) << 24) | (std::uint32_t(std::uint8_t(bytes[at + 1])) << 16) |

@@ -51,6 +51,8 @@ struct BenchOptions {
   double random_mm_num_mm_items_range_ratio = 0.0;
   std::string random_mm_limit_mm_per_prompt = R"({"image": 255, "video": 0})";
   std::string random_mm_bucket_config = "{(256, 256, 1): 0.5, (720, 1280, 1): 0.5}";
+  std::string random_mm_image_format = "jpeg";
+  double trace_time_scale = 1.0;
   std::int64_t num_prompts = 1000;
   std::optional<std::int64_t> input_len, output_len;
   std::int64_t random_input_len = 1024;

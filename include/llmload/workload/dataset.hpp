@@ -17,10 +17,15 @@ core::Result<Dataset> make_dataset(const DatasetOptions& options, const Tokenize
 
 /// vLLM's maybe_oversample_requests(): when `dataset.specs` has fewer than `num_prompts`
 /// requests, appends copies of requests picked as Python's `random.choice` picks them after
-/// `random.seed(seed)`, and adds a note. With `no_oversample` it adds nothing and notes that
-/// fewer requests will be sent. An empty dataset is an error naming `what`.
+/// `random.seed(seed)`, and adds a note. With `no_oversample` a dataset smaller than
+/// `num_prompts` is an error naming both numbers. An empty dataset is an error naming `what`.
 core::Result<void> oversample(Dataset& dataset, std::size_t num_prompts, std::uint64_t seed,
                               bool no_oversample, std::string_view what);
+
+/// The --no-oversample refusal: an error naming `what`, `have` and `num_prompts` when
+/// `no_oversample` is set and the dataset has fewer than `num_prompts` prompts.
+core::Result<void> check_no_oversample(std::size_t have, std::size_t num_prompts, bool no_oversample,
+                                       std::string_view what);
 
 /// Input tokens of `text` as vLLM counts a dataset prompt (`len(tokenizer(text).input_ids)`,
 /// special tokens included) or, without a tokenizer, its words.

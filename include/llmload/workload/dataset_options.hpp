@@ -26,6 +26,8 @@ struct RandomMmOptions {
   double num_mm_items_range_ratio = 0.0;    ///< --random-mm-num-mm-items-range-ratio, in [0, 1]
   std::map<std::string, std::int64_t> limit_mm_per_prompt{{"image", 255}, {"video", 0}};
   std::vector<MmBucket> buckets{{256, 256, 1, 0.5}, {720, 1280, 1, 0.5}};  ///< --random-mm-bucket-config
+  /// --random-mm-image-format (llmload's): "jpeg" (vLLM's encoding: PIL JPEG, quality 75) or "png"
+  std::string image_format = "jpeg";
 };
 
 /// Everything a dataset source may read. Plain data with vLLM's defaults.
@@ -34,7 +36,7 @@ struct DatasetOptions {
   std::string path;                 ///< --dataset-path
   std::size_t num_prompts = 1000;   ///< --num-prompts
   std::uint64_t seed = 0;           ///< --seed
-  bool no_oversample = false;       ///< --no-oversample: send fewer requests than asked
+  bool no_oversample = false;       ///< --no-oversample: a dataset smaller than num_prompts is an error
   bool disable_shuffle = false;     ///< --disable-shuffle (sharegpt, custom)
   bool chat = false;                ///< the backend sends chat messages (images allowed)
   RandomDatasetOptions random;      ///< random and random-mm text
@@ -48,10 +50,12 @@ struct DatasetOptions {
   std::int64_t prefix_repetition_suffix_len = 256;  ///< --prefix-repetition-suffix-len
   std::int64_t prefix_repetition_num_prefixes = 10; ///< --prefix-repetition-num-prefixes
   std::int64_t prefix_repetition_output_len = 128;  ///< --prefix-repetition-output-len / --output-len
+  double trace_time_scale = 1.0;                    ///< --trace-time-scale (mooncake), > 0
 };
 
 /// The dataset names make_dataset() knows, in the order help texts list them.
-inline constexpr const char* kDatasetNames[] = {"random", "random-mm", "sharegpt", "custom",
-                                                "sonnet", "prefix_repetition"};
+inline constexpr const char* kDatasetNames[] = {"random",   "random-mm", "sharegpt",
+                                                "custom",   "image-qa",  "sonnet",
+                                                "burstgpt", "prefix_repetition", "mooncake"};
 
 }  // namespace llmload::workload

@@ -21,16 +21,46 @@ namespace llmload::workload {
 /// length unless --sharegpt-output-len/--output-len is given. With a tokenizer, vLLM's
 /// is_valid_sequence() filter applies (prompt ≥ 4 tokens, output ≥ 4 unless fixed, prompt ≤
 /// 1024, prompt + output ≤ 2048); without one, lengths are counted in words and nothing is
-/// filtered (said in the notes). Oversampled to --num-prompts (unless --no-oversample).
+/// filtered (said in the notes). Oversampled to --num-prompts (refused with --no-oversample).
 core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
 
-/// `custom`: JSON Lines, one object per line: "prompt" (string, required), "output_tokens"
+/// `custom` (and `image-qa`, the same reader): JSON Lines, one object per line: "prompt" (string,
+/// required; "question" is accepted in its place, as VisionArena/OKVQA exports name it), "output_tokens"
 /// (integer ≥ 1, used unless --custom-output-len/--output-len is given; default 256),
 /// "images" (array of local paths, relative to the file's folder, or http(s)/data URLs;
 /// chat backend only), "category" (string, for per-category results), "answers" (string or
 /// array of strings, kept as reference answers). Blank lines are skipped. Every line is
 /// validated before any request is sent; errors name the file and line.
 core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+
+/// vLLM's BurstGPTDataset: a BurstGPT CSV (header Timestamp, Model, Request tokens, Response
+/// tokens, Total tokens, Log Type; columns found by name, in any order). Rows whose Model is
+/// "GPT-4" and whose Response tokens > 0 are kept; --num-prompts of them are picked without
+/// replacement (Python's random.shuffle after random.seed(--seed): the same seed picks the same
+/// rows here, but not the rows pandas' DataFrame.sample picks in vLLM), or with replacement
+/// when there are fewer (refused with --no-oversample). Each prompt has "Request tokens"
+/// tokens: with a tokenizer, vLLM's ids (i + j) over the usable vocabulary made exact with
+/// decode_to_target_len() (vLLM sends them decoded as they are, which re-encode to far fewer
+/// tokens); without one, random built-in words. The output length is "Response tokens". Errors
+/// name the file and line (missing column, wrong field count, a non-integer count).
+core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+
+/// Trace replay of a Mooncake-style JSONL trace: each line {"timestamp": ms, "input_length": N,
+/// "output_length": M, "hash_ids": [...]}, lines in time order. The first --num-prompts lines
+/// are sent at (timestamp − first timestamp) × --trace-time-scale (Dataset::send_offsets_ns),
+/// not by the arrival schedule. Hash id k stands for the k-th block of kMooncakeBlockTokens
+/// tokens: each distinct hash id gets one deterministic block of random tokens (built-in words
+/// without a tokenizer, random vocabulary ids with one), and a prompt is its hash ids' blocks
+/// in order, cut to input_length (more random tokens if the ids run out), so requests with
+/// equal leading hash ids share a prompt prefix and exercise the server's prefix cache. With a
+/// tokenizer the decoded ids are made exact by decode_to_target_len(), which changes only the
+/// end of a prompt.
+/// A shorter trace is sent whole (refused with --no-oversample). Every line is validated;
+/// errors name the file and line.
+core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+
+/// Tokens per hash id in a Mooncake trace.
+inline constexpr std::int64_t kMooncakeBlockTokens = 512;
 
 /// vLLM's SonnetDataset: lines of a poem file; each prompt is "Pick as many lines as you can
 /// from these poem lines:\n", a fixed prefix of lines, then lines drawn with Python's

@@ -1,6 +1,7 @@
 #pragma once
-/// Images as request parts: a minimal PNG encoder (8-bit RGB, zlib from the system), base64
-/// data URLs, format sniffing, and a cache that reads each local image file once.
+/// Images as request parts: a minimal PNG encoder (8-bit RGB, zlib from the system), a JPEG
+/// encoder (libjpeg-turbo), base64 data URLs, format sniffing, and a cache that reads each
+/// local image file once.
 
 #include "llmload/core/error.hpp"
 
@@ -20,6 +21,13 @@ namespace llmload::workload {
 std::string encode_png(std::uint32_t width, std::uint32_t height, std::span<const std::uint8_t> rgb,
                        int zlib_level = 0);
 
+/// A baseline JPEG of `width`×`height` 8-bit RGB pixels (same layout as encode_png) through
+/// libjpeg-turbo, with 4:2:0 chroma subsampling and `quality` in [1, 100]; 75 is what PIL's
+/// `Image.save(format="JPEG")` uses, which vLLM's random-mm images go through. Deterministic
+/// for the same pixels. Errors carry libjpeg-turbo's message.
+core::Result<std::string> encode_jpeg(std::uint32_t width, std::uint32_t height,
+                                      std::span<const std::uint8_t> rgb, int quality = 75);
+
 /// Standard base64 (RFC 4648, with '=' padding).
 std::string base64_encode(std::string_view bytes);
 
@@ -29,6 +37,10 @@ std::string_view sniff_image_mime(std::string_view bytes);
 
 /// `data:<mime>;base64,<bytes>`.
 std::string image_data_url(std::string_view mime, std::string_view bytes);
+
+/// Checks, without reading it, that a local image reference (as ImageCache::get takes) names
+/// an existing regular file; URLs pass. The error names the resolved path.
+core::Result<void> check_local_image(std::string_view ref, const std::filesystem::path& base_dir);
 
 /// Local image files as data URLs, each file read and encoded once however many requests use
 /// it. Not thread-safe (used while the dataset is built, before the run).

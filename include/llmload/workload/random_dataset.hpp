@@ -13,6 +13,7 @@
 #include "llmload/workload/tokenizer.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,18 @@ struct RandomDatasetOptions {
 /// yields byte-identical prompts. Errors name the offending flag.
 core::Result<std::vector<RequestSpec>> make_random_dataset(std::size_t count,
                                                            const RandomDatasetOptions& options);
+
+/// Counts the tokens of a prompt as the target server does (its `/tokenize`), special tokens
+/// included. An error means the server cannot count (the caller falls back to words).
+using TokenCounter = std::function<core::Result<std::int64_t>(std::string_view text)>;
+
+/// Without a tokenizer but with the server's count: the word prompts above, each then grown or
+/// shortened at its end (never into the shared prefix) until `count_tokens` says it has
+/// prefix_len + its sampled input length tokens, up to `max_rounds` counts per prompt.
+/// prompt_len is the server's final count. Notes say the lengths came from the server and how
+/// many prompts missed. Errors are the first of count_tokens' (or a flag's).
+core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
+                                          const TokenCounter& count_tokens, int max_rounds = 10);
 
 /// With a tokenizer, as vLLM's RandomDataset.sample(): the sampled input length L' is
 /// --random-input-len minus the tokens the post-processor adds (BOS), so prompt + special
@@ -57,6 +70,10 @@ core::Result<std::string> decode_to_target_len(const Tokenizer& tokenizer, std::
 /// Ids a random prompt may use: the model vocabulary without special tokens and without
 /// unassigned ids (vLLM's `allowed_tokens`), ascending.
 std::vector<std::int32_t> allowed_token_ids(const Tokenizer& tokenizer);
+
+/// Appends `count` words drawn uniformly from builtin_words() with `rng`, separated by single
+/// spaces (and one before the first when `out` is not empty). Deterministic for the rng state.
+void append_random_words(std::string& out, std::int64_t count, core::Rng& rng);
 
 /// The built-in word list prompts are drawn from (lower-case English words, no spaces).
 std::span<const std::string_view> builtin_words();

@@ -42,6 +42,10 @@ struct RequestSpec {
 struct Dataset {
   std::vector<RequestSpec> specs;
   std::vector<std::string> notes;
+  /// When each request is due (ns from the run's origin, one per spec, non-decreasing) for
+  /// datasets that carry their own timing (trace replay); empty otherwise, and the arrival
+  /// schedule (--request-rate, --burstiness) decides.
+  std::vector<std::int64_t> send_offsets_ns;
 };
 
 }  // namespace llmload::workload

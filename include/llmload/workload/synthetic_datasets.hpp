@@ -20,7 +20,8 @@ core::Result<Dataset> make_prefix_repetition_dataset(const DatasetOptions& optio
 /// vLLM's RandomMultiModalDataset for images: the random dataset's text, plus per request a
 /// number of images uniform in [floor(b(1−r)), min(ceil(b(1+r)), Σ limits)] whose sizes are
 /// drawn from the bucket probabilities (a modality at its --random-mm-limit-mm-per-prompt
-/// limit drops out), each of independent random RGB pixels, sent as a PNG data URL. Chat
+/// limit drops out), each of independent random RGB pixels, sent as a JPEG data URL as vLLM
+/// sends them (quality 75, 4:2:0) or, with --random-mm-image-format png, a PNG one. Chat
 /// backend only. Video buckets (frames > 1) are refused.
 core::Result<Dataset> make_random_mm_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
 
