@@ -1,5 +1,6 @@
 #include "llmload/metrics/category_breakdown.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace llmload::metrics {
@@ -41,6 +42,14 @@ std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> rec
     out.push_back(std::move(samples.count));
   }
   return out;
+}
+
+void label_timelines(RunSummary& summary, std::span<const RequestRecord> records,
+                     std::span<const workload::RequestSpec> specs) {
+  const std::size_t n = std::min(summary.timelines.size(), records.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (records[i].index < specs.size()) summary.timelines[i].category = specs[records[i].index].category;
+  }
 }
 
 }  // namespace llmload::metrics
