@@ -248,8 +248,9 @@ core::Result<ReportRun> parse_report_run(const std::string& text, const std::str
 
   if (run.requests.empty()) {
     run.notes.push_back(fmt::format("no per-request data (written by llmload bench for runs up to {} "
-                                    "requests, and with --save-detailed): over-time charts, the "
-                                    "timeline and CDFs are left out", kRequestRowsAlwaysUpTo));
+                                    "requests, and with --save-detailed): over-time charts and the "
+                                    "timeline are left out, distributions show the file's "
+                                    "percentiles only", kRequestRowsAlwaysUpTo));
   }
   if (run.itls_ms.empty()) {
     run.notes.push_back("no per-chunk gaps (vLLM's itls, written with --save-detailed): the ITL "
