@@ -220,8 +220,8 @@ std::string timeline_chart(const ChartAxes& axes, const std::vector<metrics::Req
   y.add(0);
   y.add(static_cast<double>(shown.size()));
   const std::string subtitle =
-      every > 1 ? fmt::format("showing every {}th of {} requests ({} bars): grey queue, orange TTFT, blue decode, red failed",
-                              every, requests.size(), shown.size())
+      every > 1 ? fmt::format("{} bars for {} requests (one request in {} shown): grey queue, orange TTFT, blue decode, red failed",
+                              shown.size(), requests.size(), every)
                 : fmt::format("{} requests: grey client queue, orange time to first token, blue decode, red failed",
                               shown.size());
   const Frame f(axes, padded(x, true), Range{0, static_cast<double>(shown.size())});

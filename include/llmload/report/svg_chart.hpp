@@ -43,7 +43,7 @@ std::string line_chart(const ChartAxes& axes, const std::vector<ChartSeries>& se
 
 /// One bar per request over time (ms from the benchmark start): client queue (dispatch →
 /// start), time to first token, decode (first → last token); failed requests in red from start
-/// to end. At most `max_bars` bars: larger runs show every k-th request, and the subtitle says
+/// to end. At most `max_bars` bars: larger runs show one request in k, and the subtitle says
 /// so. Pure.
 std::string timeline_chart(const ChartAxes& axes, const std::vector<metrics::RequestTimeline>& requests,
                            std::size_t max_bars);
