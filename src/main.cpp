@@ -2,7 +2,10 @@
 
 #include "llmload/config/bench_options.hpp"
 #include "llmload/config/profile.hpp"
+#include "llmload/core/atomic_file.hpp"
 #include "llmload/report/compare.hpp"
+#include "llmload/report/html_report.hpp"
+#include "llmload/report/report_writer.hpp"
 #include "llmload/runtime/bench_command.hpp"
 #include "llmload/runtime/run_command.hpp"
 #include "llmload/sim/sim_command.hpp"
@@ -52,16 +55,32 @@ int main(int argc, char** argv) {
                   "Override a field, e.g. --set load.stages.0.requests=50 (repeatable)");
 
   std::vector<std::string> compare_files;
-  bool compare_markdown = false;
+  std::string compare_md, compare_html;
   double compare_noise_pct = 5;
   auto* compare = app.add_subcommand(
       "compare", "Result files side by side: changes against the first, better/worse, noise flagged");
   compare->add_option("results", compare_files, "Result JSON files (llmload or vllm bench serve)")
-      ->required()->expected(2, -1);
-  compare->add_flag("--md", compare_markdown, "Markdown table instead of text");
+      ->required()->expected(1, -1);
+  auto* compare_md_option = compare->add_option(
+      "--md", compare_md, "Markdown table: into FILE, or on stdout without one")->expected(0, 1);
+  compare->add_option("--html", compare_html, "The comparison as an HTML page in FILE");
   compare->add_option("--noise-pct", compare_noise_pct,
                       "Relative change counted as noise where no standard error is known")
       ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+
+  std::vector<std::string> report_files;
+  report::ReportOutputs report_outputs;
+  std::string report_html, report_md, report_csv;
+  auto* report_cmd = app.add_subcommand(
+      "report", "HTML (SVG charts), Markdown and CSV reports from result files; several files are "
+                "shown side by side with sweep curves");
+  report_cmd->add_option("results", report_files, "Result JSON files (llmload or vllm bench serve)")
+      ->required()->expected(1, -1);
+  report_cmd->add_option("--html", report_html, "Self-contained HTML report with charts");
+  report_cmd->add_option("--md", report_md, "Markdown report (environment, summary, scenarios, examples, limits)");
+  report_cmd->add_option("--csv", report_csv, "One row per request; intervals go to STEM.intervals.csv");
+  report_cmd->add_option("--interval", report_outputs.interval_s, "Seconds per interval (over-time charts, CSV)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
 
   try {
     app.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
@@ -82,19 +101,61 @@ int main(int argc, char** argv) {
     if (bench->parsed()) return runtime::run_bench_command(bench_options, stdout, stderr);
     if (sim->parsed()) return sim::run_sim(sim_options);
     if (run->parsed()) return runtime::run_profile_command(run_path, run_overrides, stdout, stderr);
-    if (compare->parsed()) {
-      std::vector<report::ComparedRun> runs;
-      for (const auto& file : compare_files) {
-        auto run = report::read_compared_run(file);
+    if (compare->parsed() || report_cmd->parsed()) {
+      const bool comparing = compare->parsed();
+      const char* command = comparing ? "compare" : "report";
+      auto& files = comparing ? compare_files : report_files;
+      // The old flag form `compare --md A.json B.json`: --md took A.json as its file.
+      if (comparing && compare_md.ends_with(".json")) {
+        files.insert(files.begin(), compare_md);
+        compare_md.clear();
+      }
+      if (comparing && files.size() < 2) {
+        fmt::print(stderr, "llmload compare: error: give at least two result files\n");
+        return runtime::kExitUsage;
+      }
+      std::vector<report::ReportRun> runs;
+      for (const auto& file : files) {
+        auto run = report::read_report_run(file);
         if (!run) {
-          fmt::print(stderr, "llmload compare: error: {}\n", run.error().message);
+          fmt::print(stderr, "llmload {}: error: {}\n", command, run.error().message);
           return runtime::kExitUsage;
         }
         runs.push_back(std::move(*run));
       }
-      report::CompareOptions options;
-      options.noise_fraction = compare_noise_pct / 100.0;
-      fmt::print("{}", report::format_comparison(runs, options, compare_markdown));
+      if (comparing) {
+        std::vector<report::ComparedRun> numbers;
+        for (const auto& r : runs) numbers.push_back(r.numbers);
+        report::CompareOptions options;
+        options.noise_fraction = compare_noise_pct / 100.0;
+        const bool md_to_stdout = compare_md_option->count() > 0 && compare_md.empty();
+        const std::string text = report::format_comparison(numbers, options, md_to_stdout);
+        if (md_to_stdout || (compare_md.empty() && compare_html.empty())) fmt::print("{}", text);
+        std::vector<std::pair<std::string, std::string>> outputs;
+        if (!compare_md.empty()) outputs.emplace_back(compare_md, report::format_comparison(numbers, options, true));
+        if (!compare_html.empty()) outputs.emplace_back(compare_html, report::comparison_html(numbers, options));
+        for (const auto& [path, content] : outputs) {
+          if (auto written = core::write_file_atomic(path, content); !written) {
+            fmt::print(stderr, "llmload compare: error: {}\n", written.error().message);
+            return runtime::kExitCannotRun;
+          }
+          fmt::print(stderr, "llmload compare: saved {}\n", path);
+        }
+        return runtime::kExitOk;
+      }
+      report_outputs.html = report_html;
+      report_outputs.md = report_md;
+      report_outputs.csv = report_csv;
+      if (report_html.empty() && report_md.empty() && report_csv.empty()) {
+        fmt::print(stderr, "llmload report: error: name at least one output: --html FILE, --md FILE or --csv FILE\n");
+        return runtime::kExitUsage;
+      }
+      auto written = report::write_reports(runs, report_outputs, report::local_environment());
+      if (!written) {
+        fmt::print(stderr, "llmload report: error: {}\n", written.error().message);
+        return runtime::kExitCannotRun;
+      }
+      for (const auto& f : *written) fmt::print("llmload report: saved {}\n", f.string());
       return runtime::kExitOk;
     }
     if (validate->parsed()) {

@@ -10,6 +10,7 @@ packages=(
   libsimdjson-dev libyaml-cpp-dev libfmt-dev libcli11-dev zlib1g-dev libturbojpeg0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
+  chromium
 )
 
 missing=()
@@ -19,6 +20,7 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# chromium: the report_html_browser test opens the HTML report headless.
 # Tests fetch reference implementations (tokenizers, hdr-histogram-js) from the npm registry.
 # Debian's npm package depends on Debian's nodejs; a nodejs that already ships npm (as
 # NodeSource's does) must not be replaced, so npm is installed only when the command is missing.

@@ -1,6 +1,7 @@
 #include "llmload/api/chunk_decoder.hpp"
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/core/simdjson_dom.hpp"
 
 #include <simdjson.h>
 
@@ -34,15 +35,8 @@ std::string_view trim(std::string_view s) {
 
 using Type = dom::element_type;
 
-// Callers check the type first; the copies keep the results' temporaries out of range-for.
-dom::object as_object(dom::element v) {
-  dom::object o = v.get_object().value_unsafe();
-  return o;
-}
-dom::array as_array(dom::element v) {
-  dom::array a = v.get_array().value_unsafe();
-  return a;
-}
+using core::as_array;
+using core::as_object;
 
 // Each reader returns nullptr on success, else the sentence saying which field is wrong.
 

@@ -222,6 +222,12 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--label", o.label, "Label (prefix of the result file name)")->group("Results");
   app.add_option("--metadata", o.metadata, "KEY=VALUE pairs saved in the result")->group("Results");
   app.add_flag("--disable-tqdm", o.disable_tqdm, "No progress display")->group("Results");
+  app.add_option("--report", o.report,
+                 "Also write reports beside the result file: comma-separated html, md, csv "
+                 "(llmload's; see llmload report)")->group("Results");
+  app.add_option("--report-interval", o.report_interval_sec,
+                 "Seconds per interval in the reports' over-time charts and interval CSV")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Results");
 
   // llmload's own.
   app.add_option("--threads", o.threads, "Client worker threads (0: one per core)")
@@ -498,6 +504,22 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   }
   r.save_result = o.save_result || o.append_result;
   r.save_detailed = o.save_detailed;
+  for (std::size_t start = 0; start < o.report.size();) {
+    const auto comma = std::min(o.report.find(',', start), o.report.size());
+    const std::string format = o.report.substr(start, comma - start);
+    if (format != "html" && format != "md" && format != "csv") {
+      return core::fail("--report {}: unknown format '{}'; choose from html, md, csv (comma-separated)",
+                        o.report, format);
+    }
+    if (std::find(r.report_formats.begin(), r.report_formats.end(), format) == r.report_formats.end()) {
+      r.report_formats.push_back(format);
+    }
+    start = comma + 1;
+  }
+  if (!(o.report_interval_sec > 0)) {
+    return core::fail("--report-interval {}: expected a positive number of seconds", o.report_interval_sec);
+  }
+  r.report_interval_s = o.report_interval_sec;
   r.append_result = o.append_result;
   r.result_dir = o.result_dir;
   r.result_filename = o.result_filename;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -64,6 +65,14 @@ std::vector<CategoryCount> turn_breakdown(std::span<const RequestRecord> records
     if (s.conversation < 0) return std::pair<std::int64_t, std::string>(0, std::string());
     return std::pair<std::int64_t, std::string>(s.turn, fmt::format("turn {}", s.turn + 1));
   });
+}
+
+void label_timelines(RunSummary& summary, std::span<const RequestRecord> records,
+                     std::span<const workload::RequestSpec> specs) {
+  const std::size_t n = std::min(summary.timelines.size(), records.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (records[i].index < specs.size()) summary.timelines[i].category = specs[records[i].index].category;
+  }
 }
 
 }  // namespace llmload::metrics

@@ -126,7 +126,19 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
   e2els.reserve(n);
   intervals.reserve(n);
 
+  s.timelines.reserve(n);
+  const auto offset_ms = [&](core::Nanos t) { return t != 0 ? to_ms(t - bench_start_ns) : NAN; };
   for (const auto& r : records) {
+    RequestTimeline& tl = s.timelines.emplace_back();
+    tl.scheduled_ms = offset_ms(r.scheduled_ns);
+    tl.dispatch_ms = offset_ms(r.dispatch_ns);
+    tl.start_ms = offset_ms(r.start_ns);
+    tl.sent_ms = offset_ms(r.sent_ns);
+    tl.end_ms = r.ok() && !r.chunk_ns.empty() ? offset_ms(r.chunk_ns.back()) : offset_ms(r.end_ns);
+    if (r.ok() && !r.chunk_ns.empty()) tl.first_token_ms = offset_ms(r.chunk_ns.front());
+    tl.outcome = std::string(outcome_name(r.outcome));
+    tl.chunks = static_cast<std::int64_t>(r.chunk_ns.size());
+    tl.input_tokens = r.usage_prompt_tokens >= 0 ? r.usage_prompt_tokens : r.dataset_prompt_len;
     s.input_lens.push_back(r.dataset_prompt_len);
     s.start_times_s.push_back(r.start_ns != 0 ? to_s(r.start_ns - bench_start_ns) : 0.0);
     s.generated_texts.push_back(r.generated_text);
@@ -176,6 +188,7 @@ RunSummary summarize(std::span<const RequestRecord> records, core::Nanos bench_s
     s.dataset_input_tokens += r.dataset_prompt_len;
     s.total_output_tokens += output_tokens;
     s.output_lens.push_back(output_tokens);
+    tl.output_tokens = output_tokens;
     if (!r.saw_done) ++s.requests_without_done;
 
     // kOk implies at least one token chunk; a record breaking that still counts as completed

@@ -1,15 +1,11 @@
 #include "llmload/report/compare.hpp"
 
-#include <boost/json/parse.hpp>
+#include "llmload/report/result_reader.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace llmload::report {
 namespace {
@@ -74,12 +70,12 @@ std::string number(double v) {
 }
 
 /// "+12.30 (+5.1%) worse" for b against a.
-std::string change(const Row& row, const ComparedRun& a, const ComparedRun& b, double va, double vb,
+ComparisonCell change(const Row& row, const ComparedRun& a, const ComparedRun& b, double va, double vb,
                    const CompareOptions& options) {
   const double diff = vb - va;
   std::string text = fmt::format("{}{}", diff >= 0 ? "+" : "", number(diff));
   if (va != 0) text += fmt::format(" ({:+.1f}%)", 100.0 * diff / std::fabs(va));
-  if (diff == 0 || row.better == Better::kNeither) return text;
+  if (diff == 0 || row.better == Better::kNeither) return {text, Verdict::kNone};
   bool noise = false;
   if (row.key.starts_with("mean_")) {
     const std::string metric = row.key.substr(5, row.key.size() - 5 - 3);
@@ -96,9 +92,10 @@ std::string change(const Row& row, const ComparedRun& a, const ComparedRun& b, d
   } else {
     noise = va != 0 && std::fabs(diff) / std::fabs(va) < options.noise_fraction;
   }
-  if (noise) return text + " ~noise";
+  if (noise) return {text + " ~noise", Verdict::kNoise};
   const bool better = (row.better == Better::kHigher) == (diff > 0);
-  return text + (better ? " better" : " worse");
+  return better ? ComparisonCell{text + " better", Verdict::kBetter}
+                : ComparisonCell{text + " worse", Verdict::kWorse};
 }
 
 }  // namespace
@@ -111,66 +108,49 @@ std::optional<double> ComparedRun::value(const std::string& key) const {
 }
 
 core::Result<ComparedRun> read_compared_run(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::fail("{}: cannot read: {}", path, std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  auto doc = boost::json::parse(text.str(), ec);
-  if (ec) {
-    // An --append-result file holds one JSON object per line: compare its last run.
-    std::string line, last;
-    for (std::istringstream lines(text.str()); std::getline(lines, line);) {
-      if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  auto run = read_report_run(path);
+  if (!run) return run.error();
+  return std::move(run->numbers);
+}
+
+ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const CompareOptions& options) {
+  ComparisonTable table;
+  if (runs.empty()) return table;
+  const auto rows = rows_for(runs.front());
+  table.header.push_back("Metric");
+  for (const auto& r : runs) table.header.push_back(r.name);
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    table.header.push_back(fmt::format("{} vs {}", runs[i].name, runs[0].name));
+  }
+  for (const auto& row : rows) {
+    std::vector<ComparisonCell> cells{{row.label, Verdict::kNone}};
+    for (const auto& r : runs) {
+      const auto v = r.value(row.key);
+      cells.push_back({v ? number(*v) : "-", Verdict::kNone});
     }
-    boost::system::error_code line_ec;
-    doc = boost::json::parse(last, line_ec);
-    if (line_ec) {
-      return core::fail("{}: not valid JSON ({}); give a result file of llmload bench --save-result",
-                        path, ec.message());
+    const auto base = runs.front().value(row.key);
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+      const auto v = runs[i].value(row.key);
+      cells.push_back(base && v ? change(row, runs.front(), runs[i], *base, *v, options)
+                                : ComparisonCell{"-", Verdict::kNone});
     }
+    table.rows.push_back(std::move(cells));
   }
-  if (!doc.is_object()) return core::fail("{}: expected a JSON object (a result file)", path);
-  const auto& o = doc.as_object();
-  if (!o.contains("completed") || !o.contains("duration")) {
-    return core::fail("{}: not a benchmark result (no 'completed' or 'duration' key)", path);
-  }
-  ComparedRun run;
-  run.name = std::filesystem::path(path).stem().string();
-  if (const auto* label = o.if_contains("label"); label && label->is_string() && !label->as_string().empty()) {
-    run.name = std::string(label->as_string());
-  }
-  for (const auto& kv : o) {
-    const auto& v = kv.value();
-    if (v.is_int64()) run.values.emplace_back(std::string(kv.key()), static_cast<double>(v.as_int64()));
-    else if (v.is_uint64()) run.values.emplace_back(std::string(kv.key()), static_cast<double>(v.as_uint64()));
-    else if (v.is_double()) run.values.emplace_back(std::string(kv.key()), v.as_double());
-  }
-  return run;
+  table.footnote = fmt::format(
+      "Changes are against {}. \"~noise\": within run-to-run noise (means: inside the 95% "
+      "interval from the runs' std and sample counts; other rows: under {:g}%).",
+      runs.front().name, options.noise_fraction * 100);
+  return table;
 }
 
 std::string format_comparison(const std::vector<ComparedRun>& runs, const CompareOptions& options,
                               bool markdown) {
   if (runs.empty()) return {};
-  const auto rows = rows_for(runs.front());
-  // Cells: label, each run's value, each later run's change against the first.
-  std::vector<std::vector<std::string>> table;
-  std::vector<std::string> header{"Metric"};
-  for (const auto& r : runs) header.push_back(r.name);
-  for (std::size_t i = 1; i < runs.size(); ++i) header.push_back(fmt::format("{} vs {}", runs[i].name, runs[0].name));
-  table.push_back(header);
-  for (const auto& row : rows) {
-    std::vector<std::string> cells{row.label};
-    for (const auto& r : runs) {
-      const auto v = r.value(row.key);
-      cells.push_back(v ? number(*v) : "-");
-    }
-    const auto base = runs.front().value(row.key);
-    for (std::size_t i = 1; i < runs.size(); ++i) {
-      const auto v = runs[i].value(row.key);
-      cells.push_back(base && v ? change(row, runs.front(), runs[i], *base, *v, options) : "-");
-    }
-    table.push_back(std::move(cells));
+  const ComparisonTable model = comparison_table(runs, options);
+  std::vector<std::vector<std::string>> table{model.header};
+  for (const auto& row : model.rows) {
+    auto& cells = table.emplace_back();
+    for (const auto& cell : row) cells.push_back(cell.text);
   }
 
   std::string out;
@@ -199,10 +179,7 @@ std::string format_comparison(const std::vector<ComparedRun>& runs, const Compar
       out += line + "\n";
     }
   }
-  out += fmt::format(
-      "\n{}Changes are against {}. \"~noise\": within run-to-run noise (means: inside the 95% "
-      "interval from the runs' std and sample counts; other rows: under {:g}%).\n",
-      markdown ? "" : "", runs.front().name, options.noise_fraction * 100);
+  out += "\n" + model.footnote + "\n";
   return out;
 }
 

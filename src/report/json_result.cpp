@@ -118,7 +118,32 @@ void write_groups(core::JsonWriter& w, std::string_view key, const std::vector<m
   w.end_object();
 }
 
-std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
+// Microsecond resolution keeps the rows short ("12.345" rather than 17 digits).
+void write_offset(core::JsonWriter& w, double ms) {
+  if (std::isnan(ms)) {
+    w.null();
+  } else {
+    w.value(std::round(ms * 1000.0) / 1000.0);
+  }
+}
+
+void write_request_rows(core::JsonWriter& w, const metrics::RunSummary& s) {
+  w.key("request_fields").begin_array();
+  for (const char* f : kRequestFields) w.value(f);
+  w.end_array();
+  w.key("requests").begin_array();
+  for (const auto& t : s.timelines) {
+    w.begin_array();
+    for (double ms : {t.scheduled_ms, t.dispatch_ms, t.start_ms, t.sent_ms, t.first_token_ms, t.end_ms}) {
+      write_offset(w, ms);
+    }
+    w.value(t.outcome).value(t.category).value(t.input_tokens).value(t.output_tokens).value(t.chunks);
+    w.end_array();
+  }
+  w.end_array();
+}
+
+std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bool save_detailed) {
   return render([&](core::JsonWriter& w) {
     w.begin_object();
     w.field("schema_version", kResultSchemaVersion);
@@ -167,6 +192,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info) {
     w.field("requests_not_sent", info.requests_not_sent);
     write_groups(w, "per_category", s.per_category);
     if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);
+    if (save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) write_request_rows(w, s);
     w.end_object();
   });
 }
@@ -228,7 +254,7 @@ std::string result_json(const metrics::RunSummary& s, const RunInfo& info, bool 
       o.set(fmt::format("p{}_{}_ms", percentile_word(pv.percentile), name), json_value(pv.value));
     }
   }
-  o.set("llmload", llmload_object(s, info));
+  o.set("llmload", llmload_object(s, info, save_detailed));
 
   std::string out;
   core::JsonWriter w(out);

@@ -12,6 +12,7 @@
 #include "llmload/scrape/scraper.hpp"
 #include "llmload/workload/conversations.hpp"
 #include "llmload/report/json_result.hpp"
+#include "llmload/report/report_writer.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/sim/engine.hpp"
 #include "llmload/sim/sim_server.hpp"
@@ -476,6 +477,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
                                     summary_options);
   summary.per_category = metrics::category_breakdown(result.records, specs);
   summary.per_turn = metrics::turn_breakdown(result.records, specs);
+  metrics::label_timelines(summary, result.records, specs);
   report::TableContext context;
   context.request_rate = plan.arrivals.ramp_up ? INFINITY : plan.arrivals.request_rate;
   context.max_concurrency = plan.max_concurrency;
@@ -486,7 +488,8 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   std::fflush(out);
 
   int exit_code = kExitOk;
-  if (plan.results.save_result) {
+  const bool want_reports = !plan.results.report_formats.empty();
+  if (plan.results.save_result || want_reports) {
     report::RunInfo info;
     info.date = local_date();
     info.backend = plan.backend;
@@ -518,13 +521,30 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
                                      : std::filesystem::path(plan.results.result_filename);
     if (!plan.results.result_dir.empty()) path = std::filesystem::path(plan.results.result_dir) / path;
     const std::string json = report::result_json(summary, info, plan.results.save_detailed);
-    auto written = plan.results.append_result ? core::append_file_atomic(path, json)
-                                              : core::write_file_atomic(path, json);
-    if (!written) {
-      fmt::print(err, "llmload bench: error: cannot save the result: {}\n", written.error().message);
-      exit_code = kExitCannotRun;
-    } else {
-      fmt::print(err, "llmload bench: result saved to {}\n", path.string());
+    if (plan.results.save_result) {
+      auto written = plan.results.append_result ? core::append_file_atomic(path, json)
+                                                : core::write_file_atomic(path, json);
+      if (!written) {
+        fmt::print(err, "llmload bench: error: cannot save the result: {}\n", written.error().message);
+        exit_code = kExitCannotRun;
+      } else {
+        fmt::print(err, "llmload bench: result saved to {}\n", path.string());
+      }
+    }
+    if (want_reports) {
+      // The reports read the result as a file reader would, so `llmload report` on the saved
+      // file gives the same pages.
+      auto run = report::parse_report_run(json, path.string());
+      auto written = run ? report::write_reports({*run}, report::outputs_beside(path, plan.results.report_formats,
+                                                                                plan.results.report_interval_s),
+                                                 report::local_environment())
+                         : core::Result<std::vector<std::filesystem::path>>(run.error());
+      if (!written) {
+        fmt::print(err, "llmload bench: error: cannot write the report: {}\n", written.error().message);
+        exit_code = kExitCannotRun;
+      } else {
+        for (const auto& file : *written) fmt::print(err, "llmload bench: report saved to {}\n", file.string());
+      }
     }
   }
   if (result.interrupted) exit_code = kExitCannotRun;

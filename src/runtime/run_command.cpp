@@ -3,6 +3,8 @@
 #include "llmload/config/bench_options.hpp"
 #include "llmload/core/atomic_file.hpp"
 #include "llmload/core/json_writer.hpp"
+#include "llmload/report/report_writer.hpp"
+#include "llmload/report/svg_chart.hpp"
 #include "llmload/runtime/bench_command.hpp"
 
 #include <boost/json/parse.hpp>
@@ -41,19 +43,8 @@ std::string slug(const std::string& name) {
   return out;
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+// The HTML escape is also valid XML (&#39; for ').
+std::string xml_escape(std::string_view s) { return report::html_escape(s); }
 
 /// What `llmload run` cannot do yet, said before anything runs.
 std::vector<std::string> unsupported(const config::Profile& p) {
@@ -132,6 +123,10 @@ config::BenchOptions bench_options_for(const config::Profile& p, const config::P
   o.result_dir = result_dir;
   o.result_filename = result_file;
   o.label = slug(s.name);
+  for (const auto& format : p.outputs.formats) {
+    if (format == "html" || format == "md" || format == "csv") o.report += (o.report.empty() ? "" : ",") + format;
+  }
+  o.report_interval_sec = std::chrono::duration<double>(p.outputs.interval).count();
   return o;
 }
 
@@ -221,15 +216,11 @@ int run_profile_command(const std::string& path, const std::vector<std::string>&
     for (const auto& p : problems) fmt::print(err, "llmload run: {}: {}\n", path, p);
     return kExitUsage;
   }
-  for (const auto& format : profile.outputs.formats) {
-    if (format != "json" && format != "junit") {
-      fmt::print(err, "llmload run: note: outputs format '{}' is not written by llmload run yet\n", format);
-    }
-  }
   fmt::print(out, "{}", config::describe_profile(profile));
 
   const auto points = config::sweep_points(profile);
   std::vector<SloVerdict> verdicts;
+  std::vector<std::string> measured_files;
   int exit_code = kExitOk;
   for (std::size_t i = 0; i < points.size() && exit_code != kExitCannotRun; ++i) {
     auto with = overrides;
@@ -258,6 +249,7 @@ int run_profile_command(const std::string& path, const std::vector<std::string>&
         break;
       }
       if (stage.warmup) continue;
+      measured_files.push_back((std::filesystem::path(profile.outputs.dir) / file).string());
       std::ifstream in(std::filesystem::path(profile.outputs.dir) / file);
       std::stringstream json;
       json << in.rdbuf();
@@ -276,6 +268,25 @@ int run_profile_command(const std::string& path, const std::vector<std::string>&
       fmt::print(out, "{} {}{}: {} ({})\n", v.passed ? "PASS" : "FAIL", v.stage,
                  v.point.empty() ? "" : " [" + v.point + "]", v.slo, v.detail);
       if (!v.passed && exit_code == kExitOk) exit_code = kExitSloFailed;
+    }
+  }
+  if (measured_files.size() > 1 && exit_code != kExitCannotRun) {
+    // Every measured stage in one report: sweep curves, scenarios side by side.
+    std::vector<report::ReportRun> runs;
+    for (const auto& file : measured_files) {
+      auto run = report::read_report_run(file);
+      if (run) runs.push_back(std::move(*run));
+    }
+    const auto outputs = report::outputs_beside(std::filesystem::path(profile.outputs.dir) / "report.json",
+                                                profile.outputs.formats,
+                                                std::chrono::duration<double>(profile.outputs.interval).count());
+    if (!outputs.html.empty() || !outputs.md.empty() || !outputs.csv.empty()) {
+      if (auto written = report::write_reports(runs, outputs, report::local_environment()); !written) {
+        fmt::print(err, "llmload run: {}\n", written.error().message);
+        if (exit_code == kExitOk) exit_code = kExitCannotRun;
+      } else {
+        for (const auto& f : *written) fmt::print(out, "Report of all stages: {}\n", f.string());
+      }
     }
   }
   if (std::find(profile.outputs.formats.begin(), profile.outputs.formats.end(), "junit") !=

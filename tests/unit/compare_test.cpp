@@ -2,6 +2,8 @@
 // metric's direction, noise from the runs' std (means) or a relative threshold (others).
 #include "llmload/report/compare.hpp"
 
+#include "report_fixture.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -72,6 +74,28 @@ TEST(Compare, ReadsResultFilesAndRejectsOthers) {
   EXPECT_NE(other.error().message.find("not a benchmark result"), std::string::npos);
   EXPECT_FALSE(read_compared_run((dir / "missing.json").string()));
   std::filesystem::remove_all(dir);
+}
+
+TEST(Compare, MarkdownOfSyntheticRunsGolden) {
+  auto a = read_compared_run(testing::golden_path("synthetic_a.json"));
+  auto b = read_compared_run(testing::golden_path("synthetic_b.json"));
+  ASSERT_TRUE(a && b);
+  testing::expect_golden("compare_ab.md", format_comparison({*a, *b}, {}, true));
+}
+
+TEST(Compare, TableCarriesTheVerdictOfEachChange) {
+  const auto t = comparison_table({kBefore, kAfter}, {});
+  ASSERT_EQ(t.header.size(), 4u);
+  const auto row = [&](const std::string& label) {
+    for (const auto& r : t.rows) {
+      if (r[0].text == label) return r;
+    }
+    return std::vector<ComparisonCell>{};
+  };
+  EXPECT_EQ(row("Median TTFT (ms)")[3].verdict, Verdict::kBetter);
+  EXPECT_EQ(row("Mean TTFT (ms)")[3].verdict, Verdict::kNoise);
+  EXPECT_EQ(row("Std TTFT (ms)")[3].verdict, Verdict::kNone);
+  EXPECT_EQ(comparison_table({kAfter, kBefore}, {}).rows.back()[3].verdict, Verdict::kWorse);
 }
 
 }  // namespace

@@ -223,7 +223,7 @@ TEST(JsonResult, LlmloadObjectCarriesTheExtensions) {
   const auto o = json::parse(result_json(sample_summary(), info, false)).as_object();
   const auto& x = o.at("llmload").as_object();
   EXPECT_EQ(keys_of(o).back(), "llmload");
-  EXPECT_EQ(x.at("schema_version").as_int64(), 1);
+  EXPECT_EQ(x.at("schema_version").as_int64(), 2);
   EXPECT_EQ(x.at("version").as_string(), LLMLOAD_VERSION);
   EXPECT_EQ(x.at("target").as_string(), "http://127.0.0.1:8000");
   EXPECT_TRUE(x.at("simulator").as_bool());

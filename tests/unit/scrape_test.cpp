@@ -1,4 +1,6 @@
 #include "llmload/report/console_table.hpp"
+#include "llmload/report/json_result.hpp"
+#include "llmload/report/result_reader.hpp"
 #include "llmload/scrape/prometheus.hpp"
 #include "llmload/scrape/server_metrics.hpp"
 
@@ -173,6 +175,26 @@ TEST(ServerMetrics, ConsoleBlockInTheTablesColumns) {
   ServerMetricsSummary only_note;
   only_note.notes = {"http://x/metrics not scraped: answered HTTP 404"};
   EXPECT_NE(report::format_server_metrics(only_note).find("note: http://x/metrics not scraped"), std::string::npos);
+}
+
+TEST(ServerMetrics, ReportsReadTheScrapedSeriesBack) {
+  auto series = three_scrapes();
+  const std::vector<Exposition> partial = {parse_exposition("vllm:prefix_cache_queries_total 1200\n")};
+  series.points.push_back(extract_point(8'000'000'000, partial));
+  report::RunInfo info;
+  info.date = "20261130-120000";
+  info.backend = "openai";
+  info.server_metrics_json = server_metrics_json(series, summarize(series), 5'000'000'000);
+  metrics::RunSummary summary;
+  const auto run = report::parse_report_run(report::result_json(summary, info, false), "r.json");
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->server_metrics.size(), 3u);
+  EXPECT_EQ(run->server_metrics[0].name, "running requests");
+  ASSERT_EQ(run->server_metrics[0].points.size(), 3u);  // the fourth scrape had no value
+  EXPECT_DOUBLE_EQ(run->server_metrics[0].points[1].first, 1.0);
+  EXPECT_DOUBLE_EQ(run->server_metrics[0].points[1].second, 30.0);
+  EXPECT_EQ(run->server_metrics[1].name, "prefix-cache queries (tokens)");
+  EXPECT_EQ(run->server_metrics[1].points.size(), 4u);
 }
 
 }  // namespace

@@ -82,6 +82,8 @@ struct BenchOptions {
   std::string result_dir, result_filename, label;
   std::vector<std::string> metadata;  // KEY=VALUE
   bool disable_tqdm = false;
+  std::string report;               // --report html,md,csv (llmload's)
+  double report_interval_sec = 1;   // --report-interval
   // llmload's own.
   int threads = 0;  // 0 = one per core
   double request_timeout_sec = 6 * 3600.0;
@@ -116,6 +118,8 @@ struct ResultSettings {
   std::string result_dir, result_filename;
   std::optional<std::string> label;
   std::vector<std::pair<std::string, std::string>> metadata;
+  std::vector<std::string> report_formats;  ///< --report: subset of html, md, csv
+  double report_interval_s = 1;             ///< --report-interval (over-time charts, CSV)
 };
 
 /// The resolved, immutable plan of one `llmload bench` run (effective settings).

@@ -7,6 +7,7 @@
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/metrics/sample_stats.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -50,6 +51,22 @@ struct CategoryCount {
   std::int64_t output_tokens = 0;  ///< over successful requests
   SampleStats ttft_ms;             ///< TTFT of successful requests (p50, p90, p99)
   SampleStats e2el_ms;             ///< E2EL of successful requests (p50, p90, p99)
+};
+
+/// One request's timeline for reports (llmload extension): offsets in milliseconds from the
+/// benchmark start (vLLM's start_times origin); NaN when the moment did not happen.
+struct RequestTimeline {
+  double scheduled_ms = NAN;    ///< planned send time
+  double dispatch_ms = NAN;     ///< released by the dispatcher (before the concurrency gate)
+  double start_ms = NAN;        ///< vLLM's `st` (after the gate): queue = start − dispatch
+  double sent_ms = NAN;         ///< request bytes written
+  double first_token_ms = NAN;  ///< first token chunk (successful requests)
+  double end_ms = NAN;          ///< last token chunk when successful, else when the failure was seen
+  std::string outcome;          ///< outcome_name(), "ok" when successful
+  std::string category;         ///< workload category ("" without labels)
+  std::int64_t input_tokens = 0;   ///< counted as the run's totals are (usage, else dataset)
+  std::int64_t output_tokens = 0;  ///< counted as the run's totals are; 0 when failed
+  std::int64_t chunks = 0;         ///< token chunks received
 };
 
 /// Everything a run measured, computed once by summarize(). Plain value, safe to share
@@ -124,6 +141,9 @@ struct RunSummary {
   /// order); empty for single requests. Later turns carry longer histories, so their TTFT
   /// shows the context's load time and the server's prefix cache at work.
   std::vector<CategoryCount> per_turn;
+  /// One timeline per request, in workload order (categories filled by the caller that knows
+  /// the workload; see category_breakdown.hpp).
+  std::vector<RequestTimeline> timelines;
 };
 
 /// Percentiles the extension statistics always carry (independent of --metric-percentiles).

@@ -29,6 +29,26 @@ struct CompareOptions {
   double noise_fraction = 0.05;
 };
 
+/// How a change is judged in the comparison.
+enum class Verdict { kNone, kBetter, kWorse, kNoise };
+
+/// One cell: its text (as the text form prints it) and the judgement behind it.
+struct ComparisonCell {
+  std::string text;
+  Verdict verdict = Verdict::kNone;
+};
+
+/// The comparison as data, for the text, Markdown and HTML forms: header ("Metric", each run,
+/// "B vs A" for each later run), one row per metric, and the sentence explaining the marks.
+struct ComparisonTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<ComparisonCell>> rows;
+  std::string footnote;
+};
+
+/// Builds the table format_comparison prints (rules below). Pure; empty for no runs.
+ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const CompareOptions& options);
+
 /// The comparison as a text table (`markdown` false) or a Markdown table. Rows: the vLLM
 /// summary metrics present in the first run, in vLLM's order. Columns: each run, then for
 /// each later run the change against the first: "+12.3 (+5.1%) worse". Means use the runs'

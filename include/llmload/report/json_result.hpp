@@ -6,6 +6,7 @@
 #include "llmload/metrics/run_summary.hpp"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,7 +46,19 @@ struct RunInfo {
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.
-inline constexpr int kResultSchemaVersion = 1;
+/// 2: adds "request_fields" and "requests" (one row per request, for reports).
+inline constexpr int kResultSchemaVersion = 2;
+
+/// Runs with at most this many requests always carry the per-request rows
+/// ("llmload"."requests", about 100 bytes a request); larger runs only with --save-detailed,
+/// so a million-request soak does not write a 100 MB result file unasked.
+inline constexpr std::size_t kRequestRowsAlwaysUpTo = 20000;
+
+/// Column names of a "llmload"."requests" row, in order: offsets in ms from the benchmark
+/// start (null when the moment did not happen), outcome, category, token counts.
+inline constexpr const char* kRequestFields[] = {
+    "scheduled_ms", "dispatch_ms", "start_ms", "sent_ms", "first_token_ms", "end_ms",
+    "outcome",      "category",    "input_tokens", "output_tokens", "chunks"};
 
 /// The result file's JSON text (one object, no trailing newline, like vLLM's json.dump).
 /// Key order: date, endpoint_type, backend, label, model_id, tokenizer_id, num_prompts,
@@ -54,7 +67,8 @@ inline constexpr int kResultSchemaVersion = 1;
 /// output_throughput, total_token_throughput, [input_lens, output_lens, ttfts, itls,
 /// start_times, generated_texts, errors when save_detailed], max_output_tokens_per_s,
 /// max_concurrent_requests, mean/median/std/pNN for each selected metric (ttft, tpot, itl,
-/// e2el order), then "llmload". `plan_json` must be valid JSON (inserted verbatim).
+/// e2el order), then "llmload" (with the per-request rows when save_detailed or at most
+/// kRequestRowsAlwaysUpTo requests). `plan_json` must be valid JSON (inserted verbatim).
 std::string result_json(const metrics::RunSummary& summary, const RunInfo& info,
                         bool save_detailed);
 

@@ -1,0 +1,70 @@
+#pragma once
+/// Reads a result file back for reports and comparisons: llmload's (vLLM's keys plus the
+/// "llmload" object) or `vllm bench serve --save-result`'s. What a file lacks (per-request
+/// rows without --save-detailed in vLLM's files, categories, server metrics) is left empty and
+/// said in `notes`, so reports show what they can.
+
+#include "llmload/core/error.hpp"
+#include "llmload/metrics/run_summary.hpp"
+#include "llmload/report/compare.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llmload::report {
+
+/// A latency metric as the file's vLLM keys give it (milliseconds).
+struct MetricFigures {
+  std::optional<double> mean, median, stddev;
+  std::vector<std::pair<double, double>> percentiles;  ///< (percentile, value), file order
+};
+
+/// One workload category from "llmload"."per_category" (latencies in ms; 0 when absent).
+struct CategoryFigures {
+  std::string category;
+  std::int64_t completed = 0, failed = 0, input_tokens = 0, output_tokens = 0;
+  double ttft_p50 = 0, ttft_p99 = 0, e2el_p50 = 0, e2el_p99 = 0;
+};
+
+/// One scraped server metric over time (from "llmload"."server_metrics"."series", see
+/// scrape::server_metrics_json), named by its label ("running requests", ...).
+struct ServerSeries {
+  std::string name;
+  std::vector<std::pair<double, double>> points;  ///< (seconds from the benchmark start, value)
+};
+
+/// Everything reports read from one result file. Plain value.
+struct ReportRun {
+  std::string path;
+  ComparedRun numbers;  ///< name (label, else file stem) and every numeric top-level key
+  std::string model_id, backend, date, target, version;  ///< "" when absent
+  bool simulator = false;
+  std::optional<double> request_rate;  ///< nullopt for "inf" (all at once) or absent
+  MetricFigures ttft, tpot, itl, e2el;
+  /// One row per request (llmload's rows, else rebuilt from vLLM's --save-detailed arrays:
+  /// no scheduled/dispatch/sent times then); empty when the file has neither.
+  std::vector<metrics::RequestTimeline> requests;
+  bool has_queue_times = false;  ///< rows carry dispatch times (llmload's rows)
+  /// Chunk gaps in ms per request, same order as `requests` (vLLM's "itls"); empty if absent.
+  std::vector<std::vector<double>> itls_ms;
+  std::vector<std::string> generated_texts;  ///< vLLM's array; empty when absent
+  std::vector<CategoryFigures> categories;
+  std::vector<ServerSeries> server_metrics;
+  std::vector<std::string> notes;  ///< what the file lacks, one sentence each
+
+  const std::string& name() const noexcept { return numbers.name; }
+  /// The figures of "ttft", "tpot", "itl" or "e2el"; nullptr for another name.
+  const MetricFigures* metric(std::string_view name) const noexcept;
+};
+
+/// Parses `path` (simdjson). An --append-result file (one object per line) gives its last
+/// run. Errors name the file and say what is wrong: unreadable, not JSON, not a benchmark
+/// result (no "completed"/"duration"), or a malformed "llmload" object.
+core::Result<ReportRun> read_report_run(const std::string& path);
+
+/// The same from text already in memory; `path` only names it in errors and in `name`.
+core::Result<ReportRun> parse_report_run(const std::string& text, const std::string& path);
+
+}  // namespace llmload::report

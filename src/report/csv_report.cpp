@@ -1,0 +1,58 @@
+#include "llmload/report/csv_report.hpp"
+
+#include "llmload/report/report_series.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace llmload::report {
+namespace {
+
+std::string ms_cell(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : std::string(); }
+
+}  // namespace
+
+std::string csv_cell(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string requests_csv(const std::vector<ReportRun>& runs) {
+  std::string out =
+      "run,index,outcome,category,scheduled_ms,dispatch_ms,start_ms,sent_ms,first_token_ms,end_ms,"
+      "queue_ms,ttft_ms,e2el_ms,tpot_ms,input_tokens,output_tokens,chunks\n";
+  for (const auto& run : runs) {
+    for (std::size_t i = 0; i < run.requests.size(); ++i) {
+      const auto& t = run.requests[i];
+      const double tpot = t.output_tokens > 1 ? (e2el_ms(t) - ttft_ms(t)) / static_cast<double>(t.output_tokens - 1) : NAN;
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_cell(run.name()), i,
+                         csv_cell(t.outcome), csv_cell(t.category), ms_cell(t.scheduled_ms),
+                         ms_cell(t.dispatch_ms), ms_cell(t.start_ms), ms_cell(t.sent_ms),
+                         ms_cell(t.first_token_ms), ms_cell(t.end_ms), ms_cell(queue_ms(t)),
+                         ms_cell(ttft_ms(t)), ms_cell(e2el_ms(t)), ms_cell(tpot), t.input_tokens,
+                         t.output_tokens, t.chunks);
+    }
+  }
+  return out;
+}
+
+std::string intervals_csv(const std::vector<ReportRun>& runs, double interval_s) {
+  std::string out =
+      "run,start_s,end_s,completed,failed,requests_per_s,output_tokens_per_s,mean_in_flight,"
+      "ttft_samples,ttft_p50_ms,ttft_p99_ms,itl_samples,itl_p50_ms,itl_p99_ms\n";
+  for (const auto& run : runs) {
+    for (const auto& r : interval_rows(run, interval_s)) {
+      out += fmt::format("{},{:.3f},{:.3f},{},{},{:.3f},{:.3f},{:.3f},{},{},{},{},{},{}\n",
+                         csv_cell(run.name()), r.start_s, r.end_s, r.completed, r.failed,
+                         r.requests_per_s, r.output_tokens_per_s, r.mean_in_flight, r.ttft_samples,
+                         ms_cell(r.ttft_p50_ms), ms_cell(r.ttft_p99_ms), r.itl_samples,
+                         ms_cell(r.itl_p50_ms), ms_cell(r.itl_p99_ms));
+    }
+  }
+  return out;
+}
+
+}  // namespace llmload::report

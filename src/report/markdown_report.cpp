@@ -1,0 +1,236 @@
+#include "llmload/report/markdown_report.hpp"
+
+#include "llmload/report/compare.hpp"
+#include "llmload/report/report_series.hpp"
+#include "llmload/report/svg_chart.hpp"
+
+#include <fmt/format.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <thread>
+
+#ifndef LLMLOAD_VERSION
+#define LLMLOAD_VERSION "unknown"
+#endif
+
+namespace llmload::report {
+namespace {
+
+constexpr std::size_t kExamples = 3;
+constexpr std::size_t kExampleBytes = 800;
+
+// A table cell: no raw HTML (escaped as in the HTML report), no column or line breaks.
+std::string md_cell(std::string_view text) {
+  std::string out;
+  for (const char c : html_escape(text)) {
+    if (c == '|') out += "\\|";
+    else out += c == '\n' || c == '\r' ? ' ' : c;
+  }
+  return out;
+}
+
+// A fenced block whose fence is longer than any backtick run inside.
+std::string fenced(std::string_view text) {
+  std::size_t longest = 0, run = 0;
+  for (const char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+  std::string body(text);
+  if (body.empty() || body.back() != '\n') body += '\n';
+  return fence + "\n" + body + fence + "\n";
+}
+
+std::string value_or_dash(const std::optional<double>& v, const char* format_spec) {
+  return v ? fmt::format(fmt::runtime(format_spec), *v) : std::string("-");
+}
+
+void table(std::string& out, const std::vector<std::string>& header,
+           const std::vector<std::vector<std::string>>& rows) {
+  out += "|";
+  for (const auto& h : header) out += " " + h + " |";
+  // Columns of numbers align right, text columns left.
+  const auto numeric = [&](std::size_t c) {
+    return c > 0 && std::all_of(rows.begin(), rows.end(), [&](const auto& r) {
+             return c < r.size() && !r[c].empty() && (std::isdigit(static_cast<unsigned char>(r[c][0])) != 0 ||
+                                                       r[c][0] == '-' || r[c][0] == '+');
+           });
+  };
+  out += "\n|";
+  for (std::size_t c = 0; c < header.size(); ++c) out += numeric(c) ? "---:|" : "---|";
+  out += "\n";
+  for (const auto& r : rows) {
+    out += "|";
+    for (const auto& cell : r) out += " " + cell + " |";
+    out += "\n";
+  }
+}
+
+std::string first_line_of_file(const char* path, std::string_view key) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(key)) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        const auto start = line.find_first_not_of(" \t", colon + 1);
+        return start == std::string::npos ? std::string() : line.substr(start);
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string shorten_utf8(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "…";
+}
+
+ReportEnvironment local_environment() {
+  ReportEnvironment env;
+  char host[256] = {};
+  env.host = gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
+  env.cpu = first_line_of_file("/proc/cpuinfo", "model name");
+  if (env.cpu.empty()) env.cpu = "unknown";
+  env.cpu_cores = std::to_string(std::thread::hardware_concurrency());
+  utsname u{};
+  env.os = uname(&u) == 0 ? fmt::format("{} {} {}", u.sysname, u.release, u.machine) : "unknown";
+  env.llmload_version = LLMLOAD_VERSION;
+  return env;
+}
+
+std::string markdown_report(const std::vector<ReportRun>& runs, const ReportEnvironment& env) {
+  std::string out;
+  if (runs.empty()) return out;
+  const ReportRun& first = runs.front();
+  out += fmt::format("# llmload report: {}\n\n", md_cell(first.model_id.empty() ? first.name() : first.model_id));
+  out += fmt::format("> Runs: {}", runs.size());
+  for (const auto& r : runs) out += fmt::format(" · {} ({})", md_cell(r.name()), md_cell(r.date));
+  out += fmt::format("\n> Target: {}{}\n\n---\n\n", md_cell(first.target.empty() ? "unknown" : first.target),
+                     first.simulator ? " (llmload's built-in simulator)" : "");
+
+  out += "## 1. Environment\n\n";
+  std::vector<std::vector<std::string>> env_rows = {
+      {"**Host**", md_cell(env.host)},
+      {"**CPU**", md_cell(env.cpu)},
+      {"**CPU cores**", md_cell(env.cpu_cores)},
+      {"**OS**", md_cell(env.os)},
+      {"**llmload (report)**", md_cell(env.llmload_version)},
+      {"**llmload (run)**", md_cell(first.version.empty() ? "not llmload (vLLM result)" : first.version)},
+      {"**Target**", md_cell(first.target.empty() ? "unknown" : first.target)},
+      {"**Model**", md_cell(first.model_id)},
+      {"**Backend**", md_cell(first.backend)},
+  };
+  table(out, {"Item", "Value"}, env_rows);
+
+  out += "\n## 2. Resources\n\n";
+  std::vector<std::vector<std::string>> resource_rows;
+  for (const auto& r : runs) {
+    const std::string who = runs.size() > 1 ? md_cell(r.name()) + ": " : "";
+    resource_rows.push_back({who + "**Peak concurrent requests**", value_or_dash(r.numbers.value("max_concurrent_requests"), "{:.0f}")});
+    resource_rows.push_back({who + "**Peak output token throughput (tok/s)**", value_or_dash(r.numbers.value("max_output_tokens_per_s"), "{:.2f}")});
+    for (const auto& s : r.server_metrics) {
+      double peak = 0;
+      for (const auto& p : s.points) peak = std::max(peak, p.second);
+      resource_rows.push_back({who + "**" + md_cell(s.name) + "** (server, max)", fmt::format("{:g}", peak)});
+    }
+  }
+  table(out, {"Metric", "Value"}, resource_rows);
+  if (std::all_of(runs.begin(), runs.end(), [](const ReportRun& r) { return r.server_metrics.empty(); })) {
+    out += "\nServer-side resources (GPU memory, KV-cache use) are not in these results.\n";
+  }
+
+  out += "\n## 3. Results\n\n### 3.1 Summary\n\n";
+  std::vector<ComparedRun> numbers;
+  for (const auto& r : runs) numbers.push_back(r.numbers);
+  const ComparisonTable summary = comparison_table(numbers, {});
+  {
+    const std::size_t columns = 1 + runs.size();
+    std::vector<std::string> header;
+    for (std::size_t c = 0; c < columns; ++c) header.push_back(md_cell(summary.header[c]));
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& row : summary.rows) {
+      auto& cells = rows.emplace_back();
+      for (std::size_t c = 0; c < columns; ++c) cells.push_back(row[c].text);
+    }
+    table(out, header, rows);
+  }
+
+  if (runs.size() > 1) {
+    out += "\n### 3.2 Scenarios\n\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : runs) {
+      const auto completed = r.numbers.value("completed").value_or(0);
+      const auto failed = r.numbers.value("failed").value_or(0);
+      rows.push_back({md_cell(r.name()), fmt::format("{:.0f} / {:.0f}", completed, failed),
+                      r.request_rate ? fmt::format("{:g}", *r.request_rate) : std::string("inf"),
+                      r.e2el.mean ? fmt::format("{:.3f}", *r.e2el.mean / 1000) : "-",
+                      r.ttft.mean ? fmt::format("{:.3f}", *r.ttft.mean / 1000) : "-",
+                      value_or_dash(r.numbers.value("total_output_tokens"), "{:.0f}"),
+                      value_or_dash(r.numbers.value("output_throughput"), "{:.2f}")});
+    }
+    table(out, {"Scenario", "Requests ok / failed", "Rate (req/s)", "Mean E2EL (s)", "Mean TTFT (s)",
+                "Output tokens", "Throughput (tok/s)"}, rows);
+  }
+
+  const bool any_categories = std::any_of(runs.begin(), runs.end(), [](const ReportRun& r) { return !r.categories.empty(); });
+  if (any_categories) {
+    out += fmt::format("\n### 3.{} Per category\n\n", runs.size() > 1 ? 3 : 2);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : runs) {
+      for (auto& row : category_table_rows(r, runs.size() > 1 ? r.name() + " / " : "")) {
+        for (auto& cell : row) cell = md_cell(cell);
+        rows.push_back(std::move(row));
+      }
+    }
+    table(out, category_table_header(), rows);
+  }
+
+  out += "\n## 4. Example outputs\n\n";
+  std::size_t shown = 0;
+  for (std::size_t i = 0; i < first.generated_texts.size() && shown < kExamples; ++i) {
+    if (first.generated_texts[i].empty()) continue;
+    ++shown;
+    out += fmt::format("### Example {}: request {}{}\n\n", shown, i,
+                       i < first.requests.size() && !first.requests[i].category.empty()
+                           ? " (" + md_cell(first.requests[i].category) + ")" : "");
+    if (i < first.requests.size()) {
+      const auto& t = first.requests[i];
+      out += fmt::format("**Input:** {} tokens (prompts are not stored in result files)\n\n", t.input_tokens);
+      out += "**Output:**\n\n" + fenced(shorten_utf8(first.generated_texts[i], kExampleBytes));
+      out += fmt::format("\n*E2EL: {:.3f} s | TTFT: {:.3f} s | output tokens: {}*\n\n",
+                         (t.end_ms - t.start_ms) / 1000, (t.first_token_ms - t.start_ms) / 1000, t.output_tokens);
+    } else {
+      out += "**Output:**\n\n" + fenced(shorten_utf8(first.generated_texts[i], kExampleBytes)) + "\n";
+    }
+  }
+  if (shown == 0) out += "No generated texts in the result (run with --save-detailed to keep them).\n\n";
+
+  out += "## 5. Known limits\n\n";
+  std::vector<std::vector<std::string>> limits;
+  for (const auto& r : runs) {
+    const std::string who = runs.size() > 1 ? md_cell(r.name()) + ": " : "";
+    for (const auto& note : r.notes) limits.push_back({who + "**Data**", md_cell(note)});
+    if (const auto failed = r.numbers.value("failed"); failed && *failed > 0) {
+      limits.push_back({who + "**Failures**", fmt::format("{:.0f} requests failed; they are excluded from latency and throughput", *failed)});
+    }
+    if (r.simulator) {
+      limits.push_back({who + "**Target**", "llmload's built-in simulator: the numbers describe the simulator, not a GPU server"});
+    }
+  }
+  limits.push_back({"**Measurement**", "client-side: latencies include the network between client and server; the server's own queue time is not separated"});
+  table(out, {"Limit", "Details"}, limits);
+  out += "\n---\n\n*Generated by `llmload report`*\n";
+  return out;
+}
+
+}  // namespace llmload::report

@@ -1,0 +1,34 @@
+// CSV reports against golden files built from the fixed synthetic run.
+#include "llmload/report/csv_report.hpp"
+
+#include "report_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace llmload::report {
+namespace {
+
+ReportRun synthetic_run() {
+  auto run = parse_report_run(testing::synthetic_result(1.0, 20, "baseline"), "synthetic_a.json");
+  EXPECT_TRUE(run) << run.error().message;
+  return *run;
+}
+
+TEST(CsvReport, RequestsGolden) {
+  const std::string csv = requests_csv({synthetic_run()});
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 241);  // header + one row per request
+  testing::expect_golden("requests_a.csv", csv);
+}
+
+TEST(CsvReport, IntervalsGolden) {
+  testing::expect_golden("intervals_a.csv", intervals_csv({synthetic_run()}, 1.0));
+}
+
+TEST(CsvReport, CellsAreQuotedWhenNeeded) {
+  EXPECT_EQ(csv_cell("plain"), "plain");
+  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_cell("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
+}
+
+}  // namespace
+}  // namespace llmload::report

@@ -1,0 +1,109 @@
+#pragma once
+// A fixed synthetic run for the report tests (golden files): 240 requests over about 12 s in
+// three categories, a few failures, client queueing for some, and text that would break HTML
+// and Markdown if it were not escaped. Deterministic: no clock, no randomness.
+
+#include "llmload/metrics/category_breakdown.hpp"
+#include "llmload/metrics/run_summary.hpp"
+#include "llmload/report/json_result.hpp"
+#include "llmload/report/markdown_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace llmload::report::testing {
+
+inline constexpr core::Nanos kMs = 1'000'000;
+
+/// Result JSON of the synthetic run; `slowdown` scales every latency, `rate` the arrivals.
+inline std::string synthetic_result(double slowdown, double rate, const std::string& label) {
+  constexpr std::uint32_t kRequests = 240;
+  const char* categories[] = {"ocr", "captioning", "diagram"};
+  std::vector<workload::RequestSpec> specs(kRequests);
+  std::vector<metrics::RequestRecord> records(kRequests);
+  const core::Nanos origin = 1'000'000'000;
+  core::Nanos end = origin;
+  const auto scaled = [&](double ms) { return static_cast<core::Nanos>(ms * slowdown * static_cast<double>(kMs)); };
+  for (std::uint32_t i = 0; i < kRequests; ++i) {
+    specs[i].category = categories[i % 3];
+    auto& r = records[i];
+    r.index = i;
+    r.scheduled_ns = origin + static_cast<core::Nanos>(1000.0 / rate * i * static_cast<double>(kMs));
+    r.dispatch_ns = r.scheduled_ns + kMs / 5;
+    r.start_ns = r.dispatch_ns + (i % 7 == 0 ? scaled(30) : 0);
+    r.sent_ns = r.start_ns + kMs / 2;
+    r.dataset_prompt_len = 100 + static_cast<std::int32_t>(i % 50);
+    r.usage_prompt_tokens = r.dataset_prompt_len + 20;
+    if (i % 37 == 5) {
+      r.outcome = metrics::Outcome::kHttpStatus;
+      r.http_status = 500;
+      r.error = "HTTP 500: <b>overloaded</b>";
+      r.end_ns = r.start_ns + scaled(10);
+    } else {
+      const int chunks = 20 + static_cast<int>(i % 30);
+      core::Nanos t = r.start_ns + scaled(40 + (i % 13) * 5 + (i % 3 == 2 ? 60 : 0));
+      for (int k = 0; k < chunks; ++k) {
+        r.chunk_ns.push_back(t);
+        t += scaled(15 + (i + k) % 5);
+      }
+      r.end_ns = r.chunk_ns.back() + kMs;
+      r.usage_completion_tokens = chunks;
+      r.saw_done = true;
+      r.generated_text = i == 0 ? "<script>alert(\"x\")</script> | a pipe\n```\nnot a fence\n```"
+                                : "Answer " + std::to_string(i) + ": the image shows a chart.";
+    }
+    end = std::max(end, r.chunk_ns.empty() ? r.end_ns : r.chunk_ns.back());
+  }
+  metrics::SummaryOptions options;
+  options.percentiles = {50, 90, 99};
+  options.percentile_metrics = {"ttft", "tpot", "itl", "e2el"};
+  auto summary = metrics::summarize(records, origin, end, options);
+  summary.per_category = metrics::category_breakdown(records, specs);
+  metrics::label_timelines(summary, records, specs);
+  RunInfo info;
+  info.date = "20260101-120000";
+  info.backend = "openai-chat";
+  info.label = label;
+  info.model_id = "Qwen/Qwen2.5-VL-7B<img src=x onerror=alert(1)>";
+  info.tokenizer_id = info.model_id;
+  info.num_prompts = kRequests;
+  info.request_rate = rate;
+  info.target = "http://127.0.0.1:8000";
+  return result_json(summary, info, true);
+}
+
+/// Fixed environment so the Markdown golden does not depend on the machine.
+inline ReportEnvironment fixed_environment() {
+  return {"bench-host", "Example CPU @ 3.0GHz", "16", "Linux 6.1.0 x86_64", "0.1.0"};
+}
+
+inline std::string golden_path(const std::string& name) {
+  return std::string(LLMLOAD_TEST_DATA_DIR) + "/report/" + name;
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Compares `actual` with the golden file; LLMLOAD_UPDATE_GOLDEN=1 rewrites the file instead.
+inline void expect_golden(const std::string& name, const std::string& actual) {
+  const std::string path = golden_path(name);
+  if (const char* update = std::getenv("LLMLOAD_UPDATE_GOLDEN"); update != nullptr && std::string(update) == "1") {
+    std::ofstream(path, std::ios::binary) << actual;
+    return;
+  }
+  const std::string expected = read_text(path);
+  ASSERT_FALSE(expected.empty()) << path << " is missing; run with LLMLOAD_UPDATE_GOLDEN=1 to create it";
+  EXPECT_EQ(actual, expected) << "differs from " << path
+                              << " (if the change is intended: LLMLOAD_UPDATE_GOLDEN=1)";
+}
+
+}  // namespace llmload::report::testing
