@@ -8,6 +8,7 @@
 #include "llmload/net/simple_client.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/report/console_table.hpp"
+#include "llmload/report/interval_report.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/sim/engine.hpp"
@@ -192,7 +193,8 @@ core::Result<void> ensure_file_limit(std::int64_t streams, std::FILE* err) {
 
 }  // namespace
 
-int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::FILE* err) {
+int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::FILE* err,
+                      const BenchHooks& hooks) {
   auto resolved = config::resolve_bench_plan(options);
   if (!resolved) return error_exit(err, kExitUsage, resolved.error().message);
   config::BenchPlan plan = std::move(*resolved);
@@ -231,7 +233,10 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
       if (!preset) return error_exit(err, kExitUsage, "--sim-preset: " + preset.error().message);
       sim_options.mode = sim::SimMode::kEngine;
       sim_options.engine = *preset;
-      timing = fmt::format("continuous-batching engine, preset {}", plan.sim_preset);
+      sim_options.time_scale = plan.sim_time_scale;
+      timing = fmt::format("continuous-batching engine, preset {}{}", plan.sim_preset,
+                           plan.sim_time_scale == 1.0 ? std::string()
+                                                      : fmt::format(", time scale {:g}", plan.sim_time_scale));
     }
     simulator = std::make_unique<sim::SimServer>(sim_options);
     if (auto started = simulator->start(); !started) {
@@ -341,6 +346,17 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   ProgressPrinter progress(err, plan.progress);
   runner_options.on_progress = [&progress](const ProgressSnapshot& s) { progress(s); };
   runner_options.stop_signal = &g_stop_signals;
+  if (hooks.on_interval && hooks.interval.count() > 0) {
+    runner_options.interval = hooks.interval;
+    runner_options.on_interval = hooks.on_interval;
+  } else if (plan.interval.count() > 0) {
+    runner_options.interval = plan.interval;
+    runner_options.on_interval = [err](const IntervalReport& r) {
+      fmt::print(err, "{}", report::interval_console_line(
+                                report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight), "interval"));
+      std::fflush(err);
+    };
+  }
   RunOutput result;
   {
     Runner load(target, request, runner_options);

@@ -91,7 +91,9 @@ struct BenchOptions {
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
   double sim_ttft_ms = 50, sim_itl_ms = 20;
   std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
+  double sim_time_scale = 1.0;  // engine mode: simulated time runs this many times faster
   bool continuous_usage_stats = false;
+  double interval_sec = 0;  // > 0: one console line per interval of this length
 };
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).
@@ -147,6 +149,8 @@ struct BenchPlan {
   bool progress = true;
   std::chrono::nanoseconds sim_ttft{}, sim_itl{};
   std::string sim_preset;  ///< built-in simulator in engine mode with this preset; empty: exact
+  double sim_time_scale = 1.0;  ///< engine mode: simulated durations divided by this in real time
+  std::chrono::nanoseconds interval{};  ///< > 0: interval reports of this length
 };
 
 /// Validates every flag and resolves defaults (vLLM's: random datasets force ignore_eos,
