@@ -1,0 +1,100 @@
+// `llmload run` capacity search against the built-in simulator's continuous-batching engine:
+// the highest concurrency whose median TPOT stays within a limit (the engine's step time grows
+// with the number of running sequences, so TPOT rises steadily with concurrency). The search's
+// answer must agree within 10% with the highest passing point of a dense grid over the same
+// range, run by the test as a sweep of the same profile.
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "cli_support.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace {
+
+using llmload::testing_support::slurp;
+
+class RunSearch : public llmload::testing_support::CliTest {
+ protected:
+  RunSearch() : CliTest("llmload-search") {}
+
+  std::string profile(const std::string& name, const std::string& extra) {
+    const auto path = dir_ / name;
+    std::ofstream(path) << R"(target: {sim_preset: default}
+workload: {input_len: 16, output_len: 16}
+request: {ignore_eos: true}
+load:
+  stages:
+    - {name: probe, concurrency: 8, requests: 64}
+slo:
+  - {metric: tpot, stat: median, max: 8ms}
+  - {metric: error_rate, max: 0%}
+outputs: {dir: )" << (dir_ / name).string() << R"(.out, formats: [json]}
+)" << extra;
+    return path.string();
+  }
+};
+
+TEST_F(RunSearch, AnswerAgreesWithADenseGrid) {
+  // The grid: every value from 8 to 64 about 8% apart.
+  std::vector<int> grid;
+  for (double v = 8; v <= 64.5; v *= 1.08) {
+    const int c = static_cast<int>(std::lround(v));
+    if (grid.empty() || c != grid.back()) grid.push_back(c);
+  }
+  std::string values;
+  for (const int c : grid) values += (values.empty() ? "" : ", ") + std::to_string(c);
+  const auto g = run("run " + profile("grid.yaml", "sweep: {load.stages.0.concurrency: [" + values + "]}\n"));
+  ASSERT_TRUE(g.exit_code == 0 || g.exit_code == 1) << g.out << g.err;
+  int best = 0;
+  std::vector<int> failed_points;
+  const std::regex verdict(R"((PASS|FAIL) probe \[load\.stages\.0\.concurrency=(\d+)\]: tpot median)");
+  for (std::sregex_iterator it(g.out.begin(), g.out.end(), verdict), end; it != end; ++it) {
+    const int c = std::stoi((*it)[2]);
+    if ((*it)[1] == "PASS" && c > best) best = c;
+    if ((*it)[1] == "FAIL") failed_points.push_back(c);
+  }
+  ASSERT_GT(best, 8) << g.out;   // the range brackets the capacity
+  ASSERT_FALSE(failed_points.empty()) << g.out;
+
+  const auto s = run("run " + profile("search.yaml", "search: {over: concurrency, from: 8, to: 64, max_runs: 8, tolerance: 5%}\n"));
+  ASSERT_EQ(s.exit_code, 0) << s.out << s.err;
+  const auto doc = boost::json::parse(slurp(dir_ / "search.yaml.out" / "search.json")).as_object();
+  const auto& points = doc.at("points").as_array();
+  ASSERT_GE(points.size(), 3u);
+  ASSERT_LE(points.size(), 8u);
+  EXPECT_EQ(points[0].at("value").to_number<double>(), 8.0);
+  EXPECT_EQ(points[1].at("value").to_number<double>(), 64.0);
+  EXPECT_EQ(doc.at("curve").as_array().size(), points.size());
+  const double answer = doc.at("answer").at("value").to_number<double>();
+  EXPECT_TRUE(doc.at("answer").at("first_failing").is_number());
+  EXPECT_NEAR(answer, best, 0.10 * best) << "search " << answer << ", grid " << best << "\n" << s.out;
+  EXPECT_NE(s.out.find("answer: the highest concurrency meeting every SLO is"), std::string::npos) << s.out;
+  for (const auto& p : points) {  // every point tried is in the table
+    const int v = static_cast<int>(p.at("value").to_number<double>());
+    EXPECT_TRUE(std::regex_search(s.out, std::regex("\\n +\\d+ +" + std::to_string(v) + "  (pass|fail)"))) << v << "\n" << s.out;
+  }
+}
+
+TEST_F(RunSearch, NoPassingValueExitsOne) {
+  const auto s = run("run " + profile("none.yaml", "search: {over: concurrency, from: 32, to: 64}\n") +
+                     " --set slo.0.max=1ms");
+  EXPECT_EQ(s.exit_code, 1) << s.out << s.err;
+  EXPECT_NE(s.out.find("answer: none; even 32 misses an SLO"), std::string::npos) << s.out;
+  const auto doc = boost::json::parse(slurp(dir_ / "none.yaml.out" / "search.json")).as_object();
+  EXPECT_TRUE(doc.at("answer").is_null());
+  EXPECT_EQ(doc.at("points").as_array().size(), 1u);
+}
+
+TEST_F(RunSearch, BadSearchSectionExitsTwoWithThePosition) {
+  const auto s = run("run " + profile("bad.yaml", "search: {over: concurrency, from: 8, to: 4}\n"));
+  EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
+  EXPECT_NE(s.err.find("bad.yaml:11:"), std::string::npos) << s.err;
+  EXPECT_NE(s.err.find("'search' needs 0 < from < to (from 8, to 4)"), std::string::npos) << s.err;
+}
+
+}  // namespace
