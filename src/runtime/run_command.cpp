@@ -197,10 +197,10 @@ SloVerdict check_slo(const config::ProfileSlo& slo, const std::string& result_js
   v.measured = measured;
   v.passed = (!slo.max || *measured <= *slo.max) && (!slo.min || *measured >= *slo.min);
   std::optional<double> margin;
-  auto relative = [](double distance, double limit) { return limit != 0 ? distance / std::abs(limit) : distance; };
-  if (slo.max) margin = relative(*slo.max - *measured, *slo.max);
-  if (slo.min) {
-    const double m = relative(*measured - *slo.min, *slo.min);
+  // Relative to the limit; a limit of 0 (e.g. no errors allowed) has no relative margin.
+  if (slo.max && *slo.max != 0) margin = (*slo.max - *measured) / std::abs(*slo.max);
+  if (slo.min && *slo.min != 0) {
+    const double m = (*measured - *slo.min) / std::abs(*slo.min);
     margin = margin ? std::min(*margin, m) : m;
   }
   v.margin = margin;
@@ -570,7 +570,10 @@ int run_search(const std::string& path, const std::vector<std::string>& override
   for (const Probe* p : curve) {
     std::string measured;
     for (const auto& v : p->run.verdicts) {
-      if (v.measured) measured += fmt::format("  {} = {:.4g}", v.slo.substr(0, v.slo.find_first_of("<>")), *v.measured);
+      if (!v.measured) continue;
+      std::string name = v.slo.substr(0, v.slo.find_first_of("<>"));
+      while (!name.empty() && name.back() == ' ') name.pop_back();
+      measured += fmt::format("  {} = {:.4g}", name, *v.measured);
     }
     fmt::print(out, "  {:>12}  {}{}\n", value_text(p->value, rate), p->passed ? "pass" : "fail", measured);
   }

@@ -774,6 +774,7 @@ metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec) {
   single.threads = 1;
   single.max_concurrency.reset();
   single.on_progress = nullptr;
+  single.on_interval = nullptr;
   Runner runner(target_, request_, std::move(single));
   const core::Nanos offset = 0;
   auto out = runner.run(std::span(&spec, 1), std::span(&offset, 1));

@@ -21,7 +21,8 @@ struct SloVerdict {
   std::string detail;    ///< measured value and margin, e.g. "measured 612.3 ms, 112.3 ms over"
   std::optional<double> measured;  ///< in the SLO's unit (ms, fraction, /s; drift: fraction)
   /// Distance to the limit relative to it: (limit − measured) / limit for a max, (measured −
-  /// limit) / limit for a min; negative when failed. For drift: limit − drift (fractions).
+  /// limit) / limit for a min; negative when failed; unset for a limit of 0. For drift:
+  /// limit − drift (fractions).
   std::optional<double> margin;
 };
 
