@@ -115,6 +115,13 @@ TEST_F(RunSearch, NoPassingValueExitsOne) {
   EXPECT_EQ(doc.at("points").as_array().size(), 1u);
 }
 
+TEST_F(RunSearch, UnreachableTargetExitsThree) {
+  const auto s = run("run " + profile("down.yaml", "search: {over: concurrency, from: 8, to: 16}\n") +
+                     " --set 'target={base_url: \"http://127.0.0.1:1\", model: m, ready_check_timeout: 0s}'");
+  EXPECT_EQ(s.exit_code, 3) << s.out << s.err;
+  EXPECT_NE(s.err.find("could not complete"), std::string::npos) << s.err;
+}
+
 TEST_F(RunSearch, BadSearchSectionExitsTwoWithThePosition) {
   const auto s = run("run " + profile("bad.yaml", "search: {over: concurrency, from: 8, to: 4}\n"));
   EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
