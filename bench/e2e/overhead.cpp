@@ -6,7 +6,7 @@
 // TTFT and ITL against the configured values, client CPU per chunk and client memory per open
 // stream; then the schedule lag of an open-loop run at 1000 requests/s.
 //
-//   build/bench/llmload_overhead_bench [--levels 200,1000,2000,5000] [--rate-run 1]
+//   build/bench/llmload_overhead_bench [--levels 200,1000,2000,5000] [--rate-run 1] [--interval-ms N]
 //
 // Figures and the machine they came from are in BENCHMARKS.md.
 #include "llmload/metrics/run_summary.hpp"
@@ -33,6 +33,8 @@
 #include <vector>
 
 namespace {
+
+int g_interval_ms = 0;  // --interval-ms: interval recording on, with this interval
 
 using namespace llmload;
 using namespace std::chrono_literals;
@@ -155,6 +157,12 @@ void run_level(const std::string& url, int streams) {
     peak_rss = std::max(peak_rss, rss_kib());
     peak_open = std::max(peak_open, s.started - s.finished);
   };
+  std::int64_t interval_completed = 0;
+  if (g_interval_ms > 0) {
+    // Interval recording on, as `llmload run` uses it (the reports themselves are dropped).
+    options.interval = std::chrono::milliseconds(g_interval_ms);
+    options.on_interval = [&](const runtime::IntervalReport& r) { interval_completed += r.recorded.completed; };
+  }
   runtime::Runner runner(target_for(url), request_template(), options);
   const long rss_before = rss_kib();
   const auto cpu_before = cpu_seconds();
@@ -175,6 +183,9 @@ void run_level(const std::string& url, int streams) {
     }
   }
   const auto summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
+  if (g_interval_ms > 0 && interval_completed != ok) {
+    fmt::print(stderr, "interval reports counted {} completions, the records {}\n", interval_completed, ok);
+  }
   const double per_stream_kib =
       peak_open > 0 ? static_cast<double>(peak_rss - rss_before) / static_cast<double>(peak_open) : 0;
   const double per_chunk = chunks > 0 ? 1e6 / static_cast<double>(chunks) : 0.0;
@@ -235,8 +246,10 @@ int main(int argc, char** argv) {
       }
     } else if (flag == "--rate-run") {
       rate_run = std::atoi(argv[i + 1]) != 0;
+    } else if (flag == "--interval-ms") {
+      g_interval_ms = std::atoi(argv[i + 1]);
     } else {
-      fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1]\n", argv[0]);
+      fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1] [--interval-ms N]\n", argv[0]);
       return 2;
     }
   }

@@ -273,6 +273,13 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
                  "Built-in simulator: continuous-batching engine mode with this preset "
                  "(ascend-910b-qwen, h100-qwen2-vl-7b, ...) instead of fixed timing")
       ->group("llmload");
+  app.add_option("--sim-time-scale", o.sim_time_scale,
+                 "Built-in simulator, engine mode: run simulated time this many times faster")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--interval", o.interval_sec,
+                 "Seconds: print one line per interval (completions, rates, TTFT/ITL/E2EL "
+                 "percentiles from HdrHistograms, in flight); 0 = off")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_flag("--continuous-usage-stats", o.continuous_usage_stats,
                "Ask vLLM for usage in every chunk")->group("llmload");
 }
@@ -567,6 +574,11 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   }
   plan.sim_itl = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double, std::milli>(o.sim_itl_ms));
+  plan.sim_time_scale = o.sim_time_scale;
+  if (!(o.sim_time_scale > 0) || !std::isfinite(o.sim_time_scale)) {
+    return core::fail("--sim-time-scale must be a number above 0, got {}", o.sim_time_scale);
+  }
+  plan.interval = seconds(o.interval_sec);
   return plan;
 }
 
@@ -621,6 +633,8 @@ std::string plan_to_json(const BenchPlan& plan) {
   if (plan.use_simulator) {
     w.key("sim_ttft_ms").value(std::chrono::duration<double, std::milli>(plan.sim_ttft).count());
     w.key("sim_itl_ms").value(std::chrono::duration<double, std::milli>(plan.sim_itl).count());
+    if (!plan.sim_preset.empty()) w.key("sim_preset").value(plan.sim_preset);
+    if (plan.sim_time_scale != 1.0) w.key("sim_time_scale").value(plan.sim_time_scale);
   }
   w.end_object();
   return out;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <tuple>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -171,7 +172,7 @@ class Checker {
 void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   const std::string path = "target";
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
-                       "insecure", "ca_bundle", "ready_check_timeout", "sim_preset"})) {
+                       "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale"})) {
     return;
   }
   t.base_url = c.string(n, path, "base_url");
@@ -215,22 +216,41 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
                 "'target.sim_preset' applies to the built-in simulator; remove it or target.base_url");
     }
   }
+  if (auto v = c.number<double>(n, path, "sim_time_scale", 0.001, 1000.0)) {
+    t.sim_time_scale = *v;
+    if (t.sim_preset.empty()) {
+      c.problem(n["sim_time_scale"], path + ".sim_time_scale",
+                "'target.sim_time_scale' needs target.sim_preset (it speeds up the simulated engine)");
+    }
+  }
 }
 
 void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   const std::string path = "workload";
   if (!c.map(n, path, {"dataset", "dataset_path", "tokenizer", "input_len", "output_len",
-                       "prefix_len", "range_ratio", "seed"})) {
+                       "prefix_len", "range_ratio", "seed", "images_per_request", "image_sizes"})) {
     return;
   }
   if (auto v = c.string(n, path, "dataset")) {
     w.dataset = *v;
-    c.one_of(n, path, "dataset", w.dataset, {"random"});
+    c.one_of(n, path, "dataset", w.dataset,
+             {"random", "random-mm", "sharegpt", "custom", "sonnet", "prefix_repetition"});
   }
   if (auto v = c.string(n, path, "dataset_path")) w.dataset_path = *v;
+  const bool file_dataset = w.dataset == "sharegpt" || w.dataset == "custom" || w.dataset == "sonnet";
+  if (file_dataset && w.dataset_path.empty()) {
+    c.problem(n["dataset"], path + ".dataset",
+              fmt::format("workload.dataset '{}' reads a file: add dataset_path: FILE (relative to the profile)", w.dataset));
+  }
   if (auto v = c.string(n, path, "tokenizer")) w.tokenizer = *v;
-  if (auto v = c.number<std::int64_t>(n, path, "input_len", 0)) w.input_len = *v;
-  if (auto v = c.number<std::int64_t>(n, path, "output_len", 1)) w.output_len = *v;
+  if (auto v = c.number<std::int64_t>(n, path, "input_len", 0)) w.input_len = *v, w.input_len_given = true;
+  if (auto v = c.number<std::int64_t>(n, path, "output_len", 1)) w.output_len = *v, w.output_len_given = true;
+  if (auto v = c.number<std::int64_t>(n, path, "images_per_request", 0, 64)) w.images_per_request = *v;
+  if (auto v = c.string(n, path, "image_sizes")) w.image_sizes = *v;
+  if ((n["images_per_request"] || n["image_sizes"]) && w.dataset != "random-mm") {
+    c.problem(n["images_per_request"] ? n["images_per_request"] : n["image_sizes"], path,
+              "'workload.images_per_request' and 'workload.image_sizes' apply to dataset: random-mm");
+  }
   if (auto v = c.number<std::int64_t>(n, path, "prefix_len", 0)) w.prefix_len = *v;
   if (auto v = c.number<double>(n, path, "range_ratio", 0.0, 0.999999)) w.range_ratio = *v;
   if (auto v = c.number<std::uint64_t>(n, path, "seed")) w.seed = *v;
@@ -327,7 +347,7 @@ void read_stage(Checker& c, const YAML::Node& n, const std::string& path, Profil
 }
 
 void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileSlo& s) {
-  if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift"})) return;
+  if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift", "ttft", "tpot", "e2el"})) return;
   const auto metric = c.string(n, path, "metric");
   if (!metric) {
     c.problem(n, path, fmt::format("'{}' needs a metric, e.g. {{metric: ttft, stat: p99, max: 500ms}}", path));
@@ -368,6 +388,81 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   if (!n["max"] && !n["min"] && !n["max_drift"]) {
     c.problem(n, path, fmt::format("'{}' sets no bound; add max, min or max_drift", path));
   }
+  if (n["max_drift"] && !latency) {
+    c.problem(n["max_drift"], path + ".max_drift",
+              fmt::format("'{}.max_drift' applies to latency metrics (ttft, tpot, itl, e2el), not {}", path, s.metric));
+  }
+  auto threshold = [&](const char* key) -> std::optional<double> {
+    if (!n[key]) return std::nullopt;
+    if (s.metric != "goodput") {
+      c.problem(n[key], path + "." + key,
+                fmt::format("'{}.{}' is a goodput threshold; it applies to metric: goodput", path, key));
+      return std::nullopt;
+    }
+    auto d = c.unit(n, path, key, core::parse_duration);
+    return d ? std::optional<double>(std::chrono::duration<double, std::milli>(*d).count()) : std::nullopt;
+  };
+  s.good_ttft_ms = threshold("ttft");
+  s.good_tpot_ms = threshold("tpot");
+  s.good_e2el_ms = threshold("e2el");
+  if (s.metric == "goodput" && !n["ttft"] && !n["tpot"] && !n["e2el"]) {
+    c.problem(n, path, fmt::format("'{}' needs the per-request thresholds that make a request good: "
+                                   "ttft, tpot and/or e2el, e.g. {{metric: goodput, min: 5/s, ttft: 500ms, tpot: 50ms}}", path));
+  }
+}
+
+void read_search(Checker& c, const YAML::Node& n, const Profile& p, ProfileSearch& s) {
+  const std::string path = "search";
+  if (!c.map(n, path, {"over", "from", "to", "max_runs", "tolerance", "stage"})) return;
+  if (auto v = c.string(n, path, "over")) {
+    s.over = *v;
+    c.one_of(n, path, "over", s.over, {"rate", "concurrency"});
+  }
+  const bool rate = s.over != "concurrency";
+  auto value = [&](const char* key) -> std::optional<double> {
+    if (!n[key]) {
+      c.problem(n, path, fmt::format("'search' needs {}, e.g. {{over: rate, from: 1/s, to: 64/s}}", key));
+      return std::nullopt;
+    }
+    if (rate) {
+      auto r = c.unit(n, path, key, core::parse_rate);
+      if (r && !std::isfinite(*r)) {
+        c.problem(n[key], path + "." + key, fmt::format("'search.{}' must be a finite rate such as 16/s", key));
+        return std::nullopt;
+      }
+      return r;
+    }
+    auto k = c.number<std::int64_t>(n, path, key, 1);
+    return k ? std::optional<double>(static_cast<double>(*k)) : std::nullopt;
+  };
+  const auto from = value("from"), to = value("to");
+  if (from && to) {
+    s.from = *from;
+    s.to = *to;
+    if (!(s.from > 0) || !(s.to > s.from)) {
+      c.problem(n["to"], path + ".to", fmt::format("'search' needs 0 < from < to (from {:g}, to {:g})", s.from, s.to));
+    }
+  }
+  if (auto v = c.number<std::int64_t>(n, path, "max_runs", 2, 100)) s.max_runs = *v;
+  if (auto v = c.unit(n, path, "tolerance", core::parse_percent)) {
+    if (!(*v > 0) || *v >= 1) c.problem(n["tolerance"], path + ".tolerance", "'search.tolerance' must be above 0% and below 100%, e.g. 5%");
+    else s.tolerance = *v;
+  }
+  s.stage = p.stages.empty() ? 0 : p.stages.size() - 1;
+  if (auto v = c.number<std::int64_t>(n, path, "stage", 0)) {
+    if (static_cast<std::size_t>(*v) >= p.stages.size()) {
+      c.problem(n["stage"], path + ".stage", fmt::format("'search.stage' is {}; the profile has {} stage(s), numbered from 0", *v, p.stages.size()));
+    } else {
+      s.stage = static_cast<std::size_t>(*v);
+    }
+  }
+  if (s.stage < p.stages.size()) {
+    const ProfileStage& st = p.stages[s.stage];
+    if (st.warmup) c.problem(n, path, fmt::format("'search' searches stage {} ('{}'), a warm-up; name a measured stage with search.stage", s.stage, st.name));
+    if (rate && st.ramp_from) c.problem(n, path, fmt::format("'search' over rate needs stage {} ('{}') to have a rate, not a ramp", s.stage, st.name));
+  }
+  if (p.slos.empty()) c.problem(n, path, "'search' looks for the highest load meeting every SLO, but the profile has no 'slo' list");
+  if (!p.sweep.empty()) c.problem(n, path, "'search' and 'sweep' cannot be combined; run the sweep as its own profile");
 }
 
 void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
@@ -404,8 +499,16 @@ void read_sweep(Checker& c, const YAML::Node& n, std::vector<SweepAxis>& axes) {
     const std::string where = "sweep." + axis.path;
     if (v.IsSequence()) {
       for (const auto& item : v) {
-        if (!item.IsScalar()) c.problem(item, where, fmt::format("'{}' values must be single values", where));
-        else axis.values.push_back(item.Scalar());
+        if (item.IsScalar()) {
+          axis.values.push_back(item.Scalar());
+        } else if (item.IsMap()) {
+          // A whole section per point (e.g. one workload per scenario), applied like --set.
+          YAML::Emitter flow;
+          flow << YAML::Flow << item;
+          axis.values.push_back(flow.c_str());
+        } else {
+          c.problem(item, where, fmt::format("'{}' values must be single values or mappings", where));
+        }
       }
     } else if (v.IsMap() && c.map(v, where, {"from", "to", "step"})) {
       const auto from = c.number<double>(v, where, "from");
@@ -496,7 +599,7 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
   Checker c(name, overridden, result.problems);
   Profile p;
   p.source = name;
-  if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs"})) {
+  if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search"})) {
     if (root["target"]) read_target(c, root["target"], p.target);
     if (root["workload"]) read_workload(c, root["workload"], p.workload);
     if (root["request"]) read_request(c, root["request"], p.request);
@@ -529,6 +632,15 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
       }
     }
     if (root["outputs"]) read_outputs(c, root["outputs"], p.outputs);
+    std::size_t goodput_slos = 0;
+    for (const auto& slo : p.slos) goodput_slos += slo.metric == "goodput" ? 1 : 0;
+    if (goodput_slos > 1) {
+      c.problem(root["slo"], "slo", "'slo' has more than one goodput entry; a run measures goodput against one set of thresholds");
+    }
+    if (root["search"]) {
+      p.search.emplace();
+      read_search(c, root["search"], p, *p.search);
+    }
   }
   // Each sweep point must itself make a valid profile (a path that names nothing, a value
   // of the wrong kind): check the first and last value of every axis.
@@ -571,7 +683,16 @@ ProfileLoad load_profile(const std::string& path, const std::vector<std::string>
   }
   std::stringstream text;
   text << in.rdbuf();
-  return parse_profile(text.str(), path, overrides);
+  auto result = parse_profile(text.str(), path, overrides);
+  if (result.profile && !result.profile->workload.dataset_path.empty()) {
+    // A dataset named in a profile lies next to it, wherever llmload is run from.
+    const std::filesystem::path dataset(result.profile->workload.dataset_path);
+    if (dataset.is_relative()) {
+      result.profile->workload.dataset_path =
+          (std::filesystem::path(path).parent_path() / dataset).lexically_normal().string();
+    }
+  }
+  return result;
 }
 
 std::string format_problems(const std::vector<ProfileProblem>& problems) {
@@ -611,9 +732,9 @@ std::string describe_profile(const Profile& p) {
     for (const auto& [name, value] : p.target.headers) out += " " + name;  // never values
     out += "\n";
   }
-  out += fmt::format("  workload: {} dataset, input {} / output {} tokens, range ratio {:g}, seed {}\n",
-                     p.workload.dataset, p.workload.input_len, p.workload.output_len,
-                     p.workload.range_ratio, p.workload.seed);
+  out += fmt::format("  workload: {} dataset{}, input {} / output {} tokens, range ratio {:g}, seed {}\n",
+                     p.workload.dataset, p.workload.dataset_path.empty() ? "" : " " + p.workload.dataset_path,
+                     p.workload.input_len, p.workload.output_len, p.workload.range_ratio, p.workload.seed);
   for (const auto& s : p.stages) {
     std::string how;
     if (s.ramp_from) how = fmt::format("ramp {:g}/s -> {:g}/s ({})", *s.ramp_from, s.ramp_to.value_or(0), s.ramp_strategy);
@@ -637,7 +758,18 @@ std::string describe_profile(const Profile& p) {
     if (s.max) bound += " <= " + value(*s.max);
     if (s.min) bound += " >= " + value(*s.min);
     if (s.max_drift) bound += fmt::format(" drift <= {:g}%", *s.max_drift * 100);
+    if (s.good_ttft_ms) bound += fmt::format(" (good: ttft <= {:g} ms", *s.good_ttft_ms);
+    if (s.good_tpot_ms) bound += fmt::format("{}tpot <= {:g} ms", s.good_ttft_ms ? ", " : " (good: ", *s.good_tpot_ms);
+    if (s.good_e2el_ms) bound += fmt::format("{}e2el <= {:g} ms", s.good_ttft_ms || s.good_tpot_ms ? ", " : " (good: ", *s.good_e2el_ms);
+    if (s.good_ttft_ms || s.good_tpot_ms || s.good_e2el_ms) bound += ")";
     out += fmt::format("  slo: {}{}{}{}\n", s.metric, s.stat.empty() ? "" : " ", s.stat, bound);
+  }
+  if (p.search) {
+    const bool rate = p.search->over == "rate";
+    out += fmt::format("  search: highest {} of stage '{}' meeting every SLO, {:g}{} .. {:g}{}, at most {} runs, tolerance {:g}%\n",
+                       p.search->over, p.search->stage < p.stages.size() ? p.stages[p.search->stage].name : "?",
+                       p.search->from, rate ? "/s" : "", p.search->to, rate ? "/s" : "", p.search->max_runs,
+                       p.search->tolerance * 100);
   }
   out += fmt::format("  outputs: {} ({}), interval {}\n", p.outputs.dir,
                      fmt::join(p.outputs.formats, ", "), core::format_duration(p.outputs.interval));

@@ -36,7 +36,7 @@ core::Result<std::vector<std::filesystem::path>> write_reports(const std::vector
   if (!outputs.md.empty()) files.emplace_back(outputs.md, markdown_report(runs, env));
   if (!outputs.csv.empty()) {
     files.emplace_back(outputs.csv, requests_csv(runs));
-    files.emplace_back(intervals_csv_path(outputs.csv), intervals_csv(runs, outputs.interval_s));
+    if (outputs.intervals_csv) files.emplace_back(intervals_csv_path(outputs.csv), intervals_csv(runs, outputs.interval_s));
   }
   std::vector<std::filesystem::path> written;
   for (const auto& [path, content] : files) {

@@ -9,11 +9,12 @@
 #include "llmload/net/simple_client.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/report/console_table.hpp"
-#include "llmload/scrape/scraper.hpp"
-#include "llmload/workload/conversations.hpp"
+#include "llmload/report/interval_report.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/report/report_writer.hpp"
 #include "llmload/runtime/runner.hpp"
+#include "llmload/scrape/scraper.hpp"
+#include "llmload/workload/conversations.hpp"
 #include "llmload/sim/engine.hpp"
 #include "llmload/sim/sim_server.hpp"
 #include "llmload/workload/dataset.hpp"
@@ -254,7 +255,8 @@ std::vector<scrape::ScrapeSource> scrape_sources(const config::BenchPlan& plan, 
   return sources;
 }
 
-int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::FILE* err) {
+int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::FILE* err,
+                      const BenchHooks& hooks) {
   auto resolved = config::resolve_bench_plan(options);
   if (!resolved) return error_exit(err, kExitUsage, resolved.error().message);
   config::BenchPlan plan = std::move(*resolved);
@@ -299,7 +301,10 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
       if (!preset) return error_exit(err, kExitUsage, "--sim-preset: " + preset.error().message);
       sim_options.mode = sim::SimMode::kEngine;
       sim_options.engine = *preset;
-      timing = fmt::format("continuous-batching engine, preset {}", plan.sim_preset);
+      sim_options.time_scale = plan.sim_time_scale;
+      timing = fmt::format("continuous-batching engine, preset {}{}", plan.sim_preset,
+                           plan.sim_time_scale == 1.0 ? std::string()
+                                                      : fmt::format(", time scale {:g}", plan.sim_time_scale));
     }
     simulator = std::make_unique<sim::SimServer>(sim_options);
     if (auto started = simulator->start(); !started) {
@@ -437,6 +442,17 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   ProgressPrinter progress(err, plan.progress);
   runner_options.on_progress = [&progress](const ProgressSnapshot& s) { progress(s); };
   runner_options.stop_signal = &g_stop_signals;
+  if (hooks.on_interval && hooks.interval.count() > 0) {
+    runner_options.interval = hooks.interval;
+    runner_options.on_interval = hooks.on_interval;
+  } else if (plan.interval.count() > 0) {
+    runner_options.interval = plan.interval;
+    runner_options.on_interval = [err](const IntervalReport& r) {
+      fmt::print(err, "{}", report::interval_console_line(
+                                report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight), "interval"));
+      std::fflush(err);
+    };
+  }
   RunOutput result;
   std::vector<std::string> scrape_notes;
   auto sources = scrape_sources(plan, target, scrape_notes);
@@ -535,9 +551,9 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
       // The reports read the result as a file reader would, so `llmload report` on the saved
       // file gives the same pages.
       auto run = report::parse_report_run(json, path.string());
-      auto written = run ? report::write_reports({*run}, report::outputs_beside(path, plan.results.report_formats,
-                                                                                plan.results.report_interval_s),
-                                                 report::local_environment())
+      auto outputs = report::outputs_beside(path, plan.results.report_formats, plan.results.report_interval_s);
+      outputs.intervals_csv = !hooks.on_interval;  // llmload run's soak outputs wrote it live
+      auto written = run ? report::write_reports({*run}, outputs, report::local_environment())
                          : core::Result<std::vector<std::filesystem::path>>(run.error());
       if (!written) {
         fmt::print(err, "llmload bench: error: cannot write the report: {}\n", written.error().message);

@@ -143,6 +143,11 @@ struct Worker {
   asio::steady_timer* dispatch_timer = nullptr;  // the dispatcher's, while it waits
   std::unordered_set<asio::steady_timer*> think_timers;  // next turns waiting to be sent
   std::unordered_set<Watchdog*> in_flight;
+  // Interval reports (null when off): written only on this worker's thread; swapped by a
+  // handler posted from the coordinator, or read by it once `finished`.
+  std::unique_ptr<metrics::IntervalRecorder> recorder;
+  bool accepting = true;  // guarded by the run's done mutex: posts still reach io.run()/poll()
+  bool finished = false;  // guarded by the run's done mutex: the thread is done with everything
 
   void request_finished() {
     if (--remaining == 0) {
@@ -587,6 +592,7 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
   run.counters.started.fetch_add(1, std::memory_order_relaxed);
   co_await exchange(worker, index);
   if (run.gate != nullptr) run.gate->release();
+  if (worker.recorder) worker.recorder->record(record);
   if (!record.ok()) run.counters.failed.fetch_add(1, std::memory_order_relaxed);
   run.counters.finished.fetch_add(1, std::memory_order_relaxed);
   if (const std::int32_t next = run.next_turn[index]; next >= 0) {
@@ -704,26 +710,86 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
     w.assigned.push_back(static_cast<std::uint32_t>(i));
     for (std::int32_t t = static_cast<std::int32_t>(i); t >= 0; t = next_turn[static_cast<std::size_t>(t)]) ++w.remaining;
   }
+  // Interval reports swap recorders through each worker's own io_context; the shared model
+  // (kept for the threading comparison only) has none.
+  const bool intervals = options_.interval.count() > 0 && options_.on_interval && !shared;
   for (auto& w : workers) {
     if (w->remaining == 0) w->guard.reset();
+    if (intervals) w->recorder = std::make_unique<metrics::IntervalRecorder>();
   }
 
   run.origin = core::now_ns() + kStartLeadNs;
   output.bench_start_ns = run.origin;
+  const auto origin_wall = std::chrono::system_clock::now() + std::chrono::nanoseconds(kStartLeadNs);
   std::mutex done_mutex;
   std::condition_variable done_cv;
   int running = threads;
+  std::vector<std::unique_ptr<metrics::IntervalRecorder>> harvest;  // guarded by done_mutex
   std::vector<std::thread> pool;
   pool.reserve(static_cast<std::size_t>(threads));
   for (auto& w : workers) {
     pool.emplace_back([&, worker = w.get()] {
       asio::co_spawn(worker->executor, dispatcher(*worker), asio::detached);
       worker->context.run();
+      {
+        std::lock_guard lock(done_mutex);
+        worker->accepting = false;
+      }
+      // A recorder swap posted just before run() returned still runs here (an own io_context
+      // only: with the shared one there are no interval reports, and restarting it under
+      // the other threads would not be safe).
+      if (!shared) {
+        worker->context.restart();
+        worker->context.poll();
+      }
       std::lock_guard lock(done_mutex);
+      worker->finished = true;
       --running;
       done_cv.notify_all();
     });
   }
+  // Closes interval `index`, ending at offset `end_ns`: every worker still running swaps in an
+  // empty recorder on its own thread and hands the filled one over; a finished worker's is
+  // read directly (its thread is done with it).
+  std::int64_t interval_index = 0;
+  auto close_interval = [&](core::Nanos end_ns, bool last) {
+    IntervalReport report;
+    report.index = interval_index;
+    report.start_ns = interval_index * options_.interval.count();
+    report.end_ns = end_ns;
+    report.last = last;
+    report.origin_wall = origin_wall;
+    {
+      std::unique_lock lock(done_mutex);
+      std::size_t posted = 0;
+      for (auto& w : workers) {
+        if (w->accepting) {
+          ++posted;
+          asio::post(w->executor, [worker = w.get(), fresh = std::make_unique<metrics::IntervalRecorder>(),
+                             &harvest, &done_mutex, &done_cv]() mutable {
+            fresh.swap(worker->recorder);
+            std::lock_guard handed(done_mutex);
+            harvest.push_back(std::move(fresh));
+            done_cv.notify_all();
+          });
+        } else {
+          done_cv.wait(lock, [&] { return w->finished; });
+          report.recorded.merge(*w->recorder);
+          w->recorder->reset();
+        }
+      }
+      done_cv.wait(lock, [&] { return harvest.size() == posted; });
+      for (const auto& filled : harvest) report.recorded.merge(*filled);
+      harvest.clear();
+    }
+    report.in_flight = run.counters.started.load(std::memory_order_relaxed) -
+                       run.counters.finished.load(std::memory_order_relaxed);
+    ++interval_index;
+    options_.on_interval(report);
+  };
+  auto interval_due = [&] {
+    return core::to_time_point(run.origin + (interval_index + 1) * options_.interval.count());
+  };
   auto snapshot = [&] {
     ProgressSnapshot s;
     s.total = static_cast<std::int64_t>(count);
@@ -745,8 +811,9 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   {
     std::unique_lock lock(done_mutex);
     while (running > 0) {
-      const auto wake = options_.stop_signal != nullptr ? std::min(next_progress, core::Clock::now() + kPoll)
-                                                         : next_progress;
+      auto wake = options_.stop_signal != nullptr ? std::min(next_progress, core::Clock::now() + kPoll)
+                                                   : next_progress;
+      if (intervals) wake = std::min(wake, interval_due());
       done_cv.wait_until(lock, wake, [&] { return running == 0; });
       if (running == 0) break;
       lock.unlock();
@@ -768,17 +835,22 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
         options_.on_progress(snapshot());
       }
       if (core::Clock::now() >= next_progress) next_progress = core::Clock::now() + options_.progress_interval;
+      if (intervals && core::Clock::now() >= interval_due()) {
+        close_interval((interval_index + 1) * options_.interval.count(), false);
+      }
       lock.lock();
     }
   }
   for (auto& t : pool) t.join();
-  if (options_.on_progress) options_.on_progress(snapshot());
-  output.interrupted = run.stop.load() > 0;
-  for (const auto& w : workers) output.not_sent += w->not_sent;
-
   // vLLM's benchmark duration ends when the last request completes.
   output.bench_end_ns = output.bench_start_ns;
   for (const auto& r : output.records) output.bench_end_ns = std::max(output.bench_end_ns, r.end_ns);
+  if (intervals) {
+    close_interval(std::max(interval_index * options_.interval.count(), output.bench_end_ns - run.origin), true);
+  }
+  if (options_.on_progress) options_.on_progress(snapshot());
+  output.interrupted = run.stop.load() > 0;
+  for (const auto& w : workers) output.not_sent += w->not_sent;
   return output;
 }
 
@@ -787,6 +859,7 @@ metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec) {
   single.threads = 1;
   single.max_concurrency.reset();
   single.on_progress = nullptr;
+  single.on_interval = nullptr;
   Runner runner(target_, request_, std::move(single));
   const core::Nanos offset = 0;
   auto out = runner.run(std::span(&spec, 1), std::span(&offset, 1));

@@ -77,8 +77,8 @@ TEST_F(RunCli, FailedSloExitsOneWithTheMargin) {
 TEST_F(RunCli, ConfigurationErrorsExitTwo) {
   EXPECT_EQ(run("--set load.stages.1.rate=fast"), 2);
   EXPECT_NE(err_.find("--set: 'load.stages.1.rate': 'fast' is not a rate"), std::string::npos) << err_;
-  EXPECT_EQ(run("--set slo.0.max_drift=10%"), 2);
-  EXPECT_NE(err_.find("max_drift"), std::string::npos) << err_;
+  EXPECT_EQ(run("--set slo.1.max_drift=10%"), 2);  // drift applies to latencies, not error_rate
+  EXPECT_NE(err_.find("--set: 'slo.1.max_drift' applies to latency metrics"), std::string::npos) << err_;
 }
 
 TEST_F(RunCli, UnreachableTargetExitsThree) {

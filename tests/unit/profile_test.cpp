@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 namespace llmload::config {
 namespace {
@@ -136,6 +139,75 @@ TEST(Profile, MissingFileNamesIt) {
   const auto r = load_profile("/nonexistent/p.yaml");
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(format_problems(r.problems), "/nonexistent/p.yaml: cannot read the profile: No such file or directory\n");
+}
+
+TEST(Profile, GoodputThresholdsDriftAndSearch) {
+  const auto r = parse_profile(R"(target: {sim_preset: default, sim_time_scale: 20}
+load:
+  stages:
+    - {name: warm, rate: 2/s, requests: 4, warmup: true}
+    - {name: probe, rate: 4/s, requests: 40}
+slo:
+  - {metric: goodput, min: 3/s, ttft: 500ms, tpot: 50ms}
+  - {metric: ttft, stat: p99, max: 1s, max_drift: 20%}
+search: {over: rate, from: 1/s, to: 64/s, max_runs: 6, tolerance: 10%}
+)", "s.yaml");
+  ASSERT_TRUE(r.profile) << format_problems(r.problems);
+  const Profile& p = *r.profile;
+  EXPECT_EQ(p.target.sim_time_scale, 20.0);
+  EXPECT_EQ(*p.slos[0].min, 3.0);
+  EXPECT_EQ(*p.slos[0].good_ttft_ms, 500.0);
+  EXPECT_EQ(*p.slos[0].good_tpot_ms, 50.0);
+  EXPECT_FALSE(p.slos[0].good_e2el_ms);
+  EXPECT_EQ(*p.slos[1].max_drift, 0.2);
+  ASSERT_TRUE(p.search);
+  EXPECT_EQ(p.search->over, "rate");
+  EXPECT_EQ(p.search->from, 1.0);
+  EXPECT_EQ(p.search->to, 64.0);
+  EXPECT_EQ(p.search->max_runs, 6);
+  EXPECT_DOUBLE_EQ(p.search->tolerance, 0.1);
+  EXPECT_EQ(p.search->stage, 1u);  // the last stage unless named
+  const auto text = describe_profile(p);
+  EXPECT_NE(text.find("slo: goodput >= 3/s (good: ttft <= 500 ms, tpot <= 50 ms)"), std::string::npos) << text;
+  EXPECT_NE(text.find("search: highest rate of stage 'probe' meeting every SLO, 1/s .. 64/s, at most 6 runs, tolerance 10%"),
+            std::string::npos) << text;
+}
+
+TEST(Profile, GoodputDriftAndSearchProblemsGolden) {
+  const auto r = parse_profile(R"(workload: {dataset: sharegpt}
+load:
+  stages:
+    - {name: warm, concurrency: 4, requests: 4, warmup: true}
+slo:
+  - {metric: goodput, min: 3/s}
+  - {metric: error_rate, max: 1%, max_drift: 5%, ttft: 1s}
+search: {over: speed, from: 8/s, to: 2/s, stage: 3}
+)", "bad.yaml");
+  ASSERT_FALSE(r.profile);
+  EXPECT_EQ(format_problems(r.problems),
+            "bad.yaml:1:21: workload.dataset 'sharegpt' reads a file: add dataset_path: FILE (relative to the profile)\n"
+            "bad.yaml:6:5: 'slo.0' needs the per-request thresholds that make a request good: ttft, tpot and/or e2el, e.g. {metric: goodput, min: 5/s, ttft: 500ms, tpot: 50ms}\n"
+            "bad.yaml:7:46: 'slo.1.max_drift' applies to latency metrics (ttft, tpot, itl, e2el), not error_rate\n"
+            "bad.yaml:7:56: 'slo.1.ttft' is a goodput threshold; it applies to metric: goodput\n"
+            "bad.yaml:8:9: 'search' searches stage 0 ('warm'), a warm-up; name a measured stage with search.stage\n"
+            "bad.yaml:8:16: 'search.over' is 'speed'; choose one of rate, concurrency\n"
+            "bad.yaml:8:38: 'search' needs 0 < from < to (from 8, to 2)\n"
+            "bad.yaml:8:50: 'search.stage' is 3; the profile has 1 stage(s), numbered from 0\n");
+}
+
+TEST(Profile, DatasetPathIsRelativeToTheProfile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("llmload-profile-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "sub");
+  {
+    std::ofstream(dir / "sub" / "p.yaml") << "workload: {dataset: custom, dataset_path: data/q.jsonl, output_len: 16}\n"
+                                             "load: {stages: [{rate: 1/s, requests: 2}]}\n";
+  }
+  const auto r = load_profile((dir / "sub" / "p.yaml").string());
+  ASSERT_TRUE(r.profile) << format_problems(r.problems);
+  EXPECT_EQ(r.profile->workload.dataset_path, (dir / "sub" / "data" / "q.jsonl").string());
+  EXPECT_TRUE(r.profile->workload.output_len_given);
+  EXPECT_FALSE(r.profile->workload.input_len_given);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Profile, EveryReadyProfileValidates) {

@@ -1,6 +1,9 @@
 // SLO checks against result files and their JUnit XML.
 #include "llmload/runtime/run_command.hpp"
 
+#include "llmload/metrics/hdr_histogram.hpp"
+#include "llmload/metrics/interval_recorder.hpp"
+
 #include <gtest/gtest.h>
 
 namespace llmload::runtime {
@@ -45,6 +48,62 @@ TEST(RunCommand, MissingValueFails) {
   const auto v = check_slo(slo("e2el", "p99", 1000), kResult);
   EXPECT_FALSE(v.passed);
   EXPECT_EQ(v.detail, "the result has no value for it");
+}
+
+TEST(RunCommand, GoodputSloReadsRequestGoodput) {
+  const std::string result = R"({"completed":10,"failed":0,"request_goodput":3.5})";
+  auto v = check_slo(slo("goodput", "", std::nullopt, 3.0), result);
+  EXPECT_TRUE(v.passed);
+  EXPECT_EQ(v.slo, "goodput >= 3/s");
+  EXPECT_EQ(v.detail, "measured 3.50/s, margin 0.50/s");
+  ASSERT_TRUE(v.margin);
+  EXPECT_NEAR(*v.margin, 0.5 / 3.0, 1e-12);
+  v = check_slo(slo("goodput", "", std::nullopt, 4.0), result);
+  EXPECT_FALSE(v.passed);
+  EXPECT_NEAR(*v.margin, -0.125, 1e-12);
+}
+
+// Interval histograms (µs) with `count` samples of `value_us` each, encoded as in the .hlog.
+std::vector<std::string> intervals(std::initializer_list<std::int64_t> values_us, int count = 100) {
+  std::vector<std::string> out;
+  for (const auto v : values_us) {
+    metrics::HdrHistogram h(metrics::interval_histogram_config());
+    if (v > 0) h.record(v, count);
+    out.push_back(h.encode_compressed_base64());
+  }
+  return out;
+}
+
+config::ProfileSlo drift_slo(double max_drift) {
+  auto s = slo("ttft", "p99", std::nullopt);
+  s.max_drift = max_drift;
+  return s;
+}
+
+TEST(RunCommand, DriftComparesTheFirstAndLastQuarterOfIntervals) {
+  // 8 intervals with samples (the empty one is skipped): k = 2; early = 100, 100 ms; late =
+  // 118, 130 ms -> p99 of the late merge is 130 ms: +30%.
+  const auto ivs = intervals({100'000, 100'000, 0, 500'000, 500'000, 500'000, 500'000, 118'000, 130'000});
+  auto v = check_drift(drift_slo(0.2), ivs);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.slo, "ttft p99 drift <= 20%");
+  ASSERT_TRUE(v.measured);
+  EXPECT_NEAR(*v.measured, 0.30, 0.002);
+  EXPECT_EQ(v.detail.substr(0, v.detail.find(", drift")),
+            "early 100.03 ms (intervals 1-2), late 130.05 ms (intervals 7-8)");
+  EXPECT_NE(v.detail.find("drift +30.0%, over the limit by 10.0 points"), std::string::npos) << v.detail;
+  v = check_drift(drift_slo(0.35), ivs);
+  EXPECT_TRUE(v.passed);
+  EXPECT_NE(v.detail.find("margin 5.0 points"), std::string::npos) << v.detail;
+  // Falling latency is negative drift and passes any limit.
+  EXPECT_TRUE(check_drift(drift_slo(0.0), intervals({200'000, 100'000})).passed);
+}
+
+TEST(RunCommand, DriftNeedsTwoIntervalsWithSamples) {
+  const auto v = check_drift(drift_slo(0.2), intervals({100'000, 0}));
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "needs at least 2 intervals with samples, the stage had 1; run it longer or shorten outputs.interval");
+  EXPECT_FALSE(check_drift(drift_slo(0.2), {"not base64"}).passed);
 }
 
 TEST(RunCommand, JunitXmlGolden) {

@@ -95,11 +95,13 @@ struct BenchOptions {
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
   double sim_ttft_ms = 50, sim_itl_ms = 20;
   std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
+  double sim_time_scale = 1.0;  // engine mode: simulated time runs this many times faster
   bool continuous_usage_stats = false;
   std::int32_t turns = 1;                // > 1: multi-turn conversations of this many turns
   double think_time_sec = 0;             // between an answer and the next turn
   double scrape_interval_sec = 1.0;      // the server's /metrics during the run; 0 = off
   std::vector<std::string> metrics_urls; // more Prometheus endpoints (device exporters)
+  double interval_sec = 0;  // > 0: one console line per interval of this length
 };
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).
@@ -165,6 +167,8 @@ struct BenchPlan {
   /// Scrape the target's /metrics (and `metrics_urls`) this often during the run; 0 = never.
   std::chrono::milliseconds scrape_interval{};
   std::vector<net::Url> metrics_urls;  ///< --metrics-url: e.g. a DCGM or npu-exporter endpoint
+  double sim_time_scale = 1.0;  ///< engine mode: simulated durations divided by this in real time
+  std::chrono::nanoseconds interval{};  ///< > 0: interval reports of this length
 };
 
 /// Validates every flag and resolves defaults (vLLM's: random datasets force ignore_eos,

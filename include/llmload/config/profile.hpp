@@ -28,18 +28,23 @@ struct ProfileTarget {
   /// Without base_url: run the built-in simulator as the continuous-batching engine with this
   /// preset (e.g. ascend-910b-qwen); empty: its fixed-timing mode.
   std::string sim_preset;
+  /// With sim_preset: simulated time runs this many times faster (latencies shrink by it too).
+  double sim_time_scale = 1.0;
   /// How long a target that is still starting may take to answer the first request.
   std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
 };
 
 /// What is sent (vLLM's dataset options).
 struct ProfileWorkload {
-  std::string dataset = "random";
-  std::string dataset_path;
+  std::string dataset = "random";  ///< random, random-mm, sharegpt, custom, sonnet, prefix_repetition
+  std::string dataset_path;        ///< resolved against the profile file's folder
   std::string tokenizer;
   std::int64_t input_len = 1024, output_len = 128, prefix_len = 0;
+  bool input_len_given = false, output_len_given = false;  ///< written in the profile
   double range_ratio = 0;
   std::uint64_t seed = 0;
+  std::int64_t images_per_request = 1;  ///< random-mm: images in each request
+  std::string image_sizes;              ///< random-mm: vLLM's bucket config; empty: its default
 };
 
 /// Request body fields (unset ones are left out of the body).
@@ -77,6 +82,19 @@ struct ProfileSlo {
   std::string stat;                  ///< mean, median, pNN (latency metrics only)
   std::optional<double> max, min;    ///< ms for latencies, fraction for error_rate, /s for throughputs
   std::optional<double> max_drift;   ///< fraction: late-interval vs early-interval change (soak)
+  /// goodput only: vLLM's --goodput per-request thresholds in ms (a request is "good" when it
+  /// meets every one that is set).
+  std::optional<double> good_ttft_ms, good_tpot_ms, good_e2el_ms;
+};
+
+/// Capacity search: the highest rate (or concurrency) of one stage meeting every SLO, found by
+/// checking both ends of [from, to] and bisecting between a passing and a failing value.
+struct ProfileSearch {
+  std::string over = "rate";       ///< rate | concurrency
+  double from = 0, to = 0;         ///< requests/s, or streams
+  std::int64_t max_runs = 8;       ///< runs in all, ends included
+  double tolerance = 0.05;         ///< stop when (fail − pass) / pass <= this
+  std::size_t stage = 0;           ///< index of the stage whose rate or concurrency is searched
 };
 
 /// Where and how results are written.
@@ -96,6 +114,7 @@ struct Profile {
   std::vector<SweepAxis> sweep;
   std::vector<ProfileSlo> slos;
   ProfileOutputs outputs;
+  std::optional<ProfileSearch> search;
 };
 
 /// One problem: where (line and column 1-based; 0 when it came from a --set override) and a

@@ -17,6 +17,9 @@ struct ReportOutputs {
   std::filesystem::path html, md;
   /// One row per request; the intervals go beside it as "<stem>.intervals.csv".
   std::filesystem::path csv;
+  /// Write "<stem>.intervals.csv" with `csv`; off when `llmload run` already wrote that file
+  /// live, interval by interval, from its HdrHistograms (see README, soak runs).
+  bool intervals_csv = true;
   double interval_s = 1.0;  ///< over-time intervals (HTML charts and the interval CSV)
 };
 

@@ -7,6 +7,7 @@
 #include "llmload/api/request_builder.hpp"
 #include "llmload/core/clock.hpp"
 #include "llmload/core/error.hpp"
+#include "llmload/metrics/interval_recorder.hpp"
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
@@ -64,12 +65,28 @@ struct ProgressSnapshot {
   int stopping = 0;
 };
 
+/// One interval of a run: what finished in it, merged over the workers. Interval k covers
+/// [k × interval, (k + 1) × interval) after the schedule's origin; a request is counted in the
+/// interval in which its worker recorded it (its end, give or take the moment the worker
+/// handed its recorder over, a few microseconds after the boundary).
+struct IntervalReport {
+  std::int64_t index = 0;          ///< 0, 1, 2, ...
+  core::Nanos start_ns = 0;        ///< offset of the interval's start from the origin
+  core::Nanos end_ns = 0;          ///< offset of its end (the run's end for the last one)
+  std::int64_t in_flight = 0;      ///< requests started and not finished at its end
+  bool last = false;               ///< the final, usually shorter, interval
+  /// Wall-clock instant of the origin (for log headers; never used to measure).
+  std::chrono::system_clock::time_point origin_wall;
+  metrics::IntervalRecorder recorded;  ///< what finished in it
+};
+
 /// Engine settings (llmload's own, beyond vLLM's flags).
 struct RunnerOptions {
   int threads = 1;                                  ///< worker threads (io_contexts)
   /// The alternative threading model, kept for the comparison in BENCHMARKS.md: one
   /// io_context run by every thread, each worker's requests on its own strand (so each
   /// connection is still served by one handler at a time). Default: an io_context per thread.
+  /// No interval reports in this model (on_interval is not called).
   bool shared_io_context = false;
   std::optional<std::int64_t> max_concurrency;     ///< global in-flight cap (vLLM --max-concurrency)
   std::chrono::nanoseconds request_timeout = std::chrono::hours(6);  ///< whole-request limit (vLLM: 6 h)
@@ -88,6 +105,12 @@ struct RunnerOptions {
   /// once at the end; may be empty.
   std::function<void(const ProgressSnapshot&)> on_progress;
   std::chrono::milliseconds progress_interval{500};
+  /// Interval reports: when both are set, every worker records finished requests into its
+  /// own IntervalRecorder, swapped out at each boundary by a handler posted to the worker's
+  /// io_context (no lock or atomic on the request path), and on_interval is called on the
+  /// thread that called run() once per interval and once for the last, partial one.
+  std::chrono::nanoseconds interval{};
+  std::function<void(const IntervalReport&)> on_interval;
 };
 
 /// What a run measured: one record per request in workload order, and the benchmark window

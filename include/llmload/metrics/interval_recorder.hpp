@@ -1,0 +1,38 @@
+#pragma once
+/// Per-interval latency histograms for soak runs: each worker thread records the requests that
+/// finish on it into its own IntervalRecorder (single writer, no locks); at every interval
+/// boundary the coordinating thread takes the filled recorder, hands the worker an empty one
+/// and merges the workers' recorders into the interval's figures.
+
+#include "llmload/metrics/hdr_histogram.hpp"
+#include "llmload/metrics/request_record.hpp"
+
+#include <cstdint>
+
+namespace llmload::metrics {
+
+/// The histogram shape of interval reports: microseconds, 1 µs .. 1 hour, 3 significant
+/// digits (about 190 KiB per histogram).
+HdrConfig interval_histogram_config() noexcept;
+
+/// What finished in one interval on one or more workers. Latencies in microseconds with the
+/// vLLM definitions (TTFT and E2EL from `st`, ITL = every gap between token chunks, TPOT only
+/// for requests with more than one output token). Plain value, not thread-safe: one writer.
+struct IntervalRecorder {
+  HdrHistogram ttft_us{interval_histogram_config()};
+  HdrHistogram tpot_us{interval_histogram_config()};
+  HdrHistogram itl_us{interval_histogram_config()};
+  HdrHistogram e2el_us{interval_histogram_config()};
+  std::int64_t completed = 0;      ///< successful requests
+  std::int64_t failed = 0;         ///< failed requests (not in the histograms)
+  std::int64_t output_tokens = 0;  ///< usage.completion_tokens, else token chunks, of successes
+
+  /// Records one finished request. O(token chunks), no allocation.
+  void record(const RequestRecord& r) noexcept;
+  /// Adds `other`'s counts and histograms.
+  void merge(const IntervalRecorder& other) noexcept;
+  /// Empties it, keeping the memory.
+  void reset() noexcept;
+};
+
+}  // namespace llmload::metrics

@@ -1,0 +1,39 @@
+#pragma once
+/// Interval reports of soak runs as text: one CSV row and one console line per interval, from
+/// the interval's HdrHistograms (microseconds). Pure formatting, golden-testable.
+
+#include "llmload/core/clock.hpp"
+#include "llmload/metrics/interval_recorder.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace llmload::report {
+
+/// The figures of one interval. Latencies in ms from the HdrHistograms (3 significant digits,
+/// the highest value equivalent to the percentile's slot); 0 when nothing finished.
+struct IntervalRow {
+  double start_s = 0, end_s = 0;  ///< offsets from the stage's origin
+  std::int64_t completed = 0, failed = 0, in_flight = 0;
+  double request_rate = 0;        ///< completed / interval length, per second
+  double output_token_rate = 0;   ///< output tokens of completed requests / interval length
+  double ttft_p50_ms = 0, ttft_p99_ms = 0, itl_p50_ms = 0, itl_p99_ms = 0, e2el_p99_ms = 0;
+};
+
+/// The row for what `recorded` holds over [start_ns, end_ns) (offsets in ns).
+IntervalRow interval_row(const metrics::IntervalRecorder& recorded, core::Nanos start_ns,
+                         core::Nanos end_ns, std::int64_t in_flight);
+
+/// The CSV header line (with "\n"): interval_start_s, interval_end_s, completed, failed,
+/// request_throughput, output_throughput, ttft_p50_ms, ttft_p99_ms, itl_p50_ms, itl_p99_ms,
+/// e2el_p99_ms, in_flight.
+std::string interval_csv_header();
+
+/// One CSV line (with "\n") in the header's column order.
+std::string interval_csv_line(const IntervalRow& row);
+
+/// One console line (with "\n"), prefixed with `label` in brackets when it is not empty.
+std::string interval_console_line(const IntervalRow& row, std::string_view label);
+
+}  // namespace llmload::report

@@ -1,0 +1,46 @@
+#include "llmload/metrics/interval_recorder.hpp"
+
+namespace llmload::metrics {
+
+HdrConfig interval_histogram_config() noexcept {
+  return HdrConfig{.lowest_discernible_value = 1,
+                   .highest_trackable_value = 3'600'000'000,
+                   .significant_digits = 3};
+}
+
+void IntervalRecorder::record(const RequestRecord& r) noexcept {
+  if (!r.ok() || r.chunk_ns.empty()) {
+    ++failed;
+    return;
+  }
+  ++completed;
+  const core::Nanos ttft = r.chunk_ns.front() - r.start_ns;
+  const core::Nanos e2el = r.chunk_ns.back() - r.start_ns;
+  ttft_us.record(ttft / 1000);
+  e2el_us.record(e2el / 1000);
+  for (std::size_t i = 1; i < r.chunk_ns.size(); ++i) itl_us.record((r.chunk_ns[i] - r.chunk_ns[i - 1]) / 1000);
+  const std::int64_t tokens = r.usage_completion_tokens >= 0 ? r.usage_completion_tokens
+                                                              : static_cast<std::int64_t>(r.chunk_ns.size());
+  output_tokens += tokens;
+  if (tokens > 1) tpot_us.record((e2el - ttft) / (tokens - 1) / 1000);
+}
+
+void IntervalRecorder::merge(const IntervalRecorder& other) noexcept {
+  ttft_us.merge(other.ttft_us);
+  tpot_us.merge(other.tpot_us);
+  itl_us.merge(other.itl_us);
+  e2el_us.merge(other.e2el_us);
+  completed += other.completed;
+  failed += other.failed;
+  output_tokens += other.output_tokens;
+}
+
+void IntervalRecorder::reset() noexcept {
+  ttft_us.reset();
+  tpot_us.reset();
+  itl_us.reset();
+  e2el_us.reset();
+  completed = failed = output_tokens = 0;
+}
+
+}  // namespace llmload::metrics

@@ -1,0 +1,55 @@
+// The ready profiles under profiles/ run against the built-in simulator as written; the ones
+// that take minutes in real time run here with the simulated engine sped up
+// (target.sim_time_scale) and their results written to a scratch folder. (Every profile is
+// also validated by the unit test Profile.EveryReadyProfileValidates.)
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "cli_support.hpp"
+
+#include <string>
+
+namespace {
+
+using llmload::testing_support::slurp;
+
+class ReadyProfiles : public llmload::testing_support::CliTest {
+ protected:
+  ReadyProfiles() : CliTest("llmload-ready") {}
+
+  llmload::testing_support::CliResult run_profile(const std::string& name, const std::string& overrides) {
+    return run("run " + std::string(LLMLOAD_PROFILES_DIR) + "/" + name + " --set outputs.dir=" +
+               (dir_ / "out").string() + " " + overrides);
+  }
+};
+
+TEST_F(ReadyProfiles, SingleImageFixedLength) {
+  const auto r = run_profile("single-image-fixed-length.yaml", "--set target.sim_time_scale=20");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto doc = boost::json::parse(slurp(dir_ / "out" / "01-02-fixed-length-512.json")).as_object();
+  EXPECT_EQ(doc.at("completed").as_int64(), 10);
+  EXPECT_EQ(doc.at("total_output_tokens").as_int64(), 10 * 512);  // ignore_eos: exactly max_tokens
+  // The image's tokens are part of the input: far more than the 64 text tokens.
+  EXPECT_GT(doc.at("total_input_tokens").as_int64(), 10 * 64 * 5);
+}
+
+TEST_F(ReadyProfiles, Seed004ScenarioSuite) {
+  const auto r = run_profile("seed004-scenario-suite.yaml", "--set target.sim_time_scale=50");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (int point = 1; point <= 5; ++point) {
+    const auto file = dir_ / "out" / ("0" + std::to_string(point) + "-01-scenario.json");
+    const auto doc = boost::json::parse(slurp(file)).as_object();
+    EXPECT_EQ(doc.at("completed").as_int64(), 12) << file;
+  }
+  EXPECT_NE(r.out.find("dataset_path: data/seed004-math.jsonl"), std::string::npos) << r.out;
+}
+
+TEST_F(ReadyProfiles, SamplingParameterStudy) {
+  const auto r = run_profile("sampling-parameter-study.yaml",
+                             "--set target.sim_time_scale=20 --set load.stages.0.requests=4");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("point 24/24 (request.temperature=1.0, request.top_p=1.0, request.top_k=-1, request.max_tokens=256)"),
+            std::string::npos) << r.out;
+}
+
+}  // namespace
