@@ -151,16 +151,34 @@ class ProgressPrinter {
     const std::string eta = rate > 0 && !final_line
                                 ? fmt::format("<{:.0f}s", static_cast<double>(s.total - s.finished) / rate)
                                 : "";
-    const std::string line = fmt::format(
+    std::string line = fmt::format(
         "{:3d}%| {}/{} [{:.1f}s{}, {:.2f} req/s, {:.0f} chunks/s] in flight {}, failed {}", pct,
         s.finished, s.total, elapsed, eta, rate,
         elapsed > 0 ? static_cast<double>(s.chunks) / elapsed : 0.0, s.started - s.finished, s.failed);
+    if (recent_) {
+      const auto& r = *recent_;
+      line += fmt::format(" | last {:.0f}s: {:.0f} tok/s, TTFT p50 {:.1f} p99 {:.1f} ms, ITL p50 {:.1f} p99 {:.1f} ms",
+                          r.end_s - r.start_s, r.output_token_rate, r.ttft_p50_ms, r.ttft_p99_ms,
+                          r.itl_p50_ms, r.itl_p99_ms);
+    }
     if (tty_) fmt::print(err_, "\r{}\x1b[K{}", line, final_line ? "\n" : "");
     else fmt::print(err_, "{}\n", line);
     std::fflush(err_);
   }
 
+  /// The latest interval with completions: its figures join the progress line (the live
+  /// view's current percentiles). Called on the same thread as operator().
+  void interval(const report::IntervalRow& row) {
+    if (row.completed > 0) recent_ = row;
+  }
+  /// An interval's own console line (--interval), on a line of its own even on a terminal.
+  void line(const std::string& text) {
+    fmt::print(err_, "{}{}", tty_ && enabled_ ? "\r\x1b[K" : "", text);
+    std::fflush(err_);
+  }
+
  private:
+  std::optional<report::IntervalRow> recent_;
   std::FILE* err_;
   bool enabled_, tty_;
   double next_plain_s_ = 0;
@@ -442,16 +460,28 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   ProgressPrinter progress(err, plan.progress);
   runner_options.on_progress = [&progress](const ProgressSnapshot& s) { progress(s); };
   runner_options.stop_signal = &g_stop_signals;
+  // Interval reports: llmload run's soak outputs, else --interval's console lines, else (with
+  // the progress display on) a 5 s window whose percentiles the progress line shows.
+  constexpr auto kLiveWindow = std::chrono::seconds(5);
+  const auto show = [&progress](const IntervalReport& r) {
+    const auto row = report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight);
+    progress.interval(row);
+    return row;
+  };
   if (hooks.on_interval && hooks.interval.count() > 0) {
     runner_options.interval = hooks.interval;
-    runner_options.on_interval = hooks.on_interval;
+    runner_options.on_interval = [&hooks, show](const IntervalReport& r) {
+      show(r);
+      hooks.on_interval(r);
+    };
   } else if (plan.interval.count() > 0) {
     runner_options.interval = plan.interval;
-    runner_options.on_interval = [err](const IntervalReport& r) {
-      fmt::print(err, "{}", report::interval_console_line(
-                                report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight), "interval"));
-      std::fflush(err);
+    runner_options.on_interval = [&progress, show](const IntervalReport& r) {
+      progress.line(report::interval_console_line(show(r), "interval"));
     };
+  } else if (plan.progress) {
+    runner_options.interval = kLiveWindow;
+    runner_options.on_interval = [show](const IntervalReport& r) { show(r); };
   }
   RunOutput result;
   std::vector<std::string> scrape_notes;

@@ -301,6 +301,23 @@ TEST_F(BenchCli, MultiTurnConversationsReportEachTurn) {
   EXPECT_EQ(run("bench --think-time 1 --num-prompts 2").exit_code, 2);
 }
 
+TEST_F(BenchCli, ProgressLineShowsTheLatestIntervalsPercentiles) {
+  // Not a terminal: plain lines, the last one when the run ends. The run is shorter than the
+  // 5 s live window, so the figures are those of the final, partial interval.
+  const auto r = run("bench --num-prompts 20 --request-rate 100 --random-input-len 8 --random-output-len 5 "
+                     "--sim-ttft-ms 30 --sim-itl-ms 10");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto last = r.err.find("100%| 20/20");
+  ASSERT_NE(last, std::string::npos) << r.err;
+  const auto line = r.err.substr(last, r.err.find('\n', last) - last);
+  EXPECT_NE(line.find("in flight 0, failed 0 | last "), std::string::npos) << line;
+  EXPECT_NE(line.find("TTFT p50 3"), std::string::npos) << line;  // about 30 ms
+  EXPECT_NE(line.find("ITL p50 1"), std::string::npos) << line;   // about 10 ms
+  EXPECT_EQ(r.err.find("\r"), std::string::npos);  // no terminal control when not on a TTY
+  const auto quiet = run("bench --num-prompts 2 --random-input-len 8 --random-output-len 2 --disable-tqdm");
+  EXPECT_EQ(quiet.err.find("| last "), std::string::npos) << quiet.err;
+}
+
 TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {
   for (const std::string args : {"bench --request-rate fast", "bench --num-prompts 0",
                                  "bench --no-such-flag", "bench --random-range-ratio 1.5",
