@@ -62,6 +62,13 @@ class BenchCli : public testing_support::CliTest {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
+  /// Flags that save the result as r.json in the test's folder, and that file parsed.
+  std::string save_to_r_json() const {
+    return " --save-result --result-dir " + dir_.string() + " --result-filename r.json";
+  }
+  boost::json::object saved_r_json() const {
+    return boost::json::parse(testing_support::slurp(dir_ / "r.json")).as_object();
+  }
   CliResult wait(pid_t pid) {
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -228,12 +235,11 @@ TEST_F(BenchCli, SimulatorEngineModeFromAPreset) {
 TEST_F(BenchCli, ServerMetricsAreScrapedDuringTheRun) {
   const auto r = run("bench --sim-preset ascend-910b-qwen --num-prompts 40 --request-rate 40 "
                      "--random-input-len 32 --random-output-len 16 --scrape-interval 0.1 "
-                     "--disable-tqdm --save-result --result-dir " + dir_.string() +
-                     " --result-filename r.json");
+                     "--disable-tqdm" + save_to_r_json());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Server metrics (scraped, not in vLLM)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Peak running requests:"), std::string::npos) << r.out;
-  const auto doc = boost::json::parse(testing_support::slurp(dir_ / "r.json")).as_object();
+  const auto doc = saved_r_json();
   const auto& m = doc.at("llmload").at("server_metrics").as_object();
   EXPECT_GE(m.at("scrapes").as_int64(), 3);
   EXPECT_EQ(m.at("series").at("t_s").as_array().size(), static_cast<std::size_t>(m.at("scrapes").as_int64()));
@@ -255,12 +261,11 @@ TEST_F(BenchCli, AServerWithoutMetricsIsANoteNotAnError) {
   sim::SimServer server(options);
   ASSERT_TRUE(server.start());
   const auto r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-prompts 4 "
-                     "--random-input-len 8 --random-output-len 4 --disable-tqdm --save-result "
-                     "--result-dir " + dir_.string() + " --result-filename r.json");
+                     "--random-input-len 8 --random-output-len 4 --disable-tqdm" + save_to_r_json());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("note: " + server.base_url() + "/metrics not scraped: answered HTTP 404"),
             std::string::npos) << r.out;
-  const auto doc = boost::json::parse(testing_support::slurp(dir_ / "r.json")).as_object();
+  const auto doc = saved_r_json();
   EXPECT_EQ(doc.at("llmload").at("server_metrics").at("scrapes").as_int64(), 0);
   EXPECT_EQ(doc.at("completed").as_int64(), 4);
   // Scraping off: nothing about it anywhere.
@@ -274,13 +279,12 @@ TEST_F(BenchCli, AServerWithoutMetricsIsANoteNotAnError) {
 TEST_F(BenchCli, MultiTurnConversationsReportEachTurn) {
   const auto r = run("bench --backend openai-chat --sim-preset h100-qwen2-vl-7b --num-prompts 6 "
                      "--turns 3 --think-time 0.05 --request-rate 20 --random-input-len 40 "
-                     "--random-output-len 10 --disable-tqdm --save-result --result-dir " + dir_.string() +
-                     " --result-filename r.json");
+                     "--random-output-len 10 --disable-tqdm" + save_to_r_json());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Multi-turn: 6 conversations of 3 turns, think time 0.05 s"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Successful requests:                     18 "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Mean TTFT, turn 3 (ms):"), std::string::npos) << r.out;
-  const auto doc = boost::json::parse(testing_support::slurp(dir_ / "r.json")).as_object();
+  const auto doc = saved_r_json();
   EXPECT_EQ(doc.at("num_prompts").as_int64(), 18);
   const auto& per_turn = doc.at("llmload").at("per_turn").as_object();
   ASSERT_EQ(per_turn.size(), 3u);
