@@ -205,6 +205,8 @@ struct CacheEntry {
 };
 constexpr std::size_t kCacheEntries = 1 << 14;
 constexpr std::size_t kMaxCachedBytes = 64;
+constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581, SentencePiece's space
+constexpr std::size_t kMaxSplitExceptions = 64;
 constexpr std::size_t kShortWord = 24;  // symbols; longer words use the heap
 
 struct ThreadState {
@@ -313,6 +315,23 @@ struct Tokenizer::Impl {
   bool ignore_merges = false;
   bool byte_fallback = false;
   bool fuse_unk = false;
+  /// SentencePiece-style vocabularies (no byte-level): a long piece is encoded segment by
+  /// segment (each through the word cache), cut before every "▁" that follows another
+  /// character, with exactly the ids of encoding it whole: every merge result is a vocabulary
+  /// token, so a merge can join the two sides of such a cut only into a token that holds
+  /// "x▁" there. The few tokens that do (Gemma 3: ">▁</") are kept with the byte offsets of
+  /// those "▁"s, and no cut is made where one of them matches the text across it. Off when
+  /// there are more than kMaxSplitExceptions such tokens.
+  bool metaspace_split = false;
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> split_exceptions;
+  bool may_cut(std::string_view piece, std::size_t at) const {
+    for (const auto& [token, offsets] : split_exceptions) {
+      for (const std::size_t k : offsets) {
+        if (at >= k && piece.size() - (at - k) >= token.size() && piece.compare(at - k, token.size(), token) == 0) return false;
+      }
+    }
+    return true;
+  }
   std::int32_t unk_id = -1;
 
   // Added tokens.
@@ -336,6 +355,7 @@ struct Tokenizer::Impl {
                               ThreadState& ts) const;
   void apply_split(const PreTokenizerStep& step, const Piece& piece, ThreadState& ts) const;
   void model(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const;
+  void model_word(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const;
   void bpe(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const;
 };
 
@@ -634,6 +654,22 @@ void Tokenizer::Impl::pre_tokenize_and_model(std::string_view text, bool at_orig
 }
 
 void Tokenizer::Impl::model(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const {
+  if (metaspace_split && piece.size() > kMaxCachedBytes) {
+    std::size_t start = 0;
+    for (std::size_t at = piece.find(kMetaspace, 1); at != std::string_view::npos;
+         at = piece.find(kMetaspace, at + kMetaspace.size())) {
+      if (at >= kMetaspace.size() && piece.compare(at - kMetaspace.size(), kMetaspace.size(), kMetaspace) == 0) continue;
+      if (!may_cut(piece, at)) continue;
+      model_word(piece.substr(start, at - start), out, ts);
+      start = at;
+    }
+    model_word(piece.substr(start), out, ts);
+    return;
+  }
+  model_word(piece, out, ts);
+}
+
+void Tokenizer::Impl::model_word(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const {
   if (piece.size() > kMaxCachedBytes) {
     bpe(piece, out, ts);
     return;
@@ -1222,6 +1258,18 @@ core::Result<Tokenizer> Tokenizer::from_json(std::string_view text, std::string_
   if (auto r = loader.normalizer(field("normalizer"), impl->normalizers); !r) return r.error();
   if (auto r = loader.pre_tokenizer(field("pre_tokenizer"), impl->pre_tokenizers, impl->byte_level); !r) return r.error();
   if (auto r = loader.model(field("model").as_object(), *impl); !r) return r.error();
+  if (!impl->byte_level) {
+    // The model's tokens holding "x▁" (see metaspace_split), with the offsets of those "▁"s.
+    for (const auto& t : impl->tokens) {
+      std::vector<std::size_t> offsets;
+      for (auto at = t.find(kMetaspace, 1); at != std::string::npos; at = t.find(kMetaspace, at + kMetaspace.size())) {
+        if (at < kMetaspace.size() || t.compare(at - kMetaspace.size(), kMetaspace.size(), kMetaspace) != 0) offsets.push_back(at);
+      }
+      if (!offsets.empty()) impl->split_exceptions.emplace_back(t, std::move(offsets));
+    }
+    impl->metaspace_split = impl->split_exceptions.size() <= kMaxSplitExceptions;
+    if (!impl->metaspace_split) impl->split_exceptions.clear();
+  }
   if (auto r = loader.added_tokens(o.if_contains("added_tokens"), *impl); !r) return r.error();
   if (!field("decoder").is_null()) {
     impl->has_decoder = true;

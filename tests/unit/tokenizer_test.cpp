@@ -227,6 +227,38 @@ TEST(Tokenizer, UnknownCharactersFuseIntoOneUnk) {
   EXPECT_EQ(t.encode("hi xyz"), (Ids{id(t, "\xE2\x96\x81hi"), id(t, "\xE2\x96\x81"), 0}));
 }
 
+// Long SentencePiece-style texts are encoded in segments cut before each "▁" that follows
+// another character; a token that holds "x▁" (Gemma 3's ">▁</") must still form across a cut.
+TEST(Tokenizer, LongSentencePieceTextsEncodeAsIfWhole) {
+  const std::string sp = "\xE2\x96\x81";
+  json::object vocab{{"<unk>", 0}};
+  for (const std::string& piece : std::vector<std::string>{sp, "x", ">", "<", "/", sp + "x", sp + "xx", ">" + sp,
+                                                          ">" + sp + "<", ">" + sp + "</"}) {
+    vocab[piece] = static_cast<std::int64_t>(vocab.size());
+  }
+  json::array merges{json::string(sp + " x"), json::string(sp + "x x"), json::string("> " + sp),
+                     json::string(">" + sp + " <"), json::string(">" + sp + "< /")};
+  json::object j{
+      {"added_tokens", json::array{added_token("<unk>", 0, true)}},
+      {"normalizer", {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", sp}}},
+      {"pre_tokenizer", nullptr},
+      {"post_processor", nullptr},
+      {"decoder", nullptr},
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}, {"unk_token", "<unk>"}}},
+  };
+  const auto t = make(j);
+  // "xx> </" -> x x >▁</ ; "xx" -> ▁xx after a space. 40 repeats: one 480-byte piece.
+  std::string text;
+  Ids expected;
+  for (int i = 0; i < 40; ++i) {
+    text += " xx> </";
+    for (const auto& token : {sp + "xx", std::string(">") + sp + "</"}) expected.push_back(id(t, token));
+  }
+  EXPECT_EQ(t.encode(text), expected);
+  // Short pieces (whole, through the word cache) agree with the long one's segments.
+  EXPECT_EQ(t.encode(" xx> </"), (Ids{id(t, sp + "xx"), id(t, std::string(">") + sp + "</")}));
+}
+
 TEST(Tokenizer, MetaspacePreTokenizer) {
   auto j = spm_json(true);
   j["normalizer"] = nullptr;
