@@ -167,7 +167,7 @@ std::string format_extensions(const metrics::RunSummary& s) {
   }
 
   if (s.requests_with_chunk_tokens > 0) {
-    banner(out, "Per-token figures (continuous usage)", '-');
+    banner(out, fmt::format("Per-token figures ({})", s.chunk_tokens_source), '-');
     int_row(out, "Requests with tokens per chunk:", s.requests_with_chunk_tokens);
     float_row(out, "Peak output throughput (tokens/s):", s.max_output_tokens_per_s_tokens);
     float_row(out, "Mean per-token ITL (ms):", s.itl_per_token_ms.mean);

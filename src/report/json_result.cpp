@@ -183,6 +183,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     w.key("connect_ms");
     write_stats(w, s.connect_ms);
     w.field("requests_with_chunk_tokens", s.requests_with_chunk_tokens);
+    if (s.requests_with_chunk_tokens > 0) w.field("chunk_tokens_source", s.chunk_tokens_source);
     w.field("max_output_tokens_per_s_tokens", s.max_output_tokens_per_s_tokens);
     w.key("itl_per_token_ms");
     write_stats(w, s.itl_per_token_ms);

@@ -12,6 +12,7 @@
 #include "llmload/report/interval_report.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/report/report_writer.hpp"
+#include "llmload/runtime/chunk_tokens.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/scrape/scraper.hpp"
 #include "llmload/workload/conversations.hpp"
@@ -422,6 +423,8 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   runner_options.grace_period = plan.grace_period;
   runner_options.max_sse_event_bytes = plan.max_sse_event_bytes;
   runner_options.keep_text = plan.results.save_detailed;
+  // With a tokenizer, tokens per chunk for servers without continuous usage (after the run).
+  runner_options.chunk_text_offsets = tokenizer.has_value();
   // Ctrl-C from here on: before the load, it cancels the initial test run or the warm-ups
   // and ends the command; during the load, it stops the run gracefully (see Runner).
   StopSignals signals;
@@ -519,8 +522,10 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   summary_options.goodput_ttft_ms = plan.results.goodput_ttft_ms;
   summary_options.goodput_tpot_ms = plan.results.goodput_tpot_ms;
   summary_options.goodput_e2el_ms = plan.results.goodput_e2el_ms;
+  const std::size_t counted_by_tokenizer = tokenizer ? count_chunk_tokens(result.records, *tokenizer) : 0;
   auto summary = metrics::summarize(result.records, result.bench_start_ns, result.bench_end_ns,
                                     summary_options);
+  if (counted_by_tokenizer > 0) summary.chunk_tokens_source = "tokenizer";
   summary.per_category = metrics::category_breakdown(result.records, specs);
   summary.per_turn = metrics::turn_breakdown(result.records, specs);
   metrics::label_timelines(summary, result.records, specs);

@@ -273,11 +273,13 @@ std::string_view timeout_text(Outcome outcome) {
 /// outcome as soon as something goes wrong.
 struct StreamState {
   StreamState(Worker& worker, RequestRecord& record, bool keep_text, std::size_t max_event)
-      : worker(worker), record(record), keep_text(keep_text), sse(max_event) {}
+      : worker(worker), record(record), keep_text(keep_text || worker.run.options.chunk_text_offsets),
+        text_offsets(worker.run.options.chunk_text_offsets), sse(max_event) {}
 
   Worker& worker;
   RequestRecord& record;
   bool keep_text;
+  bool text_offsets;
   sse::Parser sse;
   core::Nanos arrival_ns = 0;  // stamp of the socket read whose bytes are being parsed
   int status = 0;
@@ -344,6 +346,10 @@ struct StreamState {
       if (keep_text) {
         record.generated_text.append(chunk.text);
         record.reasoning_text.append(chunk.reasoning);
+        if (text_offsets) {
+          record.chunk_text_end.push_back({static_cast<std::uint32_t>(record.generated_text.size()),
+                                           static_cast<std::uint32_t>(record.reasoning_text.size())});
+        }
       }
       if (!chunk.finish_reason.empty()) record.finish_reason.assign(chunk.finish_reason);
     }

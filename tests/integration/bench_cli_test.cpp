@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -320,6 +321,30 @@ TEST_F(BenchCli, ProgressLineShowsTheLatestIntervalsPercentiles) {
   EXPECT_EQ(r.err.find("\r"), std::string::npos);  // no terminal control when not on a TTY
   const auto quiet = run("bench --num-prompts 2 --random-input-len 8 --random-output-len 2 --disable-tqdm");
   EXPECT_EQ(quiet.err.find("| last "), std::string::npos) << quiet.err;
+}
+
+TEST_F(BenchCli, ATokenizerGivesTokensPerChunkWithoutContinuousUsage) {
+  // A character-level tokenizer: the simulator's chunks (" word") hold several tokens each.
+  boost::json::object vocab{{"<unk>", 0}};
+  for (char c = ' '; c <= '~'; ++c) vocab[std::string(1, c)] = static_cast<std::int64_t>(vocab.size());
+  const boost::json::object tokenizer{
+      {"added_tokens", boost::json::array{}}, {"normalizer", nullptr}, {"pre_tokenizer", nullptr},
+      {"post_processor", nullptr}, {"decoder", nullptr},
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", boost::json::array{}}, {"unk_token", "<unk>"}}}};
+  std::ofstream(dir_ / "tokenizer.json") << boost::json::serialize(tokenizer);
+  std::ofstream(dir_ / "prompts.jsonl") << "{\"prompt\": \"hello there\", \"output_tokens\": 6}\n";
+  const auto r = run("bench --dataset-name custom --dataset-path " + (dir_ / "prompts.jsonl").string() +
+                     " --num-prompts 4 --tokenizer " + (dir_ / "tokenizer.json").string() +
+                     " --sim-itl-ms 5 --disable-tqdm" + save_to_r_json());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Per-token figures (tokenizer)"), std::string::npos) << r.out;
+  const auto doc = saved_r_json();
+  const auto& x = doc.at("llmload").as_object();
+  EXPECT_EQ(x.at("requests_with_chunk_tokens").as_int64(), 4);
+  EXPECT_EQ(x.at("chunk_tokens_source").as_string(), "tokenizer");
+  // Several characters per 5 ms chunk: the per-token gap is a fraction of the chunk gap.
+  EXPECT_LT(x.at("itl_per_token_ms").at("median").to_number<double>(), 3.0);
+  EXPECT_GT(x.at("itl_per_token_ms").at("median").to_number<double>(), 0.1);
 }
 
 TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {

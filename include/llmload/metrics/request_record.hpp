@@ -4,6 +4,7 @@
 
 #include "llmload/core/clock.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -53,6 +54,10 @@ struct RequestRecord {
   /// usage.completion_tokens when the server sends usage in every chunk (vLLM's
   /// continuous_usage_stats); empty when it does not (llmload extension).
   std::vector<std::int32_t> chunk_tokens;
+  /// Byte length of generated_text and of reasoning_text after each token chunk, kept only
+  /// when the runner is asked to (a tokenizer is loaded: runtime::count_chunk_tokens turns
+  /// them into chunk_tokens for servers that send no continuous usage).
+  std::vector<std::array<std::uint32_t, 2>> chunk_text_end;
   std::int32_t dataset_prompt_len = 0;        ///< the workload's input token count
   std::int32_t usage_prompt_tokens = -1;      ///< usage.prompt_tokens, -1 if never sent
   std::int32_t usage_completion_tokens = -1;  ///< usage.completion_tokens, -1 if never sent

@@ -133,6 +133,9 @@ struct RunSummary {
   /// per-chunk token counts); 0 when no request had them.
   double max_output_tokens_per_s_tokens = 0;
   std::int64_t requests_with_chunk_tokens = 0;  ///< successful requests with per-chunk token counts
+  /// Where the per-chunk token counts came from: "continuous usage" (the server's running
+  /// usage.completion_tokens) or "tokenizer" (runtime::count_chunk_tokens, an estimate).
+  std::string chunk_tokens_source = "continuous usage";
   /// Token-chunk arrival − the server's send stamp (llmload_send_ns; the built-in simulator
   /// sends it), successful requests; empty when the server sends no stamp.
   SampleStats receive_delay_ms;

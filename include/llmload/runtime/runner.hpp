@@ -101,6 +101,9 @@ struct RunnerOptions {
   std::chrono::nanoseconds grace_period = std::chrono::seconds(10);
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
   bool keep_text = true;                            ///< keep generated text in the records
+  /// Keep the text and where each token chunk's text ends (RequestRecord::chunk_text_end),
+  /// so that a tokenizer can count the tokens of each chunk after the run.
+  bool chunk_text_offsets = false;
   /// Called on the thread that called run(), every progress_interval while the run lasts and
   /// once at the end; may be empty.
   std::function<void(const ProgressSnapshot&)> on_progress;
