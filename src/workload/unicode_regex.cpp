@@ -515,6 +515,7 @@ core::Result<UnicodeRegex> UnicodeRegex::compile(std::string_view pattern) {
     inst.first[0] = first[0];
     inst.first[1] = first[1];
   }
+  re.first_set(0, re.start_ascii_, 0);
   return re;
 }
 
@@ -647,6 +648,11 @@ std::size_t UnicodeRegex::match_at(std::string_view text, std::size_t pos) const
 bool UnicodeRegex::find(std::string_view text, std::size_t from, std::size_t& begin,
                         std::size_t& end) const {
   for (std::size_t pos = from; pos < text.size();) {
+    // An ASCII character that no match can start with is skipped without running the VM.
+    if (const auto c = static_cast<unsigned char>(text[pos]); c < 0x80 && !((start_ascii_[c >> 6] >> (c & 63)) & 1)) {
+      ++pos;
+      continue;
+    }
     const std::size_t e = run(0, text, pos);
     if (e != npos && e > pos) {
       begin = pos;

@@ -404,7 +404,13 @@ INSTANTIATE_TEST_SUITE_P(
         RegexCase{R"(a+?b|x{2,})", "aab xxx x", {"aab", "xxx"}},
         RegexCase{R"([\p{P}\p{S}]+)", "a+b!?c", {"+", "!?"}},
         RegexCase{R"((?:ab)+|\d)", "ababa1", {"abab", "1"}},
-        RegexCase{R"(x(?=y)|.)", "xyxz", {"x", "y", "x", "z"}}));
+        RegexCase{R"(x(?=y)|.)", "xyxz", {"x", "y", "x", "z"}},
+        // find() skips ASCII that cannot start a match: non-ASCII digits and letters must still
+        // be tried, and so must every position of a pattern whose match may begin anywhere.
+        RegexCase{R"(\p{N}{1,3})", "ab 12 \xEF\xBC\x94\xEF\xBC\x95 c9", {"12", "\xEF\xBC\x94\xEF\xBC\x95", "9"}},
+        RegexCase{R"([!-/][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+)", "1.x \xC3\xA9t\xC3\xA9 ,ab",
+                  {".x", " \xC3\xA9t\xC3\xA9", ",ab"}},
+        RegexCase{R"((?=a)ab|b)", "cab b", {"ab", "b"}}));
 
 TEST(UnicodeRegex, RejectsWhatItCannotRunExactly) {
   for (const char* bad : {"^a", "a$", R"(\bword)", "(?<=a)b", R"((a)\1)", "a++", R"(\p{Greek})", "[a&&b]", "(a*)*"}) {

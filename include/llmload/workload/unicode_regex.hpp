@@ -68,6 +68,9 @@ class UnicodeRegex final {
   std::string pattern_;
   std::vector<CharClass> classes_;
   std::vector<Inst> code_;
+  /// ASCII characters a non-empty match can start with (all of them when a match may be
+  /// empty or begin with a lookahead): find() skips the others without running the VM.
+  std::uint64_t start_ascii_[2] = {0, 0};
 };
 
 }  // namespace llmload::workload
