@@ -228,16 +228,19 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
 void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   const std::string path = "workload";
   if (!c.map(n, path, {"dataset", "dataset_path", "tokenizer", "input_len", "output_len",
-                       "prefix_len", "range_ratio", "seed", "images_per_request", "image_sizes"})) {
+                       "prefix_len", "range_ratio", "seed", "images_per_request", "image_sizes",
+                       "turns", "think_time", "trace_time_scale"})) {
     return;
   }
   if (auto v = c.string(n, path, "dataset")) {
     w.dataset = *v;
     c.one_of(n, path, "dataset", w.dataset,
-             {"random", "random-mm", "sharegpt", "custom", "sonnet", "prefix_repetition"});
+             {"random", "random-mm", "sharegpt", "custom", "image-qa", "sonnet", "burstgpt", "mooncake",
+              "prefix_repetition"});
   }
   if (auto v = c.string(n, path, "dataset_path")) w.dataset_path = *v;
-  const bool file_dataset = w.dataset == "sharegpt" || w.dataset == "custom" || w.dataset == "sonnet";
+  const bool file_dataset = w.dataset == "sharegpt" || w.dataset == "custom" || w.dataset == "image-qa" ||
+                            w.dataset == "sonnet" || w.dataset == "burstgpt" || w.dataset == "mooncake";
   if (file_dataset && w.dataset_path.empty()) {
     c.problem(n["dataset"], path + ".dataset",
               fmt::format("workload.dataset '{}' reads a file: add dataset_path: FILE (relative to the profile)", w.dataset));
@@ -254,6 +257,15 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   if (auto v = c.number<std::int64_t>(n, path, "prefix_len", 0)) w.prefix_len = *v;
   if (auto v = c.number<double>(n, path, "range_ratio", 0.0, 0.999999)) w.range_ratio = *v;
   if (auto v = c.number<std::uint64_t>(n, path, "seed")) w.seed = *v;
+  if (auto v = c.number<std::int64_t>(n, path, "turns", 1, 1000)) w.turns = static_cast<std::int32_t>(*v);
+  if (auto v = c.unit(n, path, "think_time", core::parse_duration)) w.think_time = *v;
+  if (n["think_time"] && w.turns <= 1) {
+    c.problem(n["think_time"], path + ".think_time", "'workload.think_time' applies to multi-turn conversations: add turns: N (N > 1)");
+  }
+  if (auto v = c.number<double>(n, path, "trace_time_scale", 1e-9)) w.trace_time_scale = *v;
+  if (n["trace_time_scale"] && w.dataset != "mooncake") {
+    c.problem(n["trace_time_scale"], path + ".trace_time_scale", "'workload.trace_time_scale' applies to dataset: mooncake");
+  }
 }
 
 /// YAML to JSON for extra_body: plain scalars become numbers, booleans or null when they read
@@ -735,6 +747,10 @@ std::string describe_profile(const Profile& p) {
   out += fmt::format("  workload: {} dataset{}, input {} / output {} tokens, range ratio {:g}, seed {}\n",
                      p.workload.dataset, p.workload.dataset_path.empty() ? "" : " " + p.workload.dataset_path,
                      p.workload.input_len, p.workload.output_len, p.workload.range_ratio, p.workload.seed);
+  if (p.workload.turns > 1) {
+    out += fmt::format("  multi-turn: {} turns per conversation, think time {} (stage requests count conversations)\n",
+                       p.workload.turns, core::format_duration(p.workload.think_time));
+  }
   for (const auto& s : p.stages) {
     std::string how;
     if (s.ramp_from) how = fmt::format("ramp {:g}/s -> {:g}/s ({})", *s.ramp_from, s.ramp_to.value_or(0), s.ramp_strategy);

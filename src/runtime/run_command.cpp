@@ -92,6 +92,9 @@ config::BenchOptions bench_options_for(const config::Profile& p, const config::P
   o.random_prefix_len = p.workload.prefix_len;
   o.random_range_ratio = p.workload.range_ratio;
   o.seed = p.workload.seed;
+  o.turns = p.workload.turns;
+  o.think_time_sec = std::chrono::duration<double>(p.workload.think_time).count();
+  o.trace_time_scale = p.workload.trace_time_scale;
   o.temperature = p.request.temperature;
   o.top_p = p.request.top_p;
   o.top_k = p.request.top_k;

@@ -42,6 +42,14 @@ TEST_F(ReadyProfiles, Seed004ScenarioSuite) {
     EXPECT_EQ(doc.at("completed").as_int64(), 12) << file;
   }
   EXPECT_NE(r.out.find("dataset_path: data/seed004-math.jsonl"), std::string::npos) << r.out;
+  // The multi-turn point: 12 conversations of 4 turns, reported per turn.
+  const auto dialogue = boost::json::parse(slurp(dir_ / "out" / "06-01-scenario.json")).as_object();
+  EXPECT_EQ(dialogue.at("completed").as_int64(), 48);
+  const auto& per_turn = dialogue.at("llmload").at("per_turn").as_object();
+  ASSERT_EQ(per_turn.size(), 4u);
+  EXPECT_GT(per_turn.at("turn 4").at("total_input_tokens").as_int64(),
+            per_turn.at("turn 1").at("total_input_tokens").as_int64());
+  EXPECT_NE(r.out.find("Mean TTFT, turn 4 (ms):"), std::string::npos) << r.out;
 }
 
 TEST_F(ReadyProfiles, SamplingParameterStudy) {

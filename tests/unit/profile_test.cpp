@@ -210,6 +210,32 @@ TEST(Profile, DatasetPathIsRelativeToTheProfile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Profile, MultiTurnAndTraceWorkloads) {
+  const auto good = parse_profile(R"(target: {backend: openai-chat}
+workload: {dataset: custom, dataset_path: q.jsonl, turns: 4, think_time: 250ms}
+load: {stages: [{concurrency: 2, requests: 3}]}
+)", "good.yaml");
+  ASSERT_TRUE(good.profile) << format_problems(good.problems);
+  EXPECT_EQ(good.profile->workload.turns, 4);
+  EXPECT_EQ(good.profile->workload.think_time, std::chrono::milliseconds(250));
+  EXPECT_NE(describe_profile(*good.profile).find("multi-turn: 4 turns per conversation, think time 250ms"),
+            std::string::npos) << describe_profile(*good.profile);
+  const auto trace = parse_profile(R"(workload: {dataset: mooncake, dataset_path: t.jsonl, trace_time_scale: 0.5}
+load: {stages: [{rate: 1/s, requests: 3}]}
+)", "trace.yaml");
+  ASSERT_TRUE(trace.profile) << format_problems(trace.problems);
+  EXPECT_DOUBLE_EQ(trace.profile->workload.trace_time_scale, 0.5);
+  const auto bad = parse_profile(R"(workload: {dataset: burstgpt, think_time: 1s, trace_time_scale: 2, turns: 0}
+load: {stages: [{rate: 1/s, requests: 3}]}
+)", "bad.yaml");
+  ASSERT_FALSE(bad.profile);
+  EXPECT_EQ(format_problems(bad.problems),
+            "bad.yaml:1:21: workload.dataset 'burstgpt' reads a file: add dataset_path: FILE (relative to the profile)\n"
+            "bad.yaml:1:43: 'workload.think_time' applies to multi-turn conversations: add turns: N (N > 1)\n"
+            "bad.yaml:1:65: 'workload.trace_time_scale' applies to dataset: mooncake\n"
+            "bad.yaml:1:75: 'workload.turns' is 0; it must be between 1 and 1000\n");
+}
+
 TEST(Profile, EveryReadyProfileValidates) {
   std::size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(LLMLOAD_PROFILES_DIR)) {

@@ -36,7 +36,7 @@ struct ProfileTarget {
 
 /// What is sent (vLLM's dataset options).
 struct ProfileWorkload {
-  std::string dataset = "random";  ///< random, random-mm, sharegpt, custom, sonnet, prefix_repetition
+  std::string dataset = "random";  ///< random, random-mm, sharegpt, custom, image-qa, sonnet, burstgpt, mooncake, prefix_repetition
   std::string dataset_path;        ///< resolved against the profile file's folder
   std::string tokenizer;
   std::int64_t input_len = 1024, output_len = 128, prefix_len = 0;
@@ -45,6 +45,11 @@ struct ProfileWorkload {
   std::uint64_t seed = 0;
   std::int64_t images_per_request = 1;  ///< random-mm: images in each request
   std::string image_sizes;              ///< random-mm: vLLM's bucket config; empty: its default
+  /// Multi-turn conversations (bench --turns, --think-time): turns per conversation (1:
+  /// single requests); with more, a stage's `requests` counts conversations.
+  std::int32_t turns = 1;
+  std::chrono::nanoseconds think_time{};
+  double trace_time_scale = 1.0;  ///< mooncake: bench --trace-time-scale
 };
 
 /// Request body fields (unset ones are left out of the body).
