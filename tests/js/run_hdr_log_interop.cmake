@@ -7,38 +7,9 @@ foreach(var SOURCE_DIR WORK_DIR UNIT_TESTS)
     message(FATAL_ERROR "hdr_log_js_interop: ${var} is not set")
   endif()
 endforeach()
-foreach(tool NODE NPM)
-  if(NOT ${tool} OR NOT EXISTS "${${tool}}")
-    string(TOLOWER ${tool} name)
-    message(FATAL_ERROR
-      "hdr_log_js_interop: '${name}' was not found when CMake configured this build. This test "
-      "needs node and npm (Debian: apt-get install nodejs npm); install them and re-run cmake.")
-  endif()
-endforeach()
-
-file(MAKE_DIRECTORY "${WORK_DIR}")
-file(COPY "${SOURCE_DIR}/package.json" "${SOURCE_DIR}/package-lock.json"
-          "${SOURCE_DIR}/hdr_log_decode.mjs" DESTINATION "${WORK_DIR}")
-
-# Install once per lock file: later runs need no network.
-file(SHA256 "${SOURCE_DIR}/package-lock.json" lock_hash)
-set(stamp "${WORK_DIR}/node_modules/.llmload-lock-sha256")
-set(installed "")
-if(EXISTS "${stamp}")
-  file(READ "${stamp}" installed)
-endif()
-if(NOT installed STREQUAL lock_hash)
-  message(STATUS "hdr_log_js_interop: npm ci in ${WORK_DIR}")
-  execute_process(COMMAND "${NPM}" ci --no-audit --no-fund --loglevel=error
-                  WORKING_DIRECTORY "${WORK_DIR}" RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR
-      "hdr_log_js_interop: 'npm ci' failed (${rc}). It installs hdr-histogram-js, pinned in "
-      "tests/js/package-lock.json, from the npm registry: check that the registry "
-      "(npm config get registry) is reachable from this machine.")
-  endif()
-  file(WRITE "${stamp}" "${lock_hash}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/npm_ci.cmake")
+llmload_npm_ci(hdr_log_js_interop "${SOURCE_DIR}" "${WORK_DIR}")
+file(COPY "${SOURCE_DIR}/hdr_log_decode.mjs" DESTINATION "${WORK_DIR}")
 
 file(REMOVE "${WORK_DIR}/intervals.hlog" "${WORK_DIR}/expected.json")
 set(ENV{LLMLOAD_HDR_INTEROP_DIR} "${WORK_DIR}")
