@@ -377,9 +377,10 @@ asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
     }
   }
   ParseOptions parse_options;
-  // Exact mode keeps its original counting: text words only.
-  parse_options.chat_template = parse_options.token_ids = parse_options.image_tokens =
-      shared_.host != nullptr;
+  // Exact mode counts text words and image tokens (the same Qwen2-VL rule as the engine), but
+  // no chat template and no token ids (it has no prefix cache to feed).
+  parse_options.chat_template = parse_options.token_ids = shared_.host != nullptr;
+  parse_options.image_tokens = true;
   auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
                                          shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
