@@ -40,7 +40,9 @@ struct SimOptions {
   std::string host = "127.0.0.1";
   /// 0 = any free port (read the chosen one with SimServer::port()).
   std::uint16_t port = 0;
-  /// Server threads, each with its own io_context (share-nothing); >= 1.
+  /// Server threads, each with its own io_context (share-nothing); >= 1. The acceptor hands
+  /// connections round-robin to them; in exact mode each thread writes all the chunks due at
+  /// one timer wake-up (see docs/simulator.md, "Threads, batched writes and capacity").
   int threads = 1;
   /// The served model name (/v1/models; requests naming another model get 404).
   std::string model = "llmload-sim";
