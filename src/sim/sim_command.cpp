@@ -124,6 +124,10 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_flag_callback(
       "--no-send-stamp", [&o] { o.stamp_send_time = false; },
       "Leave \"llmload_send_ns\" out of streamed chunks");
+  app.add_flag_callback(
+      "--no-batch-writes", [&o] { o.batch_writes = false; },
+      "Exact mode: one timer wait and write per chunk per stream instead of each thread's batched "
+      "writer (for comparison)");
 }
 
 int run_sim(const SimOptions& options) {

@@ -491,9 +491,9 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
     cut_at = std::min(fault.error_after, n);
   }
 
-  // Plain sockets go through the pacer (batched, non-blocking sends); TLS and split writes
-  // write from this coroutine, one timer wait per chunk.
-  bool paced = !stream_.tls() && !fault.split_writes;
+  // Plain sockets go through the pacer (batched, non-blocking sends); TLS, split writes and
+  // --no-batch-writes write from this coroutine, one timer wait per chunk.
+  bool paced = shared_.options.batch_writes && !stream_.tls() && !fault.split_writes;
   if (paced && !stream_.socket().non_blocking()) {
     boost::system::error_code ec;
     stream_.socket().non_blocking(true, ec);

@@ -814,7 +814,7 @@ TEST(SimCommand, FlagsFillTheOptions) {
   CLI::App app;
   add_sim_options(app, o);
   app.parse("--host 0.0.0.0 --port 8001 --threads 3 --model m --ttft-ms 12.5 --itl-ms 0.25 "
-            "--default-max-tokens 9 --no-send-stamp",
+            "--default-max-tokens 9 --no-send-stamp --no-batch-writes",
             false);
   EXPECT_EQ(o.host, "0.0.0.0");
   EXPECT_EQ(o.port, 8001);
@@ -824,6 +824,7 @@ TEST(SimCommand, FlagsFillTheOptions) {
   EXPECT_EQ(o.itl, std::chrono::microseconds(250));
   EXPECT_EQ(o.default_max_tokens, 9);
   EXPECT_FALSE(o.stamp_send_time);
+  EXPECT_FALSE(o.batch_writes);
 
   SimOptions defaults;
   CLI::App plain;

@@ -54,6 +54,10 @@ struct SimOptions {
   std::int64_t default_max_tokens = 128;
   /// Put "llmload_send_ns" (steady-clock ns, taken just before the write) in each SSE chunk.
   bool stamp_send_time = true;
+  /// Exact mode: write streamed chunks through each thread's pacer (all chunks due at one
+  /// timer wake-up, non-blocking sends). Off: one timer wait and one asynchronous write per
+  /// chunk from each stream's coroutine (kept for comparison in benchmarks).
+  bool batch_writes = true;
   /// PEM certificate chain and private key: serve https instead of http (both or neither).
   std::string tls_cert_file, tls_key_file;
   /// Largest request body accepted (413 above it).
