@@ -66,6 +66,34 @@ double cpu_seconds(int who) {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
 }
 
+// Opens `streams` loopback connections to the simulator, each asking for an endless streamed
+// completion; empty if any connect or write fails (the open-file limit, most likely).
+std::vector<int> open_streams(std::uint16_t port, int streams) {
+  const std::string body = R"({"prompt":"hello","max_tokens":100000000,"stream":true})";
+  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::vector<int> fds;
+  for (int i = 0; i < streams; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+      ::close(fd);
+      break;
+    }
+    fds.push_back(fd);
+  }
+  if (fds.size() != static_cast<std::size_t>(streams)) {
+    for (const int fd : fds) ::close(fd);
+    fds.clear();
+  }
+  return fds;
+}
+
 // Exact mode, TTFT = ITL = 0: the server thread writes chunks as fast as it can to `streams`
 // connections, each asking for a long completion; one raw reader drains them.
 void BM_ExactModeChunks(benchmark::State& state) {
@@ -78,22 +106,10 @@ void BM_ExactModeChunks(benchmark::State& state) {
     state.SkipWithError("cannot start the simulator");
     return;
   }
-  const std::string body = R"({"prompt":"hello","max_tokens":100000000,"stream":true})";
-  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  std::vector<int> fds;
-  for (int i = 0; i < streams; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server.port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-      state.SkipWithError("cannot connect");
-      return;
-    }
-    fds.push_back(fd);
+  const std::vector<int> fds = open_streams(server.port(), streams);
+  if (fds.empty()) {
+    state.SkipWithError("cannot connect");
+    return;
   }
   std::vector<pollfd> polls;
   for (const int fd : fds) polls.push_back({fd, POLLIN, 0});
@@ -144,27 +160,17 @@ void BM_ExactModePaced(benchmark::State& state) {
     state.SkipWithError("cannot start the simulator");
     return;
   }
-  const std::string body = R"({"prompt":"hello","max_tokens":100000000,"stream":true})";
-  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::vector<int> fds = open_streams(server.port(), streams);
+  if (fds.empty()) {
+    state.SkipWithError("cannot connect (open-file limit?)");
+    return;
+  }
   const int ep = ::epoll_create1(0);
-  std::vector<int> fds;
-  for (int i = 0; i < streams; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server.port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-      state.SkipWithError("cannot connect (open-file limit?)");
-      return;
-    }
+  for (const int fd : fds) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
     ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-    fds.push_back(fd);
   }
   std::vector<epoll_event> events(1024);
   std::vector<char> buffer(1 << 16);

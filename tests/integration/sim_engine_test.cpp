@@ -407,10 +407,7 @@ TEST(SimExactMode, MetricsIsEngineOnlyAndTokenizeWorks) {
 }
 
 TEST(SimExactMode, ImagePartsCostQwen2VlTokens) {
-  SimOptions options;
-  options.ttft = 1ms;
-  options.itl = 1ms;
-  SimServer server(options);
+  SimServer server(SimOptions{});
   ASSERT_TRUE(server.start());
   const auto base = net::parse_url(server.base_url()).value();
   const auto endpoints = net::resolve(base.host, base.port).value();
