@@ -1,8 +1,9 @@
 #pragma once
 /// The built-in simulated OpenAI-compatible server (`llmload sim`, and `llmload bench`'s
-/// default target). This version has the fixed-timing ("exact") mode only: every stream gets
-/// its first token chunk `ttft` after its request was fully read and each later token `itl`
-/// after the previous one (absolute steady-clock deadlines), whatever the load. It is the
+/// default target). In the fixed-timing ("exact") mode, the default, every stream gets its
+/// first token chunk `ttft` after its request was fully read and each later token `itl` after
+/// the previous one (absolute steady-clock deadlines), whatever the load; each server thread
+/// writes all the chunks due at one timer wake-up (SimOptions::batch_writes). It is the
 /// ground truth for the client's own measurement error.
 ///
 /// With SimOptions::mode = kEngine it is instead a continuous-batching engine (engine.hpp):
