@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -65,6 +66,34 @@ double cpu_seconds(int who) {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
 }
 
+// Opens `streams` loopback connections to the simulator, each asking for an endless streamed
+// completion; empty if any connect or write fails (the open-file limit, most likely).
+std::vector<int> open_streams(std::uint16_t port, int streams) {
+  const std::string body = R"({"prompt":"hello","max_tokens":100000000,"stream":true})";
+  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::vector<int> fds;
+  for (int i = 0; i < streams; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+      ::close(fd);
+      break;
+    }
+    fds.push_back(fd);
+  }
+  if (fds.size() != static_cast<std::size_t>(streams)) {
+    for (const int fd : fds) ::close(fd);
+    fds.clear();
+  }
+  return fds;
+}
+
 // Exact mode, TTFT = ITL = 0: the server thread writes chunks as fast as it can to `streams`
 // connections, each asking for a long completion; one raw reader drains them.
 void BM_ExactModeChunks(benchmark::State& state) {
@@ -77,22 +106,10 @@ void BM_ExactModeChunks(benchmark::State& state) {
     state.SkipWithError("cannot start the simulator");
     return;
   }
-  const std::string body = R"({"prompt":"hello","max_tokens":100000000,"stream":true})";
-  const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  std::vector<int> fds;
-  for (int i = 0; i < streams; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server.port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-      state.SkipWithError("cannot connect");
-      return;
-    }
-    fds.push_back(fd);
+  const std::vector<int> fds = open_streams(server.port(), streams);
+  if (fds.empty()) {
+    state.SkipWithError("cannot connect");
+    return;
   }
   std::vector<pollfd> polls;
   for (const int fd : fds) polls.push_back({fd, POLLIN, 0});
@@ -123,5 +140,70 @@ void BM_ExactModeChunks(benchmark::State& state) {
   server.stop();
 }
 BENCHMARK(BM_ExactModeChunks)->Arg(1)->Arg(64)->Iterations(4)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Exact mode at the overhead bench's pace (TTFT 50 ms, 20 ms between tokens): `streams`
+// long streams over `threads` server threads, drained by one epoll reader. "pace" is the
+// chunks written per second over the 50 x streams the schedule asks for (1.0: keeping pace);
+// chunks/server-cpu-s is what one server core would sustain at this connection count.
+void BM_ExactModePaced(benchmark::State& state) {
+  const int streams = static_cast<int>(state.range(0));
+  sim::SimOptions options;
+  options.threads = static_cast<int>(state.range(1));
+  sim::SimServer server(options);
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < static_cast<rlim_t>(2 * streams + 64)) {
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 2 * streams + 64);
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (!server.start()) {
+    state.SkipWithError("cannot start the simulator");
+    return;
+  }
+  const std::vector<int> fds = open_streams(server.port(), streams);
+  if (fds.empty()) {
+    state.SkipWithError("cannot connect (open-file limit?)");
+    return;
+  }
+  const int ep = ::epoll_create1(0);
+  for (const int fd : fds) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  }
+  std::vector<epoll_event> events(1024);
+  std::vector<char> buffer(1 << 16);
+  const auto drain = [&](std::chrono::milliseconds for_how_long) {
+    const auto until = std::chrono::steady_clock::now() + for_how_long;
+    while (std::chrono::steady_clock::now() < until) {
+      const int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 10);
+      for (int i = 0; i < n; ++i) (void)::read(events[i].data.fd, buffer.data(), buffer.size());
+    }
+  };
+  drain(std::chrono::milliseconds(500));  // every stream past its first token
+  std::uint64_t chunks = 0;
+  double server_cpu_s = 0, wall_s = 0;
+  for (auto _ : state) {
+    const auto before = server.stats().chunks;
+    const double cpu_before = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
+    const auto t0 = std::chrono::steady_clock::now();
+    drain(std::chrono::milliseconds(1000));
+    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    server_cpu_s += cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD) - cpu_before;
+    chunks += server.stats().chunks - before;
+  }
+  state.counters["chunks/s"] = static_cast<double>(chunks) / wall_s;
+  state.counters["pace"] = static_cast<double>(chunks) / wall_s / (50.0 * streams);
+  state.counters["chunks/server-cpu-s"] = static_cast<double>(chunks) / std::max(server_cpu_s, 1e-9);
+  state.counters["server-cpu-us/chunk"] = server_cpu_s * 1e6 / std::max<double>(static_cast<double>(chunks), 1);
+  for (const int fd : fds) ::close(fd);
+  ::close(ep);
+  server.stop();
+}
+BENCHMARK(BM_ExactModePaced)
+    ->ArgNames({"streams", "threads"})
+    ->Args({1000, 1})->Args({2000, 1})->Args({5000, 1})->Args({5000, 2})
+    ->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -1,12 +1,25 @@
 // End-to-end overhead bench: how exact and how light is the client at 200 … 5000 open
 // streams? The simulator runs in a child process pinned to one core (fixed timing: TTFT
 // 50 ms, 20 ms between tokens, 200 tokens per stream, each chunk stamped with its send time
-// on the shared steady clock); the client runs in this process, one worker thread, pinned to
+// on the shared steady clock); the client runs in this process (one worker thread unless
+// --client-threads says otherwise), pinned to
 // the other core. Per level it reports receive delay (chunk arrival − server send), measured
 // TTFT and ITL against the configured values, client CPU per chunk and client memory per open
-// stream; then the schedule lag of an open-loop run at 1000 requests/s.
+// stream, the simulator's own send lag (its stamp against its schedule) and how much CPU it
+// got (on CPU / waiting runnable, % of wall time, from /proc schedstat); then the schedule
+// lag of an open-loop run at 1000 requests/s.
 //
-//   build/bench/llmload_overhead_bench [--levels 200,1000,2000,5000] [--rate-run 1] [--interval-ms N]
+//   build/bench/llmload_overhead_bench [--levels 200,1000,2000,5000] [--rate-run 1]
+//       [--sim-threads 1] [--sim-batch 1] [--sim-cpus 1] [--client-cpus 0] [--interval-ms N]
+//       [--client-threads 1] [--shared-io 0]
+//
+// --sim-threads: the simulator's server threads (exact mode, one io_context each);
+// --sim-batch 0: the simulator writes one chunk per timer wake-up (SimOptions::batch_writes);
+// --sim-cpus / --client-cpus: comma-separated CPUs each side is pinned to ("all": no pinning);
+// --interval-ms N: the client records interval histograms every N ms (as `llmload run` does);
+// --client-threads N: the client's worker threads; --shared-io 1: one io_context run by all
+// of them with a strand per worker instead of an io_context per thread (the comparison of
+// ARCHITECTURE.md's two threading models).
 //
 // Figures and the machine they came from are in BENCHMARKS.md.
 #include "llmload/metrics/run_summary.hpp"
@@ -22,6 +35,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +49,8 @@
 namespace {
 
 int g_interval_ms = 0;  // --interval-ms: interval recording on, with this interval
+int g_client_threads = 1;  // --client-threads
+bool g_shared_io = false;  // --shared-io: RunnerOptions::shared_io_context
 
 using namespace llmload;
 using namespace std::chrono_literals;
@@ -43,14 +59,32 @@ constexpr auto kTtft = 50ms;
 constexpr auto kItl = 20ms;
 constexpr int kTokens = 200;
 
-void pin_to_cpu(int cpu) {
+std::vector<int> parse_list(const std::string& list) {
+  std::vector<int> out;
+  for (std::size_t pos = 0; pos < list.size();) {
+    const auto comma = list.find(',', pos);
+    out.push_back(std::atoi(list.substr(pos, comma - pos).c_str()));
+    pos = comma == std::string::npos ? list.size() : comma + 1;
+  }
+  return out;
+}
+
+/// Pins this process to `cpus` (a comma-separated list; "all" leaves it unpinned).
+void pin_to_cpus(const std::string& cpus) {
+  if (cpus == "all") return;
   cpu_set_t set;
   CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
+  for (const int cpu : parse_list(cpus)) CPU_SET(cpu, &set);
   if (sched_setaffinity(0, sizeof set, &set) != 0) {
-    fmt::print(stderr, "warning: cannot pin to CPU {}: {}\n", cpu, std::strerror(errno));
+    fmt::print(stderr, "warning: cannot pin to CPUs {}: {}\n", cpus, std::strerror(errno));
   }
 }
+
+struct SimSide {
+  int threads = 1;
+  bool batch_writes = true;
+  std::string cpus = "1";
+};
 
 void raise_file_limit() {
   rlimit limit{};
@@ -68,6 +102,27 @@ long rss_kib() {
   return 0;
 }
 
+/// Nanoseconds the threads of process `pid` ran on a CPU and waited runnable for one
+/// (/proc/PID/task/*/schedstat), summed: how much CPU the simulator got, and how much it was
+/// kept from by other processes on its cores.
+std::pair<double, double> sched_ns(pid_t pid) {
+  double run = 0, wait = 0;
+  const std::string tasks = fmt::format("/proc/{}/task", pid);
+  if (DIR* dir = opendir(tasks.c_str())) {
+    while (const dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      std::ifstream stat(tasks + "/" + entry->d_name + "/schedstat");
+      double r = 0, w = 0;
+      if (stat >> r >> w) {
+        run += r;
+        wait += w;
+      }
+    }
+    closedir(dir);
+  }
+  return {run, wait};
+}
+
 /// User and system CPU seconds of this process (the client; the simulator is a child).
 std::pair<double, double> cpu_seconds() {
   rusage usage{};
@@ -77,19 +132,20 @@ std::pair<double, double> cpu_seconds() {
 }
 
 /// Starts the simulator in a child pinned to `cpu`; returns its pid and base URL.
-std::pair<pid_t, std::string> start_simulator(int cpu, std::chrono::nanoseconds ttft,
+std::pair<pid_t, std::string> start_simulator(const SimSide& side, std::chrono::nanoseconds ttft,
                                               std::chrono::nanoseconds itl) {
   int fds[2];
   if (pipe(fds) != 0) std::abort();
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    pin_to_cpu(cpu);
+    pin_to_cpus(side.cpus);
     raise_file_limit();
     sim::SimOptions options;
     options.ttft = ttft;
     options.itl = itl;
-    options.threads = 1;
+    options.threads = side.threads;
+    options.batch_writes = side.batch_writes;
     sim::SimServer server(options);
     if (!server.start()) _exit(1);
     const std::string url = server.base_url() + "\n";
@@ -135,7 +191,7 @@ double pct(std::vector<double>& v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
 }
 
-void run_level(const std::string& url, int streams) {
+void run_level(const std::string& url, pid_t sim_pid, int streams) {
   // Starts spread over a ramp (at most 2000 connects/s), so every stream is open together
   // from the end of the ramp until the first one finishes (50 ms + 199 x 20 ms = 4.03 s).
   const double ramp_s = std::max(1.0, streams / 2000.0);
@@ -148,7 +204,8 @@ void run_level(const std::string& url, int streams) {
     offsets.push_back(static_cast<core::Nanos>(ramp_s * 1e9 * i / streams));
   }
   runtime::RunnerOptions options;
-  options.threads = 1;
+  options.threads = g_client_threads;
+  options.shared_io_context = g_shared_io;
   options.keep_text = false;
   long peak_rss = 0;
   std::int64_t peak_open = 0;
@@ -166,17 +223,32 @@ void run_level(const std::string& url, int streams) {
   runtime::Runner runner(target_for(url), request_template(), options);
   const long rss_before = rss_kib();
   const auto cpu_before = cpu_seconds();
+  const auto sim_before = sched_ns(sim_pid);
+  const auto t_before = core::now_ns();
   const auto out = runner.run(specs, offsets);
   const auto cpu_after = cpu_seconds();
+  const auto sim_after = sched_ns(sim_pid);
+  const double wall_ns = static_cast<double>(core::now_ns() - t_before);
+  const double sim_cpu_pct = 100 * (sim_after.first - sim_before.first) / wall_ns;
+  const double sim_wait_pct = 100 * (sim_after.second - sim_before.second) / wall_ns;
   const double user = cpu_after.first - cpu_before.first, sys = cpu_after.second - cpu_before.second;
 
-  std::vector<double> delays_ms, ttft_ms, itl_ms;
+  std::vector<double> delays_ms, ttft_ms, itl_ms, send_lag_ms;
   std::int64_t chunks = 0, ok = 0;
   for (const auto& r : out.records) {
     if (!r.ok()) continue;
     ++ok;
     chunks += static_cast<std::int64_t>(r.chunk_ns.size());
     for (auto d : r.receive_delay_ns) delays_ms.push_back(core::ns_to_ms(d));
+    // The simulator's own lateness: its send stamp (arrival - receive delay) against the
+    // schedule it keeps from the moment it read the request (~ when the client sent it).
+    if (r.receive_delay_ns.size() == r.chunk_ns.size()) {
+      for (std::size_t k = 0; k < r.chunk_ns.size(); ++k) {
+        const core::Nanos due =
+            r.sent_ns + std::chrono::nanoseconds(kTtft + kItl * static_cast<std::int64_t>(k)).count();
+        send_lag_ms.push_back(core::ns_to_ms(r.chunk_ns[k] - r.receive_delay_ns[k] - due));
+      }
+    }
     ttft_ms.push_back(core::ns_to_ms(r.chunk_ns.front() - r.start_ns));
     for (std::size_t i = 1; i < r.chunk_ns.size(); ++i) {
       itl_ms.push_back(core::ns_to_ms(r.chunk_ns[i] - r.chunk_ns[i - 1]));
@@ -193,16 +265,18 @@ void run_level(const std::string& url, int streams) {
   const double delay_max = delays_ms.empty() ? 0.0 : delays_ms.back();  // sorted by pct()
   const double ttft_p50 = pct(ttft_ms, 50), ttft_p99 = pct(ttft_ms, 99);
   const double itl_p50 = pct(itl_ms, 50), itl_p99 = pct(itl_ms, 99);
+  const double lag_p50 = pct(send_lag_ms, 50), lag_p99 = pct(send_lag_ms, 99);
+  const double lag_max = send_lag_ms.empty() ? 0.0 : send_lag_ms.back();
   fmt::print("| {:5d} | {:4d}/{:<4d} | {:5d} | {:7.3f} | {:7.3f} | {:7.3f} | {:7.2f} / {:7.2f} | {:6.2f} / {:6.2f} | "
-             "{:5.2f} ({:4.2f} user + {:5.2f} sys) | {:6.1f} |\n",
+             "{:5.2f} ({:4.2f} user + {:5.2f} sys) | {:3.0f}% | {:6.1f} | {:6.3f} / {:6.3f} / {:7.3f} | {:3.0f}% / {:3.0f}% |\n",
              streams, ok, streams, summary.peak_concurrency_exact, delay_p50, delay_p99, delay_max,
              ttft_p50, ttft_p99, itl_p50, itl_p99, (user + sys) * per_chunk, user * per_chunk,
-             sys * per_chunk, per_stream_kib);
+             sys * per_chunk, 100 * (user + sys) * 1e9 / wall_ns, per_stream_kib, lag_p50, lag_p99, lag_max, sim_cpu_pct, sim_wait_pct);
   std::fflush(stdout);
 }
 
-void run_schedule_lag(int rate, int count) {
-  auto [pid, url] = start_simulator(1, 5ms, 5ms);
+void run_schedule_lag(const SimSide& side, int rate, int count) {
+  auto [pid, url] = start_simulator(side, 5ms, 5ms);
   workload::RandomDatasetOptions data;
   data.input_len = 16;
   data.output_len = 4;
@@ -211,7 +285,8 @@ void run_schedule_lag(int rate, int count) {
   arrivals.request_rate = rate;
   const auto offsets = schedule::make_arrival_offsets(specs.size(), arrivals).value();
   runtime::RunnerOptions options;
-  options.threads = 1;
+  options.threads = g_client_threads;
+  options.shared_io_context = g_shared_io;
   options.keep_text = false;
   runtime::Runner runner(target_for(url), request_template(), options);
   const auto out = runner.run(specs, offsets);
@@ -234,37 +309,51 @@ void run_schedule_lag(int rate, int count) {
 int main(int argc, char** argv) {
   std::vector<int> levels{200, 1000, 2000, 5000};
   bool rate_run = true;
+  SimSide sim_side;
+  std::string client_cpus = "0";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
     if (flag == "--levels") {
-      levels.clear();
-      std::string list = argv[i + 1];
-      for (std::size_t pos = 0; pos < list.size();) {
-        const auto comma = list.find(',', pos);
-        levels.push_back(std::atoi(list.substr(pos, comma - pos).c_str()));
-        pos = comma == std::string::npos ? list.size() : comma + 1;
-      }
+      levels = parse_list(value);
     } else if (flag == "--rate-run") {
-      rate_run = std::atoi(argv[i + 1]) != 0;
+      rate_run = std::atoi(value.c_str()) != 0;
     } else if (flag == "--interval-ms") {
-      g_interval_ms = std::atoi(argv[i + 1]);
+      g_interval_ms = std::atoi(value.c_str());
+    } else if (flag == "--client-threads") {
+      g_client_threads = std::max(1, std::atoi(value.c_str()));
+    } else if (flag == "--shared-io") {
+      g_shared_io = std::atoi(value.c_str()) != 0;
+    } else if (flag == "--sim-threads") {
+      sim_side.threads = std::max(1, std::atoi(value.c_str()));
+    } else if (flag == "--sim-batch") {
+      sim_side.batch_writes = std::atoi(value.c_str()) != 0;
+    } else if (flag == "--sim-cpus") {
+      sim_side.cpus = value;
+    } else if (flag == "--client-cpus") {
+      client_cpus = value;
     } else {
-      fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1] [--interval-ms N]\n", argv[0]);
+      fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1] [--sim-threads N] [--sim-batch 0|1] "
+                         "[--sim-cpus LIST|all] [--client-cpus LIST|all] [--interval-ms N] [--client-threads N] "
+                         "[--shared-io 0|1]\n", argv[0]);
       return 2;
     }
   }
   raise_file_limit();
-  auto [pid, url] = start_simulator(1, kTtft, kItl);
-  pin_to_cpu(0);
-  fmt::print("Client: 1 worker thread on CPU 0; simulator: 1 thread on CPU 1 (TTFT {} ms, ITL {} ms, "
-             "{} tokens per stream)\n\n",
+  auto [pid, url] = start_simulator(sim_side, kTtft, kItl);
+  pin_to_cpus(client_cpus);
+  fmt::print("Client: {} worker thread(s) ({}) on CPUs {}; simulator: {} thread(s) on CPUs {}, {} writes (TTFT {} ms, "
+             "ITL {} ms, {} tokens per stream)\n\n",
+             g_client_threads, g_shared_io ? "one shared io_context, a strand per worker" : "an io_context each",
+             client_cpus, sim_side.threads, sim_side.cpus, sim_side.batch_writes ? "batched" : "per-chunk",
              kTtft.count(), kItl.count(), kTokens);
   fmt::print("| streams | ok | peak open | recv delay p50 ms | p99 ms | max ms | TTFT p50 / p99 ms | "
-             "ITL p50 / p99 ms | client CPU us/chunk | client KiB/stream |\n");
-  fmt::print("|---|---|---|---|---|---|---|---|---|---|\n");
-  for (const int n : levels) run_level(url, n);
+             "ITL p50 / p99 ms | client CPU us/chunk | client on CPU | client KiB/stream | sim send lag p50 / p99 / max ms | "
+             "sim on CPU / runnable waiting |\n");
+  fmt::print("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const int n : levels) run_level(url, pid, n);
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
-  if (rate_run) run_schedule_lag(1000, 5000);
+  if (rate_run) run_schedule_lag(sim_side, 1000, 5000);
   return 0;
 }

@@ -5,6 +5,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <string>
 #include <vector>
@@ -25,6 +27,16 @@ double to_ms(std::chrono::nanoseconds ns) {
 // The address as a user would type it into a URL.
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// Every connection is a file descriptor: raise the soft open-file limit to the hard limit so
+// that thousands of streams fit (the server cannot know how many will come). Where the
+// limit still runs out, the acceptor backs off and retries (see accept_loop).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  (void)setrlimit(RLIMIT_NOFILE, &limit);  // quietly: the banner and errors stay unchanged
 }
 
 }  // namespace
@@ -112,6 +124,10 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_flag_callback(
       "--no-send-stamp", [&o] { o.stamp_send_time = false; },
       "Leave \"llmload_send_ns\" out of streamed chunks");
+  app.add_flag_callback(
+      "--no-batch-writes", [&o] { o.batch_writes = false; },
+      "Exact mode: one timer wait and write per chunk per stream instead of each thread's batched "
+      "writer (for comparison)");
 }
 
 int run_sim(const SimOptions& options) {
@@ -121,6 +137,7 @@ int run_sim(const SimOptions& options) {
   boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
   signals.async_wait([](const boost::system::error_code&, int) {});
 
+  raise_open_file_limit();
   SimServer server(options);
   if (auto started = server.start(); !started) {
     fmt::print(stderr, "llmload sim: error: {}\n", started.error().message);

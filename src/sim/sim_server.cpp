@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -54,6 +55,40 @@ std::int64_t unix_now() {
       .count();
 }
 
+class Session;
+
+// Exact mode's batched chunk writer, one per server thread. Every plain-socket stream that
+// waits for its next chunk sits in a min-heap by deadline; one timer wake-up writes every
+// chunk that is due (stamp, then a non-blocking send) and queues each stream's next chunk,
+// so a chunk costs a heap push/pop and a send instead of a timer, a completion handler and a
+// coroutine resumption. Streams leave the heap (and their coroutine wakes) only when they are
+// done, their socket is full or failed. Used on its worker's thread only.
+class Pacer final {
+ public:
+  void add(core::Clock::time_point due, Session* session) {
+    heap_.push_back({due, session});
+    std::push_heap(heap_.begin(), heap_.end(), Later{});
+    // A deadline before the armed one re-arms the timer (not needed inside a round: the loop
+    // re-arms after it).
+    if (timer_ != nullptr && !in_round_ && due < armed_) timer_->cancel();
+  }
+
+  asio::awaitable<void> loop();
+
+ private:
+  struct Entry {
+    core::Clock::time_point due;
+    Session* session;
+  };
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const { return a.due > b.due; }
+  };
+  std::vector<Entry> heap_;
+  asio::steady_timer* timer_ = nullptr;  // the loop's, while it runs
+  core::Clock::time_point armed_ = core::Clock::time_point::max();
+  bool in_round_ = false;
+};
+
 // One server thread: its own io_context, its own connections, its own counters.
 struct Worker {
   std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>(1);
@@ -64,6 +99,7 @@ struct Worker {
   alignas(64) std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> chunks{0};
   std::uint64_t id_state = 0;  // response-id generator, this worker's thread only
+  Pacer pacer;                 // exact mode's streams, this worker's thread only
 
   std::uint64_t next_id() {
     std::uint64_t z = (id_state += 0x9E3779B97F4A7C15ULL);
@@ -231,6 +267,30 @@ class Session final {
   asio::awaitable<void> sleep_until(core::Clock::time_point deadline);
   void append_stream_tail(Cut cut, const FaultPlan& fault, const GenerationRequest& r);
   void reset_connection();
+  // Exact-mode streaming, shared by the coroutine and the pacer: formats token chunk k of
+  // exact_ into batch_ (with the stream's tail after the last token), and says when it is due.
+  void prepare_chunk(std::int64_t k);
+  core::Clock::time_point chunk_deadline(std::int64_t k) const;
+
+ public:
+  // Called by the pacer when chunk exact_.k is due: writes it, then queues the next chunk or
+  // wakes the coroutine (done, socket full, or failed).
+  void pace_due();
+
+ private:
+  // The exact-mode stream in flight.
+  struct ExactStream {
+    enum class Wake { kPending, kDone, kBlocked, kFailed };
+    const GenerationRequest* request = nullptr;
+    const FaultPlan* fault = nullptr;
+    core::Clock::time_point t_recv;
+    std::int64_t k = 0;       // the next token chunk to write
+    std::int64_t cut_at = 0;  // token chunks before the stream ends or a fault cuts it
+    Cut cut = Cut::kNone;
+    Wake wake = Wake::kPending;
+    std::string_view rest;    // kBlocked: the bytes of chunk k the socket did not take
+  };
+  ExactStream exact_;
 
   net::Stream stream_;  // plain, or TLS with --tls-cert/--tls-key
   asio::steady_timer timer_;
@@ -377,9 +437,10 @@ asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
     }
   }
   ParseOptions parse_options;
-  // Exact mode keeps its original counting: text words only.
-  parse_options.chat_template = parse_options.token_ids = parse_options.image_tokens =
-      shared_.host != nullptr;
+  // Exact mode counts text words and image tokens (the same Qwen2-VL rule as the engine), but
+  // no chat template and no token ids (it has no prefix cache to feed).
+  parse_options.chat_template = parse_options.token_ids = shared_.host != nullptr;
+  parse_options.image_tokens = true;
   auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
                                          shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
@@ -411,16 +472,16 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
   }
   if (!co_await write_bytes(out_, fault.split_writes)) co_return Next::kGone;
   formatter_.reset(identity_, r);
-  const bool stamp = shared_.options.stamp_send_time;
-  const bool chat = r.flavor == Flavor::kChat;
-  const auto stall = std::chrono::milliseconds(fault.stall_ms);
   const std::int64_t n = r.max_tokens;
-  const auto ttft = shared_.options.ttft;
-  const auto itl = shared_.options.itl;
 
   // The earliest fault that cuts the stream wins; it strikes when token `cut_at` was due.
-  Cut cut = Cut::kNone;
-  std::int64_t cut_at = n;
+  exact_ = ExactStream{};
+  exact_.request = &r;
+  exact_.fault = &fault;
+  exact_.t_recv = t_recv;
+  exact_.cut_at = n;
+  Cut& cut = exact_.cut;
+  std::int64_t& cut_at = exact_.cut_at;
   if (fault.reset_after >= 0) {
     cut = Cut::kReset;
     cut_at = std::min(fault.reset_after, n);
@@ -430,36 +491,45 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
     cut_at = std::min(fault.error_after, n);
   }
 
-  for (std::int64_t k = 0; k < cut_at; ++k) {
+  // Plain sockets go through the pacer (batched, non-blocking sends); TLS, split writes and
+  // --no-batch-writes write from this coroutine, one timer wait per chunk.
+  bool paced = shared_.options.batch_writes && !stream_.tls() && !fault.split_writes;
+  if (paced && !stream_.socket().non_blocking()) {
+    boost::system::error_code ec;
+    stream_.socket().non_blocking(true, ec);
+    paced = !ec;
+  }
+  while (exact_.k < cut_at) {
     // Everything is formatted before the wait, so the deadline is followed by only the
     // stamp, a copy and the write.
-    batch_.clear();
-    if (chat && k == 0) {
-      formatter_.append_role(batch_.data());
-      batch_.commit_event(stamp);
+    prepare_chunk(exact_.k);
+    if (paced) {
+      exact_.wake = ExactStream::Wake::kPending;
+      worker_.pacer.add(chunk_deadline(exact_.k), this);
+      while (exact_.wake == ExactStream::Wake::kPending) {
+        // The pacer cancels this wait to wake us; it carries the stream on meanwhile.
+        timer_.expires_at(core::Clock::time_point::max());
+        co_await timer_.async_wait(kTuple);
+      }
+      if (exact_.wake == ExactStream::Wake::kFailed) co_return Next::kGone;
+      if (exact_.wake == ExactStream::Wake::kDone) break;
+      // The socket's buffer is full: the rest of chunk k goes out asynchronously.
+      auto [wec, written] = co_await asio::async_write(
+          stream_, asio::buffer(exact_.rest.data(), exact_.rest.size()), kTuple);
+      if (wec) co_return Next::kGone;
+      ++exact_.k;
+      continue;
     }
-    if (fault.malformed_after == k) batch_.add_event(kMalformedEvent);
-    formatter_.append_token(batch_.data(), k, n);
-    batch_.commit_event(stamp);
-    if (k + 1 == n) append_stream_tail(cut, fault, r);
-
-    const auto deadline = t_recv + ttft + itl * k + (k >= fault.stall_after ? stall : stall * 0);
-    if (!co_await wait_until(deadline)) co_return Next::kGone;
+    if (!co_await wait_until(chunk_deadline(exact_.k))) co_return Next::kGone;
     const std::string_view bytes = batch_.finalize(core::now_ns());
     // Counted before the write so that a client which has read the chunk sees it counted.
     worker_.chunks.fetch_add(1, std::memory_order_relaxed);
-    if (fault.split_writes) {
-      if (!co_await write_bytes(bytes, true)) co_return Next::kGone;
-      continue;
-    }
-    // Asio tries the send() at once; only a full socket buffer defers it.
-    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kTuple);
-    if (ec) co_return Next::kGone;
+    if (!co_await write_bytes(bytes, fault.split_writes)) co_return Next::kGone;
+    ++exact_.k;
   }
 
   if (cut_at < n) {
-    const auto deadline = t_recv + ttft + itl * cut_at + (cut_at >= fault.stall_after ? stall : stall * 0);
-    if (!co_await wait_until(deadline)) co_return Next::kGone;
+    if (!co_await wait_until(chunk_deadline(cut_at))) co_return Next::kGone;
     batch_.clear();
     append_stream_tail(cut, fault, r);
   }
@@ -472,6 +542,80 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
     if (!co_await write_bytes(bytes, fault.split_writes)) co_return Next::kGone;
   }
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
+void Session::prepare_chunk(std::int64_t k) {
+  const GenerationRequest& r = *exact_.request;
+  const FaultPlan& fault = *exact_.fault;
+  const bool stamp = shared_.options.stamp_send_time;
+  batch_.clear();
+  if (r.flavor == Flavor::kChat && k == 0) {
+    formatter_.append_role(batch_.data());
+    batch_.commit_event(stamp);
+  }
+  if (fault.malformed_after == k) batch_.add_event(kMalformedEvent);
+  formatter_.append_token(batch_.data(), k, r.max_tokens);
+  batch_.commit_event(stamp);
+  if (k + 1 == r.max_tokens) append_stream_tail(exact_.cut, fault, r);
+}
+
+core::Clock::time_point Session::chunk_deadline(std::int64_t k) const {
+  const auto& o = shared_.options;
+  const FaultPlan& fault = *exact_.fault;
+  const auto stall = k >= fault.stall_after ? std::chrono::milliseconds(fault.stall_ms) : std::chrono::milliseconds(0);
+  return exact_.t_recv + o.ttft + o.itl * k + stall;
+}
+
+void Session::pace_due() {
+  const std::string_view bytes = batch_.finalize(core::now_ns());
+  worker_.chunks.fetch_add(1, std::memory_order_relaxed);
+  boost::system::error_code ec;
+  const std::size_t written = stream_.socket().write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    exact_.wake = ExactStream::Wake::kFailed;
+  } else if (ec || written < bytes.size()) {
+    exact_.rest = bytes.substr(ec ? 0 : written);
+    exact_.wake = ExactStream::Wake::kBlocked;
+  } else if (++exact_.k < exact_.cut_at) {
+    prepare_chunk(exact_.k);
+    worker_.pacer.add(chunk_deadline(exact_.k), this);
+    return;
+  } else {
+    exact_.wake = ExactStream::Wake::kDone;
+  }
+  timer_.cancel();
+}
+
+asio::awaitable<void> Pacer::loop() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer_ = &timer;
+  struct Unhook {
+    Pacer* pacer;
+    ~Unhook() { pacer->timer_ = nullptr; }
+  } unhook{this};
+  const auto executor = co_await asio::this_coro::executor;
+  for (;;) {
+    if (!heap_.empty() && heap_.front().due <= core::Clock::now()) {
+      // Still behind (or ITL 0): let the other handlers and the reactor run once, without
+      // the timer's system calls, then carry on.
+      co_await asio::post(executor, asio::use_awaitable);
+    } else {
+      armed_ = heap_.empty() ? core::Clock::time_point::max() : heap_.front().due;
+      timer.expires_at(armed_);
+      co_await timer.async_wait(kTuple);
+    }
+    // A round serves at most the streams queued when it began (at least 64 chunks): a stream
+    // with ITL 0 comes straight back due, and the bound lets the reactor run between rounds.
+    in_round_ = true;
+    for (std::size_t budget = std::max<std::size_t>(heap_.size(), 64); budget > 0 && !heap_.empty(); --budget) {
+      if (heap_.front().due > core::Clock::now()) break;
+      std::pop_heap(heap_.begin(), heap_.end(), Later{});
+      Session* session = heap_.back().session;
+      heap_.pop_back();
+      session->pace_due();
+    }
+    in_round_ = false;
+  }
 }
 
 void Session::append_stream_tail(Cut cut, const FaultPlan& fault, const GenerationRequest& r) {
@@ -818,6 +962,9 @@ core::Result<void> SimServer::start() {
     asio::co_spawn(accept_ioc, s.host->loop(), asio::detached);
   }
   asio::co_spawn(accept_ioc, accept_loop(s.acceptor.get(), &s.workers, &s.shared), asio::detached);
+  if (o.mode == SimMode::kExact) {
+    for (auto& worker : s.workers) asio::co_spawn(*worker->ioc, worker->pacer.loop(), asio::detached);
+  }
   for (auto& worker : s.workers) {
     worker->guard.emplace(worker->ioc->get_executor());
     worker->thread = std::thread([ioc = worker->ioc.get()] { ioc->run(); });

@@ -80,7 +80,8 @@ TEST_F(DatasetsCli, CustomWithCategoriesReportsPerCategoryCounts) {
 }
 
 TEST_F(DatasetsCli, ImageChatRequests) {
-  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  // A PNG header with its IHDR size (32 x 32): the simulator reads it to count image tokens.
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x20\0\0\0\x20\x08\x02\0\0\0", 29);
   write("cat.png", png);
   const auto path = write("img.jsonl", "{\"prompt\": \"what is in this image\", \"images\": [\"cat.png\"], \"category\": \"captioning\"}\n");
   auto r = run("--dataset-name custom --dataset-path " + path + " --num-prompts 3");

@@ -406,5 +406,34 @@ TEST(SimExactMode, MetricsIsEngineOnlyAndTokenizeWorks) {
   EXPECT_EQ(boost::json::parse(r.body).at("count").as_int64(), 2);
 }
 
+TEST(SimExactMode, ImagePartsCostQwen2VlTokens) {
+  SimServer server(SimOptions{});
+  ASSERT_TRUE(server.start());
+  const auto base = net::parse_url(server.base_url()).value();
+  const auto endpoints = net::resolve(base.host, base.port).value();
+  const auto chat = [&](const std::string& body) {
+    return net::fetch(base, endpoints, "POST", "/v1/chat/completions", {}, body, 10s).value();
+  };
+  // Two images (1080x810: 39 x 29 = 1131 tokens; 28x28 is scaled up to min_pixels: 4) and
+  // three words; exact mode counts no chat template.
+  const std::string content = R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":")" +
+                              png_data_url(1080, 810) + R"("}},{"type":"image_url","image_url":")" +
+                              png_data_url(28, 28) + R"("},{"type":"text","text":"please describe image"}]}],)";
+  const auto whole = chat(content + R"("max_tokens":2})");
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(boost::json::parse(whole.body).at("usage").at("prompt_tokens").as_int64(), 1131 + 4 + 3);
+
+  const auto streamed = chat(content + R"("max_tokens":2,"stream":true,"stream_options":{"include_usage":true}})");
+  ASSERT_EQ(streamed.status, 200);
+  const auto usage_at = streamed.body.rfind("\"usage\":{\"prompt_tokens\":");
+  ASSERT_NE(usage_at, std::string::npos) << streamed.body;
+  EXPECT_EQ(std::atoll(streamed.body.c_str() + usage_at + 25), 1131 + 4 + 3);
+
+  // An image the simulator cannot read is a 400 in exact mode too.
+  const auto bad = chat(R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x/y.png"}}]}]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(boost::json::parse(bad.body).at("error").at("code").as_int64(), 400);
+}
+
 }  // namespace
 }  // namespace llmload::sim

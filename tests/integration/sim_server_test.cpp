@@ -27,6 +27,7 @@
 #include <boost/json/value.hpp>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -643,6 +644,64 @@ TEST(SimServer, TwoThreadsServeManyConnections) {
   EXPECT_EQ(server.stats().chunks, 500u);
 }
 
+// Exact mode's pacer sends without blocking: a client that stops reading fills its socket
+// (the rest of that chunk then goes out asynchronously, and pacing resumes after it), and a
+// client that goes away mid-stream is noticed at the next write while others are served.
+TEST(SimServer, PacedStreamsOutlastAFullSocketAndAVanishedClient) {
+  SimOptions o;
+  o.ttft = 0ms;
+  o.itl = 0ms;  // every chunk is due at once: ~20 MB for 80000 tokens, more than a socket holds
+  SimServer server(o);
+  ASSERT_TRUE(server.start());
+  const auto endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port());
+  const auto request = [](const std::string& body) {
+    return "POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  asio::io_context ioc;
+  {
+    tcp::socket slow(ioc);
+    slow.connect(endpoint);
+    asio::write(slow, asio::buffer(request(completion_body(80000, true))));
+    std::this_thread::sleep_for(300ms);  // not reading: the server's sends hit a full socket
+    std::string received;
+    boost::system::error_code ec;
+    std::array<char, 1 << 16> buf;
+    while (!ec) received.append(buf.data(), slow.read_some(asio::buffer(buf), ec));
+    std::size_t tokens = 0;
+    core::Nanos last_stamp = 0;
+    bool ordered = true;
+    for (auto at = received.find("\"llmload_send_ns\":"); at != std::string::npos;
+         at = received.find("\"llmload_send_ns\":", at + 1)) {
+      const core::Nanos stamp = std::atoll(received.c_str() + at + 18);
+      ordered = ordered && stamp >= last_stamp;
+      last_stamp = stamp;
+      ++tokens;
+    }
+    EXPECT_EQ(tokens, 80000u);
+    EXPECT_TRUE(ordered);
+    const std::string tail = "data: [DONE]\n\n\r\n0\r\n\r\n";
+    ASSERT_GT(received.size(), tail.size());
+    EXPECT_EQ(received.substr(received.size() - tail.size()), tail);
+    EXPECT_EQ(server.stats().chunks, 80000u);
+  }
+  {
+    tcp::socket gone(ioc);
+    gone.connect(endpoint);
+    asio::write(gone, asio::buffer(request(completion_body(1000000, true))));
+    std::array<char, 4096> buf;
+    (void)asio::read(gone, asio::buffer(buf));
+    gone.set_option(asio::socket_base::linger(true, 0));
+    gone.close();
+  }
+  const auto e = run_one(server.port(), post("/v1/completions", completion_body(3, true)));
+  ASSERT_TRUE(e.complete) << e.error.message();
+  EXPECT_EQ(event_data(e).size(), 4u);
+  const auto chunks = server.stats().chunks;
+  std::this_thread::sleep_for(50ms);  // the vanished client's stream has ended: nothing more is sent
+  EXPECT_EQ(server.stats().chunks, chunks);
+}
+
 TEST(SimServer, StopWithStreamsInFlightIsPrompt) {
   SimOptions o;
   o.ttft = 1ms;
@@ -755,7 +814,7 @@ TEST(SimCommand, FlagsFillTheOptions) {
   CLI::App app;
   add_sim_options(app, o);
   app.parse("--host 0.0.0.0 --port 8001 --threads 3 --model m --ttft-ms 12.5 --itl-ms 0.25 "
-            "--default-max-tokens 9 --no-send-stamp",
+            "--default-max-tokens 9 --no-send-stamp --no-batch-writes",
             false);
   EXPECT_EQ(o.host, "0.0.0.0");
   EXPECT_EQ(o.port, 8001);
@@ -765,6 +824,7 @@ TEST(SimCommand, FlagsFillTheOptions) {
   EXPECT_EQ(o.itl, std::chrono::microseconds(250));
   EXPECT_EQ(o.default_max_tokens, 9);
   EXPECT_FALSE(o.stamp_send_time);
+  EXPECT_FALSE(o.batch_writes);
 
   SimOptions defaults;
   CLI::App plain;

@@ -7,17 +7,9 @@ foreach(var SOURCE_DIR WORK_DIR UNIT_TESTS)
     message(FATAL_ERROR "hdr_log_js_interop: ${var} is not set")
   endif()
 endforeach()
-foreach(tool NODE NPM)
-  if(NOT ${tool} OR NOT EXISTS "${${tool}}")
-    string(TOLOWER ${tool} name)
-    message(FATAL_ERROR
-      "hdr_log_js_interop: '${name}' was not found when CMake configured this build. This test "
-      "needs node and npm (Debian: apt-get install nodejs npm); install them and re-run cmake.")
-  endif()
-endforeach()
-
-set(TEST_NAME hdr_log_js_interop)
-include("${SOURCE_DIR}/npm_ci.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/npm_ci.cmake")
+llmload_npm_ci(hdr_log_js_interop "${SOURCE_DIR}" "${WORK_DIR}")
+file(COPY "${SOURCE_DIR}/hdr_log_decode.mjs" DESTINATION "${WORK_DIR}")
 
 file(REMOVE "${WORK_DIR}/intervals.hlog" "${WORK_DIR}/expected.json")
 set(ENV{LLMLOAD_HDR_INTEROP_DIR} "${WORK_DIR}")

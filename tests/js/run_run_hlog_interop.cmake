@@ -1,5 +1,5 @@
 # Runs `llmload run` on run_soak_profile.yaml, then decodes the interval log it wrote with
-# hdr-histogram-js (npm_ci.cmake installs it into WORK_DIR) and
+# hdr-histogram-js (llmload_npm_ci in npm_ci.cmake installs it into WORK_DIR) and
 # checks that every tag has one histogram per interval and that the TTFT counts add up to the
 # completed requests of the result file. Any failure is FATAL_ERROR with the reason.
 #   cmake -DNODE=... -DNPM=... -DSOURCE_DIR=tests/js -DWORK_DIR=... -DLLMLOAD=... -P this
@@ -8,16 +8,9 @@ foreach(var SOURCE_DIR WORK_DIR LLMLOAD)
     message(FATAL_ERROR "run_hlog_js_interop: ${var} is not set")
   endif()
 endforeach()
-foreach(tool NODE NPM)
-  if(NOT ${tool} OR NOT EXISTS "${${tool}}")
-    string(TOLOWER ${tool} name)
-    message(FATAL_ERROR "run_hlog_js_interop: '${name}' was not found when CMake configured this build "
-                        "(Debian: apt-get install nodejs npm); install it and re-run cmake.")
-  endif()
-endforeach()
-
-set(TEST_NAME run_hlog_js_interop)
-include("${SOURCE_DIR}/npm_ci.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/npm_ci.cmake")
+llmload_npm_ci(run_hlog_js_interop "${SOURCE_DIR}" "${WORK_DIR}")
+file(COPY "${SOURCE_DIR}/hdr_log_decode.mjs" DESTINATION "${WORK_DIR}")
 
 file(REMOVE_RECURSE "${WORK_DIR}/out")
 execute_process(COMMAND "${LLMLOAD}" run "${SOURCE_DIR}/run_soak_profile.yaml" --set "outputs.dir=${WORK_DIR}/out"

@@ -1,8 +1,9 @@
 #pragma once
 /// The built-in simulated OpenAI-compatible server (`llmload sim`, and `llmload bench`'s
-/// default target). This version has the fixed-timing ("exact") mode only: every stream gets
-/// its first token chunk `ttft` after its request was fully read and each later token `itl`
-/// after the previous one (absolute steady-clock deadlines), whatever the load. It is the
+/// default target). In the fixed-timing ("exact") mode, the default, every stream gets its
+/// first token chunk `ttft` after its request was fully read and each later token `itl` after
+/// the previous one (absolute steady-clock deadlines), whatever the load; each server thread
+/// writes all the chunks due at one timer wake-up (SimOptions::batch_writes). It is the
 /// ground truth for the client's own measurement error.
 ///
 /// With SimOptions::mode = kEngine it is instead a continuous-batching engine (engine.hpp):
@@ -40,7 +41,9 @@ struct SimOptions {
   std::string host = "127.0.0.1";
   /// 0 = any free port (read the chosen one with SimServer::port()).
   std::uint16_t port = 0;
-  /// Server threads, each with its own io_context (share-nothing); >= 1.
+  /// Server threads, each with its own io_context (share-nothing); >= 1. The acceptor hands
+  /// connections round-robin to them; in exact mode each thread writes all the chunks due at
+  /// one timer wake-up (see docs/simulator.md, "Threads, batched writes and capacity").
   int threads = 1;
   /// The served model name (/v1/models; requests naming another model get 404).
   std::string model = "llmload-sim";
@@ -52,6 +55,10 @@ struct SimOptions {
   std::int64_t default_max_tokens = 128;
   /// Put "llmload_send_ns" (steady-clock ns, taken just before the write) in each SSE chunk.
   bool stamp_send_time = true;
+  /// Exact mode: write streamed chunks through each thread's pacer (all chunks due at one
+  /// timer wake-up, non-blocking sends). Off: one timer wait and one asynchronous write per
+  /// chunk from each stream's coroutine (kept for comparison in benchmarks).
+  bool batch_writes = true;
   /// PEM certificate chain and private key: serve https instead of http (both or neither).
   std::string tls_cert_file, tls_key_file;
   /// Largest request body accepted (413 above it).
