@@ -250,6 +250,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--max-sse-event-bytes", o.max_sse_event_bytes,
                  "Largest SSE event accepted (a larger one fails its request)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--duration", o.duration_sec,
+                 "Stop sending after this many seconds (requests in flight finish); --num-prompts is "
+                 "then the most requests planned, sent from a pool of at most 10000 prompts in turn")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--turns", o.turns,
                  "Multi-turn conversations of this many turns (chat only): --num-prompts counts "
                  "conversations, each later turn carries the earlier prompts and answers")
@@ -344,6 +348,11 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   plan.dataset_name = o.dataset_name;
   plan.num_prompts = o.num_prompts;
   if (plan.num_prompts <= 0) return core::fail("--num-prompts must be at least 1");
+  plan.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.duration_sec));
+  if (plan.duration.count() > 0 && o.turns > 1) {
+    return core::fail("--duration with --turns {}: a timed run sends single requests; use --num-prompts to bound "
+                      "a multi-turn run", o.turns);
+  }
   plan.turns = o.turns;
   plan.think_time = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.think_time_sec));
   if (plan.turns > 1) {
@@ -380,7 +389,8 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
     }
     d.name = o.dataset_name;
     d.path = o.dataset_path;
-    d.num_prompts = static_cast<std::size_t>(plan.num_prompts);
+    d.num_prompts = static_cast<std::size_t>(plan.duration.count() > 0 ? std::min(plan.num_prompts, kDurationPool)
+                                                                         : plan.num_prompts);
     d.seed = o.seed;
     d.no_oversample = o.no_oversample;
     d.disable_shuffle = o.disable_shuffle;
@@ -595,6 +605,7 @@ std::string plan_to_json(const BenchPlan& plan) {
   w.key("tokenizer").value(plan.tokenizer_id);
   w.key("tokenizer_loaded").value(!plan.tokenizer_path.empty());
   w.key("num_prompts").value(plan.num_prompts);
+  if (plan.duration.count() > 0) w.key("duration_s").value(core::ns_to_s(plan.duration.count()));
   if (plan.turns > 1) {
     w.key("turns").value(plan.turns);
     w.key("conversations").value(plan.num_prompts / plan.turns);

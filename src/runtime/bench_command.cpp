@@ -134,7 +134,10 @@ class ProgressPrinter {
     if (s.stopping != stopping_) {  // always said, even with --disable-tqdm
       stopping_ = s.stopping;
       if (tty_ && enabled_) fmt::print(err_, "\n");
-      if (s.stopping == 1) {
+      if (s.stopping == 1 && s.duration_reached) {
+        fmt::print(err_, "llmload bench: --duration reached: no new requests; {} in flight finish\n",
+                   s.started - s.finished);
+      } else if (s.stopping == 1) {
         fmt::print(err_, "llmload bench: stopping: no new requests; {} in flight may finish within "
                          "the grace period (Ctrl-C again to cancel them now)\n", s.started - s.finished);
       } else {
@@ -385,7 +388,8 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   workload::link_conversations(dataset->specs, plan.turns, plan.think_time.count());
   const std::vector<workload::RequestSpec> specs = std::move(dataset->specs);
 
-  const auto requests = static_cast<std::int64_t>(specs.size());
+  // With --duration the dataset is a pool of at most kDurationPool prompts, sent in turn.
+  const auto requests = plan.duration.count() > 0 ? plan.num_prompts : static_cast<std::int64_t>(specs.size());
   const std::int64_t streams = std::min(requests, plan.max_concurrency.value_or(requests));
   if (const auto ports = net::read_local_port_range()) {
     if (auto fits = net::check_local_ports(streams, *ports); !fits) {
@@ -400,7 +404,9 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   // A trace carries its own send times; every other dataset follows the arrival schedule,
   // which for multi-turn conversations releases first turns (later turns follow answers).
   auto offsets = dataset->send_offsets_ns.empty()
-                     ? schedule::make_arrival_offsets(workload::conversation_count(specs), plan.arrivals)
+                     ? schedule::make_arrival_offsets(plan.duration.count() > 0 ? static_cast<std::size_t>(requests)
+                                                                                 : workload::conversation_count(specs),
+                                                      plan.arrivals)
                      : core::Result<std::vector<core::Nanos>>(std::move(dataset->send_offsets_ns));
   if (!offsets) return error_exit(err, kExitUsage, offsets.error().message);
   if (plan.turns > 1) {
@@ -416,6 +422,7 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   RunnerOptions runner_options;
   runner_options.threads = plan.threads;
   runner_options.max_concurrency = plan.max_concurrency;
+  runner_options.duration = plan.duration;
   runner_options.request_timeout = plan.request_timeout;
   runner_options.connect_timeout = plan.connect_timeout;
   runner_options.first_byte_timeout = plan.first_byte_timeout;
@@ -508,11 +515,20 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
     scraped->notes.insert(scraped->notes.end(), scrape_notes.begin(), scrape_notes.end());
     server_metrics = scrape::summarize(*scraped);
   }
-  if (result.interrupted) {
+  if (result.interrupted || result.duration_reached) {
     // Requests never sent are not part of the measurement (as if --num-prompts were smaller).
     std::erase_if(result.records, [](const metrics::RequestRecord& r) { return r.start_ns == 0; });
-    fmt::print(out, "Run stopped early: {} of {} requests were sent; results cover those.\n",
-               result.records.size(), specs.size());
+    if (result.interrupted) {
+      fmt::print(out, "Run stopped early: {} of {} requests were sent; results cover those.\n",
+                 result.records.size(), requests);
+    } else {
+      fmt::print(out, "Duration limit reached after {} s: {} of {} planned requests were sent; results cover those.\n",
+                 core::python_float_str(core::ns_to_s(plan.duration.count())), result.records.size(), requests);
+    }
+  } else if (plan.duration.count() > 0) {
+    fmt::print(out, "note: all {} planned requests were sent before the --duration of {} s ended; raise "
+                    "--num-prompts to keep the load up for the whole duration\n",
+               requests, core::python_float_str(core::ns_to_s(plan.duration.count())));
   }
 
   // ---- summary, table, result file ----

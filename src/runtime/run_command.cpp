@@ -51,16 +51,9 @@ std::string slug(const std::string& name) {
 // The HTML escape is also valid XML (&#39; for ').
 std::string xml_escape(std::string_view s) { return report::html_escape(s); }
 
-/// What `llmload run` cannot do yet, said before anything runs.
-std::vector<std::string> unsupported(const config::Profile& p) {
-  std::vector<std::string> problems;
-  for (const auto& s : p.stages) {
-    if (s.duration && !s.requests && !s.rate && !s.ramp_from) {
-      problems.push_back(fmt::format("stage '{}': a closed-loop stage needs 'requests' (duration-bound closed loops are not run yet)", s.name));
-    }
-  }
-  return problems;
-}
+/// Requests a closed-loop stage bounded only by its duration plans at most (bench --duration
+/// stops it in time; the records of planned requests are allocated up front).
+constexpr std::int64_t kClosedLoopMaxPlanned = 200000;
 
 /// The stage as `llmload bench` flags.
 config::BenchOptions bench_options_for(const config::Profile& p, const config::ProfileStage& s,
@@ -117,7 +110,14 @@ config::BenchOptions bench_options_for(const config::Profile& p, const config::P
   }
   o.burstiness = core::python_float_str(s.burstiness);
   o.max_concurrency = s.concurrency;
-  if (s.requests) {
+  if (s.duration && !s.rate && !s.ramp_from) {
+    // A closed loop for a time: bench --duration stops sending when it is over; the plan
+    // allows one request per 10 ms per slot (or the stage's own `requests`).
+    const double seconds = std::chrono::duration<double>(*s.duration).count();
+    o.duration_sec = seconds;
+    o.num_prompts = s.requests.value_or(std::clamp<std::int64_t>(
+        static_cast<std::int64_t>(std::ceil(seconds * 100.0)) * s.concurrency.value_or(1), 1000, kClosedLoopMaxPlanned));
+  } else if (s.requests) {
     o.num_prompts = *s.requests;
   } else if (s.duration && std::isfinite(mean_rate)) {
     // An open-loop stage bounded by time sends what its rate plans for that time.
@@ -665,10 +665,6 @@ int run_profile_command(const std::string& path, const std::vector<std::string>&
     return kExitUsage;
   }
   const config::Profile& profile = *loaded.profile;
-  if (const auto problems = unsupported(profile); !problems.empty()) {
-    for (const auto& p : problems) fmt::print(err, "llmload run: {}: {}\n", path, p);
-    return kExitUsage;
-  }
   fmt::print(out, "{}", config::describe_profile(profile));
 
   std::vector<SloVerdict> verdicts;

@@ -107,6 +107,8 @@ struct RunContext {
   const RunnerOptions& options;
   std::span<const workload::RequestSpec> specs;
   std::span<const core::Nanos> offsets;
+  /// The spec of request `index` (specs are sent in turn when there are more requests).
+  const workload::RequestSpec& spec(std::size_t index) const { return specs[index % specs.size()]; }
   /// Multi-turn: the index of each request's next turn, -1 when none. Every turn of a
   /// conversation runs on the worker of its first turn, so the chain needs no locking.
   std::span<const std::int32_t> next_turn;
@@ -497,7 +499,7 @@ void classify(StreamState& state) {
 asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   RunContext& run = worker.run;
   RequestRecord& record = run.records[index];
-  const auto& spec = run.specs[index];
+  const auto& spec = run.spec(index);
   std::vector<api::ChatTurn> history;
   for (std::int32_t i = spec.previous_turn; i >= 0; i = run.specs[static_cast<std::size_t>(i)].previous_turn) {
     const auto at = static_cast<std::size_t>(i);
@@ -619,7 +621,7 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
 asio::awaitable<void> next_turn_coroutine(Worker& worker, std::uint32_t index, core::Nanos after_ns) {
   RunContext& run = worker.run;
   RequestRecord& record = run.records[index];
-  record.scheduled_ns = after_ns + run.specs[index].think_time_ns;
+  record.scheduled_ns = after_ns + run.spec(index).think_time_ns;
   if (core::now_ns() < record.scheduled_ns) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     timer.expires_at(core::to_time_point(record.scheduled_ns));
@@ -684,22 +686,25 @@ Runner::Runner(Target target, RequestTemplate request, RunnerOptions options)
 RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
                       std::span<const core::Nanos> offsets) {
   RunOutput output;
-  const std::size_t count = std::min(specs.size(), offsets.size());
+  // One request per send offset; the specs in turn when there are fewer of them (never for
+  // conversations, whose turns refer to each other by position).
+  const bool conversations = std::any_of(specs.begin(), specs.end(), [](const auto& s) { return s.previous_turn >= 0; });
+  const std::size_t count = specs.empty() ? 0 : conversations ? std::min(specs.size(), offsets.size()) : offsets.size();
   output.records.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
-    output.records[i].index = static_cast<std::uint32_t>(i);
-    output.records[i].dataset_prompt_len = specs[i].prompt_len;
+    output.records[i].index = static_cast<std::uint32_t>(i % specs.size());  // the spec it sent
+    output.records[i].dataset_prompt_len = specs[i % specs.size()].prompt_len;
   }
   std::optional<ConcurrencyGate> gate;
   if (options_.max_concurrency) gate.emplace(*options_.max_concurrency);
   // Multi-turn: link each turn to the next; later turns are not scheduled, they follow.
   std::vector<std::int32_t> next_turn(count, -1);
-  for (std::size_t i = 0; i < count; ++i) {
+  for (std::size_t i = 0; conversations && i < count; ++i) {
     const auto previous = specs[i].previous_turn;
     if (previous >= 0 && static_cast<std::size_t>(previous) < i) next_turn[static_cast<std::size_t>(previous)] = static_cast<std::int32_t>(i);
   }
 
-  RunContext run{target_, request_, options_, specs.first(count), offsets.first(count), next_turn, 0,
+  RunContext run{target_, request_, options_, specs.first(std::min(count, specs.size())), offsets.first(count), next_turn, 0,
                  output.records, gate ? &*gate : nullptr, {}};
   const int threads = std::max(1, std::min<int>(options_.threads, static_cast<int>(std::max<std::size_t>(count, 1))));
   std::optional<asio::io_context> shared;  // before the workers, whose strands refer to it
@@ -710,7 +715,7 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   // conversation's later turns belong to the worker of its first turn.
   std::size_t scheduled = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    const auto previous = specs[i].previous_turn;
+    const auto previous = conversations ? specs[i].previous_turn : -1;
     if (previous >= 0 && static_cast<std::size_t>(previous) < i) continue;
     Worker& w = *workers[scheduled++ % static_cast<std::size_t>(threads)];
     w.assigned.push_back(static_cast<std::uint32_t>(i));
@@ -805,6 +810,7 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
     s.chunks = run.counters.chunks.load(std::memory_order_relaxed);
     s.elapsed_ns = core::now_ns() - run.origin;
     s.stopping = run.stop.load(std::memory_order_relaxed);
+    s.duration_reached = output.duration_reached;
     return s;
   };
   // Tell every worker, on its own thread.
@@ -814,23 +820,37 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   constexpr auto kPoll = std::chrono::milliseconds(20);
   auto next_progress = core::Clock::now() + options_.progress_interval;
   core::Clock::time_point grace_end{};
+  const auto deadline = options_.duration.count() > 0 ? core::to_time_point(run.origin + options_.duration.count())
+                                                      : core::Clock::time_point::max();
   {
     std::unique_lock lock(done_mutex);
     while (running > 0) {
       auto wake = options_.stop_signal != nullptr ? std::min(next_progress, core::Clock::now() + kPoll)
                                                    : next_progress;
       if (intervals) wake = std::min(wake, interval_due());
+      if (!output.duration_reached) wake = std::min(wake, deadline);
       done_cv.wait_until(lock, wake, [&] { return running == 0; });
       if (running == 0) break;
       lock.unlock();
       const int level = run.stop.load(std::memory_order_relaxed);
       const int asked = options_.stop_signal != nullptr ? options_.stop_signal->load() : 0;
       bool changed = false;
-      if (level == 0 && asked >= 1) {
+      if (level == 0 && core::Clock::now() >= deadline) {
+        // The duration is over: nothing more is sent; requests in flight finish (a Ctrl-C
+        // from here on starts the grace period).
+        run.stop.store(1);
+        output.duration_reached = true;
+        grace_end = core::Clock::time_point::max();
+        broadcast(&Worker::stop_dispatching);
+        changed = true;
+      } else if (level == 0 && asked >= 1) {
         run.stop.store(1);
         grace_end = core::Clock::now() + std::chrono::duration_cast<core::Clock::duration>(options_.grace_period);
         broadcast(&Worker::stop_dispatching);
         changed = true;
+      }
+      if (output.duration_reached && asked >= 1 && grace_end == core::Clock::time_point::max()) {
+        grace_end = core::Clock::now() + std::chrono::duration_cast<core::Clock::duration>(options_.grace_period);
       }
       if (run.stop.load() == 1 && (asked >= 2 || core::Clock::now() >= grace_end)) {
         run.stop.store(2);
@@ -855,7 +875,7 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
     close_interval(std::max(interval_index * options_.interval.count(), output.bench_end_ns - run.origin), true);
   }
   if (options_.on_progress) options_.on_progress(snapshot());
-  output.interrupted = run.stop.load() > 0;
+  output.interrupted = options_.stop_signal != nullptr && options_.stop_signal->load() > 0 && run.stop.load() > 0;
   for (const auto& w : workers) output.not_sent += w->not_sent;
   return output;
 }

@@ -347,6 +347,21 @@ TEST_F(BenchCli, ATokenizerGivesTokensPerChunkWithoutContinuousUsage) {
   EXPECT_GT(x.at("itl_per_token_ms").at("median").to_number<double>(), 0.1);
 }
 
+TEST_F(BenchCli, DurationBoundsAClosedLoop) {
+  const auto r = run("bench --max-concurrency 4 --num-prompts 3000 --duration 0.5 --random-input-len 8 "
+                     "--random-output-len 4 --sim-ttft-ms 5 --sim-itl-ms 2 --disable-tqdm" + save_to_r_json());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Duration limit reached after 0.5 s: "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("--duration reached: no new requests"), std::string::npos) << r.err;
+  const auto doc = saved_r_json();
+  EXPECT_GT(doc.at("completed").as_int64(), 20);
+  EXPECT_EQ(doc.at("failed").as_int64(), 0);  // unsent requests are not failures
+  EXPECT_EQ(doc.at("num_prompts").as_int64(), 3000);
+  EXPECT_LT(doc.at("duration").as_double(), 2.0);
+  EXPECT_EQ(doc.at("llmload").at("plan").at("duration_s").as_double(), 0.5);
+  EXPECT_EQ(run("bench --duration 1 --turns 2 --backend openai-chat --num-prompts 2").exit_code, 2);
+}
+
 TEST_F(BenchCli, BadFlagsNameTheFlagAndExitTwo) {
   for (const std::string args : {"bench --request-rate fast", "bench --num-prompts 0",
                                  "bench --no-such-flag", "bench --random-range-ratio 1.5",

@@ -67,6 +67,27 @@ TEST_F(RunCli, StagesRunAndSlosPass) {
   EXPECT_NE(junit.find("<testsuites tests=\"2\" failures=\"0\">"), std::string::npos) << junit;
 }
 
+TEST_F(RunCli, AClosedLoopStageRunsForItsDuration) {
+  std::ofstream(dir_ / "p.yaml") << R"(workload: {input_len: 8, output_len: 4}
+target: {sim_preset: h100-qwen2-vl-7b}
+load:
+  stages:
+    - {name: loop, concurrency: 4, duration: 1s}
+slo:
+  - {metric: error_rate, max: 0%}
+outputs: {dir: )" << (dir_ / "out").string() << R"(, formats: [json]}
+)";
+  ASSERT_EQ(run(""), 0) << out_ << err_;
+  EXPECT_NE(out_.find("Duration limit reached after 1.0 s: "), std::string::npos) << out_;
+  EXPECT_NE(out_.find("PASS loop: error_rate <= 0%"), std::string::npos) << out_;
+  const auto doc = boost::json::parse(slurp(dir_ / "out" / "01-01-loop.json")).as_object();
+  EXPECT_GT(doc.at("completed").as_int64(), 4);
+  EXPECT_EQ(doc.at("failed").as_int64(), 0);
+  EXPECT_EQ(doc.at("max_concurrency").as_int64(), 4);
+  EXPECT_EQ(doc.at("num_prompts").as_int64(), 1000);  // 100 per second per slot, at least 1000
+  EXPECT_LE(doc.at("llmload").at("peak_concurrency_exact").as_int64(), 4);
+}
+
 TEST_F(RunCli, FailedSloExitsOneWithTheMargin) {
   ASSERT_EQ(run("--set slo.0.max=1ms"), 1) << out_ << err_;
   EXPECT_NE(out_.find("FAIL steady: ttft p99 <= 1 ms (measured"), std::string::npos) << out_;

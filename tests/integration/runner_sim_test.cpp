@@ -133,6 +133,38 @@ TEST(RunnerSim, SharedIoContextWithStrandsServesEveryStream) {
   EXPECT_LE(summary.peak_concurrency_exact, 40);
 }
 
+TEST(RunnerSim, ADurationEndsAClosedLoopThatSendsItsSpecsInTurn) {
+  SimTarget sim(2ms, 1ms);
+  RunnerOptions options;
+  options.max_concurrency = 4;
+  options.duration = 300ms;
+  Runner runner(sim.target(), make_template(), options);
+  const auto requests = specs(3, 8, 4);
+  const std::vector<core::Nanos> offsets(5000, 0);  // far more than 300 ms can carry
+  const auto start = std::chrono::steady_clock::now();
+  const auto out = runner.run(requests, offsets);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_TRUE(out.duration_reached);
+  EXPECT_FALSE(out.interrupted);
+  ASSERT_EQ(out.records.size(), 5000u);
+  std::int64_t sent = 0;
+  for (std::size_t i = 0; i < out.records.size(); ++i) {
+    const auto& r = out.records[i];
+    EXPECT_EQ(r.index, i % 3);  // the spec it sent
+    if (r.start_ns == 0) {
+      EXPECT_EQ(r.outcome, Outcome::kCancelled);
+      continue;
+    }
+    ++sent;
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error;  // in flight at the deadline: finished, not cut
+    EXPECT_LT(r.dispatch_ns, out.bench_start_ns + 300'000'000);
+  }
+  // About 300 ms / 9 ms per request x 4 slots; at least a few rounds, far fewer than planned.
+  EXPECT_GT(sent, 20);
+  EXPECT_LT(sent, 1000);
+  EXPECT_EQ(out.not_sent, 5000 - sent);
+}
+
 TEST(RunnerSim, ChatStreamsCountTheRoleChunkAsVllmDoes) {
   SimTarget sim(10ms, 5ms);
   Runner runner(sim.target(api::Flavor::kChat), make_template(api::Flavor::kChat), {});

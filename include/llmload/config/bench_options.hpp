@@ -97,12 +97,16 @@ struct BenchOptions {
   std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
   double sim_time_scale = 1.0;  // engine mode: simulated time runs this many times faster
   bool continuous_usage_stats = false;
+  double duration_sec = 0;               // > 0: stop sending after this long (requests in turn)
   std::int32_t turns = 1;                // > 1: multi-turn conversations of this many turns
   double think_time_sec = 0;             // between an answer and the next turn
   double scrape_interval_sec = 1.0;      // the server's /metrics during the run; 0 = off
   std::vector<std::string> metrics_urls; // more Prometheus endpoints (device exporters)
   double interval_sec = 0;  // > 0: one console line per interval of this length
 };
+
+/// Distinct prompts a --duration run holds at most (sent in turn beyond that).
+inline constexpr std::int64_t kDurationPool = 10000;
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).
 void add_bench_options(CLI::App& app, BenchOptions& options);
@@ -164,6 +168,10 @@ struct BenchPlan {
   /// and `num_prompts` here is the number of requests (conversations × turns).
   std::int32_t turns = 1;
   std::chrono::nanoseconds think_time{};
+  /// --duration: stop sending this long after the start (0: no limit); num_prompts is then
+  /// the most requests planned, the dataset a pool of at most kDurationPool prompts sent in
+  /// turn (so a closed loop can run for a time without holding a prompt per request).
+  std::chrono::nanoseconds duration{};
   /// Scrape the target's /metrics (and `metrics_urls`) this often during the run; 0 = never.
   std::chrono::milliseconds scrape_interval{};
   std::vector<net::Url> metrics_urls;  ///< --metrics-url: e.g. a DCGM or npu-exporter endpoint

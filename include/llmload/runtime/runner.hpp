@@ -63,6 +63,7 @@ struct ProgressSnapshot {
   /// 0 running; 1 stopping (no new requests, in-flight ones may finish within the grace
   /// period); 2 cancelling the requests still in flight.
   int stopping = 0;
+  bool duration_reached = false;  ///< the stop is RunnerOptions::duration's, not a Ctrl-C
 };
 
 /// One interval of a run: what finished in it, merged over the workers. Interval k covers
@@ -108,6 +109,11 @@ struct RunnerOptions {
   /// once at the end; may be empty.
   std::function<void(const ProgressSnapshot&)> on_progress;
   std::chrono::milliseconds progress_interval{500};
+  /// Stop sending this long after the schedule's origin (0: no limit): requests not sent by
+  /// then are dropped (RunOutput::duration_reached), those in flight finish. With more send
+  /// offsets than specs, the specs are sent in turn (request i sends spec i % specs), so a
+  /// closed loop can run for a duration from a bounded pool of prompts.
+  std::chrono::nanoseconds duration{};
   /// Interval reports: when both are set, every worker records finished requests into its
   /// own IntervalRecorder, swapped out at each boundary by a handler posted to the worker's
   /// io_context (no lock or atomic on the request path), and on_interval is called on the
@@ -123,6 +129,7 @@ struct RunOutput {
   core::Nanos bench_start_ns = 0;  ///< the schedule's time origin (offsets count from here)
   core::Nanos bench_end_ns = 0;    ///< completion of the last request
   bool interrupted = false;        ///< stop_signal ended the run early
+  bool duration_reached = false;   ///< RunnerOptions::duration ended the sending
   /// Requests never started because of the stop (outcome kCancelled, start_ns 0): reports
   /// leave them out, as they were never sent.
   std::int64_t not_sent = 0;
