@@ -229,7 +229,7 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   const std::string path = "workload";
   if (!c.map(n, path, {"dataset", "dataset_path", "tokenizer", "input_len", "output_len",
                        "prefix_len", "range_ratio", "seed", "images_per_request", "image_sizes",
-                       "turns", "think_time", "trace_time_scale"})) {
+                       "turns", "think_time", "trace_time_scale", "num_prefixes", "suffix_len"})) {
     return;
   }
   if (auto v = c.string(n, path, "dataset")) {
@@ -254,7 +254,13 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
     c.problem(n["images_per_request"] ? n["images_per_request"] : n["image_sizes"], path,
               "'workload.images_per_request' and 'workload.image_sizes' apply to dataset: random-mm");
   }
-  if (auto v = c.number<std::int64_t>(n, path, "prefix_len", 0)) w.prefix_len = *v;
+  if (auto v = c.number<std::int64_t>(n, path, "prefix_len", 0)) w.prefix_len = *v, w.prefix_len_given = true;
+  w.num_prefixes = c.number<std::int64_t>(n, path, "num_prefixes", 1);
+  w.suffix_len = c.number<std::int64_t>(n, path, "suffix_len", 0);
+  if ((n["num_prefixes"] || n["suffix_len"]) && w.dataset != "prefix_repetition") {
+    c.problem(n["num_prefixes"] ? n["num_prefixes"] : n["suffix_len"], path,
+              "'workload.num_prefixes' and 'workload.suffix_len' apply to dataset: prefix_repetition");
+  }
   if (auto v = c.number<double>(n, path, "range_ratio", 0.0, 0.999999)) w.range_ratio = *v;
   if (auto v = c.number<std::uint64_t>(n, path, "seed")) w.seed = *v;
   if (auto v = c.number<std::int64_t>(n, path, "turns", 1, 1000)) w.turns = static_cast<std::int32_t>(*v);

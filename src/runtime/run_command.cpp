@@ -83,6 +83,12 @@ config::BenchOptions bench_options_for(const config::Profile& p, const config::P
   o.random_mm_base_items_per_request = p.workload.images_per_request;
   if (!p.workload.image_sizes.empty()) o.random_mm_bucket_config = p.workload.image_sizes;
   o.random_prefix_len = p.workload.prefix_len;
+  if (p.workload.dataset == "prefix_repetition") {
+    if (p.workload.prefix_len_given) o.prefix_repetition_prefix_len = p.workload.prefix_len;
+    if (p.workload.suffix_len) o.prefix_repetition_suffix_len = *p.workload.suffix_len;
+    if (p.workload.num_prefixes) o.prefix_repetition_num_prefixes = *p.workload.num_prefixes;
+    if (p.workload.output_len_given || p.request.max_tokens) o.prefix_repetition_output_len = o.random_output_len;
+  }
   o.random_range_ratio = p.workload.range_ratio;
   o.seed = p.workload.seed;
   o.turns = p.workload.turns;

@@ -88,6 +88,20 @@ outputs: {dir: )" << (dir_ / "out").string() << R"(, formats: [json]}
   EXPECT_LE(doc.at("llmload").at("peak_concurrency_exact").as_int64(), 4);
 }
 
+TEST_F(RunCli, PrefixRepetitionTakesItsOwnOptions) {
+  std::ofstream(dir_ / "p.yaml") << R"(workload: {dataset: prefix_repetition, num_prefixes: 2, prefix_len: 16, suffix_len: 8, output_len: 4}
+load:
+  stages:
+    - {name: shared, rate: inf, requests: 6}
+outputs: {dir: )" << (dir_ / "out").string() << R"(, formats: [json]}
+)";
+  ASSERT_EQ(run(""), 0) << out_ << err_;
+  const auto doc = boost::json::parse(slurp(dir_ / "out" / "01-01-shared.json")).as_object();
+  EXPECT_EQ(doc.at("completed").as_int64(), 6);
+  EXPECT_EQ(doc.at("total_output_tokens").as_int64(), 24);
+  EXPECT_EQ(doc.at("llmload").at("dataset_input_tokens").as_int64(), 6 * (16 + 8));
+}
+
 TEST_F(RunCli, FailedSloExitsOneWithTheMargin) {
   ASSERT_EQ(run("--set slo.0.max=1ms"), 1) << out_ << err_;
   EXPECT_NE(out_.find("FAIL steady: ttft p99 <= 1 ms (measured"), std::string::npos) << out_;

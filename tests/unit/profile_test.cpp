@@ -225,6 +225,18 @@ load: {stages: [{rate: 1/s, requests: 3}]}
 )", "trace.yaml");
   ASSERT_TRUE(trace.profile) << format_problems(trace.problems);
   EXPECT_DOUBLE_EQ(trace.profile->workload.trace_time_scale, 0.5);
+  const auto shared = parse_profile(R"(workload: {dataset: prefix_repetition, num_prefixes: 3, suffix_len: 64}
+load: {stages: [{rate: 1/s, requests: 3}]}
+)", "shared.yaml");
+  ASSERT_TRUE(shared.profile) << format_problems(shared.problems);
+  EXPECT_EQ(shared.profile->workload.num_prefixes, 3);
+  EXPECT_EQ(shared.profile->workload.suffix_len, 64);
+  EXPECT_FALSE(shared.profile->workload.prefix_len_given);
+  const auto misplaced = parse_profile(R"(workload: {dataset: random, num_prefixes: 3}
+load: {stages: [{rate: 1/s, requests: 3}]}
+)", "misplaced.yaml");
+  EXPECT_EQ(format_problems(misplaced.problems),
+            "misplaced.yaml:1:43: 'workload.num_prefixes' and 'workload.suffix_len' apply to dataset: prefix_repetition\n");
   const auto bad = parse_profile(R"(workload: {dataset: burstgpt, think_time: 1s, trace_time_scale: 2, turns: 0}
 load: {stages: [{rate: 1/s, requests: 3}]}
 )", "bad.yaml");

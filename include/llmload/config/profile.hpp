@@ -50,6 +50,10 @@ struct ProfileWorkload {
   std::int32_t turns = 1;
   std::chrono::nanoseconds think_time{};
   double trace_time_scale = 1.0;  ///< mooncake: bench --trace-time-scale
+  /// prefix_repetition: distinct shared prefixes and the unique suffix after each (its prefix
+  /// is `prefix_len`, its output `output_len`); unset: bench's defaults (10 and 256).
+  std::optional<std::int64_t> num_prefixes, suffix_len;
+  bool prefix_len_given = false;
 };
 
 /// Request body fields (unset ones are left out of the body).
