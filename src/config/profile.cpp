@@ -329,7 +329,7 @@ void read_request(Checker& c, const YAML::Node& n, ProfileRequest& r) {
 
 void read_stage(Checker& c, const YAML::Node& n, const std::string& path, ProfileStage& s) {
   if (!c.map(n, path, {"name", "rate", "burstiness", "concurrency", "requests", "duration", "ramp",
-                       "warmup"})) {
+                       "warmup", "cooldown"})) {
     return;
   }
   if (auto v = c.string(n, path, "name")) s.name = *v;
@@ -355,6 +355,7 @@ void read_stage(Checker& c, const YAML::Node& n, const std::string& path, Profil
     }
   }
   if (auto v = c.boolean(n, path, "warmup")) s.warmup = *v;
+  if (auto v = c.boolean(n, path, "cooldown")) s.cooldown = *v, s.warmup = s.warmup || *v;
   if (!s.rate && !n["ramp"] && !s.concurrency && !n["rate"] && !n["concurrency"]) {
     c.problem(n, path, fmt::format("'{}' says neither how fast nor how many at once; add rate: 16/s "
                                    "(open loop) or concurrency: 32 (closed loop)", path));
@@ -476,7 +477,7 @@ void read_search(Checker& c, const YAML::Node& n, const Profile& p, ProfileSearc
   }
   if (s.stage < p.stages.size()) {
     const ProfileStage& st = p.stages[s.stage];
-    if (st.warmup) c.problem(n, path, fmt::format("'search' searches stage {} ('{}'), a warm-up; name a measured stage with search.stage", s.stage, st.name));
+    if (st.warmup) c.problem(n, path, fmt::format("'search' searches stage {} ('{}'), a warm-up or cool-down; name a measured stage with search.stage", s.stage, st.name));
     if (rate && st.ramp_from) c.problem(n, path, fmt::format("'search' over rate needs stage {} ('{}') to have a rate, not a ramp", s.stage, st.name));
   }
   if (p.slos.empty()) c.problem(n, path, "'search' looks for the highest load meeting every SLO, but the profile has no 'slo' list");
@@ -765,7 +766,7 @@ std::string describe_profile(const Profile& p) {
     std::string until;
     if (s.requests) until = fmt::format("{} requests", *s.requests);
     if (s.duration) until += fmt::format("{}{}", until.empty() ? "" : " or ", core::format_duration(*s.duration));
-    out += fmt::format("  stage '{}': {}, until {}{}\n", s.name, how, until, s.warmup ? " (warm-up, not measured)" : "");
+    out += fmt::format("  stage '{}': {}, until {}{}\n", s.name, how, until, s.cooldown ? " (cool-down, not measured)" : s.warmup ? " (warm-up, not measured)" : "");
   }
   const auto points = sweep_points(p);
   if (!p.sweep.empty()) out += fmt::format("  sweep: {} points\n", points.size());

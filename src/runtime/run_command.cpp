@@ -436,7 +436,7 @@ PointRun run_point(const config::Profile& profile, const std::string& prefix, co
   for (std::size_t j = 0; j < stages.size(); ++j) {
     const auto& stage = stages[j];
     fmt::print(out, "\n== llmload run: {}stage {}/{} '{}'{} ==\n", heading, j + 1, stages.size(), stage.name,
-               stage.warmup ? " (warm-up, not checked)" : "");
+               stage.cooldown ? " (cool-down, not checked)" : stage.warmup ? " (warm-up, not checked)" : "");
     std::fflush(out);
     const std::string base = fmt::format("{}-{:02}-{}", prefix, j + 1, slug(stage.name));
     const auto options = bench_options_for(profile, stage, profile.outputs.dir, base + ".json");

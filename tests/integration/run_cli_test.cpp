@@ -53,6 +53,24 @@ outputs: {dir: )" << (dir_ / "out").string() << R"(, formats: [json, junit]}
   std::string out_, err_;
 };
 
+TEST_F(RunCli, ACoolDownStageRunsButIsNotChecked) {
+  std::ofstream(dir_ / "p.yaml") << R"(workload: {input_len: 8, output_len: 4}
+load:
+  stages:
+    - {name: steady, rate: 200/s, requests: 6}
+    - {name: drain, rate: 50/s, requests: 3, cooldown: true}
+slo:
+  - {metric: ttft, stat: p99, max: 2s}
+outputs: {dir: )" << (dir_ / "out").string() << R"(, formats: [json]}
+)";
+  ASSERT_EQ(run(""), 0) << out_ << err_;
+  EXPECT_NE(out_.find("stage 'drain': 50/s (burstiness 1), until 3 requests (cool-down, not measured)"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("stage 2/2 'drain' (cool-down, not checked)"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("PASS steady:"), std::string::npos) << out_;
+  EXPECT_EQ(out_.find("PASS drain"), std::string::npos) << out_;
+  EXPECT_EQ(boost::json::parse(slurp(dir_ / "out" / "01-02-drain.json")).at("completed").as_int64(), 3);
+}
+
 TEST_F(RunCli, StagesRunAndSlosPass) {
   ASSERT_EQ(run(""), 0) << out_ << err_;
   EXPECT_NE(out_.find("stage 1/2 'warm' (warm-up, not checked)"), std::string::npos) << out_;

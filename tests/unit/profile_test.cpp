@@ -189,7 +189,7 @@ search: {over: speed, from: 8/s, to: 2/s, stage: 3}
             "bad.yaml:6:5: 'slo.0' needs the per-request thresholds that make a request good: ttft, tpot and/or e2el, e.g. {metric: goodput, min: 5/s, ttft: 500ms, tpot: 50ms}\n"
             "bad.yaml:7:46: 'slo.1.max_drift' applies to latency metrics (ttft, tpot, itl, e2el), not error_rate\n"
             "bad.yaml:7:56: 'slo.1.ttft' is a goodput threshold; it applies to metric: goodput\n"
-            "bad.yaml:8:9: 'search' searches stage 0 ('warm'), a warm-up; name a measured stage with search.stage\n"
+            "bad.yaml:8:9: 'search' searches stage 0 ('warm'), a warm-up or cool-down; name a measured stage with search.stage\n"
             "bad.yaml:8:16: 'search.over' is 'speed'; choose one of rate, concurrency\n"
             "bad.yaml:8:38: 'search' needs 0 < from < to (from 8, to 2)\n"
             "bad.yaml:8:50: 'search.stage' is 3; the profile has 1 stage(s), numbered from 0\n");

@@ -76,7 +76,8 @@ struct ProfileStage {
   std::optional<std::chrono::nanoseconds> duration;
   std::optional<double> ramp_from, ramp_to;  ///< requests/s; with rate unset
   std::string ramp_strategy = "linear";
-  bool warmup = false;  ///< measured but excluded from the results
+  bool warmup = false;  ///< run but excluded from the results and SLOs (warm-up or cool-down)
+  bool cooldown = false;  ///< written `cooldown: true`: excluded like a warm-up, named as such
 };
 
 /// A sweep axis: a profile path (as for --set) and the values it takes, as YAML scalars.
