@@ -229,6 +229,22 @@ enum class Next { kKeepAlive, kClose, kGone };
 // Where a fault cuts a stream short.
 enum class Cut { kNone, kReset, kError };
 
+/// Where a stream of `n` chunks ends early because of a fault (reset or error event after k
+/// chunks, whichever comes first), or {kNone, n}.
+std::pair<Cut, std::int64_t> stream_cut(const FaultPlan& fault, std::int64_t n) {
+  Cut cut = Cut::kNone;
+  std::int64_t cut_at = n;
+  if (fault.reset_after >= 0) {
+    cut = Cut::kReset;
+    cut_at = std::min(fault.reset_after, n);
+  }
+  if (fault.error_after >= 0 && (cut == Cut::kNone || std::min(fault.error_after, n) < cut_at)) {
+    cut = Cut::kError;
+    cut_at = std::min(fault.error_after, n);
+  }
+  return {cut, cut_at};
+}
+
 // One client connection: reads requests one after another and answers each. Runs on its
 // worker's thread only; all buffers are reused across requests and chunks.
 class Session final {
@@ -479,17 +495,9 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
   exact_.request = &r;
   exact_.fault = &fault;
   exact_.t_recv = t_recv;
-  exact_.cut_at = n;
-  Cut& cut = exact_.cut;
-  std::int64_t& cut_at = exact_.cut_at;
-  if (fault.reset_after >= 0) {
-    cut = Cut::kReset;
-    cut_at = std::min(fault.reset_after, n);
-  }
-  if (fault.error_after >= 0 && (cut == Cut::kNone || std::min(fault.error_after, n) < cut_at)) {
-    cut = Cut::kError;
-    cut_at = std::min(fault.error_after, n);
-  }
+  const auto [cut, cut_at] = stream_cut(fault, n);
+  exact_.cut = cut;
+  exact_.cut_at = cut_at;
 
   // Plain sockets go through the pacer (batched, non-blocking sends); TLS, split writes and
   // --no-batch-writes write from this coroutine, one timer wait per chunk.
@@ -711,16 +719,7 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
   formatter_.reset(identity_, r);
   const bool stamp = shared_.options.stamp_send_time;
   bool stalled = fault.stall_ms <= 0;
-  std::int64_t cut_at = n;
-  Cut cut = Cut::kNone;
-  if (fault.reset_after >= 0) {
-    cut = Cut::kReset;
-    cut_at = std::min(fault.reset_after, n);
-  }
-  if (fault.error_after >= 0 && (cut == Cut::kNone || std::min(fault.error_after, n) < cut_at)) {
-    cut = Cut::kError;
-    cut_at = std::min(fault.error_after, n);
-  }
+  const auto [cut, cut_at] = stream_cut(fault, n);
   std::int64_t sent = 0;
   while (sent < n) {
     co_await wait_delivery(delivery, sent);
