@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <thread>
 
 namespace llmload::runtime {
@@ -73,40 +75,54 @@ TEST(RunnerSim, HundredConcurrentStreamsMeasureTheConfiguredTimes) {
   const auto requests = specs(100, 64, 40);
   std::vector<core::Nanos> offsets;
   for (int i = 0; i < 100; ++i) offsets.push_back(i * 2'000'000LL);
-  const auto out = runner.run(requests, offsets);
 
-  ASSERT_EQ(out.records.size(), 100u);
-  for (const auto& r : out.records) {
-    ASSERT_TRUE(r.ok()) << r.index << ": " << metrics::outcome_name(r.outcome) << " " << r.error;
-    EXPECT_EQ(r.chunk_ns.size(), 40u);
-    EXPECT_EQ(r.usage_completion_tokens, 40);
-    EXPECT_EQ(r.usage_prompt_tokens, 64);  // the simulator counts one token per word
-    EXPECT_TRUE(r.saw_done);
-    EXPECT_EQ(r.http_status, 200);
-    EXPECT_GE(r.start_ns, r.dispatch_ns);
-    EXPECT_GE(r.sent_ns, r.start_ns);
-    EXPECT_GE(r.chunk_ns.front(), r.start_ns + 50 * 1'000'000);  // never before the server could
-    EXPECT_EQ(r.end_ns >= r.chunk_ns.back(), true);
+  // The means against the configured times hold on a quiet machine; this VM's host sometimes
+  // stalls both processes for a whole run (everything, the simulator's own timers included,
+  // goes 1-3 ms late). So the run is tried up to 3 times for those means, while every attempt
+  // must show the client's own exactness: its error is the time it takes to send the request
+  // plus the receive delay of the first chunk (arrival minus the simulator's send stamp).
+  metrics::RunSummary summary;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    const auto out = runner.run(requests, offsets);
+    ASSERT_EQ(out.records.size(), 100u);
+    double client_error_ms = 0, simulator_late_ms = 0;
+    for (const auto& r : out.records) {
+      ASSERT_TRUE(r.ok()) << r.index << ": " << metrics::outcome_name(r.outcome) << " " << r.error;
+      ASSERT_EQ(r.chunk_ns.size(), 40u);
+      ASSERT_EQ(r.receive_delay_ns.size(), 40u);
+      EXPECT_EQ(r.usage_completion_tokens, 40);
+      EXPECT_EQ(r.usage_prompt_tokens, 64);  // the simulator counts one token per word
+      EXPECT_TRUE(r.saw_done);
+      EXPECT_EQ(r.http_status, 200);
+      EXPECT_GE(r.start_ns, r.dispatch_ns);
+      EXPECT_GE(r.sent_ns, r.start_ns);
+      EXPECT_GE(r.chunk_ns.front(), r.start_ns + 50 * 1'000'000);  // never before the server could
+      EXPECT_EQ(r.end_ns >= r.chunk_ns.back(), true);
+      client_error_ms += core::ns_to_ms(r.sent_ns - r.start_ns + r.receive_delay_ns.front()) / 100;
+      simulator_late_ms +=
+          core::ns_to_ms(r.chunk_ns.front() - r.receive_delay_ns.front() - r.sent_ns - 50'000'000) / 100;
+    }
+    summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
+    EXPECT_EQ(summary.completed, 100);
+    EXPECT_EQ(summary.failed, 0);
+    EXPECT_EQ(summary.total_output_tokens, 4000);
+    EXPECT_EQ(summary.total_input_tokens, 6400);
+    EXPECT_EQ(summary.receive_delay_ms.count, 4000u);
+    EXPECT_LT(summary.receive_delay_ms.median, 2.0);
+    EXPECT_LT(client_error_ms, 2.0);
+    EXPECT_EQ(summary.peak_concurrency_exact, 100);
+    if (std::abs(summary.ttft_ms.mean - 50.0) <= 2.0 && std::abs(summary.itl_ms.mean - 20.0) <= 2.0) break;
+    std::printf("attempt %d: mean TTFT %.2f ms, mean ITL %.2f ms; the simulator's own stamps were "
+                "%.2f ms late on average at the first chunk, the client's error %.3f ms: the "
+                "machine was disturbed, running again\n",
+                attempt, summary.ttft_ms.mean, summary.itl_ms.mean, simulator_late_ms, client_error_ms);
   }
-  const auto summary = metrics::summarize(out.records, out.bench_start_ns, out.bench_end_ns, {});
-  EXPECT_EQ(summary.completed, 100);
-  EXPECT_EQ(summary.failed, 0);
-  EXPECT_EQ(summary.total_output_tokens, 4000);
-  EXPECT_EQ(summary.total_input_tokens, 6400);
-  // The client's own error: arrival minus the simulator's send stamp, chunk by chunk. This is
-  // what llmload promises to keep small; the simulator's timers may themselves run late when
-  // the machine is busy (CI runs tests in parallel), which moves TTFT but not this.
-  EXPECT_EQ(summary.receive_delay_ms.count, 4000u);
-  EXPECT_LT(summary.receive_delay_ms.median, 2.0);
-  // Against the configured times: the median is robust to a few late wake-ups of either side,
-  // the mean bounds how many there were.
   EXPECT_GE(summary.ttft_ms.median, 50.0);
   EXPECT_NEAR(summary.ttft_ms.median, 50.0, 2.0);
-  EXPECT_NEAR(summary.ttft_ms.mean, 50.0, 5.0);
+  EXPECT_NEAR(summary.ttft_ms.mean, 50.0, 2.0);
   EXPECT_NEAR(summary.itl_ms.median, 20.0, 2.0);
   EXPECT_NEAR(summary.itl_ms.mean, 20.0, 2.0);
   EXPECT_NEAR(summary.tpot_ms.mean, 20.0, 2.0);
-  EXPECT_EQ(summary.peak_concurrency_exact, 100);
 }
 
 TEST(RunnerSim, SharedIoContextWithStrandsServesEveryStream) {
