@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
@@ -144,11 +145,28 @@ BENCHMARK(BM_ExactModeChunks)->Arg(1)->Arg(64)->Iterations(4)->Unit(benchmark::k
 // Exact mode at the overhead bench's pace (TTFT 50 ms, 20 ms between tokens): `streams`
 // long streams over `threads` server threads, drained by one epoll reader. "pace" is the
 // chunks written per second over the 50 x streams the schedule asks for (1.0: keeping pace);
-// chunks/server-cpu-s is what one server core would sustain at this connection count.
+// chunks/server-cpu-s is what one server core would sustain at this connection count. With
+// one server thread on a machine of 2+ CPUs the server runs on CPU 1 and the reader on CPU 0
+// (each side on its own core, as in the overhead bench).
 void BM_ExactModePaced(benchmark::State& state) {
   const int streams = static_cast<int>(state.range(0));
   sim::SimOptions options;
   options.threads = static_cast<int>(state.range(1));
+  cpu_set_t all_cpus;
+  CPU_ZERO(&all_cpus);
+  sched_getaffinity(0, sizeof all_cpus, &all_cpus);
+  const bool pin = options.threads == 1 && CPU_ISSET(0, &all_cpus) && CPU_ISSET(1, &all_cpus);
+  const auto pin_this_thread = [](int cpu) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+  };
+  if (pin) pin_this_thread(1);  // the server's threads inherit it
+  struct Unpin {
+    cpu_set_t cpus;
+    ~Unpin() { sched_setaffinity(0, sizeof cpus, &cpus); }
+  } unpin{all_cpus};
   sim::SimServer server(options);
   rlimit limit{};
   getrlimit(RLIMIT_NOFILE, &limit);
@@ -160,6 +178,7 @@ void BM_ExactModePaced(benchmark::State& state) {
     state.SkipWithError("cannot start the simulator");
     return;
   }
+  if (pin) pin_this_thread(0);
   const std::vector<int> fds = open_streams(server.port(), streams);
   if (fds.empty()) {
     state.SkipWithError("cannot connect (open-file limit?)");
