@@ -20,6 +20,9 @@
 #include <chrono>
 #include <numeric>
 #include <string>
+#include <utility>
+#include <sstream>
+#include <fstream>
 #include <vector>
 
 namespace {
@@ -60,12 +63,79 @@ void BM_EngineDecodeStep(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineDecodeStep)->Arg(16)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
+// Busy and total jiffies of one CPU from /proc/stat (busy = all but idle and iowait; softirq
+// and steal count as busy: whatever ran on that core). {0, 0} when unreadable.
+std::pair<double, double> cpu_jiffies(int cpu) {
+  std::ifstream in("/proc/stat");
+  const std::string want = "cpu" + std::to_string(cpu);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    fields >> name;
+    if (name != want) continue;
+    double value = 0, total = 0, idle = 0;
+    for (int i = 0; fields >> value; ++i) {
+      total += value;
+      if (i == 3 || i == 4) idle += value;  // idle, iowait
+    }
+    return {total - idle, total};
+  }
+  return {0, 0};
+}
+
 double cpu_seconds(int who) {
   rusage usage{};
   getrusage(who, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
 }
+
+// Puts a one-thread simulator on CPU 1 and the calling (reader) thread on CPU 0 when this
+// process may use both: construct it before SimServer::start() (the server's threads inherit
+// CPU 1), call reader_side() after. Counts what CPU 1 did between begin() and end(), whoever
+// the kernel charged it to (the server's threads, the softirqs its sends raise, ksoftirqd), so
+// a server that waits on its reader is not credited with idle time. Restores the affinity.
+class ServerCore {
+ public:
+  explicit ServerCore(int server_threads) {
+    CPU_ZERO(&saved_);
+    sched_getaffinity(0, sizeof saved_, &saved_);
+    pinned_ = server_threads == 1 && CPU_ISSET(0, &saved_) && CPU_ISSET(1, &saved_);
+    if (pinned_) pin(1);
+  }
+  ~ServerCore() { sched_setaffinity(0, sizeof saved_, &saved_); }
+  ServerCore(const ServerCore&) = delete;
+  ServerCore& operator=(const ServerCore&) = delete;
+
+  void reader_side() const {
+    if (pinned_) pin(0);
+  }
+  void begin() { before_ = cpu_jiffies(1); }
+  void end() {
+    const auto after = cpu_jiffies(1);
+    busy_ += after.first - before_.first;
+    total_ += after.second - before_.second;
+  }
+  /// Adds server-core-busy (CPU 1's busy share) and chunks/server-core-s when pinned.
+  void report(benchmark::State& state, double chunks, double wall_s) const {
+    if (!pinned_ || total_ <= 0 || busy_ <= 0) return;
+    state.counters["server-core-busy"] = busy_ / total_;
+    state.counters["chunks/server-core-s"] = chunks / (wall_s * busy_ / total_);
+  }
+
+ private:
+  static void pin(int cpu) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+  }
+  cpu_set_t saved_;
+  bool pinned_ = false;
+  std::pair<double, double> before_{0, 0};
+  double busy_ = 0, total_ = 0;
+};
 
 // Opens `streams` loopback connections to the simulator, each asking for an endless streamed
 // completion; empty if any connect or write fails (the open-file limit, most likely).
@@ -96,17 +166,20 @@ std::vector<int> open_streams(std::uint16_t port, int streams) {
 }
 
 // Exact mode, TTFT = ITL = 0: the server thread writes chunks as fast as it can to `streams`
-// connections, each asking for a long completion; one raw reader drains them.
+// connections, each asking for a long completion; one raw reader drains them. The server runs
+// on CPU 1 and the reader on CPU 0 (ServerCore).
 void BM_ExactModeChunks(benchmark::State& state) {
   const int streams = static_cast<int>(state.range(0));
   sim::SimOptions options;
   options.ttft = std::chrono::nanoseconds(0);
   options.itl = std::chrono::nanoseconds(0);
+  ServerCore core(options.threads);
   sim::SimServer server(options);
   if (!server.start()) {
     state.SkipWithError("cannot start the simulator");
     return;
   }
+  core.reader_side();
   const std::vector<int> fds = open_streams(server.port(), streams);
   if (fds.empty()) {
     state.SkipWithError("cannot connect");
@@ -126,17 +199,22 @@ void BM_ExactModeChunks(benchmark::State& state) {
   };
   drain(std::chrono::milliseconds(200));  // warm up
   std::uint64_t chunks = 0;
-  double server_cpu_s = 0;
+  double server_cpu_s = 0, wall_s = 0;
   for (auto _ : state) {
     const auto before = server.stats().chunks;
     const double cpu_before = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
+    core.begin();
+    const auto t0 = std::chrono::steady_clock::now();
     drain(std::chrono::milliseconds(500));
+    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    core.end();
     // The process's CPU time minus this (reader) thread's is the server thread's.
     server_cpu_s += cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD) - cpu_before;
     chunks += server.stats().chunks - before;
   }
-  state.counters["chunks/s"] = benchmark::Counter(static_cast<double>(chunks), benchmark::Counter::kIsRate);
+  state.counters["chunks/s"] = static_cast<double>(chunks) / wall_s;
   state.counters["chunks/server-cpu-s"] = static_cast<double>(chunks) / std::max(server_cpu_s, 1e-9);
+  core.report(state, static_cast<double>(chunks), wall_s);
   for (const int fd : fds) ::close(fd);
   server.stop();
 }
@@ -145,28 +223,14 @@ BENCHMARK(BM_ExactModeChunks)->Arg(1)->Arg(64)->Iterations(4)->Unit(benchmark::k
 // Exact mode at the overhead bench's pace (TTFT 50 ms, 20 ms between tokens): `streams`
 // long streams over `threads` server threads, drained by one epoll reader. "pace" is the
 // chunks written per second over the 50 x streams the schedule asks for (1.0: keeping pace);
-// chunks/server-cpu-s is what one server core would sustain at this connection count. With
-// one server thread on a machine of 2+ CPUs the server runs on CPU 1 and the reader on CPU 0
-// (each side on its own core, as in the overhead bench).
+// chunks/server-cpu-s is what one server core would sustain at this connection count (the
+// server threads' own CPU time); with one server thread, chunks/server-core-s divides by all
+// that CPU 1 did instead (ServerCore).
 void BM_ExactModePaced(benchmark::State& state) {
   const int streams = static_cast<int>(state.range(0));
   sim::SimOptions options;
   options.threads = static_cast<int>(state.range(1));
-  cpu_set_t all_cpus;
-  CPU_ZERO(&all_cpus);
-  sched_getaffinity(0, sizeof all_cpus, &all_cpus);
-  const bool pin = options.threads == 1 && CPU_ISSET(0, &all_cpus) && CPU_ISSET(1, &all_cpus);
-  const auto pin_this_thread = [](int cpu) {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    sched_setaffinity(0, sizeof one, &one);
-  };
-  if (pin) pin_this_thread(1);  // the server's threads inherit it
-  struct Unpin {
-    cpu_set_t cpus;
-    ~Unpin() { sched_setaffinity(0, sizeof cpus, &cpus); }
-  } unpin{all_cpus};
+  ServerCore core(options.threads);
   sim::SimServer server(options);
   rlimit limit{};
   getrlimit(RLIMIT_NOFILE, &limit);
@@ -178,7 +242,7 @@ void BM_ExactModePaced(benchmark::State& state) {
     state.SkipWithError("cannot start the simulator");
     return;
   }
-  if (pin) pin_this_thread(0);
+  core.reader_side();
   const std::vector<int> fds = open_streams(server.port(), streams);
   if (fds.empty()) {
     state.SkipWithError("cannot connect (open-file limit?)");
@@ -206,12 +270,15 @@ void BM_ExactModePaced(benchmark::State& state) {
   for (auto _ : state) {
     const auto before = server.stats().chunks;
     const double cpu_before = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
+    core.begin();
     const auto t0 = std::chrono::steady_clock::now();
     drain(std::chrono::milliseconds(1000));
     wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    core.end();
     server_cpu_s += cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD) - cpu_before;
     chunks += server.stats().chunks - before;
   }
+  core.report(state, static_cast<double>(chunks), wall_s);
   state.counters["chunks/s"] = static_cast<double>(chunks) / wall_s;
   state.counters["pace"] = static_cast<double>(chunks) / wall_s / (50.0 * streams);
   state.counters["chunks/server-cpu-s"] = static_cast<double>(chunks) / std::max(server_cpu_s, 1e-9);
