@@ -244,18 +244,16 @@ core::Result<void> ensure_file_limit(std::int64_t streams, std::FILE* err) {
 
 }  // namespace
 
-/// What the scraper reads during the load: the target's /metrics (not the fixed-timing
-/// simulator's, which has none) and every --metrics-url. Unresolvable extras become notes.
+/// What the scraper reads during the load: the target's /metrics (the built-in simulator's
+/// too, in either mode) and every --metrics-url. Unresolvable extras become notes.
 std::vector<scrape::ScrapeSource> scrape_sources(const config::BenchPlan& plan, const Target& target,
                                                  std::vector<std::string>& notes) {
   std::vector<scrape::ScrapeSource> sources;
   if (plan.scrape_interval.count() == 0) return sources;
-  if (!(plan.use_simulator && plan.sim_preset.empty())) {
-    scrape::ScrapeSource source{target.base, target.endpoints, target.base.path + "/metrics",
-                                plan.headers, target.tls, target.tls_verify};
-    source.base.path.clear();  // `path` is the whole path; the base only names the server
-    sources.push_back(std::move(source));
-  }
+  scrape::ScrapeSource source{target.base, target.endpoints, target.base.path + "/metrics",
+                              plan.headers, target.tls, target.tls_verify};
+  source.base.path.clear();  // `path` is the whole path; the base only names the server
+  sources.push_back(std::move(source));
   for (const auto& url : plan.metrics_urls) {
     auto endpoints = net::resolve(url.host, url.port);
     if (!endpoints) {

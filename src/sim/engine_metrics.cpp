@@ -81,6 +81,41 @@ void PromHistogram::observe(double value_s) {
   sum_ += value_s;
 }
 
+void PromHistogram::observe(double value_s, std::uint64_t times) {
+  if (times == 0) return;
+  const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value_s);
+  counts_[static_cast<std::size_t>(it - bounds_.begin())] += times;
+  count_ += times;
+  sum_ += value_s * static_cast<double>(times);
+}
+
+bool PromHistogram::merge(const PromHistogram& other) {
+  if (other.bounds_ != bounds_) return false;
+  for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+  count_ += other.count_;
+  sum_ += other.sum_;
+  return true;
+}
+
+void merge_metrics(EngineMetrics& into, const EngineMetrics& from) {
+  into.num_requests_running += from.num_requests_running;
+  into.num_requests_waiting += from.num_requests_waiting;
+  into.kv_cache_usage_perc = std::max(into.kv_cache_usage_perc, from.kv_cache_usage_perc);
+  into.prefix_cache_queries += from.prefix_cache_queries;
+  into.prefix_cache_hits += from.prefix_cache_hits;
+  into.prompt_tokens += from.prompt_tokens;
+  into.generation_tokens += from.generation_tokens;
+  into.num_preemptions += from.num_preemptions;
+  into.engine_steps += from.engine_steps;
+  for (std::size_t i = 0; i < into.request_success.size(); ++i) into.request_success[i] += from.request_success[i];
+  into.time_to_first_token.merge(from.time_to_first_token);
+  into.inter_token_latency.merge(from.inter_token_latency);
+  into.e2e_request_latency.merge(from.e2e_request_latency);
+  into.request_queue_time.merge(from.request_queue_time);
+  into.request_prefill_time.merge(from.request_prefill_time);
+  into.request_decode_time.merge(from.request_decode_time);
+}
+
 std::span<const double> ttft_buckets_s() { return kTtft; }
 std::span<const double> inter_token_buckets_s() { return kInterToken; }
 std::span<const double> request_latency_buckets_s() { return kRequestLatency; }

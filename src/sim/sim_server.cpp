@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <unordered_map>
 #include <optional>
 #include <thread>
@@ -100,6 +101,16 @@ struct Worker {
   std::atomic<std::uint64_t> chunks{0};
   std::uint64_t id_state = 0;  // response-id generator, this worker's thread only
   Pacer pacer;                 // exact mode's streams, this worker's thread only
+  // Exact mode's share of /metrics: written on this worker's thread, read by whichever thread
+  // serves a scrape, so under the mutex (uncontended but for scrapes: tens of ns a chunk).
+  std::mutex metrics_mutex;
+  EngineMetrics metrics;
+
+  template <typename F>
+  void update_metrics(F&& f) {
+    std::lock_guard lock(metrics_mutex);
+    f(metrics);
+  }
 
   std::uint64_t next_id() {
     std::uint64_t z = (id_state += 0x9E3779B97F4A7C15ULL);
@@ -220,6 +231,7 @@ struct Shared {
   std::string model_json;
   std::int64_t started_unix = 0;
   EngineHost* host = nullptr;  // engine mode only
+  const std::vector<std::unique_ptr<Worker>>* workers = nullptr;  // exact mode's /metrics sums them
   std::vector<std::string_view> fault_kinds;  // --fault-kinds resolved (all when empty)
 };
 
@@ -287,6 +299,12 @@ class Session final {
   // exact_ into batch_ (with the stream's tail after the last token), and says when it is due.
   void prepare_chunk(std::int64_t k);
   core::Clock::time_point chunk_deadline(std::int64_t k) const;
+  // Exact mode's /metrics: token chunk exact_.k goes out with send stamp `stamp` (TTFT for the
+  // first, an inter-token gap after), and the stream is over (finished or cut short).
+  void count_token_sent(core::Nanos stamp);
+  void count_stream_end();
+  // The sum of every worker's exact-mode metrics.
+  EngineMetrics exact_metrics() const;
 
  public:
   // Called by the pacer when chunk exact_.k is due: writes it, then queues the next chunk or
@@ -305,6 +323,8 @@ class Session final {
     Cut cut = Cut::kNone;
     Wake wake = Wake::kPending;
     std::string_view rest;    // kBlocked: the bytes of chunk k the socket did not take
+    core::Nanos first_ns = 0, last_ns = 0;  // send stamps of the first and latest token chunk
+    std::int64_t max_tokens = 0, prompt_tokens = 0;  // the request's, for the metrics
   };
   ExactStream exact_;
 
@@ -401,12 +421,12 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
       co_return co_await send_error({405, "Method Not Allowed: use GET."}, keep_alive,
                                     "Allow: GET\r\n");
     }
-    if (shared_.host == nullptr) {
-      co_return co_await send_error(
-          {404, "/metrics is served in engine mode only (llmload sim --mode engine)."}, keep_alive);
-    }
     std::string body;
-    append_prometheus(body, shared_.host->engine().metrics(), shared_.options.model);
+    if (shared_.host != nullptr) {
+      append_prometheus(body, shared_.host->engine().metrics(), shared_.options.model);
+    } else {
+      append_prometheus(body, exact_metrics(), shared_.options.model);
+    }
     out_.clear();
     append_response(out_, 200, "text/plain; version=0.0.4; charset=utf-8", body, keep_alive);
     co_return co_await send_out(keep_alive);
@@ -474,6 +494,16 @@ asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
   identity_.id = make_response_id(flavor, worker_.next_id(), worker_.next_id());
   identity_.created = unix_now();
   if (shared_.host != nullptr) co_return co_await engine_generate(std::move(*parsed), *fault, keep_alive);
+  // Exact mode: running from here until the answer is out (or the client is gone).
+  struct Running {
+    Worker& w;
+    explicit Running(Worker& worker) : w(worker) {
+      w.update_metrics([](EngineMetrics& m) { ++m.num_requests_running; });
+    }
+    ~Running() {
+      w.update_metrics([](EngineMetrics& m) { --m.num_requests_running; });
+    }
+  } running(worker_);
   if (parsed->stream) co_return co_await stream(*parsed, *fault, t_recv, keep_alive);
   co_return co_await complete(*parsed, *fault, t_recv, keep_alive);
 }
@@ -495,9 +525,15 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
   exact_.request = &r;
   exact_.fault = &fault;
   exact_.t_recv = t_recv;
+  exact_.max_tokens = n;
+  exact_.prompt_tokens = r.prompt_tokens;
   const auto [cut, cut_at] = stream_cut(fault, n);
   exact_.cut = cut;
   exact_.cut_at = cut_at;
+  struct CountEnd {
+    Session& session;
+    ~CountEnd() { session.count_stream_end(); }
+  } count_end{*this};
 
   // Plain sockets go through the pacer (batched, non-blocking sends); TLS, split writes and
   // --no-batch-writes write from this coroutine, one timer wait per chunk.
@@ -529,7 +565,9 @@ asio::awaitable<Next> Session::stream(const GenerationRequest& r, const FaultPla
       continue;
     }
     if (!co_await wait_until(chunk_deadline(exact_.k))) co_return Next::kGone;
-    const std::string_view bytes = batch_.finalize(core::now_ns());
+    const core::Nanos stamp = core::now_ns();
+    const std::string_view bytes = batch_.finalize(stamp);
+    count_token_sent(stamp);
     // Counted before the write so that a client which has read the chunk sees it counted.
     worker_.chunks.fetch_add(1, std::memory_order_relaxed);
     if (!co_await write_bytes(bytes, fault.split_writes)) co_return Next::kGone;
@@ -574,8 +612,57 @@ core::Clock::time_point Session::chunk_deadline(std::int64_t k) const {
   return exact_.t_recv + o.ttft + o.itl * k + stall;
 }
 
+void Session::count_token_sent(core::Nanos stamp) {
+  const bool first = exact_.k == 0;
+  const double seconds = core::ns_to_s(stamp - (first ? core::to_ns(exact_.t_recv) : exact_.last_ns));
+  const auto prompt = static_cast<std::uint64_t>(exact_.prompt_tokens);
+  worker_.update_metrics([&](EngineMetrics& m) {
+    if (first) {
+      m.time_to_first_token.observe(seconds);
+      m.prompt_tokens += prompt;
+    } else {
+      m.inter_token_latency.observe(seconds);
+    }
+  });
+  if (first) exact_.first_ns = stamp;
+  exact_.last_ns = stamp;
+}
+
+void Session::count_stream_end() {
+  // A chunk counts as generated once it was stamped for sending (a failed write included: the
+  // server produced it); the request succeeded when every token went out and no fault cut it.
+  const std::int64_t sent =
+      exact_.last_ns == 0 ? 0 : std::min(exact_.k + (exact_.k < exact_.cut_at ? 1 : 0), exact_.max_tokens);
+  const bool ok = exact_.last_ns != 0 && exact_.cut == Cut::kNone && exact_.k >= exact_.max_tokens;
+  const core::Nanos recv_ns = core::to_ns(exact_.t_recv);
+  const ExactStream& e = exact_;
+  worker_.update_metrics([&](EngineMetrics& m) {
+    m.generation_tokens += static_cast<std::uint64_t>(sent);
+    if (!ok) {
+      ++m.request_success[static_cast<std::size_t>(FinishReason::kAbort)];
+      return;
+    }
+    ++m.request_success[static_cast<std::size_t>(FinishReason::kLength)];
+    m.e2e_request_latency.observe(core::ns_to_s(e.last_ns - recv_ns));
+    m.request_queue_time.observe(0.0);
+    m.request_prefill_time.observe(core::ns_to_s(e.first_ns - recv_ns));
+    m.request_decode_time.observe(core::ns_to_s(e.last_ns - e.first_ns));
+  });
+}
+
+EngineMetrics Session::exact_metrics() const {
+  EngineMetrics total;
+  for (const auto& worker : *shared_.workers) {
+    std::lock_guard lock(worker->metrics_mutex);
+    merge_metrics(total, worker->metrics);
+  }
+  return total;
+}
+
 void Session::pace_due() {
-  const std::string_view bytes = batch_.finalize(core::now_ns());
+  const core::Nanos stamp = core::now_ns();
+  const std::string_view bytes = batch_.finalize(stamp);
+  count_token_sent(stamp);
   worker_.chunks.fetch_add(1, std::memory_order_relaxed);
   boost::system::error_code ec;
   const std::size_t written = stream_.socket().write_some(asio::buffer(bytes.data(), bytes.size()), ec);
@@ -662,6 +749,21 @@ asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultP
     append_completion_body(body, identity_, r);
     append_response(out_, 200, "application/json", body, keep_alive);
   }
+  // The whole answer goes out at once; inside, its tokens followed the configured times.
+  const double ttft_s = std::chrono::duration<double>(o.ttft).count();
+  const double e2e_s = core::ns_to_s(core::now_ns() - core::to_ns(t_recv));
+  worker_.update_metrics([&](EngineMetrics& m) {
+    m.time_to_first_token.observe(ttft_s);
+    m.inter_token_latency.observe(std::chrono::duration<double>(o.itl).count(),
+                                  static_cast<std::uint64_t>(r.max_tokens - 1));
+    m.e2e_request_latency.observe(e2e_s);
+    m.request_queue_time.observe(0.0);
+    m.request_prefill_time.observe(ttft_s);
+    m.request_decode_time.observe(e2e_s - ttft_s);
+    m.prompt_tokens += static_cast<std::uint64_t>(r.prompt_tokens);
+    m.generation_tokens += static_cast<std::uint64_t>(r.max_tokens);
+    ++m.request_success[static_cast<std::size_t>(FinishReason::kLength)];
+  });
   co_return co_await send_out(keep_alive);
 }
 
@@ -962,6 +1064,7 @@ core::Result<void> SimServer::start() {
   }
   asio::co_spawn(accept_ioc, accept_loop(s.acceptor.get(), &s.workers, &s.shared), asio::detached);
   if (o.mode == SimMode::kExact) {
+    s.shared.workers = &s.workers;
     for (auto& worker : s.workers) asio::co_spawn(*worker->ioc, worker->pacer.loop(), asio::detached);
   }
   for (auto& worker : s.workers) {

@@ -188,6 +188,13 @@ TEST_F(BenchCli, DefaultTargetIsTheSimulatorAndTheTableIsVllms) {
   EXPECT_TRUE(doc.at("max_concurrency").is_null());
   EXPECT_TRUE(doc.contains("p99_ttft_ms"));
   EXPECT_TRUE(doc.at("llmload").as_object().at("simulator").as_bool());
+  // The built-in simulator serves /metrics in fixed-timing mode too, and it was scraped: its
+  // counters agree with the client's.
+  const auto& server = doc.at("llmload").at("server_metrics").as_object();
+  EXPECT_GE(server.at("scrapes").as_int64(), 2) << text;
+  const auto& summary = server.at("summary").as_object();
+  EXPECT_EQ(summary.at("generation_tokens").at("increase").to_number<double>(), 180.0) << text;
+  EXPECT_EQ(r.out.find("not scraped"), std::string::npos) << r.out;
 }
 
 // Issue 2's proof, through the command a user types: 100 concurrent streams against the
@@ -294,28 +301,6 @@ TEST_F(BenchCli, ServerMetricsAreScrapedDuringTheRun) {
             static_cast<double>(doc.at("total_output_tokens").as_int64()));
   EXPECT_GT(summary.at("running").at("max").to_number<double>(), 0.0);
   EXPECT_TRUE(m.at("notes").as_array().empty());
-}
-
-TEST_F(BenchCli, AServerWithoutMetricsIsANoteNotAnError) {
-  sim::SimOptions options;  // fixed timing: no /metrics
-  options.ttft = std::chrono::milliseconds(1);
-  options.itl = std::chrono::milliseconds(1);
-  sim::SimServer server(options);
-  ASSERT_TRUE(server.start());
-  const auto r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-prompts 4 "
-                     "--random-input-len 8 --random-output-len 4 --disable-tqdm" + save_to_r_json());
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("note: " + server.base_url() + "/metrics not scraped: answered HTTP 404"),
-            std::string::npos) << r.out;
-  const auto doc = saved_r_json();
-  EXPECT_EQ(doc.at("llmload").at("server_metrics").at("scrapes").as_int64(), 0);
-  EXPECT_EQ(doc.at("completed").as_int64(), 4);
-  // Scraping off: nothing about it anywhere.
-  const auto off = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-prompts 2 "
-                       "--random-input-len 8 --random-output-len 4 --disable-tqdm --scrape-interval 0");
-  ASSERT_EQ(off.exit_code, 0) << off.out << off.err;
-  EXPECT_EQ(off.out.find("Server metrics"), std::string::npos) << off.out;
-  EXPECT_EQ(run("bench --metrics-url ftp://x --num-prompts 1").exit_code, 2);
 }
 
 TEST_F(BenchCli, MultiTurnConversationsReportEachTurn) {
@@ -508,6 +493,11 @@ class RecordingServer {
         std::lock_guard lock(mutex_);
         requests_.push_back(data);
       }
+      if (data.starts_with("GET /metrics ")) {
+        const std::string not_found = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        boost::asio::write(socket, boost::asio::buffer(not_found), ec);
+        continue;
+      }
       const std::string body =
           "data: {\"choices\":[{\"index\":0,\"text\":\" hi\"}]}\n\n"
           "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
@@ -525,6 +515,24 @@ class RecordingServer {
   std::mutex mutex_;
   std::vector<std::string> requests_;
 };
+
+TEST_F(BenchCli, AServerWithoutMetricsIsANoteNotAnError) {
+  RecordingServer server;  // answers GET /metrics with 404
+  const auto r = run("bench --base-url " + server.url() + " --model m --num-prompts 4 "
+                     "--random-input-len 8 --random-output-len 1 --disable-tqdm" + save_to_r_json());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("note: " + server.url() + "/metrics not scraped: answered HTTP 404"),
+            std::string::npos) << r.out;
+  const auto doc = saved_r_json();
+  EXPECT_EQ(doc.at("llmload").at("server_metrics").at("scrapes").as_int64(), 0);
+  EXPECT_EQ(doc.at("completed").as_int64(), 4);
+  // Scraping off: nothing about it anywhere.
+  const auto off = run("bench --base-url " + server.url() + " --model m --num-prompts 2 "
+                       "--random-input-len 8 --random-output-len 1 --disable-tqdm --scrape-interval 0");
+  ASSERT_EQ(off.exit_code, 0) << off.out << off.err;
+  EXPECT_EQ(off.out.find("Server metrics"), std::string::npos) << off.out;
+  EXPECT_EQ(run("bench --metrics-url ftp://x --num-prompts 1").exit_code, 2);
+}
 
 TEST_F(BenchCli, HeadersRequestIdsAndBodyReachTheServer) {
   RecordingServer server;

@@ -395,15 +395,78 @@ TEST(SimEngineServer, StopsCleanlyWithStreamsInFlight) {
   }
 }
 
-TEST(SimExactMode, MetricsIsEngineOnlyAndTokenizeWorks) {
+TEST(SimExactMode, TokenizeCountsWords) {
   SimServer server(SimOptions{});
   ASSERT_TRUE(server.start());
   const auto base = net::parse_url(server.base_url()).value();
   const auto endpoints = net::resolve(base.host, base.port).value();
-  EXPECT_EQ(net::fetch(base, endpoints, "GET", "/metrics", {}, {}, 10s).value().status, 404);
   const auto r = net::fetch(base, endpoints, "POST", "/tokenize", {}, R"({"prompt":"a b"})", 10s).value();
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(boost::json::parse(r.body).at("count").as_int64(), 2);
+}
+
+// Exact mode serves /metrics too, summed over its threads: what it sent, as a vLLM server
+// would report it. 12 streamed requests (3 of them cut by a reset fault after 2 tokens) and 2
+// whole ones, over 2 server threads.
+TEST(SimExactMode, MetricsCountWhatWasSentOverEveryThread) {
+  SimOptions options;
+  options.threads = 2;
+  options.ttft = 20ms;
+  options.itl = 5ms;
+  Started sim(options);
+  runtime::RequestTemplate t;
+  t.flavor = api::Flavor::kCompletions;
+  t.body.model = "llmload-sim";
+  t.body.ignore_eos = true;
+  workload::RandomDatasetOptions data;
+  data.input_len = 7;
+  data.output_len = 6;
+  const auto specs = workload::make_random_dataset(12, data).value();
+  {
+    runtime::Runner runner(sim.target(t.flavor), t, {});
+    const auto out = runner.run(specs, std::vector<core::Nanos>(12, 0));
+    for (const auto& r : out.records) ASSERT_TRUE(r.ok()) << r.error;
+  }
+  {
+    auto faulty = t;
+    faulty.headers.emplace_back("x-llmload-fault", "reset-after=2");
+    runtime::Runner runner(sim.target(t.flavor), faulty, {});
+    const auto out = runner.run(std::span(specs).first(3), std::vector<core::Nanos>(3, 0));
+    for (const auto& r : out.records) EXPECT_FALSE(r.ok());
+  }
+  for (int i = 0; i < 2; ++i) {
+    const auto r = net::fetch(sim.base, sim.endpoints, "POST", "/v1/completions", {},
+                              R"({"model":"llmload-sim","prompt":"a b c","max_tokens":4})", 10s).value();
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  const std::string text = sim.metrics();
+  EXPECT_NE(text.find("# TYPE vllm:num_requests_running gauge\n"), std::string::npos) << text;
+  EXPECT_EQ(metric(text, "vllm:num_requests_running{"), 0);
+  EXPECT_EQ(metric(text, "vllm:num_requests_waiting{"), 0);
+  EXPECT_EQ(metric(text, "vllm:kv_cache_usage_perc{"), 0);
+  EXPECT_EQ(metric(text, "vllm:prompt_tokens_total{"), 12 * 7 + 3 * 7 + 2 * 3);
+  EXPECT_EQ(metric(text, "vllm:generation_tokens_total{"), 12 * 6 + 3 * 2 + 2 * 4);
+  EXPECT_EQ(metric(text, "vllm:request_success_total{finished_reason=\"length\""), 14);
+  EXPECT_EQ(metric(text, "vllm:request_success_total{finished_reason=\"abort\""), 3);
+  EXPECT_EQ(metric(text, "vllm:request_success_total{finished_reason=\"stop\""), 0);
+  // TTFT: one per request that got a first token; ITL: 5 gaps per full stream, 1 per cut one,
+  // 3 per whole answer; the e2e, queue, prefill and decode histograms: one per success.
+  EXPECT_EQ(metric(text, "vllm:time_to_first_token_seconds_count{"), 17);
+  EXPECT_EQ(metric(text, "vllm:inter_token_latency_seconds_count{"), 12 * 5 + 3 * 1 + 2 * 3);
+  EXPECT_EQ(metric(text, "vllm:e2e_request_latency_seconds_count{"), 14);
+  EXPECT_EQ(metric(text, "vllm:request_queue_time_seconds_count{"), 14);
+  EXPECT_EQ(metric(text, "vllm:request_queue_time_seconds_sum{"), 0);
+  EXPECT_EQ(metric(text, "vllm:request_prefill_time_seconds_count{"), 14);
+  EXPECT_EQ(metric(text, "vllm:request_decode_time_seconds_count{"), 14);
+  // The configured times, as the simulator kept them: TTFT 20 ms (never early), gaps 5 ms.
+  const double ttft_mean = metric(text, "vllm:time_to_first_token_seconds_sum{") / 17;
+  EXPECT_GE(ttft_mean, 0.020);
+  EXPECT_LT(ttft_mean, 0.030);
+  const double itl_mean = metric(text, "vllm:inter_token_latency_seconds_sum{") / 69;
+  EXPECT_NEAR(itl_mean, 0.005, 0.002);
+  EXPECT_EQ(metric(text, "vllm:time_to_first_token_seconds_bucket{le=\"0.01\""), 0);
+  EXPECT_EQ(metric(text, "vllm:time_to_first_token_seconds_bucket{le=\"+Inf\""), 17);
+  EXPECT_EQ(net::fetch(sim.base, sim.endpoints, "POST", "/metrics", {}, "{}", 10s).value().status, 405);
 }
 
 TEST(SimExactMode, ImagePartsCostQwen2VlTokens) {

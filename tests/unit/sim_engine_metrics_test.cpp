@@ -52,3 +52,47 @@ TEST(SimEngineMetrics, PrometheusTextWithVllmNames) {
 
 }  // namespace
 }  // namespace llmload::sim
+
+namespace llmload::sim {
+namespace {
+
+TEST(SimEngineMetrics, RepeatedObservationsAndMergesAddUp) {
+  PromHistogram a(ttft_buckets_s()), b(ttft_buckets_s());
+  a.observe(0.05, 3);
+  a.observe(0.05, 0);  // nothing
+  b.observe(0.005);
+  b.observe(100.0);
+  ASSERT_TRUE(a.merge(b));
+  EXPECT_EQ(a.count(), 5u);
+  EXPECT_DOUBLE_EQ(a.sum(), 0.15 + 0.005 + 100.0);
+  EXPECT_EQ(a.counts()[1], 1u);  // le 0.005
+  EXPECT_EQ(a.counts()[5], 3u);  // le 0.06
+  EXPECT_EQ(a.counts()[19], 1u);  // le 160
+  PromHistogram other(inter_token_buckets_s());
+  EXPECT_FALSE(a.merge(other));  // different bounds: refused, unchanged
+  EXPECT_EQ(a.count(), 5u);
+
+  EngineMetrics x, y;
+  x.num_requests_running = 2;
+  x.kv_cache_usage_perc = 0.25;
+  x.prompt_tokens = 10;
+  x.request_success[static_cast<std::size_t>(FinishReason::kLength)] = 1;
+  x.time_to_first_token.observe(0.02);
+  y.num_requests_running = 3;
+  y.kv_cache_usage_perc = 0.5;
+  y.prompt_tokens = 5;
+  y.generation_tokens = 7;
+  y.request_success[static_cast<std::size_t>(FinishReason::kAbort)] = 2;
+  y.time_to_first_token.observe(0.03, 2);
+  merge_metrics(x, y);
+  EXPECT_EQ(x.num_requests_running, 5);
+  EXPECT_DOUBLE_EQ(x.kv_cache_usage_perc, 0.5);
+  EXPECT_EQ(x.prompt_tokens, 15u);
+  EXPECT_EQ(x.generation_tokens, 7u);
+  EXPECT_EQ(x.request_success[static_cast<std::size_t>(FinishReason::kLength)], 1u);
+  EXPECT_EQ(x.request_success[static_cast<std::size_t>(FinishReason::kAbort)], 2u);
+  EXPECT_EQ(x.time_to_first_token.count(), 3u);
+}
+
+}  // namespace
+}  // namespace llmload::sim

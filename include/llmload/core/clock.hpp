@@ -26,6 +26,11 @@ inline Clock::time_point to_time_point(Nanos ns) noexcept {
   return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns)));
 }
 
+/// A time_point as a steady-clock nanosecond stamp (the inverse of to_time_point).
+inline Nanos to_ns(Clock::time_point t) noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 /// Nanoseconds to seconds / milliseconds as double (for reporting only).
 constexpr double ns_to_s(Nanos ns) noexcept { return static_cast<double>(ns) * 1e-9; }
 constexpr double ns_to_ms(Nanos ns) noexcept { return static_cast<double>(ns) * 1e-6; }

@@ -2,7 +2,7 @@
 /// The engine simulator's server-side statistics and their Prometheus text exposition with
 /// vLLM's metric names (`vllm:*`, label `model_name`), so that a scraper written for vLLM reads
 /// the simulator unchanged. Pure data plus formatting: no clock, no lock. Single writer (the
-/// engine); read it on the engine's thread.
+/// engine, or in exact mode each server thread for its own copy); read it on that thread.
 
 #include <array>
 #include <cstdint>
@@ -21,6 +21,11 @@ class PromHistogram final {
 
   /// Adds one observation (seconds; negative values count in the first bucket).
   void observe(double value_s);
+  /// Adds `times` observations of the same value.
+  void observe(double value_s, std::uint64_t times);
+  /// Adds another histogram's observations; its bounds must be these (false otherwise, and
+  /// nothing is added).
+  bool merge(const PromHistogram& other);
 
   std::span<const double> bounds() const { return bounds_; }
   /// Observations per bucket (not cumulative); size bounds().size() + 1, last is +Inf.
@@ -72,6 +77,11 @@ struct EngineMetrics {
   PromHistogram request_prefill_time{request_latency_buckets_s()};
   PromHistogram request_decode_time{request_latency_buckets_s()};
 };
+
+/// Adds `from` to `into`: counters, request gauges and histograms summed, the KV-cache usage
+/// the larger of the two (the exact mode keeps one EngineMetrics per server thread and sums
+/// them for /metrics).
+void merge_metrics(EngineMetrics& into, const EngineMetrics& from);
 
 /// Appends the Prometheus text exposition (version 0.0.4) of `m`: `# HELP` and `# TYPE` lines
 /// then samples labelled {engine="0",model_name="<model>"}; counters as `<name>_total`,
