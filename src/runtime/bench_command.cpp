@@ -79,17 +79,19 @@ core::Result<std::string> discover_model(const Target& target, const net::Header
 }
 
 /// The target's own token count of a prompt, from vLLM's `POST /tokenize` ({"model", "prompt"}
-/// → {"count", "tokens"}). `target` and `headers` must outlive the counter.
+/// → {"count", "tokens"}), every count on one kept-alive connection. `target` and `headers`
+/// must outlive the counter.
 workload::TokenCounter server_token_counter(const Target& target, std::string model,
                                             const net::HeaderList& headers) {
-  return [&target, model = std::move(model), &headers](std::string_view text) -> core::Result<std::int64_t> {
+  auto client = std::make_shared<net::KeepAliveClient>(target.base, target.endpoints, target.tls.get(),
+                                                       target.tls_verify);
+  return [&target, model = std::move(model), &headers, client](std::string_view text) -> core::Result<std::int64_t> {
     std::string body = "{\"model\":";
     core::append_json_string(body, model);
     body += ",\"prompt\":";
     core::append_json_string(body, text);
     body += '}';
-    auto response = net::fetch(target.base, target.endpoints, "POST", target.base.path + "/tokenize", headers,
-                               body, std::chrono::seconds(30), target.tls.get(), target.tls_verify);
+    auto response = client->request("POST", target.base.path + "/tokenize", headers, body, std::chrono::seconds(30));
     if (!response) return response.error();
     if (response->status != 200) return core::fail("POST /tokenize answered HTTP {}", response->status);
     boost::system::error_code ec;

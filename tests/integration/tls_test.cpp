@@ -129,6 +129,10 @@ TEST_F(Tls, BenchCommandOverHttps) {
   };
   EXPECT_EQ(bench("--ca-bundle " + (dir_ / "cert.pem").string()), 0) << slurp(out) << slurp(err);
   EXPECT_NE(slurp(out).find("Successful requests:                     6"), std::string::npos) << slurp(out);
+  // The prompts' lengths were counted by the server's /tokenize, over TLS on one kept-alive
+  // connection (net::KeepAliveClient).
+  EXPECT_NE((slurp(out) + slurp(err)).find("made exact with the server's /tokenize (6 requests to it)"),
+            std::string::npos) << slurp(out) << slurp(err);
   EXPECT_EQ(bench(""), 3);  // the model lookup fails: the certificate is not trusted
   EXPECT_NE(slurp(err).find("certificate verify failed"), std::string::npos) << slurp(err);
   EXPECT_EQ(bench("--insecure"), 0) << slurp(err);
