@@ -97,6 +97,34 @@ bool PromHistogram::merge(const PromHistogram& other) {
   return true;
 }
 
+bool PromHistogram::add_counts(std::span<const std::uint64_t> bucket_counts, double sum) {
+  if (bucket_counts.size() != counts_.size()) return false;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    counts_[i] += bucket_counts[i];
+    count_ += bucket_counts[i];
+  }
+  sum_ += sum;
+  return true;
+}
+
+SingleWriterPromHistogram::SingleWriterPromHistogram(std::span<const double> bounds)
+    : bounds_(bounds.begin(), bounds.end()),
+      counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds.size() + 1)) {}
+
+void SingleWriterPromHistogram::observe(double value_s, std::uint64_t times) {
+  const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value_s);
+  auto& slot = counts_[static_cast<std::size_t>(it - bounds_.begin())];
+  slot.store(slot.load(std::memory_order_relaxed) + times, std::memory_order_relaxed);
+  sum_.store(sum_.load(std::memory_order_relaxed) + value_s * static_cast<double>(times),
+             std::memory_order_relaxed);
+}
+
+void SingleWriterPromHistogram::add_to(PromHistogram& into) const {
+  std::vector<std::uint64_t> counts(bounds_.size() + 1);
+  for (std::size_t i = 0; i < counts.size(); ++i) counts[i] = counts_[i].load(std::memory_order_relaxed);
+  into.add_counts(counts, sum_.load(std::memory_order_relaxed));
+}
+
 void merge_metrics(EngineMetrics& into, const EngineMetrics& from) {
   into.num_requests_running += from.num_requests_running;
   into.num_requests_waiting += from.num_requests_waiting;

@@ -27,8 +27,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <array>
 #include <cmath>
-#include <mutex>
 #include <unordered_map>
 #include <optional>
 #include <thread>
@@ -90,6 +90,39 @@ class Pacer final {
   bool in_round_ = false;
 };
 
+// Exact mode's /metrics share of one server thread: written by that thread only, read by
+// whichever thread serves a scrape. Single-writer relaxed atomics (a load and a store, no
+// read-modify-write, no lock), so the pacer's per-chunk update costs plain stores.
+struct ExactMetrics {
+  using Counter = std::atomic<std::uint64_t>;
+  std::atomic<std::int64_t> running{0};
+  Counter prompt_tokens{0}, generation_tokens{0};
+  std::array<Counter, 3> success{};  // by FinishReason
+  SingleWriterPromHistogram ttft{ttft_buckets_s()}, itl{inter_token_buckets_s()},
+      e2e{request_latency_buckets_s()}, queue{request_latency_buckets_s()},
+      prefill{request_latency_buckets_s()}, decode{request_latency_buckets_s()};
+
+  template <typename T>
+  static void add(std::atomic<T>& a, T n) {
+    a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void finished(FinishReason reason) { add(success[static_cast<std::size_t>(reason)], std::uint64_t{1}); }
+
+  // Any thread: adds this thread's share to `m`.
+  void add_to(EngineMetrics& m) const {
+    m.num_requests_running += running.load(std::memory_order_relaxed);
+    m.prompt_tokens += prompt_tokens.load(std::memory_order_relaxed);
+    m.generation_tokens += generation_tokens.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < success.size(); ++i) m.request_success[i] += success[i].load(std::memory_order_relaxed);
+    ttft.add_to(m.time_to_first_token);
+    itl.add_to(m.inter_token_latency);
+    e2e.add_to(m.e2e_request_latency);
+    queue.add_to(m.request_queue_time);
+    prefill.add_to(m.request_prefill_time);
+    decode.add_to(m.request_decode_time);
+  }
+};
+
 // One server thread: its own io_context, its own connections, its own counters.
 struct Worker {
   std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>(1);
@@ -101,16 +134,7 @@ struct Worker {
   std::atomic<std::uint64_t> chunks{0};
   std::uint64_t id_state = 0;  // response-id generator, this worker's thread only
   Pacer pacer;                 // exact mode's streams, this worker's thread only
-  // Exact mode's share of /metrics: written on this worker's thread, read by whichever thread
-  // serves a scrape, so under the mutex (uncontended but for scrapes: tens of ns a chunk).
-  std::mutex metrics_mutex;
-  EngineMetrics metrics;
-
-  template <typename F>
-  void update_metrics(F&& f) {
-    std::lock_guard lock(metrics_mutex);
-    f(metrics);
-  }
+  ExactMetrics metrics;        // exact mode's share of /metrics, written by this worker's thread
 
   std::uint64_t next_id() {
     std::uint64_t z = (id_state += 0x9E3779B97F4A7C15ULL);
@@ -496,14 +520,10 @@ asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
   if (shared_.host != nullptr) co_return co_await engine_generate(std::move(*parsed), *fault, keep_alive);
   // Exact mode: running from here until the answer is out (or the client is gone).
   struct Running {
-    Worker& w;
-    explicit Running(Worker& worker) : w(worker) {
-      w.update_metrics([](EngineMetrics& m) { ++m.num_requests_running; });
-    }
-    ~Running() {
-      w.update_metrics([](EngineMetrics& m) { --m.num_requests_running; });
-    }
-  } running(worker_);
+    ExactMetrics& m;
+    explicit Running(ExactMetrics& metrics) : m(metrics) { ExactMetrics::add(m.running, std::int64_t{1}); }
+    ~Running() { ExactMetrics::add(m.running, std::int64_t{-1}); }
+  } running(worker_.metrics);
   if (parsed->stream) co_return co_await stream(*parsed, *fault, t_recv, keep_alive);
   co_return co_await complete(*parsed, *fault, t_recv, keep_alive);
 }
@@ -613,49 +633,39 @@ core::Clock::time_point Session::chunk_deadline(std::int64_t k) const {
 }
 
 void Session::count_token_sent(core::Nanos stamp) {
-  const bool first = exact_.k == 0;
-  const double seconds = core::ns_to_s(stamp - (first ? core::to_ns(exact_.t_recv) : exact_.last_ns));
-  const auto prompt = static_cast<std::uint64_t>(exact_.prompt_tokens);
-  worker_.update_metrics([&](EngineMetrics& m) {
-    if (first) {
-      m.time_to_first_token.observe(seconds);
-      m.prompt_tokens += prompt;
-    } else {
-      m.inter_token_latency.observe(seconds);
-    }
-  });
-  if (first) exact_.first_ns = stamp;
+  ExactMetrics& m = worker_.metrics;
+  if (exact_.k == 0) {
+    m.ttft.observe(core::ns_to_s(stamp - core::to_ns(exact_.t_recv)));
+    ExactMetrics::add(m.prompt_tokens, static_cast<std::uint64_t>(exact_.prompt_tokens));
+    exact_.first_ns = stamp;
+  } else {
+    m.itl.observe(core::ns_to_s(stamp - exact_.last_ns));
+  }
   exact_.last_ns = stamp;
 }
 
 void Session::count_stream_end() {
   // A chunk counts as generated once it was stamped for sending (a failed write included: the
   // server produced it); the request succeeded when every token went out and no fault cut it.
+  ExactMetrics& m = worker_.metrics;
   const std::int64_t sent =
       exact_.last_ns == 0 ? 0 : std::min(exact_.k + (exact_.k < exact_.cut_at ? 1 : 0), exact_.max_tokens);
-  const bool ok = exact_.last_ns != 0 && exact_.cut == Cut::kNone && exact_.k >= exact_.max_tokens;
+  ExactMetrics::add(m.generation_tokens, static_cast<std::uint64_t>(sent));
+  if (exact_.last_ns == 0 || exact_.cut != Cut::kNone || exact_.k < exact_.max_tokens) {
+    m.finished(FinishReason::kAbort);
+    return;
+  }
   const core::Nanos recv_ns = core::to_ns(exact_.t_recv);
-  const ExactStream& e = exact_;
-  worker_.update_metrics([&](EngineMetrics& m) {
-    m.generation_tokens += static_cast<std::uint64_t>(sent);
-    if (!ok) {
-      ++m.request_success[static_cast<std::size_t>(FinishReason::kAbort)];
-      return;
-    }
-    ++m.request_success[static_cast<std::size_t>(FinishReason::kLength)];
-    m.e2e_request_latency.observe(core::ns_to_s(e.last_ns - recv_ns));
-    m.request_queue_time.observe(0.0);
-    m.request_prefill_time.observe(core::ns_to_s(e.first_ns - recv_ns));
-    m.request_decode_time.observe(core::ns_to_s(e.last_ns - e.first_ns));
-  });
+  m.finished(FinishReason::kLength);
+  m.e2e.observe(core::ns_to_s(exact_.last_ns - recv_ns));
+  m.queue.observe(0.0);
+  m.prefill.observe(core::ns_to_s(exact_.first_ns - recv_ns));
+  m.decode.observe(core::ns_to_s(exact_.last_ns - exact_.first_ns));
 }
 
 EngineMetrics Session::exact_metrics() const {
   EngineMetrics total;
-  for (const auto& worker : *shared_.workers) {
-    std::lock_guard lock(worker->metrics_mutex);
-    merge_metrics(total, worker->metrics);
-  }
+  for (const auto& worker : *shared_.workers) worker->metrics.add_to(total);
   return total;
 }
 
@@ -752,18 +762,16 @@ asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultP
   // The whole answer goes out at once; inside, its tokens followed the configured times.
   const double ttft_s = std::chrono::duration<double>(o.ttft).count();
   const double e2e_s = core::ns_to_s(core::now_ns() - core::to_ns(t_recv));
-  worker_.update_metrics([&](EngineMetrics& m) {
-    m.time_to_first_token.observe(ttft_s);
-    m.inter_token_latency.observe(std::chrono::duration<double>(o.itl).count(),
-                                  static_cast<std::uint64_t>(r.max_tokens - 1));
-    m.e2e_request_latency.observe(e2e_s);
-    m.request_queue_time.observe(0.0);
-    m.request_prefill_time.observe(ttft_s);
-    m.request_decode_time.observe(e2e_s - ttft_s);
-    m.prompt_tokens += static_cast<std::uint64_t>(r.prompt_tokens);
-    m.generation_tokens += static_cast<std::uint64_t>(r.max_tokens);
-    ++m.request_success[static_cast<std::size_t>(FinishReason::kLength)];
-  });
+  ExactMetrics& m = worker_.metrics;
+  m.ttft.observe(ttft_s);
+  m.itl.observe(std::chrono::duration<double>(o.itl).count(), static_cast<std::uint64_t>(r.max_tokens - 1));
+  m.e2e.observe(e2e_s);
+  m.queue.observe(0.0);
+  m.prefill.observe(ttft_s);
+  m.decode.observe(e2e_s - ttft_s);
+  ExactMetrics::add(m.prompt_tokens, static_cast<std::uint64_t>(r.prompt_tokens));
+  ExactMetrics::add(m.generation_tokens, static_cast<std::uint64_t>(r.max_tokens));
+  m.finished(FinishReason::kLength);
   co_return co_await send_out(keep_alive);
 }
 

@@ -72,6 +72,22 @@ TEST(SimEngineMetrics, RepeatedObservationsAndMergesAddUp) {
   EXPECT_FALSE(a.merge(other));  // different bounds: refused, unchanged
   EXPECT_EQ(a.count(), 5u);
 
+  // The single-writer kind reads back the same buckets and sum.
+  SingleWriterPromHistogram shared(ttft_buckets_s());
+  shared.observe(0.05, 3);
+  shared.observe(0.005);
+  shared.observe(100.0);
+  PromHistogram read(ttft_buckets_s());
+  shared.add_to(read);
+  shared.add_to(read);  // reading twice adds twice: add_to() accumulates
+  EXPECT_EQ(read.count(), 10u);
+  EXPECT_DOUBLE_EQ(read.sum(), 2 * (0.15 + 0.005 + 100.0));
+  EXPECT_EQ(read.counts()[5], 6u);
+  EXPECT_EQ(read.counts()[19], 2u);
+  const std::uint64_t wrong_size[] = {1, 2};
+  EXPECT_FALSE(read.add_counts(wrong_size, 1.0));
+  EXPECT_EQ(read.count(), 10u);
+
   EngineMetrics x, y;
   x.num_requests_running = 2;
   x.kv_cache_usage_perc = 0.25;

@@ -5,7 +5,9 @@
 /// engine, or in exact mode each server thread for its own copy); read it on that thread.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +28,9 @@ class PromHistogram final {
   /// Adds another histogram's observations; its bounds must be these (false otherwise, and
   /// nothing is added).
   bool merge(const PromHistogram& other);
+  /// Adds raw per-bucket counts (not cumulative, size bounds().size() + 1) and their sum;
+  /// false when the size does not match (nothing added).
+  bool add_counts(std::span<const std::uint64_t> bucket_counts, double sum);
 
   std::span<const double> bounds() const { return bounds_; }
   /// Observations per bucket (not cumulative); size bounds().size() + 1, last is +Inf.
@@ -38,6 +43,25 @@ class PromHistogram final {
   std::vector<std::uint64_t> counts_;
   std::uint64_t count_ = 0;
   double sum_ = 0;
+};
+
+/// A PromHistogram that one thread writes while others read: relaxed single-writer atomics
+/// (a load and a store each, no read-modify-write, no lock), so the writer's hot path costs what
+/// plain stores cost. A reader may see an observation's bucket before its sum; Prometheus
+/// scrapes tolerate that (vLLM's own counters are not snapshots either).
+class SingleWriterPromHistogram final {
+ public:
+  explicit SingleWriterPromHistogram(std::span<const double> bounds);
+
+  /// Writer thread only: adds `times` observations of `value_s`.
+  void observe(double value_s, std::uint64_t times = 1);
+  /// Any thread: adds what has been observed so far to `into` (same bounds).
+  void add_to(PromHistogram& into) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+  std::atomic<double> sum_{0};
 };
 
 /// vLLM's bucket bounds (seconds) for its latency histograms.
