@@ -633,7 +633,10 @@ core::Clock::time_point Session::chunk_deadline(std::int64_t k) const {
 }
 
 void Session::count_token_sent(core::Nanos stamp) {
+  // Each token counts as generated when it is stamped for sending (as vLLM counts it at the
+  // step that produced it, so the counter grows along the stream), a failed write included.
   ExactMetrics& m = worker_.metrics;
+  ExactMetrics::add(m.generation_tokens, std::uint64_t{1});
   if (exact_.k == 0) {
     m.ttft.observe(core::ns_to_s(stamp - core::to_ns(exact_.t_recv)));
     ExactMetrics::add(m.prompt_tokens, static_cast<std::uint64_t>(exact_.prompt_tokens));
@@ -645,12 +648,8 @@ void Session::count_token_sent(core::Nanos stamp) {
 }
 
 void Session::count_stream_end() {
-  // A chunk counts as generated once it was stamped for sending (a failed write included: the
-  // server produced it); the request succeeded when every token went out and no fault cut it.
+  // The request succeeded when every token went out and no fault cut it short.
   ExactMetrics& m = worker_.metrics;
-  const std::int64_t sent =
-      exact_.last_ns == 0 ? 0 : std::min(exact_.k + (exact_.k < exact_.cut_at ? 1 : 0), exact_.max_tokens);
-  ExactMetrics::add(m.generation_tokens, static_cast<std::uint64_t>(sent));
   if (exact_.last_ns == 0 || exact_.cut != Cut::kNone || exact_.k < exact_.max_tokens) {
     m.finished(FinishReason::kAbort);
     return;

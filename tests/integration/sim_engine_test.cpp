@@ -469,6 +469,34 @@ TEST(SimExactMode, MetricsCountWhatWasSentOverEveryThread) {
   EXPECT_EQ(net::fetch(sim.base, sim.endpoints, "POST", "/metrics", {}, "{}", 10s).value().status, 405);
 }
 
+TEST(SimExactMode, MetricsGrowAlongAStream) {
+  // Mid-stream, the request is running and the tokens sent so far are counted already.
+  SimOptions options;
+  options.ttft = 1ms;
+  options.itl = 10ms;
+  Started sim(options);
+  runtime::RequestTemplate t;
+  t.body.model = "llmload-sim";
+  t.body.ignore_eos = true;
+  workload::RandomDatasetOptions data;
+  data.input_len = 4;
+  data.output_len = 60;  // ~600 ms
+  const auto specs = workload::make_random_dataset(1, data).value();
+  runtime::Runner runner(sim.target(t.flavor), t, {});
+  std::thread load([&] { runner.run(specs, std::vector<core::Nanos>(1, 0)); });
+  std::this_thread::sleep_for(250ms);
+  const std::string during = sim.metrics();
+  load.join();
+  const std::string after = sim.metrics();
+  EXPECT_EQ(metric(during, "vllm:num_requests_running{"), 1) << during;
+  EXPECT_GT(metric(during, "vllm:generation_tokens_total{"), 5) << during;
+  EXPECT_LT(metric(during, "vllm:generation_tokens_total{"), 60) << during;
+  EXPECT_EQ(metric(during, "vllm:e2e_request_latency_seconds_count{"), 0) << during;
+  EXPECT_EQ(metric(after, "vllm:num_requests_running{"), 0) << after;
+  EXPECT_EQ(metric(after, "vllm:generation_tokens_total{"), 60) << after;
+  EXPECT_EQ(metric(after, "vllm:e2e_request_latency_seconds_count{"), 1) << after;
+}
+
 TEST(SimExactMode, ImagePartsCostQwen2VlTokens) {
   SimServer server(SimOptions{});
   ASSERT_TRUE(server.start());
