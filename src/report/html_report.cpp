@@ -171,14 +171,17 @@ std::string distributions(const std::vector<ReportRun>& runs) {
       cdf.push_back(cdf_series(r, metric));
       spectrum.push_back(spectrum_series(r, metric));
     }
+    // A run without samples draws the percentiles its file reports, as markers: say so.
+    const bool from_figures = std::any_of(cdf.begin(), cdf.end(), [](const ChartSeries& s) { return s.markers; });
+    const std::string_view how = from_figures ? " (points: percentiles from the file)" : "";
     ChartAxes a;
     a.id = fmt::format("cdf-{}", metric);
-    a.title = fmt::format("{} CDF", name);
+    a.title = fmt::format("{} CDF{}", name, how);
     a.x_label = fmt::format("{} (ms)", name);
     a.y_label = "fraction of samples";
     out += line_chart(a, cdf) + "\n";
     a.id = fmt::format("spectrum-{}", metric);
-    a.title = fmt::format("{} percentile spectrum", name);
+    a.title = fmt::format("{} percentile spectrum{}", name, how);
     a.x_label = "percentile";
     a.y_label = fmt::format("{} (ms)", name);
     a.x_ticks = spectrum_ticks();

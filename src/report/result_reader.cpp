@@ -263,7 +263,8 @@ core::Result<ReportRun> parse_report_run(const std::string& text, const std::str
   }
   if (run.itls_ms.empty()) {
     run.notes.push_back("no per-chunk gaps (vLLM's itls, written with --save-detailed): the ITL "
-                        "distribution and ITL per interval are left out");
+                        "distribution shows the file's percentiles only, and ITL per interval is "
+                        "left out");
   }
   return run;
 }

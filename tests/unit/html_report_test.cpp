@@ -40,6 +40,17 @@ TEST(HtmlReport, EveryChartIsThereAndDrawsData) {
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // nothing loaded from outside
 }
 
+TEST(HtmlReport, DistributionsFromPercentilesOnlySaySo) {
+  auto runs = both();
+  EXPECT_EQ(html_report(runs, testing::fixed_environment(), {}).find("(points: percentiles from the file)"),
+            std::string::npos);  // every distribution from samples
+  for (auto& r : runs) r.itls_ms.clear();  // as a result saved without --save-detailed
+  const auto html = html_report(runs, testing::fixed_environment(), {});
+  EXPECT_NE(html.find("ITL CDF (points: percentiles from the file)"), std::string::npos);
+  EXPECT_NE(html.find("ITL percentile spectrum (points: percentiles from the file)"), std::string::npos);
+  EXPECT_NE(html.find("TTFT CDF<"), std::string::npos);  // the others still from samples
+}
+
 TEST(HtmlReport, FileTextIsEscaped) {
   const auto html = html_report(both(), testing::fixed_environment(), {});
   EXPECT_EQ(html.find("<img"), std::string::npos);
