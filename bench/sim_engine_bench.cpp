@@ -137,6 +137,35 @@ class ServerCore {
   double busy_ = 0, total_ = 0;
 };
 
+// What one exact-mode bench measured over all its iterations.
+struct Measured {
+  double chunks = 0, wall_s = 0, server_cpu_s = 0;
+};
+
+// Each benchmark iteration runs `drain` (the reader, on this thread) for `period`, counting the
+// server's chunks, the wall time, the server threads' CPU (the process's minus this thread's)
+// and what CPU 1 did; then sets chunks/s, chunks/server-cpu-s and ServerCore's figures.
+template <typename Drain>
+Measured measure(benchmark::State& state, const sim::SimServer& server, ServerCore& core, Drain&& drain,
+                 std::chrono::milliseconds period) {
+  Measured m;
+  for (auto _ : state) {
+    const auto before = server.stats().chunks;
+    const double cpu_before = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
+    core.begin();
+    const auto t0 = std::chrono::steady_clock::now();
+    drain(period);
+    m.wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    core.end();
+    m.server_cpu_s += cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD) - cpu_before;
+    m.chunks += static_cast<double>(server.stats().chunks - before);
+  }
+  state.counters["chunks/s"] = m.chunks / m.wall_s;
+  state.counters["chunks/server-cpu-s"] = m.chunks / std::max(m.server_cpu_s, 1e-9);
+  core.report(state, m.chunks, m.wall_s);
+  return m;
+}
+
 // Opens `streams` loopback connections to the simulator, each asking for an endless streamed
 // completion; empty if any connect or write fails (the open-file limit, most likely).
 std::vector<int> open_streams(std::uint16_t port, int streams) {
@@ -198,23 +227,7 @@ void BM_ExactModeChunks(benchmark::State& state) {
     }
   };
   drain(std::chrono::milliseconds(200));  // warm up
-  std::uint64_t chunks = 0;
-  double server_cpu_s = 0, wall_s = 0;
-  for (auto _ : state) {
-    const auto before = server.stats().chunks;
-    const double cpu_before = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
-    core.begin();
-    const auto t0 = std::chrono::steady_clock::now();
-    drain(std::chrono::milliseconds(500));
-    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    core.end();
-    // The process's CPU time minus this (reader) thread's is the server thread's.
-    server_cpu_s += cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD) - cpu_before;
-    chunks += server.stats().chunks - before;
-  }
-  state.counters["chunks/s"] = static_cast<double>(chunks) / wall_s;
-  state.counters["chunks/server-cpu-s"] = static_cast<double>(chunks) / std::max(server_cpu_s, 1e-9);
-  core.report(state, static_cast<double>(chunks), wall_s);
+  measure(state, server, core, drain, std::chrono::milliseconds(500));
   for (const int fd : fds) ::close(fd);
   server.stop();
 }
@@ -265,24 +278,9 @@ void BM_ExactModePaced(benchmark::State& state) {
     }
   };
   drain(std::chrono::milliseconds(500));  // every stream past its first token
-  std::uint64_t chunks = 0;
-  double server_cpu_s = 0, wall_s = 0;
-  for (auto _ : state) {
-    const auto before = server.stats().chunks;
-    const double cpu_before = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
-    core.begin();
-    const auto t0 = std::chrono::steady_clock::now();
-    drain(std::chrono::milliseconds(1000));
-    wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    core.end();
-    server_cpu_s += cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD) - cpu_before;
-    chunks += server.stats().chunks - before;
-  }
-  core.report(state, static_cast<double>(chunks), wall_s);
-  state.counters["chunks/s"] = static_cast<double>(chunks) / wall_s;
-  state.counters["pace"] = static_cast<double>(chunks) / wall_s / (50.0 * streams);
-  state.counters["chunks/server-cpu-s"] = static_cast<double>(chunks) / std::max(server_cpu_s, 1e-9);
-  state.counters["server-cpu-us/chunk"] = server_cpu_s * 1e6 / std::max<double>(static_cast<double>(chunks), 1);
+  const Measured m = measure(state, server, core, drain, std::chrono::milliseconds(1000));
+  state.counters["pace"] = m.chunks / m.wall_s / (50.0 * streams);
+  state.counters["server-cpu-us/chunk"] = m.server_cpu_s * 1e6 / std::max(m.chunks, 1.0);
   for (const int fd : fds) ::close(fd);
   ::close(ep);
   server.stop();
