@@ -1,5 +1,7 @@
 #include "llmload/api/chunk_decoder.hpp"
 
+#include "llmload/core/text.hpp"
+
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/simdjson_dom.hpp"
 
@@ -25,13 +27,8 @@ constexpr std::size_t kInitialCapacity = 16 * 1024;
 // one huge chunk should not pin that.
 constexpr std::size_t kShrinkAbove = 1024 * 1024;
 
-constexpr bool is_json_whitespace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_json_whitespace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_json_whitespace(s.back())) s.remove_suffix(1);
-  return s;
-}
+using core::trim;  // JSON white space is a subset of what it trims
 
 using Type = dom::element_type;
 

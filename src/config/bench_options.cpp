@@ -1,6 +1,7 @@
 #include "llmload/config/bench_options.hpp"
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/core/text.hpp"
 #include "llmload/workload/synthetic_datasets.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,11 +19,7 @@ namespace {
 constexpr std::string_view kMetricNames[] = {"ttft", "tpot", "itl", "e2el", "client_queue_time",
                                             "e2el_including_client_queue"};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using core::trim;
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
@@ -69,8 +66,10 @@ std::vector<std::string> normalize_flag_spelling(int argc, const char* const* ar
   return out;
 }
 
-void add_bench_options(CLI::App& app, BenchOptions& o) {
-  // Target.
+namespace {
+
+/// Target: where requests go and how they are sent.
+void add_target_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--backend", o.backend,
                  "API flavour: openai (/v1/completions), vllm (same), openai-chat "
                  "(/v1/chat/completions)")
@@ -101,7 +100,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--ca-bundle", o.ca_bundle, "https: PEM file of CAs to trust (default: the system's)")
       ->check(CLI::ExistingFile)->group("Target");
 
-  // Workload.
+}
+
+/// Workload: vLLM's dataset flags.
+void add_workload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--dataset-name", o.dataset_name,
                  "Dataset: random, random-mm, sharegpt, custom, image-qa, sonnet, burstgpt, "
                  "prefix_repetition, mooncake")
@@ -174,7 +176,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
       ->capture_default_str()->group("Workload");
   app.add_option("--seed", o.seed, "Random seed")->capture_default_str()->group("Workload");
 
-  // Load.
+}
+
+/// Load: arrivals and concurrency.
+void add_load_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--request-rate", o.request_rate,
                  "Requests per second (inf: all at once)")->capture_default_str()->group("Load");
   app.add_option("--burstiness", o.burstiness,
@@ -191,7 +196,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
                  "How long to wait for the server to answer the first request")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Load");
 
-  // Request body.
+}
+
+/// Request body: sampling and vLLM's extras.
+void add_body_flags(CLI::App& app, BenchOptions& o) {
   app.add_flag("--ignore-eos", o.ignore_eos, "Send ignore_eos (forced for random)")->group("Request");
   app.add_option("--temperature", o.temperature, "Sampling temperature (default 0.0)")->group("Request");
   app.add_option("--top-p", o.top_p, "top_p")->group("Request");
@@ -206,7 +214,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   app.add_option("--request-id-prefix", o.request_id_prefix,
                  "Send x-request-id: PREFIX<index> with each request")->group("Request");
 
-  // Results.
+}
+
+/// Results: percentiles, goodput, result files and reports.
+void add_result_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--percentile-metrics", o.percentile_metrics,
                  "Comma-separated metrics to report percentiles for: ttft,tpot,itl,e2el, and "
                  "llmload's client_queue_time,e2el_including_client_queue (default ttft,tpot,itl)")->group("Results");
@@ -229,7 +240,10 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
                  "Seconds per interval in the reports' over-time charts and interval CSV")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("Results");
 
-  // llmload's own.
+}
+
+/// llmload's own: engine, timeouts, simulator, scraping.
+void add_llmload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--threads", o.threads, "Client worker threads (0: one per core)")
       ->check(CLI::Range(0, 1024))->capture_default_str()->group("llmload");
   app.add_option("--request-timeout", o.request_timeout_sec,
@@ -288,10 +302,55 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
                "Ask vLLM for usage in every chunk")->group("llmload");
 }
 
-core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
-  BenchPlan plan;
+}  // namespace
 
-  // ---- target ----
+void add_bench_options(CLI::App& app, BenchOptions& o) {
+  add_target_flags(app, o);
+  add_workload_flags(app, o);
+  add_load_flags(app, o);
+  add_body_flags(app, o);
+  add_result_flags(app, o);
+  add_llmload_flags(app, o);
+}
+
+namespace {
+
+/// Problems found while resolving, one sentence each naming the flag; all are reported at once.
+class Problems {
+ public:
+  template <class... Args>
+  void add(fmt::format_string<Args...> format, Args&&... args) {
+    lines_.push_back(fmt::format(format, std::forward<Args>(args)...));
+  }
+  void add(const core::Error& error) { lines_.push_back(error.message); }
+  /// Keeps the value of `result`, or records its error and returns nullopt.
+  template <class T>
+  std::optional<T> take(core::Result<T> result) {
+    if (result) return std::move(*result);
+    add(result.error());
+    return std::nullopt;
+  }
+  bool empty() const { return lines_.empty(); }
+  /// One error listing every problem, one per line.
+  core::Error error() const {
+    std::string text = lines_.front();
+    for (std::size_t i = 1; i < lines_.size(); ++i) text += "\nllmload bench: error: " + lines_[i];
+    return core::Error{text};
+  }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+std::chrono::nanoseconds seconds_ns(double s) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(s));
+}
+
+std::chrono::nanoseconds millis_ns(double ms) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double, std::milli>(ms));
+}
+
+void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.use_simulator = o.base_url.empty() && !o.host && !o.port;
   if (!plan.use_simulator) {
     std::string url = o.base_url;
@@ -300,171 +359,173 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
       const bool v6 = host.find(':') != std::string::npos;
       url = fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", o.port.value_or(8000));
     }
-    auto parsed = net::parse_url(url, o.base_url.empty() ? "--host/--port" : "--base-url");
-    if (!parsed) return parsed.error();
-    plan.base = *parsed;
+    if (auto parsed = problems.take(net::parse_url(url, o.base_url.empty() ? "--host/--port" : "--base-url"))) {
+      plan.base = *parsed;
+    }
   }
   if ((o.insecure || !o.ca_bundle.empty()) && !plan.base.tls()) {
-    return core::fail("{} applies to https targets only; give an https:// --base-url",
-                      o.insecure ? "--insecure" : "--ca-bundle");
+    problems.add("{} applies to https targets only; give an https:// --base-url",
+                 o.insecure ? "--insecure" : "--ca-bundle");
   }
   plan.insecure = o.insecure;
   plan.ca_bundle = o.ca_bundle;
-  plan.backend = o.backend == "openai-chat" ? "openai-chat" : o.backend;
+  plan.backend = o.backend;
   plan.flavor = o.backend == "openai-chat" ? api::Flavor::kChat : api::Flavor::kCompletions;
   plan.endpoint = o.endpoint.empty() ? std::string(api::default_endpoint(plan.flavor)) : o.endpoint;
   if (!plan.endpoint.starts_with("/")) {
-    return core::fail("--endpoint {}: a path must start with '/', e.g. /v1/completions", plan.endpoint);
-  }
-  if (plan.flavor == api::Flavor::kChat && !plan.endpoint.ends_with("chat/completions")) {
-    return core::fail("--endpoint {}: the openai-chat backend needs a chat/completions path, "
-                      "e.g. --endpoint /v1/chat/completions", plan.endpoint);
+    problems.add("--endpoint {}: a path must start with '/', e.g. /v1/completions", plan.endpoint);
+  } else if (plan.flavor == api::Flavor::kChat && !plan.endpoint.ends_with("chat/completions")) {
+    problems.add("--endpoint {}: the openai-chat backend needs a chat/completions path, "
+                 "e.g. --endpoint /v1/chat/completions", plan.endpoint);
   }
   plan.model = o.model;
   plan.served_model_name = o.served_model_name;
   plan.tokenizer_id = o.tokenizer;
-  if (!o.tokenizer.empty()) {
-    std::error_code ec;
-    if (std::filesystem::exists(o.tokenizer, ec)) plan.tokenizer_path = o.tokenizer;
-  }
+  std::error_code ec;
+  if (!o.tokenizer.empty() && std::filesystem::exists(o.tokenizer, ec)) plan.tokenizer_path = o.tokenizer;
   for (const auto& h : o.headers) {
     const auto eq = h.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return core::fail("--header: expected KEY=VALUE, got a value without '=' ({} bytes); "
-                        "write e.g. --header X-Tenant=team-a", h.size());
+      problems.add("--header: expected KEY=VALUE, got a value without '=' ({} bytes); "
+                   "write e.g. --header X-Tenant=team-a", h.size());
+    } else if (auto checked = check_header(h.substr(0, eq), std::string_view(h).substr(eq + 1), "--header"); !checked) {
+      problems.add(checked.error());
+    } else {
+      net::set_header(plan.headers, h.substr(0, eq), std::string_view(h).substr(eq + 1));
     }
-    const std::string name = h.substr(0, eq);
-    if (name.find_first_of(" \t\r\n:") != std::string::npos) {
-      return core::fail("--header: '{}' is not a valid header name", name);
-    }
-    if (h.find_first_of("\r\n", eq) != std::string::npos) {
-      return core::fail("--header {}: the value must not contain line breaks", name);
-    }
-    net::set_header(plan.headers, name, std::string_view(h).substr(eq + 1));
   }
   plan.request_id_prefix = o.request_id_prefix;
-
-  // ---- workload ----
-  plan.dataset_name = o.dataset_name;
-  plan.num_prompts = o.num_prompts;
-  if (plan.num_prompts <= 0) return core::fail("--num-prompts must be at least 1");
-  plan.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.duration_sec));
-  if (plan.duration.count() > 0 && o.turns > 1) {
-    return core::fail("--duration with --turns {}: a timed run sends single requests; use --num-prompts to bound "
-                      "a multi-turn run", o.turns);
+  if (!o.sim_preset.empty() && !plan.use_simulator) {
+    problems.add("--sim-preset {} applies to the built-in simulator; leave out --base-url/--host/--port",
+                 o.sim_preset);
   }
+}
+
+void resolve_multi_turn(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.turns = o.turns;
-  plan.think_time = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.think_time_sec));
+  plan.think_time = seconds_ns(o.think_time_sec);
+  if (plan.duration.count() > 0 && o.turns > 1) {
+    problems.add("--duration with --turns {}: a timed run sends single requests; use --num-prompts to bound "
+                 "a multi-turn run", o.turns);
+  }
   if (plan.turns > 1) {
     if (plan.flavor != api::Flavor::kChat) {
-      return core::fail("--turns {}: multi-turn conversations send their history as chat messages; "
-                        "add --backend openai-chat", plan.turns);
+      problems.add("--turns {}: multi-turn conversations send their history as chat messages; "
+                   "add --backend openai-chat", plan.turns);
     }
     plan.num_prompts *= plan.turns;
   } else if (o.think_time_sec > 0) {
-    return core::fail("--think-time applies to multi-turn conversations; add --turns N (N > 1)");
+    problems.add("--think-time applies to multi-turn conversations; add --turns N (N > 1)");
   }
+}
+
+void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
+  auto& d = plan.dataset;
+  const auto known = std::find_if(std::begin(workload::kDatasetNames), std::end(workload::kDatasetNames),
+                                  [&](const char* n) { return o.dataset_name == n; });
+  if (known == std::end(workload::kDatasetNames)) {
+    std::string names;
+    for (const char* n : workload::kDatasetNames) names += (names.empty() ? "" : ", ") + std::string(n);
+    problems.add("--dataset-name {}: unknown dataset; choose from {}", o.dataset_name, names);
+  }
+  const bool needs_path = o.dataset_name != "random" && o.dataset_name != "random-mm" &&
+                          o.dataset_name != "prefix_repetition";
+  if (needs_path && o.dataset_path.empty()) {
+    problems.add("--dataset-name {} reads a file: give --dataset-path FILE", o.dataset_name);
+  }
+  d.name = o.dataset_name;
+  d.path = o.dataset_path;
+  d.num_prompts = static_cast<std::size_t>(plan.duration.count() > 0 ? std::min(plan.num_prompts, kDurationPool)
+                                                                       : plan.num_prompts);
+  d.seed = o.seed;
+  d.no_oversample = o.no_oversample;
+  d.disable_shuffle = o.disable_shuffle;
+  d.chat = plan.flavor == api::Flavor::kChat;
+  d.random = plan.random;
+  d.sharegpt_output_len = o.sharegpt_output_len ? o.sharegpt_output_len : o.output_len;
+  d.custom_output_len = o.custom_output_len ? o.custom_output_len : o.output_len;
+  d.sonnet_input_len = o.input_len.value_or(o.sonnet_input_len);
+  d.sonnet_output_len = o.output_len.value_or(o.sonnet_output_len);
+  d.sonnet_prefix_len = o.sonnet_prefix_len;
+  d.prefix_repetition_prefix_len = o.prefix_repetition_prefix_len;
+  d.prefix_repetition_suffix_len = o.prefix_repetition_suffix_len;
+  d.prefix_repetition_num_prefixes = o.prefix_repetition_num_prefixes;
+  d.prefix_repetition_output_len = o.output_len.value_or(o.prefix_repetition_output_len);
+  d.random_mm.base_items_per_request = o.random_mm_base_items_per_request;
+  d.random_mm.num_mm_items_range_ratio = o.random_mm_num_mm_items_range_ratio;
+  if (auto limits = problems.take(workload::parse_limit_mm_per_prompt(o.random_mm_limit_mm_per_prompt))) {
+    d.random_mm.limit_mm_per_prompt = std::move(*limits);
+  }
+  if (auto buckets = problems.take(workload::parse_bucket_config(o.random_mm_bucket_config))) {
+    d.random_mm.buckets = std::move(*buckets);
+  }
+  d.random_mm.image_format = o.random_mm_image_format;
+  if (!(o.trace_time_scale > 0)) problems.add("--trace-time-scale must be positive (got {})", o.trace_time_scale);
+  d.trace_time_scale = o.trace_time_scale;
+  if (o.dataset_name == "random-mm" && plan.flavor != api::Flavor::kChat) {
+    problems.add("--dataset-name random-mm sends images, which only chat requests carry; add "
+                 "--backend openai-chat");
+  }
+}
+
+void resolve_workload(const BenchOptions& o, RunPlan& plan, Problems& problems) {
+  plan.dataset_name = o.dataset_name;
+  plan.num_prompts = o.num_prompts;
+  if (plan.num_prompts <= 0) problems.add("--num-prompts must be at least 1");
+  plan.duration = seconds_ns(o.duration_sec);
+  resolve_multi_turn(o, plan, problems);
   plan.random.input_len = o.input_len.value_or(o.random_input_len);
   plan.random.output_len = o.output_len.value_or(o.random_output_len);
   plan.random.prefix_len = o.random_prefix_len;
   plan.random.range_ratio = o.random_range_ratio;
   plan.random.seed = o.seed;
   if (!(o.random_range_ratio >= 0.0 && o.random_range_ratio < 1.0)) {
-    return core::fail("--random-range-ratio {}: must be in [0, 1), e.g. 0.1 for +-10%",
-                      o.random_range_ratio);
+    problems.add("--random-range-ratio {}: must be in [0, 1), e.g. 0.1 for +-10%", o.random_range_ratio);
   }
-  if (plan.random.output_len <= 0) return core::fail("--random-output-len must be at least 1");
-  {
-    auto& d = plan.dataset;
-    if (std::find_if(std::begin(workload::kDatasetNames), std::end(workload::kDatasetNames),
-                     [&](const char* n) { return o.dataset_name == n; }) == std::end(workload::kDatasetNames)) {
-      std::string names;
-      for (const char* n : workload::kDatasetNames) names += (names.empty() ? "" : ", ") + std::string(n);
-      return core::fail("--dataset-name {}: unknown dataset; choose from {}", o.dataset_name, names);
-    }
-    const bool needs_path = o.dataset_name != "random" && o.dataset_name != "random-mm" &&
-                            o.dataset_name != "prefix_repetition";
-    if (needs_path && o.dataset_path.empty()) {
-      return core::fail("--dataset-name {} reads a file: give --dataset-path FILE", o.dataset_name);
-    }
-    d.name = o.dataset_name;
-    d.path = o.dataset_path;
-    d.num_prompts = static_cast<std::size_t>(plan.duration.count() > 0 ? std::min(plan.num_prompts, kDurationPool)
-                                                                         : plan.num_prompts);
-    d.seed = o.seed;
-    d.no_oversample = o.no_oversample;
-    d.disable_shuffle = o.disable_shuffle;
-    d.chat = plan.flavor == api::Flavor::kChat;
-    d.random = plan.random;
-    d.sharegpt_output_len = o.sharegpt_output_len ? o.sharegpt_output_len : o.output_len;
-    d.custom_output_len = o.custom_output_len ? o.custom_output_len : o.output_len;
-    d.sonnet_input_len = o.input_len.value_or(o.sonnet_input_len);
-    d.sonnet_output_len = o.output_len.value_or(o.sonnet_output_len);
-    d.sonnet_prefix_len = o.sonnet_prefix_len;
-    d.prefix_repetition_prefix_len = o.prefix_repetition_prefix_len;
-    d.prefix_repetition_suffix_len = o.prefix_repetition_suffix_len;
-    d.prefix_repetition_num_prefixes = o.prefix_repetition_num_prefixes;
-    d.prefix_repetition_output_len = o.output_len.value_or(o.prefix_repetition_output_len);
-    d.random_mm.base_items_per_request = o.random_mm_base_items_per_request;
-    d.random_mm.num_mm_items_range_ratio = o.random_mm_num_mm_items_range_ratio;
-    auto limits = workload::parse_limit_mm_per_prompt(o.random_mm_limit_mm_per_prompt);
-    if (!limits) return limits.error();
-    d.random_mm.limit_mm_per_prompt = std::move(*limits);
-    auto buckets = workload::parse_bucket_config(o.random_mm_bucket_config);
-    if (!buckets) return buckets.error();
-    d.random_mm.buckets = std::move(*buckets);
-    d.random_mm.image_format = o.random_mm_image_format;
-    if (!(o.trace_time_scale > 0)) return core::fail("--trace-time-scale must be positive (got {})", o.trace_time_scale);
-    d.trace_time_scale = o.trace_time_scale;
-    if (o.dataset_name == "random-mm" && plan.flavor != api::Flavor::kChat) {
-      return core::fail("--dataset-name random-mm sends images, which only chat requests carry; add "
-                        "--backend openai-chat");
-    }
-  }
+  if (plan.random.output_len <= 0) problems.add("--random-output-len must be at least 1");
+  resolve_dataset(o, plan, problems);
+}
 
-  // ---- load ----
+std::optional<schedule::RampUp> resolve_ramp(const BenchOptions& o, double rate, Problems& problems) {
+  if (o.ramp_up_strategy.empty()) {
+    if (o.ramp_up_start_rps || o.ramp_up_end_rps) {
+      problems.add("--ramp-up-start-rps/--ramp-up-end-rps need --ramp-up-strategy linear or exponential");
+    }
+    return std::nullopt;
+  }
+  if (!o.ramp_up_start_rps || !o.ramp_up_end_rps) {
+    problems.add("--ramp-up-strategy {} needs --ramp-up-start-rps and --ramp-up-end-rps", o.ramp_up_strategy);
+    return std::nullopt;
+  }
+  schedule::RampUp ramp;
+  ramp.strategy = o.ramp_up_strategy == "exponential" ? schedule::RampUp::Strategy::kExponential
+                                                      : schedule::RampUp::Strategy::kLinear;
+  ramp.start_rps = *o.ramp_up_start_rps;
+  ramp.end_rps = *o.ramp_up_end_rps;
+  if (auto checked = check_ramp(ramp, "--ramp-up-start-rps", "--ramp-up-end-rps"); !checked) {
+    problems.add(checked.error());
+  }
+  if (!std::isinf(rate)) problems.add("--ramp-up-strategy replaces --request-rate; leave --request-rate unset");
+  return ramp;
+}
+
+void resolve_load(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   const auto rate = parse_double(o.request_rate);
   if (!rate || *rate <= 0) {
-    return core::fail("--request-rate {}: expected a positive number of requests per second or "
-                      "'inf'", o.request_rate);
+    problems.add("--request-rate {}: expected a positive number of requests per second or 'inf'", o.request_rate);
   }
-  plan.arrivals.request_rate = *rate;
+  plan.arrivals.request_rate = rate.value_or(INFINITY);
   const auto burst = parse_double(o.burstiness);
-  if (!burst || *burst <= 0) {
-    return core::fail("--burstiness {}: expected a positive number (1.0 = Poisson)", o.burstiness);
-  }
-  plan.arrivals.burstiness = *burst;
+  if (!burst || *burst <= 0) problems.add("--burstiness {}: expected a positive number (1.0 = Poisson)", o.burstiness);
+  plan.arrivals.burstiness = burst.value_or(1.0);
   plan.arrivals.seed = o.seed;
-  if (!o.ramp_up_strategy.empty()) {
-    if (!o.ramp_up_start_rps || !o.ramp_up_end_rps) {
-      return core::fail("--ramp-up-strategy {} needs --ramp-up-start-rps and --ramp-up-end-rps",
-                        o.ramp_up_strategy);
-    }
-    schedule::RampUp ramp;
-    ramp.strategy = o.ramp_up_strategy == "exponential" ? schedule::RampUp::Strategy::kExponential
-                                                        : schedule::RampUp::Strategy::kLinear;
-    ramp.start_rps = *o.ramp_up_start_rps;
-    ramp.end_rps = *o.ramp_up_end_rps;
-    if (ramp.start_rps < 0 || ramp.end_rps <= 0 || ramp.start_rps > ramp.end_rps) {
-      return core::fail("--ramp-up-start-rps {} / --ramp-up-end-rps {}: need 0 <= start <= end "
-                        "and end > 0", ramp.start_rps, ramp.end_rps);
-    }
-    if (ramp.strategy == schedule::RampUp::Strategy::kExponential && ramp.start_rps <= 0) {
-      return core::fail("--ramp-up-start-rps must be > 0 with --ramp-up-strategy exponential");
-    }
-    if (!std::isinf(*rate)) {
-      return core::fail("--ramp-up-strategy replaces --request-rate; leave --request-rate unset");
-    }
-    plan.arrivals.ramp_up = ramp;
-  } else if (o.ramp_up_start_rps || o.ramp_up_end_rps) {
-    return core::fail("--ramp-up-start-rps/--ramp-up-end-rps need --ramp-up-strategy linear or "
-                      "exponential");
-  }
+  plan.arrivals.ramp_up = resolve_ramp(o, plan.arrivals.request_rate, problems);
   plan.max_concurrency = o.max_concurrency;
   plan.ready_check_timeout = std::chrono::seconds(o.ready_check_timeout_sec);
+}
 
-  // ---- request body ----
-  plan.body.model = o.served_model_name.empty() ? o.model : o.served_model_name;
+void resolve_body(const BenchOptions& o, RunPlan& plan, Problems& problems) {
+  // The model field of the body is known once the target is (ResolvedTarget::body_model).
   // vLLM forces ignore_eos for the random dataset so that every output has the asked length.
   plan.body.ignore_eos = o.ignore_eos || plan.dataset_name == "random" || plan.dataset_name == "random-mm";
   plan.body.continuous_usage_stats = o.continuous_usage_stats;
@@ -483,58 +544,63 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
     extra["temperature"] = 0.0;
   }
   if (!o.extra_body.empty()) {
-    auto user = api::parse_extra_body(o.extra_body);
-    if (!user) return user.error();
-    for (const auto& kv : *user) extra[kv.key()] = kv.value();
+    if (auto user = problems.take(api::parse_extra_body(o.extra_body))) {
+      for (const auto& kv : *user) extra[kv.key()] = kv.value();
+    }
   }
   if (!extra.empty()) plan.body.extra_body = std::move(extra);
+}
 
-  // ---- results ----
-  auto& r = plan.results;
+void resolve_percentiles(const BenchOptions& o, ResultSettings& r, Problems& problems) {
   const std::string metrics = o.percentile_metrics.empty() ? "ttft,tpot,itl" : o.percentile_metrics;
   for (auto m : split(metrics, ',')) {
     if (std::find(std::begin(kMetricNames), std::end(kMetricNames), m) == std::end(kMetricNames)) {
-      return core::fail("--percentile-metrics: unknown metric '{}'; choose from ttft,tpot,itl,e2el "
-                        "(vLLM's) and client_queue_time,e2el_including_client_queue (llmload's)", m);
+      problems.add("--percentile-metrics: unknown metric '{}'; choose from ttft,tpot,itl,e2el "
+                   "(vLLM's) and client_queue_time,e2el_including_client_queue (llmload's)", m);
+    } else {
+      r.percentile_metrics.emplace_back(m);
     }
-    r.percentile_metrics.emplace_back(m);
   }
   for (auto p : split(o.metric_percentiles, ',')) {
     const auto v = parse_double(p);
     if (!v || *v < 0 || *v > 100) {
-      return core::fail("--metric-percentiles: '{}' is not a percentile in [0, 100]; write e.g. "
-                        "--metric-percentiles 50,90,99", p);
+      problems.add("--metric-percentiles: '{}' is not a percentile in [0, 100]; write e.g. "
+                   "--metric-percentiles 50,90,99", p);
+    } else {
+      r.percentiles.push_back(*v);
     }
-    r.percentiles.push_back(*v);
   }
   for (const auto& g : o.goodput) {
     const auto colon = g.find(':');
     const auto v = colon == std::string::npos ? std::nullopt : parse_double(g.substr(colon + 1));
-    if (!v || *v < 0 || std::isinf(*v)) {
-      return core::fail("--goodput {}: expected KEY:MILLISECONDS, e.g. --goodput ttft:500 tpot:50", g);
-    }
     const std::string key = g.substr(0, colon);
-    if (key == "ttft") r.goodput_ttft_ms = *v;
-    else if (key == "tpot") r.goodput_tpot_ms = *v;
-    else if (key == "e2el") r.goodput_e2el_ms = *v;
-    else return core::fail("--goodput {}: unknown metric '{}'; choose from ttft, tpot, e2el", g, key);
+    if (!v || *v < 0 || std::isinf(*v)) {
+      problems.add("--goodput {}: expected KEY:MILLISECONDS, e.g. --goodput ttft:500 tpot:50", g);
+    } else if (key == "ttft") {
+      r.goodput_ttft_ms = *v;
+    } else if (key == "tpot") {
+      r.goodput_tpot_ms = *v;
+    } else if (key == "e2el") {
+      r.goodput_e2el_ms = *v;
+    } else {
+      problems.add("--goodput {}: unknown metric '{}'; choose from ttft, tpot, e2el", g, key);
+    }
   }
+}
+
+void resolve_outputs(const BenchOptions& o, ResultSettings& r, Problems& problems) {
   r.save_result = o.save_result || o.append_result;
   r.save_detailed = o.save_detailed;
-  for (std::size_t start = 0; start < o.report.size();) {
-    const auto comma = std::min(o.report.find(',', start), o.report.size());
-    const std::string format = o.report.substr(start, comma - start);
+  for (auto format : split(o.report, ',')) {
+    if (format.empty() && o.report.empty()) break;
     if (format != "html" && format != "md" && format != "csv") {
-      return core::fail("--report {}: unknown format '{}'; choose from html, md, csv (comma-separated)",
-                        o.report, format);
+      problems.add("--report {}: unknown format '{}'; choose from html, md, csv (comma-separated)", o.report, format);
+    } else if (std::find(r.report_formats.begin(), r.report_formats.end(), format) == r.report_formats.end()) {
+      r.report_formats.emplace_back(format);
     }
-    if (std::find(r.report_formats.begin(), r.report_formats.end(), format) == r.report_formats.end()) {
-      r.report_formats.push_back(format);
-    }
-    start = comma + 1;
   }
   if (!(o.report_interval_sec > 0)) {
-    return core::fail("--report-interval {}: expected a positive number of seconds", o.report_interval_sec);
+    problems.add("--report-interval {}: expected a positive number of seconds", o.report_interval_sec);
   }
   r.report_interval_s = o.report_interval_sec;
   r.append_result = o.append_result;
@@ -544,135 +610,80 @@ core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& o) {
   for (const auto& m : o.metadata) {
     const auto eq = m.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return core::fail("--metadata {}: expected KEY=VALUE, e.g. --metadata gpu=H200", m);
+      problems.add("--metadata {}: expected KEY=VALUE, e.g. --metadata gpu=H200", m);
+    } else {
+      r.metadata.emplace_back(m.substr(0, eq), m.substr(eq + 1));
     }
-    r.metadata.emplace_back(m.substr(0, eq), m.substr(eq + 1));
   }
+}
 
-  // ---- engine ----
-  plan.threads = o.threads > 0 ? o.threads
-                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  plan.request_timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(o.request_timeout_sec));
-  auto seconds = [](double s) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(s));
-  };
-  plan.connect_timeout = seconds(o.connect_timeout_sec);
-  plan.first_byte_timeout = seconds(o.first_byte_timeout_sec);
-  plan.idle_timeout = seconds(o.idle_timeout_sec);
-  plan.grace_period = seconds(o.grace_period_sec);
+void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
+  plan.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  plan.request_timeout = seconds_ns(o.request_timeout_sec);
+  plan.connect_timeout = seconds_ns(o.connect_timeout_sec);
+  plan.first_byte_timeout = seconds_ns(o.first_byte_timeout_sec);
+  plan.idle_timeout = seconds_ns(o.idle_timeout_sec);
+  plan.grace_period = seconds_ns(o.grace_period_sec);
   plan.num_warmups = o.num_warmups;
   plan.max_sse_event_bytes = o.max_sse_event_bytes;
   plan.progress = !o.disable_tqdm;
-  plan.sim_ttft = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double, std::milli>(o.sim_ttft_ms));
-  plan.sim_preset = o.sim_preset;
+  plan.interval = seconds_ns(o.interval_sec);
   plan.scrape_interval = std::chrono::milliseconds(std::llround(o.scrape_interval_sec * 1000.0));
   if (o.scrape_interval_sec > 0 && plan.scrape_interval.count() == 0) plan.scrape_interval = std::chrono::milliseconds(1);
   for (const auto& text : o.metrics_urls) {
-    auto url = net::parse_url(text, "--metrics-url");
-    if (!url) return url.error();
-    if (url->path.empty()) url->path = "/metrics";
-    plan.metrics_urls.push_back(std::move(*url));
+    if (auto url = problems.take(net::parse_url(text, "--metrics-url"))) {
+      if (url->path.empty()) url->path = "/metrics";
+      plan.metrics_urls.push_back(std::move(*url));
+    }
   }
-  if (!plan.metrics_urls.empty() && plan.scrape_interval.count() == 0) {
-    return core::fail("--metrics-url needs scraping on; leave out --scrape-interval 0");
+  if (!o.metrics_urls.empty() && plan.scrape_interval.count() == 0) {
+    problems.add("--metrics-url needs scraping on; leave out --scrape-interval 0");
   }
-  if (!o.sim_preset.empty() && !plan.use_simulator) {
-    return core::fail("--sim-preset {} applies to the built-in simulator; leave out --base-url/--host/--port",
-                      o.sim_preset);
-  }
-  plan.sim_itl = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double, std::milli>(o.sim_itl_ms));
+  plan.sim_ttft = millis_ns(o.sim_ttft_ms);
+  plan.sim_itl = millis_ns(o.sim_itl_ms);
+  plan.sim_preset = o.sim_preset;
   plan.sim_time_scale = o.sim_time_scale;
   if (!(o.sim_time_scale > 0) || !std::isfinite(o.sim_time_scale)) {
-    return core::fail("--sim-time-scale must be a number above 0, got {}", o.sim_time_scale);
+    problems.add("--sim-time-scale must be a number above 0, got {}", o.sim_time_scale);
   }
-  plan.interval = seconds(o.interval_sec);
+}
+
+}  // namespace
+
+core::Result<void> check_header(std::string_view name, std::string_view value, std::string_view where) {
+  if (name.empty() || name.find_first_of(" \t\r\n:") != std::string_view::npos ||
+      name.find('\0') != std::string_view::npos) {
+    return core::fail("{}: '{}' is not a valid header name", where, name);
+  }
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+    return core::fail("{} {}: the value must not contain line breaks or NUL", where, name);
+  }
+  return {};
+}
+
+core::Result<void> check_ramp(const schedule::RampUp& ramp, std::string_view start_name, std::string_view end_name) {
+  if (!(ramp.start_rps >= 0) || !(ramp.end_rps > 0) || ramp.start_rps > ramp.end_rps || !std::isfinite(ramp.end_rps)) {
+    return core::fail("{} {} / {} {}: need 0 <= start <= end and end > 0", start_name, ramp.start_rps, end_name,
+                      ramp.end_rps);
+  }
+  if (ramp.strategy == schedule::RampUp::Strategy::kExponential && ramp.start_rps <= 0) {
+    return core::fail("{} must be > 0 with an exponential ramp", start_name);
+  }
+  return {};
+}
+
+core::Result<RunPlan> resolve(const BenchOptions& o) {
+  RunPlan plan;
+  Problems problems;
+  resolve_target(o, plan, problems);
+  resolve_workload(o, plan, problems);
+  resolve_load(o, plan, problems);
+  resolve_body(o, plan, problems);
+  resolve_percentiles(o, plan.results, problems);
+  resolve_outputs(o, plan.results, problems);
+  resolve_engine(o, plan, problems);
+  if (!problems.empty()) return problems.error();
   return plan;
-}
-
-std::string plan_to_json(const BenchPlan& plan) {
-  std::string out;
-  core::JsonWriter w(out);
-  w.begin_object();
-  w.key("target").value(plan.use_simulator ? std::string("built-in simulator") : plan.base.to_string());
-  w.key("endpoint").value(plan.endpoint);
-  w.key("backend").value(plan.backend);
-  w.key("model").value(plan.model);
-  w.key("dataset_name").value(plan.dataset_name);
-  w.key("dataset_path").value(plan.dataset.path);
-  w.key("tokenizer").value(plan.tokenizer_id);
-  w.key("tokenizer_loaded").value(!plan.tokenizer_path.empty());
-  w.key("num_prompts").value(plan.num_prompts);
-  if (plan.duration.count() > 0) w.key("duration_s").value(core::ns_to_s(plan.duration.count()));
-  if (plan.turns > 1) {
-    w.key("turns").value(plan.turns);
-    w.key("conversations").value(plan.num_prompts / plan.turns);
-    w.key("think_time_s").value(core::ns_to_s(plan.think_time.count()));
-  }
-  w.key("random_input_len").value(plan.random.input_len);
-  w.key("random_output_len").value(plan.random.output_len);
-  w.key("random_prefix_len").value(plan.random.prefix_len);
-  w.key("random_range_ratio").value(plan.random.range_ratio);
-  w.key("seed").value(static_cast<std::int64_t>(plan.random.seed));
-  w.key("no_oversample").value(plan.dataset.no_oversample);
-  if (plan.dataset_name == "random-mm") w.key("random_mm_image_format").value(plan.dataset.random_mm.image_format);
-  if (plan.dataset_name == "mooncake") w.key("trace_time_scale").value(plan.dataset.trace_time_scale);
-  if (std::isinf(plan.arrivals.request_rate)) w.key("request_rate").value(std::string("inf"));
-  else w.key("request_rate").value(plan.arrivals.request_rate);
-  if (std::isinf(plan.arrivals.burstiness)) w.key("burstiness").value(std::string("inf"));
-  else w.key("burstiness").value(plan.arrivals.burstiness);
-  w.key("max_concurrency");
-  if (plan.max_concurrency) w.value(*plan.max_concurrency); else w.null();
-  w.key("ignore_eos").value(plan.body.ignore_eos);
-  if (plan.base.tls()) {
-    w.key("tls_verify").value(!plan.insecure);
-    w.key("ca_bundle").value(plan.ca_bundle);
-  }
-  w.key("header_names").begin_array();
-  for (const auto& [name, value] : plan.headers) w.value(name);  // never values
-  w.end_array();
-  w.key("threads").value(static_cast<std::int64_t>(plan.threads));
-  w.key("request_timeout_s").value(std::chrono::duration<double>(plan.request_timeout).count());
-  auto secs = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
-  w.key("connect_timeout_s").value(secs(plan.connect_timeout));
-  w.key("first_byte_timeout_s").value(secs(plan.first_byte_timeout));
-  w.key("idle_timeout_s").value(secs(plan.idle_timeout));
-  w.key("num_warmups").value(plan.num_warmups);
-  w.key("max_sse_event_bytes").value(static_cast<std::int64_t>(plan.max_sse_event_bytes));
-  if (plan.use_simulator) {
-    w.key("sim_ttft_ms").value(std::chrono::duration<double, std::milli>(plan.sim_ttft).count());
-    w.key("sim_itl_ms").value(std::chrono::duration<double, std::milli>(plan.sim_itl).count());
-    if (!plan.sim_preset.empty()) w.key("sim_preset").value(plan.sim_preset);
-    if (plan.sim_time_scale != 1.0) w.key("sim_time_scale").value(plan.sim_time_scale);
-  }
-  w.end_object();
-  return out;
-}
-
-std::string describe_plan(const BenchPlan& plan) {
-  std::string out;
-  const auto rate = std::isinf(plan.arrivals.request_rate)
-                        ? std::string("inf")
-                        : core::python_float_str(plan.arrivals.request_rate);
-  out += fmt::format("Traffic request rate: {}\n", rate);
-  if (plan.arrivals.ramp_up) {
-    out += fmt::format("Ramp-up: {} from {} to {} RPS\n",
-                       plan.arrivals.ramp_up->strategy == schedule::RampUp::Strategy::kLinear
-                           ? "linear" : "exponential",
-                       plan.arrivals.ramp_up->start_rps, plan.arrivals.ramp_up->end_rps);
-  }
-  out += fmt::format("Burstiness factor: {} ({})\n", core::python_float_str(plan.arrivals.burstiness),
-                     plan.arrivals.burstiness == 1.0 ? "Poisson process" : "Gamma distribution");
-  out += fmt::format("Maximum request concurrency: {}\n",
-                     plan.max_concurrency ? std::to_string(*plan.max_concurrency) : "None");
-  if (plan.turns > 1) {
-    out += fmt::format("Multi-turn: {} conversations of {} turns, think time {} s (the rate applies "
-                       "to conversation starts)\n", plan.num_prompts / plan.turns, plan.turns,
-                       core::python_float_str(core::ns_to_s(plan.think_time.count())));
-  }
-  return out;
 }
 
 }  // namespace llmload::config

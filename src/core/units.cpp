@@ -1,5 +1,7 @@
 #include "llmload/core/units.hpp"
 
+#include "llmload/core/text.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -9,12 +11,6 @@
 
 namespace llmload::core {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Reads a non-negative decimal number at the front of `s`; advances past it.
 bool take_number(std::string_view& s, double& value) {

@@ -139,22 +139,6 @@ bool finite(const std::pair<double, double>& p) { return std::isfinite(p.first) 
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string line_chart(const ChartAxes& axes, const std::vector<ChartSeries>& series) {
   Range x, y;
   std::vector<const ChartSeries*> drawn;

@@ -2,7 +2,7 @@
 // (vLLM-shaped SSE, each event in its own HTTP chunk), keep-alive, errors, every fault,
 // fixed timing (strict lower bounds, generous upper bounds), many concurrent streams, prompt
 // stop, several threads, and the `llmload sim` command.
-#include "llmload/sim/sim_command.hpp"
+#include "llmload/app/sim.hpp"
 #include "llmload/sim/sim_responses.hpp"
 #include "llmload/sim/sim_server.hpp"
 

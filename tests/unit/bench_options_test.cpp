@@ -10,14 +10,14 @@
 namespace llmload::config {
 namespace {
 
-BenchPlan resolve_ok(const BenchOptions& o) {
-  auto plan = resolve_bench_plan(o);
+RunPlan resolve_ok(const BenchOptions& o) {
+  auto plan = resolve(o);
   EXPECT_TRUE(plan) << (plan ? "" : plan.error().message);
-  return plan ? *plan : BenchPlan{};
+  return plan ? *plan : RunPlan{};
 }
 
 std::string resolve_error(const BenchOptions& o) {
-  auto plan = resolve_bench_plan(o);
+  auto plan = resolve(o);
   EXPECT_FALSE(plan);
   return plan ? "" : plan.error().message;
 }

@@ -1,9 +1,8 @@
 #pragma once
 /// `llmload bench`: the flags as written (vLLM's names, meanings and defaults, plus llmload's
-/// own), and their validation into an immutable BenchPlan that is printed and saved with the
-/// results.
+/// own), and their resolution into the immutable RunPlan (config/run_plan.hpp).
 
-#include "llmload/api/request_builder.hpp"
+#include "llmload/config/run_plan.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
@@ -25,7 +24,7 @@ class App;
 namespace llmload::config {
 
 /// The flags of `llmload bench` exactly as given (requested settings). Strings where vLLM
-/// accepts special spellings ("inf"); validated by resolve_bench_plan().
+/// accepts special spellings ("inf"); validated by resolve().
 struct BenchOptions {
   // Target.
   std::string backend = "openai";
@@ -105,9 +104,6 @@ struct BenchOptions {
   double interval_sec = 0;  // > 0: one console line per interval of this length
 };
 
-/// Distinct prompts a --duration run holds at most (sent in turn beyond that).
-inline constexpr std::int64_t kDurationPool = 10000;
-
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).
 void add_bench_options(CLI::App& app, BenchOptions& options);
 
@@ -115,80 +111,10 @@ void add_bench_options(CLI::App& app, BenchOptions& options);
 /// argv with underscores in flag names (before any '=') turned into dashes.
 std::vector<std::string> normalize_flag_spelling(int argc, const char* const* argv);
 
-/// Percentile and goodput settings for the summary (validated).
-struct ResultSettings {
-  std::vector<std::string> percentile_metrics;  ///< subset of ttft, tpot, itl, e2el, in order given
-  std::vector<double> percentiles;              ///< e.g. {99}
-  std::optional<double> goodput_ttft_ms, goodput_tpot_ms, goodput_e2el_ms;
-  bool save_result = false, save_detailed = false, append_result = false;
-  std::string result_dir, result_filename;
-  std::optional<std::string> label;
-  std::vector<std::pair<std::string, std::string>> metadata;
-  std::vector<std::string> report_formats;  ///< --report: subset of html, md, csv
-  double report_interval_s = 1;             ///< --report-interval (over-time charts, CSV)
-};
-
-/// The resolved, immutable plan of one `llmload bench` run (effective settings).
-struct BenchPlan {
-  bool use_simulator = false;        ///< no target flag: benchmark the built-in simulator
-  net::Url base;                     ///< target (the simulator's address is filled in at start)
-  std::string endpoint;              ///< e.g. /v1/completions
-  std::string backend;               ///< "openai" or "openai-chat" (as written in results)
-  api::Flavor flavor = api::Flavor::kCompletions;
-  std::string model;                 ///< empty: ask the server's /v1/models
-  std::string served_model_name;     ///< empty: same as model
-  std::string tokenizer_id;          ///< --tokenizer as given (recorded in results)
-  /// --tokenizer when it names an existing file or folder: loaded before the dataset is built.
-  /// Empty when --tokenizer is a name (e.g. a Hugging Face model id), which is only recorded.
-  std::string tokenizer_path;
-  std::string dataset_name;
-  std::int64_t num_prompts = 0;
-  workload::RandomDatasetOptions random;  ///< also dataset.random (kept for readers of the plan)
-  workload::DatasetOptions dataset;       ///< every dataset flag, validated
-  schedule::ArrivalOptions arrivals;
-  std::optional<std::int64_t> max_concurrency;
-  api::BodyOptions body;             ///< model field set once the model is known
-  net::HeaderList headers;           ///< --header fields (values may be secret: never print)
-  bool insecure = false;             ///< https without certificate verification
-  std::string ca_bundle;             ///< https: trusted CAs (empty: the system's)
-  std::string request_id_prefix;
-  ResultSettings results;
-  int threads = 1;
-  std::chrono::nanoseconds request_timeout{};
-  std::chrono::nanoseconds connect_timeout{}, first_byte_timeout{}, idle_timeout{};  ///< 0 = off
-  std::chrono::nanoseconds grace_period{};  ///< after the first Ctrl-C
-  std::int64_t num_warmups = 0;             ///< vLLM's --num-warmups (excluded from results)
-  std::chrono::seconds ready_check_timeout{};
-  std::size_t max_sse_event_bytes = 0;
-  bool progress = true;
-  std::chrono::nanoseconds sim_ttft{}, sim_itl{};
-  std::string sim_preset;  ///< built-in simulator in engine mode with this preset; empty: exact
-  /// Multi-turn conversations: turns per conversation (1: single requests, as vLLM) and the
-  /// think time before each later turn. With turns > 1, --num-prompts counts conversations
-  /// and `num_prompts` here is the number of requests (conversations × turns).
-  std::int32_t turns = 1;
-  std::chrono::nanoseconds think_time{};
-  /// --duration: stop sending this long after the start (0: no limit); num_prompts is then
-  /// the most requests planned, the dataset a pool of at most kDurationPool prompts sent in
-  /// turn (so a closed loop can run for a time without holding a prompt per request).
-  std::chrono::nanoseconds duration{};
-  /// Scrape the target's /metrics (and `metrics_urls`) this often during the run; 0 = never.
-  std::chrono::milliseconds scrape_interval{};
-  std::vector<net::Url> metrics_urls;  ///< --metrics-url: e.g. a DCGM or npu-exporter endpoint
-  double sim_time_scale = 1.0;  ///< engine mode: simulated durations divided by this in real time
-  std::chrono::nanoseconds interval{};  ///< > 0: interval reports of this length
-};
-
 /// Validates every flag and resolves defaults (vLLM's: random datasets force ignore_eos,
 /// temperature defaults to 0, --input-len/--output-len map to the dataset flags). Errors name
 /// the flag and say what to write instead.
-core::Result<BenchPlan> resolve_bench_plan(const BenchOptions& options);
-
-/// The plan as a JSON object (saved under llmload.plan). Header values are never included,
-/// only their names.
-std::string plan_to_json(const BenchPlan& plan);
-
-/// A few human-readable lines describing the plan (printed before the run; no secrets).
-std::string describe_plan(const BenchPlan& plan);
+/// Every problem is collected (one line each, naming the flag), not only the first.
+core::Result<RunPlan> resolve(const BenchOptions& options);
 
 }  // namespace llmload::config

@@ -7,6 +7,8 @@
 
 #include "llmload/metrics/run_summary.hpp"
 
+#include "llmload/core/text.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,8 +16,8 @@
 
 namespace llmload::report {
 
-/// `text` with & < > " ' replaced by entities: safe in HTML/SVG text and quoted attributes.
-std::string html_escape(std::string_view text);
+/// HTML escaping (core/text.hpp), used throughout the reports.
+using core::html_escape;
 
 /// One line of a chart.
 struct ChartSeries {

@@ -1,16 +1,16 @@
 #pragma once
-/// `llmload run PROFILE.yaml`: every sweep point × every stage of a validated profile, each as
-/// one `llmload bench` run with the stage's load, then the SLOs checked against each measured
-/// stage's result, with an exit code a pipeline can trust and, when asked, JUnit XML.
+/// SLO checks of `llmload run`, on a stage's result in memory: a limit on a latency
+/// statistic, the error rate or a throughput, and the drift of a latency between the early
+/// and the late intervals of a soak. Pure.
 
 #include "llmload/config/profile.hpp"
+#include "llmload/metrics/run_summary.hpp"
 
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace llmload::runtime {
+namespace llmload::app {
 
 /// One SLO checked against one stage's result.
 struct SloVerdict {
@@ -26,8 +26,16 @@ struct SloVerdict {
   std::optional<double> margin;
 };
 
-/// Checks one SLO's max/min against a result file's JSON text (vLLM keys). Pure.
-SloVerdict check_slo(const config::ProfileSlo& slo, const std::string& result_json);
+/// The SLO as a short text, e.g. "ttft p99 <= 500 ms", "error_rate <= 1%".
+std::string describe_slo(const config::ProfileSlo& slo);
+
+/// The value an SLO limits, read from a summary in the SLO's unit (ms, fraction, /s); unset
+/// when the summary has none (e.g. a percentile that was not computed, goodput without
+/// thresholds).
+std::optional<double> slo_value(const config::ProfileSlo& slo, const metrics::RunSummary& summary);
+
+/// Checks one SLO's max/min against a stage's summary.
+SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& summary);
 
 /// Drift of a latency SLO's stat between the early and the late intervals of a stage.
 /// `intervals` are the stage's interval histograms of the SLO's metric, in order, each in the
@@ -36,21 +44,10 @@ SloVerdict check_slo(const config::ProfileSlo& slo, const std::string& result_js
 /// the merge of the first k, late the merge of the last k; the stat (pNN, median = p50, mean)
 /// is taken on each and drift = (late − early) / early. It passes when drift <= max_drift
 /// (only growth counts: a latency that falls has negative drift). Fewer than 2 intervals with
-/// samples fail the check, saying so. Pure.
+/// samples fail the check, saying so.
 SloVerdict check_drift(const config::ProfileSlo& slo, const std::vector<std::string>& intervals);
 
 /// JUnit XML: one test suite per profile, one test case per verdict (failures carry detail).
 std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts);
 
-/// Runs the profile at `path` with `overrides`. Every measured stage also writes, per interval
-/// (outputs.interval): `<stage>.hlog` (HdrHistogram interval log, tags ttft, tpot, itl, e2el,
-/// microseconds), `<stage>.intervals.csv`, a console line, and `<stage>.json` rewritten with
-/// the cumulative figures so far (`"partial": true`) until the exact final result replaces it.
-/// With a `search` section, it runs the capacity search instead of the stages once (see
-/// README), writing `search.json`. Exit codes: 0 every SLO met, 1 an SLO failed
-/// (each failure printed with its margin), 2 a usage or configuration error, 3 a stage could
-/// not run. Human output on `out`, diagnostics on `err`.
-int run_profile_command(const std::string& path, const std::vector<std::string>& overrides,
-                        std::FILE* out, std::FILE* err);
-
-}  // namespace llmload::runtime
+}  // namespace llmload::app

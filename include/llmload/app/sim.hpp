@@ -7,7 +7,7 @@ namespace CLI {
 class App;
 }
 
-namespace llmload::sim {
+namespace llmload::app {
 
 /// Registers --host --port --threads --model --ttft-ms --itl-ms --default-max-tokens
 /// --no-send-stamp, and the engine mode's --mode --preset --max-num-seqs
@@ -18,12 +18,12 @@ namespace llmload::sim {
 /// writing into `options` (which must outlive parsing). A --preset is applied before the
 /// explicit engine flags, which override it. Defaults are SimOptions' own; out-of-range values
 /// are CLI11 validation errors.
-void add_sim_options(CLI::App& app, SimOptions& options);
+void add_sim_options(CLI::App& app, sim::SimOptions& options);
 
 /// Starts the server, prints "llmload sim: serving model 'M' at http://HOST:PORT (fixed
 /// timing: TTFT X ms, ITL Y ms)" on stdout, serves until SIGINT or SIGTERM, stops and
 /// returns 0. If it cannot listen, prints the reason on stderr and returns 1. Blocks the
 /// calling thread; installs its signal handlers for the duration of the call only.
-int run_sim(const SimOptions& options);
+int run_sim(const sim::SimOptions& options);
 
-}  // namespace llmload::sim
+}  // namespace llmload::app

@@ -1,17 +1,28 @@
-// SLO checks against result files and their JUnit XML.
-#include "llmload/runtime/run_command.hpp"
+// SLO checks on a stage's summary in memory, drift over interval histograms, JUnit XML.
+#include "llmload/app/slo.hpp"
 
 #include "llmload/metrics/hdr_histogram.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
 
 #include <gtest/gtest.h>
 
-namespace llmload::runtime {
+namespace llmload::app {
 namespace {
 
-const std::string kResult =
-    R"({"completed":98,"failed":2,"request_throughput":4.5,"output_throughput":450.0,)"
-    R"("mean_ttft_ms":120.0,"p99_ttft_ms":612.3,"p99.9_itl_ms":80.0})";
+/// A stage's summary: 98 of 100 requests, TTFT mean 120 ms and p99 612.3 ms, ITL p99.9
+/// 80 ms; no E2EL percentile was computed.
+metrics::RunSummary summary() {
+  metrics::RunSummary s;
+  s.completed = 98;
+  s.failed = 2;
+  s.request_throughput = 4.5;
+  s.output_throughput = 450.0;
+  s.ttft_ms.mean = 120.0;
+  s.ttft_ms.percentiles = {{99, 612.3}};
+  s.itl_ms.percentiles = {{99.9, 80.0}};
+  return s;
+}
+const metrics::RunSummary kResult = summary();
 
 config::ProfileSlo slo(std::string metric, std::string stat, std::optional<double> max,
                        std::optional<double> min = std::nullopt) {
@@ -23,7 +34,7 @@ config::ProfileSlo slo(std::string metric, std::string stat, std::optional<doubl
   return s;
 }
 
-TEST(RunCommand, LatencySloWithMargin) {
+TEST(Slo, LatencySloWithMargin) {
   auto v = check_slo(slo("ttft", "p99", 500), kResult);
   EXPECT_FALSE(v.passed);
   EXPECT_EQ(v.slo, "ttft p99 <= 500 ms");
@@ -34,7 +45,7 @@ TEST(RunCommand, LatencySloWithMargin) {
   EXPECT_TRUE(check_slo(slo("itl", "p99.9", 100), kResult).passed);
 }
 
-TEST(RunCommand, ErrorRateAndThroughput) {
+TEST(Slo, ErrorRateAndThroughput) {
   auto v = check_slo(slo("error_rate", "", 0.01), kResult);
   EXPECT_FALSE(v.passed);  // 2 of 100
   EXPECT_EQ(v.detail, "measured 2%, 1% over the limit");
@@ -44,14 +55,16 @@ TEST(RunCommand, ErrorRateAndThroughput) {
   EXPECT_TRUE(check_slo(slo("output_throughput", "", std::nullopt, 400.0), kResult).passed);
 }
 
-TEST(RunCommand, MissingValueFails) {
+TEST(Slo, MissingValueFails) {
   const auto v = check_slo(slo("e2el", "p99", 1000), kResult);
   EXPECT_FALSE(v.passed);
   EXPECT_EQ(v.detail, "the result has no value for it");
 }
 
-TEST(RunCommand, GoodputSloReadsRequestGoodput) {
-  const std::string result = R"({"completed":10,"failed":0,"request_goodput":3.5})";
+TEST(Slo, GoodputSloReadsRequestGoodput) {
+  metrics::RunSummary result;
+  result.completed = 10;
+  result.request_goodput = 3.5;
   auto v = check_slo(slo("goodput", "", std::nullopt, 3.0), result);
   EXPECT_TRUE(v.passed);
   EXPECT_EQ(v.slo, "goodput >= 3/s");
@@ -80,7 +93,7 @@ config::ProfileSlo drift_slo(double max_drift) {
   return s;
 }
 
-TEST(RunCommand, DriftComparesTheFirstAndLastQuarterOfIntervals) {
+TEST(Slo, DriftComparesTheFirstAndLastQuarterOfIntervals) {
   // 8 intervals with samples (the empty one is skipped): k = 2; early = 100, 100 ms; late =
   // 118, 130 ms -> p99 of the late merge is 130 ms: +30%.
   const auto ivs = intervals({100'000, 100'000, 0, 500'000, 500'000, 500'000, 500'000, 118'000, 130'000});
@@ -99,14 +112,14 @@ TEST(RunCommand, DriftComparesTheFirstAndLastQuarterOfIntervals) {
   EXPECT_TRUE(check_drift(drift_slo(0.0), intervals({200'000, 100'000})).passed);
 }
 
-TEST(RunCommand, DriftNeedsTwoIntervalsWithSamples) {
+TEST(Slo, DriftNeedsTwoIntervalsWithSamples) {
   const auto v = check_drift(drift_slo(0.2), intervals({100'000, 0}));
   EXPECT_FALSE(v.passed);
   EXPECT_EQ(v.detail, "needs at least 2 intervals with samples, the stage had 1; run it longer or shorten outputs.interval");
   EXPECT_FALSE(check_drift(drift_slo(0.2), {"not base64"}).passed);
 }
 
-TEST(RunCommand, JunitXmlGolden) {
+TEST(Slo, JunitXmlGolden) {
   std::vector<SloVerdict> verdicts{{"", "steady", "ttft p99 <= 500 ms", true, "measured 1 ms, margin 499 ms"},
                                    {"load.stages.0.rate=2", "steady", "error_rate <= 1%", false, "measured 2%, 1% over the limit"}};
   EXPECT_EQ(junit_xml("p.yaml", verdicts),
@@ -120,4 +133,4 @@ TEST(RunCommand, JunitXmlGolden) {
 }
 
 }  // namespace
-}  // namespace llmload::runtime
+}  // namespace llmload::app

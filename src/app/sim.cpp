@@ -1,4 +1,4 @@
-#include "llmload/sim/sim_command.hpp"
+#include "llmload/app/sim.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,7 +12,15 @@
 #include <vector>
 #include <cstdio>
 
-namespace llmload::sim {
+namespace llmload::app {
+
+using sim::EngineConfig;
+using sim::SimMode;
+using sim::SimOptions;
+using sim::SimServer;
+using sim::engine_presets;
+using sim::fault_kinds;
+using sim::find_engine_preset;
 
 namespace {
 
@@ -163,4 +171,4 @@ int run_sim(const SimOptions& options) {
   return 0;
 }
 
-}  // namespace llmload::sim
+}  // namespace llmload::app

@@ -1,0 +1,66 @@
+#pragma once
+/// What a user sees while a run executes: vLLM's phase lines on stdout, a progress line on
+/// stderr (redrawn on a terminal, every 10 s otherwise) with the latest interval's rates and
+/// percentiles, interval lines (--interval), and the server's /metrics scraped meanwhile.
+
+#include "llmload/config/run_plan.hpp"
+#include "llmload/report/interval_report.hpp"
+#include "llmload/runtime/execute.hpp"
+#include "llmload/scrape/scraper.hpp"
+
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmload::app {
+
+/// What `llmload run` adds to a stage: its own interval reports (the soak outputs) instead of
+/// --interval's console lines. Empty: nothing.
+struct StageHooks {
+  std::chrono::nanoseconds interval{};
+  std::function<void(const runtime::IntervalReport&)> on_interval;
+};
+
+/// The Observer of `llmload bench` and of each stage of `llmload run`.
+class ConsoleObserver final : public runtime::Observer {
+ public:
+  /// `sources` are scraped every plan.scrape_interval while the measured run lasts.
+  ConsoleObserver(const config::RunPlan& plan, std::FILE* out, std::FILE* err, StageHooks hooks,
+                  std::vector<scrape::ScrapeSource> sources);
+
+  void say(std::string_view line) override;
+  void warn(std::string_view line) override;
+  void progress(const runtime::ProgressSnapshot& s) override;
+  std::chrono::nanoseconds interval_length() const override;
+  void interval(const runtime::IntervalReport& report) override;
+  void measuring(bool started) override;
+
+  /// What the scraper collected (empty when nothing was scraped).
+  std::optional<scrape::ScrapeSeries> take_scraped() { return std::move(scraped_); }
+
+ private:
+  void progress_line(const runtime::ProgressSnapshot& s, double elapsed);
+  void print_stop(const runtime::ProgressSnapshot& s);
+
+  std::FILE* out_;
+  std::FILE* err_;
+  bool enabled_, tty_;
+  std::chrono::nanoseconds console_interval_;
+  StageHooks hooks_;
+  std::chrono::milliseconds scrape_interval_;
+  std::vector<scrape::ScrapeSource> sources_;
+  std::optional<scrape::Scraper> scraper_;
+  std::optional<scrape::ScrapeSeries> scraped_;
+  std::optional<report::IntervalRow> recent_;
+  double next_plain_s_ = 0;
+  int stopping_ = 0;
+};
+
+/// What the scraper reads during the load: the target's /metrics (the built-in simulator's
+/// too) and every --metrics-url. Unresolvable extras become notes.
+std::vector<scrape::ScrapeSource> scrape_sources(const config::RunPlan& plan, const runtime::ResolvedTarget& target,
+                                                 std::vector<std::string>& notes);
+
+}  // namespace llmload::app

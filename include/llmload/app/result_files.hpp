@@ -1,0 +1,23 @@
+#pragma once
+/// The files a run writes when its plan asks: the result JSON (vLLM's keys and ours, written
+/// atomically) and the reports beside it.
+
+#include "llmload/app/stage.hpp"
+#include "llmload/config/run_plan.hpp"
+#include "llmload/report/json_result.hpp"
+#include "llmload/runtime/execute.hpp"
+
+#include <cstdio>
+
+namespace llmload::app {
+
+/// The run settings recorded in the result file.
+report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTarget& target, const StageRun& run);
+
+/// Saves the result and the reports the plan asks for; sets run.result_path. Returns kExitOk,
+/// or kExitCannotRun after one line on `err` when a file cannot be written.
+/// `intervals_written_live`: `llmload run`'s soak outputs already wrote the intervals CSV.
+int save_results(const config::RunPlan& plan, const runtime::ResolvedTarget& target, StageRun& run,
+                 bool intervals_written_live, std::FILE* err);
+
+}  // namespace llmload::app

@@ -1,0 +1,44 @@
+#pragma once
+/// The stages of one profile (a sweep point or a capacity-search probe) run in turn, each
+/// from its own RunPlan, with the soak outputs and the SLO verdicts of the measured ones.
+
+#include "llmload/app/slo.hpp"
+#include "llmload/config/profile.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace llmload::app {
+
+/// A sweep point: the profile with the point's values applied, and its name.
+struct PointProfile {
+  config::Profile profile;
+  std::string name;  ///< e.g. "load.stages.0.rate=2" ("" without a sweep)
+};
+
+/// A measured stage's result file and text (for the report of all stages).
+struct MeasuredStage {
+  std::string result_path;
+  std::string result_json;
+};
+
+/// One profile run stage by stage.
+struct PointRun {
+  int code = 0;                       ///< kExitOk, kExitUsage or kExitCannotRun
+  std::vector<SloVerdict> verdicts;   ///< of the measured stages
+  std::vector<MeasuredStage> stages;  ///< the measured stages' results
+};
+
+/// Runs every stage of `profile`; result files are named `<prefix>-<stage number>-<stage>`.
+/// `heading` starts each stage's console header (e.g. "point 2/4 (rate=2), ").
+PointRun run_point(const config::Profile& profile, const std::string& prefix, const std::string& point_name,
+                   const std::string& heading, std::FILE* out, std::FILE* err);
+
+/// The capacity search of `profile` (which has a `search`): each probe a copy of the profile
+/// with one number changed (the searched stage's rate or concurrency). Prints every probe, the
+/// curve and the answer; writes `search.json`; `verdicts` become the answer's (or the first
+/// probe's when none passed). Returns an ExitCode.
+int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts, std::FILE* out, std::FILE* err);
+
+}  // namespace llmload::app

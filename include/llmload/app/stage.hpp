@@ -1,0 +1,30 @@
+#pragma once
+/// One run of a plan, as `llmload bench` does it and `llmload run` does it for each stage:
+/// load the workload, start the target, prepare, execute, then the table on stdout and the
+/// result file and reports the plan asks for.
+
+#include "llmload/app/console.hpp"
+#include "llmload/config/run_plan.hpp"
+#include "llmload/runtime/execute.hpp"
+#include "llmload/scrape/server_metrics.hpp"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace llmload::app {
+
+/// What one run produced, in memory: the caller checks SLOs on it, never on a file.
+struct StageRun {
+  int code = 0;                                   ///< an ExitCode
+  std::optional<runtime::RunResult> result;       ///< set when the run took place
+  std::optional<scrape::ScrapeSeries> scraped;    ///< the server's /metrics during the run
+  std::optional<scrape::ServerMetricsSummary> server_metrics;
+  std::string result_path;                        ///< the saved result file ("" when none)
+  std::string result_json;                        ///< its text, for reports of several runs
+};
+
+/// Runs `plan`: human output on `out`, diagnostics and progress on `err`.
+StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, const StageHooks& hooks = {});
+
+}  // namespace llmload::app

@@ -1,0 +1,24 @@
+#pragma once
+/// Small text helpers named once for the whole project: trimming and escaping for HTML/XML.
+
+#include <string>
+#include <string_view>
+
+namespace llmload::core {
+
+/// `s` without leading and trailing ASCII white space (space, tab, CR, LF, VT, FF). No copy.
+/// Inline: the chunk decoder trims every SSE payload with it.
+constexpr std::string_view trim(std::string_view s) noexcept {
+  constexpr auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// `text` with & < > " ' replaced by entities: safe in HTML/SVG text and quoted attributes.
+std::string html_escape(std::string_view text);
+
+/// The same escaping for XML text and attributes (&#39; is valid XML too).
+inline std::string xml_escape(std::string_view text) { return html_escape(text); }
+
+}  // namespace llmload::core

@@ -1,0 +1,107 @@
+#pragma once
+/// One run, from a const plan to its result: the workload is loaded before the target is
+/// touched (bad input must not cost a request), prepared against the target (server token
+/// counts, the schedule, resource checks), then executed as named phases — initial test run,
+/// warm-up, measure, drain, summarize. Knows nothing of reports, the simulator or scraping:
+/// the caller resolves the target and watches through an Observer.
+
+#include "llmload/config/run_plan.hpp"
+#include "llmload/core/clock.hpp"
+#include "llmload/core/error.hpp"
+#include "llmload/metrics/run_summary.hpp"
+#include "llmload/runtime/runner.hpp"
+#include "llmload/workload/request_spec.hpp"
+#include "llmload/workload/tokenizer.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmload::runtime {
+
+/// What is known of the target only at run time, kept apart from the plan (which never
+/// changes after resolve): the address (the built-in simulator's is known once it listens),
+/// the model from /v1/models, the Authorization header from OPENAI_API_KEY.
+struct ResolvedTarget {
+  Target target;              ///< base URL, resolved endpoints, TLS context
+  std::string model;          ///< the plan's model, or the server's first model
+  std::string body_model;     ///< the body's "model": --served-model-name, else `model`
+  net::HeaderList headers;    ///< the plan's headers plus Authorization (values secret)
+  bool simulator = false;     ///< the built-in simulator in this process
+};
+
+/// Watches a run. Called on the thread that called execute(), never on a worker.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  /// A line of the run's story on standard output (vLLM's phase lines, notes).
+  virtual void say(std::string_view line) = 0;
+  /// A line on standard error (a resource change, a warning).
+  virtual void warn(std::string_view line) = 0;
+  /// Progress of the measured run, every half second and once at the end.
+  virtual void progress(const ProgressSnapshot& snapshot) = 0;
+  /// Interval reports of the measured run, of interval_length() each; none when it is 0.
+  virtual std::chrono::nanoseconds interval_length() const = 0;
+  virtual void interval(const IntervalReport& report) = 0;
+  /// The measured run starts (true) or ended (false): e.g. a scraper follows it.
+  virtual void measuring(bool started) = 0;
+};
+
+/// The workload as built from the plan alone, before the target is known.
+struct LoadedWorkload {
+  std::vector<workload::RequestSpec> specs;
+  std::vector<core::Nanos> trace_offsets;  ///< a trace's own send times; empty otherwise
+  std::optional<workload::Tokenizer> tokenizer;
+  bool count_on_server = false;  ///< random prompts made exact by the server's /tokenize
+  std::vector<std::string> notes;
+};
+
+/// The workload ready to send: every spec and its scheduled offset.
+struct Workload {
+  std::vector<workload::RequestSpec> specs;
+  std::vector<core::Nanos> offsets;  ///< one per request (more than specs with --duration)
+  std::int64_t requests = 0;         ///< requests planned
+  std::optional<workload::Tokenizer> tokenizer;
+  std::vector<std::string> notes;    ///< said once the target is announced
+};
+
+/// Everything a run measured; what the console table, the result file, the reports and the
+/// SLO checks read. Plain value.
+struct RunResult {
+  RunOutput output;               ///< per-request records (unsent ones removed) and the window
+  metrics::RunSummary summary;    ///< vLLM's figures and llmload's extensions
+  std::int64_t planned_requests = 0;
+  std::string date;               ///< local "%Y%m%d-%H%M%S" when the run ended (vLLM's)
+};
+
+/// Phase 1: the tokenizer and the dataset, from the plan alone. Errors are usage errors.
+core::Result<LoadedWorkload> load_workload(const config::RunPlan& plan);
+
+/// Phase 2: server token counts (random prompts without a tokenizer), conversations, the
+/// arrival schedule, and the checks that the run fits (ports, open files). Errors are usage
+/// errors (a schedule that cannot be built, a run that does not fit).
+core::Result<Workload> prepare_workload(const config::RunPlan& plan, const ResolvedTarget& target,
+                                        LoadedWorkload loaded, Observer& observer);
+
+/// Why execute() ended without a result.
+struct ExecuteError {
+  std::string message;
+  bool interrupted = false;  ///< Ctrl-C before the measured run began
+};
+
+/// Phase 3: initial test run, warm-up, measure, drain, summarize. SIGINT/SIGTERM stop the
+/// measured run gracefully (a second cancels the requests in flight); before it, they end
+/// the run with an error. Failed requests are results, never errors.
+boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& plan, const ResolvedTarget& target,
+                                                       const Workload& workload, Observer& observer);
+
+/// The engine settings of the plan (threads, timeouts, concurrency, grace period).
+RunnerOptions runner_options(const config::RunPlan& plan);
+
+/// The body, headers and request-id settings every request of the plan carries.
+RequestTemplate request_template(const config::RunPlan& plan, const ResolvedTarget& target);
+
+}  // namespace llmload::runtime

@@ -1,0 +1,266 @@
+#include "llmload/app/run_stages.hpp"
+
+#include "llmload/app/capacity_search.hpp"
+#include "llmload/app/exit_code.hpp"
+#include "llmload/app/soak_outputs.hpp"
+#include "llmload/app/stage.hpp"
+#include "llmload/config/stage_plan.hpp"
+#include "llmload/core/atomic_file.hpp"
+#include "llmload/core/json_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+namespace llmload::app {
+namespace {
+
+std::string slug(const std::string& name) {
+  std::string out;
+  for (const char c : name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-';
+  }
+  return out;
+}
+
+/// The verdicts of every SLO of the profile on one measured stage.
+std::vector<SloVerdict> check_stage(const config::Profile& profile, const StageRun& run, const SoakOutputs& soak,
+                                    const std::string& point_name, const std::string& stage_name) {
+  std::vector<SloVerdict> verdicts;
+  for (const auto& slo : profile.slos) {
+    std::vector<SloVerdict> found;
+    if (slo.max || slo.min) found.push_back(check_slo(slo, run.result->summary));
+    if (slo.max_drift) found.push_back(check_drift(slo, soak.intervals_of(slo.metric)));
+    for (auto& verdict : found) {
+      verdict.point = point_name;
+      verdict.stage = stage_name;
+      verdicts.push_back(std::move(verdict));
+    }
+  }
+  return verdicts;
+}
+
+/// One probe of a capacity search, as tried.
+struct Probe {
+  double value = 0;
+  PointRun run;
+  bool passed = false;
+};
+
+std::string value_text(double value, bool rate) {
+  return rate ? fmt::format("{:.4g}/s", value) : fmt::format("{:.0f}", value);
+}
+
+/// The tightest SLO margin of a probe (relative), if any.
+std::optional<double> worst_margin(const Probe& p) {
+  std::optional<double> worst;
+  for (const auto& v : p.run.verdicts) {
+    if (v.margin) worst = worst ? std::min(*worst, *v.margin) : *v.margin;
+  }
+  return worst;
+}
+
+bool all_passed(const PointRun& run) {
+  return run.code == kExitOk &&
+         std::all_of(run.verdicts.begin(), run.verdicts.end(), [](const SloVerdict& v) { return v.passed; });
+}
+
+/// The profile with the searched stage's rate or concurrency set to `value`.
+config::Profile probe_profile(const config::Profile& profile, double value) {
+  config::Profile probe = profile;
+  auto& stage = probe.stages[profile.search->stage];
+  if (profile.search->over == "rate") stage.rate = value;
+  else stage.concurrency = static_cast<std::int64_t>(value);
+  return probe;
+}
+
+/// Every probe in the order tried, then the curve by value.
+void print_probes(const config::ProfileSearch& search, const std::string& stage, const std::vector<Probe>& probes,
+                  const std::vector<const Probe*>& curve, std::FILE* out) {
+  const bool rate = search.over == "rate";
+  fmt::print(out, "\n== capacity search: {} of stage '{}' ==\n", search.over, stage);
+  fmt::print(out, "{:>4}  {:>12}  {:<6}  {}\n", "run", search.over, "result", "tightest SLO margin");
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const auto m = worst_margin(probes[i]);
+    fmt::print(out, "{:>4}  {:>12}  {:<6}  {}\n", i + 1, value_text(probes[i].value, rate),
+               probes[i].passed ? "pass" : (probes[i].run.code != kExitOk ? "error" : "fail"),
+               m ? fmt::format("{:+.1f}%", *m * 100) : "-");
+  }
+  fmt::print(out, "curve (by {}):\n", search.over);
+  for (const Probe* p : curve) {
+    std::string measured;
+    for (const auto& v : p->run.verdicts) {
+      if (!v.measured) continue;
+      std::string name = v.slo.substr(0, v.slo.find_first_of("<>"));
+      while (!name.empty() && name.back() == ' ') name.pop_back();
+      measured += fmt::format("  {} = {:.4g}", name, *v.measured);
+    }
+    fmt::print(out, "  {:>12}  {}{}\n", value_text(p->value, rate), p->passed ? "pass" : "fail", measured);
+  }
+}
+
+void write_probe(core::JsonWriter& w, const Probe& p, std::size_t order) {
+  w.begin_object();
+  w.field("run", static_cast<std::int64_t>(order));
+  w.field("value", p.value);
+  w.field("passed", p.passed);
+  w.field("exit_code", static_cast<std::int64_t>(p.run.code));
+  w.key("slos").begin_array();
+  for (const auto& v : p.run.verdicts) {
+    w.begin_object();
+    w.field("stage", v.stage);
+    w.field("slo", v.slo);
+    w.field("passed", v.passed);
+    if (v.measured) w.field("measured", *v.measured);
+    if (v.margin) w.field("margin", *v.margin);
+    w.field("detail", v.detail);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+/// The answer on the console and in the JSON: the highest passing value, with the first
+/// failing one and the resolution between them.
+void report_answer(core::JsonWriter& w, const config::ProfileSearch& search, const CapacitySearch& state,
+                   const Probe* answer, std::FILE* out) {
+  const bool rate = search.over == "rate";
+  const auto fail = state.lowest_failing();
+  w.key("answer");
+  if (answer == nullptr) {
+    w.null();
+    fmt::print(out, "answer: none; even {} misses an SLO\n", value_text(search.from, rate));
+    return;
+  }
+  const auto margin = worst_margin(*answer);
+  w.begin_object();
+  w.field("value", answer->value);
+  if (fail) w.field("first_failing", *fail);
+  else w.key("first_failing").null();
+  if (fail) w.field("resolution", rate ? (*fail - answer->value) / answer->value : *fail - answer->value);
+  if (margin) w.field("slo_margin", *margin);
+  w.end_object();
+  fmt::print(out, "answer: the highest {} meeting every SLO is {}", search.over, value_text(answer->value, rate));
+  if (fail) {
+    fmt::print(out, " ({} missed one: the answer lies within {})", value_text(*fail, rate),
+               rate ? fmt::format("{:.1f}%", (*fail - answer->value) / answer->value * 100)
+                    : fmt::format("{:.0f} streams", *fail - answer->value));
+  } else {
+    fmt::print(out, " (the top of the range; the capacity may be higher)");
+  }
+  if (margin) fmt::print(out, "; tightest SLO margin there {:+.1f}%", *margin * 100);
+  fmt::print(out, "\n");
+}
+
+/// search.json: the settings, every probe in order, the curve and the answer.
+std::string search_json(const config::ProfileSearch& search, const std::string& stage, const CapacitySearch& state,
+                        const std::vector<Probe>& probes, const std::vector<const Probe*>& curve,
+                        const Probe* answer, std::FILE* out) {
+  std::string json;
+  core::JsonWriter w(json);
+  w.begin_object();
+  w.field("over", search.over);
+  w.field("stage", stage);
+  w.field("from", search.from);
+  w.field("to", search.to);
+  w.field("max_runs", search.max_runs);
+  w.field("tolerance", search.tolerance);
+  w.key("points").begin_array();
+  for (std::size_t i = 0; i < probes.size(); ++i) write_probe(w, probes[i], i + 1);
+  w.end_array();
+  w.key("curve").begin_array();
+  for (const Probe* p : curve) write_probe(w, *p, static_cast<std::size_t>(p - probes.data()) + 1);
+  w.end_array();
+  report_answer(w, search, state, answer, out);
+  w.end_object();
+  json += "\n";
+  return json;
+}
+
+}  // namespace
+
+PointRun run_point(const config::Profile& profile, const std::string& prefix, const std::string& point_name,
+                   const std::string& heading, std::FILE* out, std::FILE* err) {
+  PointRun run;
+  const auto& stages = profile.stages;
+  for (std::size_t j = 0; j < stages.size(); ++j) {
+    const auto& stage = stages[j];
+    fmt::print(out, "\n== llmload run: {}stage {}/{} '{}'{} ==\n", heading, j + 1, stages.size(), stage.name,
+               stage.cooldown ? " (cool-down, not checked)" : stage.warmup ? " (warm-up, not checked)" : "");
+    std::fflush(out);
+    const std::string base = fmt::format("{}-{:02}-{}", prefix, j + 1, slug(stage.name));
+    auto plan = config::resolve_stage(profile, stage, {profile.outputs.dir, base + ".json", slug(stage.name)});
+    if (!plan) {
+      fmt::print(err, "llmload run: stage '{}': {}\n", stage.name, plan.error().message);
+      run.code = kExitUsage;
+      return run;
+    }
+    SoakOutputs soak(profile.outputs.dir, base, stage.name, profile.outputs.interval.count(), out, err);
+    StageHooks hooks;
+    if (!stage.warmup) {
+      hooks.interval = profile.outputs.interval;
+      hooks.on_interval = [&soak](const runtime::IntervalReport& r) { soak.add(r); };
+    }
+    const StageRun stage_run = run_stage(*plan, out, err, hooks);
+    if (stage_run.code == kExitUsage) {
+      run.code = kExitUsage;
+      return run;
+    }
+    if (stage_run.code != kExitOk || soak.failed()) {
+      fmt::print(err, "llmload run: stage '{}' could not complete (exit {})\n", stage.name, stage_run.code);
+      run.code = kExitCannotRun;
+      return run;
+    }
+    if (stage.warmup) continue;
+    run.stages.push_back({stage_run.result_path, stage_run.result_json});
+    auto verdicts = check_stage(profile, stage_run, soak, point_name, stage.name);
+    std::move(verdicts.begin(), verdicts.end(), std::back_inserter(run.verdicts));
+  }
+  return run;
+}
+
+int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts, std::FILE* out, std::FILE* err) {
+  const config::ProfileSearch& search = *profile.search;
+  const bool rate = search.over == "rate";
+  const std::string& stage = profile.stages[search.stage].name;
+  CapacitySearch state(search);
+  std::vector<Probe> probes;
+  probes.reserve(static_cast<std::size_t>(std::max<std::int64_t>(search.max_runs, 2)));
+  while (const auto value = state.next()) {
+    Probe p;
+    p.value = *value;
+    const std::string name = fmt::format("{}={}", search.over, value_text(*value, rate));
+    p.run = run_point(probe_profile(profile, *value), fmt::format("search-{:02}", probes.size() + 1), name,
+                      fmt::format("search run {}/{} ({}), ", probes.size() + 1, search.max_runs, name), out, err);
+    if (p.run.code == kExitUsage) return kExitUsage;
+    if (probes.empty() && p.run.code == kExitCannotRun) return kExitCannotRun;
+    p.passed = all_passed(p.run);
+    fmt::print(out, "search: {} {}\n", name, p.passed ? "meets every SLO" : "misses an SLO");
+    for (const auto& v : p.run.verdicts) {
+      fmt::print(out, "{} {}{}: {} ({})\n", v.passed ? "PASS" : "FAIL", v.stage, " [" + v.point + "]", v.slo, v.detail);
+    }
+    state.record(*value, p.passed);
+    probes.push_back(std::move(p));
+  }
+  std::vector<const Probe*> curve;
+  for (const auto& p : probes) curve.push_back(&p);
+  std::sort(curve.begin(), curve.end(), [](const Probe* a, const Probe* b) { return a->value < b->value; });
+  print_probes(search, stage, probes, curve, out);
+  const Probe* answer = nullptr;
+  for (const auto& p : probes) {
+    if (state.highest_passing() && p.value == *state.highest_passing()) answer = &p;
+  }
+  const std::string json = search_json(search, stage, state, probes, curve, answer, out);
+  verdicts = answer != nullptr ? answer->run.verdicts : probes.front().run.verdicts;
+  const auto json_path = std::filesystem::path(profile.outputs.dir) / "search.json";
+  if (auto written = core::write_file_atomic(json_path, json); !written) {
+    fmt::print(err, "llmload run: {}\n", written.error().message);
+    return kExitCannotRun;
+  }
+  fmt::print(out, "search results: {}\n", json_path.string());
+  return kExitOk;
+}
+
+}  // namespace llmload::app

@@ -1,0 +1,151 @@
+#include "llmload/app/slo.hpp"
+
+#include "llmload/core/text.hpp"
+#include "llmload/metrics/hdr_histogram.hpp"
+#include "llmload/metrics/interval_recorder.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace llmload::app {
+namespace {
+
+bool is_latency(const std::string& metric) {
+  return metric == "ttft" || metric == "tpot" || metric == "itl" || metric == "e2el";
+}
+
+}  // namespace
+
+std::string describe_slo(const config::ProfileSlo& s) {
+  auto value = [&](double v) {
+    if (is_latency(s.metric)) return fmt::format("{:g} ms", v);
+    if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);
+    return fmt::format("{:g}/s", v);
+  };
+  std::string text = s.metric + (s.stat.empty() ? "" : " " + s.stat);
+  if (s.max) text += " <= " + value(*s.max);
+  if (s.min) text += " >= " + value(*s.min);
+  return text;
+}
+
+std::optional<double> slo_value(const config::ProfileSlo& slo, const metrics::RunSummary& summary) {
+  if (is_latency(slo.metric)) {
+    const metrics::SampleStats& stats = slo.metric == "ttft"   ? summary.ttft_ms
+                                        : slo.metric == "tpot" ? summary.tpot_ms
+                                        : slo.metric == "itl"  ? summary.itl_ms
+                                                               : summary.e2el_ms;
+    if (slo.stat == "mean") return stats.mean;
+    if (slo.stat == "median") return stats.median;
+    const double q = std::strtod(slo.stat.c_str() + 1, nullptr);
+    const double value = stats.percentile_or(q, NAN);
+    return std::isnan(value) ? std::nullopt : std::optional<double>(value);
+  }
+  if (slo.metric == "error_rate") {
+    const auto all = summary.completed + summary.failed;
+    if (all == 0) return std::nullopt;
+    return static_cast<double>(summary.failed) / static_cast<double>(all);
+  }
+  if (slo.metric == "request_throughput") return summary.request_throughput;
+  if (slo.metric == "output_throughput") return summary.output_throughput;
+  if (slo.metric == "goodput") return summary.request_goodput;
+  return std::nullopt;
+}
+
+SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& summary) {
+  SloVerdict v;
+  v.slo = describe_slo(slo);
+  const std::optional<double> measured = slo_value(slo, summary);
+  const std::string unit = is_latency(slo.metric) ? " ms" : slo.metric == "error_rate" ? "" : "/s";
+  if (!measured) {
+    v.detail = "the result has no value for it";
+    return v;
+  }
+  auto show = [&](double x) {
+    return slo.metric == "error_rate" ? fmt::format("{:.3g}%", x * 100) : fmt::format("{:.2f}{}", x, unit);
+  };
+  v.measured = measured;
+  v.passed = (!slo.max || *measured <= *slo.max) && (!slo.min || *measured >= *slo.min);
+  std::optional<double> margin;
+  // Relative to the limit; a limit of 0 (e.g. no errors allowed) has no relative margin.
+  if (slo.max && *slo.max != 0) margin = (*slo.max - *measured) / std::abs(*slo.max);
+  if (slo.min && *slo.min != 0) {
+    const double m = (*measured - *slo.min) / std::abs(*slo.min);
+    margin = margin ? std::min(*margin, m) : m;
+  }
+  v.margin = margin;
+  if (slo.max && *measured > *slo.max) {
+    v.detail = fmt::format("measured {}, {} over the limit", show(*measured), show(*measured - *slo.max));
+  } else if (slo.min && *measured < *slo.min) {
+    v.detail = fmt::format("measured {}, {} under the limit", show(*measured), show(*slo.min - *measured));
+  } else {
+    const double margin = slo.max ? *slo.max - *measured : *measured - slo.min.value_or(*measured);
+    v.detail = fmt::format("measured {}, margin {}", show(*measured), show(margin));
+  }
+  return v;
+}
+
+std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts) {
+  std::size_t failures = 0;
+  for (const auto& v : verdicts) failures += v.passed ? 0 : 1;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites tests=\"{}\" failures=\"{}\">\n", verdicts.size(), failures);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", core::xml_escape(suite),
+                     verdicts.size(), failures);
+  for (const auto& v : verdicts) {
+    const std::string where = v.point.empty() ? v.stage : v.stage + " [" + v.point + "]";
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">", core::xml_escape(where), core::xml_escape(v.slo));
+    if (v.passed) {
+      out += fmt::format("<system-out>{}</system-out></testcase>\n", core::xml_escape(v.detail));
+    } else {
+      out += fmt::format("<failure message=\"{}\"/></testcase>\n", core::xml_escape(v.detail));
+    }
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+SloVerdict check_drift(const config::ProfileSlo& slo, const std::vector<std::string>& intervals) {
+  SloVerdict v;
+  v.slo = fmt::format("{} {} drift <= {:g}%", slo.metric, slo.stat, slo.max_drift.value_or(0) * 100);
+  std::vector<metrics::HdrHistogram> kept;
+  for (const auto& text : intervals) {
+    auto h = metrics::HdrHistogram::decode_compressed_base64(text);
+    if (!h) {
+      v.detail = "an interval histogram could not be decoded: " + h.error().message;
+      return v;
+    }
+    if (h->total_count() > 0) kept.push_back(std::move(*h));
+  }
+  const std::size_t n = kept.size();
+  if (n < 2) {
+    v.detail = fmt::format("needs at least 2 intervals with samples, the stage had {}; run it longer or "
+                           "shorten outputs.interval", n);
+    return v;
+  }
+  const std::size_t k = std::max<std::size_t>(1, n / 4);
+  metrics::HdrHistogram early(metrics::interval_histogram_config()), late(metrics::interval_histogram_config());
+  for (std::size_t i = 0; i < k; ++i) {
+    early.merge(kept[i]);
+    late.merge(kept[n - k + i]);
+  }
+  auto stat_ms = [&](const metrics::HdrHistogram& h) {
+    if (slo.stat == "mean") return h.mean() / 1000.0;
+    const double q = slo.stat == "median" ? 50.0 : std::strtod(slo.stat.c_str() + 1, nullptr);
+    return static_cast<double>(h.value_at_percentile(q)) / 1000.0;
+  };
+  const double e = stat_ms(early), l = stat_ms(late);
+  const double drift = e > 0 ? (l - e) / e : (l > 0 ? INFINITY : 0.0);
+  const double limit = slo.max_drift.value_or(0);
+  v.measured = drift;
+  v.margin = limit - drift;
+  v.passed = drift <= limit;
+  v.detail = fmt::format("early {:.2f} ms (intervals 1-{}), late {:.2f} ms (intervals {}-{}), drift {:+.1f}%, {} {:.1f} points",
+                         e, k, l, n - k + 1, n, drift * 100, v.passed ? "margin" : "over the limit by",
+                         std::abs(limit - drift) * 100);
+  return v;
+}
+
+}  // namespace llmload::app

@@ -1,0 +1,70 @@
+#include "llmload/app/stage.hpp"
+
+#include "llmload/app/exit_code.hpp"
+#include "llmload/app/result_files.hpp"
+#include "llmload/app/target.hpp"
+#include "llmload/report/console_table.hpp"
+
+#include <fmt/format.h>
+
+namespace llmload::app {
+namespace {
+
+int error_exit(std::FILE* err, int code, std::string_view message) {
+  fmt::print(err, "llmload bench: error: {}\n", message);
+  return code;
+}
+
+/// The server-metrics summary of what was scraped, with the notes of sources not scraped.
+void summarize_scrape(const config::RunPlan& plan, std::vector<std::string> notes, StageRun& run) {
+  if (!run.scraped && notes.empty()) return;
+  if (!run.scraped) run.scraped.emplace();
+  run.scraped->interval_s = static_cast<double>(plan.scrape_interval.count()) / 1000.0;
+  run.scraped->notes.insert(run.scraped->notes.end(), notes.begin(), notes.end());
+  run.server_metrics = scrape::summarize(*run.scraped);
+}
+
+void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* out) {
+  const auto& summary = run.result->summary;
+  report::TableContext context;
+  context.request_rate = plan.arrivals.ramp_up ? INFINITY : plan.arrivals.request_rate;
+  context.max_concurrency = plan.max_concurrency;
+  context.goodput_configured = summary.options.goodput_configured();
+  fmt::print(out, "{}{}{}", report::format_failures(summary), report::format_result_table(summary, context),
+             report::format_extensions(summary));
+  if (run.server_metrics) fmt::print(out, "{}", report::format_server_metrics(*run.server_metrics));
+  std::fflush(out);
+}
+
+}  // namespace
+
+StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, const StageHooks& hooks) {
+  StageRun run;
+  auto loaded = runtime::load_workload(plan);
+  if (!loaded) return {error_exit(err, kExitUsage, loaded.error().message)};
+  auto target = start_target(plan);
+  if (!target) return {error_exit(err, target.error().usage ? kExitUsage : kExitCannotRun, target.error().message)};
+  if (!target->announcement.empty()) fmt::print(out, "{}\n", target->announcement);
+  std::vector<std::string> scrape_notes;
+  ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
+  auto workload = runtime::prepare_workload(plan, target->resolved, std::move(*loaded), console);
+  if (!workload) return {error_exit(err, kExitUsage, workload.error().message)};
+  for (const auto& note : workload->notes) console.say("llmload bench: " + note);
+  auto executed = runtime::execute(plan, target->resolved, *workload, console);
+  if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
+  if (target->simulator) target->simulator->stop();
+  run.result = std::move(*executed);
+  run.scraped = console.take_scraped();
+  summarize_scrape(plan, std::move(scrape_notes), run);
+  print_tables(plan, run, out);
+  run.code = save_results(plan, target->resolved, run, hooks.on_interval != nullptr, err);
+  if (run.result->output.interrupted) run.code = kExitCannotRun;
+  if (run.result->summary.completed == 0) {
+    fmt::print(err, "llmload bench: error: no request succeeded ({} failed); see the errors above\n",
+               run.result->summary.failed);
+    run.code = kExitCannotRun;
+  }
+  return run;
+}
+
+}  // namespace llmload::app

@@ -1,0 +1,95 @@
+#include "llmload/config/run_plan.hpp"
+
+#include "llmload/core/json_writer.hpp"
+#include "llmload/core/clock.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace llmload::config {
+
+std::string plan_to_json(const RunPlan& plan, std::string_view effective_model) {
+  std::string out;
+  core::JsonWriter w(out);
+  w.begin_object();
+  w.key("target").value(plan.use_simulator ? std::string("built-in simulator") : plan.base.to_string());
+  w.key("endpoint").value(plan.endpoint);
+  w.key("backend").value(plan.backend);
+  w.key("model").value(plan.model.empty() ? std::string(effective_model) : plan.model);
+  w.key("dataset_name").value(plan.dataset_name);
+  w.key("dataset_path").value(plan.dataset.path);
+  w.key("tokenizer").value(plan.tokenizer_id);
+  w.key("tokenizer_loaded").value(!plan.tokenizer_path.empty());
+  w.key("num_prompts").value(plan.num_prompts);
+  if (plan.duration.count() > 0) w.key("duration_s").value(core::ns_to_s(plan.duration.count()));
+  if (plan.turns > 1) {
+    w.key("turns").value(plan.turns);
+    w.key("conversations").value(plan.num_prompts / plan.turns);
+    w.key("think_time_s").value(core::ns_to_s(plan.think_time.count()));
+  }
+  w.key("random_input_len").value(plan.random.input_len);
+  w.key("random_output_len").value(plan.random.output_len);
+  w.key("random_prefix_len").value(plan.random.prefix_len);
+  w.key("random_range_ratio").value(plan.random.range_ratio);
+  w.key("seed").value(static_cast<std::int64_t>(plan.random.seed));
+  w.key("no_oversample").value(plan.dataset.no_oversample);
+  if (plan.dataset_name == "random-mm") w.key("random_mm_image_format").value(plan.dataset.random_mm.image_format);
+  if (plan.dataset_name == "mooncake") w.key("trace_time_scale").value(plan.dataset.trace_time_scale);
+  if (std::isinf(plan.arrivals.request_rate)) w.key("request_rate").value(std::string("inf"));
+  else w.key("request_rate").value(plan.arrivals.request_rate);
+  if (std::isinf(plan.arrivals.burstiness)) w.key("burstiness").value(std::string("inf"));
+  else w.key("burstiness").value(plan.arrivals.burstiness);
+  w.key("max_concurrency");
+  if (plan.max_concurrency) w.value(*plan.max_concurrency); else w.null();
+  w.key("ignore_eos").value(plan.body.ignore_eos);
+  if (plan.base.tls()) {
+    w.key("tls_verify").value(!plan.insecure);
+    w.key("ca_bundle").value(plan.ca_bundle);
+  }
+  w.key("header_names").begin_array();
+  for (const auto& [name, value] : plan.headers) w.value(name);  // never values
+  w.end_array();
+  w.key("threads").value(static_cast<std::int64_t>(plan.threads));
+  w.key("request_timeout_s").value(std::chrono::duration<double>(plan.request_timeout).count());
+  auto secs = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
+  w.key("connect_timeout_s").value(secs(plan.connect_timeout));
+  w.key("first_byte_timeout_s").value(secs(plan.first_byte_timeout));
+  w.key("idle_timeout_s").value(secs(plan.idle_timeout));
+  w.key("num_warmups").value(plan.num_warmups);
+  w.key("max_sse_event_bytes").value(static_cast<std::int64_t>(plan.max_sse_event_bytes));
+  if (plan.use_simulator) {
+    w.key("sim_ttft_ms").value(std::chrono::duration<double, std::milli>(plan.sim_ttft).count());
+    w.key("sim_itl_ms").value(std::chrono::duration<double, std::milli>(plan.sim_itl).count());
+    if (!plan.sim_preset.empty()) w.key("sim_preset").value(plan.sim_preset);
+    if (plan.sim_time_scale != 1.0) w.key("sim_time_scale").value(plan.sim_time_scale);
+  }
+  w.end_object();
+  return out;
+}
+
+std::string describe_plan(const RunPlan& plan) {
+  std::string out;
+  const auto rate = std::isinf(plan.arrivals.request_rate)
+                        ? std::string("inf")
+                        : core::python_float_str(plan.arrivals.request_rate);
+  out += fmt::format("Traffic request rate: {}\n", rate);
+  if (plan.arrivals.ramp_up) {
+    out += fmt::format("Ramp-up: {} from {} to {} RPS\n",
+                       plan.arrivals.ramp_up->strategy == schedule::RampUp::Strategy::kLinear
+                           ? "linear" : "exponential",
+                       plan.arrivals.ramp_up->start_rps, plan.arrivals.ramp_up->end_rps);
+  }
+  out += fmt::format("Burstiness factor: {} ({})\n", core::python_float_str(plan.arrivals.burstiness),
+                     plan.arrivals.burstiness == 1.0 ? "Poisson process" : "Gamma distribution");
+  out += fmt::format("Maximum request concurrency: {}\n",
+                     plan.max_concurrency ? std::to_string(*plan.max_concurrency) : "None");
+  if (plan.turns > 1) {
+    out += fmt::format("Multi-turn: {} conversations of {} turns, think time {} s (the rate applies "
+                       "to conversation starts)\n", plan.num_prompts / plan.turns, plan.turns,
+                       core::python_float_str(core::ns_to_s(plan.think_time.count())));
+  }
+  return out;
+}
+
+}  // namespace llmload::config

@@ -1,0 +1,144 @@
+#include "llmload/config/stage_plan.hpp"
+
+#include "llmload/config/bench_options.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <set>
+
+namespace llmload::config {
+namespace {
+
+double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+/// The profile's target, workload and request settings in the requested-settings struct the
+/// bench resolver takes (typed fields only: the stage's load and the results are set on the
+/// resolved plan afterwards, so nothing is turned into text and parsed back).
+BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
+  BenchOptions o;
+  if (p.target.base_url) o.base_url = *p.target.base_url;
+  o.backend = p.target.backend;
+  o.endpoint = p.target.endpoint;
+  o.model = p.target.model;
+  o.served_model_name = p.target.served_model_name;
+  o.insecure = p.target.insecure;
+  o.ca_bundle = p.target.ca_bundle;
+  o.sim_preset = p.target.sim_preset;
+  o.sim_time_scale = p.target.sim_time_scale;
+  o.ready_check_timeout_sec = std::chrono::duration_cast<std::chrono::seconds>(p.target.ready_check_timeout).count();
+  const auto& w = p.workload;
+  o.tokenizer = w.tokenizer;
+  o.dataset_name = w.dataset;
+  o.dataset_path = w.dataset_path;
+  o.random_input_len = w.input_len;
+  o.random_output_len = p.request.max_tokens.value_or(w.output_len);
+  if (w.dataset != "random" && w.dataset != "random-mm") {
+    // File datasets keep their own lengths unless the profile names one.
+    if (w.input_len_given) o.input_len = w.input_len;
+    if (w.output_len_given || p.request.max_tokens) o.output_len = o.random_output_len;
+  }
+  o.random_mm_base_items_per_request = w.images_per_request;
+  if (!w.image_sizes.empty()) o.random_mm_bucket_config = w.image_sizes;
+  o.random_prefix_len = w.prefix_len;
+  if (w.dataset == "prefix_repetition") {
+    if (w.prefix_len_given) o.prefix_repetition_prefix_len = w.prefix_len;
+    if (w.suffix_len) o.prefix_repetition_suffix_len = *w.suffix_len;
+    if (w.num_prefixes) o.prefix_repetition_num_prefixes = *w.num_prefixes;
+    if (w.output_len_given || p.request.max_tokens) o.prefix_repetition_output_len = o.random_output_len;
+  }
+  o.random_range_ratio = w.range_ratio;
+  o.seed = w.seed;
+  o.turns = w.turns;
+  o.think_time_sec = seconds(w.think_time);
+  o.trace_time_scale = w.trace_time_scale;
+  const auto& r = p.request;
+  o.temperature = r.temperature;
+  o.top_p = r.top_p;
+  o.top_k = r.top_k;
+  o.min_p = r.min_p;
+  o.frequency_penalty = r.frequency_penalty;
+  o.presence_penalty = r.presence_penalty;
+  o.repetition_penalty = r.repetition_penalty;
+  o.ignore_eos = r.ignore_eos.value_or(false);
+  o.extra_body = r.extra_body_json;
+  o.num_prompts = stage_requests(s);
+  const bool closed_loop_for_a_time = s.duration && !s.rate && !s.ramp_from;
+  if (closed_loop_for_a_time) o.duration_sec = seconds(*s.duration);
+  return o;
+}
+
+/// The stage's arrivals and concurrency, typed.
+core::Result<void> apply_load(const ProfileStage& s, RunPlan& plan) {
+  plan.arrivals.request_rate = s.rate.value_or(INFINITY);
+  plan.arrivals.burstiness = s.burstiness;
+  plan.arrivals.ramp_up.reset();
+  if (s.ramp_from && s.ramp_to) {
+    schedule::RampUp ramp;
+    ramp.strategy = s.ramp_strategy == "exponential" ? schedule::RampUp::Strategy::kExponential
+                                                     : schedule::RampUp::Strategy::kLinear;
+    ramp.start_rps = *s.ramp_from;
+    ramp.end_rps = *s.ramp_to;
+    if (auto checked = check_ramp(ramp, "ramp.from", "ramp.to"); !checked) return checked.error();
+    plan.arrivals.ramp_up = ramp;
+  }
+  plan.max_concurrency = s.concurrency;
+  return {};
+}
+
+/// What the SLOs and the outputs of the profile ask of the results.
+void apply_results(const Profile& p, const StageOutputs& outputs, ResultSettings& r) {
+  std::set<double> percentiles{50, 90, 99};
+  for (const auto& slo : p.slos) {
+    if (slo.stat.size() > 1 && slo.stat[0] == 'p') percentiles.insert(std::strtod(slo.stat.c_str() + 1, nullptr));
+  }
+  r.percentiles.assign(percentiles.begin(), percentiles.end());
+  r.percentile_metrics = {"ttft", "tpot", "itl", "e2el"};
+  for (const auto& slo : p.slos) {
+    if (slo.metric != "goodput") continue;
+    if (slo.good_ttft_ms) r.goodput_ttft_ms = slo.good_ttft_ms;
+    if (slo.good_tpot_ms) r.goodput_tpot_ms = slo.good_tpot_ms;
+    if (slo.good_e2el_ms) r.goodput_e2el_ms = slo.good_e2el_ms;
+  }
+  r.save_result = true;
+  r.result_dir = outputs.result_dir;
+  r.result_filename = outputs.result_filename;
+  r.label = outputs.label;
+  r.report_formats.clear();
+  for (const auto& format : p.outputs.formats) {
+    if (format == "html" || format == "md" || format == "csv") r.report_formats.push_back(format);
+  }
+  r.report_interval_s = seconds(p.outputs.interval);
+}
+
+}  // namespace
+
+std::int64_t stage_requests(const ProfileStage& s) {
+  if (s.duration && !s.rate && !s.ramp_from) {
+    // A closed loop for a time: one request per 10 ms per slot at most (or its own `requests`).
+    const double planned = std::ceil(seconds(*s.duration) * 100.0) * static_cast<double>(s.concurrency.value_or(1));
+    return s.requests.value_or(static_cast<std::int64_t>(
+        std::clamp(planned, 1000.0, static_cast<double>(kClosedLoopMaxPlanned))));
+  }
+  if (s.requests) return *s.requests;
+  const double mean_rate = s.ramp_from && s.ramp_to ? (*s.ramp_from + *s.ramp_to) / 2 : s.rate.value_or(INFINITY);
+  if (s.duration && std::isfinite(mean_rate)) {
+    // An open-loop stage bounded by time sends what its rate plans for that time.
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(mean_rate * seconds(*s.duration))));
+  }
+  return BenchOptions{}.num_prompts;
+}
+
+core::Result<RunPlan> resolve_stage(const Profile& profile, const ProfileStage& stage, const StageOutputs& outputs) {
+  auto plan = resolve(requested_settings(profile, stage));
+  if (!plan) return plan.error();
+  for (const auto& [name, value] : profile.target.headers) {
+    if (auto checked = check_header(name, value, "target.headers"); !checked) return checked.error();
+    net::set_header(plan->headers, name, value);
+  }
+  if (auto loaded = apply_load(stage, *plan); !loaded) return loaded.error();
+  apply_results(profile, outputs, plan->results);
+  return plan;
+}
+
+}  // namespace llmload::config

@@ -1,0 +1,179 @@
+// Phase 3 of a run (runtime/execute.hpp): initial test run, warm-up, measure, drain,
+// summarize.
+
+#include "llmload/runtime/execute.hpp"
+
+#include "llmload/core/json_writer.hpp"
+#include "llmload/metrics/category_breakdown.hpp"
+#include "llmload/runtime/chunk_tokens.hpp"
+#include "llmload/runtime/stop_signals.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <thread>
+
+namespace llmload::runtime {
+namespace {
+
+std::string local_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
+  return text;
+}
+
+ExecuteError interrupted_early() {
+  return ExecuteError{"interrupted before the benchmark started; nothing was measured", true};
+}
+
+/// vLLM's "initial single prompt test run": the first request must succeed before the load
+/// starts. A server that is still starting (connection refused, 503) is retried once a second
+/// until the ready-check timeout; any other failure stops at once (a wrong model name should
+/// not take ten minutes to report).
+core::Result<void> ready_check(Runner& runner, const workload::RequestSpec& spec, std::chrono::seconds timeout) {
+  const auto give_up = core::Clock::now() + timeout;
+  while (true) {
+    const auto record = runner.send_one(spec);
+    if (record.ok()) return {};
+    const bool starting = record.outcome == metrics::Outcome::kConnectError ||
+                          (record.outcome == metrics::Outcome::kHttpStatus && record.http_status == 503);
+    if (!starting || core::Clock::now() + std::chrono::seconds(1) >= give_up) {
+      return core::fail("Initial test run failed - Please make sure benchmark arguments are "
+                        "correctly specified. Error: {} ({})",
+                        record.error, metrics::outcome_name(record.outcome));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+/// The initial test run and vLLM's warm-up (copies of the first request, all at once within
+/// the max concurrency), on a runner without grace period: Ctrl-C here ends the command.
+boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& plan, const ResolvedTarget& target,
+                                                       const Workload& w, Observer& observer) {
+  RunnerOptions options = runner_options(plan);
+  options.stop_signal = &stop_signal_count();
+  options.grace_period = std::chrono::nanoseconds(0);
+  Runner runner(target.target, request_template(plan, target), options);
+  observer.say("Starting initial single prompt test run...");
+  if (auto ready = ready_check(runner, w.specs.front(), plan.ready_check_timeout); !ready) {
+    if (stop_signal_count() > 0) return interrupted_early();
+    return ExecuteError{ready.error().message};
+  }
+  observer.say("Initial test run completed.");
+  if (plan.num_warmups <= 0) return {};
+  observer.say(fmt::format("Warming up with {} requests...", plan.num_warmups));
+  const std::vector<workload::RequestSpec> warm(static_cast<std::size_t>(plan.num_warmups), w.specs.front());
+  const std::vector<core::Nanos> at_once(warm.size(), 0);
+  const auto out = runner.run(warm, at_once);
+  if (stop_signal_count() > 0) return interrupted_early();
+  const auto failed = std::count_if(out.records.begin(), out.records.end(), [](const auto& r) { return !r.ok(); });
+  observer.say(fmt::format("Warmup run completed.{}",
+                           failed > 0 ? fmt::format(" ({} of {} warm-up requests failed)", failed, warm.size()) : ""));
+  return {};
+}
+
+/// The measured run: progress and intervals go to the observer; Ctrl-C stops it gracefully.
+RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, const Workload& w, Observer& observer) {
+  RunnerOptions options = runner_options(plan);
+  options.stop_signal = &stop_signal_count();
+  options.on_progress = [&observer](const ProgressSnapshot& s) { observer.progress(s); };
+  if (observer.interval_length().count() > 0) {
+    options.interval = observer.interval_length();
+    options.on_interval = [&observer](const IntervalReport& r) { observer.interval(r); };
+  }
+  observer.measuring(true);
+  Runner runner(target.target, request_template(plan, target), options);
+  RunOutput output = runner.run(w.specs, w.offsets);
+  observer.measuring(false);
+  return output;
+}
+
+/// Requests never sent are not part of the measurement (as if --num-prompts were smaller).
+void drain(const config::RunPlan& plan, const Workload& w, RunOutput& output, Observer& observer) {
+  if (output.interrupted || output.duration_reached) {
+    std::erase_if(output.records, [](const metrics::RequestRecord& r) { return r.start_ns == 0; });
+    if (output.interrupted) {
+      observer.say(fmt::format("Run stopped early: {} of {} requests were sent; results cover those.",
+                               output.records.size(), w.requests));
+    } else {
+      observer.say(fmt::format("Duration limit reached after {} s: {} of {} planned requests were sent; results "
+                               "cover those.", core::python_float_str(core::ns_to_s(plan.duration.count())),
+                               output.records.size(), w.requests));
+    }
+  } else if (plan.duration.count() > 0) {
+    observer.say(fmt::format("note: all {} planned requests were sent before the --duration of {} s ended; raise "
+                             "--num-prompts to keep the load up for the whole duration",
+                             w.requests, core::python_float_str(core::ns_to_s(plan.duration.count()))));
+  }
+}
+
+metrics::SummaryOptions summary_options(const config::RunPlan& plan) {
+  metrics::SummaryOptions options;
+  options.percentiles = plan.results.percentiles;
+  options.percentile_metrics = plan.results.percentile_metrics;
+  options.goodput_ttft_ms = plan.results.goodput_ttft_ms;
+  options.goodput_tpot_ms = plan.results.goodput_tpot_ms;
+  options.goodput_e2el_ms = plan.results.goodput_e2el_ms;
+  return options;
+}
+
+/// vLLM's figures and llmload's breakdowns, from the records.
+metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, RunOutput& output) {
+  const std::size_t by_tokenizer = w.tokenizer ? count_chunk_tokens(output.records, *w.tokenizer) : 0;
+  auto summary = metrics::summarize(output.records, output.bench_start_ns, output.bench_end_ns, summary_options(plan));
+  if (by_tokenizer > 0) summary.chunk_tokens_source = "tokenizer";
+  summary.per_category = metrics::category_breakdown(output.records, w.specs);
+  summary.per_turn = metrics::turn_breakdown(output.records, w.specs);
+  metrics::label_timelines(summary, output.records, w.specs);
+  return summary;
+}
+
+}  // namespace
+
+RunnerOptions runner_options(const config::RunPlan& plan) {
+  RunnerOptions options;
+  options.threads = plan.threads;
+  options.max_concurrency = plan.max_concurrency;
+  options.duration = plan.duration;
+  options.request_timeout = plan.request_timeout;
+  options.connect_timeout = plan.connect_timeout;
+  options.first_byte_timeout = plan.first_byte_timeout;
+  options.idle_timeout = plan.idle_timeout;
+  options.grace_period = plan.grace_period;
+  options.max_sse_event_bytes = plan.max_sse_event_bytes;
+  options.keep_text = plan.results.save_detailed;
+  // With a tokenizer, tokens per chunk for servers without continuous usage (after the run).
+  options.chunk_text_offsets = !plan.tokenizer_path.empty();
+  return options;
+}
+
+RequestTemplate request_template(const config::RunPlan& plan, const ResolvedTarget& target) {
+  RequestTemplate request;
+  request.flavor = plan.flavor;
+  request.body = plan.body;
+  request.body.model = target.body_model;
+  request.headers = target.headers;
+  request.request_id_prefix = plan.request_id_prefix;
+  return request;
+}
+
+boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& plan, const ResolvedTarget& target,
+                                                       const Workload& workload, Observer& observer) {
+  StopSignals signals;  // Ctrl-C from here on is ours (see initial_runs and measure)
+  if (auto ready = initial_runs(plan, target, workload, observer); !ready) return ready.error();
+  RunResult result;
+  result.planned_requests = workload.requests;
+  observer.say("Starting main benchmark run...");
+  observer.say(config::describe_plan(plan));
+  result.output = measure(plan, target, workload, observer);
+  drain(plan, workload, result.output, observer);
+  result.summary = summarize(plan, workload, result.output);
+  result.date = local_date();  // vLLM dates a result when the run is over
+  return result;
+}
+
+}  // namespace llmload::runtime

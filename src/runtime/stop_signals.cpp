@@ -1,0 +1,35 @@
+#include "llmload/runtime/stop_signals.hpp"
+
+#include <csignal>
+
+namespace llmload::runtime {
+namespace {
+
+std::atomic<int> g_stop_signals{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+struct sigaction g_old_int {}, g_old_term {};
+
+extern "C" void on_stop_signal(int signo) {
+  if (g_stop_signals.fetch_add(1) + 1 >= 2) std::signal(signo, SIG_DFL);
+}
+
+}  // namespace
+
+const std::atomic<int>& stop_signal_count() { return g_stop_signals; }
+
+StopSignals::StopSignals() {
+  g_stop_signals = 0;
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &g_old_int);
+  sigaction(SIGTERM, &action, &g_old_term);
+}
+
+StopSignals::~StopSignals() {
+  sigaction(SIGINT, &g_old_int, nullptr);
+  sigaction(SIGTERM, &g_old_term, nullptr);
+}
+
+}  // namespace llmload::runtime
