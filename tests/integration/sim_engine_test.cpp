@@ -77,7 +77,7 @@ std::string png_data_url(std::uint32_t w, std::uint32_t h) {
   return out;
 }
 
-TEST(SimEngineCalibration, Seed001AscendThroughTheLoadEngine) {
+TEST(TimingSimCalibration, VllmAscend200At16RpsThroughTheRunner) {
   // 200 requests at 16 RPS, 100 words in and 100 tokens out (ignore_eos), run 10x faster than
   // real time: the schedule is compressed by the same factor and the figures scaled back.
   constexpr double kScale = 10;
@@ -117,7 +117,7 @@ TEST(SimEngineCalibration, Seed001AscendThroughTheLoadEngine) {
   EXPECT_NEAR(static_cast<double>(s.peak_concurrency_exact), 194, 0.2 * 194);
 }
 
-TEST(SimEngineCalibration, Seed002OneImageThroughTheLoadEngine) {
+TEST(TimingSimCalibration, OneImageChatThroughTheRunner) {
   // Real time, and the seed's accuracy run (97 tokens out, 1.66 s): at a compressed scale the
   // client's fraction of a millisecond would be multiplied into the 81 ms TTFT.
   constexpr double kScale = 1;
