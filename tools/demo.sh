@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start 1: installs what is needed, builds llmload, and benchmarks the built-in
-# simulator the way seed 001 loads its server (200 requests at 16 requests/s, random
-# dataset). Extra arguments are passed to `llmload bench`.
+# simulator with the load of the vllm-ascend serving benchmark (200 requests at 16 requests/s,
+# random dataset). Extra arguments are passed to `llmload bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh

@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev openssl ca-certificates
   libsimdjson-dev libyaml-cpp-dev libfmt-dev libcli11-dev zlib1g-dev libturbojpeg0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  universal-ctags
   nodejs
   chromium
 )
@@ -21,6 +22,8 @@ for p in "${packages[@]}"; do
 done
 
 # chromium: the report_html_browser test opens the HTML report headless.
+# universal-ctags: the function_length test (tools/check_function_length.sh) reads function
+# start and end lines from it.
 # Tests fetch reference implementations (tokenizers, hdr-histogram-js) from the npm registry.
 # Debian's npm package depends on Debian's nodejs; a nodejs that already ships npm (as
 # NodeSource's does) must not be replaced, so npm is installed only when the command is missing.

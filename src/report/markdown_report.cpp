@@ -108,16 +108,18 @@ ReportEnvironment local_environment() {
   return env;
 }
 
-std::string markdown_report(const std::vector<ReportRun>& runs, const ReportEnvironment& env) {
-  std::string out;
-  if (runs.empty()) return out;
+namespace {
+
+void title_section(std::string& out, const std::vector<ReportRun>& runs) {
   const ReportRun& first = runs.front();
   out += fmt::format("# llmload report: {}\n\n", md_cell(first.model_id.empty() ? first.name() : first.model_id));
   out += fmt::format("> Runs: {}", runs.size());
   for (const auto& r : runs) out += fmt::format(" · {} ({})", md_cell(r.name()), md_cell(r.date));
   out += fmt::format("\n> Target: {}{}\n\n---\n\n", md_cell(first.target.empty() ? "unknown" : first.target),
                      first.simulator ? " (llmload's built-in simulator)" : "");
+}
 
+void environment_section(std::string& out, const ReportRun& first, const ReportEnvironment& env) {
   out += "## 1. Environment\n\n";
   std::vector<std::vector<std::string>> env_rows = {
       {"**Host**", md_cell(env.host)},
@@ -131,7 +133,9 @@ std::string markdown_report(const std::vector<ReportRun>& runs, const ReportEnvi
       {"**Backend**", md_cell(first.backend)},
   };
   table(out, {"Item", "Value"}, env_rows);
+}
 
+void resources_section(std::string& out, const std::vector<ReportRun>& runs) {
   out += "\n## 2. Resources\n\n";
   std::vector<std::vector<std::string>> resource_rows;
   for (const auto& r : runs) {
@@ -148,53 +152,65 @@ std::string markdown_report(const std::vector<ReportRun>& runs, const ReportEnvi
   if (std::all_of(runs.begin(), runs.end(), [](const ReportRun& r) { return r.server_metrics.empty(); })) {
     out += "\nServer-side resources (GPU memory, KV-cache use) are not in these results.\n";
   }
+}
 
-  out += "\n## 3. Results\n\n### 3.1 Summary\n\n";
+void summary_table(std::string& out, const std::vector<ReportRun>& runs) {
   std::vector<ComparedRun> numbers;
   for (const auto& r : runs) numbers.push_back(r.numbers);
   const ComparisonTable summary = comparison_table(numbers, {});
-  {
-    const std::size_t columns = 1 + runs.size();
-    std::vector<std::string> header;
-    for (std::size_t c = 0; c < columns; ++c) header.push_back(md_cell(summary.header[c]));
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& row : summary.rows) {
-      auto& cells = rows.emplace_back();
-      for (std::size_t c = 0; c < columns; ++c) cells.push_back(row[c].text);
-    }
-    table(out, header, rows);
+  const std::size_t columns = 1 + runs.size();
+  std::vector<std::string> header;
+  for (std::size_t c = 0; c < columns; ++c) header.push_back(md_cell(summary.header[c]));
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : summary.rows) {
+    auto& cells = rows.emplace_back();
+    for (std::size_t c = 0; c < columns; ++c) cells.push_back(row[c].text);
   }
+  table(out, header, rows);
+}
 
+void scenarios_table(std::string& out, const std::vector<ReportRun>& runs) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : runs) {
+    const auto completed = r.numbers.value("completed").value_or(0);
+    const auto failed = r.numbers.value("failed").value_or(0);
+    rows.push_back({md_cell(r.name()), fmt::format("{:.0f} / {:.0f}", completed, failed),
+                    r.request_rate ? fmt::format("{:g}", *r.request_rate) : std::string("inf"),
+                    r.e2el.mean ? fmt::format("{:.3f}", *r.e2el.mean / 1000) : "-",
+                    r.ttft.mean ? fmt::format("{:.3f}", *r.ttft.mean / 1000) : "-",
+                    value_or_dash(r.numbers.value("total_output_tokens"), "{:.0f}"),
+                    value_or_dash(r.numbers.value("output_throughput"), "{:.2f}")});
+  }
+  table(out, {"Scenario", "Requests ok / failed", "Rate (req/s)", "Mean E2EL (s)", "Mean TTFT (s)",
+              "Output tokens", "Throughput (tok/s)"}, rows);
+}
+
+void category_table(std::string& out, const std::vector<ReportRun>& runs) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : runs) {
+    for (auto& row : category_table_rows(r, runs.size() > 1 ? r.name() + " / " : "")) {
+      for (auto& cell : row) cell = md_cell(cell);
+      rows.push_back(std::move(row));
+    }
+  }
+  table(out, category_table_header(), rows);
+}
+
+void results_section(std::string& out, const std::vector<ReportRun>& runs) {
+  out += "\n## 3. Results\n\n### 3.1 Summary\n\n";
+  summary_table(out, runs);
   if (runs.size() > 1) {
     out += "\n### 3.2 Scenarios\n\n";
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& r : runs) {
-      const auto completed = r.numbers.value("completed").value_or(0);
-      const auto failed = r.numbers.value("failed").value_or(0);
-      rows.push_back({md_cell(r.name()), fmt::format("{:.0f} / {:.0f}", completed, failed),
-                      r.request_rate ? fmt::format("{:g}", *r.request_rate) : std::string("inf"),
-                      r.e2el.mean ? fmt::format("{:.3f}", *r.e2el.mean / 1000) : "-",
-                      r.ttft.mean ? fmt::format("{:.3f}", *r.ttft.mean / 1000) : "-",
-                      value_or_dash(r.numbers.value("total_output_tokens"), "{:.0f}"),
-                      value_or_dash(r.numbers.value("output_throughput"), "{:.2f}")});
-    }
-    table(out, {"Scenario", "Requests ok / failed", "Rate (req/s)", "Mean E2EL (s)", "Mean TTFT (s)",
-                "Output tokens", "Throughput (tok/s)"}, rows);
+    scenarios_table(out, runs);
   }
-
   const bool any_categories = std::any_of(runs.begin(), runs.end(), [](const ReportRun& r) { return !r.categories.empty(); });
   if (any_categories) {
     out += fmt::format("\n### 3.{} Per category\n\n", runs.size() > 1 ? 3 : 2);
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& r : runs) {
-      for (auto& row : category_table_rows(r, runs.size() > 1 ? r.name() + " / " : "")) {
-        for (auto& cell : row) cell = md_cell(cell);
-        rows.push_back(std::move(row));
-      }
-    }
-    table(out, category_table_header(), rows);
+    category_table(out, runs);
   }
+}
 
+void examples_section(std::string& out, const ReportRun& first) {
   out += "\n## 4. Example outputs\n\n";
   std::size_t shown = 0;
   for (std::size_t i = 0; i < first.generated_texts.size() && shown < kExamples; ++i) {
@@ -214,7 +230,9 @@ std::string markdown_report(const std::vector<ReportRun>& runs, const ReportEnvi
     }
   }
   if (shown == 0) out += "No generated texts in the result (run with --save-detailed to keep them).\n\n";
+}
 
+void limits_section(std::string& out, const std::vector<ReportRun>& runs) {
   out += "## 5. Known limits\n\n";
   std::vector<std::vector<std::string>> limits;
   for (const auto& r : runs) {
@@ -229,6 +247,19 @@ std::string markdown_report(const std::vector<ReportRun>& runs, const ReportEnvi
   }
   limits.push_back({"**Measurement**", "client-side: latencies include the network between client and server; the server's own queue time is not separated"});
   table(out, {"Limit", "Details"}, limits);
+}
+
+}  // namespace
+
+std::string markdown_report(const std::vector<ReportRun>& runs, const ReportEnvironment& env) {
+  std::string out;
+  if (runs.empty()) return out;
+  title_section(out, runs);
+  environment_section(out, runs.front(), env);
+  resources_section(out, runs);
+  results_section(out, runs);
+  examples_section(out, runs.front());
+  limits_section(out, runs);
   out += "\n---\n\n*Generated by `llmload report`*\n";
   return out;
 }

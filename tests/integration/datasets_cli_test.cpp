@@ -2,7 +2,7 @@
 // categories (per_category in the result), image chat requests, the same seed sending the
 // same prompts, bad input stopping the command (exit 2) before any request is sent, the
 // random dataset's lengths from the server's /tokenize, --no-oversample, Mooncake trace
-// replay, burstgpt, and seed 002's image question with its 1145 input tokens.
+// replay, burstgpt, and one image question to Qwen2-VL-7B with its 1145 input tokens.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
@@ -190,9 +190,9 @@ TEST_F(DatasetsCli, BurstGptRows) {
   EXPECT_EQ(json.at("total_output_tokens").as_int64(), 5);
 }
 
-// Seed 002: one 1080x810 picture and a three-word prompt to Qwen2-VL-7B report 1145 input
+// One 1080x810 picture and a three-word prompt to Qwen2-VL-7B on vLLM report 1145 input
 // tokens (1131 image tokens, 3 text, 11 of chat template) in "Total input tokens".
-TEST_F(DatasetsCli, Seed002OneImageQuestionCountsTheImageTokens) {
+TEST_F(DatasetsCli, OneImageQuestionCountsTheImageTokens) {
   std::vector<std::uint8_t> rgb(1080 * 810 * 3);
   for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<std::uint8_t>((i * 7) / 3);
   const auto jpeg = workload::encode_jpeg(1080, 810, rgb);

@@ -33,15 +33,15 @@ TEST_F(ReadyProfiles, SingleImageFixedLength) {
   EXPECT_GT(doc.at("total_input_tokens").as_int64(), 10 * 64 * 5);
 }
 
-TEST_F(ReadyProfiles, Seed004ScenarioSuite) {
-  const auto r = run_profile("seed004-scenario-suite.yaml", "--set target.sim_time_scale=50");
+TEST_F(ReadyProfiles, MultimodalScenarioSuite) {
+  const auto r = run_profile("multimodal-scenario-suite.yaml", "--set target.sim_time_scale=50");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (int point = 1; point <= 5; ++point) {
     const auto file = dir_ / "out" / ("0" + std::to_string(point) + "-01-scenario.json");
     const auto doc = boost::json::parse(slurp(file)).as_object();
     EXPECT_EQ(doc.at("completed").as_int64(), 12) << file;
   }
-  EXPECT_NE(r.out.find("dataset_path: data/seed004-math.jsonl"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dataset_path: data/math.jsonl"), std::string::npos) << r.out;
   // The multi-turn point: 12 conversations of 4 turns, reported per turn.
   const auto dialogue = boost::json::parse(slurp(dir_ / "out" / "06-01-scenario.json")).as_object();
   EXPECT_EQ(dialogue.at("completed").as_int64(), 48);

@@ -65,7 +65,7 @@ std::vector<workload::RequestSpec> specs(std::size_t count, std::int64_t input_l
   return workload::make_random_dataset(count, o).value();
 }
 
-TEST(RunnerSim, HundredConcurrentStreamsMeasureTheConfiguredTimes) {
+TEST(TimingRunnerSim, HundredStreamsMeasureTheConfiguredTimes) {
   SimTarget sim(50ms, 20ms);
   RunnerOptions options;
   options.threads = 2;

@@ -36,7 +36,7 @@ Result validate(const std::string& args) {
 }
 
 TEST(ValidateCli, ReadyProfileIsOkAndOverridesApply) {
-  const std::string profile = std::string(LLMLOAD_PROFILES_DIR) + "/vllm-ascend-200-at-16rps.yaml";
+  const std::string profile = std::string(LLMLOAD_PROFILES_DIR) + "/vllm-ascend-qwen-vl-200-at-16rps.yaml";
   auto r = validate(profile);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("16/s (burstiness 1), until 200 requests"), std::string::npos) << r.out;

@@ -1,4 +1,5 @@
-// The Markdown report (seed 004's shape) against a golden file, and its escaping.
+// The Markdown report (environment, resources, results, examples, limits) against a golden
+// file, and its escaping.
 #include "llmload/report/markdown_report.hpp"
 
 #include "report_fixture.hpp"

@@ -136,7 +136,7 @@ struct RequestCase {
 
 class GenerationRequestParse : public ::testing::TestWithParam<RequestCase> {};
 
-TEST_P(GenerationRequestParse, ReadsTheFieldsTheSimulatorUses) {
+TEST_P(GenerationRequestParse, ReadsTheFields) {
   const auto& c = GetParam();
   const auto r = parse_generation_request(c.flavor, c.body, "sim-model", 16);
   if (c.error_status != 0) {

@@ -188,7 +188,7 @@ TEST_P(SseCapture, RandomPieces) {
   }
 }
 
-TEST_P(SseCapture, OneReadPerEventAsServersSendThem) {
+TEST_P(SseCapture, OneReadPerEvent) {
   // Pieces that end right after each blank line, as one TCP read per server flush.
   Pieces pieces;
   std::size_t start = 0;

@@ -1,5 +1,5 @@
 #pragma once
-/// The Markdown report, in the shape of seed 004's generated report: environment, resources,
+/// The Markdown report, shaped like a scenario suite's report: environment, resources,
 /// summary table, per-scenario table, example outputs, known limits.
 
 #include "llmload/report/result_reader.hpp"
