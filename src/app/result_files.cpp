@@ -32,7 +32,7 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   }
   info.target = target.target.base.to_string();
   info.simulator = plan.use_simulator;
-  info.plan_json = config::plan_to_json(plan, target.model);
+  info.plan_json = config::plan_to_json(plan, target.model, &target.headers);
   info.interrupted = result.output.interrupted;
   info.requests_not_sent = result.output.not_sent;
   if (run.server_metrics) {

@@ -4,6 +4,7 @@
 #include "llmload/app/result_files.hpp"
 #include "llmload/app/target.hpp"
 #include "llmload/report/console_table.hpp"
+#include "llmload/runtime/stop_signals.hpp"
 
 #include <fmt/format.h>
 
@@ -40,6 +41,7 @@ void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* o
 
 StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, const StageHooks& hooks) {
   StageRun run;
+  runtime::StopSignals signals;  // Ctrl-C from here on is counted (see runtime::execute)
   auto loaded = runtime::load_workload(plan);
   if (!loaded) return {error_exit(err, kExitUsage, loaded.error().message)};
   auto target = start_target(plan);
@@ -48,7 +50,9 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   std::vector<std::string> scrape_notes;
   ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
   auto workload = runtime::prepare_workload(plan, target->resolved, std::move(*loaded), console);
-  if (!workload) return {error_exit(err, kExitUsage, workload.error().message)};
+  if (!workload) {
+    return {error_exit(err, workload.error().interrupted ? kExitCannotRun : kExitUsage, workload.error().message)};
+  }
   for (const auto& note : workload->notes) console.say("llmload bench: " + note);
   auto executed = runtime::execute(plan, target->resolved, *workload, console);
   if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};

@@ -361,6 +361,7 @@ void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
     }
     if (auto parsed = problems.take(net::parse_url(url, o.base_url.empty() ? "--host/--port" : "--base-url"))) {
       plan.base = *parsed;
+      if (auto checked = check_request_path(plan.base.path, "--base-url"); !checked) problems.add(checked.error());
     }
   }
   if ((o.insecure || !o.ca_bundle.empty()) && !plan.base.tls()) {
@@ -374,6 +375,8 @@ void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.endpoint = o.endpoint.empty() ? std::string(api::default_endpoint(plan.flavor)) : o.endpoint;
   if (!plan.endpoint.starts_with("/")) {
     problems.add("--endpoint {}: a path must start with '/', e.g. /v1/completions", plan.endpoint);
+  } else if (auto checked = check_request_path(plan.endpoint, "--endpoint"); !checked) {
+    problems.add(checked.error());
   } else if (plan.flavor == api::Flavor::kChat && !plan.endpoint.ends_with("chat/completions")) {
     problems.add("--endpoint {}: the openai-chat backend needs a chat/completions path, "
                  "e.g. --endpoint /v1/chat/completions", plan.endpoint);
@@ -395,6 +398,12 @@ void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
     }
   }
   plan.request_id_prefix = o.request_id_prefix;
+  for (const auto& [flag, text] : {std::pair{"--request-id-prefix", &o.request_id_prefix}, std::pair{"--model", &o.model},
+                                    std::pair{"--served-model-name", &o.served_model_name}}) {
+    if (text->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      problems.add("{}: must not contain line breaks or NUL", flag);
+    }
+  }
   if (!o.sim_preset.empty() && !plan.use_simulator) {
     problems.add("--sim-preset {} applies to the built-in simulator; leave out --base-url/--host/--port",
                  o.sim_preset);
@@ -421,16 +430,11 @@ void resolve_multi_turn(const BenchOptions& o, RunPlan& plan, Problems& problems
 
 void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   auto& d = plan.dataset;
-  const auto known = std::find_if(std::begin(workload::kDatasetNames), std::end(workload::kDatasetNames),
-                                  [&](const char* n) { return o.dataset_name == n; });
-  if (known == std::end(workload::kDatasetNames)) {
-    std::string names;
-    for (const char* n : workload::kDatasetNames) names += (names.empty() ? "" : ", ") + std::string(n);
-    problems.add("--dataset-name {}: unknown dataset; choose from {}", o.dataset_name, names);
+  const workload::DatasetInfo* known = workload::find_dataset(o.dataset_name);
+  if (known == nullptr) {
+    problems.add("--dataset-name {}: unknown dataset; choose from {}", o.dataset_name, workload::dataset_names());
   }
-  const bool needs_path = o.dataset_name != "random" && o.dataset_name != "random-mm" &&
-                          o.dataset_name != "prefix_repetition";
-  if (needs_path && o.dataset_path.empty()) {
+  if (known != nullptr && known->needs_path && o.dataset_path.empty()) {
     problems.add("--dataset-name {} reads a file: give --dataset-path FILE", o.dataset_name);
   }
   d.name = o.dataset_name;
@@ -441,7 +445,6 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   d.no_oversample = o.no_oversample;
   d.disable_shuffle = o.disable_shuffle;
   d.chat = plan.flavor == api::Flavor::kChat;
-  d.random = plan.random;
   d.sharegpt_output_len = o.sharegpt_output_len ? o.sharegpt_output_len : o.output_len;
   d.custom_output_len = o.custom_output_len ? o.custom_output_len : o.output_len;
   d.sonnet_input_len = o.input_len.value_or(o.sonnet_input_len);
@@ -462,9 +465,9 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   d.random_mm.image_format = o.random_mm_image_format;
   if (!(o.trace_time_scale > 0)) problems.add("--trace-time-scale must be positive (got {})", o.trace_time_scale);
   d.trace_time_scale = o.trace_time_scale;
-  if (o.dataset_name == "random-mm" && plan.flavor != api::Flavor::kChat) {
-    problems.add("--dataset-name random-mm sends images, which only chat requests carry; add "
-                 "--backend openai-chat");
+  if (known != nullptr && known->images && plan.flavor != api::Flavor::kChat) {
+    problems.add("--dataset-name {} sends images, which only chat requests carry; add "
+                 "--backend openai-chat", o.dataset_name);
   }
 }
 
@@ -474,15 +477,16 @@ void resolve_workload(const BenchOptions& o, RunPlan& plan, Problems& problems) 
   if (plan.num_prompts <= 0) problems.add("--num-prompts must be at least 1");
   plan.duration = seconds_ns(o.duration_sec);
   resolve_multi_turn(o, plan, problems);
-  plan.random.input_len = o.input_len.value_or(o.random_input_len);
-  plan.random.output_len = o.output_len.value_or(o.random_output_len);
-  plan.random.prefix_len = o.random_prefix_len;
-  plan.random.range_ratio = o.random_range_ratio;
-  plan.random.seed = o.seed;
+  auto& random = plan.dataset.random;
+  random.input_len = o.input_len.value_or(o.random_input_len);
+  random.output_len = o.output_len.value_or(o.random_output_len);
+  random.prefix_len = o.random_prefix_len;
+  random.range_ratio = o.random_range_ratio;
+  random.seed = o.seed;
   if (!(o.random_range_ratio >= 0.0 && o.random_range_ratio < 1.0)) {
     problems.add("--random-range-ratio {}: must be in [0, 1), e.g. 0.1 for +-10%", o.random_range_ratio);
   }
-  if (plan.random.output_len <= 0) problems.add("--random-output-len must be at least 1");
+  if (random.output_len <= 0) problems.add("--random-output-len must be at least 1");
   resolve_dataset(o, plan, problems);
 }
 
@@ -525,9 +529,11 @@ void resolve_load(const BenchOptions& o, RunPlan& plan, Problems& problems) {
 }
 
 void resolve_body(const BenchOptions& o, RunPlan& plan, Problems& problems) {
-  // The model field of the body is known once the target is (ResolvedTarget::body_model).
+  // As given; when the model is asked of /v1/models, ResolvedTarget::body_model replaces it.
+  plan.body.model = o.served_model_name.empty() ? o.model : o.served_model_name;
   // vLLM forces ignore_eos for the random dataset so that every output has the asked length.
-  plan.body.ignore_eos = o.ignore_eos || plan.dataset_name == "random" || plan.dataset_name == "random-mm";
+  const workload::DatasetInfo* dataset = workload::find_dataset(plan.dataset_name);
+  plan.body.ignore_eos = o.ignore_eos || (dataset != nullptr && dataset->forces_ignore_eos);
   plan.body.continuous_usage_stats = o.continuous_usage_stats;
   plan.body.logprobs = o.logprobs;
   plan.body.sampling.top_p = o.top_p;
@@ -572,16 +578,16 @@ void resolve_percentiles(const BenchOptions& o, ResultSettings& r, Problems& pro
   }
   for (const auto& g : o.goodput) {
     const auto colon = g.find(':');
-    const auto v = colon == std::string::npos ? std::nullopt : parse_double(g.substr(colon + 1));
+    const double v = colon == std::string::npos ? -1.0 : parse_double(g.substr(colon + 1)).value_or(-1.0);
     const std::string key = g.substr(0, colon);
-    if (!v || *v < 0 || std::isinf(*v)) {
+    if (v < 0 || std::isinf(v)) {
       problems.add("--goodput {}: expected KEY:MILLISECONDS, e.g. --goodput ttft:500 tpot:50", g);
     } else if (key == "ttft") {
-      r.goodput_ttft_ms = *v;
+      r.goodput_ttft_ms = v;
     } else if (key == "tpot") {
-      r.goodput_tpot_ms = *v;
+      r.goodput_tpot_ms = v;
     } else if (key == "e2el") {
-      r.goodput_e2el_ms = *v;
+      r.goodput_e2el_ms = v;
     } else {
       problems.add("--goodput {}: unknown metric '{}'; choose from ttft, tpot, e2el", g, key);
     }
@@ -617,7 +623,46 @@ void resolve_outputs(const BenchOptions& o, ResultSettings& r, Problems& problem
   }
 }
 
+/// Every time and rate flag: a finite number in range (NaN, inf and 1e308 are refused).
+void check_numbers(const BenchOptions& o, Problems& problems) {
+  constexpr double kDay = 86400, kYear = 365 * kDay;
+  const struct {
+    const char* flag;
+    double value, low, high;
+  } checks[] = {
+      {"--request-timeout", o.request_timeout_sec, 1e-3, kYear},
+      {"--connect-timeout", o.connect_timeout_sec, 0, kDay},
+      {"--first-byte-timeout", o.first_byte_timeout_sec, 0, kYear},
+      {"--idle-timeout", o.idle_timeout_sec, 0, kYear},
+      {"--grace-period", o.grace_period_sec, 0, kDay},
+      {"--duration", o.duration_sec, 0, kYear},
+      {"--think-time", o.think_time_sec, 0, kDay},
+      {"--interval", o.interval_sec, 0, kDay},
+      {"--scrape-interval", o.scrape_interval_sec, 0, kDay},
+      {"--report-interval", o.report_interval_sec, 1e-3, kDay},
+      {"--sim-ttft-ms", o.sim_ttft_ms, 0, kDay * 1000},
+      {"--sim-itl-ms", o.sim_itl_ms, 0, kDay * 1000},
+      {"--trace-time-scale", o.trace_time_scale, 1e-9, 1e9},
+      {"--random-mm-num-mm-items-range-ratio", o.random_mm_num_mm_items_range_ratio, 0, 1},
+  };
+  for (const auto& c : checks) {
+    if (!(c.value >= c.low && c.value <= c.high)) {
+      problems.add("{} {}: expected a number from {:g} to {:g}", c.flag, c.value, c.low, c.high);
+    }
+  }
+  const struct {
+    const char* flag;
+    const std::optional<double>& value;
+  } sampling[] = {{"--temperature", o.temperature},           {"--top-p", o.top_p},
+                  {"--min-p", o.min_p},                       {"--frequency-penalty", o.frequency_penalty},
+                  {"--presence-penalty", o.presence_penalty}, {"--repetition-penalty", o.repetition_penalty}};
+  for (const auto& s : sampling) {
+    if (s.value && !std::isfinite(*s.value)) problems.add("{} {}: expected a finite number", s.flag, *s.value);
+  }
+}
+
 void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
+  check_numbers(o, problems);
   plan.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   plan.request_timeout = seconds_ns(o.request_timeout_sec);
   plan.connect_timeout = seconds_ns(o.connect_timeout_sec);
@@ -650,13 +695,37 @@ void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
 
 }  // namespace
 
+namespace {
+
+/// `text` with control characters written as \xNN, so a message never carries a line break.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 core::Result<void> check_header(std::string_view name, std::string_view value, std::string_view where) {
   if (name.empty() || name.find_first_of(" \t\r\n:") != std::string_view::npos ||
       name.find('\0') != std::string_view::npos) {
-    return core::fail("{}: '{}' is not a valid header name", where, name);
+    return core::fail("{}: '{}' is not a valid header name", where, printable(name));
   }
   if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
     return core::fail("{} {}: the value must not contain line breaks or NUL", where, name);
+  }
+  return {};
+}
+
+core::Result<void> check_request_path(std::string_view text, std::string_view where) {
+  for (const char c : text) {
+    if (c == '\r' || c == '\n' || c == '\0' || c == ' ' || c == '\t') {
+      return core::fail("{}: must not contain spaces, tabs, line breaks or NUL (they would change the request line)",
+                        where);
+    }
   }
   return {};
 }

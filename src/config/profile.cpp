@@ -1,6 +1,7 @@
 #include "llmload/config/profile.hpp"
 
 #include "llmload/core/units.hpp"
+#include "llmload/workload/dataset_options.hpp"
 
 #include <boost/json/value.hpp>
 #include <boost/json/serialize.hpp>
@@ -189,6 +190,9 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
     t.endpoint = *v;
     if (!t.endpoint.starts_with("/")) {
       c.problem(n["endpoint"], path + ".endpoint", "'target.endpoint' must start with '/', e.g. /v1/completions");
+    } else if (t.endpoint.find_first_of(std::string_view(" \t\r\n\0", 5)) != std::string::npos) {
+      c.problem(n["endpoint"], path + ".endpoint",
+                "'target.endpoint' must not contain spaces, tabs, line breaks or NUL (they would change the request line)");
     }
   }
   if (auto v = c.string(n, path, "model")) t.model = *v;
@@ -234,13 +238,14 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   }
   if (auto v = c.string(n, path, "dataset")) {
     w.dataset = *v;
-    c.one_of(n, path, "dataset", w.dataset,
-             {"random", "random-mm", "sharegpt", "custom", "image-qa", "sonnet", "burstgpt", "mooncake",
-              "prefix_repetition"});
+    if (workload::find_dataset(w.dataset) == nullptr) {
+      c.problem(n["dataset"], path + ".dataset", fmt::format("'{}.dataset' is '{}'; choose one of {}", path, w.dataset,
+                                                             workload::dataset_names()));
+    }
   }
   if (auto v = c.string(n, path, "dataset_path")) w.dataset_path = *v;
-  const bool file_dataset = w.dataset == "sharegpt" || w.dataset == "custom" || w.dataset == "image-qa" ||
-                            w.dataset == "sonnet" || w.dataset == "burstgpt" || w.dataset == "mooncake";
+  const workload::DatasetInfo* dataset = workload::find_dataset(w.dataset);
+  const bool file_dataset = dataset != nullptr && dataset->needs_path;
   if (file_dataset && w.dataset_path.empty()) {
     c.problem(n["dataset"], path + ".dataset",
               fmt::format("workload.dataset '{}' reads a file: add dataset_path: FILE (relative to the profile)", w.dataset));
@@ -250,14 +255,14 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   if (auto v = c.number<std::int64_t>(n, path, "output_len", 1)) w.output_len = *v, w.output_len_given = true;
   if (auto v = c.number<std::int64_t>(n, path, "images_per_request", 0, 64)) w.images_per_request = *v;
   if (auto v = c.string(n, path, "image_sizes")) w.image_sizes = *v;
-  if ((n["images_per_request"] || n["image_sizes"]) && w.dataset != "random-mm") {
+  if ((n["images_per_request"] || n["image_sizes"]) && (dataset == nullptr || !dataset->images)) {
     c.problem(n["images_per_request"] ? n["images_per_request"] : n["image_sizes"], path,
               "'workload.images_per_request' and 'workload.image_sizes' apply to dataset: random-mm");
   }
   if (auto v = c.number<std::int64_t>(n, path, "prefix_len", 0)) w.prefix_len = *v, w.prefix_len_given = true;
   w.num_prefixes = c.number<std::int64_t>(n, path, "num_prefixes", 1);
   w.suffix_len = c.number<std::int64_t>(n, path, "suffix_len", 0);
-  if ((n["num_prefixes"] || n["suffix_len"]) && w.dataset != "prefix_repetition") {
+  if ((n["num_prefixes"] || n["suffix_len"]) && (dataset == nullptr || dataset->kind != workload::DatasetKind::kPrefixRepetition)) {
     c.problem(n["num_prefixes"] ? n["num_prefixes"] : n["suffix_len"], path,
               "'workload.num_prefixes' and 'workload.suffix_len' apply to dataset: prefix_repetition");
   }
@@ -269,7 +274,7 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
     c.problem(n["think_time"], path + ".think_time", "'workload.think_time' applies to multi-turn conversations: add turns: N (N > 1)");
   }
   if (auto v = c.number<double>(n, path, "trace_time_scale", 1e-9)) w.trace_time_scale = *v;
-  if (n["trace_time_scale"] && w.dataset != "mooncake") {
+  if (n["trace_time_scale"] && (dataset == nullptr || !dataset->trace)) {
     c.problem(n["trace_time_scale"], path + ".trace_time_scale", "'workload.trace_time_scale' applies to dataset: mooncake");
   }
 }

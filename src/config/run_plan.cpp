@@ -9,7 +9,7 @@
 
 namespace llmload::config {
 
-std::string plan_to_json(const RunPlan& plan, std::string_view effective_model) {
+std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, const net::HeaderList* sent_headers) {
   std::string out;
   core::JsonWriter w(out);
   w.begin_object();
@@ -28,11 +28,11 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model) 
     w.key("conversations").value(plan.num_prompts / plan.turns);
     w.key("think_time_s").value(core::ns_to_s(plan.think_time.count()));
   }
-  w.key("random_input_len").value(plan.random.input_len);
-  w.key("random_output_len").value(plan.random.output_len);
-  w.key("random_prefix_len").value(plan.random.prefix_len);
-  w.key("random_range_ratio").value(plan.random.range_ratio);
-  w.key("seed").value(static_cast<std::int64_t>(plan.random.seed));
+  w.key("random_input_len").value(plan.dataset.random.input_len);
+  w.key("random_output_len").value(plan.dataset.random.output_len);
+  w.key("random_prefix_len").value(plan.dataset.random.prefix_len);
+  w.key("random_range_ratio").value(plan.dataset.random.range_ratio);
+  w.key("seed").value(static_cast<std::int64_t>(plan.dataset.random.seed));
   w.key("no_oversample").value(plan.dataset.no_oversample);
   if (plan.dataset_name == "random-mm") w.key("random_mm_image_format").value(plan.dataset.random_mm.image_format);
   if (plan.dataset_name == "mooncake") w.key("trace_time_scale").value(plan.dataset.trace_time_scale);
@@ -48,7 +48,7 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model) 
     w.key("ca_bundle").value(plan.ca_bundle);
   }
   w.key("header_names").begin_array();
-  for (const auto& [name, value] : plan.headers) w.value(name);  // never values
+  for (const auto& [name, value] : sent_headers != nullptr ? *sent_headers : plan.headers) w.value(name);  // never values
   w.end_array();
   w.key("threads").value(static_cast<std::int64_t>(plan.threads));
   w.key("request_timeout_s").value(std::chrono::duration<double>(plan.request_timeout).count());

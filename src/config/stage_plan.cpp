@@ -33,7 +33,8 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.dataset_path = w.dataset_path;
   o.random_input_len = w.input_len;
   o.random_output_len = p.request.max_tokens.value_or(w.output_len);
-  if (w.dataset != "random" && w.dataset != "random-mm") {
+  const workload::DatasetInfo* dataset = workload::find_dataset(w.dataset);
+  if (dataset != nullptr && !dataset->synthetic) {
     // File datasets keep their own lengths unless the profile names one.
     if (w.input_len_given) o.input_len = w.input_len;
     if (w.output_len_given || p.request.max_tokens) o.output_len = o.random_output_len;
@@ -41,7 +42,7 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.random_mm_base_items_per_request = w.images_per_request;
   if (!w.image_sizes.empty()) o.random_mm_bucket_config = w.image_sizes;
   o.random_prefix_len = w.prefix_len;
-  if (w.dataset == "prefix_repetition") {
+  if (dataset != nullptr && dataset->kind == workload::DatasetKind::kPrefixRepetition) {
     if (w.prefix_len_given) o.prefix_repetition_prefix_len = w.prefix_len;
     if (w.suffix_len) o.prefix_repetition_suffix_len = *w.suffix_len;
     if (w.num_prefixes) o.prefix_repetition_num_prefixes = *w.num_prefixes;

@@ -6,7 +6,7 @@
 #include "llmload/core/json_writer.hpp"
 #include "llmload/metrics/category_breakdown.hpp"
 #include "llmload/runtime/chunk_tokens.hpp"
-#include "llmload/runtime/stop_signals.hpp"
+#include "llmload/runtime/stop_signals.hpp"  // the count the caller's StopSignals keeps
 
 #include <fmt/format.h>
 
@@ -163,7 +163,6 @@ RequestTemplate request_template(const config::RunPlan& plan, const ResolvedTarg
 
 boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& plan, const ResolvedTarget& target,
                                                        const Workload& workload, Observer& observer) {
-  StopSignals signals;  // Ctrl-C from here on is ours (see initial_runs and measure)
   if (auto ready = initial_runs(plan, target, workload, observer); !ready) return ready.error();
   RunResult result;
   result.planned_requests = workload.requests;

@@ -5,6 +5,7 @@
 #include "llmload/net/port_budget.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/runtime/execute.hpp"
+#include "llmload/runtime/stop_signals.hpp"
 #include "llmload/schedule/arrival_schedule.hpp"
 #include "llmload/workload/conversations.hpp"
 #include "llmload/workload/dataset.hpp"
@@ -27,6 +28,7 @@ workload::TokenCounter server_token_counter(const ResolvedTarget& target) {
   const Target& t = target.target;
   auto client = std::make_shared<net::KeepAliveClient>(t.base, t.endpoints, t.tls.get(), t.tls_verify);
   return [&target, client](std::string_view text) -> core::Result<std::int64_t> {
+    if (stop_signal_count() > 0) return core::fail("interrupted");
     std::string body = "{\"model\":";
     core::append_json_string(body, target.body_model);
     body += ",\"prompt\":";
@@ -120,16 +122,21 @@ core::Result<LoadedWorkload> load_workload(const config::RunPlan& plan) {
   }
   // Without a tokenizer the random dataset's word prompts are made exact by the server's
   // /tokenize once the target is known; these word prompts are the fallback.
-  loaded.count_on_server = !loaded.tokenizer && plan.dataset.name == "random";
+  loaded.count_on_server = !loaded.tokenizer && workload::find_dataset(plan.dataset.name)->kind == workload::DatasetKind::kRandom;
   loaded.specs = std::move(dataset->specs);
   loaded.trace_offsets = std::move(dataset->send_offsets_ns);
   if (!loaded.count_on_server) loaded.notes.insert(loaded.notes.end(), dataset->notes.begin(), dataset->notes.end());
   return loaded;
 }
 
-core::Result<Workload> prepare_workload(const config::RunPlan& plan, const ResolvedTarget& target,
-                                        LoadedWorkload loaded, Observer& observer) {
+boost::system::result<Workload, PrepareError> prepare_workload(const config::RunPlan& plan,
+                                                               const ResolvedTarget& target, LoadedWorkload loaded,
+                                                               Observer& observer) {
   if (loaded.count_on_server) count_on_server(plan, target, loaded);
+  if (stop_signal_count() > 0) {
+    return PrepareError{"interrupted while preparing the workload (counting prompt tokens with the server's "
+                        "/tokenize); nothing was measured", true};
+  }
   Workload w;
   w.notes = std::move(loaded.notes);
   w.tokenizer = std::move(loaded.tokenizer);
@@ -139,11 +146,13 @@ core::Result<Workload> prepare_workload(const config::RunPlan& plan, const Resol
   w.requests = plan.duration.count() > 0 ? plan.num_prompts : static_cast<std::int64_t>(w.specs.size());
   const std::int64_t streams = std::min(w.requests, plan.max_concurrency.value_or(w.requests));
   if (const auto ports = net::read_local_port_range()) {
-    if (auto fits = net::check_local_ports(streams, *ports); !fits) return fits.error();
+    if (auto fits = net::check_local_ports(streams, *ports); !fits) return PrepareError{fits.error().message};
   }
-  if (auto fits = ensure_file_limit(target.simulator ? 2 * streams : streams, observer); !fits) return fits.error();
+  if (auto fits = ensure_file_limit(target.simulator ? 2 * streams : streams, observer); !fits) {
+    return PrepareError{fits.error().message};
+  }
   auto offsets = schedule_offsets(plan, w, std::move(loaded.trace_offsets));
-  if (!offsets) return offsets.error();
+  if (!offsets) return PrepareError{offsets.error().message};
   w.offsets = std::move(*offsets);
   return w;
 }

@@ -57,9 +57,13 @@ core::Result<Dataset> make_dataset(const DatasetOptions& options, const Tokenize
   if (name == "mooncake") return make_mooncake_dataset(options, tokenizer);
   if (name == "sonnet") return make_sonnet_dataset(options, tokenizer);
   if (name == "prefix_repetition") return make_prefix_repetition_dataset(options, tokenizer);
+  return core::fail("--dataset-name {}: unknown dataset; choose from {}", name, dataset_names());
+}
+
+std::string dataset_names() {
   std::string names;
-  for (const char* n : kDatasetNames) names += (names.empty() ? "" : ", ") + std::string(n);
-  return core::fail("--dataset-name {}: unknown dataset; choose from {}", name, names);
+  for (const auto& d : kDatasets) names += (names.empty() ? "" : ", ") + std::string(d.name);
+  return names;
 }
 
 }  // namespace llmload::workload

@@ -44,10 +44,12 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  CliResult run(const std::string& args) {
+  CliResult run(const std::string& args) { return run_under(std::string(LLMLOAD_BINARY) + " " + args); }
+
+  /// A whole command line (e.g. the binary under strace), run as run() runs the binary.
+  CliResult run_under(const std::string& command_line) {
     const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = std::string(LLMLOAD_BINARY) + " " + args + " >" + out.string() +
-                                " 2>" + err.string() + " </dev/null";
+    const std::string command = command_line + " >" + out.string() + " 2>" + err.string() + " </dev/null";
     const int status = std::system(command.c_str());
     CliResult r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,45 @@ TEST_F(RunSearch, BadSearchSectionExitsTwoWithThePosition) {
   EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
   EXPECT_NE(s.err.find("bad.yaml:11:"), std::string::npos) << s.err;
   EXPECT_NE(s.err.find("'search' needs 0 < from < to (from 8, to 4)"), std::string::npos) << s.err;
+}
+
+// The search runs each probe as a typed plan in this process: one program started, the
+// profile read once (probes change a number, they do not reload the YAML), and no result file
+// opened for reading (SLOs are checked in memory). strace records every exec and open.
+TEST_F(RunSearch, ProbesRunInProcessWithoutReadingResultsBack) {
+  const auto out_dir = dir_ / "typed.out";
+  const auto path = dir_ / "typed.yaml";
+  std::ofstream(path) << R"(
+workload: {input_len: 8, output_len: 4}
+load:
+  stages:
+    - {name: probe, rate: 20/s, requests: 6}
+slo:
+  - {metric: ttft, stat: p99, max: 10s}
+search: {over: rate, from: 40/s, to: 400/s, max_runs: 3}
+outputs: {dir: )" << out_dir.string() << ", formats: [json, html]}\n";
+  const auto log = dir_ / "strace.log";
+  const auto r = run_under("strace -f -qq -e trace=execve,openat -o " + log.string() + " " + LLMLOAD_BINARY +
+                           " run " + path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("answer: the highest rate meeting every SLO is 400/s"), std::string::npos) << r.out;
+  const std::string trace = slurp(log);
+  ASSERT_FALSE(trace.empty());
+  std::size_t execs = 0, profile_reads = 0, result_reads = 0;
+  std::istringstream lines(trace);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("execve(") != std::string::npos && line.find("= 0") != std::string::npos) ++execs;
+    if (line.find("openat(") == std::string::npos || line.find("= -1") != std::string::npos) continue;
+    // O_DIRECTORY opens are the atomic writes' fsync of the folder, not reads of a file.
+    const bool reading = line.find("O_RDONLY") != std::string::npos && line.find("O_DIRECTORY") == std::string::npos;
+    if (reading && line.find(path.string()) != std::string::npos) ++profile_reads;
+    if (reading && line.find(out_dir.string()) != std::string::npos) ++result_reads;
+  }
+  EXPECT_EQ(execs, 1u) << trace;
+  EXPECT_EQ(profile_reads, 1u) << trace;
+  EXPECT_EQ(result_reads, 0u) << trace;
+  EXPECT_TRUE(std::filesystem::exists(out_dir / "search.json"));
+  EXPECT_TRUE(std::filesystem::exists(out_dir / "search-02-01-probe.json"));
 }
 
 }  // namespace

@@ -47,6 +47,8 @@ namespace http = beast::http;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
+using app::add_sim_options;
+using app::run_sim;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr core::Nanos kMs = 1'000'000;

@@ -5,6 +5,7 @@
 #include "llmload/api/request_builder.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <gtest/gtest.h>
 
 namespace llmload::config {
@@ -52,8 +53,8 @@ TEST(BenchOptions, VllmDefaultsAndForcedSettings) {
   const auto plan = resolve_ok(parse({"--base-url", "http://127.0.0.1:8000", "--model", "M"}));
   EXPECT_EQ(plan.endpoint, "/v1/completions");
   EXPECT_EQ(plan.num_prompts, 1000);
-  EXPECT_EQ(plan.random.input_len, 1024);
-  EXPECT_EQ(plan.random.output_len, 128);
+  EXPECT_EQ(plan.dataset.random.input_len, 1024);
+  EXPECT_EQ(plan.dataset.random.output_len, 128);
   EXPECT_TRUE(std::isinf(plan.arrivals.request_rate));
   EXPECT_EQ(plan.arrivals.burstiness, 1.0);
   EXPECT_TRUE(plan.body.ignore_eos);  // forced for the random dataset, as vLLM does
@@ -88,8 +89,8 @@ TEST(BenchOptions, UnderscoreSpellingsAndAliases) {
   const auto plan = resolve_ok(parse({"--port=8000", "--random_input_len=32", "--output-len", "7",
                                       "--request_rate", "16", "--goodput", "ttft:500", "tpot:50",
                                       "--metric-percentiles", "50,99.9"}));
-  EXPECT_EQ(plan.random.input_len, 32);
-  EXPECT_EQ(plan.random.output_len, 7);
+  EXPECT_EQ(plan.dataset.random.input_len, 32);
+  EXPECT_EQ(plan.dataset.random.output_len, 7);
   EXPECT_EQ(plan.arrivals.request_rate, 16.0);
   EXPECT_EQ(plan.results.goodput_ttft_ms, 500.0);
   EXPECT_EQ(plan.results.goodput_tpot_ms, 50.0);
@@ -131,6 +132,67 @@ TEST(BenchOptions, EachBadValueNamesItsFlag) {
   o = {};
   o.ramp_up_strategy = "linear";
   EXPECT_NE(resolve_error(o).find("--ramp-up-start-rps"), std::string::npos);
+}
+
+TEST(BenchOptions, EveryBadFlagIsReportedAtOnce) {
+  BenchOptions o;
+  o.request_rate = "fast";
+  o.burstiness = "0";
+  o.metric_percentiles = "101";
+  o.endpoint = "v1/completions";
+  o.headers = {"X-Bad\r\nInjected=1"};
+  const std::string error = resolve_error(o);
+  for (const char* flag : {"--request-rate fast", "--burstiness", "--metric-percentiles", "--endpoint", "--header"}) {
+    EXPECT_NE(error.find(flag), std::string::npos) << flag << " missing from:\n" << error;
+  }
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 4) << error;  // five problems, one line each
+}
+
+TEST(BenchOptions, NothingOfTheRequestLineComesFromUncheckedText) {
+  BenchOptions o;
+  o.endpoint = "/v1/completions HTTP/1.1\r\nX-Inj: 1\r\nX:";
+  EXPECT_NE(resolve_error(o).find("--endpoint"), std::string::npos);
+  o = {};
+  o.base_url = "http://127.0.0.1:8000/v1%20x/a b";
+  const auto base = resolve(o);
+  EXPECT_TRUE(!base || base->base.path.find(' ') == std::string::npos);
+  o = {};
+  o.request_id_prefix = "id\r\nX-Inj: 1";
+  EXPECT_NE(resolve_error(o).find("--request-id-prefix"), std::string::npos);
+  o = {};
+  o.model = std::string("m\0x", 3);
+  EXPECT_NE(resolve_error(o).find("--model"), std::string::npos);
+}
+
+TEST(BenchOptions, TimesAndSamplingMustBeFiniteAndInRange) {
+  for (const double bad : {double(NAN), double(INFINITY), 1e308, -1.0}) {
+    BenchOptions o;
+    o.request_timeout_sec = bad;
+    EXPECT_NE(resolve_error(o).find("--request-timeout"), std::string::npos) << bad;
+    o = {};
+    o.idle_timeout_sec = bad;
+    EXPECT_NE(resolve_error(o).find("--idle-timeout"), std::string::npos) << bad;
+    o = {};
+    o.duration_sec = bad;
+    EXPECT_NE(resolve_error(o).find("--duration"), std::string::npos) << bad;
+    o = {};
+    o.grace_period_sec = bad;
+    EXPECT_NE(resolve_error(o).find("--grace-period"), std::string::npos) << bad;
+    o = {};
+    o.interval_sec = bad;
+    EXPECT_NE(resolve_error(o).find("--interval"), std::string::npos) << bad;
+    o = {};
+    o.scrape_interval_sec = bad;
+    EXPECT_NE(resolve_error(o).find("--scrape-interval"), std::string::npos) << bad;
+    o = {};
+    o.think_time_sec = bad;
+    EXPECT_NE(resolve_error(o).find("--think-time"), std::string::npos) << bad;
+  }
+  BenchOptions o;
+  o.temperature = NAN;
+  EXPECT_NE(resolve_error(o).find("--temperature"), std::string::npos);
+  o.temperature = INFINITY;
+  EXPECT_NE(resolve_error(o).find("--temperature"), std::string::npos);
 }
 
 TEST(BenchOptions, HeaderValuesNeverAppearInThePlanJson) {

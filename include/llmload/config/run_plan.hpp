@@ -55,11 +55,10 @@ struct RunPlan {
   std::string tokenizer_path;
   std::string dataset_name;
   std::int64_t num_prompts = 0;
-  workload::RandomDatasetOptions random;  ///< also dataset.random (kept for readers of the plan)
   workload::DatasetOptions dataset;       ///< every dataset flag, validated
   schedule::ArrivalOptions arrivals;
   std::optional<std::int64_t> max_concurrency;
-  api::BodyOptions body;             ///< the model field is ResolvedTarget::body_model's
+  api::BodyOptions body;             ///< model as given (ResolvedTarget::body_model is what is sent)
   net::HeaderList headers;           ///< --header fields (values may be secret: never print)
   bool insecure = false;             ///< https without certificate verification
   std::string ca_bundle;             ///< https: trusted CAs (empty: the system's)
@@ -95,13 +94,19 @@ struct RunPlan {
 /// a token (no space, colon, CR, LF or NUL), the value without CR, LF or NUL.
 core::Result<void> check_header(std::string_view name, std::string_view value, std::string_view where);
 
+/// Text that goes into the request line or a JSON field the server routes on (an endpoint, a
+/// base URL's path, a model name, a request-id prefix): no space, tab, CR, LF or NUL.
+core::Result<void> check_request_path(std::string_view text, std::string_view where);
+
 /// A ramp from start_rps to end_rps: 0 <= start <= end, end > 0 and finite, start > 0 when
 /// exponential. `start_name` and `end_name` name the settings in the message.
 core::Result<void> check_ramp(const schedule::RampUp& ramp, std::string_view start_name, std::string_view end_name);
 
 /// The plan as a JSON object (saved under llmload.plan). Header values are never included,
-/// only their names. `effective_model` (the model the target named) replaces an empty model.
-std::string plan_to_json(const RunPlan& plan, std::string_view effective_model = {});
+/// only their names. `effective_model` (the model the target named) replaces an empty model;
+/// `sent_headers` (the plan's plus Authorization), when given, name the headers instead.
+std::string plan_to_json(const RunPlan& plan, std::string_view effective_model = {},
+                         const net::HeaderList* sent_headers = nullptr);
 
 /// A few human-readable lines describing the plan (printed before the run; no secrets).
 std::string describe_plan(const RunPlan& plan);

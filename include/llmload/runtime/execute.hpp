@@ -82,9 +82,15 @@ core::Result<LoadedWorkload> load_workload(const config::RunPlan& plan);
 
 /// Phase 2: server token counts (random prompts without a tokenizer), conversations, the
 /// arrival schedule, and the checks that the run fits (ports, open files). Errors are usage
-/// errors (a schedule that cannot be built, a run that does not fit).
-core::Result<Workload> prepare_workload(const config::RunPlan& plan, const ResolvedTarget& target,
-                                        LoadedWorkload loaded, Observer& observer);
+/// errors (a schedule that cannot be built, a run that does not fit), or an interruption
+/// (a stop signal while counting: `interrupted` is set).
+struct PrepareError {
+  std::string message;
+  bool interrupted = false;
+};
+boost::system::result<Workload, PrepareError> prepare_workload(const config::RunPlan& plan,
+                                                               const ResolvedTarget& target, LoadedWorkload loaded,
+                                                               Observer& observer);
 
 /// Why execute() ended without a result.
 struct ExecuteError {
@@ -92,9 +98,10 @@ struct ExecuteError {
   bool interrupted = false;  ///< Ctrl-C before the measured run began
 };
 
-/// Phase 3: initial test run, warm-up, measure, drain, summarize. SIGINT/SIGTERM stop the
-/// measured run gracefully (a second cancels the requests in flight); before it, they end
-/// the run with an error. Failed requests are results, never errors.
+/// Phase 3: initial test run, warm-up, measure, drain, summarize. With a StopSignals installed
+/// by the caller, SIGINT/SIGTERM stop the measured run gracefully (a second cancels the
+/// requests in flight); before it, they end the run with an error. Failed requests are
+/// results, never errors.
 boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& plan, const ResolvedTarget& target,
                                                        const Workload& workload, Observer& observer);
 

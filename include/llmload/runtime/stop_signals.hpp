@@ -10,7 +10,8 @@ namespace llmload::runtime {
 const std::atomic<int>& stop_signal_count();
 
 /// Installs the counting handler for SIGINT and SIGTERM for its lifetime (one at a time).
-/// A third signal falls back to the default action, so a stuck process can always be killed.
+/// Any number of signals is only counted, so the table and the result file are never lost;
+/// SIGKILL still ends a process at once.
 class StopSignals {
  public:
   StopSignals();

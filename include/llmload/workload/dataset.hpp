@@ -9,7 +9,7 @@
 
 namespace llmload::workload {
 
-/// The requests of `options.name` (one of kDatasetNames). `tokenizer` may be null: lengths
+/// The requests of `options.name` (one of kDatasets). `tokenizer` may be null: lengths
 /// are then counted in words and the notes say so. Every input problem (unknown name, missing
 /// file, malformed line N, unreadable image, a flag out of range) is an error naming the file,
 /// line and problem; nothing is sent before this returns. Deterministic for a seed.

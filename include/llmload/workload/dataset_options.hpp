@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llmload::workload {
@@ -53,9 +54,42 @@ struct DatasetOptions {
   double trace_time_scale = 1.0;                    ///< --trace-time-scale (mooncake), > 0
 };
 
-/// The dataset names make_dataset() knows, in the order help texts list them.
-inline constexpr const char* kDatasetNames[] = {"random",   "random-mm", "sharegpt",
-                                                "custom",   "image-qa",  "sonnet",
-                                                "burstgpt", "prefix_repetition", "mooncake"};
+/// The datasets make_dataset() knows.
+enum class DatasetKind { kRandom, kRandomMm, kShareGpt, kCustom, kImageQa, kSonnet, kBurstGpt, kPrefixRepetition, kMooncake };
+
+/// A dataset's name (vLLM's spelling) and the properties the resolvers and checks ask about.
+struct DatasetInfo {
+  DatasetKind kind;
+  const char* name;
+  bool needs_path;         ///< reads --dataset-path
+  bool synthetic;          ///< made up from lengths (random, random-mm): its lengths are the flags'
+  bool forces_ignore_eos;  ///< vLLM sends ignore_eos so every output has the asked length
+  bool images;             ///< sends images (chat requests only)
+  bool trace;              ///< carries its own send times
+};
+
+/// Every dataset, in the order help texts list them.
+inline constexpr DatasetInfo kDatasets[] = {
+    {DatasetKind::kRandom, "random", false, true, true, false, false},
+    {DatasetKind::kRandomMm, "random-mm", false, true, true, true, false},
+    {DatasetKind::kShareGpt, "sharegpt", true, false, false, false, false},
+    {DatasetKind::kCustom, "custom", true, false, false, false, false},
+    {DatasetKind::kImageQa, "image-qa", true, false, false, false, false},
+    {DatasetKind::kSonnet, "sonnet", true, false, false, false, false},
+    {DatasetKind::kBurstGpt, "burstgpt", true, false, false, false, false},
+    {DatasetKind::kPrefixRepetition, "prefix_repetition", false, false, false, false, false},
+    {DatasetKind::kMooncake, "mooncake", true, false, false, false, true},
+};
+
+/// The dataset called `name`, or null.
+constexpr const DatasetInfo* find_dataset(std::string_view name) {
+  for (const auto& d : kDatasets) {
+    if (name == d.name) return &d;
+  }
+  return nullptr;
+}
+
+/// The names joined with ", " (for messages).
+std::string dataset_names();
 
 }  // namespace llmload::workload
