@@ -19,7 +19,7 @@
 #include "llmload/sim/engine.hpp"
 #include "llmload/sim/sim_server.hpp"
 #include "llmload/workload/dataset.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/parse.hpp>
@@ -286,9 +286,9 @@ int run_bench_command(const config::BenchOptions& options, std::FILE* out, std::
   // ---- workload, before anything is sent (bad input must not cost a request); its notes are
   // printed once the target is announced ----
   std::vector<std::string> workload_notes;
-  std::optional<workload::Tokenizer> tokenizer;
+  std::optional<tokenizer::Tokenizer> tokenizer;
   if (!plan.tokenizer_path.empty()) {
-    auto loaded = workload::Tokenizer::load(plan.tokenizer_path);
+    auto loaded = tokenizer::Tokenizer::load(plan.tokenizer_path);
     if (!loaded) return error_exit(err, kExitUsage, "--tokenizer: " + loaded.error().message);
     tokenizer = std::move(*loaded);
     workload_notes.push_back(fmt::format("tokenizer loaded from {} ({} tokens)", plan.tokenizer_path,

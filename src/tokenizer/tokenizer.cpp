@@ -1,7 +1,7 @@
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
-#include "llmload/workload/unicode.hpp"
-#include "llmload/workload/unicode_regex.hpp"
+#include "llmload/tokenizer/unicode.hpp"
+#include "llmload/tokenizer/unicode_regex.hpp"
 
 #include <boost/json.hpp>
 
@@ -17,7 +17,7 @@
 #include <sstream>
 #include <unordered_map>
 
-namespace llmload::workload {
+namespace llmload::tokenizer {
 
 namespace {
 
@@ -1412,4 +1412,4 @@ std::optional<std::string_view> Tokenizer::id_to_token(std::int32_t id) const {
   return impl_->tokens[static_cast<std::size_t>(id)];
 }
 
-}  // namespace llmload::workload
+}  // namespace llmload::tokenizer
