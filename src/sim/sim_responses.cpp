@@ -279,7 +279,7 @@ std::string_view reason_phrase(int status) {
 
 }  // namespace
 
-ApiResult<GenerationRequest> parse_generation_request(Flavor flavor, std::string_view body,
+ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::string_view body,
                                                       std::string_view served_model,
                                                       std::int64_t default_max_tokens,
                                                       const ParseOptions& options) {
@@ -305,7 +305,7 @@ ApiResult<GenerationRequest> parse_generation_request(Flavor flavor, std::string
   GenerationRequest r;
   r.flavor = flavor;
   PromptCounter counter{options, options.token_ids ? &r.prompt_ids : nullptr};
-  auto prompt = flavor == Flavor::kChat ? chat_prompt(o, counter) : completions_prompt(o, counter);
+  auto prompt = flavor == api::Flavor::kChat ? chat_prompt(o, counter) : completions_prompt(o, counter);
   if (!prompt) return prompt.error();
   r.prompt_tokens = counter.tokens;
   r.images = counter.images;
@@ -445,8 +445,8 @@ void append_generated_text(std::string& out, std::int64_t n) {
   for (std::int64_t k = 0; k < n; ++k) out += token_text(k);
 }
 
-std::string make_response_id(Flavor flavor, std::uint64_t a, std::uint64_t b) {
-  return fmt::format("{}{:016x}{:016x}", flavor == Flavor::kChat ? "chatcmpl-" : "cmpl-", a, b);
+std::string make_response_id(api::Flavor flavor, std::uint64_t a, std::uint64_t b) {
+  return fmt::format("{}{:016x}{:016x}", flavor == api::Flavor::kChat ? "chatcmpl-" : "cmpl-", a, b);
 }
 
 void ChunkFormatter::reset(const ResponseIdentity& identity, const GenerationRequest& request) {
@@ -456,7 +456,7 @@ void ChunkFormatter::reset(const ResponseIdentity& identity, const GenerationReq
   prefix_.clear();
   prefix_ += "{\"id\":";
   core::append_json_string(prefix_, identity.id);
-  prefix_ += flavor_ == Flavor::kChat ? ",\"object\":\"chat.completion.chunk\",\"created\":"
+  prefix_ += flavor_ == api::Flavor::kChat ? ",\"object\":\"chat.completion.chunk\",\"created\":"
                                       : ",\"object\":\"text_completion\",\"created\":";
   append_int(prefix_, identity.created);
   prefix_ += ",\"model\":";
@@ -470,7 +470,7 @@ void ChunkFormatter::append_usage_object(std::string& out, std::int64_t completi
   if (continuous_usage_) {
     out += ",\"usage\":";
     append_usage_json(out, prompt_tokens_, completion_tokens);
-  } else if (flavor_ == Flavor::kCompletions) {
+  } else if (flavor_ == api::Flavor::kCompletions) {
     out += ",\"usage\":null";
   }
 }
@@ -491,15 +491,15 @@ void ChunkFormatter::append_token(std::string& out, std::int64_t k,
                                   std::string_view finish_reason) const {
   const bool last = !finish_reason.empty();
   out += prefix_;
-  out += flavor_ == Flavor::kChat ? "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"";
+  out += flavor_ == api::Flavor::kChat ? "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"";
   out += token_text(k);
-  out += flavor_ == Flavor::kChat ? "\"}" : "\"";
+  out += flavor_ == api::Flavor::kChat ? "\"}" : "\"";
   if (last) {
     out += ",\"logprobs\":null,\"finish_reason\":\"";
     out += finish_reason;
     out += "\",\"stop_reason\":null}]";
   } else {
-    out += flavor_ == Flavor::kChat ? ",\"logprobs\":null,\"finish_reason\":null}]"
+    out += flavor_ == api::Flavor::kChat ? ",\"logprobs\":null,\"finish_reason\":null}]"
                                     : ",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}]";
   }
   append_usage_object(out, k + 1);
@@ -631,7 +631,7 @@ void append_completion_body(std::string& out, const ResponseIdentity& identity,
 void append_completion_body(std::string& out, const ResponseIdentity& identity,
                             const GenerationRequest& request, std::int64_t completion_tokens,
                             std::string_view finish_reason) {
-  const bool chat = request.flavor == Flavor::kChat;
+  const bool chat = request.flavor == api::Flavor::kChat;
   out += "{\"id\":";
   core::append_json_string(out, identity.id);
   out += chat ? ",\"object\":\"chat.completion\",\"created\":"

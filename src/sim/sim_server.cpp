@@ -296,7 +296,7 @@ class Session final {
   using Request = http::request<http::string_body>;
 
   asio::awaitable<Next> serve(const Request& request, core::Clock::time_point t_recv);
-  asio::awaitable<Next> generate(Flavor flavor, const Request& request,
+  asio::awaitable<Next> generate(api::Flavor flavor, const Request& request,
                                  core::Clock::time_point t_recv, bool keep_alive);
   asio::awaitable<Next> stream(const GenerationRequest& r, const FaultPlan& fault,
                                core::Clock::time_point t_recv, bool keep_alive);
@@ -423,7 +423,7 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
       co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
                                     "Allow: POST\r\n");
     }
-    const Flavor flavor = target == "/v1/chat/completions" ? Flavor::kChat : Flavor::kCompletions;
+    const api::Flavor flavor = target == "/v1/chat/completions" ? api::Flavor::kChat : api::Flavor::kCompletions;
     co_return co_await generate(flavor, request, t_recv, keep_alive);
   }
   if (target == "/tokenize" || target == "/detokenize") {
@@ -478,7 +478,7 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
       keep_alive);
 }
 
-asio::awaitable<Next> Session::generate(Flavor flavor, const Request& request,
+asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& request,
                                         core::Clock::time_point t_recv, bool keep_alive) {
   const auto fault_header = request["x-llmload-fault"];
   auto fault = parse_fault_header(std::string_view(fault_header.data(), fault_header.size()));
@@ -615,7 +615,7 @@ void Session::prepare_chunk(std::int64_t k) {
   const FaultPlan& fault = *exact_.fault;
   const bool stamp = shared_.options.stamp_send_time;
   batch_.clear();
-  if (r.flavor == Flavor::kChat && k == 0) {
+  if (r.flavor == api::Flavor::kChat && k == 0) {
     formatter_.append_role(batch_.data());
     batch_.commit_event(stamp);
   }
@@ -841,7 +841,7 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
     if (!stalled) due = std::min(due, fault.stall_after);
     batch_.clear();
     for (; sent < due; ++sent) {
-      if (r.flavor == Flavor::kChat && sent == 0) {
+      if (r.flavor == api::Flavor::kChat && sent == 0) {
         formatter_.append_role(batch_.data());
         batch_.commit_event(stamp);
       }

@@ -123,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 struct RequestCase {
   std::string name;
-  Flavor flavor;
+  api::Flavor flavor;
   std::string body;
   int error_status;  // 0: valid
   std::string error_part;
@@ -154,8 +154,8 @@ TEST_P(GenerationRequestParse, ReadsTheFieldsTheSimulatorUses) {
   EXPECT_EQ(r->continuous_usage, c.continuous_usage);
 }
 
-constexpr auto kC = Flavor::kCompletions;
-constexpr auto kChat = Flavor::kChat;
+constexpr auto kC = api::Flavor::kCompletions;
+constexpr auto kChat = api::Flavor::kChat;
 
 INSTANTIATE_TEST_SUITE_P(
     Sim, GenerationRequestParse,
@@ -232,9 +232,9 @@ TEST(SimTokens, AreDeterministicWordsWithALeadingSpace) {
 }
 
 TEST(SimTokens, ResponseIdsHave32HexDigits) {
-  EXPECT_EQ(make_response_id(Flavor::kCompletions, 0x1, 0xabc),
+  EXPECT_EQ(make_response_id(api::Flavor::kCompletions, 0x1, 0xabc),
             "cmpl-00000000000000010000000000000abc");
-  EXPECT_EQ(make_response_id(Flavor::kChat, ~0ULL, 0), "chatcmpl-ffffffffffffffff0000000000000000");
+  EXPECT_EQ(make_response_id(api::Flavor::kChat, ~0ULL, 0), "chatcmpl-ffffffffffffffff0000000000000000");
 }
 
 // ---- ChunkFormatter ----------------------------------------------------------------------
@@ -243,7 +243,7 @@ ResponseIdentity identity(std::string id) {
   return ResponseIdentity{std::move(id), 1700000000, "\"m\""};
 }
 
-GenerationRequest request(Flavor flavor, bool continuous = false) {
+GenerationRequest request(api::Flavor flavor, bool continuous = false) {
   GenerationRequest r;
   r.flavor = flavor;
   r.prompt_tokens = 7;
@@ -263,7 +263,7 @@ std::string token(const ChunkFormatter& f, std::int64_t k, std::int64_t n) {
 
 TEST(SimChunkFormatter, CompletionsChunksAreVllmShaped) {
   ChunkFormatter f;
-  f.reset(identity("cmpl-1"), request(Flavor::kCompletions));
+  f.reset(identity("cmpl-1"), request(api::Flavor::kCompletions));
   EXPECT_EQ(token(f, 0, 3),
             R"({"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m",)"
             R"("choices":[{"index":0,"text":" the","logprobs":null,"finish_reason":null,)"
@@ -281,7 +281,7 @@ TEST(SimChunkFormatter, CompletionsChunksAreVllmShaped) {
 
 TEST(SimChunkFormatter, CompletionsContinuousUsageRunsInEveryChunk) {
   ChunkFormatter f;
-  f.reset(identity("cmpl-2"), request(Flavor::kCompletions, true));
+  f.reset(identity("cmpl-2"), request(api::Flavor::kCompletions, true));
   EXPECT_EQ(token(f, 1, 3),
             R"({"id":"cmpl-2","object":"text_completion","created":1700000000,"model":"m",)"
             R"("choices":[{"index":0,"text":" model","logprobs":null,"finish_reason":null,)"
@@ -290,7 +290,7 @@ TEST(SimChunkFormatter, CompletionsContinuousUsageRunsInEveryChunk) {
 
 TEST(SimChunkFormatter, ChatChunksAreVllmShaped) {
   ChunkFormatter f;
-  f.reset(identity("chatcmpl-1"), request(Flavor::kChat));
+  f.reset(identity("chatcmpl-1"), request(api::Flavor::kChat));
   std::string role;
   f.append_role(role);
   EXPECT_EQ(role,
@@ -313,7 +313,7 @@ TEST(SimChunkFormatter, ChatChunksAreVllmShaped) {
 
 TEST(SimChunkFormatter, ChatContinuousUsageStartsAtZeroOnTheRoleChunk) {
   ChunkFormatter f;
-  f.reset(identity("chatcmpl-2"), request(Flavor::kChat, true));
+  f.reset(identity("chatcmpl-2"), request(api::Flavor::kChat, true));
   std::string role;
   f.append_role(role);
   EXPECT_NE(role.find(R"("finish_reason":null}],"usage":{"prompt_tokens":7,"total_tokens":7,"completion_tokens":0}})"),
@@ -394,7 +394,7 @@ TEST(SimSseBatch, ClearReusesAndLongEventsGetMultiDigitHexSizes) {
 
 TEST(SimSseBatch, AFullStreamFramesToTheExactVllmEvents) {
   ChunkFormatter f;
-  auto r = request(Flavor::kChat);
+  auto r = request(api::Flavor::kChat);
   r.max_tokens = 2;
   f.reset(identity("chatcmpl-9"), r);
   SseBatch batch;
@@ -468,14 +468,14 @@ TEST(SimHttp, ResponsesAreValidHttp11) {
 }
 
 TEST(SimHttp, NonStreamingBodiesAreVllmShaped) {
-  auto r = request(Flavor::kCompletions);
+  auto r = request(api::Flavor::kCompletions);
   std::string out;
   append_completion_body(out, identity("cmpl-5"), r);
   EXPECT_EQ(out,
             R"({"id":"cmpl-5","object":"text_completion","created":1700000000,"model":"m",)"
             R"("choices":[{"index":0,"text":" the model of","logprobs":null,"finish_reason":"length",)"
             R"("stop_reason":null}],"usage":{"prompt_tokens":7,"total_tokens":10,"completion_tokens":3}})");
-  r.flavor = Flavor::kChat;
+  r.flavor = api::Flavor::kChat;
   out.clear();
   append_completion_body(out, identity("chatcmpl-5"), r);
   EXPECT_EQ(out,
@@ -512,19 +512,19 @@ std::string png_1080x810() {
 TEST(SimParse, ImagePartsCostQwen2VlTokens) {
   const std::string body = R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":")" +
                            png_1080x810() + R"("}},{"type":"text","text":"please describe image"}]}],"ignore_eos":true})";
-  const auto plain = parse_generation_request(Flavor::kChat, body, "m", 16).value();
+  const auto plain = parse_generation_request(api::Flavor::kChat, body, "m", 16).value();
   EXPECT_EQ(plain.prompt_tokens, 3);  // exact mode's counting: text words only
   EXPECT_EQ(plain.images, 0);
   EXPECT_TRUE(plain.ignore_eos);
   EXPECT_TRUE(plain.prompt_ids.empty());
   ParseOptions options;
   options.image_tokens = true;
-  const auto images = parse_generation_request(Flavor::kChat, body, "m", 16, options).value();
+  const auto images = parse_generation_request(api::Flavor::kChat, body, "m", 16, options).value();
   EXPECT_EQ(images.prompt_tokens, 1131 + 3);
   EXPECT_EQ(images.images, 1);
   EXPECT_EQ(images.image_tokens, 1131);
   options.chat_template = options.token_ids = true;
-  const auto templated = parse_generation_request(Flavor::kChat, body, "m", 16, options).value();
+  const auto templated = parse_generation_request(api::Flavor::kChat, body, "m", 16, options).value();
   EXPECT_EQ(templated.prompt_tokens, 1145);  // seed 002's "Total image and input tokens"
   EXPECT_EQ(templated.prompt_ids.size(), 1145u);
 }
@@ -537,7 +537,7 @@ TEST(SimParse, BadImagesAre400s) {
     ParseOptions options;
     options.image_tokens = true;
     const auto r = parse_generation_request(
-        Flavor::kChat, R"({"messages":[{"role":"user","content":[)" + part + "]}]}", "m", 16, options);
+        api::Flavor::kChat, R"({"messages":[{"role":"user","content":[)" + part + "]}]}", "m", 16, options);
     ASSERT_FALSE(r) << part;
     EXPECT_EQ(r.error().status, 400);
     EXPECT_NE(r.error().message.find("messages[0].content[0]"), std::string::npos) << r.error().message;
@@ -557,7 +557,7 @@ TEST(SimParse, ExtremeImageSizesAre400s) {
   ParseOptions options;
   options.image_tokens = true;
   const auto r = parse_generation_request(
-      Flavor::kChat, R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":")" + url + R"("}]}]})",
+      api::Flavor::kChat, R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":")" + url + R"("}]}]})",
       "m", 16, options);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().status, 400);
@@ -567,14 +567,14 @@ TEST(SimParse, ExtremeImageSizesAre400s) {
 TEST(SimParse, TokenIdsMatchTheWordCount) {
   ParseOptions options;
   options.token_ids = true;
-  const auto r = parse_generation_request(Flavor::kCompletions, R"({"prompt":"the model  xyzzy"})", "m", 16,
+  const auto r = parse_generation_request(api::Flavor::kCompletions, R"({"prompt":"the model  xyzzy"})", "m", 16,
                                           options).value();
   EXPECT_EQ(r.prompt_tokens, 3);
   ASSERT_EQ(r.prompt_ids.size(), 3u);
   EXPECT_EQ(r.prompt_ids[0], 0u);  // " the" is generated token 0
   EXPECT_EQ(r.prompt_ids[1], 1u);
   EXPECT_GE(r.prompt_ids[2], 1u << 20);
-  const auto ids = parse_generation_request(Flavor::kCompletions, R"({"prompt":[5,6,7,8]})", "m", 16,
+  const auto ids = parse_generation_request(api::Flavor::kCompletions, R"({"prompt":[5,6,7,8]})", "m", 16,
                                             options).value();
   EXPECT_EQ(ids.prompt_ids, (std::vector<std::uint64_t>{5, 6, 7, 8}));
 }
@@ -582,7 +582,7 @@ TEST(SimParse, TokenIdsMatchTheWordCount) {
 TEST(SimChunks, StopFinishReason) {
   ChunkFormatter f;
   GenerationRequest r;
-  r.flavor = Flavor::kChat;
+  r.flavor = api::Flavor::kChat;
   f.reset(ResponseIdentity{"chatcmpl-1", 1700000000, "\"m\""}, r);
   std::string out;
   f.append_token(out, 2, "stop");

@@ -4,6 +4,7 @@
 /// heads, OpenAI JSON bodies, vLLM-shaped SSE chunks framed as HTTP/1.1 chunks). No sockets,
 /// no timers; the async shell in sim_server.cpp only decides when to send these bytes.
 
+#include "llmload/api/flavor.hpp"
 #include "llmload/core/clock.hpp"
 
 #include <boost/assert/source_location.hpp>
@@ -17,9 +18,6 @@
 #include <vector>
 
 namespace llmload::sim {
-
-/// Which OpenAI endpoint a generation request came through.
-enum class Flavor { kCompletions, kChat };
 
 /// An HTTP error the simulator answers with, as an OpenAI error body. `status` is the HTTP
 /// status (also the body's "code"); `message` is the body's "message".
@@ -42,7 +40,7 @@ using ApiResult = boost::system::result<T, ApiError>;
 
 /// A validated generation request: only what the fixed-timing simulator needs.
 struct GenerationRequest {
-  Flavor flavor = Flavor::kCompletions;
+  api::Flavor flavor = api::Flavor::kCompletions;
   /// Words in the prompt (see count_words); the simulator's prompt token count.
   std::int64_t prompt_tokens = 0;
   /// Tokens to generate: max_completion_tokens, else max_tokens, else the server default.
@@ -88,7 +86,7 @@ struct ParseOptions {
 /// or a string): a base64 data URL whose header gives the size, costing image tokens.
 /// Errors: 400 with a sentence naming the field, 404 for a wrong model. Thread-safe (no
 /// shared state).
-ApiResult<GenerationRequest> parse_generation_request(Flavor flavor, std::string_view body,
+ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::string_view body,
                                                       std::string_view served_model,
                                                       std::int64_t default_max_tokens,
                                                       const ParseOptions& options = {});
@@ -160,7 +158,7 @@ struct ResponseIdentity {
 };
 
 /// "cmpl-" / "chatcmpl-" followed by 32 lower-case hex digits of `a` and `b`.
-std::string make_response_id(Flavor flavor, std::uint64_t a, std::uint64_t b);
+std::string make_response_id(api::Flavor flavor, std::uint64_t a, std::uint64_t b);
 
 /// Formats the JSON of each streamed chunk of one response exactly like vLLM (key order,
 /// nulls). Every append_* writes one complete JSON object. Not thread-safe; reuse one per
@@ -183,7 +181,7 @@ class ChunkFormatter final {
   void append_usage_object(std::string& out, std::int64_t completion_tokens) const;
 
   std::string prefix_;  // {"id":..,"object":..,"created":..,"model":..,"choices":[
-  Flavor flavor_ = Flavor::kCompletions;
+  api::Flavor flavor_ = api::Flavor::kCompletions;
   std::int64_t prompt_tokens_ = 0;
   bool continuous_usage_ = false;
 };
