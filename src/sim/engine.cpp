@@ -1,7 +1,5 @@
 #include "llmload/sim/engine.hpp"
 
-#include "llmload/sim/chunk_writer.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -444,25 +442,6 @@ void Engine::advance_batch(core::Nanos end) {
     const bool last = seq.num_output >= seq.target_output;
     step_.events.push_back({seq.id, seq.num_output - 1, last});
     if (last) finish(seq, seq.finish_reason, end);
-  }
-}
-
-std::uint64_t word_token_id(std::string_view word) noexcept {
-  for (std::int64_t k = 0; k < 64; ++k) {
-    if (token_text(k).substr(1) == word) return static_cast<std::uint64_t>(k);
-  }
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : word) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  return (mix64(h) | (std::uint64_t{1} << 20)) & ~(std::uint64_t{1} << 63);
-}
-
-void append_word_token_ids(std::vector<std::uint64_t>& out, std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
-    const std::size_t start = i;
-    while (i < text.size() && !(text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
-    if (i > start) out.push_back(word_token_id(text.substr(start, i - start)));
   }
 }
 

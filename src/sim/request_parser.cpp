@@ -2,7 +2,6 @@
 
 #include "llmload/core/json_writer.hpp"
 #include "llmload/sim/chunk_writer.hpp"
-#include "llmload/sim/engine.hpp"
 #include "llmload/sim/image_tokens.hpp"
 
 #include <boost/json/parse.hpp>
@@ -77,6 +76,20 @@ constexpr std::uint64_t kImStart = 151644;     // <|im_start|>
 constexpr std::uint64_t kImEnd = 151645;       // <|im_end|>
 constexpr std::uint64_t kVisionStart = 151652; // <|vision_start|>
 constexpr std::uint64_t kVisionEnd = 151653;   // <|vision_end|>
+static_assert(kVisionEnd < kVocabSize);
+
+// Hashed ids (words outside the generated list, image tokens) fall in [kHashedBegin, kStart):
+// clear of the generated words, the newline and every special token.
+constexpr std::uint64_t kHashedBegin = 256;
+
+std::uint64_t mix64(std::uint64_t z) {
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t hashed_id(std::uint64_t hash) { return kHashedBegin + hash % (kStart - kHashedBegin); }
 
 // Counts a prompt's tokens and, when asked, collects their ids.
 struct PromptCounter {
@@ -118,7 +131,7 @@ struct PromptCounter {
       for (std::int64_t i = 0; i < n; ++i) {
         std::uint64_t z = h + static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL;
         z = (z ^ (z >> 31)) * 0xBF58476D1CE4E5B9ULL;
-        ids->push_back(((z ^ (z >> 29)) | (std::uint64_t{1} << 20)) & ~(std::uint64_t{1} << 63));
+        ids->push_back(hashed_id(z ^ (z >> 29)));
       }
     }
     if (options.chat_template) special(kVisionEnd);
@@ -394,6 +407,25 @@ ApiResult<std::string> detokenize_body(std::string_view body, std::string_view s
   core::append_json_string(out, text);
   out += '}';
   return out;
+}
+
+std::uint64_t word_token_id(std::string_view word) noexcept {
+  for (std::int64_t k = 0; k < kTokenWords; ++k) {
+    if (token_text(k).substr(1) == word) return static_cast<std::uint64_t>(k);
+  }
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : word) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  return hashed_id(mix64(h));
+}
+
+void append_word_token_ids(std::vector<std::uint64_t>& out, std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && !(text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
+    if (i > start) out.push_back(word_token_id(text.substr(start, i - start)));
+  }
 }
 
 }  // namespace llmload::sim

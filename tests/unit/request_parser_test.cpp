@@ -3,7 +3,9 @@
 #include "llmload/sim/request_parser.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/json/value_to.hpp>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -206,7 +208,8 @@ TEST(SimParse, TokenIdsMatchTheWordCount) {
   ASSERT_EQ(r.prompt_ids.size(), 3u);
   EXPECT_EQ(r.prompt_ids[0], 0u);  // " the" is generated token 0
   EXPECT_EQ(r.prompt_ids[1], 1u);
-  EXPECT_GE(r.prompt_ids[2], 1u << 20);
+  EXPECT_GE(r.prompt_ids[2], 256u);  // hashed, clear of the generated words and the newline
+  EXPECT_LT(r.prompt_ids[2], kVocabSize);
   const auto ids = parse_generation_request(api::Flavor::kCompletions, R"({"prompt":[5,6,7,8]})", "m", 16,
                                             options).value();
   EXPECT_EQ(ids.prompt_ids, (std::vector<std::uint64_t>{5, 6, 7, 8}));
@@ -224,6 +227,50 @@ TEST(SimTokenize, CountsLikeUsageAndRoundTrips) {
   EXPECT_EQ(tokenize_body("not json", "m", 1).error().status, 400);
   EXPECT_EQ(detokenize_body(R"({"tokens":"x"})", "m").error().status, 400);
   EXPECT_EQ(detokenize_body(R"({"tokens":[-1]})", "m").error().status, 400);
+}
+
+TEST(SimTokenize, EveryIdIsInsideTheVocabularyAndFixedPerWord) {
+  // Many distinct words (hashed ids), generated words, non-ASCII text, the chat template and
+  // an image: every id is below the vocabulary size, and the count is the generation path's.
+  std::string text = "the model \xC3\xA9t\xC3\xA9 \xE4\xB8\xAD\xE6\x96\x87 x,y; 42";
+  for (int i = 0; i < 3000; ++i) text += " w" + std::to_string(i * 7919);
+  boost::json::object user{{"role", "user"},
+                           {"content", boost::json::array{
+                                           boost::json::object{{"type", "text"}, {"text", text}},
+                                           boost::json::object{{"type", "image_url"},
+                                                               {"image_url", {{"url", png_1080x810()}}}}}}};
+  boost::json::object system{{"role", "system"}, {"content", "be brief"}};
+  const std::string body =
+      boost::json::serialize(boost::json::object{{"messages", boost::json::array{system, user}}});
+  const auto answer = tokenize_body(body, "m", 32768);
+  ASSERT_TRUE(answer) << answer.error().message;
+  const auto parsed = boost::json::parse(*answer).as_object();
+  const auto& tokens = parsed.at("tokens").as_array();
+
+  ParseOptions options;
+  options.chat_template = options.token_ids = options.image_tokens = true;
+  const auto request = parse_generation_request(api::Flavor::kChat, body, "m", 16, options).value();
+  EXPECT_EQ(parsed.at("count").as_int64(), request.prompt_tokens);
+  ASSERT_EQ(tokens.size(), request.prompt_ids.size());
+  EXPECT_GT(request.image_tokens, 0);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const auto id = boost::json::value_to<std::uint64_t>(tokens[i]);
+    ASSERT_LT(id, kVocabSize) << "token " << i;
+    EXPECT_EQ(id, request.prompt_ids[i]);
+  }
+  EXPECT_EQ(tokenize_body(body, "m", 32768).value(), *answer);  // deterministic
+
+  // One word, one id, wherever it stands; hashed ids avoid the generated words and specials.
+  EXPECT_EQ(word_token_id("w7919"), word_token_id("w7919"));
+  std::vector<std::uint64_t> ids;
+  append_word_token_ids(ids, "zebra the zebra\tzebra");
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{word_token_id("zebra"), 0, word_token_id("zebra"),
+                                             word_token_id("zebra")}));
+  for (const auto word : {"zebra", "w0", "assistant", "user", "\xE4\xB8\xAD"}) {
+    EXPECT_GE(word_token_id(word), 256u) << word;
+    EXPECT_LT(word_token_id(word), 151643u) << word;  // below <|endoftext|>
+  }
+  EXPECT_EQ(word_token_id("model"), 1u);
 }
 
 }  // namespace

@@ -182,11 +182,4 @@ class Engine final {
   std::vector<Scheduled> batch_;  // this step's batch (reused)
 };
 
-/// Token id of one word of the simulator's tokenizer: ids 0..63 are the words token_text()
-/// generates (without the leading space), others a 64-bit hash >= 2^20. Deterministic.
-std::uint64_t word_token_id(std::string_view word) noexcept;
-
-/// Appends the token ids of `text` (one per whitespace-separated word).
-void append_word_token_ids(std::vector<std::uint64_t>& out, std::string_view text);
-
 }  // namespace llmload::sim

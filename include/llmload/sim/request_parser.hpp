@@ -71,6 +71,18 @@ ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::s
 /// words of every text part of every message, with no template tokens.
 std::int64_t count_words(std::string_view text) noexcept;
 
+/// The simulator's vocabulary size: Qwen2's, 151,936. Every token id the simulator hands out
+/// (/tokenize, prompt ids of text and images) is below it.
+inline constexpr std::uint64_t kVocabSize = 151936;
+
+/// Token id of one word of the simulator's tokenizer: ids 0..63 are the words token_text()
+/// generates (without the leading space); any other word hashes into [256, 151643), below
+/// Qwen2's special tokens (the chat template's ids). Deterministic; two words may share an id.
+std::uint64_t word_token_id(std::string_view word) noexcept;
+
+/// Appends the token ids of `text` (one per whitespace-separated word, see count_words).
+void append_word_token_ids(std::vector<std::uint64_t>& out, std::string_view text);
+
 /// Handles a vLLM POST /tokenize body: {"prompt": "..."} or {"messages": [...]} (messages
 /// counted with the chat template, as parse_generation_request with chat_template on;
 /// "add_special_tokens" is not read), optional "model". Answers
