@@ -51,7 +51,9 @@ struct ExactMetrics {
 
 /// One server thread: its own io_context, its own connections, its own counters.
 struct Worker {
+  /// This thread's context (concurrency hint 1); destroyed by SimServer::stop().
   std::unique_ptr<boost::asio::io_context> ioc = std::make_unique<boost::asio::io_context>(1);
+  /// Keeps ioc->run() going while the thread has nothing to do.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
   std::thread thread;  ///< runs ioc
   // Each counter is written by this worker's thread only; alignment keeps two workers'
