@@ -6,7 +6,7 @@
 // benchmarks report an error and measure nothing. Texts are seeded: English-like prose where
 // about one word in five is a made-up word (so the pre-token cache also misses), Chinese, and
 // source code.
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include "llmload/core/rng.hpp"
 #include "llmload/workload/random_dataset.hpp"
@@ -21,7 +21,7 @@
 
 namespace {
 
-using llmload::workload::Tokenizer;
+using llmload::tokenizer::Tokenizer;
 
 const Tokenizer* tokenizer(const std::string& model, std::string& error) {
   static std::map<std::string, std::unique_ptr<Tokenizer>> loaded;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generates src/workload/unicode_tables.cpp: the Unicode data the tokenizer needs.
+"""Generates src/tokenizer/unicode_tables.cpp: the Unicode data the tokenizer needs.
 
-  python3 tools/gen_unicode_tables.py > src/workload/unicode_tables.cpp
+  python3 tools/gen_unicode_tables.py > src/tokenizer/unicode_tables.cpp
 
 Tables come from the running Python's `unicodedata` (the Unicode version is written into the
 output); the build needs no Python. Contents:
@@ -82,7 +82,7 @@ def main():
            "// NOLINTBEGIN",
            "#include <cstdint>",
            "",
-           "namespace llmload::workload::unicode::tables {",
+           "namespace llmload::tokenizer::unicode::tables {",
            "",
            f'extern const char kUnicodeVersion[] = "{unicodedata.unidata_version}";',
            ""]
@@ -111,7 +111,7 @@ def main():
     for i in range(0, len(pairs), 6):
         out.append("  " + ", ".join(f"{{0x{a:X}, 0x{b:X}, 0x{c:X}}}" for a, b, c in pairs[i:i + 6]) + ",")
     out.append("};")
-    out += ["", "}  // namespace llmload::workload::unicode::tables", "// NOLINTEND", ""]
+    out += ["", "}  // namespace llmload::tokenizer::unicode::tables", "// NOLINTEND", ""]
     sys.stdout.write("\n".join(out))
 
 

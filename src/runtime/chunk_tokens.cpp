@@ -5,7 +5,7 @@
 
 namespace llmload::runtime {
 
-std::size_t count_chunk_tokens(std::span<metrics::RequestRecord> records, const workload::Tokenizer& tokenizer) {
+std::size_t count_chunk_tokens(std::span<metrics::RequestRecord> records, const tokenizer::Tokenizer& tokenizer) {
   std::size_t filled = 0;
   std::vector<std::int32_t> ids;
   for (auto& r : records) {

@@ -306,15 +306,16 @@ const StepResult& Engine::step(core::Nanos now_ns) {
   step_.start_ns = step_.end_ns = now_ns;
   step_.num_seqs = step_.prefill_tokens = step_.decode_seqs = step_.context_tokens = step_.preempted = 0;
   step_.events.clear();
+  batch_.clear();
 
-  struct Scheduled {
-    Seq* seq;
-    std::int64_t tokens;
-  };
-  static thread_local std::vector<Scheduled> batch;
-  batch.clear();
-  std::int64_t budget = config_.max_num_batched_tokens;
+  std::int64_t budget = schedule_running(config_.max_num_batched_tokens);
+  admit_waiting(budget, now_ns);
+  if (!batch_.empty()) advance_batch(price_batch(now_ns));
+  update_gauges();
+  return step_;
+}
 
+std::int64_t Engine::schedule_running(std::int64_t budget) {
   // Running sequences first, in admission order; a sequence that cannot get a block preempts
   // the latest admitted one that has not been scheduled yet (possibly itself).
   for (std::size_t i = 0; i < running_.size() && budget > 0;) {
@@ -331,27 +332,34 @@ const StepResult& Engine::step(core::Nanos now_ns) {
       }
     }
     if (self_preempted) break;
-    batch.push_back({&seq, n});
+    batch_.push_back({&seq, n});
     budget -= n;
     ++i;
   }
+  return budget;
+}
 
-  // Then waiting requests, FCFS, unless this step had to preempt.
+std::vector<std::int32_t> Engine::cached_prefix(const Seq& seq) const {
+  // Prefix-cache hits: leading full prompt blocks found by hash; at least one prompt token is
+  // always computed (its logits give the first token).
+  std::vector<std::int32_t> hits;
+  if (!config_.prefix_caching) return hits;
+  const auto max_hit = static_cast<std::size_t>((static_cast<std::int64_t>(seq.prompt.size()) - 1) /
+                                                config_.block_size);
+  for (std::size_t b = 0; b < std::min(max_hit, seq.block_hashes.size()); ++b) {
+    const std::int32_t block = pool_->lookup(seq.block_hashes[b]);
+    if (block < 0) break;
+    hits.push_back(block);
+  }
+  return hits;
+}
+
+std::int64_t Engine::admit_waiting(std::int64_t budget, core::Nanos now_ns) {
+  // Waiting requests, FCFS, unless this step had to preempt.
   while (step_.preempted == 0 && budget > 0 && !waiting_.empty() &&
          static_cast<std::int64_t>(running_.size()) < config_.max_num_seqs) {
     Seq& seq = *waiting_.front();
-    // Prefix-cache hits: leading full prompt blocks found by hash; at least one prompt token is
-    // always computed (its logits give the first token).
-    std::vector<std::int32_t> hits;
-    if (config_.prefix_caching) {
-      const auto max_hit = static_cast<std::size_t>((static_cast<std::int64_t>(seq.prompt.size()) - 1) /
-                                                    config_.block_size);
-      for (std::size_t b = 0; b < std::min(max_hit, seq.block_hashes.size()); ++b) {
-        const std::int32_t block = pool_->lookup(seq.block_hashes[b]);
-        if (block < 0) break;
-        hits.push_back(block);
-      }
-    }
+    std::vector<std::int32_t> hits = cached_prefix(seq);
     const std::int64_t cached = static_cast<std::int64_t>(hits.size()) * config_.block_size;
     const std::int64_t n = std::min(seq.num_tokens() - cached, budget);
     const std::int64_t want = (cached + n + config_.block_size - 1) / config_.block_size;
@@ -374,16 +382,14 @@ const StepResult& Engine::step(core::Nanos now_ns) {
     }
     metrics_.prefix_cache_queries += seq.prompt.size();
     metrics_.prefix_cache_hits += static_cast<std::uint64_t>(cached);
-    batch.push_back({&seq, n});
+    batch_.push_back({&seq, n});
     budget -= n;
   }
+  return budget;
+}
 
-  if (batch.empty()) {
-    update_gauges();
-    return step_;
-  }
-
-  for (const auto& s : batch) {
+core::Nanos Engine::price_batch(core::Nanos now_ns) {
+  for (const auto& s : batch_) {
     const bool decode = s.seq->num_output > 0 && s.tokens == 1;
     if (decode) {
       ++step_.decode_seqs;
@@ -392,30 +398,36 @@ const StepResult& Engine::step(core::Nanos now_ns) {
     }
     step_.context_tokens += s.seq->num_computed;
   }
-  step_.num_seqs = static_cast<std::int64_t>(batch.size());
+  step_.num_seqs = static_cast<std::int64_t>(batch_.size());
   const CostModel& m = config_.cost;
   const double us = m.step_overhead_us + m.per_prefill_token_us * static_cast<double>(step_.prefill_tokens) +
                     m.per_decode_seq_us * static_cast<double>(step_.decode_seqs) +
                     m.per_context_token_us * static_cast<double>(step_.context_tokens);
-  const core::Nanos end = now_ns + std::max<core::Nanos>(1000, static_cast<core::Nanos>(us * 1000.0));
-  step_.end_ns = end;
+  step_.end_ns = now_ns + std::max<core::Nanos>(1000, static_cast<core::Nanos>(us * 1000.0));
   ++metrics_.engine_steps;
+  return step_.end_ns;
+}
 
+void Engine::register_full_blocks(Seq& seq) {
+  // Prompt blocks that just became full are registered so later requests can hit them.
   const auto bs = static_cast<std::size_t>(config_.block_size);
-  for (const auto& s : batch) {
+  const auto full_prompt_blocks =
+      std::min(static_cast<std::size_t>(seq.num_computed) / bs, seq.block_hashes.size());
+  for (; seq.num_registered < full_prompt_blocks; ++seq.num_registered) {
+    const std::int32_t block = seq.blocks[seq.num_registered];
+    const std::uint64_t hash = seq.block_hashes[seq.num_registered];
+    if (pool_->cached.emplace(hash, block).second) {
+      pool_->at(block).has_hash = true;
+      pool_->at(block).hash = hash;
+    }
+  }
+}
+
+void Engine::advance_batch(core::Nanos end) {
+  for (const auto& s : batch_) {
     Seq& seq = *s.seq;
     seq.num_computed += s.tokens;
-    // Register prompt blocks that just became full so later requests can hit them.
-    const auto full_prompt_blocks =
-        std::min(static_cast<std::size_t>(seq.num_computed) / bs, seq.block_hashes.size());
-    for (; seq.num_registered < full_prompt_blocks; ++seq.num_registered) {
-      const std::int32_t block = seq.blocks[seq.num_registered];
-      const std::uint64_t hash = seq.block_hashes[seq.num_registered];
-      if (pool_->cached.emplace(hash, block).second) {
-        pool_->at(block).has_hash = true;
-        pool_->at(block).hash = hash;
-      }
-    }
+    register_full_blocks(seq);
     if (seq.num_computed < seq.num_tokens()) continue;  // a prefill chunk, no token yet
     ++seq.num_output;
     ++metrics_.generation_tokens;
@@ -430,27 +442,6 @@ const StepResult& Engine::step(core::Nanos now_ns) {
     const bool last = seq.num_output >= seq.target_output;
     step_.events.push_back({seq.id, seq.num_output - 1, last});
     if (last) finish(seq, seq.finish_reason, end);
-  }
-  update_gauges();
-  return step_;
-}
-
-std::uint64_t word_token_id(std::string_view word) noexcept {
-  for (std::int64_t k = 0; k < 64; ++k) {
-    if (token_text(k).substr(1) == word) return static_cast<std::uint64_t>(k);
-  }
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : word) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  return (mix64(h) | (std::uint64_t{1} << 20)) & ~(std::uint64_t{1} << 63);
-}
-
-void append_word_token_ids(std::vector<std::uint64_t>& out, std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
-    const std::size_t start = i;
-    while (i < text.size() && !(text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
-    if (i > start) out.push_back(word_token_id(text.substr(start, i - start)));
   }
 }
 

@@ -9,7 +9,7 @@
 
 namespace llmload::workload {
 
-std::int64_t count_prompt_tokens(const Tokenizer* tokenizer, std::string_view text) {
+std::int64_t count_prompt_tokens(const tokenizer::Tokenizer* tokenizer, std::string_view text) {
   if (tokenizer == nullptr) return count_words(text);
   return static_cast<std::int64_t>(tokenizer->encode(text, {.add_special_tokens = true}).size());
 }
@@ -37,7 +37,7 @@ core::Result<void> oversample(Dataset& dataset, std::size_t num_prompts, std::ui
   return {};
 }
 
-core::Result<Dataset> make_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::string& name = options.name;
   if (name == "random") {
     if (tokenizer != nullptr) return make_random_dataset(options.num_prompts, options.random, *tokenizer);

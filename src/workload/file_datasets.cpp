@@ -313,7 +313,7 @@ core::Result<TraceLine> parse_trace_line(od::parser& parser, const std::string& 
 /// hash id, made on first use.
 class BlockSource {
  public:
-  BlockSource(std::uint64_t seed, const Tokenizer* tokenizer) : seed_(seed), tokenizer_(tokenizer) {
+  BlockSource(std::uint64_t seed, const tokenizer::Tokenizer* tokenizer) : seed_(seed), tokenizer_(tokenizer) {
     if (tokenizer_ != nullptr) allowed_ = allowed_token_ids(*tokenizer_);
   }
 
@@ -340,14 +340,14 @@ class BlockSource {
   }
 
   std::uint64_t seed_;
-  const Tokenizer* tokenizer_;
+  const tokenizer::Tokenizer* tokenizer_;
   std::vector<std::int32_t> allowed_;
   core::Rng unique_{seed_, "mooncake/unique"};
 };
 
 }  // namespace
 
-core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
   auto file = open_file(path);
   if (!file) return file.error();
@@ -419,7 +419,7 @@ core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const
   return out;
 }
 
-core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
   auto file = open_file(path);
   if (!file) return file.error();
@@ -484,7 +484,7 @@ core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const T
   return out;
 }
 
-core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
   auto file = open_file(path);
   if (!file) return file.error();
@@ -542,7 +542,7 @@ core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const T
   return out;
 }
 
-core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
   auto file = open_file(path);
   if (!file) return file.error();
@@ -641,7 +641,7 @@ core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const
   return out;
 }
 
-core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
   if (!(options.trace_time_scale > 0)) {
     return core::fail("--trace-time-scale must be positive (got {})", options.trace_time_scale);

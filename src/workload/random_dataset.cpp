@@ -88,7 +88,7 @@ std::int64_t count_words(std::string_view text) {
   return words;
 }
 
-std::vector<std::int32_t> allowed_token_ids(const Tokenizer& tokenizer) {
+std::vector<std::int32_t> allowed_token_ids(const tokenizer::Tokenizer& tokenizer) {
   std::vector<std::int32_t> ids;
   const auto n = static_cast<std::int32_t>(tokenizer.model_vocab_size());
   ids.reserve(static_cast<std::size_t>(n));
@@ -98,7 +98,7 @@ std::vector<std::int32_t> allowed_token_ids(const Tokenizer& tokenizer) {
   return ids;
 }
 
-core::Result<std::string> decode_to_target_len(const Tokenizer& tokenizer, std::vector<std::int32_t> ids,
+core::Result<std::string> decode_to_target_len(const tokenizer::Tokenizer& tokenizer, std::vector<std::int32_t> ids,
                                                std::size_t target_len, core::Rng& rng,
                                                std::size_t* encoded_len, int max_retry) {
   const auto vocab = static_cast<std::int64_t>(tokenizer.model_vocab_size());
@@ -140,7 +140,7 @@ static core::Result<void> check_lengths(const RandomDatasetOptions& options) {
 }
 
 core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
-                                          const Tokenizer& tokenizer) {
+                                          const tokenizer::Tokenizer& tokenizer) {
   if (auto valid = check_lengths(options); !valid) return valid.error();
   const double r = options.range_ratio;
   const auto num_special = static_cast<std::int64_t>(tokenizer.encode("", {.add_special_tokens = true}).size());

@@ -101,7 +101,7 @@ core::Result<std::map<std::string, std::int64_t>> parse_limit_mm_per_prompt(std:
   return out;
 }
 
-core::Result<Dataset> make_prefix_repetition_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_prefix_repetition_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const auto num_prefixes = options.prefix_repetition_num_prefixes;
   if (num_prefixes < 1) return core::fail("--prefix-repetition-num-prefixes must be at least 1");
   if (options.prefix_repetition_prefix_len < 0 || options.prefix_repetition_suffix_len < 0 ||
@@ -173,7 +173,7 @@ core::Result<Dataset> make_prefix_repetition_dataset(const DatasetOptions& optio
   return out;
 }
 
-core::Result<Dataset> make_random_mm_dataset(const DatasetOptions& options, const Tokenizer* tokenizer) {
+core::Result<Dataset> make_random_mm_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   if (!options.chat) {
     return core::fail("--dataset-name random-mm sends images, which only chat requests carry; use "
                       "--backend openai-chat (endpoint /v1/chat/completions)");

@@ -5,7 +5,7 @@
 // Usage: dataset_exactness TOKENIZER_JSON WORK_DIR. Exit 0 when all hold.
 #include "llmload/workload/dataset.hpp"
 #include "llmload/workload/random_dataset.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include <fmt/format.h>
 
@@ -30,7 +30,7 @@ void check(bool ok, const std::string& what) {
 /// Writes `text` to `path` and builds dataset `name` with `num_prompts` requests from it.
 llmload::core::Result<workload::Dataset> file_dataset(const std::string& name, const std::filesystem::path& path,
                                                       const std::string& text, std::size_t num_prompts,
-                                                      const workload::Tokenizer& tok) {
+                                                      const tokenizer::Tokenizer& tok) {
   std::ofstream(path) << text;
   DatasetOptions o;
   o.name = name;
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "usage: dataset_exactness TOKENIZER_JSON WORK_DIR\n");
     return 2;
   }
-  auto tok = workload::Tokenizer::load(argv[1]);
+  auto tok = tokenizer::Tokenizer::load(argv[1]);
   if (!tok) {
     fmt::print(stderr, "{}\n", tok.error().message);
     return 2;

@@ -3,7 +3,7 @@
 // corpus.jsonl: one JSON string per line. reference.jsonl: one {"ids": [...], "decoded": "..."}
 // per corpus line (tests/tokenizer/reference.js). Exit status 0 only when every line's ids and
 // decoding match; otherwise prints the first mismatches with both sequences.
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    auto tokenizer = llmload::workload::Tokenizer::load(argv[1]);
+    auto tokenizer = llmload::tokenizer::Tokenizer::load(argv[1]);
     if (!tokenizer) {
       std::cerr << "FAIL: " << tokenizer.error().message << "\n";
       return 1;

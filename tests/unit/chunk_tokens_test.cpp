@@ -8,7 +8,7 @@ namespace llmload::runtime {
 namespace {
 
 // A character-level BPE: every printable ASCII character is one token, and "ab" merges.
-workload::Tokenizer char_tokenizer() {
+tokenizer::Tokenizer char_tokenizer() {
   boost::json::object vocab{{"<unk>", 0}};
   for (char c = ' '; c <= '~'; ++c) vocab[std::string(1, c)] = static_cast<std::int64_t>(vocab.size());
   vocab["ab"] = static_cast<std::int64_t>(vocab.size());
@@ -16,7 +16,7 @@ workload::Tokenizer char_tokenizer() {
       {"added_tokens", boost::json::array{}}, {"normalizer", nullptr}, {"pre_tokenizer", nullptr},
       {"post_processor", nullptr}, {"decoder", nullptr},
       {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", boost::json::array{"a b"}}, {"unk_token", "<unk>"}}}};
-  return workload::Tokenizer::from_json(boost::json::serialize(j), "chars.json").value();
+  return tokenizer::Tokenizer::from_json(boost::json::serialize(j), "chars.json").value();
 }
 
 metrics::RequestRecord streamed(std::vector<std::string> text_chunks, std::vector<std::string> reasoning_chunks) {

@@ -1,7 +1,6 @@
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
-#include "llmload/workload/unicode.hpp"
-#include "llmload/workload/unicode_regex.hpp"
+#include "llmload/tokenizer/unicode.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -12,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace llmload::workload {
+namespace llmload::tokenizer {
 namespace {
 
 namespace json = boost::json;
@@ -359,64 +358,5 @@ TEST(Tokenizer, ConcurrentEncodeOnOneTokenizer) {
 
 // ---- unicode and the regex engine -------------------------------------------------------------
 
-TEST(Unicode, CategoriesAndNfc) {
-  EXPECT_EQ(unicode::category(U'a'), unicode::Category::Ll);
-  EXPECT_EQ(unicode::category(U'\u4E2D'), unicode::Category::Lo);
-  EXPECT_EQ(unicode::category(U'\u0301'), unicode::Category::Mn);
-  EXPECT_EQ(unicode::category(U'\U0001F600'), unicode::Category::So);
-  EXPECT_EQ(unicode::category(U'\u0378'), unicode::Category::Cn);
-  EXPECT_TRUE(unicode::is_white_space(U'\u3000'));
-  EXPECT_FALSE(unicode::is_white_space(U'\u200B'));
-  EXPECT_EQ(unicode::to_nfc("e\xCC\x81"), "\xC3\xA9");
-  EXPECT_EQ(unicode::to_nfc("\xE2\x84\xAB"), "\xC3\x85");  // ANGSTROM SIGN -> Å
-  EXPECT_EQ(unicode::to_nfc("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8"), "\xEA\xB0\x81");  // jamo -> 각
-  // Marks are reordered by combining class: dot below (220) before circumflex (230).
-  EXPECT_EQ(unicode::to_nfc("a\xCC\x82\xCC\xA3"), unicode::to_nfc("a\xCC\xA3\xCC\x82"));
-  EXPECT_FALSE(unicode::unicode_version().empty());
-}
-
-struct RegexCase {
-  std::string pattern, text;
-  std::vector<std::string> matches;
-};
-
-class RegexTest : public ::testing::TestWithParam<RegexCase> {};
-
-TEST_P(RegexTest, FindsLeftmostFirstMatches) {
-  const auto& c = GetParam();
-  auto re = UnicodeRegex::compile(c.pattern);
-  ASSERT_TRUE(re) << re.error().message;
-  std::vector<std::string> got;
-  std::size_t b = 0, e = 0;
-  for (std::size_t pos = 0; re->find(c.text, pos, b, e); pos = e) got.emplace_back(c.text.substr(b, e - b));
-  EXPECT_EQ(got, c.matches);
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Patterns, RegexTest,
-    ::testing::Values(
-        RegexCase{R"(\p{N}{1,3})", "a1234567b", {"123", "456", "7"}},
-        RegexCase{R"((?i:'s|'re)|\p{L}+)", "IT'S we'RE", {"IT", "'S", "we", "'RE"}},
-        RegexCase{R"(\s+(?!\S)|\s+)", "a   b  ", {"  ", " ", "  "}},
-        RegexCase{R"([^\r\n\p{L}\p{N}]?\p{L}+)", " héllo,wörld", {" héllo", ",wörld"}},
-        RegexCase{R"(\s*[\r\n]+)", "a \n\n b", {" \n\n"}},
-        RegexCase{"[\xE4\xB8\x80-\xE9\xBE\xA5]+", "ab\xE4\xB8\xAD\xE6\x96\x87" "cd", {"\xE4\xB8\xAD\xE6\x96\x87"}},
-        RegexCase{R"(a+?b|x{2,})", "aab xxx x", {"aab", "xxx"}},
-        RegexCase{R"([\p{P}\p{S}]+)", "a+b!?c", {"+", "!?"}},
-        RegexCase{R"((?:ab)+|\d)", "ababa1", {"abab", "1"}},
-        RegexCase{R"(x(?=y)|.)", "xyxz", {"x", "y", "x", "z"}},
-        // find() skips ASCII that cannot start a match: non-ASCII digits and letters must still
-        // be tried, and so must every position of a pattern whose match may begin anywhere.
-        RegexCase{R"(\p{N}{1,3})", "ab 12 \xEF\xBC\x94\xEF\xBC\x95 c9", {"12", "\xEF\xBC\x94\xEF\xBC\x95", "9"}},
-        RegexCase{R"([!-/][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+)", "1.x \xC3\xA9t\xC3\xA9 ,ab",
-                  {".x", " \xC3\xA9t\xC3\xA9", ",ab"}},
-        RegexCase{R"((?=a)ab|b)", "cab b", {"ab", "b"}}));
-
-TEST(UnicodeRegex, RejectsWhatItCannotRunExactly) {
-  for (const char* bad : {"^a", "a$", R"(\bword)", "(?<=a)b", R"((a)\1)", "a++", R"(\p{Greek})", "[a&&b]", "(a*)*"}) {
-    EXPECT_FALSE(UnicodeRegex::compile(bad)) << bad;
-  }
-}
-
 }  // namespace
-}  // namespace llmload::workload
+}  // namespace llmload::tokenizer

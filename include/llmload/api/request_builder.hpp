@@ -2,6 +2,7 @@
 /// Request bodies for the OpenAI-compatible completions and chat-completions APIs, shaped and
 /// ordered as vLLM's `vllm bench serve` sends them (backends "openai" and "openai-chat").
 
+#include "llmload/api/flavor.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/workload/request_spec.hpp"
 
@@ -14,10 +15,6 @@
 #include <string_view>
 
 namespace llmload::api {
-
-/// Which OpenAI API a request targets: vLLM's backend "openai" (/v1/completions, a `prompt`)
-/// or "openai-chat" (/v1/chat/completions, `messages` with one user message).
-enum class Flavor { kCompletions, kChat };
 
 /// Which field carries the output-token limit. kAuto: completions → `max_tokens`, chat →
 /// `max_completion_tokens` (what vLLM sends); kBoth sends `max_tokens` then

@@ -3,7 +3,7 @@
 /// per-token ITL and the peak output throughput in tokens then work with any server.
 
 #include "llmload/metrics/request_record.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include <cstddef>
 #include <span>
@@ -16,6 +16,6 @@ namespace llmload::runtime {
 /// the server split across two chunks counts in both, and byte-pair merges across a chunk
 /// boundary are not seen; for one-token chunks (vLLM's usual stream) it is the token count.
 /// Returns how many records it filled. Call after the run (not on the load path).
-std::size_t count_chunk_tokens(std::span<metrics::RequestRecord> records, const workload::Tokenizer& tokenizer);
+std::size_t count_chunk_tokens(std::span<metrics::RequestRecord> records, const tokenizer::Tokenizer& tokenizer);
 
 }  // namespace llmload::runtime

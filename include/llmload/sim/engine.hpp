@@ -2,7 +2,7 @@
 /// The engine simulator's core: a continuous-batching scheduler modelled on vLLM's V1
 /// scheduler, stepping on a clock the caller supplies. Pure and synchronous: no sockets, no
 /// timers, no threads, so it is unit-tested on a virtual clock and driven in the server by a
-/// thin coroutine (sim_server.cpp) that sleeps until each step's end.
+/// thin coroutine (engine_host.hpp) that sleeps until each step's end.
 ///
 /// One step: running sequences first (FCFS), each taking its next tokens from a per-step token
 /// budget (a decode takes 1, a prefill chunk up to the rest of the budget); then waiting
@@ -16,7 +16,7 @@
 #include "llmload/core/clock.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/sim/engine_metrics.hpp"
-#include "llmload/sim/sim_responses.hpp"
+#include "llmload/sim/api_error.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -150,6 +150,22 @@ class Engine final {
   struct Seq;
   struct BlockPool;
 
+  // A sequence in this step's batch and the tokens it computes in the step.
+  struct Scheduled {
+    Seq* seq;
+    std::int64_t tokens;
+  };
+
+  // The phases of step(). Each scheduling phase adds to batch_ and returns the token budget
+  // left; price_batch() fills the step's counts and returns its end time.
+  std::int64_t schedule_running(std::int64_t budget);
+  std::int64_t admit_waiting(std::int64_t budget, core::Nanos now_ns);
+  core::Nanos price_batch(core::Nanos now_ns);
+  void advance_batch(core::Nanos end_ns);
+  // Blocks of `seq`'s leading full prompt blocks found in the prefix cache.
+  std::vector<std::int32_t> cached_prefix(const Seq& seq) const;
+  void register_full_blocks(Seq& seq);
+
   bool allocate_for(Seq& seq, std::int64_t tokens);
   void free_blocks(Seq& seq);
   void preempt(Seq& seq);
@@ -163,13 +179,7 @@ class Engine final {
   std::deque<Seq*> waiting_;
   EngineMetrics metrics_;
   StepResult step_;
+  std::vector<Scheduled> batch_;  // this step's batch (reused)
 };
-
-/// Token id of one word of the simulator's tokenizer: ids 0..63 are the words token_text()
-/// generates (without the leading space), others a 64-bit hash >= 2^20. Deterministic.
-std::uint64_t word_token_id(std::string_view word) noexcept;
-
-/// Appends the token ids of `text` (one per whitespace-separated word).
-void append_word_token_ids(std::vector<std::uint64_t>& out, std::string_view text);
 
 }  // namespace llmload::sim

@@ -3,7 +3,7 @@
 /// image header inside a base64 data URL (PNG IHDR, JPEG SOFn, GIF logical screen; pixels are
 /// never decoded) and Qwen2-VL's image-token rule. Pure functions, thread-safe.
 
-#include "llmload/sim/sim_responses.hpp"
+#include "llmload/sim/api_error.hpp"
 
 #include <cstdint>
 #include <string_view>

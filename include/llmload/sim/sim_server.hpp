@@ -13,12 +13,13 @@
 /// Wire behaviour (vLLM-shaped): POST /v1/completions and /v1/chat/completions (streaming and
 /// not), GET /v1/models, GET /health, POST /tokenize and /detokenize, GET /metrics (the
 /// engine's state, or in exact mode what the threads sent); HTTP/1.1 keep-alive; faults on demand through the `x-llmload-fault` request header
-/// (see sim_responses.hpp, FaultPlan). Prompt tokens are counted as whitespace-separated words
+/// (see faults.hpp, FaultPlan). Prompt tokens are counted as whitespace-separated words
 /// (count_words) plus image tokens (and, in engine mode, chat-template tokens); in exact mode
 /// the output length is always max_tokens.
 
 #include "llmload/core/error.hpp"
 #include "llmload/sim/engine.hpp"
+#include "llmload/sim/faults.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -5,7 +5,7 @@
 #include "llmload/core/error.hpp"
 #include "llmload/workload/dataset_options.hpp"
 #include "llmload/workload/request_spec.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 namespace llmload::workload {
 
@@ -13,7 +13,7 @@ namespace llmload::workload {
 /// are then counted in words and the notes say so. Every input problem (unknown name, missing
 /// file, malformed line N, unreadable image, a flag out of range) is an error naming the file,
 /// line and problem; nothing is sent before this returns. Deterministic for a seed.
-core::Result<Dataset> make_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 /// vLLM's maybe_oversample_requests(): when `dataset.specs` has fewer than `num_prompts`
 /// requests, appends copies of requests picked as Python's `random.choice` picks them after
@@ -29,6 +29,6 @@ core::Result<void> check_no_oversample(std::size_t have, std::size_t num_prompts
 
 /// Input tokens of `text` as vLLM counts a dataset prompt (`len(tokenizer(text).input_ids)`,
 /// special tokens included) or, without a tokenizer, its words.
-std::int64_t count_prompt_tokens(const Tokenizer* tokenizer, std::string_view text);
+std::int64_t count_prompt_tokens(const tokenizer::Tokenizer* tokenizer, std::string_view text);
 
 }  // namespace llmload::workload

@@ -12,7 +12,7 @@
 #include "llmload/core/error.hpp"
 #include "llmload/workload/dataset_options.hpp"
 #include "llmload/workload/request_spec.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 namespace llmload::workload {
 
@@ -22,7 +22,7 @@ namespace llmload::workload {
 /// is_valid_sequence() filter applies (prompt ≥ 4 tokens, output ≥ 4 unless fixed, prompt ≤
 /// 1024, prompt + output ≤ 2048); without one, lengths are counted in words and nothing is
 /// filtered (said in the notes). Oversampled to --num-prompts (refused with --no-oversample).
-core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 /// `custom` (and `image-qa`, the same reader): JSON Lines, one object per line: "prompt" (string,
 /// required; "question" is accepted in its place, as VisionArena/OKVQA exports name it), "output_tokens"
@@ -31,7 +31,7 @@ core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const
 /// chat backend only), "category" (string, for per-category results), "answers" (string or
 /// array of strings, kept as reference answers). Blank lines are skipped. Every line is
 /// validated before any request is sent; errors name the file and line.
-core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 /// vLLM's BurstGPTDataset: a BurstGPT CSV (header Timestamp, Model, Request tokens, Response
 /// tokens, Total tokens, Log Type; columns found by name, in any order). Rows whose Model is
@@ -43,7 +43,7 @@ core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const T
 /// decode_to_target_len() (vLLM sends them decoded as they are, which re-encode to far fewer
 /// tokens); without one, random built-in words. The output length is "Response tokens". Errors
 /// name the file and line (missing column, wrong field count, a non-integer count).
-core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 /// Trace replay of a Mooncake-style JSONL trace: each line {"timestamp": ms, "input_length": N,
 /// "output_length": M, "hash_ids": [...]}, lines in time order. The first --num-prompts lines
@@ -57,7 +57,7 @@ core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const
 /// end of a prompt.
 /// A shorter trace is sent whole (refused with --no-oversample). Every line is validated;
 /// errors name the file and line.
-core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 /// Tokens per hash id in a Mooncake trace.
 inline constexpr std::int64_t kMooncakeBlockTokens = 512;
@@ -67,6 +67,6 @@ inline constexpr std::int64_t kMooncakeBlockTokens = 512;
 /// random.choices, sized from the average line length to --sonnet-input-len, kept when the
 /// prompt fits. No chat template is applied (llmload has no Jinja engine): the base offset
 /// is the base prompt's own token count. Without a tokenizer lengths are words.
-core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 }  // namespace llmload::workload

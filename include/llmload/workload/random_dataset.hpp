@@ -10,7 +10,7 @@
 #include "llmload/core/error.hpp"
 #include "llmload/core/rng.hpp"
 #include "llmload/workload/request_spec.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -56,20 +56,20 @@ core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDataset
 /// length of the final prompt (special tokens excluded, as vLLM reports it). Notes say how many
 /// prompts missed their target after the retries. Deterministic for a seed and tokenizer.
 core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
-                                          const Tokenizer& tokenizer);
+                                          const tokenizer::Tokenizer& tokenizer);
 
 /// Text whose encoding (without special tokens) has `target_len` tokens, from `ids`: vLLM's
 /// gen_prompt_decode_to_target_len(). Decode, re-encode; too long → truncate the ids, too
 /// short → append random ids in [0, model_vocab_size), up to `max_retry` times. Returns the
 /// final text and sets `*encoded_len` to its encoded length (which differs from target_len only
 /// when the retries ran out). Ids outside the vocabulary fail.
-core::Result<std::string> decode_to_target_len(const Tokenizer& tokenizer, std::vector<std::int32_t> ids,
+core::Result<std::string> decode_to_target_len(const tokenizer::Tokenizer& tokenizer, std::vector<std::int32_t> ids,
                                                std::size_t target_len, core::Rng& rng,
                                                std::size_t* encoded_len, int max_retry = 10);
 
 /// Ids a random prompt may use: the model vocabulary without special tokens and without
 /// unassigned ids (vLLM's `allowed_tokens`), ascending.
-std::vector<std::int32_t> allowed_token_ids(const Tokenizer& tokenizer);
+std::vector<std::int32_t> allowed_token_ids(const tokenizer::Tokenizer& tokenizer);
 
 /// Appends `count` words drawn uniformly from builtin_words() with `rng`, separated by single
 /// spaces (and one before the first when `out` is not empty). Deterministic for the rng state.

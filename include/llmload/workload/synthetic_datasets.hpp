@@ -4,7 +4,7 @@
 #include "llmload/core/error.hpp"
 #include "llmload/workload/dataset_options.hpp"
 #include "llmload/workload/request_spec.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include <string_view>
 
@@ -15,7 +15,7 @@ namespace llmload::workload {
 /// random suffixes of --prefix-repetition-suffix-len tokens (so fewer than num_prompts
 /// requests when it does not divide; said in the notes), shuffled. With a tokenizer each part
 /// is made exact with decode_to_target_len(); without one, parts are words.
-core::Result<Dataset> make_prefix_repetition_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_prefix_repetition_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 /// vLLM's RandomMultiModalDataset for images: the random dataset's text, plus per request a
 /// number of images uniform in [floor(b(1−r)), min(ceil(b(1+r)), Σ limits)] whose sizes are
@@ -23,7 +23,7 @@ core::Result<Dataset> make_prefix_repetition_dataset(const DatasetOptions& optio
 /// limit drops out), each of independent random RGB pixels, sent as a JPEG data URL as vLLM
 /// sends them (quality 75, 4:2:0) or, with --random-mm-image-format png, a PNG one. Chat
 /// backend only. Video buckets (frames > 1) are refused.
-core::Result<Dataset> make_random_mm_dataset(const DatasetOptions& options, const Tokenizer* tokenizer);
+core::Result<Dataset> make_random_mm_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
 /// Parses --random-mm-bucket-config, vLLM's Python dict literal of (height, width, frames)
 /// tuples to probabilities, e.g. "{(256, 256, 1): 0.5, (720, 1280, 1): 0.5}". Zero-probability

@@ -1,13 +1,13 @@
-#include "llmload/workload/unicode_regex.hpp"
+#include "llmload/tokenizer/unicode_regex.hpp"
 
-#include "llmload/workload/unicode.hpp"
+#include "llmload/tokenizer/unicode.hpp"
 
 #include <algorithm>
 #include <limits>
 #include <optional>
 #include <utility>
 
-namespace llmload::workload {
+namespace llmload::tokenizer {
 
 namespace {
 
@@ -664,4 +664,4 @@ bool UnicodeRegex::find(std::string_view text, std::size_t from, std::size_t& be
   return false;
 }
 
-}  // namespace llmload::workload
+}  // namespace llmload::tokenizer

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace llmload::workload::unicode {
+namespace llmload::tokenizer::unicode {
 
 /// Unicode general categories, in the order of tools/gen_unicode_tables.py. Cn: unassigned.
 enum class Category : std::uint8_t {
@@ -43,4 +43,4 @@ bool is_nfc_quick(std::string_view text);
 /// could change is returned unchanged without building tables.
 std::string to_nfc(std::string_view text);
 
-}  // namespace llmload::workload::unicode
+}  // namespace llmload::tokenizer::unicode

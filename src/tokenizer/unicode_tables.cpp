@@ -2,7 +2,7 @@
 // NOLINTBEGIN
 #include <cstdint>
 
-namespace llmload::workload::unicode::tables {
+namespace llmload::tokenizer::unicode::tables {
 
 extern const char kUnicodeVersion[] = "14.0.0";
 
@@ -2939,5 +2939,5 @@ const std::uint32_t kCompositions[941][3] = {
   {0x114B9, 0x114BA, 0x114BB}, {0x114B9, 0x114BD, 0x114BE}, {0x115B8, 0x115AF, 0x115BA}, {0x115B9, 0x115AF, 0x115BB}, {0x11935, 0x11930, 0x11938},
 };
 
-}  // namespace llmload::workload::unicode::tables
+}  // namespace llmload::tokenizer::unicode::tables
 // NOLINTEND

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace llmload::workload {
+namespace llmload::tokenizer {
 
 /// A compiled pattern. Immutable after compile(); match_at() and find() may be called from
 /// several threads at once (each thread uses its own backtracking stack).
@@ -73,4 +73,4 @@ class UnicodeRegex final {
   std::uint64_t start_ascii_[2] = {0, 0};
 };
 
-}  // namespace llmload::workload
+}  // namespace llmload::tokenizer

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-namespace llmload::workload {
+namespace llmload::tokenizer {
 
 /// Options for Tokenizer::encode().
 struct EncodeOptions {
@@ -93,4 +93,4 @@ class Tokenizer final {
   std::shared_ptr<const Impl> impl_;
 };
 
-}  // namespace llmload::workload
+}  // namespace llmload::tokenizer

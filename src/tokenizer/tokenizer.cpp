@@ -1,7 +1,7 @@
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
-#include "llmload/workload/unicode.hpp"
-#include "llmload/workload/unicode_regex.hpp"
+#include "llmload/tokenizer/unicode.hpp"
+#include "llmload/tokenizer/unicode_regex.hpp"
 
 #include <boost/json.hpp>
 
@@ -17,7 +17,7 @@
 #include <sstream>
 #include <unordered_map>
 
-namespace llmload::workload {
+namespace llmload::tokenizer {
 
 namespace {
 
@@ -357,6 +357,10 @@ struct Tokenizer::Impl {
   void model(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const;
   void model_word(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const;
   void bpe(std::string_view piece, std::vector<std::int32_t>& out, ThreadState& ts) const;
+  // bpe()'s phases: the piece's initial symbols into ts.syms, then their merges.
+  void initial_symbols(std::string_view piece, ThreadState& ts) const;
+  void merge_short(const std::vector<ThreadState::Sym>& syms, std::vector<std::int32_t>& out) const;
+  void merge_with_heap(std::vector<std::int32_t>& out, ThreadState& ts) const;
 };
 
 // ---- encoding -------------------------------------------------------------------------------
@@ -695,6 +699,18 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<std::int32_t>& out
       return;
     }
   }
+  initial_symbols(piece, ts);
+  if (ts.syms.empty()) return;
+  ts.syms.back().next = -1;
+  if (ts.syms.size() <= kShortWord) {
+    // Short words: a linear scan for the best pair beats a heap.
+    merge_short(ts.syms, out);
+  } else {
+    merge_with_heap(out, ts);
+  }
+}
+
+void Tokenizer::Impl::initial_symbols(std::string_view piece, ThreadState& ts) const {
   auto& syms = ts.syms;
   syms.clear();
   auto push = [&](std::int32_t id, std::size_t start) {
@@ -735,42 +751,41 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<std::int32_t>& out
       if (unk_id >= 0 && !(fuse_unk && !syms.empty() && syms.back().id == unk_id)) push(unk_id, start);
     }
   }
-  if (syms.empty()) return;
-  syms.back().next = -1;
+}
 
-  if (syms.size() <= kShortWord) {
-    // Short words: a linear scan for the best pair beats a heap.
-    std::array<std::int32_t, kShortWord> ids;
-    std::array<std::uint32_t, kShortWord> ranks;
-    std::array<std::int32_t, kShortWord> merged_ids;
-    std::size_t n = syms.size();
-    for (std::size_t i = 0; i < n; ++i) ids[i] = syms[i].id;
-    auto rank_at = [&](std::size_t i) {
-      const auto [rank, merged] = merges.find(ids[i], ids[i + 1]);
-      ranks[i] = rank;
-      merged_ids[i] = merged;
-    };
-    for (std::size_t i = 0; i + 1 < n; ++i) rank_at(i);
-    while (n > 1) {
-      std::size_t best = 0;
-      for (std::size_t i = 1; i + 1 < n; ++i) {
-        if (ranks[i] < ranks[best]) best = i;
-      }
-      if (ranks[best] == UINT32_MAX) break;
-      ids[best] = merged_ids[best];
-      for (std::size_t i = best + 1; i + 1 < n; ++i) {
-        ids[i] = ids[i + 1];
-        ranks[i] = ranks[i + 1];
-        merged_ids[i] = merged_ids[i + 1];
-      }
-      --n;
-      if (best > 0) rank_at(best - 1);
-      if (best + 1 < n) rank_at(best);
+void Tokenizer::Impl::merge_short(const std::vector<ThreadState::Sym>& syms, std::vector<std::int32_t>& out) const {
+  std::array<std::int32_t, kShortWord> ids;
+  std::array<std::uint32_t, kShortWord> ranks;
+  std::array<std::int32_t, kShortWord> merged_ids;
+  std::size_t n = syms.size();
+  for (std::size_t i = 0; i < n; ++i) ids[i] = syms[i].id;
+  auto rank_at = [&](std::size_t i) {
+    const auto [rank, merged] = merges.find(ids[i], ids[i + 1]);
+    ranks[i] = rank;
+    merged_ids[i] = merged;
+  };
+  for (std::size_t i = 0; i + 1 < n; ++i) rank_at(i);
+  while (n > 1) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i + 1 < n; ++i) {
+      if (ranks[i] < ranks[best]) best = i;
     }
-    out.insert(out.end(), ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n));
-    return;
+    if (ranks[best] == UINT32_MAX) break;
+    ids[best] = merged_ids[best];
+    for (std::size_t i = best + 1; i + 1 < n; ++i) {
+      ids[i] = ids[i + 1];
+      ranks[i] = ranks[i + 1];
+      merged_ids[i] = merged_ids[i + 1];
+    }
+    --n;
+    if (best > 0) rank_at(best - 1);
+    if (best + 1 < n) rank_at(best);
   }
+  out.insert(out.end(), ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n));
+}
 
+void Tokenizer::Impl::merge_with_heap(std::vector<std::int32_t>& out, ThreadState& ts) const {
+  auto& syms = ts.syms;
   auto& heap = ts.heap;
   heap.clear();
   auto consider = [&](std::int32_t left) {
@@ -1412,4 +1427,4 @@ std::optional<std::string_view> Tokenizer::id_to_token(std::int32_t id) const {
   return impl_->tokens[static_cast<std::size_t>(id)];
 }
 
-}  // namespace llmload::workload
+}  // namespace llmload::tokenizer

@@ -1,11 +1,11 @@
-#include "llmload/workload/unicode.hpp"
+#include "llmload/tokenizer/unicode.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 #include <vector>
 
-namespace llmload::workload::unicode {
+namespace llmload::tokenizer::unicode {
 
 namespace tables {
 extern const char kUnicodeVersion[];
@@ -237,4 +237,4 @@ std::string to_nfc(std::string_view text) {
   return out;
 }
 
-}  // namespace llmload::workload::unicode
+}  // namespace llmload::tokenizer::unicode

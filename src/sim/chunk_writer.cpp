@@ -1,0 +1,172 @@
+#include "llmload/sim/chunk_writer.hpp"
+
+#include "llmload/core/json_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace llmload::sim {
+
+namespace {
+
+constexpr std::array<std::string_view, kTokenWords> kTokens = {
+    " the",   " model", " of",   " and",  " to",    " a",     " in",    " is",
+    " that",  " for",   " it",   " as",   " with",  " was",   " on",    " be",
+    " at",    " by",    " this", " had",  " not",   " are",   " but",   " from",
+    " or",    " have",  " an",   " they", " which", " one",   " you",   " were",
+    " all",   " we",    " her",  " she",  " there", " would", " their", " will",
+    " when",  " who",   " him",  " been", " has",   " more",  " if",    " no",
+    " out",   " so",    " said", " what", " up",    " its",   " about", " than",
+    " into",  " them",  " can",  " only", " other", " new",   " some",  " could"};
+
+void append_int(std::string& out, std::int64_t v) {
+  const fmt::format_int f(v);
+  out.append(f.data(), f.size());
+}
+
+void append_hex(std::string& out, std::size_t v) {
+  char buf[16];
+  char* p = buf + sizeof buf;
+  do {
+    *--p = "0123456789abcdef"[v & 0xF];
+    v >>= 4;
+  } while (v != 0);
+  out.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
+}
+
+}  // namespace
+
+void append_usage_json(std::string& out, std::int64_t prompt, std::int64_t completion) {
+  out += "{\"prompt_tokens\":";
+  append_int(out, prompt);
+  out += ",\"total_tokens\":";
+  append_int(out, prompt + completion);
+  out += ",\"completion_tokens\":";
+  append_int(out, completion);
+  out += '}';
+}
+
+std::string_view token_text(std::int64_t k) noexcept {
+  return kTokens[static_cast<std::size_t>(k) % kTokens.size()];
+}
+
+void append_generated_text(std::string& out, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k) out += token_text(k);
+}
+
+std::string make_response_id(api::Flavor flavor, std::uint64_t a, std::uint64_t b) {
+  return fmt::format("{}{:016x}{:016x}", flavor == api::Flavor::kChat ? "chatcmpl-" : "cmpl-", a, b);
+}
+
+void ChunkFormatter::reset(const ResponseIdentity& identity, const GenerationRequest& request) {
+  flavor_ = request.flavor;
+  prompt_tokens_ = request.prompt_tokens;
+  continuous_usage_ = request.continuous_usage;
+  prefix_.clear();
+  prefix_ += "{\"id\":";
+  core::append_json_string(prefix_, identity.id);
+  prefix_ += flavor_ == api::Flavor::kChat ? ",\"object\":\"chat.completion.chunk\",\"created\":"
+                                      : ",\"object\":\"text_completion\",\"created\":";
+  append_int(prefix_, identity.created);
+  prefix_ += ",\"model\":";
+  prefix_ += identity.model_json;
+  prefix_ += ",\"choices\":[";
+}
+
+void ChunkFormatter::append_usage_object(std::string& out, std::int64_t completion_tokens) const {
+  // vLLM writes "usage":null in completions chunks and leaves the key out of chat chunks
+  // (exclude_unset) unless running usage was asked for.
+  if (continuous_usage_) {
+    out += ",\"usage\":";
+    append_usage_json(out, prompt_tokens_, completion_tokens);
+  } else if (flavor_ == api::Flavor::kCompletions) {
+    out += ",\"usage\":null";
+  }
+}
+
+void ChunkFormatter::append_role(std::string& out) const {
+  out += prefix_;
+  out += "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
+         "\"finish_reason\":null}]";
+  append_usage_object(out, 0);
+  out += '}';
+}
+
+void ChunkFormatter::append_token(std::string& out, std::int64_t k, std::int64_t n) const {
+  append_token(out, k, k + 1 == n ? std::string_view("length") : std::string_view());
+}
+
+void ChunkFormatter::append_token(std::string& out, std::int64_t k,
+                                  std::string_view finish_reason) const {
+  const bool last = !finish_reason.empty();
+  out += prefix_;
+  out += flavor_ == api::Flavor::kChat ? "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"";
+  out += token_text(k);
+  out += flavor_ == api::Flavor::kChat ? "\"}" : "\"";
+  if (last) {
+    out += ",\"logprobs\":null,\"finish_reason\":\"";
+    out += finish_reason;
+    out += "\",\"stop_reason\":null}]";
+  } else {
+    out += flavor_ == api::Flavor::kChat ? ",\"logprobs\":null,\"finish_reason\":null}]"
+                                    : ",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}]";
+  }
+  append_usage_object(out, k + 1);
+  out += '}';
+}
+
+void ChunkFormatter::append_usage(std::string& out, std::int64_t completion_tokens) const {
+  out += prefix_;
+  out += "],\"usage\":";
+  append_usage_json(out, prompt_tokens_, completion_tokens);
+  out += '}';
+}
+
+void SseBatch::clear() noexcept {
+  data_.clear();
+  committed_ = 0;
+  events_.clear();
+  last_chunk_ = false;
+}
+
+void SseBatch::commit_event(bool stamped) {
+  const auto end = static_cast<std::uint32_t>(data_.size());
+  events_.push_back(Event{committed_, end, stamped && end > committed_ && data_.back() == '}'});
+  committed_ = end;
+}
+
+void SseBatch::add_event(std::string_view data) {
+  data_.resize(committed_);
+  data_ += data;
+  commit_event(false);
+}
+
+void SseBatch::add_last_chunk() { last_chunk_ = true; }
+
+std::string_view SseBatch::finalize(core::Nanos send_ns) {
+  static constexpr std::string_view kStampKey = ",\"llmload_send_ns\":";
+  const fmt::format_int stamp(send_ns);
+  wire_.clear();
+  for (const Event& e : events_) {
+    std::string_view data(data_.data() + e.begin, e.end - e.begin);
+    std::size_t size = 6 + data.size() + 2;  // "data: " + data + "\n\n"
+    if (e.stamped) {
+      data.remove_suffix(1);  // the closing '}' goes after the stamp
+      size += kStampKey.size() + stamp.size();
+    }
+    append_hex(wire_, size);
+    wire_ += "\r\ndata: ";
+    wire_ += data;
+    if (e.stamped) {
+      wire_ += kStampKey;
+      wire_.append(stamp.data(), stamp.size());
+      wire_ += '}';
+    }
+    wire_ += "\n\n\r\n";
+  }
+  if (last_chunk_) wire_ += "0\r\n\r\n";
+  return wire_;
+}
+
+}  // namespace llmload::sim

@@ -1,0 +1,33 @@
+#include "llmload/sim/sim_worker.hpp"
+
+#include <chrono>
+
+namespace llmload::sim {
+
+void ExactMetrics::add_to(EngineMetrics& m) const {
+  m.num_requests_running += running.load(std::memory_order_relaxed);
+  m.prompt_tokens += prompt_tokens.load(std::memory_order_relaxed);
+  m.generation_tokens += generation_tokens.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < success.size(); ++i) m.request_success[i] += success[i].load(std::memory_order_relaxed);
+  ttft.add_to(m.time_to_first_token);
+  itl.add_to(m.inter_token_latency);
+  e2e.add_to(m.e2e_request_latency);
+  queue.add_to(m.request_queue_time);
+  prefill.add_to(m.request_prefill_time);
+  decode.add_to(m.request_decode_time);
+}
+
+std::uint64_t Worker::next_id() {
+  std::uint64_t z = (id_state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace llmload::sim
