@@ -103,7 +103,7 @@ core::Result<std::vector<core::Nanos>> schedule_offsets(const config::RunPlan& p
 core::Result<LoadedWorkload> load_workload(const config::RunPlan& plan) {
   LoadedWorkload loaded;
   if (!plan.tokenizer_path.empty()) {
-    auto tokenizer = workload::Tokenizer::load(plan.tokenizer_path);
+    auto tokenizer = tokenizer::Tokenizer::load(plan.tokenizer_path);
     if (!tokenizer) return core::fail("--tokenizer: {}", tokenizer.error().message);
     loaded.tokenizer = std::move(*tokenizer);
     loaded.notes.push_back(fmt::format("tokenizer loaded from {} ({} tokens)", plan.tokenizer_path,

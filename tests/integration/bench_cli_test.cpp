@@ -12,6 +12,9 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <regex>
+
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -57,13 +60,31 @@ class BenchCli : public testing_support::CliTest {
     }
     return pid;
   }
-  /// Waits until the spawned run has started its load phase (or 30 s passed).
-  void wait_for_load_phase() {
+  /// Waits until `file` ("stdout.txt" or "stderr.txt") of the spawned run satisfies `seen`
+  /// (or 30 s passed); polls every 5 ms. Returns whether it did.
+  bool wait_until(const char* file, const std::function<bool(const std::string&)>& seen) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (slurp(dir_ / "stdout.txt").find("Starting main benchmark run") == std::string::npos &&
-           std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (!seen(slurp(dir_ / file))) {
+      if (std::chrono::steady_clock::now() >= give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    return true;
+  }
+  bool wait_for_text(const char* file, const std::string& text) {
+    return wait_until(file, [&](const std::string& got) { return got.find(text) != std::string::npos; });
+  }
+  /// Waits until the spawned run has started its load phase (or 30 s passed).
+  void wait_for_load_phase() { EXPECT_TRUE(wait_for_text("stdout.txt", "Starting main benchmark run")); }
+  /// Waits until the --interval lines on stderr add up to at least `k` finished requests.
+  bool wait_for_finished(std::int64_t k) {
+    return wait_until("stderr.txt", [k](const std::string& err) {
+      static const std::regex ok(R"(  ok (\d+) failed (\d+))");
+      std::int64_t finished = 0;
+      for (std::sregex_iterator it(err.begin(), err.end(), ok), end; it != end; ++it) {
+        finished += std::stoll((*it)[1]) + std::stoll((*it)[2]);
+      }
+      return finished >= k;
+    });
   }
   /// Flags that save the result as r.json in the test's folder, and that file parsed.
   std::string save_to_r_json() const {
@@ -86,9 +107,9 @@ class BenchCli : public testing_support::CliTest {
 TEST_F(BenchCli, CtrlCStopsSendingLetsStreamsFinishAndSaves) {
   const pid_t pid = spawn({"bench", "--num-prompts", "400", "--request-rate", "40", "--random-input-len",
                            "8", "--random-output-len", "10", "--sim-ttft-ms", "10", "--sim-itl-ms", "10",
-                           "--save-result", "--result-filename", "i.json", "--result-dir", dir_.string()});
-  wait_for_load_phase();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+                           "--interval", "0.1", "--save-result", "--result-filename", "i.json", "--result-dir",
+                           dir_.string()});
+  ASSERT_TRUE(wait_for_finished(20));  // stop once 20 requests have finished, whatever the speed
   ::kill(pid, SIGINT);
   const auto r = wait(pid);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;  // the run did not complete as planned
@@ -110,9 +131,8 @@ TEST_F(BenchCli, SecondCtrlCCancelsInFlightAndStillSaves) {
                            "--random-output-len", "100", "--sim-ttft-ms", "5", "--sim-itl-ms", "10",
                            "--save-result", "--result-filename", "c.json", "--result-dir", dir_.string()});
   wait_for_load_phase();  // the initial test run takes 1 s, each stream of the load 1 s
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ::kill(pid, SIGINT);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(wait_for_text("stderr.txt", "stopping: no new requests"));  // the first stop was seen
   ::kill(pid, SIGINT);
   const auto r = wait(pid);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
@@ -123,10 +143,27 @@ TEST_F(BenchCli, SecondCtrlCCancelsInFlightAndStillSaves) {
                 .as_object().at("count").as_int64(), 20);
 }
 
+// Three signals within microseconds (an impatient user, or a CI runner's SIGTERM then more):
+// the run is cancelled at once and the table and the result file are still there.
+TEST_F(BenchCli, ThreeQuickCtrlCsStillPrintAndSave) {
+  const pid_t pid = spawn({"bench", "--num-prompts", "20", "--random-input-len", "8",
+                           "--random-output-len", "100", "--sim-ttft-ms", "5", "--sim-itl-ms", "10",
+                           "--save-result", "--result-filename", "t.json", "--result-dir", dir_.string()});
+  wait_for_load_phase();
+  for (int i = 0; i < 3; ++i) ::kill(pid, SIGINT);
+  const auto r = wait(pid);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("Serving Benchmark Result"), std::string::npos) << r.out << r.err;
+  const auto doc = boost::json::parse(slurp(dir_ / "t.json")).as_object();
+  EXPECT_TRUE(doc.at("llmload").as_object().at("interrupted").as_bool());
+  EXPECT_EQ(doc.at("completed").as_int64() + doc.at("failed").as_int64() +
+                doc.at("llmload").as_object().at("requests_not_sent").as_int64(), 20);
+}
+
 TEST_F(BenchCli, CtrlCBeforeTheLoadEndsTheCommand) {
   const pid_t pid = spawn({"bench", "--num-prompts", "5", "--random-input-len", "8",
                            "--random-output-len", "100", "--sim-ttft-ms", "5", "--sim-itl-ms", "50"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // inside the 5 s initial test run
+  ASSERT_TRUE(wait_for_text("stdout.txt", "Starting initial single prompt test run"));  // a 5 s request
   ::kill(pid, SIGINT);
   const auto r = wait(pid);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;

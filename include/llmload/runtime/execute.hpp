@@ -11,7 +11,7 @@
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/workload/request_spec.hpp"
-#include "llmload/workload/tokenizer.hpp"
+#include "llmload/tokenizer/tokenizer.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -54,7 +54,7 @@ class Observer {
 struct LoadedWorkload {
   std::vector<workload::RequestSpec> specs;
   std::vector<core::Nanos> trace_offsets;  ///< a trace's own send times; empty otherwise
-  std::optional<workload::Tokenizer> tokenizer;
+  std::optional<tokenizer::Tokenizer> tokenizer;
   bool count_on_server = false;  ///< random prompts made exact by the server's /tokenize
   std::vector<std::string> notes;
 };
@@ -64,7 +64,7 @@ struct Workload {
   std::vector<workload::RequestSpec> specs;
   std::vector<core::Nanos> offsets;  ///< one per request (more than specs with --duration)
   std::int64_t requests = 0;         ///< requests planned
-  std::optional<workload::Tokenizer> tokenizer;
+  std::optional<tokenizer::Tokenizer> tokenizer;
   std::vector<std::string> notes;    ///< said once the target is announced
 };
 
