@@ -18,3 +18,37 @@ std::string html_escape(std::string_view text) {
 }
 
 }  // namespace llmload::core
+
+#include <algorithm>
+
+namespace llmload::core {
+
+Redactor::Redactor(const std::vector<std::string>& values) {
+  for (const auto& value : values) {
+    const std::string_view v = trim(value);
+    if (v.size() >= kMinSecret) secrets_.emplace_back(v);
+    for (const std::string_view scheme : {"Bearer ", "bearer ", "Basic ", "basic "}) {
+      if (v.starts_with(scheme) && trim(v.substr(scheme.size())).size() >= kMinSecret) {
+        secrets_.emplace_back(trim(v.substr(scheme.size())));
+      }
+    }
+  }
+  std::sort(secrets_.begin(), secrets_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
+}
+
+void Redactor::apply(std::string& text) const {
+  for (const auto& secret : secrets_) {
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMark.size())) {
+      text.replace(at, secret.size(), kMark);
+    }
+  }
+}
+
+std::string Redactor::redacted(std::string_view text) const {
+  std::string out(text);
+  apply(out);
+  return out;
+}
+
+}  // namespace llmload::core

@@ -4,6 +4,7 @@
 #include "llmload/runtime/execute.hpp"
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/core/text.hpp"
 #include "llmload/metrics/category_breakdown.hpp"
 #include "llmload/runtime/chunk_tokens.hpp"
 #include "llmload/runtime/stop_signals.hpp"  // the count the caller's StopSignals keeps
@@ -30,11 +31,30 @@ ExecuteError interrupted_early() {
   return ExecuteError{"interrupted before the benchmark started; nothing was measured", true};
 }
 
+/// Every value the requests carried in a header (the API key above all), as secrets.
+core::Redactor secrets_of(const ResolvedTarget& target) {
+  std::vector<std::string> values;
+  for (const auto& header : target.headers) values.push_back(header.second);
+  return core::Redactor(values);
+}
+
+/// Text the server sent back (error bodies, SSE error events, generated text) without the
+/// secrets the requests carried: a server that echoes request headers must not leak them.
+void redact(std::vector<metrics::RequestRecord>& records, const core::Redactor& secrets) {
+  if (secrets.empty()) return;
+  for (auto& r : records) {
+    secrets.apply(r.error);
+    secrets.apply(r.generated_text);
+    secrets.apply(r.reasoning_text);
+  }
+}
+
 /// vLLM's "initial single prompt test run": the first request must succeed before the load
 /// starts. A server that is still starting (connection refused, 503) is retried once a second
 /// until the ready-check timeout; any other failure stops at once (a wrong model name should
 /// not take ten minutes to report).
-core::Result<void> ready_check(Runner& runner, const workload::RequestSpec& spec, std::chrono::seconds timeout) {
+core::Result<void> ready_check(Runner& runner, const workload::RequestSpec& spec, std::chrono::seconds timeout,
+                               const core::Redactor& secrets) {
   const auto give_up = core::Clock::now() + timeout;
   while (true) {
     const auto record = runner.send_one(spec);
@@ -44,7 +64,7 @@ core::Result<void> ready_check(Runner& runner, const workload::RequestSpec& spec
     if (!starting || core::Clock::now() + std::chrono::seconds(1) >= give_up) {
       return core::fail("Initial test run failed - Please make sure benchmark arguments are "
                         "correctly specified. Error: {} ({})",
-                        record.error, metrics::outcome_name(record.outcome));
+                        secrets.redacted(record.error), metrics::outcome_name(record.outcome));
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -59,7 +79,7 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   options.grace_period = std::chrono::nanoseconds(0);
   Runner runner(target.target, request_template(plan, target), options);
   observer.say("Starting initial single prompt test run...");
-  if (auto ready = ready_check(runner, w.specs.front(), plan.ready_check_timeout); !ready) {
+  if (auto ready = ready_check(runner, w.specs.front(), plan.ready_check_timeout, secrets_of(target)); !ready) {
     if (stop_signal_count() > 0) return interrupted_early();
     return ExecuteError{ready.error().message};
   }
@@ -169,6 +189,7 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
   observer.say("Starting main benchmark run...");
   observer.say(config::describe_plan(plan));
   result.output = measure(plan, target, workload, observer);
+  redact(result.output.records, secrets_of(target));
   drain(plan, workload, result.output, observer);
   result.summary = summarize(plan, workload, result.output);
   result.date = local_date();  // vLLM dates a result when the run is over

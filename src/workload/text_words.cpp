@@ -1,16 +1,12 @@
 #include "llmload/workload/text_words.hpp"
 
+#include "llmload/tokenizer/unicode.hpp"
+
 namespace llmload::workload {
 
 bool is_python_space(char32_t cp) noexcept {
-  if (cp < 0x80) return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20);
-  switch (cp) {
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
-    case 0x3000:
-      return true;
-    default:
-      return cp >= 0x2000 && cp <= 0x200A;
-  }
+  // Python's str.isspace(): Unicode White_Space plus the four ASCII separators 0x1C-0x1F.
+  return (cp >= 0x1C && cp <= 0x1F) || tokenizer::unicode::is_white_space(cp);
 }
 
 char32_t decode_utf8(std::string_view text, std::size_t pos, std::size_t& len) noexcept {

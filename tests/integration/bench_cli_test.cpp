@@ -491,7 +491,12 @@ TEST_F(BenchCli, ServerDyingMidRunIsCountedAndTheRunStillSaves) {
 // OpenAI-style stream: what went over the wire, as a server sees it.
 class RecordingServer {
  public:
-  RecordingServer() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+  /// The whole HTTP response to the n-th request (0-based) whose text is `request`; empty:
+  /// the default stream.
+  using Responder = std::function<std::string(std::size_t n, const std::string& request)>;
+
+  explicit RecordingServer(Responder respond = {})
+      : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}), respond_(std::move(respond)) {
     thread_ = std::thread([this] { serve(); });
   }
   ~RecordingServer() {
@@ -527,9 +532,15 @@ class RecordingServer {
         }
         if (head_end != std::string::npos && data.size() >= head_end + 4 + length) break;
       }
+      std::size_t n = 0;
       {
         std::lock_guard lock(mutex_);
+        n = requests_.size();
         requests_.push_back(data);
+      }
+      if (const std::string custom = respond_ ? respond_(n, data) : std::string(); !custom.empty()) {
+        boost::asio::write(socket, boost::asio::buffer(custom), ec);
+        continue;
       }
       if (data.starts_with("GET /metrics ")) {
         const std::string not_found = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -548,6 +559,7 @@ class RecordingServer {
 
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  Responder respond_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
@@ -662,6 +674,72 @@ TEST_F(BenchCli, SecretsNeverReachOutputOrResults) {
   const auto saved = slurp(dir_ / "s.json");
   EXPECT_EQ(saved.find(secret), std::string::npos);
   EXPECT_NE(saved.find("Authorization"), std::string::npos);  // the name is recorded, not the value
+}
+
+/// The request's head as a JSON string's content (quotes and line breaks escaped): what a
+/// careless server echoes back in an error.
+std::string echoed_head(const std::string& request) {
+  std::string out;
+  for (const char c : request.substr(0, request.find("\r\n\r\n"))) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\r') out += "\\r";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string http_response(const std::string& status, const std::string& type, const std::string& body) {
+  return "HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nConnection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// A server that echoes the request's headers in a 500 body, in an SSE error event and in a
+// 401 body: neither the API key from the environment nor a --header value may reach the
+// console or the result file.
+TEST_F(BenchCli, EchoedHeadersAreRedactedEverywhere) {
+  const std::string key = "sk-ECHOED-KEY-0123456789", token = "tok-HEADER-VALUE-987654";
+  auto completions = std::make_shared<std::atomic<int>>(0);
+  RecordingServer server([completions](std::size_t, const std::string& request) -> std::string {
+    if (!request.starts_with("POST /v1/completions")) return "";
+    const std::string echo = echoed_head(request);
+    switch ((*completions)++ % 3) {
+      case 0: return "";  // the normal stream (the initial test run is request 0)
+      case 1: return http_response("500 Internal Server Error", "application/json",
+                                   "{\"error\":{\"message\":\"bad request: " + echo + "\"}}");
+      default:
+        return http_response("200 OK", "text/event-stream",
+                             "data: {\"error\":{\"message\":\"" + echo + "\"}}\n\ndata: [DONE]\n\n");
+    }
+  });
+  ::setenv("OPENAI_API_KEY", key.c_str(), 1);
+  const auto r = run("bench --base-url " + server.url() + " --model m --num-prompts 9 --random-input-len 8 "
+                     "--random-output-len 1 --disable-tqdm --header X-Api-Token=" + token +
+                     " --save-result --save-detailed --result-filename e.json --result-dir " + dir_.string());
+  ::unsetenv("OPENAI_API_KEY");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto saved = slurp(dir_ / "e.json");
+  for (const std::string& secret : {key, token}) {
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(secret), std::string::npos) << r.err;
+    EXPECT_EQ(saved.find(secret), std::string::npos) << saved;
+  }
+  EXPECT_NE(saved.find("[redacted]"), std::string::npos) << saved;  // the echoes were there, redacted
+  EXPECT_GE(boost::json::parse(saved).as_object().at("failed").as_int64(), 4);
+
+  // A 401 that echoes the headers on the initial test run: the one error line is redacted too.
+  RecordingServer denying([](std::size_t, const std::string& request) -> std::string {
+    if (!request.starts_with("POST /v1/completions")) return "";
+    return http_response("401 Unauthorized", "application/json",
+                         "{\"error\":{\"message\":\"unauthorized: " + echoed_head(request) + "\"}}");
+  });
+  ::setenv("OPENAI_API_KEY", key.c_str(), 1);
+  const auto denied = run("bench --base-url " + denying.url() + " --model m --num-prompts 2 --disable-tqdm");
+  ::unsetenv("OPENAI_API_KEY");
+  EXPECT_EQ(denied.exit_code, 3) << denied.out << denied.err;
+  EXPECT_NE(denied.err.find("Initial test run failed"), std::string::npos) << denied.err;
+  EXPECT_EQ(denied.err.find(key), std::string::npos) << denied.err;
+  EXPECT_EQ(denied.out.find(key), std::string::npos) << denied.out;
 }
 
 }  // namespace

@@ -22,3 +22,29 @@ std::string html_escape(std::string_view text);
 inline std::string xml_escape(std::string_view text) { return html_escape(text); }
 
 }  // namespace llmload::core
+
+#include <vector>
+
+namespace llmload::core {
+
+/// Removes secrets (header values such as an API key) from text a server sent back: an error
+/// body that echoes the request's headers must not carry the key into a console line or a
+/// result file. Values shorter than kMinSecret are left alone (they would mangle text and are
+/// no credential); "Bearer X" also redacts X on its own.
+class Redactor final {
+ public:
+  static constexpr std::size_t kMinSecret = 6;
+  static constexpr std::string_view kMark = "[redacted]";
+
+  explicit Redactor(const std::vector<std::string>& values);
+  /// Replaces every occurrence of every secret in `text`, in place.
+  void apply(std::string& text) const;
+  /// `text` with every secret replaced.
+  std::string redacted(std::string_view text) const;
+  bool empty() const { return secrets_.empty(); }
+
+ private:
+  std::vector<std::string> secrets_;  ///< longest first, so a value and its part both go
+};
+
+}  // namespace llmload::core
