@@ -10,7 +10,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -56,7 +55,7 @@ class ConcurrencyGate final {
 
   /// Takes a slot, waiting in FIFO order when none is free. The wait is a timer of the
   /// caller's own executor that release() cancels through that executor, so every handler
-  /// runs where the waiting request lives (its thread, or its strand).
+  /// runs on the waiting request's thread.
   asio::awaitable<void> acquire() {
     std::unique_lock lock(mutex_);
     if (available_ > 0) {
@@ -96,8 +95,8 @@ class ConcurrencyGate final {
   std::deque<Waiter> waiters_;
 };
 
-/// One worker's counters for the progress reporter: written only by the worker (its thread,
-/// or its strand), read by the coordinator. Single-writer relaxed atomics on the worker's own
+/// One worker's counters for the progress reporter: written only by the worker's thread,
+/// read by the coordinator. Single-writer relaxed atomics on the worker's own
 /// cache line: a load and a store per count, no read-modify-write, no contention
 /// (CONVENTIONS.md: no contended atomic per token).
 struct alignas(64) Counters {
@@ -128,20 +127,13 @@ struct RunContext {
 
 class Watchdog;
 
-/// One worker thread: its own io_context, connection pool and chunk decoder.
+/// One worker thread: its own io_context (share-nothing), connection pool and chunk decoder.
 struct Worker {
-  /// With `shared` null the worker owns its io_context (run by one thread); else it runs on a
-  /// strand of `shared`, which every thread runs.
-  Worker(RunContext& run, asio::io_context* shared)
-      : run(run), own(shared == nullptr ? std::make_unique<asio::io_context>(1) : nullptr),
-        context(shared == nullptr ? *own : *shared),
-        executor(shared == nullptr ? asio::any_io_executor(own->get_executor())
-                                   : asio::any_io_executor(asio::make_strand(*shared))),
-        guard(asio::make_work_guard(context)) {}
+  explicit Worker(RunContext& run)
+      : run(run), executor(context.get_executor()), guard(asio::make_work_guard(context)) {}
 
   RunContext& run;
-  std::unique_ptr<asio::io_context> own;
-  asio::io_context& context;
+  asio::io_context context{1};
   asio::any_io_executor executor;  // every handler of this worker runs here
   asio::executor_work_guard<asio::io_context::executor_type> guard;
   net::ConnectionPool pool;
@@ -721,10 +713,8 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   RunContext run{target_, request_, options_, specs.first(std::min(count, specs.size())), offsets.first(count), next_turn, 0,
                  output.records, gate ? &*gate : nullptr, {}};
   const int threads = std::max(1, std::min<int>(options_.threads, static_cast<int>(std::max<std::size_t>(count, 1))));
-  std::optional<asio::io_context> shared;  // before the workers, whose strands refer to it
-  if (options_.shared_io_context) shared.emplace(threads);
   std::vector<std::unique_ptr<Worker>> workers;
-  for (int t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(run, shared ? &*shared : nullptr));
+  for (int t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(run));
   // Round robin in schedule order: each worker's list stays sorted by due time. A
   // conversation's later turns belong to the worker of its first turn.
   std::size_t scheduled = 0;
@@ -735,9 +725,8 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
     w.assigned.push_back(static_cast<std::uint32_t>(i));
     for (std::int32_t t = static_cast<std::int32_t>(i); t >= 0; t = next_turn[static_cast<std::size_t>(t)]) ++w.remaining;
   }
-  // Interval reports swap recorders through each worker's own io_context; the shared model
-  // (kept for the threading comparison only) has none.
-  const bool intervals = options_.interval.count() > 0 && options_.on_interval && !shared;
+  // Interval reports swap recorders through each worker's own io_context.
+  const bool intervals = options_.interval.count() > 0 && options_.on_interval;
   for (auto& w : workers) {
     if (w->remaining == 0) w->guard.reset();
     if (intervals) w->recorder = std::make_unique<metrics::IntervalRecorder>();
@@ -760,13 +749,9 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
         std::lock_guard lock(done_mutex);
         worker->accepting = false;
       }
-      // A recorder swap posted just before run() returned still runs here (an own io_context
-      // only: with the shared one there are no interval reports, and restarting it under
-      // the other threads would not be safe).
-      if (!shared) {
-        worker->context.restart();
-        worker->context.poll();
-      }
+      // A recorder swap posted just before run() returned still runs here.
+      worker->context.restart();
+      worker->context.poll();
       std::lock_guard lock(done_mutex);
       worker->finished = true;
       --running;

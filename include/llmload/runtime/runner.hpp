@@ -83,12 +83,7 @@ struct IntervalReport {
 
 /// Engine settings (llmload's own, beyond vLLM's flags).
 struct RunnerOptions {
-  int threads = 1;                                  ///< worker threads (io_contexts)
-  /// The alternative threading model, kept for the comparison in BENCHMARKS.md: one
-  /// io_context run by every thread, each worker's requests on its own strand (so each
-  /// connection is still served by one handler at a time). Default: an io_context per thread.
-  /// No interval reports in this model (on_interval is not called).
-  bool shared_io_context = false;
+  int threads = 1;                                  ///< worker threads, an io_context each
   std::optional<std::int64_t> max_concurrency;     ///< global in-flight cap (vLLM --max-concurrency)
   std::chrono::nanoseconds request_timeout = std::chrono::hours(6);  ///< whole-request limit (vLLM: 6 h)
   /// Layered limits, each its own outcome; zero turns one off.
