@@ -11,15 +11,15 @@
 //
 //   build/bench/llmload_overhead_bench [--levels 200,1000,2000,5000] [--rate-run 1]
 //       [--sim-threads 1] [--sim-batch 1] [--sim-cpus 1] [--client-cpus 0] [--interval-ms N]
-//       [--client-threads 1] [--shared-io 0]
+//       [--client-threads 1]
 //
 // --sim-threads: the simulator's server threads (exact mode, one io_context each);
 // --sim-batch 0: the simulator writes one chunk per timer wake-up (SimOptions::batch_writes);
 // --sim-cpus / --client-cpus: comma-separated CPUs each side is pinned to ("all": no pinning);
 // --interval-ms N: the client records interval histograms every N ms (as `llmload run` does);
-// --client-threads N: the client's worker threads; --shared-io 1: one io_context run by all
-// of them with a strand per worker instead of an io_context per thread (the comparison of
-// ARCHITECTURE.md's two threading models).
+// --client-threads N: the client's worker threads (an io_context each). The --shared-io
+// option (one io_context run by every thread, a strand per worker) went with the runner's
+// shared_io_context model; its figures are in BENCHMARKS.md.
 //
 // Figures and the machine they came from are in BENCHMARKS.md.
 #include "llmload/metrics/run_summary.hpp"
@@ -50,7 +50,6 @@ namespace {
 
 int g_interval_ms = 0;  // --interval-ms: interval recording on, with this interval
 int g_client_threads = 1;  // --client-threads
-bool g_shared_io = false;  // --shared-io: RunnerOptions::shared_io_context
 
 using namespace llmload;
 using namespace std::chrono_literals;
@@ -205,7 +204,6 @@ void run_level(const std::string& url, pid_t sim_pid, int streams) {
   }
   runtime::RunnerOptions options;
   options.threads = g_client_threads;
-  options.shared_io_context = g_shared_io;
   options.keep_text = false;
   long peak_rss = 0;
   std::int64_t peak_open = 0;
@@ -286,7 +284,6 @@ void run_schedule_lag(const SimSide& side, int rate, int count) {
   const auto offsets = schedule::make_arrival_offsets(specs.size(), arrivals).value();
   runtime::RunnerOptions options;
   options.threads = g_client_threads;
-  options.shared_io_context = g_shared_io;
   options.keep_text = false;
   runtime::Runner runner(target_for(url), request_template(), options);
   const auto out = runner.run(specs, offsets);
@@ -322,8 +319,6 @@ int main(int argc, char** argv) {
       g_interval_ms = std::atoi(value.c_str());
     } else if (flag == "--client-threads") {
       g_client_threads = std::max(1, std::atoi(value.c_str()));
-    } else if (flag == "--shared-io") {
-      g_shared_io = std::atoi(value.c_str()) != 0;
     } else if (flag == "--sim-threads") {
       sim_side.threads = std::max(1, std::atoi(value.c_str()));
     } else if (flag == "--sim-batch") {
@@ -334,18 +329,17 @@ int main(int argc, char** argv) {
       client_cpus = value;
     } else {
       fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1] [--sim-threads N] [--sim-batch 0|1] "
-                         "[--sim-cpus LIST|all] [--client-cpus LIST|all] [--interval-ms N] [--client-threads N] "
-                         "[--shared-io 0|1]\n", argv[0]);
+                         "[--sim-cpus LIST|all] [--client-cpus LIST|all] [--interval-ms N] [--client-threads N]\n",
+                 argv[0]);
       return 2;
     }
   }
   raise_file_limit();
   auto [pid, url] = start_simulator(sim_side, kTtft, kItl);
   pin_to_cpus(client_cpus);
-  fmt::print("Client: {} worker thread(s) ({}) on CPUs {}; simulator: {} thread(s) on CPUs {}, {} writes (TTFT {} ms, "
+  fmt::print("Client: {} worker thread(s) (an io_context each) on CPUs {}; simulator: {} thread(s) on CPUs {}, {} writes (TTFT {} ms, "
              "ITL {} ms, {} tokens per stream)\n\n",
-             g_client_threads, g_shared_io ? "one shared io_context, a strand per worker" : "an io_context each",
-             client_cpus, sim_side.threads, sim_side.cpus, sim_side.batch_writes ? "batched" : "per-chunk",
+             g_client_threads, client_cpus, sim_side.threads, sim_side.cpus, sim_side.batch_writes ? "batched" : "per-chunk",
              kTtft.count(), kItl.count(), kTokens);
   fmt::print("| streams | ok | peak open | recv delay p50 ms | p99 ms | max ms | TTFT p50 / p99 ms | "
              "ITL p50 / p99 ms | client CPU us/chunk | client on CPU | client KiB/stream | sim send lag p50 / p99 / max ms | "

@@ -128,40 +128,36 @@ TEST(TimingRunnerSim, HundredStreamsMeasureTheConfiguredTimes) {
 TEST(RunnerSim, ProgressSumsEveryWorkersCounters) {
   // Each worker counts its own requests and chunks; the progress snapshot adds them up.
   SimTarget sim(1ms, 1ms);
-  for (const bool shared : {false, true}) {
-    RunnerOptions options;
-    options.threads = 3;
-    options.shared_io_context = shared;
-    std::vector<ProgressSnapshot> seen;
-    options.on_progress = [&](const ProgressSnapshot& s) { seen.push_back(s); };
-    auto faulty = make_template();
-    faulty.headers.emplace_back("x-llmload-fault", "reset-after=2");
-    Runner good(sim.target(), make_template(), options);
-    good.run(specs(30, 8, 5), std::vector<core::Nanos>(30, 0));
-    ASSERT_FALSE(seen.empty());
-    EXPECT_EQ(seen.back().total, 30);
-    EXPECT_EQ(seen.back().started, 30);
-    EXPECT_EQ(seen.back().finished, 30);
-    EXPECT_EQ(seen.back().failed, 0);
-    EXPECT_EQ(seen.back().chunks, 150);
-    for (const auto& s : seen) EXPECT_LE(s.finished, s.started);
-    seen.clear();
-    Runner bad(sim.target(), faulty, options);
-    bad.run(specs(7, 8, 5), std::vector<core::Nanos>(7, 0));
-    ASSERT_FALSE(seen.empty());
-    EXPECT_EQ(seen.back().finished, 7);
-    EXPECT_EQ(seen.back().failed, 7);
-    EXPECT_EQ(seen.back().chunks, 14);  // two chunks each before the reset
-  }
+  RunnerOptions options;
+  options.threads = 3;
+  std::vector<ProgressSnapshot> seen;
+  options.on_progress = [&](const ProgressSnapshot& s) { seen.push_back(s); };
+  auto faulty = make_template();
+  faulty.headers.emplace_back("x-llmload-fault", "reset-after=2");
+  Runner good(sim.target(), make_template(), options);
+  good.run(specs(30, 8, 5), std::vector<core::Nanos>(30, 0));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().total, 30);
+  EXPECT_EQ(seen.back().started, 30);
+  EXPECT_EQ(seen.back().finished, 30);
+  EXPECT_EQ(seen.back().failed, 0);
+  EXPECT_EQ(seen.back().chunks, 150);
+  for (const auto& s : seen) EXPECT_LE(s.finished, s.started);
+  seen.clear();
+  Runner bad(sim.target(), faulty, options);
+  bad.run(specs(7, 8, 5), std::vector<core::Nanos>(7, 0));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().finished, 7);
+  EXPECT_EQ(seen.back().failed, 7);
+  EXPECT_EQ(seen.back().chunks, 14);  // two chunks each before the reset
 }
 
-TEST(RunnerSim, SharedIoContextWithStrandsServesEveryStream) {
-  // The alternative threading model (BENCHMARKS.md compares both): one io_context, three
-  // threads, a strand per worker; conversations and the concurrency gate cross workers.
+TEST(RunnerSim, ConversationsAndTheGateAcrossWorkerThreads) {
+  // Three threads: the concurrency gate is shared by all of them, and each conversation's
+  // turns follow one another on the thread of its first turn.
   SimTarget sim(5ms, 2ms);
   RunnerOptions options;
   options.threads = 3;
-  options.shared_io_context = true;
   options.max_concurrency = 40;
   Runner runner(sim.target(api::Flavor::kChat), make_template(api::Flavor::kChat), options);
   auto requests = specs(150, 16, 12);

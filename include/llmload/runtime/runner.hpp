@@ -7,10 +7,10 @@
 #include "llmload/api/request_builder.hpp"
 #include "llmload/core/clock.hpp"
 #include "llmload/core/error.hpp"
-#include "llmload/metrics/interval_recorder.hpp"
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
+#include "llmload/runtime/interval_harvester.hpp"  // IntervalReport
 #include "llmload/workload/request_spec.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -61,34 +61,15 @@ struct ProgressSnapshot {
   std::int64_t chunks = 0;    ///< token chunks received so far
   core::Nanos elapsed_ns = 0; ///< since the schedule's origin
   /// 0 running; 1 stopping (no new requests, in-flight ones may finish within the grace
-  /// period); 2 cancelling the requests still in flight.
+  /// period); 2 cancelling the requests still in flight: stop_level_number() of the run's
+  /// StopLevel (stop_policy.hpp).
   int stopping = 0;
   bool duration_reached = false;  ///< the stop is RunnerOptions::duration's, not a Ctrl-C
 };
 
-/// One interval of a run: what finished in it, merged over the workers. Interval k covers
-/// [k × interval, (k + 1) × interval) after the schedule's origin; a request is counted in the
-/// interval in which its worker recorded it (its end, give or take the moment the worker
-/// handed its recorder over, a few microseconds after the boundary).
-struct IntervalReport {
-  std::int64_t index = 0;          ///< 0, 1, 2, ...
-  core::Nanos start_ns = 0;        ///< offset of the interval's start from the origin
-  core::Nanos end_ns = 0;          ///< offset of its end (the run's end for the last one)
-  std::int64_t in_flight = 0;      ///< requests started and not finished at its end
-  bool last = false;               ///< the final, usually shorter, interval
-  /// Wall-clock instant of the origin (for log headers; never used to measure).
-  std::chrono::system_clock::time_point origin_wall;
-  metrics::IntervalRecorder recorded;  ///< what finished in it
-};
-
 /// Engine settings (llmload's own, beyond vLLM's flags).
 struct RunnerOptions {
-  int threads = 1;                                  ///< worker threads (io_contexts)
-  /// The alternative threading model, kept for the comparison in BENCHMARKS.md: one
-  /// io_context run by every thread, each worker's requests on its own strand (so each
-  /// connection is still served by one handler at a time). Default: an io_context per thread.
-  /// No interval reports in this model (on_interval is not called).
-  bool shared_io_context = false;
+  int threads = 1;                                  ///< worker threads, an io_context each
   std::optional<std::int64_t> max_concurrency;     ///< global in-flight cap (vLLM --max-concurrency)
   std::chrono::nanoseconds request_timeout = std::chrono::hours(6);  ///< whole-request limit (vLLM: 6 h)
   /// Layered limits, each its own outcome; zero turns one off.

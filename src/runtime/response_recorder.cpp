@@ -1,0 +1,123 @@
+#include "llmload/runtime/response_recorder.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace llmload::runtime {
+using metrics::Outcome;
+
+namespace {
+constexpr std::size_t kErrorBodyCap = 2 * 1024;  // bytes of a non-200 body kept in the error
+}  // namespace
+
+ResponseRecorder::ResponseRecorder(metrics::RequestRecord& record, api::ChunkDecoder& decoder,
+                                   const ResponseRecorderOptions& options,
+                                   std::atomic<std::int64_t>& chunk_counter)
+    : record_(record), decoder_(decoder), chunk_counter_(chunk_counter), sse_(options.max_sse_event_bytes),
+      keep_text_(options.keep_text || options.chunk_text_offsets), text_offsets_(options.chunk_text_offsets) {}
+
+void ResponseRecorder::on_status(int status) noexcept {
+  status_ = status;
+  record_.http_status = status;
+}
+
+void ResponseRecorder::fail(Outcome outcome, std::string text) {
+  if (!failure_) {
+    failure_ = outcome;
+    failure_text_ = std::move(text);
+  }
+}
+
+void ResponseRecorder::on_body(std::string_view bytes) {
+  if (failure_) return;
+  if (status_ != 200) {
+    const auto room = kErrorBodyCap - std::min(kErrorBodyCap, error_body_.size());
+    error_body_.append(bytes.substr(0, room));
+    return;
+  }
+  auto fed = sse_.feed(bytes, [this](const sse::Event& event) { on_event(event.data); });
+  if (!fed) fail(Outcome::kEventTooLarge, fed.error().message);
+}
+
+void ResponseRecorder::on_event(std::string_view data) {
+  if (failure_ || data.empty()) return;
+  auto decoded = decoder_.decode(data);
+  if (!decoded) {
+    fail(Outcome::kMalformedChunk, decoded.error().message);
+    return;
+  }
+  const api::Chunk& chunk = *decoded;
+  if (chunk.done) {
+    record_.saw_done = true;
+    return;
+  }
+  if (chunk.error) {
+    fail(Outcome::kServerError,
+         fmt::format("server error in stream: {}{}{}", chunk.error->message,
+                     chunk.error->type.empty() ? "" : " (type ",
+                     chunk.error->type.empty() ? "" : chunk.error->type + ")"));
+    return;
+  }
+  // vLLM counts every chunk with non-empty choices as a token chunk (also chat's first chunk
+  // that carries only the role).
+  if (chunk.has_choices) on_token_chunk(chunk);
+  on_usage(chunk);
+}
+
+void ResponseRecorder::on_token_chunk(const api::Chunk& chunk) {
+  record_.chunk_ns.push_back(arrival_ns_);
+  if (chunk.server_send_ns) {
+    if (record_.receive_delay_ns.empty()) record_.receive_delay_ns.reserve(record_.chunk_ns.capacity());
+    record_.receive_delay_ns.push_back(arrival_ns_ - *chunk.server_send_ns);
+  }
+  chunk_counter_.store(chunk_counter_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (keep_text_) {
+    record_.generated_text.append(chunk.text);
+    record_.reasoning_text.append(chunk.reasoning);
+    if (text_offsets_) {
+      record_.chunk_text_end.push_back({static_cast<std::uint32_t>(record_.generated_text.size()),
+                                        static_cast<std::uint32_t>(record_.reasoning_text.size())});
+    }
+  }
+  if (!chunk.finish_reason.empty()) record_.finish_reason.assign(chunk.finish_reason);
+  if (!track_chunk_tokens_) return;
+  // Tokens in this chunk = growth of the running completion count (continuous usage).
+  if (chunk.usage && chunk.usage->completion_tokens >= 0) {
+    record_.chunk_tokens.push_back(static_cast<std::int32_t>(chunk.usage->completion_tokens - completion_so_far_));
+    completion_so_far_ = chunk.usage->completion_tokens;
+  } else {
+    track_chunk_tokens_ = false;  // not every chunk says: per-chunk counts are unknown
+    record_.chunk_tokens.clear();
+  }
+}
+
+void ResponseRecorder::on_usage(const api::Chunk& chunk) {
+  if (!chunk.usage) return;
+  if (chunk.usage->prompt_tokens >= 0) {
+    record_.usage_prompt_tokens = static_cast<std::int32_t>(chunk.usage->prompt_tokens);
+  }
+  if (chunk.usage->completion_tokens >= 0) {
+    record_.usage_completion_tokens = static_cast<std::int32_t>(chunk.usage->completion_tokens);
+  }
+}
+
+void ResponseRecorder::finish(core::Nanos now_ns) {
+  if (failure_) {
+    record_.outcome = *failure_;
+    record_.error = std::move(failure_text_);
+  } else if (status_ != 200) {
+    record_.outcome = Outcome::kHttpStatus;
+    std::string body = std::move(error_body_);
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    record_.error = fmt::format("HTTP {}{}{}", status_, body.empty() ? "" : ": ", body);
+  } else if (record_.chunk_ns.empty()) {
+    record_.outcome = Outcome::kNoContent;
+    record_.error = "Never received a valid chunk to calculate TTFT.";  // vLLM's wording
+  } else {
+    record_.outcome = Outcome::kOk;
+  }
+  if (record_.end_ns == 0) record_.end_ns = now_ns;
+}
+
+}  // namespace llmload::runtime
