@@ -1,5 +1,6 @@
 #include "llmload/app/stage.hpp"
 
+#include "llmload/app/answers_view.hpp"
 #include "llmload/app/exit_code.hpp"
 #include "llmload/app/result_files.hpp"
 #include "llmload/app/target.hpp"
@@ -61,6 +62,11 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   run.scraped = console.take_scraped();
   summarize_scrape(plan, std::move(scrape_notes), run);
   print_tables(plan, run, out);
+  if (plan.show_answers > 0) {
+    fmt::print(out, "{}", format_answers(run.result->output.records, workload->specs, run.result->summary.answers,
+                                         plan.show_answers));
+    std::fflush(out);
+  }
   run.code = save_results(plan, target->resolved, run, hooks.on_interval != nullptr, err);
   if (run.result->output.interrupted) run.code = kExitCannotRun;
   if (run.result->summary.completed == 0) {

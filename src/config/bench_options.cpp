@@ -298,6 +298,14 @@ void add_llmload_flags(CLI::App& app, BenchOptions& o) {
                  "Seconds: print one line per interval (completions, rates, TTFT/ITL/E2EL "
                  "percentiles from HdrHistograms, in flight); 0 = off")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
+  app.add_option("--score", o.score,
+                 "Score answers against the dataset's references: vqa (VQA accuracy, the default when "
+                 "references exist), exact, contains, regex:PATTERN, choice (option letter A-E)")
+      ->group("llmload");
+  app.add_option("--show-answers", o.show_answers,
+                 "Print the first N requests' prompt (shortened), answer, reasoning, finish reason and "
+                 "token counts after the table")
+      ->group("llmload");
   app.add_flag("--continuous-usage-stats", o.continuous_usage_stats,
                "Ask vLLM for usage in every chunk")->group("llmload");
 }
@@ -609,6 +617,7 @@ void resolve_outputs(const BenchOptions& o, ResultSettings& r, Problems& problem
     problems.add("--report-interval {}: expected a positive number of seconds", o.report_interval_sec);
   }
   r.report_interval_s = o.report_interval_sec;
+  if (o.show_answers < 0) problems.add("--show-answers {}: expected a number of requests, 0 or more", o.show_answers);
   r.append_result = o.append_result;
   r.result_dir = o.result_dir;
   r.result_filename = o.result_filename;
@@ -663,6 +672,12 @@ void check_numbers(const BenchOptions& o, Problems& problems) {
 
 void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   check_numbers(o, problems);
+  if (!o.score.empty()) {
+    auto score = workload::parse_score_spec(o.score);
+    if (score) plan.score = std::move(*score);
+    else problems.add("--score {}: {}", o.score, score.error().message);
+  }
+  plan.show_answers = o.show_answers;
   plan.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   plan.request_timeout = seconds_ns(o.request_timeout_sec);
   plan.connect_timeout = seconds_ns(o.connect_timeout_sec);

@@ -1,6 +1,7 @@
 #include "llmload/config/profile.hpp"
 
 #include "llmload/core/units.hpp"
+#include "llmload/workload/answer_score.hpp"
 #include "llmload/workload/dataset_options.hpp"
 
 #include <boost/json/value.hpp>
@@ -233,7 +234,7 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   const std::string path = "workload";
   if (!c.map(n, path, {"dataset", "dataset_path", "tokenizer", "input_len", "output_len",
                        "prefix_len", "range_ratio", "seed", "images_per_request", "image_sizes",
-                       "turns", "think_time", "trace_time_scale", "num_prefixes", "suffix_len"})) {
+                       "turns", "think_time", "trace_time_scale", "num_prefixes", "suffix_len", "score"})) {
     return;
   }
   if (auto v = c.string(n, path, "dataset")) {
@@ -274,6 +275,13 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
     c.problem(n["think_time"], path + ".think_time", "'workload.think_time' applies to multi-turn conversations: add turns: N (N > 1)");
   }
   if (auto v = c.number<double>(n, path, "trace_time_scale", 1e-9)) w.trace_time_scale = *v;
+  if (auto v = c.string(n, path, "score")) {
+    if (auto spec = workload::parse_score_spec(*v); !spec) {
+      c.problem(n["score"], path + ".score", fmt::format("'workload.score' {}: {}", *v, spec.error().message));
+    } else {
+      w.score = *v;
+    }
+  }
   if (n["trace_time_scale"] && (dataset == nullptr || !dataset->trace)) {
     c.problem(n["trace_time_scale"], path + ".trace_time_scale", "'workload.trace_time_scale' applies to dataset: mooncake");
   }
@@ -491,7 +499,9 @@ void read_search(Checker& c, const YAML::Node& n, const Profile& p, ProfileSearc
 
 void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
   const std::string path = "outputs";
-  if (!c.map(n, path, {"dir", "formats", "interval"})) return;
+  if (!c.map(n, path, {"dir", "formats", "interval", "save_detailed", "show_answers"})) return;
+  if (auto v = c.boolean(n, path, "save_detailed")) o.save_detailed = *v;
+  if (auto v = c.number<std::int64_t>(n, path, "show_answers", 0)) o.show_answers = *v;
   if (auto v = c.string(n, path, "dir")) o.dir = *v;
   if (const YAML::Node f = n["formats"]) {
     o.formats.clear();

@@ -63,6 +63,9 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.repetition_penalty = r.repetition_penalty;
   o.ignore_eos = r.ignore_eos.value_or(false);
   o.extra_body = r.extra_body_json;
+  o.score = w.score;
+  o.show_answers = p.outputs.show_answers;
+  o.save_detailed = p.outputs.save_detailed;
   o.num_prompts = stage_requests(s);
   const bool closed_loop_for_a_time = s.duration && !s.rate && !s.ramp_from;
   if (closed_loop_for_a_time) o.duration_sec = seconds(*s.duration);

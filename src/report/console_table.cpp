@@ -130,6 +130,27 @@ std::string format_failures(const metrics::RunSummary& s) {
   return out;
 }
 
+/// Accuracy against the references, and degenerate outputs when any occurred.
+void answer_rows(std::string& out, const metrics::RunSummary& s) {
+  if (!s.answers) return;
+  const auto& a = *s.answers;
+  if (!a.score.empty()) {
+    banner(out, fmt::format("Answer accuracy ({})", a.score), '-');
+    int_row(out, "Requests scored:", a.overall.scored);
+    float_row(out, "Accuracy (%):", 100.0 * a.overall.accuracy);
+    for (const auto& g : a.per_category) {
+      float_row(out, fmt::format("Accuracy, {} (%):", g.category), 100.0 * g.accuracy);
+    }
+  }
+  if (a.degenerate > 0) {
+    banner(out, "Degenerate outputs", '-');
+    int_row(out, "Requests checked:", a.checked);
+    int_row(out, "Empty answers:", a.empty);
+    int_row(out, "Stopped by the length cap:", a.length_capped);
+    int_row(out, "Repetition loops:", a.repetition_loop);
+  }
+}
+
 std::string format_extensions(const metrics::RunSummary& s) {
   std::string out;
   banner(out, " llmload extensions (not in vLLM) ", '=');
@@ -192,6 +213,8 @@ std::string format_extensions(const metrics::RunSummary& s) {
       float_row(out, fmt::format("P99 TTFT, {} (ms):", t.category), t.ttft_ms.percentile_or(99, 0.0));
     }
   }
+
+  answer_rows(out, s);
 
   if (!s.failures_by_reason.empty()) {
     banner(out, "Failures by reason", '-');

@@ -101,6 +101,39 @@ void write_stats(core::JsonWriter& w, const metrics::SampleStats& s) {
 
 /// {"name": {completed, failed, total_input_tokens, total_output_tokens, ttft_ms, e2el_ms}}
 /// for per-category and per-turn breakdowns.
+/// "accuracy" (scorer, requests scored, mean score overall and per category, each request's
+/// score in workload order, null when unscored) and "degenerate" (counts).
+void write_answers(core::JsonWriter& w, const metrics::AnswerQuality& a) {
+  if (!a.score.empty()) {
+    w.key("accuracy").begin_object();
+    w.field("score", a.score);
+    w.field("scored", a.overall.scored);
+    w.field("accuracy", a.overall.accuracy);
+    w.key("per_category").begin_object();
+    for (const auto& g : a.per_category) {
+      w.key(g.category).begin_object();
+      w.field("scored", g.scored);
+      w.field("accuracy", g.accuracy);
+      w.end_object();
+    }
+    w.end_object();
+    w.key("per_request").begin_array();
+    for (const double score : a.scores) {
+      if (std::isnan(score)) w.null();
+      else w.value(score);
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.key("degenerate").begin_object();
+  w.field("checked", a.checked);
+  w.field("empty", a.empty);
+  w.field("length_capped", a.length_capped);
+  w.field("repetition_loop", a.repetition_loop);
+  w.field("any", a.degenerate);
+  w.end_object();
+}
+
 void write_groups(core::JsonWriter& w, std::string_view key, const std::vector<metrics::CategoryCount>& groups) {
   w.key(key).begin_object();
   for (const auto& c : groups) {
@@ -192,6 +225,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     w.field("interrupted", info.interrupted);
     w.field("requests_not_sent", info.requests_not_sent);
     write_groups(w, "per_category", s.per_category);
+    if (s.answers) write_answers(w, *s.answers);
     if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);
     if (save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) write_request_rows(w, s);
     w.end_object();

@@ -100,6 +100,7 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
 RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, const Workload& w, Observer& observer) {
   RunnerOptions options = runner_options(plan);
   options.stop_signal = &stop_signal_count();
+  options.keep_text = w.keep_text;
   options.on_progress = [&observer](const ProgressSnapshot& s) { observer.progress(s); };
   if (observer.interval_length().count() > 0) {
     options.interval = observer.interval_length();
@@ -149,6 +150,7 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
   summary.per_category = metrics::category_breakdown(output.records, w.specs);
   summary.per_turn = metrics::turn_breakdown(output.records, w.specs);
   metrics::label_timelines(summary, output.records, w.specs);
+  if (w.keep_text) summary.answers = metrics::answer_quality(output.records, w.specs, w.score);
   return summary;
 }
 

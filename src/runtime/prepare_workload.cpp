@@ -98,6 +98,20 @@ core::Result<std::vector<core::Nanos>> schedule_offsets(const config::RunPlan& p
   return workload::conversation_offsets(w.specs, *offsets);
 }
 
+/// The plan's --score, checked against the dataset (references where the scorer needs them),
+/// or vqa when the dataset carries reference answers.
+core::Result<void> choose_score(const config::RunPlan& plan, Workload& w) {
+  const bool references = std::any_of(w.specs.begin(), w.specs.end(), [](const auto& s) { return !s.answers.empty(); });
+  if (plan.score && workload::needs_references(*plan.score) && !references) {
+    return core::fail("--score {}: the {} dataset has no reference answers (the 'answers' field of each line); "
+                      "use a dataset with answers, or --score regex:PATTERN",
+                      workload::score_spec_text(*plan.score), plan.dataset.name);
+  }
+  if (plan.score) w.score = plan.score;
+  else if (references) w.score = workload::parse_score_spec("vqa").value();
+  return {};
+}
+
 }  // namespace
 
 core::Result<LoadedWorkload> load_workload(const config::RunPlan& plan) {
@@ -154,6 +168,8 @@ boost::system::result<Workload, PrepareError> prepare_workload(const config::Run
   auto offsets = schedule_offsets(plan, w, std::move(loaded.trace_offsets));
   if (!offsets) return PrepareError{offsets.error().message};
   w.offsets = std::move(*offsets);
+  if (auto scored = choose_score(plan, w); !scored) return PrepareError{scored.error().message};
+  w.keep_text = plan.results.save_detailed || w.score || plan.show_answers > 0;
   return w;
 }
 

@@ -211,5 +211,50 @@ TEST_F(DatasetsCli, OneImageQuestionCountsTheImageTokens) {
   EXPECT_EQ(json.at("total_output_tokens").as_int64(), 16);
 }
 
+// Reference answers are scored (VQA accuracy by default) and shown with --show-answers. The
+// simulator answers " the model" to every short request; VQA normalization drops the article.
+TEST_F(DatasetsCli, AnswersAreScoredAgainstReferencesAndShown) {
+  const auto path = write("answers.jsonl",
+                          "{\"prompt\": \"what is this\", \"answers\": [\"the model\"], \"category\": \"a\", "
+                          "\"output_tokens\": 2}\n"
+                          "{\"prompt\": \"what is that\", \"answers\": [\"a cat\"], \"category\": \"b\", "
+                          "\"output_tokens\": 2}\n");
+  const auto r = run("--dataset-name custom --dataset-path " + path + " --num-prompts 2 --disable-shuffle "
+                     "--show-answers 1 --save-result --result-dir " + dir_.string() + " --result-filename a.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Answer accuracy (vqa)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Accuracy (%):                            50.00"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Prompt: what is this\nAnswer:  the model\nScore: 1.00 (references: the model)"),
+            std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Prompt: what is that"), std::string::npos) << r.out;  // only the first is shown
+  const auto accuracy = result("a.json").at("llmload").as_object().at("accuracy").as_object();
+  EXPECT_EQ(accuracy.at("score").as_string(), "vqa");
+  EXPECT_EQ(accuracy.at("scored").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(accuracy.at("accuracy").as_double(), 0.5);
+  EXPECT_DOUBLE_EQ(accuracy.at("per_category").at("a").at("accuracy").as_double(), 1.0);
+  EXPECT_DOUBLE_EQ(accuracy.at("per_category").at("b").at("accuracy").as_double(), 0.0);
+  EXPECT_EQ(accuracy.at("per_request").as_array().size(), 2u);
+
+  // contains: "model" is in the answer of both; "cat" is not.
+  const auto c = run("--dataset-name custom --dataset-path " + path + " --num-prompts 2 --disable-shuffle "
+                     "--score contains");
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_NE(c.out.find("Answer accuracy (contains)"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("Accuracy (%):                            50.00"), std::string::npos) << c.out;
+}
+
+TEST_F(DatasetsCli, ScoringWithoutReferencesOrWithABadPatternExitsTwo) {
+  const auto none = run("--num-prompts 2 --random-input-len 4 --random-output-len 2 --score exact");
+  EXPECT_EQ(none.exit_code, 2) << none.out << none.err;
+  EXPECT_NE(none.err.find("--score exact: the random dataset has no reference answers"), std::string::npos)
+      << none.err;
+  const auto bad = run("--num-prompts 2 --score 'regex:(unclosed'");
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("--score regex:(unclosed"), std::string::npos) << bad.err;
+  const auto regex = run("--num-prompts 2 --random-input-len 4 --random-output-len 2 --score 'regex:model$'");
+  EXPECT_EQ(regex.exit_code, 0) << regex.out << regex.err;
+  EXPECT_NE(regex.out.find("Accuracy (%):                            100.00"), std::string::npos) << regex.out;
+}
+
 }  // namespace
 }  // namespace llmload

@@ -101,6 +101,24 @@ outputs: {formats: [json, pdf], interval: 10}
             "bad.yaml:15:43: 'outputs.interval': '10' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n");
 }
 
+TEST(Profile, AnswerKeysScoreShowAnswersAndSaveDetailed) {
+  const auto ok = parse_profile("workload: {dataset: custom, dataset_path: q.jsonl, score: choice}\n"
+                                "outputs: {save_detailed: true, show_answers: 3}\n"
+                                "load: {stages: [{rate: 1/s, requests: 2}]}\n", "answers.yaml");
+  ASSERT_TRUE(ok.profile) << format_problems(ok.problems);
+  EXPECT_EQ(ok.profile->workload.score, "choice");
+  EXPECT_TRUE(ok.profile->outputs.save_detailed);
+  EXPECT_EQ(ok.profile->outputs.show_answers, 3);
+  const auto bad = parse_profile("workload:\n  score: \"regex:(\"\noutputs:\n  show_answers: -1\n  save_detailed: maybe\n"
+                                 "load: {stages: [{rate: 1/s, requests: 2}]}\n",
+                                 "bad.yaml");
+  ASSERT_FALSE(bad.profile);
+  const std::string text = format_problems(bad.problems);
+  EXPECT_NE(text.find("bad.yaml:2:10: 'workload.score' regex:("), std::string::npos) << text;
+  EXPECT_NE(text.find("bad.yaml:4:17:"), std::string::npos) << text;
+  EXPECT_NE(text.find("bad.yaml:5:18:"), std::string::npos) << text;
+}
+
 TEST(Profile, InvalidYamlSaysWhere) {
   const auto r = parse_profile("load:\n  stages: [\n", "broken.yaml");
   ASSERT_EQ(r.problems.size(), 1u);

@@ -102,6 +102,8 @@ struct BenchOptions {
   double scrape_interval_sec = 1.0;      // the server's /metrics during the run; 0 = off
   std::vector<std::string> metrics_urls; // more Prometheus endpoints (device exporters)
   double interval_sec = 0;  // > 0: one console line per interval of this length
+  std::string score;                // vqa|exact|contains|regex:PATTERN|choice; empty: vqa with references
+  std::int64_t show_answers = 0;    // print the first N requests' prompts and answers
 };
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).

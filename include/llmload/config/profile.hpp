@@ -54,6 +54,7 @@ struct ProfileWorkload {
   /// is `prefix_len`, its output `output_len`); unset: bench's defaults (10 and 256).
   std::optional<std::int64_t> num_prefixes, suffix_len;
   bool prefix_len_given = false;
+  std::string score;  ///< bench --score: vqa, exact, contains, regex:PATTERN, choice ("" = default)
 };
 
 /// Request body fields (unset ones are left out of the body).
@@ -112,6 +113,8 @@ struct ProfileOutputs {
   std::string dir = "results";
   std::vector<std::string> formats{"json"};
   std::chrono::nanoseconds interval = std::chrono::seconds(10);
+  bool save_detailed = false;     ///< bench --save-detailed: per-request arrays and texts
+  std::int64_t show_answers = 0;  ///< bench --show-answers N
 };
 
 /// A parsed, validated profile. Plain value.

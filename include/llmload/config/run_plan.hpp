@@ -8,6 +8,7 @@
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
 #include "llmload/schedule/arrival_schedule.hpp"
+#include "llmload/workload/answer_score.hpp"
 #include "llmload/workload/dataset_options.hpp"
 #include "llmload/workload/random_dataset.hpp"
 
@@ -88,6 +89,10 @@ struct RunPlan {
   std::vector<net::Url> metrics_urls;  ///< --metrics-url: e.g. a DCGM or npu-exporter endpoint
   double sim_time_scale = 1.0;  ///< engine mode: simulated durations divided by this in real time
   std::chrono::nanoseconds interval{};  ///< > 0: interval reports of this length
+  /// --score: how answers are scored against the dataset's references; unset: vqa when the
+  /// dataset has references, else no scoring.
+  std::optional<workload::ScoreSpec> score;
+  std::int64_t show_answers = 0;  ///< --show-answers: prompts and answers printed after the table
 };
 
 /// A request header field from a flag or a profile (`where` names it in the message): the name

@@ -4,6 +4,7 @@
 /// labelled extensions. Reporters (console table, JSON) read it; they never touch live state.
 
 #include "llmload/core/clock.hpp"
+#include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/metrics/sample_stats.hpp"
 
@@ -147,6 +148,9 @@ struct RunSummary {
   /// One timeline per request, in workload order (categories filled by the caller that knows
   /// the workload; see category_breakdown.hpp).
   std::vector<RequestTimeline> timelines;
+  /// Answer accuracy and degenerate outputs (set when texts were kept: --score, a dataset with
+  /// reference answers, --show-answers or --save-detailed; see answer_quality.hpp).
+  std::optional<AnswerQuality> answers;
 };
 
 /// Percentiles the extension statistics always carry (independent of --metric-percentiles).

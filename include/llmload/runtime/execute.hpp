@@ -66,6 +66,9 @@ struct Workload {
   std::int64_t requests = 0;         ///< requests planned
   std::optional<tokenizer::Tokenizer> tokenizer;
   std::vector<std::string> notes;    ///< said once the target is announced
+  /// How answers are scored: the plan's --score, else vqa when the dataset has references.
+  std::optional<workload::ScoreSpec> score;
+  bool keep_text = false;            ///< texts are kept (scoring, --show-answers, --save-detailed)
 };
 
 /// Everything a run measured; what the console table, the result file, the reports and the
