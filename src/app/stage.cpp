@@ -12,6 +12,16 @@
 namespace llmload::app {
 namespace {
 
+/// vLLM's line (vllm/benchmarks/serve.py) when no temperature is sent, word for word.
+constexpr std::string_view kTemperatureWarning =
+    "WARNING: vllm bench serve no longer sets temperature==0 (greedy) in requests by default. The default will be "
+    "determined on the server side and can be model/API specific. For the old behavior, include --temperature=0.";
+
+/// --extra-body may carry the temperature itself.
+bool has_temperature(const config::RunPlan& plan) {
+  return plan.body.extra_body && plan.body.extra_body->contains("temperature");
+}
+
 int error_exit(std::FILE* err, int code, std::string_view message) {
   fmt::print(err, "llmload bench: error: {}\n", message);
   return code;
@@ -55,6 +65,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
     return {error_exit(err, workload.error().interrupted ? kExitCannotRun : kExitUsage, workload.error().message)};
   }
   for (const auto& note : workload->notes) console.say("llmload bench: " + note);
+  if (!plan.body.sampling.temperature && !has_temperature(plan)) console.say(kTemperatureWarning);
   auto executed = runtime::execute(plan, target->resolved, *workload, console);
   if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
   if (target->simulator) target->simulator->stop();

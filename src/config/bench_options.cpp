@@ -551,12 +551,9 @@ void resolve_body(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.body.sampling.frequency_penalty = o.frequency_penalty;
   plan.body.sampling.presence_penalty = o.presence_penalty;
   plan.body.sampling.repetition_penalty = o.repetition_penalty;
+  // As current vLLM: no temperature unless --temperature is given (the server decides; the
+  // run says so once), then the user's --extra-body.
   boost::json::object extra;
-  if (!o.temperature) {
-    // vLLM: sampling params, then temperature 0.0 (greedy) when none was given, then the
-    // user's --extra-body (a key it repeats replaces ours in place).
-    extra["temperature"] = 0.0;
-  }
   if (!o.extra_body.empty()) {
     if (auto user = problems.take(api::parse_extra_body(o.extra_body))) {
       for (const auto& kv : *user) extra[kv.key()] = kv.value();

@@ -590,6 +590,10 @@ TEST_F(BenchCli, HeadersRequestIdsAndBodyReachTheServer) {
                      "--num-prompts 2 --random-input-len 4 --random-output-len 1 --header X-Tenant=team-a "
                      "--request-id-prefix run7- --top-k 5 --extra-body '{\"seed\":3}'");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // vLLM's warning, once, before its first phase line.
+  const auto warning = r.out.find("WARNING: vllm bench serve no longer sets temperature==0 (greedy) in requests by default.");
+  EXPECT_NE(warning, std::string::npos) << r.out;
+  EXPECT_LT(warning, r.out.find("Starting initial single prompt test run..."));
   // This server answers /tokenize with a stream, not a count: the lengths stay approximate.
   EXPECT_NE(r.out.find("the server's /tokenize did not answer (POST /tokenize answered without a 'count' or "
                        "'tokens' array), so input lengths are APPROXIMATE"), std::string::npos) << r.out;
@@ -611,6 +615,7 @@ TEST_F(BenchCli, HeadersRequestIdsAndBodyReachTheServer) {
     EXPECT_NE(req.find("\"seed\":3"), std::string::npos) << req;
     EXPECT_NE(req.find("\"ignore_eos\":true"), std::string::npos) << req;
     EXPECT_NE(req.find("\"stream_options\":{\"include_usage\":true}"), std::string::npos) << req;
+    EXPECT_EQ(req.find("temperature"), std::string::npos) << req;  // the server decides, as in current vLLM
   }
   EXPECT_NE(requests[1].find("x-request-id: run7-") , std::string::npos) << requests[1];
   std::set<std::string> ids;

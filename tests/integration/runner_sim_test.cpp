@@ -420,17 +420,17 @@ TEST(RunnerStop, FirstStopSendsNothingMoreAndLetsInFlightFinish) {
   RunnerOptions options;
   options.stop_signal = &stop;
   options.grace_period = 5s;
+  // Stop once 5 requests have finished, seen from the run's own progress (no sleeping).
+  options.progress_interval = 5ms;
+  options.on_progress = [&stop](const ProgressSnapshot& s) {
+    if (s.finished >= 5 && stop == 0) stop = 1;
+  };
   Runner runner(sim.target(), make_template(), options);
   const auto requests = specs(40, 8, 10);  // each stream lasts ~110 ms
   std::vector<core::Nanos> offsets;
   for (int i = 0; i < 40; ++i) offsets.push_back(i * 25'000'000LL);  // over one second
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(300ms);
-    stop = 1;
-  });
   const auto started = core::now_ns();
   const auto out = runner.run(requests, offsets);
-  stopper.join();
   EXPECT_TRUE(out.interrupted);
   EXPECT_GT(out.not_sent, 10);
   EXPECT_LT(core::now_ns() - started, 800'000'000);  // did not wait for the whole schedule
@@ -452,18 +452,17 @@ TEST(RunnerStop, SecondStopCancelsInFlightRequests) {
   RunnerOptions options;
   options.stop_signal = &stop;
   options.grace_period = 30s;
+  // The first stop once every stream has a chunk, the second once the run says it is stopping.
+  options.progress_interval = 5ms;
+  options.on_progress = [&stop](const ProgressSnapshot& s) {
+    if (stop == 0 && s.started == 10 && s.chunks >= 10) stop = 1;
+    else if (stop == 1 && s.stopping == 1) stop = 2;
+  };
   Runner runner(sim.target(), make_template(), options);
   const auto requests = specs(10, 8, 200);  // 10 s streams
   const std::vector<core::Nanos> offsets(requests.size(), 0);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(200ms);
-    stop = 1;
-    std::this_thread::sleep_for(100ms);
-    stop = 2;
-  });
   const auto started = core::now_ns();
   const auto out = runner.run(requests, offsets);
-  stopper.join();
   EXPECT_LT(core::now_ns() - started, 2'000'000'000);
   for (const auto& r : out.records) {
     EXPECT_EQ(r.outcome, Outcome::kCancelled) << r.error;

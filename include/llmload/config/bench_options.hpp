@@ -114,7 +114,7 @@ void add_bench_options(CLI::App& app, BenchOptions& options);
 std::vector<std::string> normalize_flag_spelling(int argc, const char* const* argv);
 
 /// Validates every flag and resolves defaults (vLLM's: random datasets force ignore_eos,
-/// temperature defaults to 0, --input-len/--output-len map to the dataset flags). Errors name
+/// temperature is sent only when given, --input-len/--output-len map to the dataset flags). Errors name
 /// the flag and say what to write instead.
 /// Every problem is collected (one line each, naming the flag), not only the first.
 core::Result<RunPlan> resolve(const BenchOptions& options);
