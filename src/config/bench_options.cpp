@@ -288,8 +288,9 @@ void add_llmload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--sim-itl-ms", o.sim_itl_ms, "Built-in simulator: gap between tokens")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--sim-preset", o.sim_preset,
-                 "Built-in simulator: continuous-batching engine mode with this preset "
-                 "(ascend-910b-qwen, h100-qwen2-vl-7b, ...) instead of fixed timing")
+                 "Built-in simulator: a continuous-batching engine with this preset instead of fixed "
+                 "timing: default, ascend-910b-qwen (200 requests at 16 RPS on vllm-ascend), "
+                 "h100-qwen2-vl-7b (one image chat request to Qwen2-VL-7B on an H100)")
       ->group("llmload");
   app.add_option("--sim-time-scale", o.sim_time_scale,
                  "Built-in simulator, engine mode: run simulated time this many times faster")

@@ -21,8 +21,9 @@ std::vector<CategoryCount> breakdown(std::span<const RequestRecord> records,
   };
   std::map<std::pair<std::int64_t, std::string>, Samples> groups;
   for (const auto& r : records) {
-    if (r.index >= specs.size()) continue;
-    auto group_key = key(specs[r.index]);
+    if (specs.empty()) continue;
+    // A --duration run sends its pool of specs in turn: request k sends spec k % specs.
+    auto group_key = key(specs[r.index % specs.size()]);
     if (group_key.second.empty()) continue;
     auto& c = groups[std::move(group_key)];
     if (!r.ok()) {
@@ -71,7 +72,7 @@ void label_timelines(RunSummary& summary, std::span<const RequestRecord> records
                      std::span<const workload::RequestSpec> specs) {
   const std::size_t n = std::min(summary.timelines.size(), records.size());
   for (std::size_t i = 0; i < n; ++i) {
-    if (records[i].index < specs.size()) summary.timelines[i].category = specs[records[i].index].category;
+    if (!specs.empty()) summary.timelines[i].category = specs[records[i].index % specs.size()].category;
   }
 }
 

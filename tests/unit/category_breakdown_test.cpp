@@ -5,6 +5,25 @@
 namespace llmload::metrics {
 namespace {
 
+// A --duration run sends a pool of specs in turn: request k carries spec k % pool.
+TEST(CategoryBreakdown, RequestsBeyondThePoolCountUnderTheirSpecsCategory) {
+  std::vector<workload::RequestSpec> specs(2);
+  specs[0].category = "ocr";
+  specs[1].category = "code";
+  std::vector<RequestRecord> records(6);
+  for (std::uint32_t i = 0; i < 6; ++i) {
+    records[i].index = i;
+    records[i].start_ns = 1'000'000;
+    records[i].chunk_ns = {3'000'000};
+  }
+  const auto c = category_breakdown(records, specs);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].category, "code");
+  EXPECT_EQ(c[0].completed, 3);
+  EXPECT_EQ(c[1].category, "ocr");
+  EXPECT_EQ(c[1].completed, 3);
+}
+
 TEST(CategoryBreakdown, CountsCompletedAndFailedPerLabel) {
   std::vector<workload::RequestSpec> specs(5);
   specs[0].category = "ocr";

@@ -1,6 +1,6 @@
 #pragma once
 /// Per-category request counts (RunSummary::per_category) for datasets whose requests carry a
-/// category label (custom JSONL `category`), e.g. seed 000's OCR / captioning / diagram / code.
+/// category label (custom JSONL `category`), e.g. an image chat set's OCR / captioning / diagram / code.
 
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/metrics/run_summary.hpp"
