@@ -216,20 +216,20 @@ asio::awaitable<std::optional<Next>> Session::whole_response_fault(const FaultPl
   co_return std::nullopt;
 }
 
+void Session::fill_whole_response(const FaultPlan& fault, bool keep_alive, std::string_view body) {
+  out_.clear();
+  append_response(out_, 200, "application/json", fault.malformed_after >= 0 ? kMalformedEvent : body, keep_alive);
+}
+
 asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultPlan& fault,
                                         core::Clock::time_point t_recv, bool keep_alive) {
   const auto& o = shared_.options;
   const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
   if (!co_await io_.wait_until(t_recv + o.ttft + o.itl * (r.max_tokens - 1) + delay)) co_return Next::kGone;
   if (auto ended = co_await whole_response_fault(fault, keep_alive)) co_return *ended;
-  out_.clear();
-  if (fault.malformed_after >= 0) {
-    append_response(out_, 200, "application/json", kMalformedEvent, keep_alive);
-  } else {
-    std::string body;
-    append_completion_body(body, identity_, r);
-    append_response(out_, 200, "application/json", body, keep_alive);
-  }
+  std::string body;
+  append_completion_body(body, identity_, r);
+  fill_whole_response(fault, keep_alive, body);
   // The whole answer goes out at once; inside, its tokens followed the configured times.
   const double ttft_s = std::chrono::duration<double>(o.ttft).count();
   const double e2e_s = core::ns_to_s(core::now_ns() - core::to_ns(t_recv));
@@ -280,14 +280,9 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
     const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
     if (delay.count() > 0) co_await io_.sleep_until(core::Clock::now() + delay);
     if (auto ended = co_await whole_response_fault(fault, keep_alive)) co_return *ended;
-    out_.clear();
-    if (fault.malformed_after >= 0) {
-      append_response(out_, 200, "application/json", kMalformedEvent, keep_alive);
-    } else {
-      std::string body;
-      append_completion_body(body, identity_, r, n, reason);
-      append_response(out_, 200, "application/json", body, keep_alive);
-    }
+    std::string body;
+    append_completion_body(body, identity_, r, n, reason);
+    fill_whole_response(fault, keep_alive, body);
     co_return co_await io_.send(out_, keep_alive);
   }
 

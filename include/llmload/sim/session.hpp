@@ -54,6 +54,8 @@ class Session final {
   // A non-streaming response's reset or error fault, at the time the response is due; nullopt
   // when neither was asked for.
   boost::asio::awaitable<std::optional<Next>> whole_response_fault(const FaultPlan& fault, bool keep_alive);
+  // out_ = a non-streaming 200 carrying `body`, or the malformed JSON a fault asks for.
+  void fill_whole_response(const FaultPlan& fault, bool keep_alive, std::string_view body);
   // The sum of every worker's exact-mode metrics.
   EngineMetrics exact_metrics() const;
 
