@@ -2,6 +2,7 @@
 
 #include "llmload/app/exit_code.hpp"
 #include "llmload/core/atomic_file.hpp"
+#include "llmload/report/report_run.hpp"
 #include "llmload/report/report_writer.hpp"
 
 #include <fmt/format.h>
@@ -35,8 +36,9 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   info.plan_json = config::plan_to_json(plan, target.model, &target.headers);
   info.interrupted = result.output.interrupted;
   info.requests_not_sent = result.output.not_sent;
-  if (run.server_metrics) {
-    info.server_metrics_json = scrape::server_metrics_json(*run.scraped, *run.server_metrics, result.output.bench_start_ns);
+  if (result.server_metrics) {
+    info.server_metrics_json =
+        scrape::server_metrics_json(*result.scraped, *result.server_metrics, result.output.bench_start_ns);
   }
   return info;
 }
@@ -50,15 +52,26 @@ std::filesystem::path result_path(const config::RunPlan& plan, const report::Run
   return path;
 }
 
-/// The reports read the result as a file reader would, so `llmload report` on the saved file
-/// gives the same pages.
-int write_reports(const config::RunPlan& plan, const std::string& json, const std::filesystem::path& path,
+/// The reports' view of the run, from its values: the same as `llmload report` reads from the
+/// saved file (report::report_run_of), so both give the same pages.
+report::ReportRun report_view(const config::RunPlan& plan, const report::RunInfo& info, const runtime::RunResult& result,
+                              const std::filesystem::path& path) {
+  std::vector<report::ServerSeries> series;
+  if (result.server_metrics) {
+    series = report::server_series(*result.scraped, *result.server_metrics, result.output.bench_start_ns);
+  }
+  return report::report_run_of({.summary = result.summary,
+                                .info = info,
+                                .server_metrics = std::move(series),
+                                .save_detailed = plan.results.save_detailed,
+                                .path = path.string()});
+}
+
+int write_reports(const config::RunPlan& plan, const report::ReportRun& run, const std::filesystem::path& path,
                   bool intervals_written_live, std::FILE* err) {
-  auto run = report::parse_report_run(json, path.string());
   auto outputs = report::outputs_beside(path, plan.results.report_formats, plan.results.report_interval_s);
   outputs.intervals_csv = !intervals_written_live;
-  auto written = run ? report::write_reports({*run}, outputs, report::local_environment())
-                     : core::Result<std::vector<std::filesystem::path>>(run.error());
+  auto written = report::write_reports({run}, outputs, report::local_environment());
   if (!written) {
     fmt::print(err, "llmload bench: error: cannot write the report: {}\n", written.error().message);
     return kExitCannotRun;
@@ -84,11 +97,13 @@ int save_results(const config::RunPlan& plan, const runtime::ResolvedTarget& tar
       code = kExitCannotRun;
     } else {
       run.result_path = path.string();
-      run.result_json = json;
       fmt::print(err, "llmload bench: result saved to {}\n", path.string());
     }
   }
-  if (want_reports && write_reports(plan, json, path, intervals_written_live, err) != kExitOk) code = kExitCannotRun;
+  run.report = report_view(plan, info, *run.result, path);
+  if (want_reports && write_reports(plan, *run.report, path, intervals_written_live, err) != kExitOk) {
+    code = kExitCannotRun;
+  }
   return code;
 }
 

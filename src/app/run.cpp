@@ -57,13 +57,13 @@ void print_verdicts(const std::vector<SloVerdict>& verdicts, std::FILE* out) {
   }
 }
 
-/// Every measured stage in one report (sweep curves, scenarios side by side), from the result
-/// texts kept in memory.
+/// Every measured stage in one report (sweep curves, scenarios side by side), from the runs'
+/// values kept in memory.
 int write_combined_report(const config::Profile& profile, const std::vector<MeasuredStage>& measured, std::FILE* out,
                           std::FILE* err) {
   std::vector<report::ReportRun> runs;
   for (const auto& stage : measured) {
-    if (auto run = report::parse_report_run(stage.result_json, stage.result_path)) runs.push_back(std::move(*run));
+    if (stage.report) runs.push_back(*stage.report);
   }
   const auto outputs = report::outputs_beside(std::filesystem::path(profile.outputs.dir) / "report.json",
                                               profile.outputs.formats,

@@ -26,13 +26,13 @@ std::string slug(const std::string& name) {
 }
 
 /// The verdicts of every SLO of the profile on one measured stage.
-std::vector<SloVerdict> check_stage(const config::Profile& profile, const StageRun& run, const SoakOutputs& soak,
+std::vector<SloVerdict> check_stage(const config::Profile& profile, const runtime::RunResult& result,
                                     const std::string& point_name, const std::string& stage_name) {
   std::vector<SloVerdict> verdicts;
   for (const auto& slo : profile.slos) {
     std::vector<SloVerdict> found;
-    if (slo.max || slo.min) found.push_back(check_slo(slo, run.result->summary));
-    if (slo.max_drift) found.push_back(check_drift(slo, soak.intervals_of(slo.metric)));
+    if (slo.max || slo.min) found.push_back(check_slo(slo, result.summary));
+    if (slo.max_drift) found.push_back(check_drift(slo, result.interval_histograms(slo.metric)));
     for (auto& verdict : found) {
       verdict.point = point_name;
       verdict.stage = stage_name;
@@ -197,7 +197,7 @@ PointRun run_point(const config::Profile& profile, const std::string& prefix, co
       run.code = kExitUsage;
       return run;
     }
-    SoakOutputs soak(profile.outputs.dir, base, stage.name, profile.outputs.interval.count(), out, err);
+    SoakOutputs soak(profile.outputs.dir, base, stage.name, out, err);
     StageHooks hooks;
     if (!stage.warmup) {
       hooks.interval = profile.outputs.interval;
@@ -214,8 +214,8 @@ PointRun run_point(const config::Profile& profile, const std::string& prefix, co
       return run;
     }
     if (stage.warmup) continue;
-    run.stages.push_back({stage_run.result_path, stage_run.result_json});
-    auto verdicts = check_stage(profile, stage_run, soak, point_name, stage.name);
+    run.stages.push_back({stage_run.result_path, stage_run.report});
+    auto verdicts = check_stage(profile, *stage_run.result, point_name, stage.name);
     std::move(verdicts.begin(), verdicts.end(), std::back_inserter(run.verdicts));
   }
   return run;

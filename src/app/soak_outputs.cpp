@@ -4,6 +4,7 @@
 #include "llmload/core/json_writer.hpp"
 #include "llmload/metrics/hdr_log.hpp"
 #include "llmload/report/interval_report.hpp"
+#include "llmload/runtime/execute.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +15,7 @@
 namespace llmload::app {
 namespace {
 
-constexpr std::array<const char*, 4> kIntervalTags{"ttft", "tpot", "itl", "e2el"};
+using runtime::kIntervalMetrics;
 
 const metrics::HdrHistogram& tagged(const metrics::IntervalRecorder& r, std::size_t tag) {
   switch (tag) {
@@ -27,9 +28,9 @@ const metrics::HdrHistogram& tagged(const metrics::IntervalRecorder& r, std::siz
 
 }  // namespace
 
-SoakOutputs::SoakOutputs(std::filesystem::path dir, std::string base, std::string label, core::Nanos interval_ns,
+SoakOutputs::SoakOutputs(std::filesystem::path dir, std::string base, std::string label,
                          std::FILE* out, std::FILE* err)
-    : dir_(std::move(dir)), base_(std::move(base)), label_(std::move(label)), interval_ns_(interval_ns), out_(out),
+    : dir_(std::move(dir)), base_(std::move(base)), label_(std::move(label)), out_(out),
       err_(err) {}
 
 SoakOutputs::~SoakOutputs() {
@@ -40,21 +41,18 @@ SoakOutputs::~SoakOutputs() {
 void SoakOutputs::add(const runtime::IntervalReport& r) {
   if (failed_) return;
   if (hlog_ == nullptr && !open(r)) return;
-  std::array<std::string, 4> encoded;
-  if (!write_lines(r, encoded)) return;
-  encoded_.push_back(std::move(encoded));
-  last_short_ = r.last && 2 * (r.end_ns - r.start_ns) < interval_ns_;
+  if (!write_lines(r)) return;
+  ++intervals_;
   cumulative_.merge(r.recorded);
   if (auto ok = core::write_file_atomic(dir_ / (base_ + ".json"), cumulative_json(r)); !ok) fail(ok.error().message);
 }
 
-bool SoakOutputs::write_lines(const runtime::IntervalReport& r, std::array<std::string, 4>& encoded) {
+bool SoakOutputs::write_lines(const runtime::IntervalReport& r) {
   metrics::HdrLogWriter log(metrics::HdrLogOptions{.max_value_unit_ratio = 1000.0});  // µs -> ms
-  for (std::size_t t = 0; t < kIntervalTags.size(); ++t) {
+  for (std::size_t t = 0; t < kIntervalMetrics.size(); ++t) {
     const auto& h = tagged(r.recorded, t);
-    encoded[t] = h.encode_compressed_base64();
     if (auto ok = log.write_interval(h, std::chrono::nanoseconds(r.start_ns),
-                                     std::chrono::nanoseconds(r.end_ns - r.start_ns), kIntervalTags[t]);
+                                     std::chrono::nanoseconds(r.end_ns - r.start_ns), kIntervalMetrics[t]);
         !ok) {
       fail(ok.error().message);
       return false;
@@ -70,16 +68,6 @@ bool SoakOutputs::write_lines(const runtime::IntervalReport& r, std::array<std::
   fmt::print(out_, "{}", report::interval_console_line(row, label_));
   std::fflush(out_);
   return true;
-}
-
-std::vector<std::string> SoakOutputs::intervals_of(const std::string& metric) const {
-  std::vector<std::string> out;
-  const auto t = static_cast<std::size_t>(std::find(kIntervalTags.begin(), kIntervalTags.end(), metric) -
-                                          kIntervalTags.begin());
-  if (t >= kIntervalTags.size()) return out;
-  const std::size_t n = encoded_.size() - (last_short_ && encoded_.size() > 1 ? 1 : 0);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(encoded_[i][t]);
-  return out;
 }
 
 bool SoakOutputs::open(const runtime::IntervalReport& r) {
@@ -112,20 +100,20 @@ std::string SoakOutputs::cumulative_json(const runtime::IntervalReport& r) const
   const double duration = core::ns_to_s(r.end_ns);
   w.begin_object();
   w.field("partial", true);
-  w.field("intervals", static_cast<std::int64_t>(encoded_.size()));
+  w.field("intervals", intervals_);
   w.field("duration", duration);
   w.field("completed", cumulative_.completed);
   w.field("failed", cumulative_.failed);
   w.field("total_output_tokens", cumulative_.output_tokens);
   w.field("request_throughput", duration > 0 ? static_cast<double>(cumulative_.completed) / duration : 0.0);
   w.field("output_throughput", duration > 0 ? static_cast<double>(cumulative_.output_tokens) / duration : 0.0);
-  for (std::size_t t = 0; t < kIntervalTags.size(); ++t) {
+  for (std::size_t t = 0; t < kIntervalMetrics.size(); ++t) {
     const auto& h = tagged(cumulative_, t);
     const bool any = h.total_count() > 0;
-    w.field(fmt::format("mean_{}_ms", kIntervalTags[t]), any ? h.mean() / 1000.0 : 0.0);
+    w.field(fmt::format("mean_{}_ms", kIntervalMetrics[t]), any ? h.mean() / 1000.0 : 0.0);
     for (const double q : {50.0, 90.0, 99.0}) {
       const double value = any ? static_cast<double>(h.value_at_percentile(q)) / 1000.0 : 0.0;
-      w.field(q == 50.0 ? fmt::format("median_{}_ms", kIntervalTags[t]) : fmt::format("p{:g}_{}_ms", q, kIntervalTags[t]), value);
+      w.field(q == 50.0 ? fmt::format("median_{}_ms", kIntervalMetrics[t]) : fmt::format("p{:g}_{}_ms", q, kIntervalMetrics[t]), value);
     }
   }
   w.key("llmload").begin_object();

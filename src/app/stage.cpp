@@ -28,12 +28,14 @@ int error_exit(std::FILE* err, int code, std::string_view message) {
 }
 
 /// The server-metrics summary of what was scraped, with the notes of sources not scraped.
-void summarize_scrape(const config::RunPlan& plan, std::vector<std::string> notes, StageRun& run) {
-  if (!run.scraped && notes.empty()) return;
-  if (!run.scraped) run.scraped.emplace();
-  run.scraped->interval_s = static_cast<double>(plan.scrape_interval.count()) / 1000.0;
-  run.scraped->notes.insert(run.scraped->notes.end(), notes.begin(), notes.end());
-  run.server_metrics = scrape::summarize(*run.scraped);
+void summarize_scrape(const config::RunPlan& plan, std::optional<scrape::ScrapeSeries> scraped,
+                      std::vector<std::string> notes, runtime::RunResult& result) {
+  if (!scraped && notes.empty()) return;
+  if (!scraped) scraped.emplace();
+  scraped->interval_s = static_cast<double>(plan.scrape_interval.count()) / 1000.0;
+  scraped->notes.insert(scraped->notes.end(), notes.begin(), notes.end());
+  result.server_metrics = scrape::summarize(*scraped);
+  result.scraped = std::move(scraped);
 }
 
 void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* out) {
@@ -44,7 +46,7 @@ void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* o
   context.goodput_configured = summary.options.goodput_configured();
   fmt::print(out, "{}{}{}", report::format_failures(summary), report::format_result_table(summary, context),
              report::format_extensions(summary));
-  if (run.server_metrics) fmt::print(out, "{}", report::format_server_metrics(*run.server_metrics));
+  if (run.result->server_metrics) fmt::print(out, "{}", report::format_server_metrics(*run.result->server_metrics));
   std::fflush(out);
 }
 
@@ -70,8 +72,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
   if (target->simulator) target->simulator->stop();
   run.result = std::move(*executed);
-  run.scraped = console.take_scraped();
-  summarize_scrape(plan, std::move(scrape_notes), run);
+  summarize_scrape(plan, console.take_scraped(), std::move(scrape_notes), *run.result);
   print_tables(plan, run, out);
   if (plan.show_answers > 0) {
     fmt::print(out, "{}", format_answers(run.result->output.records, workload->specs, run.result->summary.answers,

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <type_traits>
 
 #ifndef LLMLOAD_VERSION
 #define LLMLOAD_VERSION "unknown"
@@ -19,27 +20,23 @@ namespace {
 
 // vLLM builds its result as a Python dict: assigning an existing key keeps the key's first
 // position and replaces the value. Metadata keys can collide with standard ones, so the same
-// rule is kept here. Values are pre-serialized JSON.
+// rule is kept here. Values are pre-serialized JSON, with the number or string they hold.
 class OrderedObject {
  public:
-  void set(std::string_view key, std::string json) {
-    auto it = std::find_if(items_.begin(), items_.end(),
-                           [&](const auto& kv) { return kv.first == key; });
+  void set(std::string key, ResultField value) {
+    value.key = std::move(key);
+    auto it = std::find_if(items_.begin(), items_.end(), [&](const auto& f) { return f.key == value.key; });
     if (it != items_.end()) {
-      it->second = std::move(json);
+      *it = std::move(value);
     } else {
-      items_.emplace_back(std::string(key), std::move(json));
+      items_.push_back(std::move(value));
     }
   }
 
-  void write(core::JsonWriter& w) const {
-    w.begin_object();
-    for (const auto& [k, v] : items_) w.key(k).raw(v);
-    w.end_object();
-  }
+  std::vector<ResultField> take() { return std::move(items_); }
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  std::vector<ResultField> items_;
 };
 
 template <class F>
@@ -51,30 +48,41 @@ std::string render(F&& f) {
 }
 
 template <class V>
-std::string json_value(const V& v) {
-  return render([&](core::JsonWriter& w) { w.value(v); });
+ResultField json_value(const V& v) {
+  ResultField f;
+  f.json = render([&](core::JsonWriter& w) { w.value(v); });
+  if constexpr (std::is_arithmetic_v<V> && !std::is_same_v<V, bool>) {
+    if (std::isfinite(static_cast<double>(v))) f.number = static_cast<double>(v);
+  } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+    f.text = std::string(std::string_view(v));
+  }
+  return f;
 }
 
-std::string json_null() {
-  return "null";
+ResultField json_null() {
+  return {.key = {}, .json = "null", .number = std::nullopt, .text = std::nullopt};
 }
 
 // vLLM writes an infinite rate as the string "inf" (JSON has no infinity).
-std::string json_rate(double v) {
+ResultField json_rate(double v) {
   return std::isinf(v) && v > 0 ? json_value("inf") : json_value(v);
 }
 
+ResultField raw_field(std::string json) {
+  return {.key = {}, .json = std::move(json), .number = std::nullopt, .text = std::nullopt};
+}
+
 template <class T>
-std::string json_array(const std::vector<T>& values) {
-  return render([&](core::JsonWriter& w) {
+ResultField json_array(const std::vector<T>& values) {
+  return raw_field(render([&](core::JsonWriter& w) {
     w.begin_array();
     for (const auto& v : values) w.value(v);
     w.end_array();
-  });
+  }));
 }
 
-std::string json_nested_array(const std::vector<std::vector<double>>& values) {
-  return render([&](core::JsonWriter& w) {
+ResultField json_nested_array(const std::vector<std::vector<double>>& values) {
+  return raw_field(render([&](core::JsonWriter& w) {
     w.begin_array();
     for (const auto& inner : values) {
       w.begin_array();
@@ -82,7 +90,7 @@ std::string json_nested_array(const std::vector<std::vector<double>>& values) {
       w.end_array();
     }
     w.end_array();
-  });
+  }));
 }
 
 void write_stats(core::JsonWriter& w, const metrics::SampleStats& s) {
@@ -156,7 +164,7 @@ void write_offset(core::JsonWriter& w, double ms) {
   if (std::isnan(ms)) {
     w.null();
   } else {
-    w.value(std::round(ms * 1000.0) / 1000.0);
+    w.value(result_offset_ms(ms));
   }
 }
 
@@ -180,7 +188,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
   return render([&](core::JsonWriter& w) {
     w.begin_object();
     w.field("schema_version", kResultSchemaVersion);
-    w.field("version", LLMLOAD_VERSION);
+    w.field("version", llmload_version());
     w.field("target", info.target);
     w.field("simulator", info.simulator);
     if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
@@ -234,7 +242,12 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
 
 }  // namespace
 
-std::string result_json(const metrics::RunSummary& s, const RunInfo& info, bool save_detailed) {
+std::string_view llmload_version() noexcept {
+  return LLMLOAD_VERSION;
+}
+
+std::vector<ResultField> result_fields(const metrics::RunSummary& s, const RunInfo& info, bool save_detailed,
+                                       DetailArrays arrays) {
   OrderedObject o;
   o.set("date", json_value(info.date));
   o.set("endpoint_type", json_value(info.backend));
@@ -263,7 +276,7 @@ std::string result_json(const metrics::RunSummary& s, const RunInfo& info, bool 
                                                    : json_null());
   o.set("output_throughput", json_value(s.output_throughput));
   o.set("total_token_throughput", json_value(s.total_token_throughput));
-  if (save_detailed) {
+  if (save_detailed && arrays == DetailArrays::kRender) {
     o.set("input_lens", json_array(s.input_lens));
     o.set("output_lens", json_array(s.output_lens));
     o.set("ttfts", json_array(s.ttfts_s));
@@ -289,11 +302,21 @@ std::string result_json(const metrics::RunSummary& s, const RunInfo& info, bool 
       o.set(fmt::format("p{}_{}_ms", percentile_word(pv.percentile), name), json_value(pv.value));
     }
   }
-  o.set("llmload", llmload_object(s, info, save_detailed));
+  return o.take();
+}
 
+std::string result_json(const metrics::RunSummary& s, const RunInfo& info, bool save_detailed) {
+  OrderedObject o;
+  for (auto& f : result_fields(s, info, save_detailed)) {
+    std::string key = f.key;
+    o.set(std::move(key), std::move(f));
+  }
+  o.set("llmload", raw_field(llmload_object(s, info, save_detailed)));  // a metadata key "llmload" keeps its place
   std::string out;
   core::JsonWriter w(out);
-  o.write(w);
+  w.begin_object();
+  for (const auto& f : o.take()) w.key(f.key).raw(f.json);
+  w.end_object();
   return out;
 }
 

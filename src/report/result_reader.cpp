@@ -2,6 +2,7 @@
 
 #include "llmload/core/simdjson_dom.hpp"
 #include "llmload/report/json_result.hpp"
+#include "llmload/report/report_run.hpp"
 #include "llmload/scrape/server_metrics.hpp"
 
 #include <simdjson.h>
@@ -62,21 +63,6 @@ std::vector<double> numbers_of(dom::array a) {
 double stat(dom::object o, std::string_view key) {
   const auto e = field(o, key);
   return e ? number_of(*e).value_or(0) : 0;
-}
-
-void read_metric_figures(const ComparedRun& numbers, std::string_view metric, MetricFigures& m) {
-  const std::string suffix = fmt::format("_{}_ms", metric);
-  m.mean = numbers.value(fmt::format("mean{}", suffix));
-  m.median = numbers.value(fmt::format("median{}", suffix));
-  m.stddev = numbers.value(fmt::format("std{}", suffix));
-  for (const auto& [key, value] : numbers.values) {
-    if (key.size() > suffix.size() + 1 && key[0] == 'p' && key.ends_with(suffix)) {
-      const std::string p = key.substr(1, key.size() - 1 - suffix.size());
-      char* end = nullptr;
-      const double pv = std::strtod(p.c_str(), &end);
-      if (end != nullptr && *end == '\0') m.percentiles.emplace_back(pv, value);
-    }
-  }
 }
 
 // llmload's rows: [scheduled, dispatch, start, sent, first_token, end, outcome, category,
@@ -188,7 +174,44 @@ core::Result<void> read_extension(dom::object x, const std::string& path, Report
   return read_request_rows(x, path, run);
 }
 
+void read_metric_figures(const ComparedRun& numbers, std::string_view metric, MetricFigures& m) {
+  const std::string suffix = fmt::format("_{}_ms", metric);
+  m.mean = numbers.value(fmt::format("mean{}", suffix));
+  m.median = numbers.value(fmt::format("median{}", suffix));
+  m.stddev = numbers.value(fmt::format("std{}", suffix));
+  for (const auto& [key, value] : numbers.values) {
+    if (key.size() > suffix.size() + 1 && key[0] == 'p' && key.ends_with(suffix)) {
+      const std::string p = key.substr(1, key.size() - 1 - suffix.size());
+      char* end = nullptr;
+      const double pv = std::strtod(p.c_str(), &end);
+      if (end != nullptr && *end == '\0') m.percentiles.emplace_back(pv, value);
+    }
+  }
+}
+
 }  // namespace
+
+void read_latency_figures(ReportRun& run) {
+  read_metric_figures(run.numbers, "ttft", run.ttft);
+  read_metric_figures(run.numbers, "tpot", run.tpot);
+  read_metric_figures(run.numbers, "itl", run.itl);
+  read_metric_figures(run.numbers, "e2el", run.e2el);
+}
+
+void finish_report_run(ReportRun& run) {
+  if (run.itls_ms.size() != run.requests.size()) run.itls_ms.clear();
+  if (run.requests.empty()) {
+    run.notes.push_back(fmt::format("no per-request data (written by llmload bench for runs up to {} "
+                                    "requests, and with --save-detailed): over-time charts and the "
+                                    "timeline are left out, distributions show the file's "
+                                    "percentiles only", kRequestRowsAlwaysUpTo));
+  }
+  if (run.itls_ms.empty()) {
+    run.notes.push_back("no per-chunk gaps (vLLM's itls, written with --save-detailed): the ITL "
+                        "distribution shows the file's percentiles only, and ITL per interval is "
+                        "left out");
+  }
+}
 
 const MetricFigures* ReportRun::metric(std::string_view name) const noexcept {
   if (name == "ttft") return &ttft;
@@ -232,10 +255,7 @@ core::Result<ReportRun> parse_report_run(const std::string& text, const std::str
   if (const auto e = field(o, "backend")) run.backend = string_of(*e);
   if (const auto e = field(o, "date")) run.date = string_of(*e);
   run.request_rate = run.numbers.value("request_rate");
-  read_metric_figures(run.numbers, "ttft", run.ttft);
-  read_metric_figures(run.numbers, "tpot", run.tpot);
-  read_metric_figures(run.numbers, "itl", run.itl);
-  read_metric_figures(run.numbers, "e2el", run.e2el);
+  read_latency_figures(run);
 
   if (const auto itls = array_field(o, "itls")) {
     for (dom::element per_request : *itls) {
@@ -253,19 +273,7 @@ core::Result<ReportRun> parse_report_run(const std::string& text, const std::str
     return core::fail("{}: the 'llmload' key is not an object; the file is damaged", path);
   }
   if (run.requests.empty()) rebuild_requests(o, run);
-  if (run.itls_ms.size() != run.requests.size()) run.itls_ms.clear();
-
-  if (run.requests.empty()) {
-    run.notes.push_back(fmt::format("no per-request data (written by llmload bench for runs up to {} "
-                                    "requests, and with --save-detailed): over-time charts and the "
-                                    "timeline are left out, distributions show the file's "
-                                    "percentiles only", kRequestRowsAlwaysUpTo));
-  }
-  if (run.itls_ms.empty()) {
-    run.notes.push_back("no per-chunk gaps (vLLM's itls, written with --save-detailed): the ITL "
-                        "distribution shows the file's percentiles only, and ITL per interval is "
-                        "left out");
-  }
+  finish_report_run(run);
   return run;
 }
 

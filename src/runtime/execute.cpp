@@ -96,15 +96,21 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   return {};
 }
 
-/// The measured run: progress and intervals go to the observer; Ctrl-C stops it gracefully.
-RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, const Workload& w, Observer& observer) {
+/// The measured run: progress and intervals go to the observer (and the intervals into the
+/// result); Ctrl-C stops it gracefully.
+RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, const Workload& w, Observer& observer,
+                  RunResult& result) {
   RunnerOptions options = runner_options(plan);
   options.stop_signal = &stop_signal_count();
   options.keep_text = w.keep_text;
   options.on_progress = [&observer](const ProgressSnapshot& s) { observer.progress(s); };
   if (observer.interval_length().count() > 0) {
     options.interval = observer.interval_length();
-    options.on_interval = [&observer](const IntervalReport& r) { observer.interval(r); };
+    result.interval_ns = observer.interval_length().count();
+    options.on_interval = [&observer, &result](const IntervalReport& r) {
+      result.intervals.push_back(IntervalFigures::of(r));
+      observer.interval(r);
+    };
   }
   observer.measuring(true);
   Runner runner(target.target, request_template(plan, target), options);
@@ -156,6 +162,34 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
 
 }  // namespace
 
+IntervalFigures IntervalFigures::of(const IntervalReport& report) {
+  const auto& r = report.recorded;
+  IntervalFigures f;
+  f.index = report.index;
+  f.start_ns = report.start_ns;
+  f.end_ns = report.end_ns;
+  f.in_flight = report.in_flight;
+  f.completed = r.completed;
+  f.failed = r.failed;
+  f.output_tokens = r.output_tokens;
+  f.last = report.last;
+  f.histograms = {r.ttft_us.encode_compressed_base64(), r.tpot_us.encode_compressed_base64(),
+                  r.itl_us.encode_compressed_base64(), r.e2el_us.encode_compressed_base64()};
+  return f;
+}
+
+std::vector<std::string> RunResult::interval_histograms(std::string_view metric) const {
+  std::vector<std::string> out;
+  const auto at = std::find(kIntervalMetrics.begin(), kIntervalMetrics.end(), metric);
+  if (at == kIntervalMetrics.end()) return out;
+  const auto t = static_cast<std::size_t>(at - kIntervalMetrics.begin());
+  for (const auto& f : intervals) {
+    if (f.last && intervals.size() > 1 && 2 * (f.end_ns - f.start_ns) < interval_ns) continue;
+    out.push_back(f.histograms[t]);
+  }
+  return out;
+}
+
 RunnerOptions runner_options(const config::RunPlan& plan) {
   RunnerOptions options;
   options.threads = plan.threads;
@@ -190,7 +224,7 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
   result.planned_requests = workload.requests;
   observer.say("Starting main benchmark run...");
   observer.say(config::describe_plan(plan));
-  result.output = measure(plan, target, workload, observer);
+  result.output = measure(plan, target, workload, observer, result);
   redact(result.output.records, secrets_of(target));
   drain(plan, workload, result.output, observer);
   result.summary = summarize(plan, workload, result.output);

@@ -20,8 +20,14 @@ namespace llmload::report::testing {
 
 inline constexpr core::Nanos kMs = 1'000'000;
 
-/// Result JSON of the synthetic run; `slowdown` scales every latency, `rate` the arrivals.
-inline std::string synthetic_result(double slowdown, double rate, const std::string& label) {
+/// The synthetic run's summary and settings, as a run in this process would have them.
+struct SyntheticRun {
+  metrics::RunSummary summary;
+  RunInfo info;
+};
+
+/// The synthetic run; `slowdown` scales every latency, `rate` the arrivals.
+inline SyntheticRun synthetic_run(double slowdown, double rate, const std::string& label) {
   constexpr std::uint32_t kRequests = 240;
   const char* categories[] = {"ocr", "captioning", "diagram"};
   std::vector<workload::RequestSpec> specs(kRequests);
@@ -74,7 +80,13 @@ inline std::string synthetic_result(double slowdown, double rate, const std::str
   info.num_prompts = kRequests;
   info.request_rate = rate;
   info.target = "http://127.0.0.1:8000";
-  return result_json(summary, info, true);
+  return {std::move(summary), std::move(info)};
+}
+
+/// Result JSON of the synthetic run (saved with --save-detailed).
+inline std::string synthetic_result(double slowdown, double rate, const std::string& label) {
+  const auto run = synthetic_run(slowdown, rate, label);
+  return result_json(run.summary, run.info, true);
 }
 
 /// Fixed environment so the Markdown golden does not depend on the machine.

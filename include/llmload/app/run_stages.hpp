@@ -4,8 +4,10 @@
 
 #include "llmload/app/slo.hpp"
 #include "llmload/config/profile.hpp"
+#include "llmload/report/result_reader.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,10 +19,10 @@ struct PointProfile {
   std::string name;  ///< e.g. "load.stages.0.rate=2" ("" without a sweep)
 };
 
-/// A measured stage's result file and text (for the report of all stages).
+/// A measured stage's result file and its reports' view (for the report of all stages).
 struct MeasuredStage {
   std::string result_path;
-  std::string result_json;
+  std::optional<report::ReportRun> report;
 };
 
 /// One profile run stage by stage.

@@ -21,7 +21,7 @@ class SoakOutputs {
  public:
   /// Files go to `dir` named `base`.*; console lines are labelled `label`. Nothing is opened
   /// before the first interval.
-  SoakOutputs(std::filesystem::path dir, std::string base, std::string label, core::Nanos interval_ns,
+  SoakOutputs(std::filesystem::path dir, std::string base, std::string label,
               std::FILE* out, std::FILE* err);
   ~SoakOutputs();
   SoakOutputs(const SoakOutputs&) = delete;
@@ -30,29 +30,24 @@ class SoakOutputs {
   /// One interval of the stage (on the thread running the stage).
   void add(const runtime::IntervalReport& r);
 
-  /// The encoded histograms of metric `metric` (ttft, tpot, itl, e2el), one per interval; the
-  /// last one is left out when it lasted less than half an interval (the drain at the end).
-  std::vector<std::string> intervals_of(const std::string& metric) const;
   /// A file could not be written (said once on `err`).
   bool failed() const { return failed_; }
 
  private:
   bool open(const runtime::IntervalReport& r);
   void fail(const std::string& message);
-  bool write_lines(const runtime::IntervalReport& r, std::array<std::string, 4>& encoded);
+  bool write_lines(const runtime::IntervalReport& r);
   std::string cumulative_json(const runtime::IntervalReport& r) const;
 
   std::filesystem::path dir_;
   std::string base_, label_;
-  core::Nanos interval_ns_;
-  bool last_short_ = false;
   std::FILE* out_;
   std::FILE* err_;
   std::FILE* hlog_ = nullptr;
   std::FILE* csv_ = nullptr;
   bool failed_ = false;
   metrics::IntervalRecorder cumulative_;
-  std::vector<std::array<std::string, 4>> encoded_;
+  std::int64_t intervals_ = 0;
 };
 
 }  // namespace llmload::app

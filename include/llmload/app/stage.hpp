@@ -6,7 +6,7 @@
 #include "llmload/app/console.hpp"
 #include "llmload/config/run_plan.hpp"
 #include "llmload/runtime/execute.hpp"
-#include "llmload/scrape/server_metrics.hpp"
+#include "llmload/report/result_reader.hpp"
 
 #include <cstdio>
 #include <optional>
@@ -18,10 +18,10 @@ namespace llmload::app {
 struct StageRun {
   int code = 0;                                   ///< an ExitCode
   std::optional<runtime::RunResult> result;       ///< set when the run took place
-  std::optional<scrape::ScrapeSeries> scraped;    ///< the server's /metrics during the run
-  std::optional<scrape::ServerMetricsSummary> server_metrics;
   std::string result_path;                        ///< the saved result file ("" when none)
-  std::string result_json;                        ///< its text, for reports of several runs
+  /// The reports' view of the run (built from `result` in memory, never read back), set when
+  /// a result file or a report was written: reports of several runs draw it.
+  std::optional<report::ReportRun> report;
 };
 
 /// Runs `plan`: human output on `out`, diagnostics and progress on `err`.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,32 @@ inline constexpr const char* kRequestFields[] = {
 /// kRequestRowsAlwaysUpTo requests). `plan_json` must be valid JSON (inserted verbatim).
 std::string result_json(const metrics::RunSummary& summary, const RunInfo& info,
                         bool save_detailed);
+
+/// One top-level key of the result file, as result_json() writes it: its JSON text, and its
+/// value when that is a finite number or a string (what a reader of the file gets back).
+struct ResultField {
+  std::string key;
+  std::string json;
+  std::optional<double> number;
+  std::optional<std::string> text;
+};
+
+/// Whether result_fields() renders the per-request arrays of --save-detailed (input_lens,
+/// itls, generated_texts, ...), which only the file needs.
+enum class DetailArrays { kRender, kSkip };
+
+/// The top-level keys of the result file in their order, every one but "llmload" (the one
+/// source of result_json() and of the in-memory report of a run).
+std::vector<ResultField> result_fields(const metrics::RunSummary& summary, const RunInfo& info, bool save_detailed,
+                                       DetailArrays arrays = DetailArrays::kRender);
+
+/// A per-request row's offset as the file holds it: rounded to the microsecond (NaN stays).
+inline double result_offset_ms(double ms) {
+  return std::isnan(ms) ? ms : std::round(ms * 1000.0) / 1000.0;
+}
+
+/// The version written in "llmload"."version".
+std::string_view llmload_version() noexcept;
 
 /// vLLM's default result file name:
 /// "{label or backend}-{rate}qps[-concurrency{N}]-{model basename}-{date}.json" with the rate

@@ -9,10 +9,12 @@
 #include "llmload/core/clock.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/metrics/run_summary.hpp"
+#include "llmload/metrics/server_series.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/workload/request_spec.hpp"
 #include "llmload/tokenizer/tokenizer.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -71,6 +73,22 @@ struct Workload {
   bool keep_text = false;            ///< texts are kept (scoring, --show-answers, --save-detailed)
 };
 
+/// One closed interval of the measured run as the result keeps it: the counts, and the four
+/// latency histograms in HdrHistogram's compressed base64 (as .hlog files hold them: a few
+/// hundred bytes each), so that a long soak's series stays small.
+struct IntervalFigures {
+  std::int64_t index = 0;
+  core::Nanos start_ns = 0, end_ns = 0;  ///< offsets from the benchmark start
+  std::int64_t in_flight = 0, completed = 0, failed = 0, output_tokens = 0;
+  bool last = false;
+  std::array<std::string, 4> histograms;  ///< TTFT, TPOT, ITL, E2EL in µs (kIntervalMetrics)
+
+  static IntervalFigures of(const IntervalReport& report);
+};
+
+/// The metric names of IntervalFigures::histograms, in order.
+inline constexpr std::array<std::string_view, 4> kIntervalMetrics{"ttft", "tpot", "itl", "e2el"};
+
 /// Everything a run measured; what the console table, the result file, the reports and the
 /// SLO checks read. Plain value.
 struct RunResult {
@@ -78,6 +96,17 @@ struct RunResult {
   metrics::RunSummary summary;    ///< vLLM's figures and llmload's extensions
   std::int64_t planned_requests = 0;
   std::string date;               ///< local "%Y%m%d-%H%M%S" when the run ended (vLLM's)
+  /// The measured run's intervals of the Observer's interval_length() (none when it is 0).
+  std::vector<IntervalFigures> intervals;
+  core::Nanos interval_ns = 0;
+  /// The server's /metrics over the run, set by whoever scraped it (the caller's Observer:
+  /// runtime/ does not scrape); empty when nothing was scraped.
+  std::optional<metrics::ScrapeSeries> scraped;
+  std::optional<metrics::ServerMetricsSummary> server_metrics;
+
+  /// The encoded histograms of `metric` (kIntervalMetrics), one per full interval: a last
+  /// interval shorter than half the length is left out (too few samples to compare).
+  std::vector<std::string> interval_histograms(std::string_view metric) const;
 };
 
 /// Phase 1: the tokenizer and the dataset, from the plan alone. Errors are usage errors.

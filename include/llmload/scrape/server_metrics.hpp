@@ -5,6 +5,7 @@
 /// parsed expositions in; this turns them into a time series, a summary, text and JSON.
 
 #include "llmload/core/clock.hpp"
+#include "llmload/metrics/server_series.hpp"
 #include "llmload/scrape/prometheus.hpp"
 
 #include <cstddef>
@@ -14,6 +15,12 @@
 #include <vector>
 
 namespace llmload::scrape {
+
+// The plain values of a scraped run live in metrics/ so that a run's result can hold them.
+using metrics::MetricSummary;
+using metrics::ScrapePoint;
+using metrics::ScrapeSeries;
+using metrics::ServerMetricsSummary;
 
 /// How a watched figure is read from an exposition and summarised.
 struct WatchedMetric {
@@ -30,40 +37,8 @@ struct WatchedMetric {
 /// The watched figures, in a fixed order (index = position in ScrapePoint::values).
 std::span<const WatchedMetric> watched_metrics();
 
-/// One scrape: when it was taken and the value of every watched metric (NaN: absent).
-struct ScrapePoint {
-  core::Nanos t_ns = 0;
-  std::vector<double> values;
-};
-
 /// Reads every watched metric from the union of the sources' expositions.
 ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositions);
-
-/// What one scraped run gave. Plain value.
-struct ScrapeSeries {
-  std::vector<std::string> sources;  ///< URLs scraped (no credentials)
-  double interval_s = 0;
-  std::vector<ScrapePoint> points;   ///< in time order; the first is taken before the load
-  std::size_t failed_scrapes = 0;
-  std::vector<std::string> notes;    ///< sources dropped and why, parse problems (capped)
-};
-
-/// One watched metric over the run. Gauges: mean and max over the scrapes; counters: the
-/// increase from the first to the last scrape.
-struct MetricSummary {
-  std::string key, label;
-  bool counter = false;
-  double mean = 0, max = 0, increase = 0;
-};
-
-struct ServerMetricsSummary {
-  std::size_t scrapes = 0;
-  double interval_s = 0;
-  std::vector<MetricSummary> metrics;  ///< only those the server exposed
-  /// Prefix-cache hit rate over the run in percent (Δhits ÷ Δqueries); < 0 when unknown.
-  double prefix_cache_hit_rate_pct = -1;
-  std::vector<std::string> notes;
-};
 
 ServerMetricsSummary summarize(const ScrapeSeries& series);
 

@@ -1,0 +1,106 @@
+#include "llmload/report/report_run.hpp"
+
+#include "llmload/report/console_table.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+namespace llmload::report {
+namespace {
+
+double p99_of(const metrics::SampleStats& s) {
+  for (const auto& pv : s.percentiles) {
+    if (percentile_word(pv.percentile) == "99") return pv.value;
+  }
+  return 0;
+}
+
+CategoryFigures category_figures(const metrics::CategoryCount& c) {
+  CategoryFigures f;
+  f.category = c.category;
+  f.completed = c.completed;
+  f.failed = c.failed;
+  f.input_tokens = c.input_tokens;
+  f.output_tokens = c.output_tokens;
+  f.ttft_p50 = c.ttft_ms.median;
+  f.ttft_p99 = p99_of(c.ttft_ms);
+  f.e2el_p50 = c.e2el_ms.median;
+  f.e2el_p99 = p99_of(c.e2el_ms);
+  return f;
+}
+
+/// The rows as the result file holds them (offsets rounded to the microsecond), so a report
+/// of the run and a report of its file are the same.
+std::vector<metrics::RequestTimeline> request_rows(const std::vector<metrics::RequestTimeline>& timelines) {
+  std::vector<metrics::RequestTimeline> rows = timelines;
+  for (auto& t : rows) {
+    for (double* ms : {&t.scheduled_ms, &t.dispatch_ms, &t.start_ms, &t.sent_ms, &t.first_token_ms, &t.end_ms}) {
+      *ms = result_offset_ms(*ms);
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<ServerSeries> server_series(const scrape::ScrapeSeries& scraped,
+                                        const scrape::ServerMetricsSummary& summary, core::Nanos origin_ns) {
+  std::vector<ServerSeries> out;
+  const auto watched = scrape::watched_metrics();
+  for (const auto& m : summary.metrics) {
+    ServerSeries s;
+    s.name = m.key;
+    std::size_t index = watched.size();
+    for (std::size_t i = 0; i < watched.size(); ++i) {
+      if (watched[i].key == m.key) {
+        s.name = std::string(watched[i].label);
+        index = i;
+      }
+    }
+    for (const auto& p : scraped.points) {
+      const double t = core::ns_to_s(p.t_ns - origin_ns);
+      const double v = index < p.values.size() ? p.values[index] : NAN;
+      if (std::isfinite(t) && std::isfinite(v)) s.points.emplace_back(t, v);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+ReportRun report_run_of(const RunView& view) {
+  const metrics::RunSummary& s = view.summary;
+  const RunInfo& info = view.info;
+  ReportRun run;
+  run.path = view.path;
+  run.numbers.name = std::filesystem::path(view.path).stem().string();
+  for (auto& f : result_fields(s, info, view.save_detailed, DetailArrays::kSkip)) {
+    if (f.number) run.numbers.values.emplace_back(f.key, *f.number);
+    if (!f.text) continue;
+    if (f.key == "label" && !f.text->empty()) run.numbers.name = *f.text;
+    if (f.key == "model_id") run.model_id = *f.text;
+    if (f.key == "backend") run.backend = *f.text;
+    if (f.key == "date") run.date = *f.text;
+  }
+  run.target = info.target;
+  run.version = std::string(llmload_version());
+  run.simulator = info.simulator;
+  run.request_rate = run.numbers.value("request_rate");
+  read_latency_figures(run);
+  if (view.save_detailed) {
+    for (const auto& gaps : s.itls_s) {
+      auto& ms = run.itls_ms.emplace_back();
+      for (const double g : gaps) ms.push_back(g * 1000.0);
+    }
+    run.generated_texts = s.generated_texts;
+  }
+  for (const auto& c : s.per_category) run.categories.push_back(category_figures(c));
+  run.server_metrics = view.server_metrics;
+  if (view.save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) {
+    run.requests = request_rows(s.timelines);
+    run.has_queue_times = true;
+  }
+  finish_report_run(run);
+  return run;
+}
+
+}  // namespace llmload::report

@@ -1,0 +1,154 @@
+// The reports' view of a run built in memory (report_run_of) equals the view read back from the
+// run's saved file (parse_report_run of result_json): same names, numbers, figures, rows, chunk
+// gaps, categories, server series and notes — with and without --save-detailed, with metadata
+// keys that overwrite standard ones, and with a scraped server.
+#include "llmload/report/report_run.hpp"
+
+#include "report_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace llmload::report {
+namespace {
+
+using testing::synthetic_run;
+
+void expect_same_doubles(double a, double b, const std::string& what) {
+  if (std::isnan(a) || std::isnan(b)) {
+    EXPECT_EQ(std::isnan(a), std::isnan(b)) << what;
+  } else {
+    EXPECT_EQ(a, b) << what;
+  }
+}
+
+void expect_same_figures(const MetricFigures& a, const MetricFigures& b, const std::string& what) {
+  EXPECT_EQ(a.mean, b.mean) << what;
+  EXPECT_EQ(a.median, b.median) << what;
+  EXPECT_EQ(a.stddev, b.stddev) << what;
+  EXPECT_EQ(a.percentiles, b.percentiles) << what;
+}
+
+void expect_same_rows(const ReportRun& a, const ReportRun& b) {
+  ASSERT_EQ(a.requests.size(), b.requests.size());
+  for (std::size_t i = 0; i < a.requests.size(); ++i) {
+    const auto& x = a.requests[i];
+    const auto& y = b.requests[i];
+    const std::string at = "request " + std::to_string(i);
+    expect_same_doubles(x.scheduled_ms, y.scheduled_ms, at + " scheduled");
+    expect_same_doubles(x.dispatch_ms, y.dispatch_ms, at + " dispatch");
+    expect_same_doubles(x.start_ms, y.start_ms, at + " start");
+    expect_same_doubles(x.sent_ms, y.sent_ms, at + " sent");
+    expect_same_doubles(x.first_token_ms, y.first_token_ms, at + " first token");
+    expect_same_doubles(x.end_ms, y.end_ms, at + " end");
+    EXPECT_EQ(x.outcome, y.outcome) << at;
+    EXPECT_EQ(x.category, y.category) << at;
+    EXPECT_EQ(x.input_tokens, y.input_tokens) << at;
+    EXPECT_EQ(x.output_tokens, y.output_tokens) << at;
+    EXPECT_EQ(x.chunks, y.chunks) << at;
+  }
+}
+
+void expect_same_run(const ReportRun& a, const ReportRun& b) {
+  EXPECT_EQ(a.path, b.path);
+  EXPECT_EQ(a.name(), b.name());
+  EXPECT_EQ(a.numbers.values, b.numbers.values);
+  EXPECT_EQ(a.model_id, b.model_id);
+  EXPECT_EQ(a.backend, b.backend);
+  EXPECT_EQ(a.date, b.date);
+  EXPECT_EQ(a.target, b.target);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.simulator, b.simulator);
+  EXPECT_EQ(a.request_rate, b.request_rate);
+  for (const char* m : {"ttft", "tpot", "itl", "e2el"}) expect_same_figures(*a.metric(m), *b.metric(m), m);
+  expect_same_rows(a, b);
+  EXPECT_EQ(a.has_queue_times, b.has_queue_times);
+  EXPECT_EQ(a.itls_ms, b.itls_ms);
+  EXPECT_EQ(a.generated_texts, b.generated_texts);
+  ASSERT_EQ(a.categories.size(), b.categories.size());
+  for (std::size_t i = 0; i < a.categories.size(); ++i) {
+    const auto& x = a.categories[i];
+    const auto& y = b.categories[i];
+    EXPECT_EQ(x.category, y.category);
+    EXPECT_EQ(std::tie(x.completed, x.failed, x.input_tokens, x.output_tokens),
+              std::tie(y.completed, y.failed, y.input_tokens, y.output_tokens));
+    EXPECT_EQ(std::tie(x.ttft_p50, x.ttft_p99, x.e2el_p50, x.e2el_p99),
+              std::tie(y.ttft_p50, y.ttft_p99, y.e2el_p50, y.e2el_p99));
+  }
+  ASSERT_EQ(a.server_metrics.size(), b.server_metrics.size());
+  for (std::size_t i = 0; i < a.server_metrics.size(); ++i) {
+    EXPECT_EQ(a.server_metrics[i].name, b.server_metrics[i].name);
+    EXPECT_EQ(a.server_metrics[i].points, b.server_metrics[i].points);
+  }
+  EXPECT_EQ(a.notes, b.notes);
+}
+
+/// Both views of one run: from its values, and from its result text.
+void expect_views_agree(const metrics::RunSummary& summary, const RunInfo& info, bool save_detailed,
+                        std::vector<ServerSeries> series = {}) {
+  const std::string path = "results/run.json";
+  const ReportRun in_memory = report_run_of(
+      {.summary = summary, .info = info, .server_metrics = std::move(series), .save_detailed = save_detailed, .path = path});
+  auto from_file = parse_report_run(result_json(summary, info, save_detailed), path);
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  expect_same_run(in_memory, *from_file);
+}
+
+TEST(ReportRunOf, EqualsTheSavedFileWithDetail) {
+  const auto run = synthetic_run(1.0, 20, "baseline");
+  expect_views_agree(run.summary, run.info, true);
+  const ReportRun view = report_run_of({.summary = run.summary, .info = run.info, .save_detailed = true, .path = "x.json"});
+  EXPECT_EQ(view.requests.size(), 240u);  // not vacuous: rows, gaps and texts are there
+  EXPECT_EQ(view.itls_ms.size(), 240u);
+  EXPECT_EQ(view.generated_texts.size(), 240u);
+  EXPECT_EQ(view.categories.size(), 3u);
+}
+
+TEST(ReportRunOf, EqualsTheSavedFileWithoutDetail) {
+  const auto run = synthetic_run(1.25, 30, "");
+  expect_views_agree(run.summary, run.info, false);
+  const ReportRun view = report_run_of({.summary = run.summary, .info = run.info, .path = "dir/stem.json"});
+  EXPECT_EQ(view.name(), "stem");  // an empty label: the file's stem, as the reader names it
+  EXPECT_TRUE(view.itls_ms.empty());
+  EXPECT_EQ(view.notes.size(), 1u);  // no per-chunk gaps
+}
+
+TEST(ReportRunOf, MetadataThatOverwritesStandardKeysReadsTheSame) {
+  auto run = synthetic_run(1.0, 20, "baseline");
+  run.info.metadata = {{"backend", "from-metadata"}, {"label", "renamed"}, {"owner", "team"}};
+  run.info.request_rate = INFINITY;  // written as the string "inf": no number
+  expect_views_agree(run.summary, run.info, false);
+  const ReportRun view = report_run_of({.summary = run.summary, .info = run.info, .path = "x.json"});
+  EXPECT_EQ(view.backend, "from-metadata");  // as in vLLM's dict: metadata replaces the value
+  EXPECT_EQ(view.name(), "renamed");
+  EXPECT_FALSE(view.request_rate);
+}
+
+TEST(ReportRunOf, ServerSeriesMatchTheSavedObject) {
+  auto run = synthetic_run(1.0, 20, "baseline");
+  const auto watched = scrape::watched_metrics();
+  scrape::ScrapeSeries scraped;
+  scraped.sources = {"http://127.0.0.1:8000/metrics"};
+  scraped.interval_s = 1.0;
+  const core::Nanos origin = 1'000'000'000;
+  for (int k = 0; k < 4; ++k) {
+    scrape::ScrapePoint p;
+    p.t_ns = origin + (k - 1) * 1'000'000'000LL;  // the first scrape is taken before the load
+    p.values.assign(watched.size(), NAN);
+    p.values[0] = 3.0 + k;           // present every time
+    if (k != 2) p.values[1] = 0.25;  // one scrape lacked it
+    scraped.points.push_back(std::move(p));
+  }
+  const auto summary = scrape::summarize(scraped);
+  run.info.server_metrics_json = scrape::server_metrics_json(scraped, summary, origin);
+  auto series = server_series(scraped, summary, origin);
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].name, std::string(watched[0].label));
+  EXPECT_EQ(series[0].points.front(), std::make_pair(-1.0, 3.0));
+  EXPECT_EQ(series[1].points.size(), 3u);
+  expect_views_agree(run.summary, run.info, true, std::move(series));
+}
+
+}  // namespace
+}  // namespace llmload::report
