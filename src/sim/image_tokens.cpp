@@ -1,5 +1,7 @@
 #include "llmload/sim/image_tokens.hpp"
 
+#include "llmload/core/base64.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,15 +22,6 @@ std::uint32_t be32(std::string_view b, std::size_t at) { return (be16(b, at) << 
 std::uint32_t le16(std::string_view b, std::size_t at) {
   return static_cast<unsigned char>(b[at]) |
          (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8);
-}
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
 }
 
 ApiError bad_image(std::string message) { return ApiError{400, std::move(message)}; }
@@ -94,7 +87,7 @@ ApiResult<ImageSize> data_url_image_size(std::string_view url) {
     const char c = payload[i];
     if (c == '=') break;
     if (c == '\r' || c == '\n' || c == ' ') continue;
-    const int v = base64_value(c);
+    const int v = core::base64_digit(c, core::Base64Digits::kStandardOrUrlSafe);
     if (v < 0) return bad_image(fmt::format("The image data URL has an invalid base64 character at {}.", i));
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;

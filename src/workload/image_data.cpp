@@ -1,5 +1,7 @@
 #include "llmload/workload/image_data.hpp"
 
+#include "llmload/core/base64.hpp"
+
 #include <turbojpeg.h>
 #include <zlib.h>
 
@@ -74,29 +76,6 @@ core::Result<std::string> encode_jpeg(std::uint32_t width, std::uint32_t height,
   return core::Result<std::string>(boost::system::in_place_value, reinterpret_cast<const char*>(jpeg), size);
 }
 
-std::string base64_encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
-  }
-  if (const std::size_t left = bytes.size() - i; left > 0) {
-    const std::uint32_t v = (p[i] << 16) | (left == 2 ? p[i + 1] << 8 : 0);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(left == 2 ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
 std::string_view sniff_image_mime(std::string_view b) {
   if (b.starts_with("\x89PNG\r\n\x1a\n")) return "image/png";
   if (b.starts_with("\xFF\xD8\xFF")) return "image/jpeg";
@@ -109,7 +88,7 @@ std::string image_data_url(std::string_view mime, std::string_view bytes) {
   std::string out = "data:";
   out += mime;
   out += ";base64,";
-  out += base64_encode(bytes);
+  out += core::base64_encode(bytes);
   return out;
 }
 

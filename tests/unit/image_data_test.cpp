@@ -111,15 +111,7 @@ TEST(ImageData, JpegDecodesBackToItsSizeAndCloseToItsPixels) {
   EXPECT_FALSE(encode_jpeg(w, h, std::span<const std::uint8_t>(rgb).first(10)));
 }
 
-TEST(ImageData, Base64MatchesRfc4648) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64_encode(std::string("\xff\xfe\x00", 3)), "//4A");
+TEST(ImageData, DataUrlCarriesTheBase64Bytes) {
   EXPECT_EQ(image_data_url("image/png", "foo"), "data:image/png;base64,Zm9v");
 }
 

@@ -28,8 +28,6 @@ std::string encode_png(std::uint32_t width, std::uint32_t height, std::span<cons
 core::Result<std::string> encode_jpeg(std::uint32_t width, std::uint32_t height,
                                       std::span<const std::uint8_t> rgb, int quality = 75);
 
-/// Standard base64 (RFC 4648, with '=' padding).
-std::string base64_encode(std::string_view bytes);
 
 /// The MIME type of image bytes from their signature ("image/png", "image/jpeg", "image/gif",
 /// "image/webp"), or an empty view when they are none of these.
