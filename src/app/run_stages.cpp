@@ -34,6 +34,7 @@ std::vector<SloVerdict> check_stage(const config::Profile& profile, const runtim
     if (slo.max || slo.min) found.push_back(check_slo(slo, result.summary));
     if (slo.max_drift) found.push_back(check_drift(slo, result.interval_histograms(slo.metric)));
     for (auto& verdict : found) {
+      verdict = distrust_if_saturated(std::move(verdict), slo, result.summary.client_check, profile.allow_saturated_client);
       verdict.point = point_name;
       verdict.stage = stage_name;
       verdicts.push_back(std::move(verdict));

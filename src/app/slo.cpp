@@ -54,6 +54,22 @@ std::optional<double> slo_value(const config::ProfileSlo& slo, const metrics::Ru
   return std::nullopt;
 }
 
+bool depends_on_latency(const config::ProfileSlo& slo) {
+  return is_latency(slo.metric) || slo.metric == "goodput";
+}
+
+SloVerdict distrust_if_saturated(SloVerdict verdict, const config::ProfileSlo& slo, const metrics::ClientCheck& check,
+                                 bool allowed) {
+  if (!check.saturated || allowed || !depends_on_latency(slo)) return verdict;
+  std::string figures;
+  for (const auto& f : check.findings) figures += (figures.empty() ? "" : "; ") + f.text;
+  verdict.passed = false;
+  verdict.detail = fmt::format("{}; not trusted: the client was saturated ({}); fix the client, or set "
+                               "allow_saturated_client: true to judge these figures anyway",
+                               verdict.detail, figures);
+  return verdict;
+}
+
 SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& summary) {
   SloVerdict v;
   v.slo = describe_slo(slo);

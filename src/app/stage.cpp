@@ -38,6 +38,15 @@ void summarize_scrape(const config::RunPlan& plan, std::optional<scrape::ScrapeS
   result.scraped = std::move(scraped);
 }
 
+/// The self-check's verdict where a user cannot miss it.
+void warn_if_saturated(const config::RunPlan& plan, const metrics::RunSummary& summary, std::FILE* err) {
+  if (!summary.client_check.saturated) return;
+  std::string figures;
+  for (const auto& f : summary.client_check.findings) figures += (figures.empty() ? "" : "; ") + f.text;
+  fmt::print(err, "llmload bench: warning: the client was saturated ({}): {}\n", figures,
+             metrics::saturation_advice(plan.threads));
+}
+
 void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* out) {
   const auto& summary = run.result->summary;
   report::TableContext context;
@@ -74,6 +83,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   run.result = std::move(*executed);
   summarize_scrape(plan, console.take_scraped(), std::move(scrape_notes), *run.result);
   print_tables(plan, run, out);
+  warn_if_saturated(plan, run.result->summary, err);
   if (plan.show_answers > 0) {
     fmt::print(out, "{}", format_answers(run.result->output.records, workload->specs, run.result->summary.answers,
                                          plan.show_answers));

@@ -134,7 +134,8 @@ class Checker {
     if (!n) return std::nullopt;
     bool value = false;
     if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value)) {
-      problem(n, path + "." + key, fmt::format("'{}.{}' must be true or false", path, key));
+      const std::string where = path.empty() ? std::string(key) : path + "." + key;
+      problem(n, where, fmt::format("'{}' must be true or false", where));
       return std::nullopt;
     }
     return value;
@@ -633,7 +634,8 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
   Checker c(name, overridden, result.problems);
   Profile p;
   p.source = name;
-  if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search"})) {
+  if (c.map(root, "profile",
+            {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search", "allow_saturated_client"})) {
     if (root["target"]) read_target(c, root["target"], p.target);
     if (root["workload"]) read_workload(c, root["workload"], p.workload);
     if (root["request"]) read_request(c, root["request"], p.request);
@@ -666,6 +668,7 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
       }
     }
     if (root["outputs"]) read_outputs(c, root["outputs"], p.outputs);
+    if (auto v = c.boolean(root, "", "allow_saturated_client")) p.allow_saturated_client = *v;
     std::size_t goodput_slos = 0;
     for (const auto& slo : p.slos) goodput_slos += slo.metric == "goodput" ? 1 : 0;
     if (goodput_slos > 1) {

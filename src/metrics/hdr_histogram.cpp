@@ -608,4 +608,17 @@ core::Result<HdrHistogram> HdrHistogram::decode_compressed_base64(std::string_vi
   return decode_compressed(*bytes);
 }
 
+SampleStats stats_ms_of_us(const HdrHistogram& us, std::span<const double> percentiles) {
+  SampleStats s;
+  s.count = static_cast<std::size_t>(us.total_count());
+  if (s.count == 0) return s;
+  const auto ms = [](std::int64_t v) { return static_cast<double>(v) / 1000.0; };
+  s.mean = us.mean() / 1000.0;
+  s.min = ms(us.min());
+  s.max = ms(us.max());
+  s.median = ms(us.value_at_percentile(50));
+  for (const double p : percentiles) s.percentiles.push_back({p, ms(us.value_at_percentile(p))});
+  return s;
+}
+
 }  // namespace llmload::metrics

@@ -151,6 +151,18 @@ void answer_rows(std::string& out, const metrics::RunSummary& s) {
   }
 }
 
+/// The client's self-check: its own event-loop delay and the verdict on every late figure.
+void client_check_rows(std::string& out, const metrics::RunSummary& s) {
+  if (!s.client_check.checked) return;
+  banner(out, "Client self-check", '-');
+  if (s.loop_delay_ms.count > 0) {
+    float_row(out, "P99 event-loop delay (ms):", s.loop_delay_ms.percentile_or(99, 0.0));
+    float_row(out, "Max event-loop delay (ms):", s.loop_delay_ms.max);
+  }
+  fmt::format_to(std::back_inserter(out), "{:<40} {:<10}\n", "Client saturated:", s.client_check.saturated ? "YES" : "no");
+  for (const auto& f : s.client_check.findings) fmt::format_to(std::back_inserter(out), "  {}\n", f.text);
+}
+
 std::string format_extensions(const metrics::RunSummary& s) {
   std::string out;
   banner(out, " llmload extensions (not in vLLM) ", '=');
@@ -202,6 +214,8 @@ std::string format_extensions(const metrics::RunSummary& s) {
     float_row(out, "P99 receive delay (ms):", s.receive_delay_ms.percentile_or(99, 0.0));
     float_row(out, "Max receive delay (ms):", s.receive_delay_ms.max);
   }
+
+  client_check_rows(out, s);
 
   if (!s.per_turn.empty()) {
     banner(out, "Multi-turn conversations, by turn", '-');

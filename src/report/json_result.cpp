@@ -142,6 +142,28 @@ void write_answers(core::JsonWriter& w, const metrics::AnswerQuality& a) {
   w.end_object();
 }
 
+/// "loop_delay_ms", "client_saturated" and "client_check" (limits and findings).
+void write_client_check(core::JsonWriter& w, const metrics::RunSummary& s) {
+  w.key("loop_delay_ms");
+  write_stats(w, s.loop_delay_ms);
+  w.field("client_saturated", s.client_check.saturated);
+  w.key("client_check").begin_object();
+  w.field("checked", s.client_check.checked);
+  w.field("limit_p99_ms", metrics::kSaturatedP99Ms);
+  w.field("limit_max_ms", metrics::kSaturatedMaxMs);
+  w.key("findings").begin_array();
+  for (const auto& f : s.client_check.findings) {
+    w.begin_object();
+    w.field("figure", f.figure);
+    w.field("p99_ms", f.p99_ms);
+    w.field("max_ms", f.max_ms);
+    w.field("text", f.text);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
 void write_groups(core::JsonWriter& w, std::string_view key, const std::vector<metrics::CategoryCount>& groups) {
   w.key(key).begin_object();
   for (const auto& c : groups) {
@@ -230,6 +252,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     write_stats(w, s.itl_per_token_ms);
     w.key("receive_delay_ms");
     write_stats(w, s.receive_delay_ms);
+    write_client_check(w, s);
     w.field("interrupted", info.interrupted);
     w.field("requests_not_sent", info.requests_not_sent);
     write_groups(w, "per_category", s.per_category);

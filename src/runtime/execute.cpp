@@ -157,6 +157,8 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
   summary.per_turn = metrics::turn_breakdown(output.records, w.specs);
   metrics::label_timelines(summary, output.records, w.specs);
   if (w.keep_text) summary.answers = metrics::answer_quality(output.records, w.specs, w.score);
+  summary.loop_delay_ms = metrics::stats_ms_of_us(output.loop_delay_us, metrics::kExtensionPercentiles);
+  summary.client_check = metrics::check_client(summary.schedule_lag_ms, summary.loop_delay_ms, summary.receive_delay_ms);
   return summary;
 }
 

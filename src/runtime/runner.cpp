@@ -140,6 +140,8 @@ struct Worker {
   std::size_t remaining = 0;            // assigned requests not finished yet
   std::int64_t not_sent = 0;            // requests dropped by a stop before they started
   asio::steady_timer* dispatch_timer = nullptr;  // the dispatcher's, while it waits
+  asio::steady_timer* probe_timer = nullptr;     // the event-loop probe's, while it runs
+  metrics::HdrHistogram loop_delay_us{metrics::interval_histogram_config()};
   std::unordered_set<asio::steady_timer*> think_timers;  // next turns waiting to be sent
   std::unordered_set<Watchdog*> in_flight;
   IntervalHarvester::Slot* interval_slot = nullptr;  // null when interval reports are off
@@ -148,6 +150,7 @@ struct Worker {
     if (--remaining == 0) {
       guard.reset();
       pool.clear();
+      if (probe_timer != nullptr) probe_timer->cancel();
     }
   }
   /// Marks a request, and the later turns of its conversation, as never sent.
@@ -455,6 +458,24 @@ asio::awaitable<void> dispatcher(Worker& worker) {
   for (; next < worker.assigned.size(); ++next) worker.drop(worker.assigned[next]);
 }
 
+/// The client's self-check on this worker: a timer due every kLoopProbePeriodNs records how
+/// late it ran (a busy or starved thread delays it, and with it every stamp). Ends with the
+/// worker's last request, so it never keeps the io_context alive.
+asio::awaitable<void> loop_probe(Worker& worker) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  worker.probe_timer = &timer;
+  core::Nanos due = core::now_ns() + kLoopProbePeriodNs;
+  while (worker.remaining > 0) {
+    timer.expires_at(core::to_time_point(due));
+    const auto [ec] = co_await timer.async_wait(kUseTuple);
+    if (ec || worker.remaining == 0) break;
+    const core::Nanos now = core::now_ns();
+    worker.loop_delay_us.record(std::max<core::Nanos>(0, now - due) / 1000);
+    due = std::max(due + kLoopProbePeriodNs, now + kLoopProbePeriodNs / 2);  // no burst after a stall
+  }
+  worker.probe_timer = nullptr;
+}
+
 /// The run's workers and their threads, as the supervising thread sees them.
 class WorkerSet final {
  public:
@@ -524,9 +545,15 @@ class WorkerSet final {
     return n;
   }
 
+  /// Every worker's event-loop delays (after join()).
+  void merge_loop_delays(metrics::HdrHistogram& into) const {
+    for (const auto& w : workers_) into.merge(w->loop_delay_us);
+  }
+
  private:
   void run_thread(Worker& worker, IntervalHarvester* intervals) {
     asio::co_spawn(worker.executor, dispatcher(worker), asio::detached);
+    if (worker.remaining > 0) asio::co_spawn(worker.executor, loop_probe(worker), asio::detached);
     worker.context.run();
     if (intervals != nullptr) intervals->worker_done(*worker.interval_slot, worker.context);
     std::lock_guard lock(done_mutex_);
@@ -680,6 +707,7 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   output.interrupted = options_.stop_signal != nullptr && options_.stop_signal->load() > 0 && supervisor.policy().stop_sending();
   output.duration_reached = supervisor.policy().duration_reached();
   output.not_sent = workers.not_sent();
+  workers.merge_loop_delays(output.loop_delay_us);
   return output;
 }
 

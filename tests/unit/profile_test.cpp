@@ -119,6 +119,20 @@ TEST(Profile, AnswerKeysScoreShowAnswersAndSaveDetailed) {
   EXPECT_NE(text.find("bad.yaml:5:18:"), std::string::npos) << text;
 }
 
+TEST(Profile, AllowSaturatedClientIsABoolean) {
+  const auto ok = parse_profile("allow_saturated_client: true\nload: {stages: [{rate: 1/s, requests: 2}]}\n", "a.yaml");
+  ASSERT_TRUE(ok.profile) << format_problems(ok.problems);
+  EXPECT_TRUE(ok.profile->allow_saturated_client);
+  const auto unset = parse_profile("load: {stages: [{rate: 1/s, requests: 2}]}\n", "u.yaml");
+  ASSERT_TRUE(unset.profile);
+  EXPECT_FALSE(unset.profile->allow_saturated_client);
+  const auto bad = parse_profile("load: {stages: [{rate: 1/s, requests: 2}]}\nallow_saturated_client: often\n", "b.yaml");
+  ASSERT_FALSE(bad.profile);
+  EXPECT_NE(format_problems(bad.problems).find("b.yaml:2:25: 'allow_saturated_client' must be true or false"),
+            std::string::npos)
+      << format_problems(bad.problems);
+}
+
 TEST(Profile, InvalidYamlSaysWhere) {
   const auto r = parse_profile("load:\n  stages: [\n", "broken.yaml");
   ASSERT_EQ(r.problems.size(), 1u);

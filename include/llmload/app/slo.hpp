@@ -47,6 +47,15 @@ SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& s
 /// samples fail the check, saying so.
 SloVerdict check_drift(const config::ProfileSlo& slo, const std::vector<std::string>& intervals);
 
+/// Whether an SLO's metric is measured by the client's own stamps (ttft, tpot, itl, e2el, and
+/// goodput, which counts requests by them): a saturated client makes them describe itself.
+bool depends_on_latency(const config::ProfileSlo& slo);
+
+/// A verdict on a latency SLO of a run whose client was saturated fails, saying why, unless
+/// the profile allows it (allow_saturated_client: true). Other verdicts are returned as given.
+SloVerdict distrust_if_saturated(SloVerdict verdict, const config::ProfileSlo& slo, const metrics::ClientCheck& check,
+                                 bool allowed);
+
 /// JUnit XML: one test suite per profile, one test case per verdict (failures carry detail).
 std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts);
 

@@ -128,6 +128,9 @@ struct Profile {
   std::vector<ProfileSlo> slos;
   ProfileOutputs outputs;
   std::optional<ProfileSearch> search;
+  /// Latency SLOs are checked even when the client's self-check found it saturated (by
+  /// default they fail then: the figures describe the client, not the server).
+  bool allow_saturated_client = false;
 };
 
 /// One problem: where (line and column 1-based; 0 when it came from a --set override) and a

@@ -19,6 +19,7 @@
 /// over through a mutex or channel).
 
 #include "llmload/core/error.hpp"
+#include "llmload/metrics/sample_stats.hpp"
 
 #include <bit>
 #include <cstddef>
@@ -287,5 +288,9 @@ class HdrHistogram final {
   std::int64_t clamped_ = 0;
   std::int64_t rejected_ = 0;
 };
+
+/// Statistics of a histogram of microseconds, in milliseconds: count, mean, min, max, median
+/// and the given percentiles at the histogram's precision (stddev left 0).
+SampleStats stats_ms_of_us(const HdrHistogram& us, std::span<const double> percentiles);
 
 }  // namespace llmload::metrics

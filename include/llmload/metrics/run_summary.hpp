@@ -6,6 +6,7 @@
 #include "llmload/core/clock.hpp"
 #include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/request_record.hpp"
+#include "llmload/metrics/client_check.hpp"
 #include "llmload/metrics/sample_stats.hpp"
 
 #include <cmath>
@@ -140,6 +141,11 @@ struct RunSummary {
   /// Token-chunk arrival − the server's send stamp (llmload_send_ns; the built-in simulator
   /// sends it), successful requests; empty when the server sends no stamp.
   SampleStats receive_delay_ms;
+  /// The client's own event-loop delay: how late each worker's probe timer ran (from the
+  /// runner's histogram: count, mean, max and kExtensionPercentiles, HdrHistogram precision).
+  SampleStats loop_delay_ms;
+  /// The self-check of the client on schedule lag, loop delay and receive delay (client_check.hpp).
+  ClientCheck client_check;
   std::vector<CategoryCount> per_category;  ///< per-category breakdown (empty until labels exist)
   /// Multi-turn conversations: the same figures per turn ("turn 1", "turn 2", ... in turn
   /// order); empty for single requests. Later turns carry longer histories, so their TTFT

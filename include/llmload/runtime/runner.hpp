@@ -7,6 +7,7 @@
 #include "llmload/api/request_builder.hpp"
 #include "llmload/core/clock.hpp"
 #include "llmload/core/error.hpp"
+#include "llmload/metrics/interval_recorder.hpp"
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
@@ -114,7 +115,13 @@ struct RunOutput {
   /// Requests never started because of the stop (outcome kCancelled, start_ns 0): reports
   /// leave them out, as they were never sent.
   std::int64_t not_sent = 0;
+  /// The client's own event-loop delay (µs): how late each worker's probe timer, due every
+  /// kLoopProbePeriodNs, ran — what a starved or overloaded worker thread does to every stamp.
+  metrics::HdrHistogram loop_delay_us{metrics::interval_histogram_config()};
 };
+
+/// The period of every worker's event-loop probe while it has requests.
+inline constexpr core::Nanos kLoopProbePeriodNs = 5'000'000;
 
 /// Runs a workload against a target. One Runner per run; run() blocks the calling thread.
 class Runner final {
