@@ -70,6 +70,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
   if (target->simulator) target->simulator->stop();
   run.result = std::move(*executed);
+  if (run.result->summary.answers) run.result->summary.answers->per_interval = console.take_interval_answers();
   run.scraped = console.take_scraped();
   summarize_scrape(plan, std::move(scrape_notes), run);
   print_tables(plan, run, out);
