@@ -190,6 +190,23 @@ std::string distributions(const std::vector<ReportRun>& runs) {
   return out + "</div>\n";
 }
 
+/// A sweep point's run name ("stage request.temperature=0.7, request.top_k=20") as its values
+/// ("0.7/20") and the names of its parameters ("temperature/top_k"); other names as they are.
+std::pair<std::string, std::string> point_label(const std::string& name) {
+  if (name.find('=') == std::string::npos) return {name, ""};
+  std::string values, keys;
+  std::size_t at = 0;
+  while ((at = name.find('=', at)) != std::string::npos) {
+    std::size_t key_start = name.find_last_of(" ,.", at);
+    key_start = key_start == std::string::npos ? 0 : key_start + 1;
+    const std::size_t end = std::min(name.find(',', at), name.size());
+    keys += (keys.empty() ? "" : "/") + name.substr(key_start, at - key_start);
+    values += (values.empty() ? "" : "/") + name.substr(at + 1, end - at - 1);
+    at = end;
+  }
+  return {values, keys};
+}
+
 /// Accuracy (llmload extension) of several runs: against the offered rate, and one bar per run
 /// (a sweep's runs are labelled with their point, e.g. "request.temperature=0.7").
 std::string sweep_accuracy(const std::vector<ReportRun>& runs) {
@@ -208,11 +225,15 @@ std::string sweep_accuracy(const std::vector<ReportRun>& runs) {
   std::string out = line_chart(a, {against_rate}) + "\n";
   std::vector<std::string> labels;
   std::vector<double> values;
+  std::string keys;
   for (const auto& r : runs) {
-    labels.push_back(r.name());
+    const auto [label, names] = point_label(r.name());
+    labels.push_back(label);
+    if (keys.empty()) keys = names;
     values.push_back(std::isfinite(accuracy(r)) ? accuracy(r) : 0.0);
   }
-  a = axes_of("sweep-accuracy-runs", "Accuracy per run or sweep point (not in vLLM)", "run", "accuracy", 1132);
+  a = axes_of("sweep-accuracy-runs", "Accuracy per run or sweep point (not in vLLM)",
+              keys.empty() ? "run" : "sweep point (" + keys + ")", "accuracy", 1132);
   return out + bar_chart(a, labels, {{"accuracy", values}}) + "\n";
 }
 
