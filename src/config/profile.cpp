@@ -801,6 +801,12 @@ std::string describe_profile(const Profile& p) {
                                                     ? std::string("the built-in simulator")
                                                     : "the built-in simulator, engine preset " + p.target.sim_preset),
                      p.target.backend, p.target.model.empty() ? "" : ", model ", p.target.model);
+  if (!p.target.sim_answers.empty()) {
+    out += fmt::format("  simulator answers: {}, right with probability {:g}{}{}\n", p.target.sim_answers,
+                       p.target.sim_answer_accuracy,
+                       p.target.sim_answer_accuracy_by_category.empty() ? "" : ", by category " + p.target.sim_answer_accuracy_by_category,
+                       p.target.sim_answer_accuracy_after.empty() ? "" : ", after " + p.target.sim_answer_accuracy_after);
+  }
   if (!p.target.headers.empty()) {
     out += "  headers:";
     for (const auto& [name, value] : p.target.headers) out += " " + name;  // never values

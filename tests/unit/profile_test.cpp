@@ -209,6 +209,9 @@ slo:
   EXPECT_DOUBLE_EQ(ok.profile->slos[0].max_drift.value_or(0), 0.1);
   EXPECT_NE(describe_profile(*ok.profile).find("slo: accuracy >= 0.6 drift <= 10%"), std::string::npos)
       << describe_profile(*ok.profile);
+  EXPECT_NE(describe_profile(*ok.profile).find("simulator answers: qa.jsonl, right with probability 0.7, by category "
+                                               "a=0.5, after 5s=0.2\n"),
+            std::string::npos) << describe_profile(*ok.profile);
 
   const auto bad = parse_profile(R"(target: {sim_answer_accuracy: 1.5, sim_answer_accuracy_after: "soon"}
 load:
