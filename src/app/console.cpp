@@ -42,8 +42,10 @@ void ConsoleObserver::interval(const runtime::IntervalReport& r) {
   const auto row = report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight);
   if (row.completed > 0) recent_ = row;
   if (hooks_.on_interval && hooks_.interval.count() > 0) {
+    interval_answers_.push_back(report::interval_answers(row));
     hooks_.on_interval(r);
   } else if (console_interval_.count() > 0) {
+    interval_answers_.push_back(report::interval_answers(row));
     // An interval's own line, on a line of its own even on a terminal.
     fmt::print(err_, "{}{}", tty_ && enabled_ ? "\r\x1b[K" : "", report::interval_console_line(row, "interval"));
     std::fflush(err_);

@@ -50,6 +50,19 @@ int run_sweep(const std::vector<PointProfile>& points, std::vector<SloVerdict>& 
   return kExitOk;
 }
 
+/// Accuracy per sweep point (when any point scored its answers), one line each.
+void print_point_accuracy(const std::vector<MeasuredStage>& measured, std::FILE* out) {
+  const bool any = std::any_of(measured.begin(), measured.end(), [](const MeasuredStage& m) { return m.accuracy.has_value(); });
+  if (!any || measured.size() < 2) return;
+  fmt::print(out, "\n== Accuracy per point (not in vLLM) ==\n");
+  for (const auto& m : measured) {
+    fmt::print(out, "{}{}: accuracy {} ({} scored), degenerate {}/{}, output throughput {:.2f} tok/s\n",
+               m.stage, m.point.empty() ? "" : " [" + m.point + "]",
+               m.accuracy ? fmt::format("{:.4f}", *m.accuracy) : std::string("-"), m.scored, m.degenerate, m.checked,
+               m.output_throughput);
+  }
+}
+
 void print_verdicts(const std::vector<SloVerdict>& verdicts, std::FILE* out) {
   for (const auto& v : verdicts) {
     fmt::print(out, "{} {}{}: {} ({})\n", v.passed ? "PASS" : "FAIL", v.stage, v.point.empty() ? "" : " [" + v.point + "]",
@@ -120,6 +133,7 @@ int run_profile(const RunArgs& args, std::FILE* out, std::FILE* err) {
     code = kExitUsage;
   }
   if (code == kExitUsage) return code;
+  print_point_accuracy(measured, out);
   if (!verdicts.empty()) {
     fmt::print(out, "\n== SLOs ==\n");
     print_verdicts(verdicts, out);

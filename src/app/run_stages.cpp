@@ -25,6 +25,21 @@ std::string slug(const std::string& name) {
   return out;
 }
 
+MeasuredStage measured_stage(const StageRun& run, const std::string& point, const std::string& stage) {
+  MeasuredStage m{run.result_path, run.report, point, stage};
+  const auto& summary = run.result->summary;
+  m.output_throughput = summary.output_throughput;
+  if (const auto& a = summary.answers) {
+    m.checked = a->checked;
+    m.degenerate = a->degenerate;
+    if (!a->score.empty() && a->overall.scored > 0) {
+      m.scored = a->overall.scored;
+      m.accuracy = a->overall.accuracy;
+    }
+  }
+  return m;
+}
+
 /// The verdicts of every SLO of the profile on one measured stage.
 std::vector<SloVerdict> check_stage(const config::Profile& profile, const runtime::RunResult& result,
                                     const std::string& point_name, const std::string& stage_name) {
@@ -32,7 +47,12 @@ std::vector<SloVerdict> check_stage(const config::Profile& profile, const runtim
   for (const auto& slo : profile.slos) {
     std::vector<SloVerdict> found;
     if (slo.max || slo.min) found.push_back(check_slo(slo, result.summary));
-    if (slo.max_drift) found.push_back(check_drift(slo, result.interval_histograms(slo.metric)));
+    if (slo.max_drift && slo.metric == "accuracy") {
+      const auto& answers = result.summary.answers;
+      found.push_back(check_accuracy_drift(slo, answers ? answers->per_interval : std::vector<metrics::IntervalAnswers>{}));
+    } else if (slo.max_drift) {
+      found.push_back(check_drift(slo, result.interval_histograms(slo.metric)));
+    }
     for (auto& verdict : found) {
       verdict = distrust_if_saturated(std::move(verdict), slo, result.summary.client_check, profile.allow_saturated_client);
       verdict.point = point_name;
@@ -192,7 +212,9 @@ PointRun run_point(const config::Profile& profile, const std::string& prefix, co
                stage.cooldown ? " (cool-down, not checked)" : stage.warmup ? " (warm-up, not checked)" : "");
     std::fflush(out);
     const std::string base = fmt::format("{}-{:02}-{}", prefix, j + 1, slug(stage.name));
-    auto plan = config::resolve_stage(profile, stage, {profile.outputs.dir, base + ".json", slug(stage.name)});
+    // A sweep point's results are labelled with the point, so reports of all points tell them apart.
+    const std::string label = point_name.empty() ? slug(stage.name) : slug(stage.name) + " " + point_name;
+    auto plan = config::resolve_stage(profile, stage, {profile.outputs.dir, base + ".json", label});
     if (!plan) {
       fmt::print(err, "llmload run: stage '{}': {}\n", stage.name, plan.error().message);
       run.code = kExitUsage;
@@ -215,7 +237,7 @@ PointRun run_point(const config::Profile& profile, const std::string& prefix, co
       return run;
     }
     if (stage.warmup) continue;
-    run.stages.push_back({stage_run.result_path, stage_run.report});
+    run.stages.push_back(measured_stage(stage_run, point_name, stage.name));
     auto verdicts = check_stage(profile, *stage_run.result, point_name, stage.name);
     std::move(verdicts.begin(), verdicts.end(), std::back_inserter(run.verdicts));
   }

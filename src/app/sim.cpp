@@ -49,6 +49,34 @@ void raise_open_file_limit() {
 
 }  // namespace
 
+void add_answer_options(CLI::App& app, sim::AnswerSettings& a, const std::string& prefix) {
+  app.add_option("--" + prefix + "answers", a.path,
+                 "Answers mode: a custom/image-qa JSONL file of questions and reference answers; a "
+                 "request asking one of them gets a right answer with probability "
+                 "--" + prefix + "answer-accuracy, else a wrong one")
+      ->check(CLI::ExistingFile);
+  app.add_option("--" + prefix + "answer-accuracy", a.accuracy,
+                 "Answers mode: probability of a right answer")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  app.add_option_function<std::string>(
+      "--" + prefix + "answer-accuracy-by-category",
+      [&a, prefix](const std::string& text) {
+        auto parsed = sim::parse_accuracy_by_category(text);
+        if (!parsed) throw CLI::ValidationError("--" + prefix + "answer-accuracy-by-category", parsed.error().message);
+        a.by_category = std::move(*parsed);
+      },
+      "Answers mode: CATEGORY=P,... for the file's categories (others get --" + prefix + "answer-accuracy)");
+  app.add_option_function<std::string>(
+      "--" + prefix + "answer-accuracy-after",
+      [&a, prefix](const std::string& text) {
+        auto parsed = sim::parse_accuracy_changes(text);
+        if (!parsed) throw CLI::ValidationError("--" + prefix + "answer-accuracy-after", parsed.error().message);
+        a.changes = std::move(*parsed);
+      },
+      "Answers mode: TIME=P,... from TIME after the simulator's start on, every question is answered "
+      "right with probability P (e.g. 30s=0.2; at most 16)");
+}
+
 void add_sim_options(CLI::App& app, SimOptions& o) {
   // CLI11 runs option callbacks in definition order: --preset first, so that explicit engine
   // flags override the preset's values, and --mode after it.
@@ -85,7 +113,10 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_option("--mean-output-tokens", e.mean_output_tokens,
                  "Engine: mean output length of requests without ignore_eos (geometric)")
       ->capture_default_str()->check(CLI::Range(1.0, 1e9));
-  app.add_option("--seed", e.seed, "Engine: seed of the output-length draws")->capture_default_str();
+  app.add_option_function<std::uint64_t>(
+         "--seed", [&o](std::uint64_t seed) { o.engine.seed = o.answers.seed = seed; },
+         "Seed of the engine's output-length draws and of the answers' right/wrong draws")
+      ->default_str(std::to_string(e.seed));
   app.add_option("--step-overhead-us", e.cost.step_overhead_us, "Engine cost model: fixed time per step")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--per-prefill-token-us", e.cost.per_prefill_token_us, "Engine cost model: per prefill token")
@@ -105,6 +136,7 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_option("--time-scale", o.time_scale,
                  "Engine: run simulated time this many times faster than real time")
       ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
+  add_answer_options(app, o.answers);
   app.add_option("--host", o.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
   app.add_option("--threads", o.threads, "Server threads")
@@ -145,8 +177,17 @@ int run_sim(const SimOptions& options) {
   boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
   signals.async_wait([](const boost::system::error_code&, int) {});
 
+  SimOptions with_key = options;
+  if (!options.answers.path.empty()) {
+    auto key = sim::AnswerKey::load(options.answers);
+    if (!key) {
+      fmt::print(stderr, "llmload sim: error: --answers: {}\n", key.error().message);
+      return 2;
+    }
+    with_key.answer_key = std::move(*key);
+  }
   raise_open_file_limit();
-  SimServer server(options);
+  SimServer server(with_key);
   if (auto started = server.start(); !started) {
     fmt::print(stderr, "llmload sim: error: {}\n", started.error().message);
     return 1;
@@ -165,6 +206,15 @@ int run_sim(const SimOptions& options) {
   fmt::print("llmload sim: serving model '{}' at {}://{}:{} ({})\n", options.model,
              options.tls_cert_file.empty() ? "http" : "https", url_host(options.host), server.port(),
              timing);
+  if (with_key.answer_key) {
+    const auto& key = *with_key.answer_key;
+    fmt::print("llmload sim: answers mode: {} questions from {}{}, right with probability {:g}{}{}\n",
+               key.questions(), options.answers.path,
+               key.without_references() > 0 ? fmt::format(" ({} lines without answers left out)", key.without_references()) : "",
+               options.answers.accuracy,
+               options.answers.by_category.empty() ? "" : fmt::format(" ({} categories set apart)", options.answers.by_category.size()),
+               options.answers.changes.empty() ? "" : fmt::format(", {} timed changes", options.answers.changes.size()));
+  }
   std::fflush(stdout);
   signals_ioc.run();
   server.stop();

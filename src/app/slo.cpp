@@ -23,6 +23,7 @@ std::string describe_slo(const config::ProfileSlo& s) {
   auto value = [&](double v) {
     if (is_latency(s.metric)) return fmt::format("{:g} ms", v);
     if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);
+    if (s.metric == "accuracy") return fmt::format("{:g}", v);
     return fmt::format("{:g}/s", v);
   };
   std::string text = s.metric + (s.stat.empty() ? "" : " " + s.stat);
@@ -51,6 +52,10 @@ std::optional<double> slo_value(const config::ProfileSlo& slo, const metrics::Ru
   if (slo.metric == "request_throughput") return summary.request_throughput;
   if (slo.metric == "output_throughput") return summary.output_throughput;
   if (slo.metric == "goodput") return summary.request_goodput;
+  if (slo.metric == "accuracy") {
+    if (!summary.answers || summary.answers->score.empty() || summary.answers->overall.scored == 0) return std::nullopt;
+    return summary.answers->overall.accuracy;
+  }
   return std::nullopt;
 }
 
@@ -74,12 +79,14 @@ SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& s
   SloVerdict v;
   v.slo = describe_slo(slo);
   const std::optional<double> measured = slo_value(slo, summary);
-  const std::string unit = is_latency(slo.metric) ? " ms" : slo.metric == "error_rate" ? "" : "/s";
+  const std::string unit = is_latency(slo.metric) ? " ms" : slo.metric == "error_rate" || slo.metric == "accuracy" ? "" : "/s";
   if (!measured) {
-    v.detail = "the result has no value for it";
+    v.detail = slo.metric == "accuracy" ? "no request was scored (the dataset needs reference answers, or set workload.score)"
+                                        : "the result has no value for it";
     return v;
   }
   auto show = [&](double x) {
+    if (slo.metric == "accuracy") return fmt::format("{:.4f}", x);
     return slo.metric == "error_rate" ? fmt::format("{:.3g}%", x * 100) : fmt::format("{:.2f}{}", x, unit);
   };
   v.measured = measured;
@@ -161,6 +168,44 @@ SloVerdict check_drift(const config::ProfileSlo& slo, const std::vector<std::str
   v.detail = fmt::format("early {:.2f} ms (intervals 1-{}), late {:.2f} ms (intervals {}-{}), drift {:+.1f}%, {} {:.1f} points",
                          e, k, l, n - k + 1, n, drift * 100, v.passed ? "margin" : "over the limit by",
                          std::abs(limit - drift) * 100);
+  return v;
+}
+
+SloVerdict check_accuracy_drift(const config::ProfileSlo& slo, const std::vector<metrics::IntervalAnswers>& intervals) {
+  SloVerdict v;
+  v.slo = fmt::format("accuracy drop <= {:g}%", slo.max_drift.value_or(0) * 100);
+  std::vector<const metrics::IntervalAnswers*> kept;
+  const double length = intervals.empty() ? 0 : intervals.front().end_s - intervals.front().start_s;
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    const auto& a = intervals[i];
+    // The drain at the end, shorter than half an interval, is left out (as for latency drift).
+    const bool short_last = i + 1 == intervals.size() && i > 0 && a.end_s - a.start_s < length / 2;
+    if (a.scored > 0 && a.accuracy && !short_last) kept.push_back(&a);
+  }
+  const std::size_t n = kept.size();
+  if (n < 2) {
+    v.detail = fmt::format("needs at least 2 intervals with scored requests, the stage had {}; run it longer, "
+                           "shorten outputs.interval, or give the dataset reference answers", n);
+    return v;
+  }
+  const std::size_t k = std::max<std::size_t>(1, n / 4);
+  auto mean = [&](std::size_t from) {
+    double sum = 0, scored = 0;
+    for (std::size_t i = from; i < from + k; ++i) {
+      sum += *kept[i]->accuracy * static_cast<double>(kept[i]->scored);
+      scored += static_cast<double>(kept[i]->scored);
+    }
+    return sum / scored;
+  };
+  const double e = mean(0), l = mean(n - k);
+  const double drop = e > 0 ? (e - l) / e : 0.0;
+  const double limit = slo.max_drift.value_or(0);
+  v.measured = drop;
+  v.margin = limit - drop;
+  v.passed = drop <= limit;
+  v.detail = fmt::format("early {:.4f} (intervals 1-{}), late {:.4f} (intervals {}-{}), drop {:+.1f}%, {} {:.1f} points",
+                         e, k, l, n - k + 1, n, drop * 100, v.passed ? "margin" : "over the limit by",
+                         std::abs(limit - drop) * 100);
   return v;
 }
 

@@ -81,6 +81,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
   if (target->simulator) target->simulator->stop();
   run.result = std::move(*executed);
+  if (run.result->summary.answers) run.result->summary.answers->per_interval = console.take_interval_answers();
   summarize_scrape(plan, console.take_scraped(), std::move(scrape_notes), *run.result);
   print_tables(plan, run, out);
   warn_if_saturated(plan, run.result->summary, err);

@@ -17,6 +17,27 @@ namespace {
 
 double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+/// The answers mode's key of the plan's --sim-answers (settings checked at resolve; the file
+/// is read here, errors naming its file:line).
+core::Result<std::shared_ptr<const sim::AnswerKey>> sim_answers(const config::RunPlan& plan) {
+  sim::AnswerSettings settings;
+  settings.path = plan.sim_answers;
+  settings.accuracy = plan.sim_answer_accuracy;
+  if (!plan.sim_answer_accuracy_by_category.empty()) {
+    auto by = sim::parse_accuracy_by_category(plan.sim_answer_accuracy_by_category);
+    if (!by) return core::fail("--sim-answer-accuracy-by-category: {}", by.error().message);
+    settings.by_category = std::move(*by);
+  }
+  if (!plan.sim_answer_accuracy_after.empty()) {
+    auto after = sim::parse_accuracy_changes(plan.sim_answer_accuracy_after);
+    if (!after) return core::fail("--sim-answer-accuracy-after: {}", after.error().message);
+    settings.changes = std::move(*after);
+  }
+  auto key = sim::AnswerKey::load(settings);
+  if (!key) return core::fail("--sim-answers: {}", key.error().message);
+  return key;
+}
+
 /// The built-in simulator the plan asks for (fixed timing, or engine mode with a preset),
 /// listening on loopback.
 boost::system::result<std::unique_ptr<sim::SimServer>, TargetError> start_simulator(const config::RunPlan& plan,
@@ -36,6 +57,14 @@ boost::system::result<std::unique_ptr<sim::SimServer>, TargetError> start_simula
     timing = fmt::format("continuous-batching engine, preset {}{}", plan.sim_preset,
                          plan.sim_time_scale == 1.0 ? std::string()
                                                     : fmt::format(", time scale {:g}", plan.sim_time_scale));
+  }
+  if (!plan.sim_answers.empty()) {
+    auto answers = sim_answers(plan);
+    if (!answers) return TargetError{answers.error().message, true};
+    options.answers = (*answers)->settings();
+    options.answer_key = std::move(*answers);
+    timing += fmt::format(", answers mode: {} questions right with probability {:g}", options.answer_key->questions(),
+                          plan.sim_answer_accuracy);
   }
   auto simulator = std::make_unique<sim::SimServer>(options);
   if (auto started = simulator->start(); !started) {

@@ -2,6 +2,7 @@
 
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/text.hpp"
+#include "llmload/sim/answer_key.hpp"
 #include "llmload/workload/synthetic_datasets.hpp"
 
 #include <CLI/CLI.hpp>
@@ -295,6 +296,21 @@ void add_llmload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--sim-time-scale", o.sim_time_scale,
                  "Built-in simulator, engine mode: run simulated time this many times faster")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--sim-answers", o.sim_answers,
+                 "Built-in simulator's answers mode: a custom/image-qa JSONL file of questions and "
+                 "reference answers; a request asking one gets a right answer with probability "
+                 "--sim-answer-accuracy, else a wrong one (not in vLLM)")
+      ->group("llmload");
+  app.add_option("--sim-answer-accuracy", o.sim_answer_accuracy,
+                 "Built-in simulator's answers mode: probability of a right answer")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group("llmload");
+  app.add_option("--sim-answer-accuracy-by-category", o.sim_answer_accuracy_by_category,
+                 "Built-in simulator's answers mode: CATEGORY=P,... for the file's categories")
+      ->group("llmload");
+  app.add_option("--sim-answer-accuracy-after", o.sim_answer_accuracy_after,
+                 "Built-in simulator's answers mode: TIME=P,... from TIME after the simulator's start "
+                 "on, every question is right with probability P (e.g. 30s=0.2)")
+      ->group("llmload");
   app.add_option("--interval", o.interval_sec,
                  "Seconds: print one line per interval (completions, rates, TTFT/ITL/E2EL "
                  "percentiles from HdrHistograms, in flight); 0 = off")
@@ -668,6 +684,39 @@ void check_numbers(const BenchOptions& o, Problems& problems) {
   }
 }
 
+/// The built-in simulator's answers mode: the settings are checked here (the file is read
+/// when the simulator starts, where a bad line is reported with its file:line).
+void resolve_sim_answers(const BenchOptions& o, RunPlan& plan, Problems& problems) {
+  const bool any = !o.sim_answer_accuracy_by_category.empty() || !o.sim_answer_accuracy_after.empty() ||
+                   o.sim_answer_accuracy != 1.0;
+  if (o.sim_answers.empty()) {
+    if (any) problems.add("--sim-answer-accuracy* need --sim-answers FILE (the questions and their references)");
+    return;
+  }
+  if (!plan.use_simulator) {
+    problems.add("--sim-answers applies to the built-in simulator; leave out --base-url/--host/--port");
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(o.sim_answers, ec)) problems.add("--sim-answers {}: no such file", o.sim_answers);
+  if (!(o.sim_answer_accuracy >= 0 && o.sim_answer_accuracy <= 1)) {
+    problems.add("--sim-answer-accuracy must lie in [0, 1], got {}", o.sim_answer_accuracy);
+  }
+  if (!o.sim_answer_accuracy_by_category.empty()) {
+    if (auto r = sim::parse_accuracy_by_category(o.sim_answer_accuracy_by_category); !r) {
+      problems.add("--sim-answer-accuracy-by-category: {}", r.error().message);
+    }
+  }
+  if (!o.sim_answer_accuracy_after.empty()) {
+    if (auto r = sim::parse_accuracy_changes(o.sim_answer_accuracy_after); !r) {
+      problems.add("--sim-answer-accuracy-after: {}", r.error().message);
+    }
+  }
+  plan.sim_answers = o.sim_answers;
+  plan.sim_answer_accuracy = o.sim_answer_accuracy;
+  plan.sim_answer_accuracy_by_category = o.sim_answer_accuracy_by_category;
+  plan.sim_answer_accuracy_after = o.sim_answer_accuracy_after;
+}
+
 void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   check_numbers(o, problems);
   if (!o.score.empty()) {
@@ -704,6 +753,7 @@ void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   if (!(o.sim_time_scale > 0) || !std::isfinite(o.sim_time_scale)) {
     problems.add("--sim-time-scale must be a number above 0, got {}", o.sim_time_scale);
   }
+  resolve_sim_answers(o, plan, problems);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "llmload/config/profile.hpp"
 
 #include "llmload/core/units.hpp"
+#include "llmload/sim/answer_key.hpp"
 #include "llmload/workload/answer_score.hpp"
 #include "llmload/workload/dataset_options.hpp"
 
@@ -172,12 +173,44 @@ class Checker {
   std::vector<ProfileProblem>& out_;
 };
 
+/// target.sim_answers and its companions (the built-in simulator's answers mode).
+void read_sim_answers(Checker& c, const YAML::Node& n, ProfileTarget& t) {
+  const std::string path = "target";
+  if (auto v = c.string(n, path, "sim_answers")) t.sim_answers = *v;
+  if (auto v = c.number<double>(n, path, "sim_answer_accuracy", 0.0, 1.0)) t.sim_answer_accuracy = *v;
+  if (auto v = c.string(n, path, "sim_answer_accuracy_by_category")) {
+    t.sim_answer_accuracy_by_category = *v;
+    if (auto r = sim::parse_accuracy_by_category(*v); !r) {
+      c.problem(n["sim_answer_accuracy_by_category"], path + ".sim_answer_accuracy_by_category",
+                fmt::format("'target.sim_answer_accuracy_by_category': {}", r.error().message));
+    }
+  }
+  if (auto v = c.string(n, path, "sim_answer_accuracy_after")) {
+    t.sim_answer_accuracy_after = *v;
+    if (auto r = sim::parse_accuracy_changes(*v); !r) {
+      c.problem(n["sim_answer_accuracy_after"], path + ".sim_answer_accuracy_after",
+                fmt::format("'target.sim_answer_accuracy_after': {}", r.error().message));
+    }
+  }
+  for (const char* key : {"sim_answer_accuracy", "sim_answer_accuracy_by_category", "sim_answer_accuracy_after"}) {
+    if (n[key] && !n["sim_answers"]) {
+      c.problem(n[key], path + "." + key, fmt::format("'target.{}' needs target.sim_answers: FILE", key));
+    }
+  }
+  if (n["sim_answers"] && n["base_url"]) {
+    c.problem(n["sim_answers"], path + ".sim_answers",
+              "'target.sim_answers' applies to the built-in simulator; remove it or target.base_url");
+  }
+}
+
 void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   const std::string path = "target";
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
-                       "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale"})) {
+                       "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale", "sim_answers",
+                       "sim_answer_accuracy", "sim_answer_accuracy_by_category", "sim_answer_accuracy_after"})) {
     return;
   }
+  read_sim_answers(c, n, t);
   t.base_url = c.string(n, path, "base_url");
   if (t.base_url && !(t.base_url->starts_with("http://") || t.base_url->starts_with("https://"))) {
     c.problem(n["base_url"], path + ".base_url",
@@ -388,10 +421,10 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   }
   s.metric = *metric;
   constexpr std::string_view kMetrics[] = {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput"};
+                                           "request_throughput", "output_throughput", "goodput", "accuracy"};
   if (std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
     c.one_of(n, path, "metric", s.metric, {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput"});
+                                           "request_throughput", "output_throughput", "goodput", "accuracy"});
     return;  // its bounds cannot be read without knowing their unit
   }
   const bool latency = s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
@@ -413,6 +446,7 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
       return d ? std::optional<double>(std::chrono::duration<double, std::milli>(*d).count()) : std::nullopt;
     }
     if (s.metric == "error_rate") return c.unit(n, path, key, core::parse_percent);
+    if (s.metric == "accuracy") return c.number<double>(n, path, key, 0.0, 1.0);
     return c.unit(n, path, key, core::parse_rate);
   };
   s.max = bound("max");
@@ -421,9 +455,10 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   if (!n["max"] && !n["min"] && !n["max_drift"]) {
     c.problem(n, path, fmt::format("'{}' sets no bound; add max, min or max_drift", path));
   }
-  if (n["max_drift"] && !latency) {
+  if (n["max_drift"] && !latency && s.metric != "accuracy") {
     c.problem(n["max_drift"], path + ".max_drift",
-              fmt::format("'{}.max_drift' applies to latency metrics (ttft, tpot, itl, e2el), not {}", path, s.metric));
+              fmt::format("'{}.max_drift' applies to latency metrics (ttft, tpot, itl, e2el) and accuracy, not {}",
+                          path, s.metric));
   }
   auto threshold = [&](const char* key) -> std::optional<double> {
     if (!n[key]) return std::nullopt;
@@ -721,6 +756,11 @@ ProfileLoad load_profile(const std::string& path, const std::vector<std::string>
   std::stringstream text;
   text << in.rdbuf();
   auto result = parse_profile(text.str(), path, overrides);
+  if (result.profile && !result.profile->target.sim_answers.empty() &&
+      std::filesystem::path(result.profile->target.sim_answers).is_relative()) {
+    result.profile->target.sim_answers =
+        (std::filesystem::path(path).parent_path() / result.profile->target.sim_answers).lexically_normal().string();
+  }
   if (result.profile && !result.profile->workload.dataset_path.empty()) {
     // A dataset named in a profile lies next to it, wherever llmload is run from.
     const std::filesystem::path dataset(result.profile->workload.dataset_path);
@@ -764,6 +804,12 @@ std::string describe_profile(const Profile& p) {
                                                     ? std::string("the built-in simulator")
                                                     : "the built-in simulator, engine preset " + p.target.sim_preset),
                      p.target.backend, p.target.model.empty() ? "" : ", model ", p.target.model);
+  if (!p.target.sim_answers.empty()) {
+    out += fmt::format("  simulator answers: {}, right with probability {:g}{}{}\n", p.target.sim_answers,
+                       p.target.sim_answer_accuracy,
+                       p.target.sim_answer_accuracy_by_category.empty() ? "" : ", by category " + p.target.sim_answer_accuracy_by_category,
+                       p.target.sim_answer_accuracy_after.empty() ? "" : ", after " + p.target.sim_answer_accuracy_after);
+  }
   if (!p.target.headers.empty()) {
     out += "  headers:";
     for (const auto& [name, value] : p.target.headers) out += " " + name;  // never values
@@ -793,6 +839,7 @@ std::string describe_profile(const Profile& p) {
     auto value = [&](double v) {
       if (latency) return fmt::format("{:g} ms", v);
       if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);
+      if (s.metric == "accuracy") return fmt::format("{:g}", v);
       return fmt::format("{:g}/s", v);
     };
     std::string bound;

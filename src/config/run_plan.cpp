@@ -63,6 +63,14 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
     w.key("sim_itl_ms").value(std::chrono::duration<double, std::milli>(plan.sim_itl).count());
     if (!plan.sim_preset.empty()) w.key("sim_preset").value(plan.sim_preset);
     if (plan.sim_time_scale != 1.0) w.key("sim_time_scale").value(plan.sim_time_scale);
+    if (!plan.sim_answers.empty()) {
+      w.key("sim_answers").value(plan.sim_answers);
+      w.key("sim_answer_accuracy").value(plan.sim_answer_accuracy);
+      if (!plan.sim_answer_accuracy_by_category.empty()) {
+        w.key("sim_answer_accuracy_by_category").value(plan.sim_answer_accuracy_by_category);
+      }
+      if (!plan.sim_answer_accuracy_after.empty()) w.key("sim_answer_accuracy_after").value(plan.sim_answer_accuracy_after);
+    }
   }
   w.end_object();
   return out;

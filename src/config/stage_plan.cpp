@@ -26,6 +26,10 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.ca_bundle = p.target.ca_bundle;
   o.sim_preset = p.target.sim_preset;
   o.sim_time_scale = p.target.sim_time_scale;
+  o.sim_answers = p.target.sim_answers;
+  o.sim_answer_accuracy = p.target.sim_answer_accuracy;
+  o.sim_answer_accuracy_by_category = p.target.sim_answer_accuracy_by_category;
+  o.sim_answer_accuracy_after = p.target.sim_answer_accuracy_after;
   o.ready_check_timeout_sec = std::chrono::duration_cast<std::chrono::seconds>(p.target.ready_check_timeout).count();
   const auto& w = p.workload;
   o.tokenizer = w.tokenizer;

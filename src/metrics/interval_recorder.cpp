@@ -25,6 +25,18 @@ void IntervalRecorder::record(const RequestRecord& r) noexcept {
   if (tokens > 1) tpot_us.record((e2el - ttft) / (tokens - 1) / 1000);
 }
 
+void IntervalRecorder::record_answer(const RequestRecord& r, const workload::RequestSpec& spec,
+                                     const std::optional<workload::ScoreSpec>& score) {
+  if (!r.ok() || r.chunk_ns.empty()) return;
+  const AnswerCheck check = check_answer(r, spec, score);
+  ++answers_checked;
+  degenerate += check.degenerate ? 1 : 0;
+  if (check.score) {
+    ++scored;
+    score_sum += *check.score;
+  }
+}
+
 void IntervalRecorder::merge(const IntervalRecorder& other) noexcept {
   ttft_us.merge(other.ttft_us);
   tpot_us.merge(other.tpot_us);
@@ -33,6 +45,10 @@ void IntervalRecorder::merge(const IntervalRecorder& other) noexcept {
   completed += other.completed;
   failed += other.failed;
   output_tokens += other.output_tokens;
+  answers_checked += other.answers_checked;
+  degenerate += other.degenerate;
+  scored += other.scored;
+  score_sum += other.score_sum;
 }
 
 void IntervalRecorder::reset() noexcept {
@@ -41,6 +57,8 @@ void IntervalRecorder::reset() noexcept {
   itl_us.reset();
   e2el_us.reset();
   completed = failed = output_tokens = 0;
+  answers_checked = degenerate = scored = 0;
+  score_sum = 0;
 }
 
 }  // namespace llmload::metrics

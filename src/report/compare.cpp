@@ -48,6 +48,8 @@ std::vector<Row> rows_for(const ComparedRun& first) {
       }
     }
   }
+  rows.push_back({"accuracy", "Accuracy (not in vLLM)", Better::kHigher});
+  rows.push_back({"degenerate", "Degenerate outputs (not in vLLM)", Better::kLower});
   std::erase_if(rows, [&](const Row& r) { return !first.value(r.key); });
   return rows;
 }
@@ -69,11 +71,14 @@ std::string number(double v) {
   return fmt::format("{:.2f}", v);
 }
 
+/// Accuracy keeps 4 decimals (a 0.5-point change matters).
+std::string value_text(const Row& row, double v) { return row.key == "accuracy" ? fmt::format("{:.4f}", v) : number(v); }
+
 /// "+12.30 (+5.1%) worse" for b against a.
 ComparisonCell change(const Row& row, const ComparedRun& a, const ComparedRun& b, double va, double vb,
                    const CompareOptions& options) {
   const double diff = vb - va;
-  std::string text = fmt::format("{}{}", diff >= 0 ? "+" : "", number(diff));
+  std::string text = fmt::format("{}{}", diff >= 0 ? "+" : "", value_text(row, diff));
   if (va != 0) text += fmt::format(" ({:+.1f}%)", 100.0 * diff / std::fabs(va));
   if (diff == 0 || row.better == Better::kNeither) return {text, Verdict::kNone};
   bool noise = false;
@@ -87,7 +92,15 @@ ComparisonCell change(const Row& row, const ComparedRun& a, const ComparedRun& b
     } else {
       noise = va != 0 && std::fabs(diff) / std::fabs(va) < options.noise_fraction;
     }
-  } else if (row.key == "completed" || row.key == "failed") {
+  } else if (row.key == "accuracy") {
+    // Binomial standard error of each run's mean score (exact for 0/1 scores, an upper bound
+    // for partial VQA credit): a two-sided 95% interval of the difference.
+    const auto na = a.value("accuracy_scored"), nb = b.value("accuracy_scored");
+    if (na && nb && *na > 0 && *nb > 0) {
+      const double se = std::sqrt(va * (1 - va) / *na + vb * (1 - vb) / *nb);
+      noise = std::fabs(diff) < 1.96 * se;
+    }
+  } else if (row.key == "completed" || row.key == "failed" || row.key == "degenerate") {
     noise = false;  // counts are exact
   } else {
     noise = va != 0 && std::fabs(diff) / std::fabs(va) < options.noise_fraction;
@@ -126,7 +139,7 @@ ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const Com
     std::vector<ComparisonCell> cells{{row.label, Verdict::kNone}};
     for (const auto& r : runs) {
       const auto v = r.value(row.key);
-      cells.push_back({v ? number(*v) : "-", Verdict::kNone});
+      cells.push_back({v ? value_text(row, *v) : "-", Verdict::kNone});
     }
     const auto base = runs.front().value(row.key);
     for (std::size_t i = 1; i < runs.size(); ++i) {
@@ -138,8 +151,10 @@ ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const Com
   }
   table.footnote = fmt::format(
       "Changes are against {}. \"~noise\": within run-to-run noise (means: inside the 95% "
-      "interval from the runs' std and sample counts; other rows: under {:g}%).",
-      runs.front().name, options.noise_fraction * 100);
+      "interval from the runs' std and sample counts; {}other rows: under {:g}%).",
+      runs.front().name,
+      runs.front().value("accuracy") ? "accuracy: inside the 95% interval from the binomial standard errors; " : "",
+      options.noise_fraction * 100);
   return table;
 }
 

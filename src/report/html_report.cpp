@@ -190,6 +190,68 @@ std::string distributions(const std::vector<ReportRun>& runs) {
   return out + "</div>\n";
 }
 
+/// A sweep point's run name ("stage request.temperature=0.7, request.top_k=20") as its values
+/// ("0.7/20") and the names of its parameters ("temperature/top_k"); other names as they are.
+std::pair<std::string, std::string> point_label(const std::string& name) {
+  if (name.find('=') == std::string::npos) return {name, ""};
+  std::string values, keys;
+  std::size_t at = 0;
+  while ((at = name.find('=', at)) != std::string::npos) {
+    std::size_t key_start = name.find_last_of(" ,.", at);
+    key_start = key_start == std::string::npos ? 0 : key_start + 1;
+    const std::size_t end = std::min(name.find(',', at), name.size());
+    keys += (keys.empty() ? "" : "/") + name.substr(key_start, at - key_start);
+    values += (values.empty() ? "" : "/") + name.substr(at + 1, end - at - 1);
+    at = end;
+  }
+  return {values, keys};
+}
+
+/// Accuracy (llmload extension) of several runs: against the offered rate, and one bar per run
+/// (a sweep's runs are labelled with their point, e.g. "request.temperature=0.7").
+std::string sweep_accuracy(const std::vector<ReportRun>& runs) {
+  const auto accuracy = [](const ReportRun& r) { return r.answers && r.answers->accuracy ? *r.answers->accuracy : NAN; };
+  if (std::none_of(runs.begin(), runs.end(), [&](const ReportRun& r) { return std::isfinite(accuracy(r)); })) return {};
+  std::vector<const ReportRun*> by_rate;
+  for (const auto& r : runs) by_rate.push_back(&r);
+  const auto offered = [](const ReportRun* r) {
+    return r->request_rate.value_or(r->numbers.value("request_throughput").value_or(NAN));
+  };
+  std::stable_sort(by_rate.begin(), by_rate.end(), [&](const auto* a, const auto* b) { return offered(a) < offered(b); });
+  ChartSeries against_rate{"accuracy", {}, true};
+  for (const auto* r : by_rate) against_rate.points.emplace_back(offered(r), accuracy(*r));
+  ChartAxes a = axes_of("sweep-accuracy-rate", "Accuracy against offered rate (not in vLLM)",
+                        "offered rate (req/s; measured throughput where the rate was inf)", "accuracy");
+  std::string out = line_chart(a, {against_rate}) + "\n";
+  std::vector<std::string> labels;
+  std::vector<double> values;
+  std::string keys;
+  for (const auto& r : runs) {
+    const auto [label, names] = point_label(r.name());
+    labels.push_back(label);
+    if (keys.empty()) keys = names;
+    values.push_back(std::isfinite(accuracy(r)) ? accuracy(r) : 0.0);
+  }
+  a = axes_of("sweep-accuracy-runs", "Accuracy per run or sweep point (not in vLLM)",
+              keys.empty() ? "run" : "sweep point (" + keys + ")", "accuracy", 1132);
+  return out + bar_chart(a, labels, {{"accuracy", values}}) + "\n";
+}
+
+/// Accuracy and degenerate outputs per interval of one run (llmload extension), when the run
+/// had interval reports.
+std::string accuracy_over_time(const ReportRun& run, std::size_t index) {
+  if (!run.answers || run.answers->per_interval.empty()) return {};
+  ChartSeries acc{"accuracy", {}, true}, degenerate{"degenerate share", {}, true};
+  for (const auto& i : run.answers->per_interval) {
+    const double mid = (i.start_s + i.end_s) / 2;
+    if (i.accuracy) acc.points.emplace_back(mid, *i.accuracy);
+    if (i.checked > 0) degenerate.points.emplace_back(mid, static_cast<double>(i.degenerate) / static_cast<double>(i.checked));
+  }
+  const ChartAxes a = axes_of(fmt::format("accuracy-over-time-{}", index), "Accuracy per interval (not in vLLM)",
+                              "time since the run's start (s)", "fraction");
+  return "<h3>Answers over time</h3><div class=\"charts\">\n" + line_chart(a, {acc, degenerate}) + "</div>\n";
+}
+
 std::string sweep(const std::vector<ReportRun>& runs) {
   std::vector<const ReportRun*> by_throughput;
   for (const auto& r : runs) by_throughput.push_back(&r);
@@ -228,7 +290,7 @@ std::string sweep(const std::vector<ReportRun>& runs) {
   a.title = "Goodput and throughput against offered rate";
   a.x_label = "offered rate (req/s; measured throughput where the rate was inf)";
   a.y_label = "req/s";
-  out += line_chart(a, {through, good}) + "</div>\n";
+  out += line_chart(a, {through, good}) + "\n" + sweep_accuracy(runs) + "</div>\n";
   if (!knee.empty()) out += "<p class=\"note\">" + html_escape(knee) + "</p>\n";
   return out;
 }
@@ -343,7 +405,7 @@ std::string html_report(const std::vector<ReportRun>& runs, const ReportEnvironm
     out += fmt::format("<h2>Run {}: {}</h2>\n<p class=\"meta\">{} · {} · model {}</p>\n", i + 1, html_escape(r.name()),
                        html_escape(r.path), html_escape(r.date), html_escape(r.model_id));
     for (const auto& note : r.notes) out += "<p class=\"note\">Note: " + html_escape(note) + "</p>\n";
-    out += over_time(r, options, i) + categories(r, i) + server_metrics(r, i);
+    out += over_time(r, options, i) + accuracy_over_time(r, i) + categories(r, i) + server_metrics(r, i);
   }
   return out + page_close();
 }

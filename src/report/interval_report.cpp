@@ -29,26 +29,37 @@ IntervalRow interval_row(const metrics::IntervalRecorder& r, core::Nanos start_n
   row.itl_p50_ms = ms_at(r.itl_us, 50);
   row.itl_p99_ms = ms_at(r.itl_us, 99);
   row.e2el_p99_ms = ms_at(r.e2el_us, 99);
+  row.scored = r.scored;
+  row.accuracy = r.accuracy();
+  row.answers_checked = r.answers_checked;
+  row.degenerate = r.degenerate;
   return row;
+}
+
+metrics::IntervalAnswers interval_answers(const IntervalRow& row) {
+  return {row.start_s, row.end_s, row.answers_checked, row.degenerate, row.scored, row.accuracy};
 }
 
 std::string interval_csv_header() {
   return "interval_start_s,interval_end_s,completed,failed,request_throughput,output_throughput,"
-         "ttft_p50_ms,ttft_p99_ms,itl_p50_ms,itl_p99_ms,e2el_p99_ms,in_flight\n";
+         "ttft_p50_ms,ttft_p99_ms,itl_p50_ms,itl_p99_ms,e2el_p99_ms,in_flight,scored,accuracy,degenerate\n";
 }
 
 std::string interval_csv_line(const IntervalRow& r) {
-  return fmt::format("{:.3f},{:.3f},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{}\n", r.start_s,
+  return fmt::format("{:.3f},{:.3f},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{},{},{},{}\n", r.start_s,
                      r.end_s, r.completed, r.failed, r.request_rate, r.output_token_rate, r.ttft_p50_ms,
-                     r.ttft_p99_ms, r.itl_p50_ms, r.itl_p99_ms, r.e2el_p99_ms, r.in_flight);
+                     r.ttft_p99_ms, r.itl_p50_ms, r.itl_p99_ms, r.e2el_p99_ms, r.in_flight, r.scored,
+                     r.accuracy ? fmt::format("{:.4f}", *r.accuracy) : std::string(), r.degenerate);
 }
 
 std::string interval_console_line(const IntervalRow& r, std::string_view label) {
   return fmt::format("{}{:8.1f}s-{:.1f}s  ok {} failed {}  {:.2f} req/s  {:.1f} tok/s  TTFT p50/p99 {:.1f}/{:.1f} ms"
-                     "  ITL p50/p99 {:.1f}/{:.1f} ms  E2EL p99 {:.1f} ms  in flight {}\n",
+                     "  ITL p50/p99 {:.1f}/{:.1f} ms  E2EL p99 {:.1f} ms  in flight {}{}{}\n",
                      label.empty() ? std::string() : fmt::format("[{}] ", label), r.start_s, r.end_s,
                      r.completed, r.failed, r.request_rate, r.output_token_rate, r.ttft_p50_ms, r.ttft_p99_ms,
-                     r.itl_p50_ms, r.itl_p99_ms, r.e2el_p99_ms, r.in_flight);
+                     r.itl_p50_ms, r.itl_p99_ms, r.e2el_p99_ms, r.in_flight,
+                     r.accuracy ? fmt::format("  accuracy {:.3f} ({} scored)", *r.accuracy, r.scored) : std::string(),
+                     r.degenerate > 0 ? fmt::format("  degenerate {}", r.degenerate) : std::string());
 }
 
 }  // namespace llmload::report

@@ -109,6 +109,26 @@ void write_stats(core::JsonWriter& w, const metrics::SampleStats& s) {
 
 /// {"name": {completed, failed, total_input_tokens, total_output_tokens, ttft_ms, e2el_ms}}
 /// for per-category and per-turn breakdowns.
+/// "per_interval": [{start_s, end_s, scored, accuracy (null when none), checked, degenerate}]
+/// when the run had interval reports.
+void write_interval_answers(core::JsonWriter& w, const std::vector<metrics::IntervalAnswers>& intervals) {
+  if (intervals.empty()) return;
+  w.key("per_interval").begin_array();
+  for (const auto& i : intervals) {
+    w.begin_object();
+    w.field("start_s", i.start_s);
+    w.field("end_s", i.end_s);
+    w.field("scored", i.scored);
+    w.key("accuracy");
+    if (i.accuracy) w.value(*i.accuracy);
+    else w.null();
+    w.field("checked", i.checked);
+    w.field("degenerate", i.degenerate);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 /// "accuracy" (scorer, requests scored, mean score overall and per category, each request's
 /// score in workload order, null when unscored) and "degenerate" (counts).
 void write_answers(core::JsonWriter& w, const metrics::AnswerQuality& a) {
@@ -131,6 +151,7 @@ void write_answers(core::JsonWriter& w, const metrics::AnswerQuality& a) {
       else w.value(score);
     }
     w.end_array();
+    write_interval_answers(w, a.per_interval);
     w.end_object();
   }
   w.key("degenerate").begin_object();

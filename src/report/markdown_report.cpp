@@ -170,6 +170,8 @@ void summary_table(std::string& out, const std::vector<ReportRun>& runs) {
 }
 
 void scenarios_table(std::string& out, const std::vector<ReportRun>& runs) {
+  // Answer columns (llmload extension) only when some run scored or checked its answers.
+  const bool answers = std::any_of(runs.begin(), runs.end(), [](const ReportRun& r) { return r.answers.has_value(); });
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : runs) {
     const auto completed = r.numbers.value("completed").value_or(0);
@@ -180,9 +182,19 @@ void scenarios_table(std::string& out, const std::vector<ReportRun>& runs) {
                     r.ttft.mean ? fmt::format("{:.3f}", *r.ttft.mean / 1000) : "-",
                     value_or_dash(r.numbers.value("total_output_tokens"), "{:.0f}"),
                     value_or_dash(r.numbers.value("output_throughput"), "{:.2f}")});
+    if (answers) {
+      const bool scored = r.answers && r.answers->accuracy;
+      rows.back().push_back(scored ? fmt::format("{:.4f} ({} scored)", *r.answers->accuracy, r.answers->scored) : "-");
+      rows.back().push_back(r.answers ? fmt::format("{} / {}", r.answers->degenerate, r.answers->checked) : "-");
+    }
   }
-  table(out, {"Scenario", "Requests ok / failed", "Rate (req/s)", "Mean E2EL (s)", "Mean TTFT (s)",
-              "Output tokens", "Throughput (tok/s)"}, rows);
+  std::vector<std::string> header = {"Scenario", "Requests ok / failed", "Rate (req/s)", "Mean E2EL (s)",
+                                     "Mean TTFT (s)", "Output tokens", "Throughput (tok/s)"};
+  if (answers) {
+    header.push_back("Accuracy (not in vLLM)");
+    header.push_back("Degenerate / checked (not in vLLM)");
+  }
+  table(out, header, rows);
 }
 
 void category_table(std::string& out, const std::vector<ReportRun>& runs) {

@@ -41,6 +41,30 @@ std::vector<metrics::RequestTimeline> request_rows(const std::vector<metrics::Re
   return rows;
 }
 
+/// The answers' figures as the result file carries them (json_result.cpp, write_answers), with
+/// the numbers compare reads after the top-level ones.
+void add_answers(const metrics::AnswerQuality& q, ReportRun& run) {
+  AnswerFigures a;
+  if (!q.score.empty()) {
+    a.score = q.score;
+    a.scored = q.overall.scored;
+    if (a.scored > 0) a.accuracy = q.overall.accuracy;
+    for (const auto& g : q.per_category) a.per_category.emplace_back(g.category, g.accuracy);
+    a.per_interval = q.per_interval;
+    for (auto& i : a.per_interval) {
+      if (i.accuracy && !std::isfinite(*i.accuracy)) i.accuracy.reset();  // written as null
+    }
+  }
+  a.checked = q.checked;
+  a.degenerate = q.degenerate;
+  run.numbers.values.emplace_back("degenerate", static_cast<double>(a.degenerate));
+  if (a.accuracy) {
+    run.numbers.values.emplace_back("accuracy", *a.accuracy);
+    run.numbers.values.emplace_back("accuracy_scored", static_cast<double>(a.scored));
+  }
+  run.answers = std::move(a);
+}
+
 }  // namespace
 
 std::vector<ServerSeries> server_series(const scrape::ScrapeSeries& scraped,
@@ -81,6 +105,7 @@ ReportRun report_run_of(const RunView& view) {
     if (f.key == "backend") run.backend = *f.text;
     if (f.key == "date") run.date = *f.text;
   }
+  if (s.answers) add_answers(*s.answers, run);
   run.target = info.target;
   run.version = std::string(llmload_version());
   run.simulator = info.simulator;

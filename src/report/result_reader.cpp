@@ -131,7 +131,47 @@ void rebuild_requests(dom::object o, ReportRun& run) {
   }
 }
 
+/// "accuracy" and "degenerate" (json_result.cpp, write_answers).
+void read_answers(dom::object x, ReportRun& run) {
+  const auto accuracy = object_field(x, "accuracy");
+  const auto degenerate = object_field(x, "degenerate");
+  if (!accuracy && !degenerate) return;
+  AnswerFigures a;
+  if (accuracy) {
+    if (const auto e = field(*accuracy, "score")) a.score = string_of(*e);
+    a.scored = static_cast<std::int64_t>(stat(*accuracy, "scored"));
+    if (a.scored > 0) a.accuracy = stat(*accuracy, "accuracy");
+    if (const auto cats = object_field(*accuracy, "per_category")) {
+      for (const auto kv : *cats) {
+        if (kv.value.type() == Type::OBJECT) a.per_category.emplace_back(std::string(kv.key), stat(as_object(kv.value), "accuracy"));
+      }
+    }
+    if (const auto intervals = array_field(*accuracy, "per_interval")) {
+      for (dom::element e : *intervals) {
+        if (e.type() != Type::OBJECT) continue;
+        const dom::object i = as_object(e);
+        metrics::IntervalAnswers ia{stat(i, "start_s"), stat(i, "end_s"), static_cast<std::int64_t>(stat(i, "checked")),
+                                    static_cast<std::int64_t>(stat(i, "degenerate")),
+                                    static_cast<std::int64_t>(stat(i, "scored")), std::nullopt};
+        if (const auto v = field(i, "accuracy")) ia.accuracy = number_of(*v);
+        a.per_interval.push_back(ia);
+      }
+    }
+  }
+  if (degenerate) {
+    a.checked = static_cast<std::int64_t>(stat(*degenerate, "checked"));
+    a.degenerate = static_cast<std::int64_t>(stat(*degenerate, "any"));
+    run.numbers.values.emplace_back("degenerate", static_cast<double>(a.degenerate));
+  }
+  if (a.accuracy) {
+    run.numbers.values.emplace_back("accuracy", *a.accuracy);
+    run.numbers.values.emplace_back("accuracy_scored", static_cast<double>(a.scored));
+  }
+  run.answers = std::move(a);
+}
+
 core::Result<void> read_extension(dom::object x, const std::string& path, ReportRun& run) {
+  read_answers(x, run);
   if (const auto e = field(x, "version")) run.version = string_of(*e);
   if (const auto e = field(x, "target")) run.target = string_of(*e);
   if (const auto e = field(x, "simulator")) run.simulator = e->type() == Type::BOOL && e->get_bool().value_unsafe();

@@ -103,6 +103,8 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
   RunnerOptions options = runner_options(plan);
   options.stop_signal = &stop_signal_count();
   options.keep_text = w.keep_text;
+  options.interval_answers = w.keep_text;
+  options.interval_score = w.score;
   options.on_progress = [&observer](const ProgressSnapshot& s) { observer.progress(s); };
   if (observer.interval_length().count() > 0) {
     options.interval = observer.interval_length();

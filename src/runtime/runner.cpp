@@ -406,7 +406,11 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
   Counters::bump(worker.counters.started);
   co_await exchange(worker, index);
   if (run.gate != nullptr) run.gate->release();
-  if (worker.interval_slot != nullptr) worker.interval_slot->recorder().record(record);
+  if (worker.interval_slot != nullptr) {
+    auto& recorder = worker.interval_slot->recorder();
+    recorder.record(record);
+    if (run.options.interval_answers) recorder.record_answer(record, run.spec(index), run.options.interval_score);
+  }
   if (!record.ok()) Counters::bump(worker.counters.failed);
   Counters::bump(worker.counters.finished);
   follow_turn(worker, index);

@@ -55,12 +55,17 @@ void append_generated_text(std::string& out, std::int64_t n) {
   for (std::int64_t k = 0; k < n; ++k) out += token_text(k);
 }
 
+void append_generated_text(std::string& out, const GenerationRequest& request, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k) out += response_token(request, k);
+}
+
 std::string make_response_id(api::Flavor flavor, std::uint64_t a, std::uint64_t b) {
   return fmt::format("{}{:016x}{:016x}", flavor == api::Flavor::kChat ? "chatcmpl-" : "cmpl-", a, b);
 }
 
 void ChunkFormatter::reset(const ResponseIdentity& identity, const GenerationRequest& request) {
   flavor_ = request.flavor;
+  request_ = &request;
   prompt_tokens_ = request.prompt_tokens;
   continuous_usage_ = request.continuous_usage;
   prefix_.clear();
@@ -94,7 +99,8 @@ void ChunkFormatter::append_role(std::string& out) const {
 }
 
 void ChunkFormatter::append_token(std::string& out, std::int64_t k, std::int64_t n) const {
-  append_token(out, k, k + 1 == n ? std::string_view("length") : std::string_view());
+  const std::string_view last = request_ != nullptr && request_->stop ? "stop" : "length";
+  append_token(out, k, k + 1 == n ? last : std::string_view());
 }
 
 void ChunkFormatter::append_token(std::string& out, std::int64_t k,
@@ -102,7 +108,7 @@ void ChunkFormatter::append_token(std::string& out, std::int64_t k,
   const bool last = !finish_reason.empty();
   out += prefix_;
   out += flavor_ == api::Flavor::kChat ? "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"";
-  out += token_text(k);
+  out += request_ != nullptr ? response_token(*request_, k) : token_text(k);
   out += flavor_ == api::Flavor::kChat ? "\"}" : "\"";
   if (last) {
     out += ",\"logprobs\":null,\"finish_reason\":\"";

@@ -175,7 +175,7 @@ void ExactStreamer::count_stream_end() {
     return;
   }
   const core::Nanos recv_ns = core::to_ns(state_.t_recv);
-  m.finished(FinishReason::kLength);
+  m.finished(state_.request->stop ? FinishReason::kStop : FinishReason::kLength);
   m.e2e.observe(core::ns_to_s(state_.last_ns - recv_ns));
   m.queue.observe(0.0);
   m.prefill.observe(core::ns_to_s(state_.first_ns - recv_ns));

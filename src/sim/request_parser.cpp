@@ -95,11 +95,16 @@ std::uint64_t hashed_id(std::uint64_t hash) { return kHashedBegin + hash % (kSta
 struct PromptCounter {
   const ParseOptions& options;
   std::vector<std::uint64_t>* ids;
+  std::string* question = nullptr;  // the last message's text (answers mode)
   std::int64_t tokens = 0;
   std::int64_t images = 0;
   std::int64_t image_tokens = 0;
 
   void text(std::string_view t) {
+    if (question != nullptr) {
+      if (!question->empty()) *question += '\n';
+      *question += t;
+    }
     tokens += count_words(t);
     if (ids != nullptr) append_word_token_ids(*ids, t);
   }
@@ -186,6 +191,7 @@ ApiResult<bool> chat_prompt(const json::object& o, PromptCounter& counter) {
       return bad_request(fmt::format("'messages[{}]' must be an object, got {}.", index,
                                      kind_name(m)));
     }
+    if (counter.question != nullptr) counter.question->clear();
     if (tmpl) {
       const auto* role = find_field(m.get_object(), "role");
       counter.special(kImStart);
@@ -297,7 +303,8 @@ ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::s
 
   GenerationRequest r;
   r.flavor = flavor;
-  PromptCounter counter{options, options.token_ids ? &r.prompt_ids : nullptr};
+  PromptCounter counter{options, options.token_ids ? &r.prompt_ids : nullptr,
+                        options.question ? &r.question : nullptr};
   auto prompt = flavor == api::Flavor::kChat ? chat_prompt(o, counter) : completions_prompt(o, counter);
   if (!prompt) return prompt.error();
   r.prompt_tokens = counter.tokens;
@@ -334,6 +341,12 @@ ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::s
     r.continuous_usage = *continuous;
   }
   return r;
+}
+
+std::string_view response_token(const GenerationRequest& request, std::int64_t k) noexcept {
+  return k < static_cast<std::int64_t>(request.answer_tokens.size())
+             ? std::string_view(request.answer_tokens[static_cast<std::size_t>(k)])
+             : token_text(k);
 }
 
 std::int64_t count_words(std::string_view text) noexcept {

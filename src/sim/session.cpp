@@ -170,9 +170,12 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
   // no chat template and no token ids (it has no prefix cache to feed).
   parse_options.chat_template = parse_options.token_ids = shared_.host != nullptr;
   parse_options.image_tokens = true;
+  const AnswerKey* answers = shared_.options.answer_key.get();
+  parse_options.question = answers != nullptr;
   auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
                                          shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
+  if (answers != nullptr) answers->answer(*parsed, t_recv - shared_.started);
   if (pending_random_fault_ != 0) {
     const auto& kinds = shared_.fault_kinds;
     const std::uint64_t draw = std::exchange(pending_random_fault_, 0);
@@ -242,7 +245,7 @@ asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultP
   m.decode.observe(e2e_s - ttft_s);
   ExactMetrics::add(m.prompt_tokens, static_cast<std::uint64_t>(r.prompt_tokens));
   ExactMetrics::add(m.generation_tokens, static_cast<std::uint64_t>(r.max_tokens));
-  m.finished(FinishReason::kLength);
+  m.finished(r.stop ? FinishReason::kStop : FinishReason::kLength);
   co_return co_await io_.send(out_, keep_alive);
 }
 
@@ -262,7 +265,8 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
   request.id = host.next_id();
   request.prompt = std::move(r.prompt_ids);
   request.max_tokens = r.max_tokens;
-  request.ignore_eos = r.ignore_eos;
+  // An answer ends the response after its words: the engine generates exactly those.
+  request.ignore_eos = r.ignore_eos || r.stop;
   const std::uint64_t id = request.id;
   auto info = host.submit(std::move(request), &delivery);
   if (!info) co_return co_await send_error(info.error(), keep_alive);
@@ -274,7 +278,7 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
   } release{host, id};
 
   const std::int64_t n = info->output_tokens;
-  const std::string_view reason = finish_reason_name(info->finish_reason);
+  const std::string_view reason = r.stop ? "stop" : finish_reason_name(info->finish_reason);
   if (!r.stream) {
     while (!delivery.done) co_await wait_delivery(delivery, delivery.emitted);
     const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);

@@ -87,7 +87,7 @@ void append_stream_head(std::string& out, bool keep_alive) {
 
 void append_completion_body(std::string& out, const ResponseIdentity& identity,
                             const GenerationRequest& request) {
-  append_completion_body(out, identity, request, request.max_tokens, "length");
+  append_completion_body(out, identity, request, request.max_tokens, request.stop ? "stop" : "length");
 }
 
 void append_completion_body(std::string& out, const ResponseIdentity& identity,
@@ -103,7 +103,7 @@ void append_completion_body(std::string& out, const ResponseIdentity& identity,
   out += identity.model_json;
   out += chat ? ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
               : ",\"choices\":[{\"index\":0,\"text\":\"";
-  append_generated_text(out, completion_tokens);
+  append_generated_text(out, request, completion_tokens);
   out += chat ? "\"},\"logprobs\":null,\"finish_reason\":\"" : "\",\"logprobs\":null,\"finish_reason\":\"";
   out += finish_reason;
   out += "\",\"stop_reason\":null}]";

@@ -210,6 +210,11 @@ core::Result<void> SimServer::start() {
   auto kinds = resolve_fault_kinds(o.fault_kinds);
   if (!kinds) return kinds.error();
   s.shared.fault_kinds = std::move(*kinds);
+  if (!o.answers.path.empty() && !o.answer_key) {
+    auto key = AnswerKey::load(o.answers);
+    if (!key) return core::fail("--answers: {}", key.error().message);
+    s.shared.options.answer_key = std::move(*key);
+  }
   const std::string where = host_port(o.host, o.port);
   auto endpoint = listen_endpoint(o, where);
   if (!endpoint) return endpoint.error();
@@ -227,6 +232,7 @@ core::Result<void> SimServer::start() {
   s.shared.model_json.clear();
   core::append_json_string(s.shared.model_json, o.model);
   s.shared.started_unix = unix_now();
+  s.shared.started = core::Clock::now();
   s.spawn();
   s.started = true;
   return {};

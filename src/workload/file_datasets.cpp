@@ -484,6 +484,28 @@ core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const t
   return out;
 }
 
+core::Result<std::vector<ReferenceLine>> read_reference_lines(const std::filesystem::path& path,
+                                                              std::uint64_t max_bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_bytes) {
+    return core::fail("{}: {} bytes, over the limit of {} bytes", path.string(), size, max_bytes);
+  }
+  auto file = open_file(path);
+  if (!file) return file.error();
+  od::parser parser;
+  std::vector<ReferenceLine> out;
+  auto scanned = for_each_line(file->get(), path, [&](const std::string& bytes, const JsonElementPos& pos) -> core::Result<void> {
+    auto line = parse_custom_line(parser, bytes, path, pos.line);
+    if (!line) return line.error();
+    out.push_back({std::move(line->prompt), std::move(line->category), std::move(line->answers), pos.line});
+    return {};
+  });
+  if (!scanned) return scanned.error();
+  if (out.empty()) return core::fail("{}: no lines; expected JSON Lines like {{\"prompt\": \"...\", \"answers\": [...]}}", path.string());
+  return out;
+}
+
 core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
   auto file = open_file(path);

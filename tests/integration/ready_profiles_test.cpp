@@ -59,6 +59,10 @@ TEST_F(ReadyProfiles, SamplingParameterStudy) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("point 24/24 (request.temperature=1.0, request.top_p=1.0, request.top_k=-1, request.max_tokens=256)"),
             std::string::npos) << r.out;
+  // Accuracy per point, printed and charted (the simulator answers right with probability 0.8).
+  EXPECT_NE(r.out.find("== Accuracy per point (not in vLLM) =="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("study point [request.temperature=1.0, request.top_p=1.0, request.top_k=-1, "
+                       "request.max_tokens=256]: accuracy "), std::string::npos) << r.out;
 }
 
 }  // namespace

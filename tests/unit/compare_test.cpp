@@ -49,6 +49,21 @@ TEST(Compare, TextTableGolden) {
             "interval from the runs' std and sample counts; other rows: under 5%).\n");
 }
 
+// Accuracy (llmload extension): higher is better, noise from the binomial standard errors;
+// degenerate outputs: fewer is better, an exact count.
+TEST(Compare, AccuracyAndDegenerateRows) {
+  const auto a = run("a", {{"completed", 1000}, {"accuracy", 0.70}, {"accuracy_scored", 1000}, {"degenerate", 3}});
+  const auto same = run("b", {{"completed", 1000}, {"accuracy", 0.72}, {"accuracy_scored", 1000}, {"degenerate", 3}});
+  const auto worse = run("c", {{"completed", 1000}, {"accuracy", 0.60}, {"accuracy_scored", 1000}, {"degenerate", 9}});
+  const auto text = format_comparison({a, same, worse}, {}, false);
+  // SE of the difference at 0.70/0.72 over 1000 each: 0.0203; 0.02 < 1.96 SE is noise.
+  EXPECT_NE(text.find("Accuracy (not in vLLM)            0.7000  0.7200  0.6000  +0.0200 (+2.9%) ~noise  -0.1000 (-14.3%) worse"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("Degenerate outputs (not in vLLM)"), std::string::npos) << text;
+  EXPECT_NE(text.find("+6 (+200.0%) worse"), std::string::npos) << text;
+  EXPECT_NE(text.find("accuracy: inside the 95% interval from the binomial standard errors"), std::string::npos) << text;
+}
+
 TEST(Compare, MarkdownAndWorse) {
   const auto md = format_comparison({kAfter, kBefore}, {}, true);
   EXPECT_TRUE(md.starts_with("| Metric | after | before | before vs after |\n|---|---:|---:|---:|\n")) << md;

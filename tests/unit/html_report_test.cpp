@@ -40,6 +40,30 @@ TEST(HtmlReport, EveryChartIsThereAndDrawsData) {
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // nothing loaded from outside
 }
 
+// Runs with scored answers: accuracy against the offered rate and per run, and per interval.
+TEST(HtmlReport, AccuracyChartsWhenRunsWereScored) {
+  auto runs = both();
+  ASSERT_EQ(runs.size(), 2u);
+  double accuracy = 0.8;
+  for (auto& r : runs) {
+    AnswerFigures a;
+    a.score = "vqa";
+    a.scored = 100;
+    a.accuracy = accuracy;
+    a.per_interval = {{0, 1, 50, 1, 50, accuracy}, {1, 2, 50, 0, 50, accuracy - 0.1}};
+    r.answers = a;
+    accuracy -= 0.2;
+  }
+  const auto html = html_report(runs, testing::fixed_environment(), {});
+  for (const char* id : {"sweep-accuracy-rate", "sweep-accuracy-runs", "accuracy-over-time-0", "accuracy-over-time-1"}) {
+    EXPECT_NE(html.find(fmt::format("data-name=\"{}\"", id)), std::string::npos) << id;
+  }
+  EXPECT_EQ(count(html, "class=\"chart nodata\""), 0u);
+  // Without answers none of them is drawn.
+  const auto plain = html_report(both(), testing::fixed_environment(), {});
+  EXPECT_EQ(plain.find("accuracy"), std::string::npos);
+}
+
 TEST(HtmlReport, DistributionsFromPercentilesOnlySaySo) {
   auto runs = both();
   EXPECT_EQ(html_report(runs, testing::fixed_environment(), {}).find("(points: percentiles from the file)"),

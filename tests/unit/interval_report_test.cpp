@@ -25,9 +25,9 @@ TEST(IntervalReport, RowCsvAndConsoleGolden) {
   EXPECT_DOUBLE_EQ(row.output_token_rate, 15.0);
   EXPECT_EQ(interval_csv_header(),
             "interval_start_s,interval_end_s,completed,failed,request_throughput,output_throughput,"
-            "ttft_p50_ms,ttft_p99_ms,itl_p50_ms,itl_p99_ms,e2el_p99_ms,in_flight\n");
+            "ttft_p50_ms,ttft_p99_ms,itl_p50_ms,itl_p99_ms,e2el_p99_ms,in_flight,scored,accuracy,degenerate\n");
   // Slots report their highest value: 100000 µs -> 100031 (64 µs slots), 20000 -> 20015 (16).
-  EXPECT_EQ(interval_csv_line(row), "2.000,4.000,10,1,5.000,15.000,100.031,100.031,20.015,20.015,140.031,7\n");
+  EXPECT_EQ(interval_csv_line(row), "2.000,4.000,10,1,5.000,15.000,100.031,100.031,20.015,20.015,140.031,7,0,,0\n");
   EXPECT_EQ(interval_console_line(row, "soak"),
             "[soak]      2.0s-4.0s  ok 10 failed 1  5.00 req/s  15.0 tok/s  TTFT p50/p99 100.0/100.0 ms"
             "  ITL p50/p99 20.0/20.0 ms  E2EL p99 140.0 ms  in flight 7\n");
@@ -35,7 +35,49 @@ TEST(IntervalReport, RowCsvAndConsoleGolden) {
 
 TEST(IntervalReport, EmptyIntervalIsZeros) {
   const auto row = interval_row(metrics::IntervalRecorder{}, 0, 0, 0);
-  EXPECT_EQ(interval_csv_line(row), "0.000,0.000,0,0,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0\n");
+  EXPECT_EQ(interval_csv_line(row), "0.000,0.000,0,0,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0,0,,0\n");
+}
+
+// Answers checked into an interval show in its CSV row and console line (llmload extension).
+TEST(IntervalReport, AnswersShowAccuracyAndDegenerateOutputs) {
+  metrics::IntervalRecorder rec;
+  workload::RequestSpec spec;
+  spec.answers = {"two dogs"};
+  spec.expected_output_len = 8;
+  const workload::ScoreSpec vqa{workload::ScoreKind::kVqa, {}, {}};
+  const char* texts[] = {"Two dogs.", "two dogs", "a cat", ""};
+  for (const char* text : texts) {
+    metrics::RequestRecord r;
+    r.outcome = metrics::Outcome::kOk;
+    r.start_ns = 1'000;
+    r.chunk_ns = {2'000, 3'000};
+    r.generated_text = text;
+    r.finish_reason = "stop";
+    rec.record(r);
+    rec.record_answer(r, spec, vqa);
+  }
+  metrics::RequestRecord failed;
+  failed.outcome = metrics::Outcome::kConnectError;
+  rec.record_answer(failed, spec, vqa);  // skipped: not a successful answer
+  const auto row = interval_row(rec, 0, 1'000'000'000, 0);
+  EXPECT_EQ(row.scored, 4);
+  ASSERT_TRUE(row.accuracy.has_value());
+  EXPECT_DOUBLE_EQ(*row.accuracy, 0.5);
+  EXPECT_EQ(row.answers_checked, 4);
+  EXPECT_EQ(row.degenerate, 1);  // the empty answer
+  EXPECT_TRUE(interval_csv_line(row).ends_with(",4,0.5000,1\n")) << interval_csv_line(row);
+  EXPECT_TRUE(interval_console_line(row, "").ends_with("in flight 0  accuracy 0.500 (4 scored)  degenerate 1\n"))
+      << interval_console_line(row, "");
+  const auto answers = interval_answers(row);
+  EXPECT_EQ(answers.scored, 4);
+  EXPECT_DOUBLE_EQ(answers.end_s, 1.0);
+  metrics::IntervalRecorder merged;
+  merged.merge(rec);
+  EXPECT_EQ(merged.scored, 4);
+  EXPECT_DOUBLE_EQ(merged.score_sum, 2.0);
+  merged.reset();
+  EXPECT_EQ(merged.scored, 0);
+  EXPECT_FALSE(merged.accuracy().has_value());
 }
 
 }  // namespace

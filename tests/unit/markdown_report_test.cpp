@@ -29,6 +29,34 @@ TEST(MarkdownReport, ScenariosGolden) {
   testing::expect_golden("report_ab.md", md);
 }
 
+// Runs whose results carry llmload.accuracy get accuracy and degenerate columns in the
+// scenario table; the result reader keeps the figures, per interval too.
+TEST(MarkdownReport, ScenarioTableShowsAccuracyWhenScored) {
+  auto scored = parse_report_run(
+      R"({"completed": 10, "failed": 0, "duration": 1.0, "output_throughput": 5.0, "llmload": {)"
+      R"("accuracy": {"score": "vqa", "scored": 10, "accuracy": 0.7, "per_category": {"a": {"scored": 10, "accuracy": 0.7}},)"
+      R"("per_request": [], "per_interval": [{"start_s": 0, "end_s": 1, "scored": 10, "accuracy": 0.7, "checked": 10, "degenerate": 1},)"
+      R"({"start_s": 1, "end_s": 2, "scored": 0, "accuracy": null, "checked": 0, "degenerate": 0}]},)"
+      R"("degenerate": {"checked": 10, "empty": 1, "length_capped": 0, "repetition_loop": 0, "any": 1}}})",
+      "scored.json");
+  ASSERT_TRUE(scored) << scored.error().message;
+  ASSERT_TRUE(scored->answers.has_value());
+  EXPECT_EQ(scored->answers->score, "vqa");
+  EXPECT_DOUBLE_EQ(scored->answers->accuracy.value_or(0), 0.7);
+  ASSERT_EQ(scored->answers->per_interval.size(), 2u);
+  EXPECT_FALSE(scored->answers->per_interval[1].accuracy.has_value());
+  EXPECT_EQ(scored->answers->per_category.size(), 1u);
+  EXPECT_DOUBLE_EQ(scored->numbers.value("accuracy").value_or(0), 0.7);
+  EXPECT_DOUBLE_EQ(scored->numbers.value("degenerate").value_or(0), 1);
+  auto plain = parse_report_run(R"({"completed": 10, "failed": 0, "duration": 1.0})", "plain.json");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->answers.has_value());
+  const auto md = markdown_report({*scored, *plain}, testing::fixed_environment());
+  EXPECT_NE(md.find("| Accuracy (not in vLLM) | Degenerate / checked (not in vLLM) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 0.7000 (10 scored) | 1 / 10 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| - | - |"), std::string::npos) << md;
+}
+
 TEST(MarkdownReport, TextFromTheFileCannotBreakOut) {
   const auto md = markdown_report(runs({"synthetic_a.json"}), testing::fixed_environment());
   EXPECT_EQ(md.find("<img"), std::string::npos);

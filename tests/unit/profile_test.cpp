@@ -96,7 +96,7 @@ outputs: {formats: [json, pdf], interval: 10}
             "bad.yaml:11:7: 'load.stages.1' never ends; add requests: 200 or duration: 5m\n"
             "bad.yaml:13:5: 'slo.0' needs a stat for ttft: mean, median or pNN (e.g. p99)\n"
             "bad.yaml:13:25: 'slo.0.max': '500' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n"
-            "bad.yaml:14:14: 'slo.1.metric' is 'latency'; choose one of ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput\n"
+            "bad.yaml:14:14: 'slo.1.metric' is 'latency'; choose one of ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy\n"
             "bad.yaml:15:27: unknown output format 'pdf'; choose from json, csv, md, html, junit\n"
             "bad.yaml:15:43: 'outputs.interval': '10' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n");
 }
@@ -205,6 +205,45 @@ search: {over: rate, from: 1/s, to: 64/s, max_runs: 6, tolerance: 10%}
             std::string::npos) << text;
 }
 
+TEST(Profile, AccuracySlosAndSimulatorAnswersAreReadAndCheckedWithPositions) {
+  const auto ok = parse_profile(R"(target: {sim_answers: qa.jsonl, sim_answer_accuracy: 0.7, sim_answer_accuracy_by_category: "a=0.5", sim_answer_accuracy_after: "5s=0.2"}
+load:
+  stages:
+    - {name: soak, rate: 4/s, duration: 10s}
+slo:
+  - {metric: accuracy, min: 0.6, max_drift: 10%}
+)", "good.yaml");
+  ASSERT_TRUE(ok.profile) << format_problems(ok.problems);
+  EXPECT_EQ(ok.profile->target.sim_answers, "qa.jsonl");
+  EXPECT_DOUBLE_EQ(ok.profile->target.sim_answer_accuracy, 0.7);
+  EXPECT_EQ(ok.profile->target.sim_answer_accuracy_by_category, "a=0.5");
+  EXPECT_EQ(ok.profile->target.sim_answer_accuracy_after, "5s=0.2");
+  ASSERT_EQ(ok.profile->slos.size(), 1u);
+  EXPECT_DOUBLE_EQ(ok.profile->slos[0].min.value_or(0), 0.6);
+  EXPECT_DOUBLE_EQ(ok.profile->slos[0].max_drift.value_or(0), 0.1);
+  EXPECT_NE(describe_profile(*ok.profile).find("slo: accuracy >= 0.6 drift <= 10%"), std::string::npos)
+      << describe_profile(*ok.profile);
+  EXPECT_NE(describe_profile(*ok.profile).find("simulator answers: qa.jsonl, right with probability 0.7, by category "
+                                               "a=0.5, after 5s=0.2\n"),
+            std::string::npos) << describe_profile(*ok.profile);
+
+  const auto bad = parse_profile(R"(target: {sim_answer_accuracy: 1.5, sim_answer_accuracy_after: "soon"}
+load:
+  stages:
+    - {name: soak, rate: 4/s, duration: 10s}
+slo:
+  - {metric: accuracy, min: 60%, stat: p99}
+)", "bad.yaml");
+  ASSERT_FALSE(bad.profile);
+  EXPECT_EQ(format_problems(bad.problems),
+            "bad.yaml:1:31: 'target.sim_answer_accuracy' is 1.5; it must be between 0 and 1\n"
+            "bad.yaml:1:31: 'target.sim_answer_accuracy' needs target.sim_answers: FILE\n"
+            "bad.yaml:1:63: 'target.sim_answer_accuracy_after': 'soon' is not TIME=P (e.g. 30s=0.2)\n"
+            "bad.yaml:1:63: 'target.sim_answer_accuracy_after' needs target.sim_answers: FILE\n"
+            "bad.yaml:6:29: 'slo.0.min' must be a number, not '60%'\n"
+            "bad.yaml:6:40: 'accuracy' takes no stat\n");
+}
+
 TEST(Profile, GoodputDriftAndSearchProblemsGolden) {
   const auto r = parse_profile(R"(workload: {dataset: sharegpt}
 load:
@@ -219,7 +258,7 @@ search: {over: speed, from: 8/s, to: 2/s, stage: 3}
   EXPECT_EQ(format_problems(r.problems),
             "bad.yaml:1:21: workload.dataset 'sharegpt' reads a file: add dataset_path: FILE (relative to the profile)\n"
             "bad.yaml:6:5: 'slo.0' needs the per-request thresholds that make a request good: ttft, tpot and/or e2el, e.g. {metric: goodput, min: 5/s, ttft: 500ms, tpot: 50ms}\n"
-            "bad.yaml:7:46: 'slo.1.max_drift' applies to latency metrics (ttft, tpot, itl, e2el), not error_rate\n"
+            "bad.yaml:7:46: 'slo.1.max_drift' applies to latency metrics (ttft, tpot, itl, e2el) and accuracy, not error_rate\n"
             "bad.yaml:7:56: 'slo.1.ttft' is a goodput threshold; it applies to metric: goodput\n"
             "bad.yaml:8:9: 'search' searches stage 0 ('warm'), a warm-up or cool-down; name a measured stage with search.stage\n"
             "bad.yaml:8:16: 'search.over' is 'speed'; choose one of rate, concurrency\n"

@@ -82,6 +82,21 @@ void expect_same_run(const ReportRun& a, const ReportRun& b) {
     EXPECT_EQ(a.server_metrics[i].points, b.server_metrics[i].points);
   }
   EXPECT_EQ(a.notes, b.notes);
+  ASSERT_EQ(a.answers.has_value(), b.answers.has_value());
+  if (a.answers) {
+    EXPECT_EQ(a.answers->score, b.answers->score);
+    EXPECT_EQ(a.answers->scored, b.answers->scored);
+    EXPECT_EQ(a.answers->accuracy, b.answers->accuracy);
+    EXPECT_EQ(a.answers->per_category, b.answers->per_category);
+    EXPECT_EQ(std::tie(a.answers->checked, a.answers->degenerate), std::tie(b.answers->checked, b.answers->degenerate));
+    ASSERT_EQ(a.answers->per_interval.size(), b.answers->per_interval.size());
+    for (std::size_t i = 0; i < a.answers->per_interval.size(); ++i) {
+      const auto& x = a.answers->per_interval[i];
+      const auto& y = b.answers->per_interval[i];
+      EXPECT_EQ(std::tie(x.start_s, x.end_s, x.checked, x.degenerate, x.scored, x.accuracy),
+                std::tie(y.start_s, y.end_s, y.checked, y.degenerate, y.scored, y.accuracy));
+    }
+  }
 }
 
 /// Both views of one run: from its values, and from its result text.
@@ -123,6 +138,27 @@ TEST(ReportRunOf, MetadataThatOverwritesStandardKeysReadsTheSame) {
   EXPECT_EQ(view.backend, "from-metadata");  // as in vLLM's dict: metadata replaces the value
   EXPECT_EQ(view.name(), "renamed");
   EXPECT_FALSE(view.request_rate);
+}
+
+TEST(ReportRunOf, AnswersMatchTheSavedObject) {
+  auto run = synthetic_run(1.0, 20, "scored");
+  metrics::AnswerQuality q;
+  q.score = "vqa";
+  q.overall.scored = 10;
+  q.overall.accuracy = 0.7;
+  q.per_category = {{"ocr", 4, 0.5}, {"diagram", 6, 5.0 / 6.0}};
+  q.scores = {1.0, 0.0, NAN};
+  q.per_interval = {{0, 1, 5, 1, 5, 0.8}, {1, 2, 5, 0, 5, 0.6}, {2, 2.5, 1, 0, 0, std::nullopt}};
+  q.checked = 11;
+  q.degenerate = 1;
+  run.summary.answers = q;
+  expect_views_agree(run.summary, run.info, false);
+  const ReportRun view = report_run_of({.summary = run.summary, .info = run.info, .path = "x.json"});
+  ASSERT_TRUE(view.answers && view.answers->accuracy);
+  EXPECT_EQ(*view.answers->accuracy, 0.7);
+  EXPECT_EQ(view.numbers.value("accuracy_scored"), 10.0);
+  run.summary.answers->score.clear();  // only degenerate checks: no "accuracy" object
+  expect_views_agree(run.summary, run.info, false);
 }
 
 TEST(ReportRunOf, ServerSeriesMatchTheSavedObject) {

@@ -119,6 +119,56 @@ TEST(Slo, DriftNeedsTwoIntervalsWithSamples) {
   EXPECT_FALSE(check_drift(drift_slo(0.2), {"not base64"}).passed);
 }
 
+TEST(Slo, AccuracyMinReadsTheScoredMean) {
+  metrics::RunSummary s = summary();
+  auto acc = slo("accuracy", "", std::nullopt, 0.6);
+  auto none = check_slo(acc, s);
+  EXPECT_FALSE(none.passed);
+  EXPECT_NE(none.detail.find("no request was scored"), std::string::npos) << none.detail;
+  s.answers = metrics::AnswerQuality{};
+  s.answers->score = "vqa";
+  s.answers->overall = {"", 200, 0.55};
+  auto low = check_slo(acc, s);
+  EXPECT_FALSE(low.passed);
+  EXPECT_EQ(low.slo, "accuracy >= 0.6");
+  EXPECT_EQ(low.detail, "measured 0.5500, 0.0500 under the limit");
+  s.answers->overall.accuracy = 0.75;
+  auto high = check_slo(acc, s);
+  EXPECT_TRUE(high.passed);
+  EXPECT_EQ(high.detail, "measured 0.7500, margin 0.1500");
+  EXPECT_NEAR(high.margin.value_or(0), 0.25, 1e-12);
+}
+
+metrics::IntervalAnswers interval(double start, std::int64_t scored, std::optional<double> accuracy, double length = 1) {
+  return {start, start + length, scored, 0, scored, accuracy};
+}
+
+TEST(Slo, AccuracyDropComparesTheFirstAndLastQuarterOfIntervals) {
+  config::ProfileSlo drift;
+  drift.metric = "accuracy";
+  drift.max_drift = 0.2;
+  // 8 intervals (one without scored requests, left out) and a short drain, left out too.
+  std::vector<metrics::IntervalAnswers> intervals = {
+      interval(0, 10, 0.9), interval(1, 30, 0.7), interval(2, 0, std::nullopt), interval(3, 10, 0.8),
+      interval(4, 10, 0.8), interval(5, 10, 0.7), interval(6, 10, 0.5), interval(7, 10, 0.3),
+      interval(8, 10, 0.4), interval(9, 5, 0.0, 0.2)};
+  // n = 8, k = 2: early (10 × 0.9 + 30 × 0.7) / 40 = 0.75, late (0.3 + 0.4) / 2 = 0.35.
+  auto v = check_accuracy_drift(drift, intervals);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.slo, "accuracy drop <= 20%");
+  EXPECT_NEAR(v.measured.value_or(0), (0.75 - 0.35) / 0.75, 1e-12);
+  EXPECT_EQ(v.detail, "early 0.7500 (intervals 1-2), late 0.3500 (intervals 7-8), drop +53.3%, over the limit by 33.3 points");
+  drift.max_drift = 0.6;
+  EXPECT_TRUE(check_accuracy_drift(drift, intervals).passed);
+  // A rising accuracy has a negative drop.
+  auto rising = check_accuracy_drift(drift, {interval(0, 10, 0.5), interval(1, 10, 0.9)});
+  EXPECT_TRUE(rising.passed);
+  EXPECT_LT(rising.measured.value_or(0), 0);
+  auto few = check_accuracy_drift(drift, {interval(0, 10, 0.5), interval(1, 0, std::nullopt)});
+  EXPECT_FALSE(few.passed);
+  EXPECT_NE(few.detail.find("needs at least 2 intervals with scored requests, the stage had 1"), std::string::npos);
+}
+
 TEST(Slo, JunitXmlGolden) {
   std::vector<SloVerdict> verdicts{{"", "steady", "ttft p99 <= 500 ms", true, "measured 1 ms, margin 499 ms"},
                                    {"load.stages.0.rate=2", "steady", "error_rate <= 1%", false, "measured 2%, 1% over the limit"}};

@@ -39,6 +39,9 @@ class ConsoleObserver final : public runtime::Observer {
 
   /// What the scraper collected (empty when nothing was scraped).
   std::optional<scrape::ScrapeSeries> take_scraped() { return std::move(scraped_); }
+  /// The answers of each reported interval (--interval, or the stage's own), in order; empty
+  /// without interval reports.
+  std::vector<metrics::IntervalAnswers> take_interval_answers() { return std::move(interval_answers_); }
 
  private:
   void progress_line(const runtime::ProgressSnapshot& s, double elapsed);
@@ -54,6 +57,7 @@ class ConsoleObserver final : public runtime::Observer {
   std::optional<scrape::Scraper> scraper_;
   std::optional<scrape::ScrapeSeries> scraped_;
   std::optional<report::IntervalRow> recent_;
+  std::vector<metrics::IntervalAnswers> interval_answers_;
   double next_plain_s_ = 0;
   int stopping_ = 0;
 };

@@ -6,6 +6,7 @@
 #include "llmload/config/profile.hpp"
 #include "llmload/report/result_reader.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -19,10 +20,16 @@ struct PointProfile {
   std::string name;  ///< e.g. "load.stages.0.rate=2" ("" without a sweep)
 };
 
-/// A measured stage's result file and its reports' view (for the report of all stages).
+/// A measured stage's result file and its reports' view (for the report of all stages), and
+/// the figures the sweep's per-point lines print.
 struct MeasuredStage {
   std::string result_path;
   std::optional<report::ReportRun> report;
+  std::string point, stage;         ///< sweep point ("" without a sweep) and stage name
+  double output_throughput = 0;     ///< tok/s
+  std::int64_t scored = 0;          ///< requests scored against references
+  std::optional<double> accuracy;   ///< unset when nothing was scored
+  std::int64_t checked = 0, degenerate = 0;
 };
 
 /// One profile run stage by stage.

@@ -1,7 +1,7 @@
 #pragma once
 /// SLO checks of `llmload run`, on a stage's result in memory: a limit on a latency
-/// statistic, the error rate or a throughput, and the drift of a latency between the early
-/// and the late intervals of a soak. Pure.
+/// statistic, the error rate, a throughput or the answers' accuracy, and the drift of a
+/// latency (or the drop of accuracy) between the early and the late intervals of a soak. Pure.
 
 #include "llmload/config/profile.hpp"
 #include "llmload/metrics/run_summary.hpp"
@@ -55,6 +55,15 @@ bool depends_on_latency(const config::ProfileSlo& slo);
 /// the profile allows it (allow_saturated_client: true). Other verdicts are returned as given.
 SloVerdict distrust_if_saturated(SloVerdict verdict, const config::ProfileSlo& slo, const metrics::ClientCheck& check,
                                  bool allowed);
+
+/// Drop of accuracy between the early and the late intervals of a stage (its answers'
+/// per_interval, metrics::IntervalAnswers). Intervals with no scored request are skipped, as
+/// is a last one shorter than half the first (the drain). With n intervals left (n >= 2) and
+/// k = max(1, floor(n / 4)): early = the scored-weighted mean accuracy of the first k, late
+/// that of the last k, drop = (early − late) / early (relative, as latency drift; only a fall
+/// counts: a rising accuracy has a negative drop). Passes when drop <= max_drift. Fewer than 2
+/// intervals with scored requests fail the check, saying so.
+SloVerdict check_accuracy_drift(const config::ProfileSlo& slo, const std::vector<metrics::IntervalAnswers>& intervals);
 
 /// JUnit XML: one test suite per profile, one test case per verdict (failures carry detail).
 std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts);

@@ -95,6 +95,11 @@ struct BenchOptions {
   double sim_ttft_ms = 50, sim_itl_ms = 20;
   std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
   double sim_time_scale = 1.0;  // engine mode: simulated time runs this many times faster
+  // Built-in simulator's answers mode (docs/simulator.md, "Answers").
+  std::string sim_answers;                      // --sim-answers FILE ("" = off)
+  double sim_answer_accuracy = 1.0;             // --sim-answer-accuracy P
+  std::string sim_answer_accuracy_by_category;  // --sim-answer-accuracy-by-category CAT=P,...
+  std::string sim_answer_accuracy_after;        // --sim-answer-accuracy-after TIME=P,...
   bool continuous_usage_stats = false;
   double duration_sec = 0;               // > 0: stop sending after this long (requests in turn)
   std::int32_t turns = 1;                // > 1: multi-turn conversations of this many turns

@@ -30,6 +30,11 @@ struct ProfileTarget {
   std::string sim_preset;
   /// With sim_preset: simulated time runs this many times faster (latencies shrink by it too).
   double sim_time_scale = 1.0;
+  /// The built-in simulator's answers mode (bench's --sim-answers and companions): the file
+  /// (resolved against the profile's folder), P, "CAT=P,..." and "TIME=P,...".
+  std::string sim_answers;
+  double sim_answer_accuracy = 1.0;
+  std::string sim_answer_accuracy_by_category, sim_answer_accuracy_after;
   /// How long a target that is still starting may take to answer the first request.
   std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
 };
@@ -89,10 +94,11 @@ struct SweepAxis {
 
 /// A service-level objective checked after the run (exit code 1 when one fails).
 struct ProfileSlo {
-  std::string metric;                ///< ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput
+  std::string metric;                ///< ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy
   std::string stat;                  ///< mean, median, pNN (latency metrics only)
-  std::optional<double> max, min;    ///< ms for latencies, fraction for error_rate, /s for throughputs
-  std::optional<double> max_drift;   ///< fraction: late-interval vs early-interval change (soak)
+  std::optional<double> max, min;    ///< ms for latencies, fraction for error_rate, /s for throughputs, [0, 1] for accuracy
+  /// fraction: late-interval vs early-interval change (soak); for accuracy its relative drop
+  std::optional<double> max_drift;
   /// goodput only: vLLM's --goodput per-request thresholds in ms (a request is "good" when it
   /// meets every one that is set).
   std::optional<double> good_ttft_ms, good_tpot_ms, good_e2el_ms;

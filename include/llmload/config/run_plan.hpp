@@ -75,6 +75,11 @@ struct RunPlan {
   bool progress = true;
   std::chrono::nanoseconds sim_ttft{}, sim_itl{};
   std::string sim_preset;  ///< built-in simulator in engine mode with this preset; empty: exact
+  /// Built-in simulator's answers mode (--sim-answers and companions, as given and checked;
+  /// docs/simulator.md "Answers"): the file ("" = off), the accuracy, CAT=P,... and TIME=P,...
+  std::string sim_answers;
+  double sim_answer_accuracy = 1.0;
+  std::string sim_answer_accuracy_by_category, sim_answer_accuracy_after;
   /// Multi-turn conversations: turns per conversation (1: single requests, as vLLM) and the
   /// think time before each later turn. With turns > 1, --num-prompts counts conversations
   /// and `num_prompts` here is the number of requests (conversations × turns).

@@ -5,6 +5,7 @@
 /// and merges the workers' recorders into the interval's figures.
 
 #include "llmload/metrics/hdr_histogram.hpp"
+#include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/request_record.hpp"
 
 #include <cstdint>
@@ -26,9 +27,21 @@ struct IntervalRecorder {
   std::int64_t completed = 0;      ///< successful requests
   std::int64_t failed = 0;         ///< failed requests (not in the histograms)
   std::int64_t output_tokens = 0;  ///< usage.completion_tokens, else token chunks, of successes
+  /// Answers (llmload extension, record_answer): successful requests checked for degenerate
+  /// output, how many were, requests scored and the sum of their scores.
+  std::int64_t answers_checked = 0, degenerate = 0, scored = 0;
+  double score_sum = 0;
 
   /// Records one finished request. O(token chunks), no allocation.
   void record(const RequestRecord& r) noexcept;
+  /// Checks a successful request's answer (metrics::check_answer) and counts it; failed
+  /// requests are skipped.
+  void record_answer(const RequestRecord& r, const workload::RequestSpec& spec,
+                     const std::optional<workload::ScoreSpec>& score);
+  /// scored > 0: score_sum / scored.
+  std::optional<double> accuracy() const noexcept {
+    return scored > 0 ? std::optional<double>(score_sum / static_cast<double>(scored)) : std::nullopt;
+  }
   /// Adds `other`'s counts and histograms.
   void merge(const IntervalRecorder& other) noexcept;
   /// Empties it, keeping the memory.

@@ -6,6 +6,7 @@
 #include "llmload/metrics/interval_recorder.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,7 +20,15 @@ struct IntervalRow {
   double request_rate = 0;        ///< completed / interval length, per second
   double output_token_rate = 0;   ///< output tokens of completed requests / interval length
   double ttft_p50_ms = 0, ttft_p99_ms = 0, itl_p50_ms = 0, itl_p99_ms = 0, e2el_p99_ms = 0;
+  /// Answers (llmload extension): requests scored and their mean score (unset when none),
+  /// successful requests checked for degenerate output and how many were degenerate.
+  std::int64_t scored = 0;
+  std::optional<double> accuracy;
+  std::int64_t answers_checked = 0, degenerate = 0;
 };
+
+/// The answers part of a row, as the result keeps it (llmload.accuracy.per_interval).
+metrics::IntervalAnswers interval_answers(const IntervalRow& row);
 
 /// The row for what `recorded` holds over [start_ns, end_ns) (offsets in ns).
 IntervalRow interval_row(const metrics::IntervalRecorder& recorded, core::Nanos start_ns,
@@ -27,13 +36,14 @@ IntervalRow interval_row(const metrics::IntervalRecorder& recorded, core::Nanos 
 
 /// The CSV header line (with "\n"): interval_start_s, interval_end_s, completed, failed,
 /// request_throughput, output_throughput, ttft_p50_ms, ttft_p99_ms, itl_p50_ms, itl_p99_ms,
-/// e2el_p99_ms, in_flight.
+/// e2el_p99_ms, in_flight, scored, accuracy (empty when nothing was scored), degenerate.
 std::string interval_csv_header();
 
 /// One CSV line (with "\n") in the header's column order.
 std::string interval_csv_line(const IntervalRow& row);
 
-/// One console line (with "\n"), prefixed with `label` in brackets when it is not empty.
+/// One console line (with "\n"), prefixed with `label` in brackets when it is not empty;
+/// "accuracy A (N scored)" and "degenerate D" are added when there were any.
 std::string interval_console_line(const IntervalRow& row, std::string_view label);
 
 }  // namespace llmload::report

@@ -5,6 +5,7 @@
 /// said in `notes`, so reports show what they can.
 
 #include "llmload/core/error.hpp"
+#include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/report/compare.hpp"
 
@@ -35,6 +36,17 @@ struct ServerSeries {
   std::vector<std::pair<double, double>> points;  ///< (seconds from the benchmark start, value)
 };
 
+/// The answers' figures from "llmload"."accuracy" and "llmload"."degenerate" (llmload
+/// extension). Plain value.
+struct AnswerFigures {
+  std::string score;                  ///< the scorer ("vqa", ...); "" when nothing was scored
+  std::int64_t scored = 0;
+  std::optional<double> accuracy;     ///< unset when nothing was scored
+  std::vector<std::pair<std::string, double>> per_category;  ///< (category, accuracy)
+  std::vector<metrics::IntervalAnswers> per_interval;
+  std::int64_t checked = 0, degenerate = 0;
+};
+
 /// Everything reports read from one result file. Plain value.
 struct ReportRun {
   std::string path;
@@ -52,6 +64,10 @@ struct ReportRun {
   std::vector<std::string> generated_texts;  ///< vLLM's array; empty when absent
   std::vector<CategoryFigures> categories;
   std::vector<ServerSeries> server_metrics;
+  /// Set when the file has "llmload"."accuracy" or "degenerate". Its accuracy, scored and
+  /// degenerate counts are also in `numbers` as "accuracy", "accuracy_scored" and
+  /// "degenerate", so that `compare` shows them.
+  std::optional<AnswerFigures> answers;
   std::vector<std::string> notes;  ///< what the file lacks, one sentence each
 
   const std::string& name() const noexcept { return numbers.name; }

@@ -84,6 +84,10 @@ struct RunnerOptions {
   std::chrono::nanoseconds grace_period = std::chrono::seconds(10);
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
   bool keep_text = true;                            ///< keep generated text in the records
+  /// With interval reports and keep_text: each finished request's answer is also checked
+  /// (degenerate output, and scored with interval_score when set) into its interval.
+  bool interval_answers = false;
+  std::optional<workload::ScoreSpec> interval_score;
   /// Keep the text and where each token chunk's text ends (RequestRecord::chunk_text_end),
   /// so that a tokenizer can count the tokens of each chunk after the run.
   bool chunk_text_offsets = false;

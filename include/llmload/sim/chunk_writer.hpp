@@ -25,6 +25,9 @@ std::string_view token_text(std::int64_t k) noexcept;
 /// Appends the concatenation of tokens 0..n-1 (the non-streaming response text).
 void append_generated_text(std::string& out, std::int64_t n);
 
+/// The same for a response to `request`: its answer's tokens first (answers mode).
+void append_generated_text(std::string& out, const GenerationRequest& request, std::int64_t n);
+
 /// What every chunk and body of one response shares.
 struct ResponseIdentity {
   /// "cmpl-<hex>" or "chatcmpl-<hex>".
@@ -43,12 +46,14 @@ std::string make_response_id(api::Flavor flavor, std::uint64_t a, std::uint64_t 
 /// connection via reset() (no allocation once its buffer has grown).
 class ChunkFormatter final {
  public:
-  /// Prepares for one response. `request` supplies flavor, prompt tokens and usage options.
+  /// Prepares for one response. `request` supplies flavor, prompt tokens, usage options and
+  /// the answer's tokens; it must outlive the formatter's use for this response.
   void reset(const ResponseIdentity& identity, const GenerationRequest& request);
 
   /// Chat only: the opening {"role":"assistant","content":""} delta.
   void append_role(std::string& out) const;
-  /// Token chunk k of n (0-based); the last one carries finish_reason "length".
+  /// Token chunk k of n (0-based); the last one carries finish_reason "length" ("stop" when
+  /// the request's answer ends the response).
   void append_token(std::string& out, std::int64_t k, std::int64_t n) const;
   /// Token chunk k; `finish_reason` ("stop", "length") on the last chunk, empty otherwise.
   void append_token(std::string& out, std::int64_t k, std::string_view finish_reason) const;
@@ -60,6 +65,7 @@ class ChunkFormatter final {
 
   std::string prefix_;  // {"id":..,"object":..,"created":..,"model":..,"choices":[
   api::Flavor flavor_ = api::Flavor::kCompletions;
+  const GenerationRequest* request_ = nullptr;
   std::int64_t prompt_tokens_ = 0;
   bool continuous_usage_ = false;
 };

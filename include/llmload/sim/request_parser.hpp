@@ -34,7 +34,20 @@ struct GenerationRequest {
   std::int64_t image_tokens = 0;
   /// Prompt token ids, one per prompt token (filled only with ParseOptions::token_ids).
   std::vector<std::uint64_t> prompt_ids;
+  /// The question (filled only with ParseOptions::question): the completions prompt, or the
+  /// text parts of the chat request's last message joined by newlines.
+  std::string question;
+  /// Answers mode (answer_key.hpp): the answer's words as JSON-escaped token texts, sent
+  /// before the usual token words; empty otherwise.
+  std::vector<std::string> answer_tokens;
+  /// The response ends after the answer: its last chunk says finish_reason "stop" ("length"
+  /// otherwise).
+  bool stop = false;
 };
+
+/// Token k of a response to `request`: its answer's token k while there is one, else
+/// token_text(k) (chunk_writer.hpp).
+std::string_view response_token(const GenerationRequest& request, std::int64_t k) noexcept;
 
 /// How parse_generation_request counts a prompt.
 struct ParseOptions {
@@ -48,6 +61,8 @@ struct ParseOptions {
   /// Read image parts (a bad image is a 400) and count their tokens; off, they are skipped
   /// as in the exact mode's original behaviour.
   bool image_tokens = false;
+  /// Fill GenerationRequest::question (answers mode).
+  bool question = false;
 };
 
 /// Parses and validates a /v1/completions or /v1/chat/completions JSON body.

@@ -31,7 +31,8 @@ void append_error_response(std::string& out, const ApiError& error, bool keep_al
 void append_stream_head(std::string& out, bool keep_alive);
 
 /// Appends the non-streaming body: "text_completion" with choices[0].text, or
-/// "chat.completion" with choices[0].message, finish_reason "length", and usage.
+/// "chat.completion" with choices[0].message, finish_reason "length" ("stop" when the
+/// request's answer ends the response), and usage.
 void append_completion_body(std::string& out, const ResponseIdentity& identity,
                             const GenerationRequest& request);
 

@@ -18,6 +18,7 @@
 /// the output length is always max_tokens.
 
 #include "llmload/core/error.hpp"
+#include "llmload/sim/answer_key.hpp"
 #include "llmload/sim/engine.hpp"
 #include "llmload/sim/faults.hpp"
 
@@ -77,6 +78,11 @@ struct SimOptions {
   double fault_rate = 0;
   /// Fault kinds for fault_rate (names from sim::fault_kinds()); empty = all of them.
   std::vector<std::string> fault_kinds;
+  /// Answers mode (--answers FILE and its companions, answer_key.hpp): answers.path empty =
+  /// off, the usual text.
+  AnswerSettings answers;
+  /// The loaded key of `answers`; start() loads it when it is null and answers.path is set.
+  std::shared_ptr<const AnswerKey> answer_key;
 };
 
 /// A running simulated server. Start once; stop() (or the destructor) ends it. start(),

@@ -78,6 +78,7 @@ struct ServerShared {
   EngineHost* host = nullptr;                            ///< engine mode only
   const std::vector<std::unique_ptr<Worker>>* workers = nullptr;  ///< exact mode's /metrics sums them
   std::vector<std::string_view> fault_kinds;             ///< --fault-kinds resolved (all when empty)
+  core::Clock::time_point started;                       ///< start(): answers mode's time origin
 };
 
 /// The current time in unix seconds.

@@ -14,6 +14,11 @@
 #include "llmload/workload/request_spec.hpp"
 #include "llmload/tokenizer/tokenizer.hpp"
 
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
 namespace llmload::workload {
 
 /// vLLM's ShareGPTDataset: a JSON array of objects whose "conversations" has at least two
@@ -32,6 +37,20 @@ core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const
 /// array of strings, kept as reference answers). Blank lines are skipped. Every line is
 /// validated before any request is sent; errors name the file and line.
 core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
+
+/// One line of a `custom` / `image-qa` file as the simulator's answers mode reads it.
+struct ReferenceLine {
+  std::string prompt;                ///< "prompt" (or "question"), as written
+  std::string category;              ///< "" when the line has none
+  std::vector<std::string> answers;  ///< "answers" (a string is one answer)
+  std::uint32_t line = 0;            ///< 1-based line number in the file
+};
+
+/// Reads every line of a `custom` / `image-qa` JSON Lines file with the same line rules as
+/// make_custom_dataset() (images are neither checked nor read). Bounded: a file over
+/// `max_bytes` is refused, naming its size. Errors name the file and line.
+core::Result<std::vector<ReferenceLine>> read_reference_lines(const std::filesystem::path& path,
+                                                              std::uint64_t max_bytes);
 
 /// vLLM's BurstGPTDataset: a BurstGPT CSV (header Timestamp, Model, Request tokens, Response
 /// tokens, Total tokens, Log Type; columns found by name, in any order). Rows whose Model is
