@@ -20,6 +20,7 @@ struct StageRun {
   std::optional<runtime::RunResult> result;       ///< set when the run took place
   std::optional<scrape::ScrapeSeries> scraped;    ///< the server's /metrics during the run
   std::optional<scrape::ServerMetricsSummary> server_metrics;
+  std::optional<scrape::SpecDecodeStats> spec_decode;  ///< vLLM's block (a speculative server)
   std::string result_path;                        ///< the saved result file ("" when none)
   std::string result_json;                        ///< its text, for reports of several runs
 };

@@ -7,6 +7,7 @@
 #include "llmload/sim/api_error.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,8 @@ struct ParseOptions {
   /// Read image parts (a bad image is a 400) and count their tokens; off, they are skipped
   /// as in the exact mode's original behaviour.
   bool image_tokens = false;
+  /// Model names served besides `served_model`: LoRA adapters (vLLM's --lora-modules).
+  std::span<const std::string> lora_modules;
 };
 
 /// Parses and validates a /v1/completions or /v1/chat/completions JSON body.
