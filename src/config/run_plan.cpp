@@ -100,6 +100,10 @@ std::string describe_plan(const RunPlan& plan) {
   const auto rate = std::isinf(plan.arrivals.request_rate)
                         ? std::string("inf")
                         : core::python_float_str(plan.arrivals.request_rate);
+  if (plan.dataset_name == "mooncake" && plan.vllm.self_timed) {
+    // vLLM's line for a trace replayed at its own timestamps (timed_trace, --self-timed).
+    return "Self timing is set, using the timestamps from the trace file.\n";
+  }
   if (plan.arrivals.ramp_up) {
     // vLLM's lines; its RPS are integers (argparse type=int), which fmt prints without ".0".
     out += fmt::format("Traffic ramp-up strategy: {}.\n",
