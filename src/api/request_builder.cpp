@@ -108,7 +108,7 @@ std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
   BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
   b.writer().begin_object();
 
-  b.simple("model", options.model);
+  b.simple("model", spec.model.empty() ? std::string_view(options.model) : std::string_view(spec.model));
   if (flavor == Flavor::kCompletions) {
     b.simple("prompt", spec.prompt);
   } else {
@@ -117,6 +117,10 @@ std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
       for (const auto& turn : history) {
         w.begin_object().field("role", "user").field("content", turn.user).end_object();
         w.begin_object().field("role", "assistant").field("content", turn.assistant).end_object();
+      }
+      if (options.string_content && spec.images.empty()) {
+        w.begin_object().field("role", "user").field("content", spec.prompt).end_object().end_array();
+        return;
       }
       w.begin_object().field("role", "user").key("content").begin_array();
       w.begin_object().field("type", "text").field("text", spec.prompt).end_object();

@@ -10,8 +10,8 @@ namespace llmload::app {
 
 CLI::App* add_bench_command(CLI::App& app, config::BenchOptions& options) {
   auto* bench = app.add_subcommand(
-      "bench", "Benchmark a server like `vllm bench serve` (same flags, table and JSON); "
-               "with no target flag, the built-in simulator");
+      "bench", fmt::format("Benchmark a server like `vllm bench serve` of {} (same flags, table and JSON); "
+                           "with no target flag, the built-in simulator", config::kVllmCompat));
   config::add_bench_options(*bench, options);
   return bench;
 }

@@ -1,6 +1,7 @@
 #include "llmload/app/console.hpp"
 
 #include "llmload/net/connection.hpp"
+#include "llmload/net/simple_client.hpp"
 #include "llmload/net/tls.hpp"
 
 #include <fmt/format.h>
@@ -52,7 +53,27 @@ void ConsoleObserver::interval(const runtime::IntervalReport& r) {
   }
 }
 
+void ConsoleObserver::watch_spec_decode(scrape::ScrapeSource target_metrics) { spec_source_ = std::move(target_metrics); }
+
+std::optional<scrape::SpecDecodeStats> ConsoleObserver::spec_decode() const {
+  return scrape::spec_decode_stats(spec_before_, spec_after_);
+}
+
+/// The target's spec-decode counters now (vLLM's fetch_spec_decode_metrics); none when the
+/// server does not answer 200 or has no such counter.
+std::optional<scrape::SpecDecodeCounters> ConsoleObserver::read_spec_decode() const {
+  if (!spec_source_) return std::nullopt;
+  const auto& s = *spec_source_;
+  auto response = net::fetch(s.base, s.endpoints, "GET", s.path, s.headers, "", std::chrono::seconds(5), s.tls.get(),
+                             s.verify);
+  if (!response || response->status != 200) return std::nullopt;
+  return scrape::parse_spec_decode(response->body);
+}
+
 void ConsoleObserver::measuring(bool started) {
+  // vLLM reads the spec-decode counters just before the first request and after the last.
+  if (started) spec_before_ = read_spec_decode();
+  else spec_after_ = read_spec_decode();
   if (started && !sources_.empty()) {
     scraper_.emplace(std::move(sources_), scrape_interval_);
     scraper_->start();
@@ -108,14 +129,18 @@ void ConsoleObserver::progress_line(const runtime::ProgressSnapshot& s, double e
   std::fflush(err_);
 }
 
+scrape::ScrapeSource target_metrics_source(const runtime::ResolvedTarget& target) {
+  const auto& t = target.target;
+  scrape::ScrapeSource own{t.base, t.endpoints, t.base.path + "/metrics", target.headers, t.tls, t.tls_verify};
+  own.base.path.clear();  // `path` is the whole path; the base only names the server
+  return own;
+}
+
 std::vector<scrape::ScrapeSource> scrape_sources(const config::RunPlan& plan, const runtime::ResolvedTarget& target,
                                                  std::vector<std::string>& notes) {
   std::vector<scrape::ScrapeSource> sources;
   if (plan.scrape_interval.count() == 0) return sources;
-  const auto& t = target.target;
-  scrape::ScrapeSource own{t.base, t.endpoints, t.base.path + "/metrics", target.headers, t.tls, t.tls_verify};
-  own.base.path.clear();  // `path` is the whole path; the base only names the server
-  sources.push_back(std::move(own));
+  sources.push_back(target_metrics_source(target));
   for (const auto& url : plan.metrics_urls) {
     auto endpoints = net::resolve(url.host, url.port);
     if (!endpoints) {

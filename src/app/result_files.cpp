@@ -18,7 +18,10 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   info.backend = plan.backend;
   info.label = plan.results.label;
   info.model_id = target.model;
-  info.tokenizer_id = plan.tokenizer_id.empty() ? target.model : plan.tokenizer_id;
+  // vLLM: --skip-tokenizer-init leaves tokenizer_id None (null) and the token figures out.
+  if (!plan.vllm.skip_tokenizer_init) info.tokenizer_id = plan.tokenizer_id.empty() ? target.model : plan.tokenizer_id;
+  info.tokenizer = !plan.vllm.skip_tokenizer_init;
+  info.spec_decode = run.spec_decode;
   info.num_prompts = plan.num_prompts;
   info.request_rate = plan.arrivals.request_rate;
   info.burstiness = plan.arrivals.burstiness;

@@ -143,6 +143,17 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   app.add_option("--model", o.model, "Served model name")->capture_default_str();
+  app.add_option("--lora-modules", o.lora_modules,
+                 "LoRA adapter names also served (requests may name them as their model)")->expected(1, -1);
+  app.add_option("--spec-tokens", o.spec_tokens,
+                 "Exact mode: speculative decoding with K draft tokens per step (0: off): each step after the "
+                 "first emits 1 + Binomial(K, --spec-acceptance) tokens in one chunk, and /metrics has vLLM's "
+                 "spec-decode counters")
+      ->check(CLI::Range(std::int64_t{0}, sim::kMaxSpecTokens))->capture_default_str();
+  app.add_option("--spec-acceptance", o.spec_acceptance,
+                 "Speculative decoding: the fraction of draft tokens accepted (vLLM's acceptance rate; the "
+                 "acceptance length is then 1 + K x this)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   app.add_option_function<double>(
          "--ttft-ms", [&o](double ms) { o.ttft = from_ms(ms); },
          "Fixed time to first token, ms, from the moment the request is read")

@@ -22,9 +22,28 @@ bool has_temperature(const config::RunPlan& plan) {
   return plan.body.extra_body && plan.body.extra_body->contains("temperature");
 }
 
+/// The vLLM flags given that mean nothing here, said once.
+std::string without_effect_line(const config::RunPlan& plan) {
+  std::string line = "llmload bench: accepted as in vllm bench serve, without effect here: ";
+  for (std::size_t i = 0; i < plan.vllm.without_effect.size(); ++i) {
+    if (i > 0) line += "; ";
+    line += plan.vllm.without_effect[i];
+  }
+  return line;
+}
+
 int error_exit(std::FILE* err, int code, std::string_view message) {
   fmt::print(err, "llmload bench: error: {}\n", message);
   return code;
+}
+
+/// The --chat-content-format hint for the first failed request, if it applies.
+std::string first_failure_hint(const config::RunPlan& plan, const runtime::Workload& w,
+                               const std::vector<metrics::RequestRecord>& records) {
+  for (const auto& r : records) {
+    if (!r.ok() && !w.specs.empty()) return runtime::chat_content_hint(plan, w.specs[r.index % w.specs.size()], r);
+  }
+  return {};
 }
 
 /// The server-metrics summary of what was scraped, with the notes of sources not scraped.
@@ -53,6 +72,8 @@ void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* o
   context.request_rate = plan.arrivals.ramp_up ? INFINITY : plan.arrivals.request_rate;
   context.max_concurrency = plan.max_concurrency;
   context.goodput_configured = summary.options.goodput_configured();
+  context.tokenizer = !plan.vllm.skip_tokenizer_init;
+  context.spec_decode = run.spec_decode;
   fmt::print(out, "{}{}{}", report::format_failures(summary), report::format_result_table(summary, context),
              report::format_extensions(summary));
   if (run.result->server_metrics) fmt::print(out, "{}", report::format_server_metrics(*run.result->server_metrics));
@@ -71,20 +92,25 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!target->announcement.empty()) fmt::print(out, "{}\n", target->announcement);
   std::vector<std::string> scrape_notes;
   ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
+  // vLLM reads /metrics for its spec-decode counters; --scrape-interval 0 keeps off /metrics.
+  if (plan.scrape_interval.count() > 0) console.watch_spec_decode(target_metrics_source(target->resolved));
   auto workload = runtime::prepare_workload(plan, target->resolved, std::move(*loaded), console);
   if (!workload) {
     return {error_exit(err, workload.error().interrupted ? kExitCannotRun : kExitUsage, workload.error().message)};
   }
   for (const auto& note : workload->notes) console.say("llmload bench: " + note);
+  if (!plan.vllm.without_effect.empty()) console.say(without_effect_line(plan));
   if (!plan.body.sampling.temperature && !has_temperature(plan)) console.say(kTemperatureWarning);
   auto executed = runtime::execute(plan, target->resolved, *workload, console);
   if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
-  if (target->simulator) target->simulator->stop();
   run.result = std::move(*executed);
   if (run.result->summary.answers) run.result->summary.answers->per_interval = console.take_interval_answers();
+  run.spec_decode = console.spec_decode();
   summarize_scrape(plan, console.take_scraped(), std::move(scrape_notes), *run.result);
   print_tables(plan, run, out);
   warn_if_saturated(plan, run.result->summary, err);
+  runtime::stop_profile(plan, target->resolved, console);
+  if (target->simulator) target->simulator->stop();
   if (plan.show_answers > 0) {
     fmt::print(out, "{}", format_answers(run.result->output.records, workload->specs, run.result->summary.answers,
                                          plan.show_answers));
@@ -93,8 +119,8 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   run.code = save_results(plan, target->resolved, run, hooks.on_interval != nullptr, err);
   if (run.result->output.interrupted) run.code = kExitCannotRun;
   if (run.result->summary.completed == 0) {
-    fmt::print(err, "llmload bench: error: no request succeeded ({} failed); see the errors above\n",
-               run.result->summary.failed);
+    fmt::print(err, "llmload bench: error: no request succeeded ({} failed); see the errors above{}\n",
+               run.result->summary.failed, first_failure_hint(plan, *workload, run.result->output.records));
     run.code = kExitCannotRun;
   }
   return run;

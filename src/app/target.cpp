@@ -47,6 +47,7 @@ boost::system::result<std::unique_ptr<sim::SimServer>, TargetError> start_simula
   options.itl = plan.sim_itl;
   const std::string model = plan.served_model_name.empty() ? plan.model : plan.served_model_name;
   if (!model.empty()) options.model = model;
+  options.lora_modules = plan.vllm.lora_modules;  // the adapters the requests name
   std::string timing = fmt::format("fixed timing: TTFT {:g} ms, ITL {:g} ms", ms(plan.sim_ttft), ms(plan.sim_itl));
   if (!plan.sim_preset.empty()) {
     auto preset = sim::find_engine_preset(plan.sim_preset);

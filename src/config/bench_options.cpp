@@ -194,7 +194,8 @@ void add_load_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--num-warmups", o.num_warmups, "Warm-up requests before the run (not measured)")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Load");
   app.add_option("--ready-check-timeout-sec", o.ready_check_timeout_sec,
-                 "How long to wait for the server to answer the first request")
+                 "Seconds to wait for the server to answer an initial test request; 0 (vLLM's "
+                 "default) sends none")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Load");
 
 }
@@ -202,7 +203,7 @@ void add_load_flags(CLI::App& app, BenchOptions& o) {
 /// Request body: sampling and vLLM's extras.
 void add_body_flags(CLI::App& app, BenchOptions& o) {
   app.add_flag("--ignore-eos", o.ignore_eos, "Send ignore_eos (forced for random)")->group("Request");
-  app.add_option("--temperature", o.temperature, "Sampling temperature (default 0.0)")->group("Request");
+  app.add_option("--temperature", o.temperature, "Sampling temperature (default: not sent, the server decides; vLLM's warning says so)")->group("Request");
   app.add_option("--top-p", o.top_p, "top_p")->group("Request");
   app.add_option("--top-k", o.top_k, "top_k")->group("Request");
   app.add_option("--min-p", o.min_p, "min_p")->group("Request");
@@ -220,8 +221,9 @@ void add_body_flags(CLI::App& app, BenchOptions& o) {
 /// Results: percentiles, goodput, result files and reports.
 void add_result_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--percentile-metrics", o.percentile_metrics,
-                 "Comma-separated metrics to report percentiles for: ttft,tpot,itl,e2el, and "
-                 "llmload's client_queue_time,e2el_including_client_queue (default ttft,tpot,itl)")->group("Results");
+                 "Comma-separated metrics to report percentiles for: ttft,tpot,itl,e2el,"
+                 "client_queue_time,e2el_including_client_queue (the last two with --max-concurrency, "
+                 "the last also with a finite --request-rate, as vLLM; default ttft,tpot,itl)")->group("Results");
   app.add_option("--metric-percentiles", o.metric_percentiles,
                  "Comma-separated percentiles, e.g. 25,50,99")->capture_default_str()->group("Results");
   app.add_option("--goodput", o.goodput, "SLOs KEY:MS for ttft, tpot, e2el (space-separated)")
@@ -336,6 +338,7 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   add_body_flags(app, o);
   add_result_flags(app, o);
   add_llmload_flags(app, o);
+  add_vllm_compat_flags(app, o.vllm);
 }
 
 namespace {
@@ -583,8 +586,8 @@ void resolve_percentiles(const BenchOptions& o, ResultSettings& r, Problems& pro
   const std::string metrics = o.percentile_metrics.empty() ? "ttft,tpot,itl" : o.percentile_metrics;
   for (auto m : split(metrics, ',')) {
     if (std::find(std::begin(kMetricNames), std::end(kMetricNames), m) == std::end(kMetricNames)) {
-      problems.add("--percentile-metrics: unknown metric '{}'; choose from ttft,tpot,itl,e2el "
-                   "(vLLM's) and client_queue_time,e2el_including_client_queue (llmload's)", m);
+      problems.add("--percentile-metrics: unknown metric '{}'; choose from ttft,tpot,itl,e2el,"
+                   "client_queue_time,e2el_including_client_queue", m);
     } else {
       r.percentile_metrics.emplace_back(m);
     }
@@ -814,6 +817,7 @@ core::Result<RunPlan> resolve(const BenchOptions& o) {
   resolve_percentiles(o, plan.results, problems);
   resolve_outputs(o, plan.results, problems);
   resolve_engine(o, plan, problems);
+  for (auto& line : resolve_vllm_compat(o.vllm, o.dataset_name, plan)) problems.add(core::Error{std::move(line)});
   if (!problems.empty()) return problems.error();
   return plan;
 }

@@ -9,6 +9,32 @@
 
 namespace llmload::config {
 
+namespace {
+
+/// The vLLM flags' settings (config/vllm_compat.hpp), under "vllm".
+void write_vllm_settings(core::JsonWriter& w, const RunPlan& plan) {
+  const auto& v = plan.vllm;
+  w.key("vllm").begin_object();
+  w.key("ready_check_timeout_s").value(static_cast<std::int64_t>(plan.ready_check_timeout.count()));
+  w.key("chat_content_format").value(std::string(plan.body.string_content ? "string" : "openai"));
+  w.key("skip_tokenizer_init").value(v.skip_tokenizer_init);
+  w.key("profile").value(v.profile);
+  w.key("lora_modules").begin_array();
+  for (const auto& m : v.lora_modules) w.value(m);
+  w.end_array();
+  w.key("lora_assignment").value(std::string(v.lora_round_robin ? "round-robin" : "random"));
+  w.key("timeline_itl_thresholds_ms").begin_array();
+  for (double t : v.timeline_itl_thresholds_ms) w.value(t);
+  w.end_array();
+  w.key("self_timed").value(v.self_timed);
+  w.key("flags_without_effect").begin_array();
+  for (const auto& line : v.without_effect) w.value(line);
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace
+
 std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, const net::HeaderList* sent_headers) {
   std::string out;
   core::JsonWriter w(out);
@@ -72,6 +98,7 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
       if (!plan.sim_answer_accuracy_after.empty()) w.key("sim_answer_accuracy_after").value(plan.sim_answer_accuracy_after);
     }
   }
+  write_vllm_settings(w, plan);
   w.end_object();
   return out;
 }
@@ -81,12 +108,18 @@ std::string describe_plan(const RunPlan& plan) {
   const auto rate = std::isinf(plan.arrivals.request_rate)
                         ? std::string("inf")
                         : core::python_float_str(plan.arrivals.request_rate);
-  out += fmt::format("Traffic request rate: {}\n", rate);
+  if (plan.dataset_name == "mooncake" && plan.vllm.self_timed) {
+    // vLLM's line for a trace replayed at its own timestamps (timed_trace, --self-timed).
+    return "Self timing is set, using the timestamps from the trace file.\n";
+  }
   if (plan.arrivals.ramp_up) {
-    out += fmt::format("Ramp-up: {} from {} to {} RPS\n",
-                       plan.arrivals.ramp_up->strategy == schedule::RampUp::Strategy::kLinear
-                           ? "linear" : "exponential",
+    // vLLM's lines; its RPS are integers (argparse type=int), which fmt prints without ".0".
+    out += fmt::format("Traffic ramp-up strategy: {}.\n",
+                       plan.arrivals.ramp_up->strategy == schedule::RampUp::Strategy::kLinear ? "linear" : "exponential");
+    out += fmt::format("Will increase RPS from {} to {} RPS over the duration of the benchmark.\n",
                        plan.arrivals.ramp_up->start_rps, plan.arrivals.ramp_up->end_rps);
+  } else {
+    out += fmt::format("Traffic request rate: {}\n", rate);
   }
   out += fmt::format("Burstiness factor: {} ({})\n", core::python_float_str(plan.arrivals.burstiness),
                      plan.arrivals.burstiness == 1.0 ? "Poisson process" : "Gamma distribution");

@@ -53,6 +53,13 @@ std::vector<CategoryCount> breakdown(std::span<const RequestRecord> records,
 
 }  // namespace
 
+std::vector<CategoryCount> model_breakdown(std::span<const RequestRecord> records,
+                                           std::span<const workload::RequestSpec> specs) {
+  return breakdown(records, specs, [](const workload::RequestSpec& s) {
+    return std::pair<std::int64_t, std::string>(0, s.model);
+  });
+}
+
 std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> records,
                                               std::span<const workload::RequestSpec> specs) {
   return breakdown(records, specs, [](const workload::RequestSpec& s) {

@@ -116,6 +116,8 @@ void reserve_per_request(RunSummary& s, Samples& samples, std::size_t n) {
   s.ttfts_s.reserve(n);
   s.itls_s.reserve(n);
   s.start_times_s.reserve(n);
+  s.latencies_s.reserve(n);
+  s.queue_times_s.reserve(n);
   s.generated_texts.reserve(n);
   s.errors.reserve(n);
   s.timelines.reserve(n);
@@ -140,6 +142,8 @@ RequestTimeline& add_request_row(const RequestRecord& r, core::Nanos bench_start
   tl.input_tokens = r.usage_prompt_tokens >= 0 ? r.usage_prompt_tokens : r.dataset_prompt_len;
   s.input_lens.push_back(r.dataset_prompt_len);
   s.start_times_s.push_back(r.start_ns != 0 ? to_s(r.start_ns - bench_start_ns) : 0.0);
+  s.queue_times_s.push_back(r.start_ns != 0 && r.dispatch_ns != 0 ? to_s(r.start_ns - r.dispatch_ns) : 0.0);
+  s.latencies_s.push_back(r.ok() && !r.chunk_ns.empty() ? to_s(r.chunk_ns.back() - r.start_ns) : 0.0);
   s.generated_texts.push_back(r.generated_text);
   s.errors.push_back(r.ok() ? std::string() : r.error);
   return tl;

@@ -68,14 +68,18 @@ std::string percentile_word(double p) {
   return core::python_float_str(p);
 }
 
-std::string format_result_table(const metrics::RunSummary& s, const TableContext& context) {
-  const auto& selected = context.percentile_metrics.empty() ? s.options.percentile_metrics
-                                                            : context.percentile_metrics;
-  const auto& percentiles =
-      context.percentiles.empty() ? s.options.percentiles : context.percentiles;
+bool vllm_metric_shown(std::string_view key, const std::vector<std::string>& selected,
+                       std::optional<std::int64_t> max_concurrency, double request_rate, bool tokenizer) {
+  if (!contains(selected, key)) return false;
+  if (key == "client_queue_time") return max_concurrency.has_value();
+  if (key == "e2el_including_client_queue") return max_concurrency.has_value() && std::isfinite(request_rate);
+  return tokenizer || key == "e2el";
+}
 
-  std::string out;
-  banner(out, " Serving Benchmark Result ", '=');
+namespace {
+
+/// vLLM's rows above the metric sections.
+void summary_rows(std::string& out, const metrics::RunSummary& s, const TableContext& context) {
   int_row(out, "Successful requests:", s.completed);
   int_row(out, "Failed requests:", s.failed);
   if (context.max_concurrency) {
@@ -86,28 +90,56 @@ std::string format_result_table(const metrics::RunSummary& s, const TableContext
   }
   float_row(out, "Benchmark duration (s):", s.duration_s);
   int_row(out, "Total input tokens:", s.total_input_tokens);
-  int_row(out, "Total generated tokens:", s.total_output_tokens);
+  if (context.tokenizer) int_row(out, "Total generated tokens:", s.total_output_tokens);
   float_row(out, "Request throughput (req/s):", s.request_throughput);
   if (context.goodput_configured) {
     float_row(out, "Request goodput (req/s):", s.request_goodput.value_or(0.0));
   }
-  float_row(out, "Output token throughput (tok/s):", s.output_throughput);
-  float_row(out, "Peak output token throughput (tok/s):", s.max_output_tokens_per_s);
+  if (context.tokenizer) {
+    float_row(out, "Output token throughput (tok/s):", s.output_throughput);
+    float_row(out, "Peak output token throughput (tok/s):", s.max_output_tokens_per_s);
+  }
   float_row(out, "Peak concurrent requests:", static_cast<double>(s.max_concurrent_requests));
-  float_row(out, "Total Token throughput (tok/s):", s.total_token_throughput);
+  if (context.tokenizer) float_row(out, "Total token throughput (tok/s):", s.total_token_throughput);
+}
 
+/// vLLM's "Speculative Decoding" section.
+void spec_decode_rows(std::string& out, const scrape::SpecDecodeStats& s) {
+  banner(out, "Speculative Decoding", '-');
+  float_row(out, "Acceptance rate (%):", s.acceptance_rate_pct);
+  float_row(out, "Acceptance length:", s.acceptance_length);
+  int_row(out, "Drafts:", s.drafts);
+  int_row(out, "Draft tokens:", s.draft_tokens);
+  int_row(out, "Accepted tokens:", s.accepted);
+  if (s.per_position.empty()) return;
+  out += "Per-position acceptance (%):\n";
+  for (std::size_t i = 0; i < s.per_position.size(); ++i) {
+    float_row(out, fmt::format("  Position {}:", i), s.per_position[i] * 100.0);
+  }
+}
+
+}  // namespace
+
+std::string format_result_table(const metrics::RunSummary& s, const TableContext& context) {
+  const auto& selected = context.percentile_metrics.empty() ? s.options.percentile_metrics
+                                                            : context.percentile_metrics;
+  const auto& percentiles =
+      context.percentiles.empty() ? s.options.percentiles : context.percentiles;
+
+  std::string out;
+  banner(out, " Serving Benchmark Result ", '=');
+  summary_rows(out, s, context);
   const MetricSection sections[] = {
       {"ttft", "TTFT", "Time to First Token", s.ttft_ms},
       {"tpot", "TPOT", "Time per Output Token (excl. 1st token)", s.tpot_ms},
       {"itl", "ITL", "Inter-token Latency", s.itl_ms},
       {"e2el", "E2EL", "End-to-end Latency", s.e2el_ms},
-      // llmload extensions, shown only when asked for with --percentile-metrics.
-      {"client_queue_time", "client queue time", "Client Queue Time (llmload)", s.client_queue_time_ms},
-      {"e2el_including_client_queue", "E2EL incl. queue", "E2EL incl. Client Queue (llmload)",
+      {"client_queue_time", "Client Queue Time", "Client-side Queueing", s.client_queue_time_ms},
+      {"e2el_including_client_queue", "E2EL incl. Client Queue", "Queue-inclusive End-to-end Latency",
        s.e2el_including_client_queue_ms},
   };
   for (const auto& m : sections) {
-    if (!contains(selected, m.key)) continue;
+    if (!vllm_metric_shown(m.key, selected, context.max_concurrency, context.request_rate, context.tokenizer)) continue;
     banner(out, m.header, '-');
     float_row(out, fmt::format("Mean {} (ms):", m.name), m.stats.mean);
     float_row(out, fmt::format("Median {} (ms):", m.name), m.stats.median);
@@ -116,6 +148,7 @@ std::string format_result_table(const metrics::RunSummary& s, const TableContext
                 m.stats.percentile_or(p, 0.0));
     }
   }
+  if (context.spec_decode) spec_decode_rows(out, *context.spec_decode);
   out.append(kWidth, '=');
   out += '\n';
   return out;
@@ -161,6 +194,31 @@ void client_check_rows(std::string& out, const metrics::RunSummary& s) {
   }
   fmt::format_to(std::back_inserter(out), "{:<40} {:<10}\n", "Client saturated:", s.client_check.saturated ? "YES" : "no");
   for (const auto& f : s.client_check.findings) fmt::format_to(std::back_inserter(out), "  {}\n", f.text);
+}
+
+/// Multi-turn figures by turn, and figures by LoRA adapter, when the run had them.
+void breakdown_rows(std::string& out, const metrics::RunSummary& s) {
+  if (!s.per_turn.empty()) {
+    banner(out, "Multi-turn conversations, by turn", '-');
+    for (const auto& t : s.per_turn) {
+      int_row(out, fmt::format("Completed requests, {}:", t.category), t.completed);
+      float_row(out, fmt::format("Mean input tokens, {}:", t.category),
+                t.completed > 0 ? static_cast<double>(t.input_tokens) / static_cast<double>(t.completed) : 0.0);
+      float_row(out, fmt::format("Mean TTFT, {} (ms):", t.category), t.ttft_ms.mean);
+      float_row(out, fmt::format("P99 TTFT, {} (ms):", t.category), t.ttft_ms.percentile_or(99, 0.0));
+    }
+  }
+
+  if (!s.per_adapter.empty()) {
+    banner(out, "By LoRA adapter (--lora-modules)", '-');
+    for (const auto& a : s.per_adapter) {
+      int_row(out, fmt::format("Completed requests, {}:", a.category), a.completed);
+      int_row(out, fmt::format("Failed requests, {}:", a.category), a.failed);
+      float_row(out, fmt::format("Mean TTFT, {} (ms):", a.category), a.ttft_ms.mean);
+      float_row(out, fmt::format("Mean E2EL, {} (ms):", a.category), a.e2el_ms.mean);
+    }
+  }
+
 }
 
 std::string format_extensions(const metrics::RunSummary& s) {
@@ -217,17 +275,7 @@ std::string format_extensions(const metrics::RunSummary& s) {
 
   client_check_rows(out, s);
 
-  if (!s.per_turn.empty()) {
-    banner(out, "Multi-turn conversations, by turn", '-');
-    for (const auto& t : s.per_turn) {
-      int_row(out, fmt::format("Completed requests, {}:", t.category), t.completed);
-      float_row(out, fmt::format("Mean input tokens, {}:", t.category),
-                t.completed > 0 ? static_cast<double>(t.input_tokens) / static_cast<double>(t.completed) : 0.0);
-      float_row(out, fmt::format("Mean TTFT, {} (ms):", t.category), t.ttft_ms.mean);
-      float_row(out, fmt::format("P99 TTFT, {} (ms):", t.category), t.ttft_ms.percentile_or(99, 0.0));
-    }
-  }
-
+  breakdown_rows(out, s);
   answer_rows(out, s);
 
   if (!s.failures_by_reason.empty()) {

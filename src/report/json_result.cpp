@@ -1,5 +1,6 @@
 #include "llmload/report/json_result.hpp"
 
+#include "llmload/config/vllm_compat.hpp"
 #include "llmload/core/json_writer.hpp"
 #include "llmload/report/console_table.hpp"
 
@@ -227,11 +228,40 @@ void write_request_rows(core::JsonWriter& w, const metrics::RunSummary& s) {
   w.end_array();
 }
 
+/// vLLM's per-request arrays in its order: latencies and queue_times always (vLLM keeps them
+/// without --save-detailed), the others only with it.
+void set_per_request_arrays(OrderedObject& o, const metrics::RunSummary& s, bool save_detailed) {
+  if (save_detailed) {
+    o.set("input_lens", json_array(s.input_lens));
+    o.set("output_lens", json_array(s.output_lens));
+    o.set("ttfts", json_array(s.ttfts_s));
+    o.set("itls", json_nested_array(s.itls_s));
+  }
+  o.set("latencies", json_array(s.latencies_s));
+  if (save_detailed) o.set("start_times", json_array(s.start_times_s));
+  o.set("queue_times", json_array(s.queue_times_s));
+  if (save_detailed) {
+    o.set("generated_texts", json_array(s.generated_texts));
+    o.set("errors", json_array(s.errors));
+  }
+}
+
+/// vLLM's spec_decode_* keys.
+void set_spec_decode(OrderedObject& o, const scrape::SpecDecodeStats& s) {
+  o.set("spec_decode_acceptance_rate", json_value(s.acceptance_rate_pct));
+  o.set("spec_decode_acceptance_length", json_value(s.acceptance_length));
+  o.set("spec_decode_num_drafts", json_value(s.drafts));
+  o.set("spec_decode_draft_tokens", json_value(s.draft_tokens));
+  o.set("spec_decode_accepted_tokens", json_value(s.accepted));
+  o.set("spec_decode_per_position_acceptance_rates", json_array(s.per_position));
+}
+
 std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bool save_detailed) {
   return render([&](core::JsonWriter& w) {
     w.begin_object();
     w.field("schema_version", kResultSchemaVersion);
     w.field("version", llmload_version());
+    w.field("vllm_compat", config::kVllmCompat);
     w.field("target", info.target);
     w.field("simulator", info.simulator);
     if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
@@ -279,6 +309,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     write_groups(w, "per_category", s.per_category);
     if (s.answers) write_answers(w, *s.answers);
     if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);
+    if (!s.per_adapter.empty()) write_groups(w, "per_adapter", s.per_adapter);
     if (save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) write_request_rows(w, s);
     w.end_object();
   });
@@ -298,7 +329,7 @@ std::vector<ResultField> result_fields(const metrics::RunSummary& s, const RunIn
   o.set("backend", json_value(info.backend));
   o.set("label", info.label ? json_value(*info.label) : json_null());
   o.set("model_id", json_value(info.model_id));
-  o.set("tokenizer_id", json_value(info.tokenizer_id));
+  o.set("tokenizer_id", info.tokenizer_id ? json_value(*info.tokenizer_id) : json_null());
   o.set("num_prompts", json_value(info.num_prompts));
   for (const auto& [k, v] : info.metadata) o.set(k, json_value(v));
   o.set("request_rate", json_rate(info.request_rate));
@@ -320,17 +351,11 @@ std::vector<ResultField> result_fields(const metrics::RunSummary& s, const RunIn
                                                    : json_null());
   o.set("output_throughput", json_value(s.output_throughput));
   o.set("total_token_throughput", json_value(s.total_token_throughput));
-  if (save_detailed && arrays == DetailArrays::kRender) {
-    o.set("input_lens", json_array(s.input_lens));
-    o.set("output_lens", json_array(s.output_lens));
-    o.set("ttfts", json_array(s.ttfts_s));
-    o.set("itls", json_nested_array(s.itls_s));
-    o.set("start_times", json_array(s.start_times_s));
-    o.set("generated_texts", json_array(s.generated_texts));
-    o.set("errors", json_array(s.errors));
-  }
+  if (arrays == DetailArrays::kRender) set_per_request_arrays(o, s, save_detailed);
   o.set("max_output_tokens_per_s", json_value(s.max_output_tokens_per_s));
   o.set("max_concurrent_requests", json_value(s.max_concurrent_requests));
+  o.set("rtfx", json_value(0.0));  // vLLM's inverse real-time factor: audio input only
+  if (info.spec_decode) set_spec_decode(o, *info.spec_decode);
 
   const std::pair<std::string_view, const metrics::SampleStats*> metric_stats[] = {
       {"ttft", &s.ttft_ms}, {"tpot", &s.tpot_ms}, {"itl", &s.itl_ms}, {"e2el", &s.e2el_ms},
@@ -338,7 +363,7 @@ std::vector<ResultField> result_fields(const metrics::RunSummary& s, const RunIn
       {"e2el_including_client_queue", &s.e2el_including_client_queue_ms}};
   const auto& selected = s.options.percentile_metrics;
   for (const auto& [name, stats] : metric_stats) {
-    if (std::find(selected.begin(), selected.end(), name) == selected.end()) continue;
+    if (!vllm_metric_shown(name, selected, info.max_concurrency, info.request_rate, info.tokenizer)) continue;
     o.set(fmt::format("mean_{}_ms", name), json_value(stats->mean));
     o.set(fmt::format("median_{}_ms", name), json_value(stats->median));
     o.set(fmt::format("std_{}_ms", name), json_value(stats->stddev));

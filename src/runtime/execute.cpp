@@ -6,6 +6,7 @@
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/text.hpp"
 #include "llmload/metrics/category_breakdown.hpp"
+#include "llmload/net/simple_client.hpp"
 #include "llmload/runtime/chunk_tokens.hpp"
 #include "llmload/runtime/stop_signals.hpp"  // the count the caller's StopSignals keeps
 
@@ -53,9 +54,9 @@ void redact(std::vector<metrics::RequestRecord>& records, const core::Redactor& 
 /// starts. A server that is still starting (connection refused, 503) is retried once a second
 /// until the ready-check timeout; any other failure stops at once (a wrong model name should
 /// not take ten minutes to report).
-core::Result<void> ready_check(Runner& runner, const workload::RequestSpec& spec, std::chrono::seconds timeout,
+core::Result<void> ready_check(Runner& runner, const config::RunPlan& plan, const workload::RequestSpec& spec,
                                const core::Redactor& secrets) {
-  const auto give_up = core::Clock::now() + timeout;
+  const auto give_up = core::Clock::now() + plan.ready_check_timeout;
   while (true) {
     const auto record = runner.send_one(spec);
     if (record.ok()) return {};
@@ -63,11 +64,25 @@ core::Result<void> ready_check(Runner& runner, const workload::RequestSpec& spec
                           (record.outcome == metrics::Outcome::kHttpStatus && record.http_status == 503);
     if (!starting || core::Clock::now() + std::chrono::seconds(1) >= give_up) {
       return core::fail("Initial test run failed - Please make sure benchmark arguments are "
-                        "correctly specified. Error: {} ({})",
-                        secrets.redacted(record.error), metrics::outcome_name(record.outcome));
+                        "correctly specified. Error: {} ({}){}",
+                        secrets.redacted(record.error), metrics::outcome_name(record.outcome),
+                        chat_content_hint(plan, spec, record));
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+}
+
+/// vLLM's profiler call (POST base + `path`, no body): true when answered 200; otherwise a
+/// warning on standard error (vLLM says nothing, the run goes on).
+bool profile_call(const ResolvedTarget& target, std::string_view path, Observer& observer) {
+  const auto& t = target.target;
+  auto response = net::fetch(t.base, t.endpoints, "POST", t.base.path + std::string(path), target.headers, {},
+                             std::chrono::seconds(60), t.tls.get(), t.tls_verify);
+  if (response && response->status == 200) return true;
+  observer.warn(fmt::format("llmload bench: {} failed: {}", path,
+                            response ? fmt::format("HTTP {} {}", response->status, response->reason)
+                                     : response.error().message));
+  return false;
 }
 
 /// The initial test run and vLLM's warm-up (copies of the first request, all at once within
@@ -79,11 +94,16 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   options.grace_period = std::chrono::nanoseconds(0);
   Runner runner(target.target, request_template(plan, target), options);
   observer.say("Starting initial single prompt test run...");
-  if (auto ready = ready_check(runner, w.specs.front(), plan.ready_check_timeout, secrets_of(target)); !ready) {
-    if (stop_signal_count() > 0) return interrupted_early();
-    return ExecuteError{ready.error().message};
+  if (plan.ready_check_timeout.count() > 0) {
+    observer.say(fmt::format("Waiting for endpoint to become up in {} seconds", plan.ready_check_timeout.count()));
+    if (auto ready = ready_check(runner, plan, w.specs.front(), secrets_of(target)); !ready) {
+      if (stop_signal_count() > 0) return interrupted_early();
+      return ExecuteError{ready.error().message};
+    }
+    observer.say("Initial test run completed.");
+  } else {
+    observer.say("Skipping endpoint ready check.");  // vLLM's default (0): no test request
   }
-  observer.say("Initial test run completed.");
   if (plan.num_warmups <= 0) return {};
   observer.say(fmt::format("Warming up with {} requests...", plan.num_warmups));
   const std::vector<workload::RequestSpec> warm(static_cast<std::size_t>(plan.num_warmups), w.specs.front());
@@ -157,6 +177,7 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
   if (by_tokenizer > 0) summary.chunk_tokens_source = "tokenizer";
   summary.per_category = metrics::category_breakdown(output.records, w.specs);
   summary.per_turn = metrics::turn_breakdown(output.records, w.specs);
+  summary.per_adapter = metrics::model_breakdown(output.records, w.specs);
   metrics::label_timelines(summary, output.records, w.specs);
   if (w.keep_text) summary.answers = metrics::answer_quality(output.records, w.specs, w.score);
   summary.loop_delay_ms = metrics::stats_ms_of_us(output.loop_delay_us, metrics::kExtensionPercentiles);
@@ -194,6 +215,20 @@ std::vector<std::string> RunResult::interval_histograms(std::string_view metric)
   return out;
 }
 
+std::string chat_content_hint(const config::RunPlan& plan, const workload::RequestSpec& spec,
+                              const metrics::RequestRecord& record) {
+  const bool text_only_chat = plan.flavor == api::Flavor::kChat && spec.images.empty() && !plan.body.string_content;
+  if (!text_only_chat || record.outcome != metrics::Outcome::kHttpStatus || record.http_status < 400) return {};
+  return "; if the server takes only string message content, try --chat-content-format string (vLLM's "
+         "client sends content as an array of parts)";
+}
+
+void stop_profile(const config::RunPlan& plan, const ResolvedTarget& target, Observer& observer) {
+  if (!plan.vllm.profile) return;
+  observer.say("Stopping profiler...");
+  if (profile_call(target, "/stop_profile", observer)) observer.say("Profiler stopped");
+}
+
 RunnerOptions runner_options(const config::RunPlan& plan) {
   RunnerOptions options;
   options.threads = plan.threads;
@@ -227,6 +262,10 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
   RunResult result;
   result.planned_requests = workload.requests;
   observer.say("Starting main benchmark run...");
+  if (plan.vllm.profile) {
+    observer.say("Starting profiler...");
+    if (profile_call(target, "/start_profile", observer)) observer.say("Profiler started");
+  }
   observer.say(config::describe_plan(plan));
   result.output = measure(plan, target, workload, observer, result);
   redact(result.output.records, secrets_of(target));

@@ -2,9 +2,11 @@
 // against the target.
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/core/rng.hpp"
 #include "llmload/net/port_budget.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/runtime/execute.hpp"
+
 #include "llmload/runtime/stop_signals.hpp"
 #include "llmload/schedule/arrival_schedule.hpp"
 #include "llmload/workload/conversations.hpp"
@@ -86,6 +88,19 @@ void count_on_server(const config::RunPlan& plan, const ResolvedTarget& target, 
       "exact token counts", counted.error().message));
 }
 
+/// --lora-modules: each request's model is one adapter, in turn (round-robin) or drawn with
+/// the run's seed (random), as vLLM chooses one per request.
+void assign_lora_modules(const config::RunPlan& plan, std::vector<workload::RequestSpec>& specs) {
+  const auto& modules = plan.vllm.lora_modules;
+  if (modules.empty()) return;
+  core::Rng rng(plan.dataset.seed, "lora");
+  const auto n = static_cast<std::int64_t>(modules.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const auto pick = plan.vllm.lora_round_robin ? static_cast<std::int64_t>(i) % n : rng.uniform_int(0, n - 1);
+    specs[i].model = modules[static_cast<std::size_t>(pick)];
+  }
+}
+
 /// A trace carries its own send times; every other dataset follows the arrival schedule,
 /// which for multi-turn conversations releases first turns (later turns follow answers).
 core::Result<std::vector<core::Nanos>> schedule_offsets(const config::RunPlan& plan, const Workload& w,
@@ -139,6 +154,7 @@ core::Result<LoadedWorkload> load_workload(const config::RunPlan& plan) {
   loaded.count_on_server = !loaded.tokenizer && workload::find_dataset(plan.dataset.name)->kind == workload::DatasetKind::kRandom;
   loaded.specs = std::move(dataset->specs);
   loaded.trace_offsets = std::move(dataset->send_offsets_ns);
+  if (!plan.vllm.self_timed) loaded.trace_offsets.clear();  // --no-self-timed: --request-rate decides
   if (!loaded.count_on_server) loaded.notes.insert(loaded.notes.end(), dataset->notes.begin(), dataset->notes.end());
   return loaded;
 }
@@ -155,6 +171,7 @@ boost::system::result<Workload, PrepareError> prepare_workload(const config::Run
   w.notes = std::move(loaded.notes);
   w.tokenizer = std::move(loaded.tokenizer);
   workload::link_conversations(loaded.specs, plan.turns, plan.think_time.count());
+  assign_lora_modules(plan, loaded.specs);
   w.specs = std::move(loaded.specs);
   // With --duration the dataset is a pool of at most kDurationPool prompts, sent in turn.
   w.requests = plan.duration.count() > 0 ? plan.num_prompts : static_cast<std::int64_t>(w.specs.size());

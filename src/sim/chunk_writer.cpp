@@ -105,10 +105,17 @@ void ChunkFormatter::append_token(std::string& out, std::int64_t k, std::int64_t
 
 void ChunkFormatter::append_token(std::string& out, std::int64_t k,
                                   std::string_view finish_reason) const {
+  append_tokens(out, k, 1, finish_reason);
+}
+
+void ChunkFormatter::append_tokens(std::string& out, std::int64_t first, std::int64_t count,
+                                   std::string_view finish_reason) const {
   const bool last = !finish_reason.empty();
   out += prefix_;
   out += flavor_ == api::Flavor::kChat ? "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"";
-  out += request_ != nullptr ? response_token(*request_, k) : token_text(k);
+  for (std::int64_t k = first; k < first + count; ++k) {
+    out += request_ != nullptr ? response_token(*request_, k) : token_text(k);
+  }
   out += flavor_ == api::Flavor::kChat ? "\"}" : "\"";
   if (last) {
     out += ",\"logprobs\":null,\"finish_reason\":\"";
@@ -118,7 +125,7 @@ void ChunkFormatter::append_token(std::string& out, std::int64_t k,
     out += flavor_ == api::Flavor::kChat ? ",\"logprobs\":null,\"finish_reason\":null}]"
                                     : ",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}]";
   }
-  append_usage_object(out, k + 1);
+  append_usage_object(out, first + count);
   out += '}';
 }
 

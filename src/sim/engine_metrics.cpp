@@ -136,6 +136,14 @@ void merge_metrics(EngineMetrics& into, const EngineMetrics& from) {
   into.num_preemptions += from.num_preemptions;
   into.engine_steps += from.engine_steps;
   for (std::size_t i = 0; i < into.request_success.size(); ++i) into.request_success[i] += from.request_success[i];
+  into.spec_positions = std::max(into.spec_positions, from.spec_positions);
+  into.spec_drafts += from.spec_drafts;
+  into.spec_draft_tokens += from.spec_draft_tokens;
+  into.spec_accepted += from.spec_accepted;
+  into.spec_accepted_per_pos.resize(std::max(into.spec_accepted_per_pos.size(), from.spec_accepted_per_pos.size()));
+  for (std::size_t i = 0; i < from.spec_accepted_per_pos.size(); ++i) {
+    into.spec_accepted_per_pos[i] += from.spec_accepted_per_pos[i];
+  }
   into.time_to_first_token.merge(from.time_to_first_token);
   into.inter_token_latency.merge(from.inter_token_latency);
   into.e2e_request_latency.merge(from.e2e_request_latency);
@@ -156,6 +164,23 @@ std::string_view finish_reason_name(FinishReason reason) noexcept {
   }
   return "stop";
 }
+
+namespace {
+
+/// vLLM's spec-decode counters (vllm/v1/spec_decode/metrics.py names).
+void append_spec_decode(Writer& w, const EngineMetrics& m) {
+  w.counter("vllm:spec_decode_num_drafts", "Number of spec decoding drafts.", static_cast<double>(m.spec_drafts));
+  w.counter("vllm:spec_decode_num_draft_tokens", "Number of draft tokens.", static_cast<double>(m.spec_draft_tokens));
+  w.counter("vllm:spec_decode_num_accepted_tokens", "Number of accepted tokens.",
+            static_cast<double>(m.spec_accepted));
+  w.header("vllm:spec_decode_num_accepted_tokens_per_pos", "counter", "Accepted tokens per draft position.");
+  for (std::size_t i = 0; i < m.spec_accepted_per_pos.size(); ++i) {
+    w.sample("vllm:spec_decode_num_accepted_tokens_per_pos_total", fmt::format("position=\"{}\"", i),
+             static_cast<double>(m.spec_accepted_per_pos[i]));
+  }
+}
+
+}  // namespace
 
 void append_prometheus(std::string& out, const EngineMetrics& m, std::string_view model) {
   Writer w{out, "engine=\"0\",model_name=\""};
@@ -187,6 +212,7 @@ void append_prometheus(std::string& out, const EngineMetrics& m, std::string_vie
   }
   w.counter("llmload_sim:engine_steps", "Scheduler steps run by the simulated engine.",
             static_cast<double>(m.engine_steps));
+  if (m.spec_positions > 0) append_spec_decode(w, m);
   w.histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
               m.time_to_first_token);
   w.histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.",

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace llmload::sim {
@@ -38,7 +39,8 @@ asio::awaitable<Next> ExactStreamer::stream(const GenerationRequest& request, co
   state_.t_recv = t_recv;
   state_.max_tokens = request.max_tokens;
   state_.prompt_tokens = request.prompt_tokens;
-  const auto [cut, cut_at] = stream_cut(fault, request.max_tokens);
+  plan_steps();
+  const auto [cut, cut_at] = stream_cut(fault, state_.steps);
   state_.cut = cut;
   state_.cut_at = cut_at;
   struct CountEnd {
@@ -97,7 +99,7 @@ asio::awaitable<bool> ExactStreamer::send_tokens(bool paced, bool split) {
 }
 
 asio::awaitable<Next> ExactStreamer::send_cut(bool keep_alive) {
-  const std::int64_t n = state_.max_tokens;
+  const std::int64_t n = state_.steps;
   const FaultPlan& fault = *state_.fault;
   if (state_.cut_at < n) {
     if (!co_await io_.wait_until(chunk_deadline(state_.cut_at))) co_return Next::kGone;
@@ -125,9 +127,40 @@ void ExactStreamer::prepare_chunk(std::int64_t k) {
     batch_.commit_event(stamp);
   }
   if (fault.malformed_after == k) batch_.add_event(kMalformedEvent);
-  formatter_.append_token(batch_.data(), k, r.max_tokens);
+  const bool last = k + 1 == state_.steps;
+  formatter_.append_tokens(batch_.data(), chunk_first(k), chunk_tokens(k), last ? "length" : "");
   batch_.commit_event(stamp);
-  if (k + 1 == r.max_tokens) append_stream_tail();
+  if (last) append_stream_tail();
+}
+
+void ExactStreamer::plan_steps() {
+  spec_tokens_.clear();
+  spec_accepted_.clear();
+  spec_first_.clear();
+  const std::int64_t k_drafts = shared_.options.spec_tokens;
+  if (k_drafts <= 0) {
+    state_.steps = state_.max_tokens;
+    return;
+  }
+  // The first token comes from the prefill (no draft); each later step emits one token plus
+  // the accepted prefix of K drafts, Binomial(K, p) long; the last step is cut at max_tokens.
+  const double p = shared_.options.spec_acceptance;
+  std::int64_t emitted = 0;
+  while (emitted < state_.max_tokens) {
+    std::int32_t accepted = -1;
+    if (emitted > 0) {
+      accepted = 0;
+      for (std::int64_t i = 0; i < k_drafts; ++i) {
+        if (static_cast<double>(worker_.next_id() >> 11) * 0x1.0p-53 < p) ++accepted;
+      }
+    }
+    const auto tokens = static_cast<std::int32_t>(std::min<std::int64_t>(1 + std::max(accepted, 0), state_.max_tokens - emitted));
+    spec_first_.push_back(emitted);
+    spec_tokens_.push_back(tokens);
+    spec_accepted_.push_back(accepted);
+    emitted += tokens;
+  }
+  state_.steps = static_cast<std::int64_t>(spec_tokens_.size());
 }
 
 core::Clock::time_point ExactStreamer::chunk_deadline(std::int64_t k) const {
@@ -141,7 +174,7 @@ void ExactStreamer::append_stream_tail() {
   const GenerationRequest& r = *state_.request;
   const FaultPlan& fault = *state_.fault;
   if (state_.cut == Cut::kReset) return;
-  if (state_.cut == Cut::kNone && fault.malformed_after >= r.max_tokens) batch_.add_event(kMalformedEvent);
+  if (state_.cut == Cut::kNone && fault.malformed_after >= state_.steps) batch_.add_event(kMalformedEvent);
   if (state_.cut == Cut::kError) {
     batch_.add_event(kErrorEvent);
   } else if (r.include_usage) {
@@ -156,7 +189,14 @@ void ExactStreamer::count_token_sent(core::Nanos stamp) {
   // Each token counts as generated when it is stamped for sending (as vLLM counts it at the
   // step that produced it, so the counter grows along the stream), a failed write included.
   ExactMetrics& m = worker_.metrics;
-  ExactMetrics::add(m.generation_tokens, std::uint64_t{1});
+  ExactMetrics::add(m.generation_tokens, static_cast<std::uint64_t>(chunk_tokens(state_.k)));
+  if (!spec_accepted_.empty() && spec_accepted_[static_cast<std::size_t>(state_.k)] >= 0) {
+    const auto accepted = static_cast<std::size_t>(spec_accepted_[static_cast<std::size_t>(state_.k)]);
+    ExactMetrics::add(m.spec_drafts, std::uint64_t{1});
+    ExactMetrics::add(m.spec_draft_tokens, static_cast<std::uint64_t>(m.spec_positions));
+    ExactMetrics::add(m.spec_accepted, static_cast<std::uint64_t>(accepted));
+    for (std::size_t i = 0; i < accepted; ++i) ExactMetrics::add(m.spec_accepted_per_pos[i], std::uint64_t{1});
+  }
   if (state_.k == 0) {
     m.ttft.observe(core::ns_to_s(stamp - core::to_ns(state_.t_recv)));
     ExactMetrics::add(m.prompt_tokens, static_cast<std::uint64_t>(state_.prompt_tokens));
@@ -170,7 +210,7 @@ void ExactStreamer::count_token_sent(core::Nanos stamp) {
 void ExactStreamer::count_stream_end() {
   // The request succeeded when every token went out and no fault cut it short.
   ExactMetrics& m = worker_.metrics;
-  if (state_.last_ns == 0 || state_.cut != Cut::kNone || state_.k < state_.max_tokens) {
+  if (state_.last_ns == 0 || state_.cut != Cut::kNone || state_.k < state_.steps) {
     m.finished(FinishReason::kAbort);
     return;
   }

@@ -295,9 +295,10 @@ ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::s
     if (!model->is_string()) {
       return bad_request(fmt::format("'model' must be a string, got {}.", kind_name(*model)));
     }
-    if (as_view(model->get_string()) != served_model) {
-      return ApiError{404, fmt::format("The model `{}` does not exist.",
-                                       as_view(model->get_string()))};
+    const auto name = as_view(model->get_string());
+    if (name != served_model &&
+        std::find(options.lora_modules.begin(), options.lora_modules.end(), name) == options.lora_modules.end()) {
+      return ApiError{404, fmt::format("The model `{}` does not exist.", name)};
     }
   }
 

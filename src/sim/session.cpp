@@ -109,6 +109,16 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
     append_response(out_, 200, "application/json", *body, keep_alive);
     co_return co_await io_.send(out_, keep_alive);
   }
+  if (target == "/start_profile" || target == "/stop_profile") {
+    // vLLM's profiler endpoints (a server started with a profiler config): 200, empty body.
+    if (method != http::verb::post) {
+      co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
+                                    "Allow: POST\r\n");
+    }
+    out_.clear();
+    append_response(out_, 200, {}, {}, keep_alive);
+    co_return co_await io_.send(out_, keep_alive);
+  }
   if (target == "/metrics") {
     if (method != http::verb::get) {
       co_return co_await send_error({405, "Method Not Allowed: use GET."}, keep_alive,
@@ -172,6 +182,7 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
   parse_options.image_tokens = true;
   const AnswerKey* answers = shared_.options.answer_key.get();
   parse_options.question = answers != nullptr;
+  parse_options.lora_modules = shared_.options.lora_modules;
   auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
                                          shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);

@@ -78,6 +78,15 @@ core::Result<void> validate(const SimOptions& o) {
   if (!(o.fault_rate >= 0 && o.fault_rate <= 1)) {
     return core::fail("--fault-rate must be in [0, 1], got {}", o.fault_rate);
   }
+  if (o.spec_tokens < 0 || o.spec_tokens > kMaxSpecTokens) {
+    return core::fail("--spec-tokens must be from 0 to {}, got {}", kMaxSpecTokens, o.spec_tokens);
+  }
+  if (!(o.spec_acceptance >= 0 && o.spec_acceptance <= 1)) {
+    return core::fail("--spec-acceptance must be in [0, 1], got {}", o.spec_acceptance);
+  }
+  if (o.spec_tokens > 0 && o.mode == SimMode::kEngine) {
+    return core::fail("--spec-tokens applies to the exact mode; leave out --mode engine / --preset");
+  }
   return {};
 }
 
@@ -219,6 +228,7 @@ core::Result<void> SimServer::start() {
   auto endpoint = listen_endpoint(o, where);
   if (!endpoint) return endpoint.error();
   s.workers = make_workers(o.threads);
+  for (auto& worker : s.workers) worker->metrics.spec_positions = o.spec_tokens;
   if (auto listening = s.listen(*endpoint, where); !listening) return listening.error();
 
   if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {

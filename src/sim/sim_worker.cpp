@@ -1,5 +1,7 @@
 #include "llmload/sim/sim_worker.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 
 namespace llmload::sim {
@@ -9,6 +11,17 @@ void ExactMetrics::add_to(EngineMetrics& m) const {
   m.prompt_tokens += prompt_tokens.load(std::memory_order_relaxed);
   m.generation_tokens += generation_tokens.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < success.size(); ++i) m.request_success[i] += success[i].load(std::memory_order_relaxed);
+  if (spec_positions > 0) {
+    m.spec_positions = std::max(m.spec_positions, spec_positions);
+    m.spec_drafts += spec_drafts.load(std::memory_order_relaxed);
+    m.spec_draft_tokens += spec_draft_tokens.load(std::memory_order_relaxed);
+    m.spec_accepted += spec_accepted.load(std::memory_order_relaxed);
+    m.spec_accepted_per_pos.resize(static_cast<std::size_t>(m.spec_positions));
+    for (std::int64_t i = 0; i < spec_positions; ++i) {
+      m.spec_accepted_per_pos[static_cast<std::size_t>(i)] +=
+          spec_accepted_per_pos[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
+    }
+  }
   ttft.add_to(m.time_to_first_token);
   itl.add_to(m.inter_token_latency);
   e2e.add_to(m.e2e_request_latency);

@@ -3,6 +3,7 @@
 #include "llmload/sim/sim_server.hpp"
 
 #include "cli_support.hpp"
+#include "recording_server.hpp"
 #include "llmload/net/port_budget.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -36,6 +37,8 @@ namespace {
 namespace fs = std::filesystem;
 
 using testing_support::CliResult;
+using testing_support::http_response;
+using testing_support::RecordingServer;
 using testing_support::slurp;
 
 class BenchCli : public testing_support::CliTest {
@@ -161,8 +164,8 @@ TEST_F(BenchCli, ThreeQuickCtrlCsStillPrintAndSave) {
 }
 
 TEST_F(BenchCli, CtrlCBeforeTheLoadEndsTheCommand) {
-  const pid_t pid = spawn({"bench", "--num-prompts", "5", "--random-input-len", "8",
-                           "--random-output-len", "100", "--sim-ttft-ms", "5", "--sim-itl-ms", "50"});
+  const pid_t pid = spawn({"bench", "--num-prompts", "5", "--random-input-len", "8", "--random-output-len", "100",
+                           "--sim-ttft-ms", "5", "--sim-itl-ms", "50", "--ready-check-timeout-sec", "60"});
   ASSERT_TRUE(wait_for_text("stdout.txt", "Starting initial single prompt test run"));  // a 5 s request
   ::kill(pid, SIGINT);
   const auto r = wait(pid);
@@ -177,7 +180,7 @@ TEST_F(BenchCli, WarmupsAreSentButNotMeasured) {
   sim::SimServer server(options);
   ASSERT_TRUE(server.start());
   const auto r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-warmups 3 "
-                     "--num-prompts 7 --random-input-len 8 --random-output-len 2 "
+                     "--num-prompts 7 --random-input-len 8 --random-output-len 2 --ready-check-timeout-sec 5 "
                      "--scrape-interval 0");  // no GET /metrics in the server's count
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Warming up with 3 requests...\nWarmup run completed.\n"), std::string::npos) << r.out;
@@ -452,7 +455,7 @@ TEST_F(BenchCli, ConcurrencyBeyondTheEphemeralPortsIsRefusedBeforeSending) {
 }
 
 TEST_F(BenchCli, UnreachableServerExitsThreeWithTheReason) {
-  const auto r = run("bench --base-url http://127.0.0.1:1 --model m --ready-check-timeout-sec 0");
+  const auto r = run("bench --base-url http://127.0.0.1:1 --model m --ready-check-timeout-sec 1");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.err.find("Initial test run failed"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
@@ -467,8 +470,8 @@ TEST_F(BenchCli, ServerDyingMidRunIsCountedAndTheRunStillSaves) {
   CliResult r;
   std::thread cli([&] {
     r = run("bench --base-url " + server.base_url() + " --model llmload-sim --num-prompts 10 "
-            "--random-input-len 8 --random-output-len 4 --save-result --result-filename f.json "
-            "--result-dir " + dir_.string());
+            "--random-input-len 8 --random-output-len 4 --ready-check-timeout-sec 5 --save-result "
+            "--result-filename f.json --result-dir " + dir_.string());
   });
   // Requests 1-10 count the prompts' tokens (/tokenize), 11 is the ready check; once the
   // load's requests are in, the server dies.
@@ -486,85 +489,6 @@ TEST_F(BenchCli, ServerDyingMidRunIsCountedAndTheRunStillSaves) {
   EXPECT_EQ(doc.at("failed").as_int64(), 10);
   EXPECT_EQ(doc.at("completed").as_int64(), 0);
 }
-
-// A one-thread HTTP server that records each request it gets and answers with a minimal
-// OpenAI-style stream: what went over the wire, as a server sees it.
-class RecordingServer {
- public:
-  /// The whole HTTP response to the n-th request (0-based) whose text is `request`; empty:
-  /// the default stream.
-  using Responder = std::function<std::string(std::size_t n, const std::string& request)>;
-
-  explicit RecordingServer(Responder respond = {})
-      : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}), respond_(std::move(respond)) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~RecordingServer() {
-    stop_ = true;
-    boost::system::error_code ignored;
-    boost::asio::ip::tcp::socket poke(io_);
-    poke.connect(acceptor_.local_endpoint(), ignored);  // wake the blocking accept
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
-  std::vector<std::string> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  void serve() {
-    while (!stop_) {
-      boost::asio::ip::tcp::socket socket(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      if (ec || stop_) return;
-      std::string data;
-      char buffer[4096];
-      std::size_t head_end = std::string::npos, length = 0;
-      while (true) {
-        const auto n = socket.read_some(boost::asio::buffer(buffer), ec);
-        if (ec) break;
-        data.append(buffer, n);
-        if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
-          const auto cl = data.find("Content-Length: ");
-          length = cl == std::string::npos ? 0 : std::stoul(data.substr(cl + 16));
-        }
-        if (head_end != std::string::npos && data.size() >= head_end + 4 + length) break;
-      }
-      std::size_t n = 0;
-      {
-        std::lock_guard lock(mutex_);
-        n = requests_.size();
-        requests_.push_back(data);
-      }
-      if (const std::string custom = respond_ ? respond_(n, data) : std::string(); !custom.empty()) {
-        boost::asio::write(socket, boost::asio::buffer(custom), ec);
-        continue;
-      }
-      if (data.starts_with("GET /metrics ")) {
-        const std::string not_found = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        boost::asio::write(socket, boost::asio::buffer(not_found), ec);
-        continue;
-      }
-      const std::string body =
-          "data: {\"choices\":[{\"index\":0,\"text\":\" hi\"}]}\n\n"
-          "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
-          "data: [DONE]\n\n";
-      const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n"
-                                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-      boost::asio::write(socket, boost::asio::buffer(response), ec);
-    }
-  }
-
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  Responder respond_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::vector<std::string> requests_;
-};
 
 TEST_F(BenchCli, AServerWithoutMetricsIsANoteNotAnError) {
   RecordingServer server;  // answers GET /metrics with 404
@@ -588,7 +512,7 @@ TEST_F(BenchCli, HeadersRequestIdsAndBodyReachTheServer) {
   RecordingServer server;
   const auto r = run("bench --base-url " + server.url() + " --model org/m --served-model-name served "
                      "--num-prompts 2 --random-input-len 4 --random-output-len 1 --header X-Tenant=team-a "
-                     "--request-id-prefix run7- --top-k 5 --extra-body '{\"seed\":3}'");
+                     "--request-id-prefix run7- --top-k 5 --extra-body '{\"seed\":3}' --ready-check-timeout-sec 5");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   // vLLM's warning, once, before its first phase line.
   const auto warning = r.out.find("WARNING: vllm bench serve no longer sets temperature==0 (greedy) in requests by default.");
@@ -694,10 +618,6 @@ std::string echoed_head(const std::string& request) {
   return out;
 }
 
-std::string http_response(const std::string& status, const std::string& type, const std::string& body) {
-  return "HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nConnection: close\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body;
-}
 
 // A server that echoes the request's headers in a 500 body, in an SSE error event and in a
 // 401 body: neither the API key from the environment nor a --header value may reach the
@@ -719,7 +639,7 @@ TEST_F(BenchCli, EchoedHeadersAreRedactedEverywhere) {
   });
   ::setenv("OPENAI_API_KEY", key.c_str(), 1);
   const auto r = run("bench --base-url " + server.url() + " --model m --num-prompts 9 --random-input-len 8 "
-                     "--random-output-len 1 --disable-tqdm --header X-Api-Token=" + token +
+                     "--random-output-len 1 --disable-tqdm --ready-check-timeout-sec 5 --header X-Api-Token=" + token +
                      " --save-result --save-detailed --result-filename e.json --result-dir " + dir_.string());
   ::unsetenv("OPENAI_API_KEY");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -739,7 +659,8 @@ TEST_F(BenchCli, EchoedHeadersAreRedactedEverywhere) {
                          "{\"error\":{\"message\":\"unauthorized: " + echoed_head(request) + "\"}}");
   });
   ::setenv("OPENAI_API_KEY", key.c_str(), 1);
-  const auto denied = run("bench --base-url " + denying.url() + " --model m --num-prompts 2 --disable-tqdm");
+  const auto denied = run("bench --base-url " + denying.url() + " --model m --num-prompts 2 --disable-tqdm "
+                          "--ready-check-timeout-sec 5");
   ::unsetenv("OPENAI_API_KEY");
   EXPECT_EQ(denied.exit_code, 3) << denied.out << denied.err;
   EXPECT_NE(denied.err.find("Initial test run failed"), std::string::npos) << denied.err;

@@ -151,6 +151,17 @@ TEST_F(DatasetsCli, NoOversampleRefusesASmallDataset) {
   EXPECT_NE(r.out.find("oversampled 3 prompts to --num-prompts 5"), std::string::npos) << r.out;
 }
 
+TEST_F(DatasetsCli, NoSelfTimedSendsATraceByTheRequestRate) {
+  const auto path = write("trace.jsonl",
+                          "{\"timestamp\": 0, \"input_length\": 6, \"output_length\": 1, \"hash_ids\": [1]}\n"
+                          "{\"timestamp\": 60000, \"input_length\": 6, \"output_length\": 1, \"hash_ids\": [2]}\n");
+  // At the trace's times the second request would wait a minute; by the rate it goes at once.
+  const auto r = run("--dataset-name mooncake --dataset-path " + path + " --num-prompts 2 --no-self-timed");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Traffic request rate: inf\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Successful requests:                     2 "), std::string::npos) << r.out;
+}
+
 TEST_F(DatasetsCli, MooncakeTraceIsSentAtItsTimestamps) {
   const auto path = write("trace.jsonl",
                           "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 3, \"hash_ids\": [7, 8]}\n"
@@ -161,6 +172,10 @@ TEST_F(DatasetsCli, MooncakeTraceIsSentAtItsTimestamps) {
                      dir_.string() + " --result-filename r.json");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("mooncake: replaying 3 of the 3 lines"), std::string::npos) << r.out;
+  // vLLM's line for a trace at its own timestamps, instead of the rate lines.
+  EXPECT_NE(r.out.find("Starting main benchmark run...\nSelf timing is set, using the timestamps from the trace "
+                       "file.\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Traffic request rate"), std::string::npos) << r.out;
   const auto json = result("r.json");
   EXPECT_EQ(json.at("completed").as_int64(), 3);
   EXPECT_EQ(json.at("total_input_tokens").as_int64(), 600 + 520 + 20);  // the simulator counts words

@@ -138,7 +138,7 @@ TEST_F(RunCli, ConfigurationErrorsExitTwo) {
 }
 
 TEST_F(RunCli, UnreachableTargetExitsThree) {
-  EXPECT_EQ(run("--set target.base_url=http://127.0.0.1:1 --set target.model=m --set target.ready_check_timeout=0s"), 3) << out_ << err_;
+  EXPECT_EQ(run("--set target.base_url=http://127.0.0.1:1 --set target.model=m --set target.ready_check_timeout=1s"), 3) << out_ << err_;
   EXPECT_NE(err_.find("could not complete"), std::string::npos) << err_;
 }
 

@@ -120,7 +120,7 @@ TEST_F(RunSearch, NoPassingValueExitsOne) {
 
 TEST_F(RunSearch, UnreachableTargetExitsThree) {
   const auto s = run("run " + profile("down.yaml", "search: {over: concurrency, from: 8, to: 16}\n") +
-                     " --set 'target={base_url: \"http://127.0.0.1:1\", model: m, ready_check_timeout: 0s}'");
+                     " --set 'target={base_url: \"http://127.0.0.1:1\", model: m, ready_check_timeout: 1s}'");
   EXPECT_EQ(s.exit_code, 3) << s.out << s.err;
   EXPECT_NE(s.err.find("could not complete"), std::string::npos) << s.err;
 }

@@ -85,8 +85,8 @@ TEST(JsonResult, KeysInVllmOrder) {
       "date", "endpoint_type", "backend", "label", "model_id", "tokenizer_id", "num_prompts",
       "request_rate", "burstiness", "max_concurrency", "duration", "completed", "failed",
       "total_input_tokens", "total_output_tokens", "request_throughput", "request_goodput",
-      "output_throughput", "total_token_throughput", "max_output_tokens_per_s",
-      "max_concurrent_requests", "mean_ttft_ms", "median_ttft_ms", "std_ttft_ms", "p99_ttft_ms",
+      "output_throughput", "total_token_throughput", "latencies", "queue_times", "max_output_tokens_per_s",
+      "max_concurrent_requests", "rtfx", "mean_ttft_ms", "median_ttft_ms", "std_ttft_ms", "p99_ttft_ms",
       "mean_tpot_ms", "median_tpot_ms", "std_tpot_ms", "p99_tpot_ms", "mean_itl_ms",
       "median_itl_ms", "std_itl_ms", "p99_itl_ms", "llmload"};
   EXPECT_EQ(keys_of(v.as_object()), expected);
@@ -152,8 +152,9 @@ TEST(JsonResult, DetailedArraysSitWhereVllmPutsThem) {
   const auto pos = [&](const std::string& k) {
     return std::find(keys.begin(), keys.end(), k) - keys.begin();
   };
-  const std::vector<std::string> detailed{"total_token_throughput", "input_lens", "output_lens",
-                                          "ttfts", "itls", "start_times", "generated_texts",
+  // Current vLLM's order (latencies and queue_times are there without --save-detailed too).
+  const std::vector<std::string> detailed{"total_token_throughput", "input_lens", "output_lens", "ttfts", "itls",
+                                          "latencies", "start_times", "queue_times", "generated_texts",
                                           "errors", "max_output_tokens_per_s"};
   for (std::size_t i = 1; i < detailed.size(); ++i) {
     EXPECT_EQ(pos(detailed[i]), pos(detailed[i - 1]) + 1) << detailed[i];

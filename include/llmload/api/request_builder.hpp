@@ -41,6 +41,10 @@ struct BodyOptions {
   MaxTokensField max_tokens_field = MaxTokensField::kAuto;
   std::optional<std::int64_t> logprobs;  ///< "logprobs", sent only when set
   SamplingParams sampling;
+  /// Chat: a text-only user message's content as a plain string instead of vLLM's array of
+  /// parts (--chat-content-format string, for servers that take only strings). Messages
+  /// with images keep the array.
+  bool string_content = false;
   /// Merged last, like vLLM's `payload.update(extra_body)`: a key we already write is replaced
   /// in place by this value, other keys are appended in this object's order.
   std::optional<boost::json::object> extra_body;

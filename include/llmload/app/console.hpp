@@ -7,6 +7,7 @@
 #include "llmload/report/interval_report.hpp"
 #include "llmload/runtime/execute.hpp"
 #include "llmload/scrape/scraper.hpp"
+#include "llmload/scrape/spec_decode.hpp"
 
 #include <cstdio>
 #include <functional>
@@ -42,8 +43,13 @@ class ConsoleObserver final : public runtime::Observer {
   /// The answers of each reported interval (--interval, or the stage's own), in order; empty
   /// without interval reports.
   std::vector<metrics::IntervalAnswers> take_interval_answers() { return std::move(interval_answers_); }
+  /// Read the target's spec-decode counters when the measured run starts and ends, as vLLM does.
+  void watch_spec_decode(scrape::ScrapeSource target_metrics);
+  /// vLLM's speculative-decoding figures of the run (none when the server has no such counter).
+  std::optional<scrape::SpecDecodeStats> spec_decode() const;
 
  private:
+  std::optional<scrape::SpecDecodeCounters> read_spec_decode() const;
   void progress_line(const runtime::ProgressSnapshot& s, double elapsed);
   void print_stop(const runtime::ProgressSnapshot& s);
 
@@ -56,6 +62,8 @@ class ConsoleObserver final : public runtime::Observer {
   std::vector<scrape::ScrapeSource> sources_;
   std::optional<scrape::Scraper> scraper_;
   std::optional<scrape::ScrapeSeries> scraped_;
+  std::optional<scrape::ScrapeSource> spec_source_;
+  std::optional<scrape::SpecDecodeCounters> spec_before_, spec_after_;
   std::optional<report::IntervalRow> recent_;
   std::vector<metrics::IntervalAnswers> interval_answers_;
   double next_plain_s_ = 0;
@@ -64,6 +72,9 @@ class ConsoleObserver final : public runtime::Observer {
 
 /// What the scraper reads during the load: the target's /metrics (the built-in simulator's
 /// too) and every --metrics-url. Unresolvable extras become notes.
+/// The target's own /metrics (its base path + "/metrics"), with the run's headers and TLS.
+scrape::ScrapeSource target_metrics_source(const runtime::ResolvedTarget& target);
+
 std::vector<scrape::ScrapeSource> scrape_sources(const config::RunPlan& plan, const runtime::ResolvedTarget& target,
                                                  std::vector<std::string>& notes);
 

@@ -18,6 +18,7 @@ namespace llmload::app {
 struct StageRun {
   int code = 0;                                   ///< an ExitCode
   std::optional<runtime::RunResult> result;       ///< set when the run took place
+  std::optional<scrape::SpecDecodeStats> spec_decode;  ///< vLLM's block (a speculative server)
   std::string result_path;                        ///< the saved result file ("" when none)
   /// The reports' view of the run (built from `result` in memory, never read back), set when
   /// a result file or a report was written: reports of several runs draw it.

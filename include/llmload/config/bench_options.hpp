@@ -3,6 +3,7 @@
 /// own), and their resolution into the immutable RunPlan (config/run_plan.hpp).
 
 #include "llmload/config/run_plan.hpp"
+#include "llmload/config/vllm_compat.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
@@ -65,7 +66,7 @@ struct BenchOptions {
   std::optional<std::int64_t> max_concurrency;
   std::string ramp_up_strategy;
   std::optional<double> ramp_up_start_rps, ramp_up_end_rps;
-  std::int64_t ready_check_timeout_sec = 600;
+  std::int64_t ready_check_timeout_sec = 0;  // vLLM: 0 skips the initial test request
   // Request body.
   bool ignore_eos = false;
   std::optional<double> temperature, top_p, min_p, frequency_penalty, presence_penalty,
@@ -109,6 +110,8 @@ struct BenchOptions {
   double interval_sec = 0;  // > 0: one console line per interval of this length
   std::string score;                // vqa|exact|contains|regex:PATTERN|choice; empty: vqa with references
   std::int64_t show_answers = 0;    // print the first N requests' prompts and answers
+  // vLLM's remaining flags and --chat-content-format (config/vllm_compat.hpp).
+  VllmCompatOptions vllm;
 };
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).

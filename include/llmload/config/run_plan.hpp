@@ -38,6 +38,18 @@ struct ResultSettings {
   double report_interval_s = 1;             ///< --report-interval (over-time charts, CSV)
 };
 
+/// vLLM flags with a meaning beyond BenchOptions' own (config/vllm_compat.hpp).
+struct VllmSettings {
+  bool skip_tokenizer_init = false;  ///< vLLM's table without a tokenizer (no token rows)
+  bool profile = false;              ///< POST /start_profile and /stop_profile around the run
+  std::vector<std::string> lora_modules;  ///< each request's model is one of these
+  bool lora_round_robin = false;          ///< else random (seeded by --seed)
+  std::vector<double> timeline_itl_thresholds_ms{25, 50};  ///< recorded (vLLM's timeline colours)
+  bool self_timed = true;  ///< trace datasets: at the trace's times (false: by --request-rate)
+  /// vLLM flags given that have no effect here, each "--flag: why" (said once, recorded).
+  std::vector<std::string> without_effect;
+};
+
 /// The resolved plan of one run (effective settings): from `llmload bench` flags
 /// (config::resolve) or from one stage of a profile (config::resolve_stage). Built once and
 /// never modified afterwards: what is discovered at run time (the simulator's address, the
@@ -98,6 +110,7 @@ struct RunPlan {
   /// dataset has references, else no scoring.
   std::optional<workload::ScoreSpec> score;
   std::int64_t show_answers = 0;  ///< --show-answers: prompts and answers printed after the table
+  VllmSettings vllm;  ///< vLLM's flags beyond the ones above (config/vllm_compat.hpp)
 };
 
 /// A request header field from a flag or a profile (`where` names it in the message): the name

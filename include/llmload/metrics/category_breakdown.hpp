@@ -23,6 +23,11 @@ std::vector<CategoryCount> category_breakdown(std::span<const RequestRecord> rec
 /// "turn 1", "turn 2", ... and sorted by turn. Empty when no request is part of a conversation.
 std::vector<CategoryCount> turn_breakdown(std::span<const RequestRecord> records,
                                           std::span<const workload::RequestSpec> specs);
+/// The same figures per request model (RequestSpec::model: the --lora-modules adapter each
+/// request named), sorted by name. Empty when no request named its own model.
+std::vector<CategoryCount> model_breakdown(std::span<const RequestRecord> records,
+                                           std::span<const workload::RequestSpec> specs);
+
 /// Sets summary.timelines[i].category from the spec of records[i] (the records summarize()
 /// was given, in the same order); records with an index outside `specs` keep "". Pure.
 void label_timelines(RunSummary& summary, std::span<const RequestRecord> records,

@@ -91,7 +91,8 @@ struct RunSummary {
   SampleStats tpot_ms;   ///< (E2EL − TTFT)/(output tokens − 1), requests with > 1 output token
   SampleStats itl_ms;    ///< gaps between consecutive token chunks, all requests pooled
   SampleStats e2el_ms;   ///< last token chunk − start, per successful request
-  /// llmload extensions selectable with --percentile-metrics (successful requests):
+  /// vLLM's queue metrics for --percentile-metrics (successful requests; reported, as in vLLM,
+  /// only with --max-concurrency, the second also only with a finite rate):
   SampleStats client_queue_time_ms;             ///< "client_queue_time": start − dispatch
   SampleStats e2el_including_client_queue_ms;   ///< "e2el_including_client_queue": last chunk − dispatch
   /// vLLM's "Peak output token throughput": the most token CHUNKS arriving in one 1-second bin
@@ -103,12 +104,15 @@ struct RunSummary {
   /// Error text of the first (up to) 10 failed requests in workload order (vLLM prints these).
   std::vector<std::string> first_errors;
 
-  // ---- vLLM's --save-detailed arrays: one entry per request, in workload order ---------
+  // ---- vLLM's per-request arrays: one entry per request, in workload order (latencies and
+  // queue_times are in every vLLM result, the others with --save-detailed) ---------------
   std::vector<std::int64_t> input_lens;    ///< dataset prompt length (vLLM's prompt_len)
   std::vector<std::int64_t> output_lens;   ///< output tokens, 0 for failed requests
   std::vector<double> ttfts_s;             ///< TTFT in seconds, 0.0 for failed requests
   std::vector<std::vector<double>> itls_s; ///< chunk gaps in seconds, empty for failed requests
+  std::vector<double> latencies_s;         ///< E2EL in seconds, 0.0 for failed requests
   std::vector<double> start_times_s;       ///< start − bench start (s); 0.0 if never started
+  std::vector<double> queue_times_s;       ///< client queue (start − dispatch, s); 0.0 if never started
   std::vector<std::string> generated_texts;
   std::vector<std::string> errors;         ///< "" for successful requests
 
@@ -147,6 +151,7 @@ struct RunSummary {
   /// The self-check of the client on schedule lag, loop delay and receive delay (client_check.hpp).
   ClientCheck client_check;
   std::vector<CategoryCount> per_category;  ///< per-category breakdown (empty until labels exist)
+  std::vector<CategoryCount> per_adapter;   ///< per --lora-modules adapter (empty without them)
   /// Multi-turn conversations: the same figures per turn ("turn 1", "turn 2", ... in turn
   /// order); empty for single requests. Later turns carry longer histories, so their TTFT
   /// shows the context's load time and the server's prefix cache at work.

@@ -5,6 +5,7 @@
 
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/scrape/server_metrics.hpp"
+#include "llmload/scrape/spec_decode.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -21,13 +22,26 @@ struct TableContext {
   double request_rate = std::numeric_limits<double>::infinity();
   std::optional<std::int64_t> max_concurrency;  ///< --max-concurrency; row only when set
   bool goodput_configured = false;              ///< --goodput given: adds the goodput row
-  /// Metrics to show (subset of ttft, tpot, itl, e2el; printed in that fixed order). Empty:
+  /// Metrics to show (subset of ttft, tpot, itl, e2el, client_queue_time,
+  /// e2el_including_client_queue; printed in that fixed order). Empty:
   /// the summary's options.percentile_metrics.
   std::vector<std::string> percentile_metrics;
   /// Percentile rows to show. Empty: the summary's options.percentiles. A percentile the
   /// summary did not compute prints as 0.00.
   std::vector<double> percentiles;
+  /// false with --skip-tokenizer-init: as vLLM without a tokenizer, no generated-token rows,
+  /// no token throughputs and no TTFT/TPOT/ITL sections.
+  bool tokenizer = true;
+  /// The server's speculative decoding during the run (its /metrics before and after):
+  /// vLLM's "Speculative Decoding" section, last in the table. Unset: none.
+  std::optional<scrape::SpecDecodeStats> spec_decode;
 };
+
+/// Whether vLLM prints (and writes the keys of) the --percentile-metrics section `key` given
+/// the selection: client_queue_time only with --max-concurrency, e2el_including_client_queue
+/// only with it and a finite request rate, ttft/tpot/itl only with a tokenizer.
+bool vllm_metric_shown(std::string_view key, const std::vector<std::string>& selected,
+                       std::optional<std::int64_t> max_concurrency, double request_rate, bool tokenizer);
 
 /// vLLM's result table: the "=" banner, the 40/10-column rows, a "-" section per selected
 /// metric, the closing "=" line; every line ends with '\n'. Pure; never fails.

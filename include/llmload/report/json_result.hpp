@@ -4,6 +4,7 @@
 /// our extensions under a schema version.
 
 #include "llmload/metrics/run_summary.hpp"
+#include "llmload/scrape/spec_decode.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -21,7 +22,11 @@ struct RunInfo {
   std::string date;     ///< "%Y%m%d-%H%M%S" local time (vLLM's), set by the caller
   std::string backend;  ///< "openai" or "openai-chat"; also written as endpoint_type
   std::optional<std::string> label;  ///< --label; null when unset
-  std::string model_id, tokenizer_id;
+  std::string model_id;
+  std::optional<std::string> tokenizer_id;  ///< null with --skip-tokenizer-init (vLLM)
+  bool tokenizer = true;  ///< false with --skip-tokenizer-init: no ttft/tpot/itl keys (vLLM)
+  /// The server's speculative decoding during the run: vLLM's spec_decode_* keys after rtfx.
+  std::optional<scrape::SpecDecodeStats> spec_decode;
   std::int64_t num_prompts = 0;
   double request_rate = INFINITY;  ///< written as the string "inf" when infinite (vLLM)
   double burstiness = 1.0;
@@ -65,11 +70,14 @@ inline constexpr const char* kRequestFields[] = {
 /// Key order: date, endpoint_type, backend, label, model_id, tokenizer_id, num_prompts,
 /// metadata keys, request_rate, burstiness, max_concurrency, [ramp_up_*], duration, completed,
 /// failed, total_input_tokens, total_output_tokens, request_throughput, request_goodput,
-/// output_throughput, total_token_throughput, [input_lens, output_lens, ttfts, itls,
-/// start_times, generated_texts, errors when save_detailed], max_output_tokens_per_s,
-/// max_concurrent_requests, mean/median/std/pNN for each selected metric (ttft, tpot, itl,
-/// e2el order), then "llmload" (with the per-request rows when save_detailed or at most
-/// kRequestRowsAlwaysUpTo requests). `plan_json` must be valid JSON (inserted verbatim).
+/// output_throughput, total_token_throughput, [input_lens, output_lens, ttfts, itls when
+/// save_detailed], latencies, [start_times when save_detailed], queue_times,
+/// [generated_texts, errors when save_detailed], max_output_tokens_per_s,
+/// max_concurrent_requests, rtfx, [spec_decode_* with speculative decoding], mean/median/std/pNN for each metric vLLM reports (ttft,
+/// tpot, itl, e2el, client_queue_time, e2el_including_client_queue order; see
+/// vllm_metric_shown), then "llmload" (with vllm_compat, and the per-request rows when
+/// save_detailed or at most kRequestRowsAlwaysUpTo requests). `plan_json` must be valid JSON
+/// (inserted verbatim).
 std::string result_json(const metrics::RunSummary& summary, const RunInfo& info,
                         bool save_detailed);
 

@@ -137,6 +137,16 @@ struct ExecuteError {
 boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& plan, const ResolvedTarget& target,
                                                        const Workload& workload, Observer& observer);
 
+/// vLLM's --profile: "Stopping profiler..." and POST /stop_profile (call after the table, as
+/// vLLM does; execute() started the profiler). Nothing without --profile.
+void stop_profile(const config::RunPlan& plan, const ResolvedTarget& target, Observer& observer);
+
+/// For a failed text-only chat request answered with HTTP 4xx/5xx while content is sent as
+/// vLLM's array of parts: a clause suggesting --chat-content-format string (some servers take
+/// only string content); "" otherwise.
+std::string chat_content_hint(const config::RunPlan& plan, const workload::RequestSpec& spec,
+                              const metrics::RequestRecord& record);
+
 /// The engine settings of the plan (threads, timeouts, concurrency, grace period).
 RunnerOptions runner_options(const config::RunPlan& plan);
 

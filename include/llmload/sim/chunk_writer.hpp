@@ -57,6 +57,9 @@ class ChunkFormatter final {
   void append_token(std::string& out, std::int64_t k, std::int64_t n) const;
   /// Token chunk k; `finish_reason` ("stop", "length") on the last chunk, empty otherwise.
   void append_token(std::string& out, std::int64_t k, std::string_view finish_reason) const;
+  /// One chunk carrying tokens first .. first+count-1 (speculative decoding emits several
+  /// per step); continuous usage counts first+count completion tokens.
+  void append_tokens(std::string& out, std::int64_t first, std::int64_t count, std::string_view finish_reason) const;
   /// The include_usage chunk: empty choices and the final usage.
   void append_usage(std::string& out, std::int64_t completion_tokens) const;
 

@@ -92,6 +92,11 @@ struct EngineMetrics {
   std::uint64_t engine_steps = 0;          ///< scheduler steps run (simulator's own metric)
   /// Finished requests per FinishReason (indexed by the enum value).
   std::array<std::uint64_t, 3> request_success{};
+  /// Speculative decoding (exact mode's --spec-tokens): vLLM's spec-decode counters, shown
+  /// only when spec_positions (the draft length K) > 0.
+  std::int64_t spec_positions = 0;
+  std::uint64_t spec_drafts = 0, spec_draft_tokens = 0, spec_accepted = 0;
+  std::vector<std::uint64_t> spec_accepted_per_pos;  ///< size spec_positions
 
   // histograms (seconds)
   PromHistogram time_to_first_token{ttft_buckets_s()};

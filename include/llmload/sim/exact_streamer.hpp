@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmload::sim {
 
@@ -55,7 +56,14 @@ class ExactStreamer final {
     std::string_view rest;    // kBlocked: the bytes of chunk k the socket did not take
     core::Nanos first_ns = 0, last_ns = 0;  // send stamps of the first and latest token chunk
     std::int64_t max_tokens = 0, prompt_tokens = 0;  // the request's, for the metrics
+    std::int64_t steps = 0;   // token chunks of the whole answer (max_tokens without spec mode)
   };
+
+  // Speculative mode (--spec-tokens): how many chunks carry the answer's tokens, and per chunk
+  // its tokens, its first token's index and the drafts accepted (-1: no draft).
+  void plan_steps();
+  std::int64_t chunk_tokens(std::int64_t k) const { return spec_tokens_.empty() ? 1 : spec_tokens_[static_cast<std::size_t>(k)]; }
+  std::int64_t chunk_first(std::int64_t k) const { return spec_first_.empty() ? k : spec_first_[static_cast<std::size_t>(k)]; }
 
   // Sends every token chunk before the cut; false if the connection is gone.
   boost::asio::awaitable<bool> send_tokens(bool paced, bool split);
@@ -78,6 +86,8 @@ class ExactStreamer final {
   SseBatch& batch_;
   ChunkFormatter& formatter_;
   State state_;
+  std::vector<std::int32_t> spec_tokens_, spec_accepted_;  // per chunk (empty without spec mode)
+  std::vector<std::int64_t> spec_first_;
 };
 
 }  // namespace llmload::sim

@@ -7,6 +7,7 @@
 #include "llmload/sim/api_error.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,8 @@ struct ParseOptions {
   bool image_tokens = false;
   /// Fill GenerationRequest::question (answers mode).
   bool question = false;
+  /// Model names served besides `served_model`: LoRA adapters (vLLM's --lora-modules).
+  std::span<const std::string> lora_modules;
 };
 
 /// Parses and validates a /v1/completions or /v1/chat/completions JSON body.

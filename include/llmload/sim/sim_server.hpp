@@ -38,6 +38,9 @@ enum class SimMode {
 };
 
 /// Settings of one simulated server. Plain data.
+/// Most draft tokens per step in speculative mode (SimOptions::spec_tokens).
+inline constexpr std::int64_t kMaxSpecTokens = 16;
+
 struct SimOptions {
   /// Address to listen on: an IP literal or a resolvable name.
   std::string host = "127.0.0.1";
@@ -49,6 +52,15 @@ struct SimOptions {
   int threads = 1;
   /// The served model name (/v1/models; requests naming another model get 404).
   std::string model = "llmload-sim";
+  /// LoRA adapter names also served (requests may name them; vLLM's --lora-modules).
+  std::vector<std::string> lora_modules;
+  /// Exact mode, streamed responses: speculative decoding with this many draft tokens per
+  /// step (0: off; at most kMaxSpecTokens). Each step after the first token emits one token
+  /// plus an accepted prefix of the drafts, whose length is Binomial(spec_tokens,
+  /// spec_acceptance), so vLLM's acceptance rate is spec_acceptance and its acceptance
+  /// length 1 + spec_tokens × spec_acceptance; /metrics carries vLLM's spec-decode counters.
+  std::int64_t spec_tokens = 0;
+  double spec_acceptance = 0.7;  ///< in [0, 1]
   /// Fixed time to first token, from the moment the request was fully read.
   std::chrono::nanoseconds ttft{std::chrono::milliseconds(50)};
   /// Fixed gap between consecutive token chunks.

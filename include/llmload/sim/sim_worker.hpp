@@ -32,6 +32,11 @@ struct ExactMetrics {
   std::atomic<std::int64_t> running{0};         ///< requests being answered
   Counter prompt_tokens{0}, generation_tokens{0};  ///< totals
   std::array<Counter, 3> success{};             ///< finished requests by FinishReason
+  /// Speculative decoding (--spec-tokens): drafts, draft tokens, accepted tokens, and
+  /// accepted tokens per draft position.
+  Counter spec_drafts{0}, spec_draft_tokens{0}, spec_accepted{0};
+  std::array<Counter, kMaxSpecTokens> spec_accepted_per_pos{};
+  std::int64_t spec_positions = 0;  ///< K, set before the server starts (0: off)
   /// vLLM's latency histograms (seconds).
   SingleWriterPromHistogram ttft{ttft_buckets_s()}, itl{inter_token_buckets_s()},
       e2e{request_latency_buckets_s()}, queue{request_latency_buckets_s()},

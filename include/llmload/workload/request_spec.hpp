@@ -18,6 +18,8 @@ struct RequestSpec {
   std::int32_t prompt_len = 0;
   /// Output tokens to ask for (sent as max_tokens / max_completion_tokens).
   std::int32_t expected_output_len = 0;
+  /// The body's "model" for this request (a --lora-modules adapter); empty: the run's model.
+  std::string model;
   /// Optional label for per-category breakdowns (empty when the dataset has none).
   std::string category;
   /// Images sent as `image_url` parts of the chat user message, in order: each value is the
