@@ -76,7 +76,7 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 34));
   app.add_option("--block-size", e.block_size, "Engine: tokens per KV-cache block")
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}));
-  app.add_option("--max-model-len", e.max_model_len, "Engine: prompt + output limit (400 above)")
+  app.add_option("--max-model-len", e.max_model_len, "Prompt + output limit (400 above), both modes")
       ->capture_default_str()->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 34));
   app.add_option("--max-waiting", e.max_waiting, "Engine: waiting-queue limit, 429 beyond it (0: none)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -125,6 +125,16 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
                  "Output tokens when a request names no max_tokens")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  app.add_option_function<double>(
+         "--keep-alive-timeout", [&o](double s) { o.keep_alive_timeout = from_ms(s * 1000); },
+         "Seconds a kept-alive connection may stay idle before the server closes it (as uvicorn)")
+      ->default_str(fmt::format("{:g}", to_ms(o.keep_alive_timeout) / 1000))
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option_function<double>(
+         "--request-read-timeout", [&o](double s) { o.request_read_timeout = from_ms(s * 1000); },
+         "Seconds a request (header and body) may take to arrive; slower ones are dropped")
+      ->default_str(fmt::format("{:g}", to_ms(o.request_read_timeout) / 1000))
+      ->check(CLI::Range(0.001, 86400.0));
   app.add_option("--tls-cert", o.tls_cert_file, "PEM certificate chain: serve https (with --tls-key)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", o.tls_key_file, "PEM private key for --tls-cert")

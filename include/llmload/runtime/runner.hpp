@@ -82,6 +82,7 @@ struct RunnerOptions {
   const std::atomic<int>* stop_signal = nullptr;
   std::chrono::nanoseconds grace_period = std::chrono::seconds(10);
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
+  std::uint64_t max_response_bytes = std::uint64_t{256} << 20;  ///< per request's body (0: none)
   bool keep_text = true;                            ///< keep generated text in the records
   /// Keep the text and where each token chunk's text ends (RequestRecord::chunk_text_end),
   /// so that a tokenizer can count the tokens of each chunk after the run.

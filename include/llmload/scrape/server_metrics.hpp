@@ -34,9 +34,15 @@ std::span<const WatchedMetric> watched_metrics();
 struct ScrapePoint {
   core::Nanos t_ns = 0;
   std::vector<double> values;
+  /// Watched samples ignored as implausible (not finite, or beyond +-kMaxMetricValue): a
+  /// server's answer is untrusted, and one absurd value would swamp every sum.
+  std::size_t out_of_range = 0;
 };
 
-/// Reads every watched metric from the union of the sources' expositions.
+inline constexpr double kMaxMetricValue = 1e15;
+
+/// Reads every watched metric from the union of the sources' expositions (a metric whose
+/// total is not finite or beyond +-kMaxMetricValue is left out and counted in out_of_range).
 ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositions);
 
 /// What one scraped run gave. Plain value.
