@@ -754,9 +754,10 @@ ProfileLoad load_profile(const std::string& path, const std::vector<std::string>
   auto text = core::read_input_file(path, kMaxProfileBytes, "profile");
   if (!text) {
     ProfileLoad result;
-    // The problem is printed after the path already: "PATH: cannot read: ...".
+    // The problem is printed after the path already: "PATH: cannot read the profile: ...".
     std::string message = text.error().message;
     if (const std::string prefix = "profile " + path + ": "; message.starts_with(prefix)) message.erase(0, prefix.size());
+    if (message.starts_with("cannot open: ")) message.replace(0, 13, "cannot read the profile: ");
     result.problems.push_back({path, 0, 0, std::move(message)});
     return result;
   }

@@ -156,7 +156,7 @@ TEST(Profile, SweepValuesAreCheckedLikeOverrides) {
 TEST(Profile, MissingFileNamesIt) {
   const auto r = load_profile("/nonexistent/p.yaml");
   ASSERT_EQ(r.problems.size(), 1u);
-  EXPECT_EQ(format_problems(r.problems), "/nonexistent/p.yaml: cannot open: No such file or directory\n");
+  EXPECT_EQ(format_problems(r.problems), "/nonexistent/p.yaml: cannot read the profile: No such file or directory\n");
 }
 
 TEST(Profile, GoodputThresholdsDriftAndSearch) {
