@@ -2,6 +2,7 @@
 // dispatches; each command lives in src/app/.
 
 #include "llmload/app/bench.hpp"
+#include "llmload/app/cli_messages.hpp"
 #include "llmload/app/exit_code.hpp"
 #include "llmload/app/report.hpp"
 #include "llmload/app/run.hpp"
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line naming the flag, then a pointer to --help; exit code 2 for every usage error.
-    fmt::print(stderr, "llmload: error: {}\nRun 'llmload {}--help' for the flags.\n", e.what(),
+    fmt::print(stderr, "llmload: error: {}\nRun 'llmload {}--help' for the flags.\n", app::describe_parse_error(e.what()),
                cli.get_subcommands().empty() ? "" : cli.get_subcommands().front()->get_name() + " ");
     return app::kExitUsage;
   }

@@ -10,6 +10,7 @@ packages=(
   libsimdjson-dev libyaml-cpp-dev libfmt-dev libcli11-dev zlib1g-dev libturbojpeg0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   universal-ctags strace
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nodejs
   chromium
 )
@@ -21,6 +22,8 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# clang-14, libfuzzer-14-dev, libclang-rt-14-dev: tools/fuzz.sh builds the fuzz targets with
+# libFuzzer, AddressSanitizer and UBSan (the runtimes are in libclang-rt-14-dev).
 # chromium: the report_html_browser test opens the HTML report headless.
 # universal-ctags: the function_length test (tools/check_function_length.sh) reads function
 # start and end lines from it.

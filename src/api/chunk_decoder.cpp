@@ -54,6 +54,17 @@ const char* read_int_or_null(dom::element v, std::int64_t& out, const char* wron
   }
 }
 
+// A token count (usage): an integer in [0, 2^31 - 1] or null; a server's answer is untrusted,
+// and a count outside that range (negative, or beyond any context) is a protocol error.
+const char* read_count_or_null(dom::element v, std::int64_t& out, const char* wrong) {
+  if (v.type() == Type::NULL_VALUE) return nullptr;
+  if (v.type() != Type::INT64) return wrong;
+  const std::int64_t value = v.get_int64().value_unsafe();
+  if (value < 0 || value > kMaxUsageTokens) return wrong;
+  out = value;
+  return nullptr;
+}
+
 // Any JSON value as text for an error report: strings as they are, null as "", anything else
 // as compact JSON (so an integer code 400 reads "400"). Only runs for error payloads.
 std::string error_text(dom::element v) {
@@ -141,18 +152,18 @@ const char* read_usage(dom::element v, Chunk& c) {
   Usage u;
   for (const auto field : as_object(v)) {
     if (field.key == "prompt_tokens") {
-      if (auto wrong = read_int_or_null(field.value, u.prompt_tokens,
-                                        "usage.prompt_tokens is not an integer or null")) {
+      if (auto wrong = read_count_or_null(field.value, u.prompt_tokens,
+                                          "usage.prompt_tokens is not an integer in 0..2147483647 or null")) {
         return wrong;
       }
     } else if (field.key == "completion_tokens") {
-      if (auto wrong = read_int_or_null(field.value, u.completion_tokens,
-                                        "usage.completion_tokens is not an integer or null")) {
+      if (auto wrong = read_count_or_null(field.value, u.completion_tokens,
+                                          "usage.completion_tokens is not an integer in 0..2147483647 or null")) {
         return wrong;
       }
     } else if (field.key == "total_tokens") {
-      if (auto wrong = read_int_or_null(field.value, u.total_tokens,
-                                        "usage.total_tokens is not an integer or null")) {
+      if (auto wrong = read_count_or_null(field.value, u.total_tokens,
+                                          "usage.total_tokens is not an integer in 0..2147483647 or null")) {
         return wrong;
       }
     }

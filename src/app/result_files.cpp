@@ -7,7 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+
+#include <unistd.h>
 
 namespace llmload::app {
 
@@ -108,6 +112,30 @@ int save_results(const config::RunPlan& plan, const runtime::ResolvedTarget& tar
     code = kExitCannotRun;
   }
   return code;
+}
+
+core::Result<void> check_result_dir(const config::RunPlan& plan) {
+  if (!plan.results.save_result) return {};
+  const std::filesystem::path file = plan.results.result_filename.empty() ? std::filesystem::path("result.json")
+                                                                        : std::filesystem::path(plan.results.result_filename);
+  std::filesystem::path dir = (plan.results.result_dir.empty() ? file : std::filesystem::path(plan.results.result_dir) / file)
+                                  .parent_path();
+  if (dir.empty()) dir = ".";
+  // The nearest directory that exists must take new files (the others are made under it).
+  std::filesystem::path existing = dir;
+  std::error_code ec;
+  while (!std::filesystem::exists(existing, ec) && existing.has_parent_path() && existing.parent_path() != existing) {
+    existing = existing.parent_path();
+  }
+  if (existing.empty()) existing = ".";
+  if (!std::filesystem::is_directory(existing, ec)) {
+    return core::fail("--result-dir {}: {} is not a directory", dir.string(), existing.string());
+  }
+  if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    return core::fail("--result-dir {}: cannot write in {}: {}; choose a writable directory before the run",
+                      dir.string(), existing.string(), std::strerror(errno));
+  }
+  return {};
 }
 
 }  // namespace llmload::app

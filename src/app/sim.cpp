@@ -77,24 +77,10 @@ void add_answer_options(CLI::App& app, sim::AnswerSettings& a, const std::string
       "right with probability P (e.g. 30s=0.2; at most 16)");
 }
 
-void add_sim_options(CLI::App& app, SimOptions& o) {
-  // CLI11 runs option callbacks in definition order: --preset first, so that explicit engine
-  // flags override the preset's values, and --mode after it.
-  std::vector<std::string> preset_names;
-  for (const auto& p : engine_presets()) preset_names.emplace_back(p.name);
-  app.add_option_function<std::string>(
-         "--preset",
-         [&o](const std::string& name) {
-           o.engine = find_engine_preset(name).value();
-           o.mode = SimMode::kEngine;
-         },
-         "Engine mode with a calibrated configuration (implies --mode engine; see docs/simulator.md)")
-      ->check(CLI::IsMember(preset_names));
-  app.add_option_function<std::string>(
-         "--mode", [&o](const std::string& mode) { o.mode = mode == "engine" ? SimMode::kEngine : SimMode::kExact; },
-         "exact: fixed TTFT/ITL per stream; engine: continuous-batching engine model")
-      ->default_str("exact")
-      ->check(CLI::IsMember({"exact", "engine"}));
+namespace {
+
+/// The continuous-batching engine's settings and cost model (engine mode).
+void add_engine_options(CLI::App& app, SimOptions& o) {
   EngineConfig& e = o.engine;
   app.add_option("--max-num-seqs", e.max_num_seqs, "Engine: sequences per step")
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
@@ -104,7 +90,7 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 34));
   app.add_option("--block-size", e.block_size, "Engine: tokens per KV-cache block")
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}));
-  app.add_option("--max-model-len", e.max_model_len, "Engine: prompt + output limit (400 above)")
+  app.add_option("--max-model-len", e.max_model_len, "Prompt + output limit (400 above), both modes")
       ->capture_default_str()->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 34));
   app.add_option("--max-waiting", e.max_waiting, "Engine: waiting-queue limit, 429 beyond it (0: none)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -126,17 +112,11 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_option("--per-context-token-us", e.cost.per_context_token_us,
                  "Engine cost model: per token already in the KV cache of each scheduled sequence")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--fault-rate", o.fault_rate,
-                 "Probability that a request without an x-llmload-fault header gets a random fault")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  std::vector<std::string> kinds(fault_kinds().begin(), fault_kinds().end());
-  app.add_option("--fault-kinds", o.fault_kinds,
-                 "Comma-separated fault kinds for --fault-rate (default: all)")
-      ->delimiter(',')->check(CLI::IsMember(kinds));
-  app.add_option("--time-scale", o.time_scale,
-                 "Engine: run simulated time this many times faster than real time")
-      ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
-  add_answer_options(app, o.answers);
+}
+
+/// The server itself: address, threads, model names, fixed timing, speculative decoding,
+/// limits and TLS.
+void add_server_options(CLI::App& app, SimOptions& o) {
   app.add_option("--host", o.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
   app.add_option("--threads", o.threads, "Server threads")
@@ -168,6 +148,16 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
                  "Output tokens when a request names no max_tokens")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  app.add_option_function<double>(
+         "--keep-alive-timeout", [&o](double s) { o.keep_alive_timeout = from_ms(s * 1000); },
+         "Seconds a kept-alive connection may stay idle before the server closes it (as uvicorn)")
+      ->default_str(fmt::format("{:g}", to_ms(o.keep_alive_timeout) / 1000))
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option_function<double>(
+         "--request-read-timeout", [&o](double s) { o.request_read_timeout = from_ms(s * 1000); },
+         "Seconds a request (header and body) may take to arrive; slower ones are dropped")
+      ->default_str(fmt::format("{:g}", to_ms(o.request_read_timeout) / 1000))
+      ->check(CLI::Range(0.001, 86400.0));
   app.add_option("--tls-cert", o.tls_cert_file, "PEM certificate chain: serve https (with --tls-key)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", o.tls_key_file, "PEM private key for --tls-cert")
@@ -179,6 +169,41 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
       "--no-batch-writes", [&o] { o.batch_writes = false; },
       "Exact mode: one timer wait and write per chunk per stream instead of each thread's batched "
       "writer (for comparison)");
+}
+
+}  // namespace
+
+void add_sim_options(CLI::App& app, SimOptions& o) {
+  // CLI11 runs option callbacks in definition order: --preset first, so that explicit engine
+  // flags override the preset's values, and --mode after it.
+  std::vector<std::string> preset_names;
+  for (const auto& p : engine_presets()) preset_names.emplace_back(p.name);
+  app.add_option_function<std::string>(
+         "--preset",
+         [&o](const std::string& name) {
+           o.engine = find_engine_preset(name).value();
+           o.mode = SimMode::kEngine;
+         },
+         "Engine mode with a calibrated configuration (implies --mode engine; see docs/simulator.md)")
+      ->check(CLI::IsMember(preset_names));
+  app.add_option_function<std::string>(
+         "--mode", [&o](const std::string& mode) { o.mode = mode == "engine" ? SimMode::kEngine : SimMode::kExact; },
+         "exact: fixed TTFT/ITL per stream; engine: continuous-batching engine model")
+      ->default_str("exact")
+      ->check(CLI::IsMember({"exact", "engine"}));
+  add_engine_options(app, o);
+  app.add_option("--fault-rate", o.fault_rate,
+                 "Probability that a request without an x-llmload-fault header gets a random fault")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  std::vector<std::string> kinds(fault_kinds().begin(), fault_kinds().end());
+  app.add_option("--fault-kinds", o.fault_kinds,
+                 "Comma-separated fault kinds for --fault-rate (default: all)")
+      ->delimiter(',')->check(CLI::IsMember(kinds));
+  app.add_option("--time-scale", o.time_scale,
+                 "Engine: run simulated time this many times faster than real time")
+      ->capture_default_str()->check(CLI::Range(1e-3, 1e6));
+  add_answer_options(app, o.answers);
+  add_server_options(app, o);
 }
 
 int run_sim(const SimOptions& options) {

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 namespace llmload::app {
 namespace {
 
@@ -80,13 +82,23 @@ void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* o
   std::fflush(out);
 }
 
+/// --insecure turns certificate checks off: said once per process, not once per stage.
+void warn_insecure_once(const config::RunPlan& plan, std::FILE* err) {
+  static std::atomic<bool> warned{false};
+  if (!plan.insecure || !plan.base.tls() || warned.exchange(true)) return;
+  fmt::print(err, "llmload bench: warning: --insecure: the server's TLS certificate is not verified "
+                  "(anyone on the path could read the requests and the API key)\n");
+}
+
 }  // namespace
 
 StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, const StageHooks& hooks) {
   StageRun run;
   runtime::StopSignals signals;  // Ctrl-C from here on is counted (see runtime::execute)
+  if (auto writable = check_result_dir(plan); !writable) return {error_exit(err, kExitUsage, writable.error().message)};
   auto loaded = runtime::load_workload(plan);
   if (!loaded) return {error_exit(err, kExitUsage, loaded.error().message)};
+  warn_insecure_once(plan, err);
   auto target = start_target(plan);
   if (!target) return {error_exit(err, target.error().usage ? kExitUsage : kExitCannotRun, target.error().message)};
   if (!target->announcement.empty()) fmt::print(out, "{}\n", target->announcement);

@@ -1,12 +1,12 @@
 #include "llmload/app/target.hpp"
 
+#include "llmload/api/models_list.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/sim/engine.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -86,16 +86,9 @@ core::Result<std::string> discover_model(const runtime::Target& target, const ne
     return core::fail("GET {}/v1/models answered HTTP {}; pass --model NAME", target.base.to_string(),
                       response->status);
   }
-  boost::system::error_code ec;
-  const auto doc = boost::json::parse(response->body, ec);
-  const auto* obj = doc.if_object();
-  const auto* data = obj != nullptr ? obj->if_contains("data") : nullptr;
-  const auto* first = data != nullptr && data->is_array() && !data->as_array().empty() ? &data->as_array()[0] : nullptr;
-  const auto* id = first != nullptr && first->is_object() ? first->as_object().if_contains("id") : nullptr;
-  if (ec || id == nullptr || !id->is_string()) {
-    return core::fail("GET {}/v1/models did not list a model; pass --model NAME", target.base.to_string());
-  }
-  return core::Result<std::string>(boost::system::in_place_value, std::string(id->as_string()));
+  auto id = api::first_model_id(response->body);
+  if (!id) return core::fail("GET {}/v1/models {}; pass --model NAME", target.base.to_string(), id.error().message);
+  return id;
 }
 
 /// vLLM sends OPENAI_API_KEY as a bearer token unless a header names one. Never printed or saved.

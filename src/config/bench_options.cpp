@@ -1,5 +1,6 @@
 #include "llmload/config/bench_options.hpp"
 
+#include "llmload/config/profile_limits.hpp"
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/text.hpp"
 #include "llmload/sim/answer_key.hpp"
@@ -267,6 +268,10 @@ void add_llmload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--max-sse-event-bytes", o.max_sse_event_bytes,
                  "Largest SSE event accepted (a larger one fails its request)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
+  app.add_option("--max-response-bytes", o.max_response_bytes,
+                 "Largest response body read for one request (a larger one fails it as response_too_large, "
+                 "bounding each request's memory)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("llmload");
   app.add_option("--duration", o.duration_sec,
                  "Stop sending after this many seconds (requests in flight finish); --num-prompts is "
                  "then the most requests planned, sent from a pool of at most 10000 prompts in turn")
@@ -516,6 +521,9 @@ void resolve_workload(const BenchOptions& o, RunPlan& plan, Problems& problems) 
   }
   if (random.output_len <= 0) problems.add("--random-output-len must be at least 1");
   resolve_dataset(o, plan, problems);
+  if (auto fits = check_requests_fit(plan.num_prompts, random.input_len); plan.num_prompts > 0 && !fits) {
+    problems.add("--num-prompts {}: {}", o.num_prompts, fits.error().message);
+  }
 }
 
 std::optional<schedule::RampUp> resolve_ramp(const BenchOptions& o, double rate, Problems& problems) {
@@ -736,6 +744,7 @@ void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.grace_period = seconds_ns(o.grace_period_sec);
   plan.num_warmups = o.num_warmups;
   plan.max_sse_event_bytes = o.max_sse_event_bytes;
+  plan.max_response_bytes = o.max_response_bytes;
   plan.progress = !o.disable_tqdm;
   plan.interval = seconds_ns(o.interval_sec);
   plan.scrape_interval = std::chrono::milliseconds(std::llround(o.scrape_interval_sec * 1000.0));

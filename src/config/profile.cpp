@@ -1,5 +1,9 @@
 #include "llmload/config/profile.hpp"
 
+#include "llmload/config/profile_limits.hpp"
+#include "llmload/config/stage_plan.hpp"
+#include "llmload/core/input_file.hpp"
+
 #include "llmload/core/units.hpp"
 #include "llmload/sim/answer_key.hpp"
 #include "llmload/workload/answer_score.hpp"
@@ -19,6 +23,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace llmload::config {
@@ -412,6 +417,18 @@ void read_stage(Checker& c, const YAML::Node& n, const std::string& path, Profil
   }
 }
 
+/// The requests a stage plans (conversations times turns) must fit in memory.
+void check_stage_size(Checker& c, const YAML::Node& n, const std::string& path, const ProfileStage& s,
+                      const ProfileWorkload& w) {
+  if (!s.requests && !s.duration) return;
+  const std::int64_t turns = std::max<std::int64_t>(w.turns, 1);
+  const std::int64_t planned = stage_requests(s);
+  const std::int64_t requests = planned > std::numeric_limits<std::int64_t>::max() / turns ? std::numeric_limits<std::int64_t>::max() : planned * turns;
+  if (auto fits = check_requests_fit(requests, w.input_len); !fits) {
+    c.problem(n["requests"] ? n["requests"] : n, path + ".requests", fmt::format("'{}': {}", path, fits.error().message));
+  }
+}
+
 void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileSlo& s) {
   if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift", "ttft", "tpot", "e2el"})) return;
   const auto metric = c.string(n, path, "metric");
@@ -554,7 +571,10 @@ void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
       }
     }
   }
-  if (auto v = c.unit(n, path, "interval", core::parse_duration)) o.interval = *v;
+  if (auto v = c.unit(n, path, "interval", core::parse_duration)) {
+    if (v->count() <= 0) c.problem(n["interval"], path + ".interval", "'outputs.interval' must be above 0, e.g. 5s");
+    else o.interval = *v;
+  }
 }
 
 void read_sweep(Checker& c, const YAML::Node& n, std::vector<SweepAxis>& axes) {
@@ -645,9 +665,35 @@ std::string apply_override(YAML::Node& root, const std::string& assignment, std:
   return "";
 }
 
+/// load.stages, each stage checked against memory with the workload read before it.
+void read_load(Checker& c, const YAML::Node& root, Profile& p) {
+  if (const YAML::Node load = root["load"]; load && c.map(load, "load", {"stages"})) {
+    const YAML::Node stages = load["stages"];
+    if (!stages || !stages.IsSequence() || stages.size() == 0) {
+      c.problem(stages ? stages : load, "load.stages",
+                "'load.stages' must be a list of at least one stage, e.g. [{rate: 16/s, requests: 200}]");
+    } else {
+      for (std::size_t i = 0; i < stages.size(); ++i) {
+        ProfileStage s;
+        read_stage(c, stages[i], fmt::format("load.stages.{}", i), s);
+        check_stage_size(c, stages[i], fmt::format("load.stages.{}", i), s, p.workload);
+        if (s.name.empty()) s.name = fmt::format("stage {}", i + 1);
+        p.stages.push_back(std::move(s));
+      }
+    }
+  } else if (!load) {
+    c.problem(root, "load", "the profile has no 'load' section; add load: {stages: [{rate: 16/s, requests: 200}]}");
+  }
+}
+
 ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
                        const std::vector<std::string>& overrides, bool check_sweep) {
   ProfileLoad result;
+  if (yaml.size() > kMaxProfileBytes) {
+    result.problems.push_back({name, 0, 0, fmt::format("the profile is {} bytes; a profile may have at most {} (1 MiB)",
+                                                       yaml.size(), kMaxProfileBytes)});
+    return result;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -666,6 +712,10 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
       overridden.push_back(path);
     }
   }
+  if (auto bounds = check_yaml_document(root, name); !bounds.empty()) {
+    result.problems.insert(result.problems.end(), bounds.begin(), bounds.end());
+    return result;  // nothing more is read from such a document
+  }
   Checker c(name, overridden, result.problems);
   Profile p;
   p.source = name;
@@ -674,23 +724,15 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
     if (root["target"]) read_target(c, root["target"], p.target);
     if (root["workload"]) read_workload(c, root["workload"], p.workload);
     if (root["request"]) read_request(c, root["request"], p.request);
-    if (const YAML::Node load = root["load"]; load && c.map(load, "load", {"stages"})) {
-      const YAML::Node stages = load["stages"];
-      if (!stages || !stages.IsSequence() || stages.size() == 0) {
-        c.problem(stages ? stages : load, "load.stages",
-                  "'load.stages' must be a list of at least one stage, e.g. [{rate: 16/s, requests: 200}]");
-      } else {
-        for (std::size_t i = 0; i < stages.size(); ++i) {
-          ProfileStage s;
-          read_stage(c, stages[i], fmt::format("load.stages.{}", i), s);
-          if (s.name.empty()) s.name = fmt::format("stage {}", i + 1);
-          p.stages.push_back(std::move(s));
-        }
+    read_load(c, root, p);
+    if (root["sweep"]) {
+      read_sweep(c, root["sweep"], p.sweep);
+      if (sweep_point_count(p.sweep) > kMaxSweepPoints) {
+        c.problem(root["sweep"], "sweep", fmt::format("the sweep has more than {} points (its axes' sizes multiplied); "
+                                                      "split it into several profiles", kMaxSweepPoints));
+        p.sweep.clear();
       }
-    } else if (!load) {
-      c.problem(root, "load", "the profile has no 'load' section; add load: {stages: [{rate: 16/s, requests: 200}]}");
     }
-    if (root["sweep"]) read_sweep(c, root["sweep"], p.sweep);
     if (const YAML::Node slo = root["slo"]) {
       if (!slo.IsSequence()) {
         c.problem(slo, "slo", "'slo' must be a list, e.g. [{metric: ttft, stat: p99, max: 500ms}]");
@@ -747,15 +789,17 @@ ProfileLoad parse_profile(const std::string& yaml, const std::string& name,
 }
 
 ProfileLoad load_profile(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = core::read_input_file(path, kMaxProfileBytes, "profile");
+  if (!text) {
     ProfileLoad result;
-    result.problems.push_back({path, 0, 0, fmt::format("cannot read the profile: {}", std::strerror(errno))});
+    // The problem is printed after the path already: "PATH: cannot read the profile: ...".
+    std::string message = text.error().message;
+    if (const std::string prefix = "profile " + path + ": "; message.starts_with(prefix)) message.erase(0, prefix.size());
+    if (message.starts_with("cannot open: ")) message.replace(0, 13, "cannot read the profile: ");
+    result.problems.push_back({path, 0, 0, std::move(message)});
     return result;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto result = parse_profile(text.str(), path, overrides);
+  auto result = parse_profile(*text, path, overrides);
   if (result.profile && !result.profile->target.sim_answers.empty() &&
       std::filesystem::path(result.profile->target.sim_answers).is_relative()) {
     result.profile->target.sim_answers =

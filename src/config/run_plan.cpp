@@ -84,6 +84,7 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
   w.key("idle_timeout_s").value(secs(plan.idle_timeout));
   w.key("num_warmups").value(plan.num_warmups);
   w.key("max_sse_event_bytes").value(static_cast<std::int64_t>(plan.max_sse_event_bytes));
+  w.key("max_response_bytes").value(static_cast<std::int64_t>(plan.max_response_bytes));
   if (plan.use_simulator) {
     w.key("sim_ttft_ms").value(std::chrono::duration<double, std::milli>(plan.sim_ttft).count());
     w.key("sim_itl_ms").value(std::chrono::duration<double, std::milli>(plan.sim_itl).count());

@@ -132,7 +132,8 @@ std::int64_t stage_requests(const ProfileStage& s) {
   const double mean_rate = s.ramp_from && s.ramp_to ? (*s.ramp_from + *s.ramp_to) / 2 : s.rate.value_or(INFINITY);
   if (s.duration && std::isfinite(mean_rate)) {
     // An open-loop stage bounded by time sends what its rate plans for that time.
-    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(mean_rate * seconds(*s.duration))));
+    const double planned = std::ceil(mean_rate * seconds(*s.duration));
+    return planned >= 9.0e18 ? std::int64_t{9'000'000'000'000'000'000} : std::max<std::int64_t>(1, static_cast<std::int64_t>(planned));
   }
   return BenchOptions{}.num_prompts;
 }

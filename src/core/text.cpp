@@ -51,4 +51,13 @@ std::string Redactor::redacted(std::string_view text) const {
   return out;
 }
 
+std::string markdown_cell(std::string_view text) {
+  std::string out;
+  for (const char c : html_escape(text)) {
+    if (c == '|') out += "\\|";
+    else out += c == '\n' || c == '\r' ? ' ' : c;
+  }
+  return out;
+}
+
 }  // namespace llmload::core

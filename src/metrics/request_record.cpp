@@ -19,6 +19,7 @@ std::string_view outcome_name(Outcome outcome) noexcept {
     case Outcome::kFirstByteTimeout: return "first_byte_timeout";
     case Outcome::kIdleTimeout: return "idle_timeout";
     case Outcome::kTlsError: return "tls_error";
+    case Outcome::kResponseTooLarge: return "response_too_large";
   }
   return "unknown";
 }

@@ -1,5 +1,6 @@
 #include "llmload/report/compare.hpp"
 
+#include "llmload/core/text.hpp"
 #include "llmload/report/result_reader.hpp"
 
 #include <fmt/format.h>
@@ -172,7 +173,7 @@ std::string format_comparison(const std::vector<ComparedRun>& runs, const Compar
   if (markdown) {
     for (std::size_t r = 0; r < table.size(); ++r) {
       out += "|";
-      for (const auto& cell : table[r]) out += " " + cell + " |";
+      for (const auto& cell : table[r]) out += " " + core::markdown_cell(cell) + " |";
       out += "\n";
       if (r == 0) {
         out += "|";

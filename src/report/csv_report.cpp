@@ -14,8 +14,11 @@ std::string ms_cell(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", 
 }  // namespace
 
 std::string csv_cell(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
+  // A cell a spreadsheet would read as a formula (= + - @, or a tab or CR before one) gets a
+  // leading quote, as OWASP recommends against formula injection; it is quoted below.
+  const bool formula = !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos;
+  if (!formula && text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = formula ? "\"'" : "\"";
   for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }

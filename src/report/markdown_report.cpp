@@ -24,14 +24,7 @@ constexpr std::size_t kExamples = 3;
 constexpr std::size_t kExampleBytes = 800;
 
 // A table cell: no raw HTML (escaped as in the HTML report), no column or line breaks.
-std::string md_cell(std::string_view text) {
-  std::string out;
-  for (const char c : html_escape(text)) {
-    if (c == '|') out += "\\|";
-    else out += c == '\n' || c == '\r' ? ' ' : c;
-  }
-  return out;
-}
+std::string md_cell(std::string_view text) { return core::markdown_cell(text); }
 
 // A fenced block whose fence is longer than any backtick run inside.
 std::string fenced(std::string_view text) {

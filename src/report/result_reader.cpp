@@ -1,5 +1,6 @@
 #include "llmload/report/result_reader.hpp"
 
+#include "llmload/core/input_file.hpp"
 #include "llmload/core/simdjson_dom.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/report/report_run.hpp"
@@ -318,11 +319,9 @@ core::Result<ReportRun> parse_report_run(const std::string& text, const std::str
 }
 
 core::Result<ReportRun> read_report_run(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::fail("{}: cannot read: {}", path, std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_report_run(text.str(), path);
+  auto text = core::read_input_file(path, core::kMaxResultFileBytes, "result file");
+  if (!text) return text.error();
+  return parse_report_run(*text, path);
 }
 
 }  // namespace llmload::report

@@ -240,6 +240,7 @@ RunnerOptions runner_options(const config::RunPlan& plan) {
   options.idle_timeout = plan.idle_timeout;
   options.grace_period = plan.grace_period;
   options.max_sse_event_bytes = plan.max_sse_event_bytes;
+  if (plan.max_response_bytes > 0) options.max_response_bytes = plan.max_response_bytes;
   options.keep_text = plan.results.save_detailed;
   // With a tokenizer, tokens per chunk for servers without continuous usage (after the run).
   options.chunk_text_offsets = !plan.tokenizer_path.empty();

@@ -9,13 +9,15 @@ using metrics::Outcome;
 
 namespace {
 constexpr std::size_t kErrorBodyCap = 2 * 1024;  // bytes of a non-200 body kept in the error
+constexpr std::size_t kBodyHeadBytes = 16;       // bytes of a 200 body kept to say what it was
 }  // namespace
 
 ResponseRecorder::ResponseRecorder(metrics::RequestRecord& record, api::ChunkDecoder& decoder,
                                    const ResponseRecorderOptions& options,
                                    std::atomic<std::int64_t>& chunk_counter)
     : record_(record), decoder_(decoder), chunk_counter_(chunk_counter), sse_(options.max_sse_event_bytes),
-      keep_text_(options.keep_text || options.chunk_text_offsets), text_offsets_(options.chunk_text_offsets) {}
+      max_body_bytes_(options.max_response_bytes), keep_text_(options.keep_text || options.chunk_text_offsets),
+      text_offsets_(options.chunk_text_offsets) {}
 
 void ResponseRecorder::on_status(int status) noexcept {
   status_ = status;
@@ -31,16 +33,26 @@ void ResponseRecorder::fail(Outcome outcome, std::string text) {
 
 void ResponseRecorder::on_body(std::string_view bytes) {
   if (failure_) return;
+  body_bytes_ += bytes.size();
+  if (max_body_bytes_ > 0 && body_bytes_ > max_body_bytes_) {
+    // An endless answer (valid tokens without end) must not grow a request's memory without
+    // bound: its chunk stamps and text stop here.
+    fail(Outcome::kResponseTooLarge,
+         fmt::format("the response body passed {} bytes (--max-response-bytes)", max_body_bytes_));
+    return;
+  }
   if (status_ != 200) {
     const auto room = kErrorBodyCap - std::min(kErrorBodyCap, error_body_.size());
     error_body_.append(bytes.substr(0, room));
     return;
   }
+  if (body_head_.size() < kBodyHeadBytes) body_head_.append(bytes.substr(0, kBodyHeadBytes - body_head_.size()));
   auto fed = sse_.feed(bytes, [this](const sse::Event& event) { on_event(event.data); });
   if (!fed) fail(Outcome::kEventTooLarge, fed.error().message);
 }
 
 void ResponseRecorder::on_event(std::string_view data) {
+  saw_event_ = true;
   if (failure_ || data.empty()) return;
   auto decoded = decoder_.decode(data);
   if (!decoded) {
@@ -102,6 +114,18 @@ void ResponseRecorder::on_usage(const api::Chunk& chunk) {
   }
 }
 
+std::string ResponseRecorder::no_stream_reason() const {
+  if (saw_event_ || body_head_.empty()) return {};
+  if (body_head_.starts_with("\x1f\x8b")) {
+    return " (the body was gzip-compressed, not a server-sent-event stream; llmload asks for none)";
+  }
+  const auto start = body_head_.find_first_not_of(" \t\r\n");
+  if (start != std::string::npos && (body_head_[start] == '{' || body_head_[start] == '[')) {
+    return " (the body was plain JSON, not a server-sent-event stream: a non-streamed answer)";
+  }
+  return " (the body was not a server-sent-event stream)";
+}
+
 void ResponseRecorder::finish(core::Nanos now_ns) {
   if (failure_) {
     record_.outcome = *failure_;
@@ -114,6 +138,7 @@ void ResponseRecorder::finish(core::Nanos now_ns) {
   } else if (record_.chunk_ns.empty()) {
     record_.outcome = Outcome::kNoContent;
     record_.error = "Never received a valid chunk to calculate TTFT.";  // vLLM's wording
+    record_.error += no_stream_reason();
   } else {
     record_.outcome = Outcome::kOk;
   }

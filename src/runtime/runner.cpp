@@ -102,6 +102,7 @@ struct RunContext {
     recording.keep_text = options.keep_text;
     recording.chunk_text_offsets = options.chunk_text_offsets;
     recording.max_sse_event_bytes = options.max_sse_event_bytes;
+    recording.max_response_bytes = options.max_response_bytes;
   }
 
   const Target& target;
@@ -178,12 +179,17 @@ std::string describe(const boost::system::error_code& ec) {
   return fmt::format("{} ({})", ec.message(), ec.category().name());
 }
 
-/// OpenSSL's words for a failed handshake, with the verification result when that failed.
-std::string tls_reason(const boost::system::error_code& ec) {
+/// OpenSSL's words for a failed handshake, with the verification result when that failed
+/// (`verify_result`: SSL_get_verify_result of the connection).
+std::string tls_reason(const boost::system::error_code& ec, long verify_result) {
   std::string text = ec.message();
   if (ec.category() == asio::error::get_ssl_category()) {
     const auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
-    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED &&
+        (verify_result == X509_V_ERR_HOSTNAME_MISMATCH || verify_result == X509_V_ERR_IP_ADDRESS_MISMATCH)) {
+      text += " (the certificate is trusted but does not name this host: connect by a name it lists, or use "
+              "--insecure to skip verification)";
+    } else if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
       text += " (use --ca-bundle FILE to trust the server's CA, or --insecure to skip verification)";
     }
   }
@@ -222,7 +228,8 @@ asio::awaitable<bool> handshake(net::Connection& connection, const Target& targe
   watchdog.connection = nullptr;
   if (!fail_if_fired(recorder, watchdog)) {
     recorder.fail(Outcome::kTlsError, fmt::format("TLS handshake with {} failed: {}", target.base.host_header(),
-                                                  prepared ? tls_reason(ec) : prepared.error().message));
+                                                  prepared ? tls_reason(ec, SSL_get_verify_result(tls.native_handle()))
+                                                           : prepared.error().message));
   }
   co_return false;
 }

@@ -63,7 +63,14 @@ void Scraper::scrape_once(bool first) {
                                           e.bad_lines, e.problems.front()));
     }
   }
-  if (!expositions.empty()) series_.points.push_back(extract_point(core::now_ns(), expositions));
+  if (expositions.empty()) return;
+  series_.points.push_back(extract_point(core::now_ns(), expositions));
+  constexpr std::string_view kOutOfRange = "server metrics: ignored values";
+  if (series_.points.back().out_of_range > 0 && series_.notes.size() < kMaxNotes &&
+      std::none_of(series_.notes.begin(), series_.notes.end(), [&](const std::string& n) { return n.starts_with(kOutOfRange); })) {
+    series_.notes.push_back(fmt::format("{} that were not finite or beyond +-{:g} ({} in one scrape)", kOutOfRange,
+                                        kMaxMetricValue, series_.points.back().out_of_range));
+  }
 }
 
 void Scraper::loop() {

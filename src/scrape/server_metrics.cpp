@@ -66,6 +66,10 @@ ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositi
         v = !found ? t.value : (m.use_max ? std::max(v, t.value) : v + t.value);
         found = true;
       }
+      if (found && !(std::abs(v) <= kMaxMetricValue)) {  // NaN and infinities fail this too
+        ++point.out_of_range;
+        found = false;
+      }
       if (found) {
         value = v * m.scale;
         break;

@@ -178,14 +178,7 @@ ApiResult<SubmitInfo> Engine::submit(EngineRequest request, core::Nanos now_ns) 
   const auto prompt_len = static_cast<std::int64_t>(request.prompt.size());
   if (prompt_len == 0) return ApiError{400, "The prompt must contain at least one token."};
   if (request.max_tokens < 1) return ApiError{400, "'max_tokens' must be at least 1."};
-  if (request.max_tokens > config_.max_model_len || prompt_len + request.max_tokens > config_.max_model_len) {
-    return ApiError{400, fmt::format(
-                             "This model's maximum context length is {} tokens. However, you "
-                             "requested {} tokens ({} in the messages, {} in the completion). "
-                             "Please reduce the length of the messages or completion.",
-                             config_.max_model_len, prompt_len + request.max_tokens, prompt_len,
-                             request.max_tokens)};
-  }
+  if (auto error = context_length_error(prompt_len, request.max_tokens, config_.max_model_len)) return *error;
   const std::int64_t need_blocks = (prompt_len + request.max_tokens + config_.block_size - 1) / config_.block_size;
   if (need_blocks > num_blocks()) {
     return ApiError{400, fmt::format("The request needs {} tokens of KV cache but the simulated "

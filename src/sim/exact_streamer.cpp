@@ -128,7 +128,8 @@ void ExactStreamer::prepare_chunk(std::int64_t k) {
   }
   if (fault.malformed_after == k) batch_.add_event(kMalformedEvent);
   const bool last = k + 1 == state_.steps;
-  formatter_.append_tokens(batch_.data(), chunk_first(k), chunk_tokens(k), last ? "length" : "");
+  const std::string_view finish = r.stop ? "stop" : "length";  // answers mode stops after the answer
+  formatter_.append_tokens(batch_.data(), chunk_first(k), chunk_tokens(k), last ? finish : "");
   batch_.commit_event(stamp);
   if (last) append_stream_tail();
 }

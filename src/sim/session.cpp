@@ -26,6 +26,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+/// The context length the simulator answers with (/v1/models, /tokenize) and enforces
+/// (--max-model-len, 32768 by default, in both modes).
+std::int64_t max_model_len(const ServerShared& shared) { return shared.options.engine.max_model_len; }
 }  // namespace
 
 Session::Session(tcp::socket socket, Worker& worker, const ServerShared& shared)
@@ -36,13 +40,18 @@ Session::Session(tcp::socket socket, Worker& worker, const ServerShared& shared)
 asio::awaitable<void> Session::run() {
   if (shared_.tls) {
     auto& tls = io_.stream().enable_tls(*shared_.tls);
+    io_.guard_read(nullptr, core::Clock::now() + shared_.options.request_read_timeout, core::Clock::time_point::max());
     auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::server, kTuple);
+    io_.end_read_guard();
     if (hec) co_return;  // the client gave up or refused our certificate
   }
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(shared_.options.max_body_bytes);
     parser.header_limit(64 * 1024);
+    const auto read_start = core::Clock::now();
+    io_.guard_read(&parser, read_start + shared_.options.keep_alive_timeout,
+                   read_start + shared_.options.request_read_timeout);
     auto [hec, hn] = co_await http::async_read_header(io_.stream(), buffer_, parser, kTuple);
     if (!hec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -53,6 +62,7 @@ asio::awaitable<void> Session::run() {
       auto [bec, bn] = co_await http::async_read(io_.stream(), buffer_, parser, kTuple);
       hec = bec;
     }
+    io_.end_read_guard();
     if (hec) {
       // A clean close between requests, or a dead socket, needs no answer; a bad request
       // gets one, and the connection closes since the stream position is lost.
@@ -100,7 +110,7 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
       co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
                                     "Allow: POST\r\n");
     }
-    const auto max_len = shared_.host != nullptr ? shared_.options.engine.max_model_len : 32768;
+    const auto max_len = max_model_len(shared_);
     auto body = target == "/tokenize"
                     ? tokenize_body(request.body(), shared_.options.model, max_len)
                     : detokenize_body(request.body(), shared_.options.model);
@@ -145,7 +155,7 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
     } else {
       std::string body;
       append_models_body(body, shared_.options.model, shared_.started_unix,
-                         shared_.host != nullptr ? shared_.options.engine.max_model_len : 32768);
+                         max_model_len(shared_));
       append_response(out_, 200, "application/json", body, keep_alive);
     }
     co_return co_await io_.send(out_, keep_alive);
@@ -186,6 +196,12 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
   auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
                                          shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
+  if (shared_.host == nullptr) {
+    // Exact mode answers as vLLM does for a request beyond the context (the engine checks its own).
+    if (auto error = context_length_error(parsed->prompt_tokens, parsed->max_tokens, max_model_len(shared_))) {
+      co_return co_await send_error(std::move(*error), keep_alive);
+    }
+  }
   if (answers != nullptr) answers->answer(*parsed, t_recv - shared_.started);
   if (pending_random_fault_ != 0) {
     const auto& kinds = shared_.fault_kinds;

@@ -16,7 +16,9 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 SessionIo::SessionIo(asio::ip::tcp::socket socket)
-    : stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+    : stream_(std::move(socket)), timer_(stream_.get_executor()), read_timer_(stream_.get_executor()) {}
+
+SessionIo::~SessionIo() { guard_->alive = false; }
 
 asio::awaitable<bool> SessionIo::write_bytes(std::string_view bytes, bool split) {
   const std::size_t piece = split ? 7 : bytes.size();
@@ -52,6 +54,35 @@ void SessionIo::reset_connection() {
   boost::system::error_code ignored;
   stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
   stream_.socket().close(ignored);
+}
+
+void SessionIo::guard_read(const boost::beast::http::basic_parser<true>* parser, core::Clock::time_point idle_deadline,
+                           core::Clock::time_point whole_deadline) {
+  ++guard_->generation;
+  guard_->parser = parser;
+  guard_->whole_deadline = whole_deadline;
+  read_timer_.expires_at(std::min(idle_deadline, whole_deadline));
+  wait_read_deadline();
+}
+
+void SessionIo::end_read_guard() {
+  ++guard_->generation;
+  guard_->parser = nullptr;
+  read_timer_.cancel();
+}
+
+void SessionIo::wait_read_deadline() {
+  read_timer_.async_wait([this, guard = guard_, generation = guard_->generation](boost::system::error_code ec) {
+    if (ec || !guard->alive || guard->generation != generation) return;
+    if (guard->parser != nullptr && guard->parser->got_some() && core::Clock::now() < guard->whole_deadline) {
+      read_timer_.expires_at(guard->whole_deadline);  // it started: the whole request's deadline
+      wait_read_deadline();
+      return;
+    }
+    ++guard->generation;
+    boost::system::error_code ignored;
+    stream_.socket().close(ignored);  // the pending read fails; the session ends
+  });
 }
 
 }  // namespace llmload::sim

@@ -75,6 +75,9 @@ core::Result<void> validate(const SimOptions& o) {
       return core::fail("--time-scale must be a positive number, got {}", o.time_scale);
     }
   }
+  if (o.keep_alive_timeout.count() <= 0 || o.request_read_timeout.count() <= 0) {
+    return core::fail("the simulator's keep-alive and request read timeouts must be above 0");
+  }
   if (!(o.fault_rate >= 0 && o.fault_rate <= 1)) {
     return core::fail("--fault-rate must be in [0, 1], got {}", o.fault_rate);
   }

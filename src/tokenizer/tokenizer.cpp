@@ -1,5 +1,6 @@
 #include "llmload/tokenizer/tokenizer.hpp"
 
+#include "llmload/core/input_file.hpp"
 #include "llmload/tokenizer/unicode.hpp"
 #include "llmload/tokenizer/unicode_regex.hpp"
 
@@ -1221,12 +1222,7 @@ struct Loader {
 };
 
 core::Result<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::fail("{}: cannot open tokenizer file", path.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return core::fail("{}: read error", path.string());
-  return core::Result<std::string>(boost::system::in_place_value, std::move(ss).str());
+  return core::read_input_file(path.string(), core::kMaxTokenizerBytes, "tokenizer");
 }
 
 }  // namespace

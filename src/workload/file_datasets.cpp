@@ -1,5 +1,6 @@
 #include "llmload/workload/file_datasets.hpp"
 
+#include "llmload/core/input_file.hpp"
 #include "llmload/workload/dataset.hpp"
 #include "llmload/workload/image_data.hpp"
 #include "llmload/workload/json_array_scanner.hpp"
@@ -34,6 +35,9 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 core::Result<FilePtr> open_file(const std::filesystem::path& path) {
   if (path.empty()) return core::fail("this dataset needs --dataset-path FILE");
+  if (auto checked = core::check_input_file(path.string(), core::kMaxDatasetBytes, "dataset"); !checked) {
+    return checked.error();
+  }
   FilePtr file(std::fopen(path.c_str(), "rb"));
   if (!file) return core::fail("{}: cannot open: {}", path.string(), std::strerror(errno));
   return file;

@@ -1,6 +1,7 @@
 #include "llmload/workload/image_data.hpp"
 
 #include "llmload/core/base64.hpp"
+#include "llmload/core/input_file.hpp"
 
 #include <turbojpeg.h>
 #include <zlib.h>
@@ -126,12 +127,9 @@ core::Result<std::shared_ptr<const std::string>> ImageCache::get(std::string_vie
   const auto path = local_path(ref, base_dir);
   const std::string key = path.lexically_normal().string();
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::fail("image {}: cannot open: {}", path.string(), std::strerror(errno));
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return core::fail("image {}: read error", path.string());
-  const std::string data = std::move(bytes).str();
+  auto read = core::read_input_file(path.string(), core::kMaxImageBytes, "image");
+  if (!read) return read.error();
+  const std::string data = std::move(*read);
   const auto mime = sniff_image_mime(data);
   if (mime.empty()) {
     return core::fail("image {}: not a PNG, JPEG, GIF or WebP image ({} bytes)", path.string(), data.size());

@@ -1,5 +1,7 @@
 #include "llmload/workload/json_array_scanner.hpp"
 
+#include "llmload/core/input_file.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +23,9 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 }  // namespace
 
 core::Result<void> scan_json_array(const std::filesystem::path& path, const JsonElementFn& on_element) {
+  if (auto checked = core::check_input_file(path.string(), core::kMaxDatasetBytes, "dataset"); !checked) {
+    return checked.error();
+  }
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) return core::fail("{}: cannot open: {}", path.string(), std::strerror(errno));
 

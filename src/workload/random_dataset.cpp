@@ -247,6 +247,15 @@ void drop_last_words(std::string& text, std::int64_t count) {
   }
 }
 
+/// A server's count of `text`'s tokens is untrusted: it must lie in [0, bytes + 64] (a token
+/// is at least one byte, beside a few special tokens) before any arithmetic uses it.
+core::Result<void> check_token_count(std::int64_t count, std::string_view text) {
+  const auto most = static_cast<std::int64_t>(text.size()) + 64;
+  if (count >= 0 && count <= most) return {};
+  return core::fail("POST /tokenize answered a count of {} for a prompt of {} bytes (expected 0..{})", count,
+                    text.size(), most);
+}
+
 }  // namespace
 
 core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDatasetOptions& options,
@@ -265,6 +274,7 @@ core::Result<Dataset> make_random_dataset(std::size_t count, const RandomDataset
       auto counted = count_tokens(spec.prompt);
       ++requests;
       if (!counted) return counted.error();
+      if (auto plausible = check_token_count(*counted, spec.prompt); !plausible) return plausible.error();
       n = *counted;
       if (n == target || round + 1 >= max_rounds) break;
       const std::int64_t have_words = count_words(spec.prompt);

@@ -653,6 +653,7 @@ TEST(SimServer, PacedStreamsOutlastAFullSocketAndAVanishedClient) {
   SimOptions o;
   o.ttft = 0ms;
   o.itl = 0ms;  // every chunk is due at once: ~20 MB for 80000 tokens, more than a socket holds
+  o.engine.max_model_len = 2000000;  // 80000 and 1000000 tokens fit in the context
   SimServer server(o);
   ASSERT_TRUE(server.start());
   const auto endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port());

@@ -108,6 +108,8 @@ TEST_F(Tls, HostNameThatTheCertificateDoesNotNameIsRefused) {
   // Trusted CA, but the certificate names "localhost", not 127.0.0.1.
   const auto records = run(target("127.0.0.1", {false, (dir_ / "cert.pem").string()}), 1);
   EXPECT_EQ(records[0].outcome, Outcome::kTlsError) << records[0].error;
+  EXPECT_NE(records[0].error.find("does not name this host"), std::string::npos) << records[0].error;
+  EXPECT_EQ(records[0].error.find("--ca-bundle"), std::string::npos) << records[0].error;
 }
 
 TEST_F(Tls, InsecureSkipsVerification) {

@@ -70,6 +70,25 @@ TEST(Compare, MarkdownAndWorse) {
   EXPECT_NE(md.find("| Mean ITL (ms) | 150 | 220 | +70 (+46.7%) worse |"), std::string::npos) << md;
 }
 
+TEST(Compare, MarkdownEscapesLabelsOfHostileFiles) {
+  const auto md = format_comparison({run("a|b\nc", {{"completed", 1}}), run("<img src=x onerror=alert(1)>", {{"completed", 2}})},
+                                    {}, true);
+  EXPECT_EQ(md.find("<img"), std::string::npos) << md;
+  EXPECT_NE(md.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos) << md;
+  EXPECT_NE(md.find("a\\|b c"), std::string::npos) << md;
+  // Every table line still has as many columns as the header.
+  const auto header = md.substr(0, md.find('\n'));
+  const auto columns = [](const std::string& line) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) n += line[i] == '|' && (i == 0 || line[i - 1] != '\\') ? 1 : 0;
+    return n;
+  };
+  std::size_t at = 0;
+  for (std::size_t nl; (nl = md.find('\n', at)) != std::string::npos && md[at] == '|'; at = nl + 1) {
+    EXPECT_EQ(columns(md.substr(at, nl - at)), columns(header)) << md.substr(at, nl - at);
+  }
+}
+
 TEST(Compare, ReadsResultFilesAndRejectsOthers) {
   const auto dir = std::filesystem::temp_directory_path() / ("llmload-compare-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -30,5 +30,15 @@ TEST(CsvReport, CellsAreQuotedWhenNeeded) {
   EXPECT_EQ(csv_cell("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
 }
 
+TEST(CsvReport, CellsThatReadAsFormulasAreNeutralised) {
+  // OWASP's CSV injection advice: a leading quote inside a quoted cell.
+  EXPECT_EQ(csv_cell("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  EXPECT_EQ(csv_cell("+1+cmd|' /C calc'!A0"), "\"'+1+cmd|' /C calc'!A0\"");
+  EXPECT_EQ(csv_cell("-2+3"), "\"'-2+3\"");
+  EXPECT_EQ(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+  EXPECT_EQ(csv_cell("\t=1"), "\"'\t=1\"");
+  EXPECT_EQ(csv_cell("a=1"), "a=1");
+}
+
 }  // namespace
 }  // namespace llmload::report

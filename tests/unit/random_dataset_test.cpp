@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <set>
 #include <sstream>
 
@@ -136,6 +138,26 @@ TEST(RandomDataset, ServerTokenizeMakesLengthsExact) {
   auto failed = make_random_dataset(3, o, broken);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().message, "POST /tokenize answered HTTP 404");
+}
+
+TEST(RandomDataset, ServerTokenizeCountsOutOfRangeAreRefusedBeforeAnyArithmetic) {
+  RandomDatasetOptions o;
+  o.input_len = 40;
+  o.output_len = 3;
+  for (const std::int64_t hostile : {std::int64_t{-2000000}, std::numeric_limits<std::int64_t>::min(),
+                                     std::int64_t{1000000000000000000}, std::numeric_limits<std::int64_t>::max()}) {
+    std::size_t calls = 0;
+    const TokenCounter counter = [&](std::string_view) -> core::Result<std::int64_t> {
+      ++calls;
+      return hostile;
+    };
+    auto d = make_random_dataset(3, o, counter);
+    ASSERT_FALSE(d) << hostile;
+    EXPECT_NE(d.error().message.find(fmt::format("POST /tokenize answered a count of {} for a prompt of", hostile)),
+              std::string::npos)
+        << d.error().message;
+    EXPECT_EQ(calls, 1u);  // the prompt was never grown from it
+  }
 }
 
 TEST(RandomDataset, WordListHasNoSpacesOrDuplicatesThatMatter) {

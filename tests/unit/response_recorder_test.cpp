@@ -222,3 +222,43 @@ TEST(ResponseRecorder, TheFirstFailureWinsAndStopsTheParsing) {
 
 }  // namespace
 }  // namespace llmload::runtime
+
+namespace llmload::runtime {
+namespace {
+
+TEST(ResponseRecorderLimits, AnAnswerThatIsNoEventStreamSaysWhatItWas) {
+  const std::string json = R"({"id":"cmpl-1","choices":[{"text":"hello"}]})";
+  EXPECT_EQ(replay(json, whole(json.size())).error,
+            "Never received a valid chunk to calculate TTFT. (the body was plain JSON, not a server-sent-event "
+            "stream: a non-streamed answer)");
+  const std::string gzip("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", 17);
+  EXPECT_EQ(replay(gzip, whole(gzip.size())).error,
+            "Never received a valid chunk to calculate TTFT. (the body was gzip-compressed, not a server-sent-event "
+            "stream; llmload asks for none)");
+  EXPECT_EQ(replay("hello world", whole(11)).error,
+            "Never received a valid chunk to calculate TTFT. (the body was not a server-sent-event stream)");
+}
+
+TEST(ResponseRecorderLimits, EndlessValidStreamStopsAtMaxResponseBytes) {
+  // Valid token events without end: memory must stop growing at the cap.
+  std::string event = "data: {\"choices\":[{\"text\":\"token\"}]}\n\n";
+  std::string body;
+  while (body.size() < 100000) body += event;
+  ResponseRecorderOptions options;
+  options.max_response_bytes = 10000;
+  api::ChunkDecoder decoder;
+  RequestRecord record;
+  std::atomic<std::int64_t> chunks{0};
+  ResponseRecorder recorder(record, decoder, options, chunks);
+  recorder.on_status(200);
+  for (std::size_t at = 0; at < body.size(); at += 1000) recorder.feed(static_cast<core::Nanos>(at + 1), body.substr(at, 1000));
+  recorder.finish(kFinishNs);
+  EXPECT_EQ(record.outcome, Outcome::kResponseTooLarge);
+  EXPECT_EQ(metrics::outcome_name(record.outcome), "response_too_large");
+  EXPECT_EQ(record.error, "the response body passed 10000 bytes (--max-response-bytes)");
+  EXPECT_LE(record.chunk_ns.size() * event.size(), 10000u);
+  EXPECT_LE(record.generated_text.size(), 10000u);
+}
+
+}  // namespace
+}  // namespace llmload::runtime

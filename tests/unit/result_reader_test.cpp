@@ -91,7 +91,7 @@ TEST(ResultReader, ErrorsNameTheFile) {
   EXPECT_NE(damaged.error().message.find("d.json: llmload.requests[0] has 2 fields"), std::string::npos);
   auto missing = read_report_run("/nonexistent/llmload/r.json");
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error().message.find("/nonexistent/llmload/r.json: cannot read"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("/nonexistent/llmload/r.json: cannot open"), std::string::npos);
 }
 
 TEST(ResultReader, RequestRowsOnlyUpToTheLimitUnlessDetailed) {

@@ -100,6 +100,22 @@ TEST(ServerMetrics, ExtractsSumsMaximaAndAlternativeNames) {
   EXPECT_DOUBLE_EQ(q.values[slot("device_memory_used_mib")], 30000.0);
 }
 
+TEST(ServerMetrics, ImplausibleValuesAreLeftOutAndCounted) {
+  const std::vector<Exposition> hostile = {parse_exposition(
+      "vllm:num_requests_running{engine=\"0\"} 1e308\nvllm:num_requests_running{engine=\"1\"} 1e308\n"
+      "vllm:num_requests_waiting NaN\nvllm:num_preemptions_total -Inf\nvllm:gpu_cache_usage_perc 0.25\n")};
+  const auto p = extract_point(0, hostile);
+  EXPECT_TRUE(std::isnan(p.values[slot("running")]));  // the sum overflowed to infinity
+  EXPECT_TRUE(std::isnan(p.values[slot("waiting")]));
+  EXPECT_TRUE(std::isnan(p.values[slot("preemptions")]));
+  EXPECT_DOUBLE_EQ(p.values[slot("kv_cache_usage")], 25.0);
+  EXPECT_EQ(p.out_of_range, 3u);
+  ScrapeSeries series;
+  series.points = {p, p};
+  const auto summary = summarize(series);
+  for (const auto& m : summary.metrics) EXPECT_TRUE(std::isfinite(m.mean) && std::isfinite(m.increase)) << m.key;
+}
+
 ScrapeSeries three_scrapes() {
   ScrapeSeries series;
   series.sources = {"http://127.0.0.1:8000/metrics"};

@@ -14,6 +14,10 @@
 namespace llmload::api {
 
 /// Token counts from a chunk's top-level "usage" object; -1 where a count is absent or null.
+/// The largest token count a usage field may carry (a larger one, or a negative one, makes
+/// the chunk malformed).
+inline constexpr std::int64_t kMaxUsageTokens = 2147483647;
+
 struct Usage {
   std::int64_t prompt_tokens = -1, completion_tokens = -1, total_tokens = -1;
   bool operator==(const Usage&) const = default;

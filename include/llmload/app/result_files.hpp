@@ -14,6 +14,10 @@ namespace llmload::app {
 /// The run settings recorded in the result file.
 report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTarget& target, const StageRun& run);
 
+/// Before the run: the result directory (--result-dir, or the one --result-filename names)
+/// exists and is writable, or can be made under a writable parent. The error names the flag.
+core::Result<void> check_result_dir(const config::RunPlan& plan);
+
 /// Saves the result and the reports the plan asks for; sets run.result_path. Returns kExitOk,
 /// or kExitCannotRun after one line on `err` when a file cannot be written.
 /// `intervals_written_live`: `llmload run`'s soak outputs already wrote the intervals CSV.

@@ -93,6 +93,7 @@ struct BenchOptions {
   double grace_period_sec = 10.0;
   std::int64_t num_warmups = 0;
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
+  std::uint64_t max_response_bytes = std::uint64_t{256} << 20;
   double sim_ttft_ms = 50, sim_itl_ms = 20;
   std::string sim_preset;  // engine mode with this preset (empty: fixed timing)
   double sim_time_scale = 1.0;  // engine mode: simulated time runs this many times faster

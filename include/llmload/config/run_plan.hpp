@@ -84,6 +84,7 @@ struct RunPlan {
   std::int64_t num_warmups = 0;             ///< vLLM's --num-warmups (excluded from results)
   std::chrono::seconds ready_check_timeout{};
   std::size_t max_sse_event_bytes = 0;
+  std::uint64_t max_response_bytes = 0;  ///< body bytes read per request (response_too_large above)
   bool progress = true;
   std::chrono::nanoseconds sim_ttft{}, sim_itl{};
   std::string sim_preset;  ///< built-in simulator in engine mode with this preset; empty: exact

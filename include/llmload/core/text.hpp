@@ -18,6 +18,10 @@ constexpr std::string_view trim(std::string_view s) noexcept {
 /// `text` with & < > " ' replaced by entities: safe in HTML/SVG text and quoted attributes.
 std::string html_escape(std::string_view text);
 
+/// `text` as one Markdown table cell: HTML escaped as above (no raw HTML), '|' escaped (no
+/// column break), CR and LF as spaces (no row break).
+std::string markdown_cell(std::string_view text);
+
 /// The same escaping for XML text and attributes (&#39; is valid XML too).
 inline std::string xml_escape(std::string_view text) { return html_escape(text); }
 

@@ -29,6 +29,7 @@ enum class Outcome : std::uint8_t {
   kFirstByteTimeout,  ///< no response byte within --first-byte-timeout of the request being sent
   kIdleTimeout,       ///< no byte for --idle-timeout between two reads of the response
   kTlsError,          ///< the TLS handshake failed (certificate, host name, protocol)
+  kResponseTooLarge,  ///< the response body exceeded --max-response-bytes
 };
 
 /// Stable snake_case name of an outcome ("ok", "http_status", ...), used in reports and JSON.

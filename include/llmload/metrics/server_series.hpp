@@ -15,6 +15,9 @@ namespace llmload::metrics {
 struct ScrapePoint {
   core::Nanos t_ns = 0;
   std::vector<double> values;
+  /// Watched samples ignored as implausible (not finite, or beyond +-kMaxMetricValue): a
+  /// server's answer is untrusted, and one absurd value would swamp every sum.
+  std::size_t out_of_range = 0;
 };
 
 /// What one scraped run gave. Plain value.

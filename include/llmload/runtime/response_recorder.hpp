@@ -24,6 +24,7 @@ struct ResponseRecorderOptions {
   /// Keep the text and where each token chunk's text ends (RequestRecord::chunk_text_end).
   bool chunk_text_offsets = false;
   std::size_t max_sse_event_bytes = sse::kDefaultMaxEventBytes;  ///< SSE event cap
+  std::uint64_t max_response_bytes = 0;  ///< body bytes read before response_too_large (0: none)
 };
 
 /// Records one response into one RequestRecord. Every token chunk is stamped with the arrival
@@ -68,6 +69,8 @@ class ResponseRecorder final {
   void on_event(std::string_view data);
   void on_token_chunk(const api::Chunk& chunk);
   void on_usage(const api::Chunk& chunk);
+  // Why a 200 carried no chunk, when its body was no event stream at all (gzip, plain JSON).
+  std::string no_stream_reason() const;
 
   metrics::RequestRecord& record_;
   api::ChunkDecoder& decoder_;
@@ -78,6 +81,10 @@ class ResponseRecorder final {
   std::string failure_text_;
   std::string error_body_;             // start of a non-200 body (for the error message)
   std::int64_t completion_so_far_ = 0; // usage.completion_tokens at the last token chunk
+  std::uint64_t body_bytes_ = 0;       // body bytes fed so far
+  std::string body_head_;              // first bytes of a 200 body
+  bool saw_event_ = false;             // an SSE event (even an empty one) was parsed
+  std::uint64_t max_body_bytes_;       // response_too_large beyond (0: none)
   int status_ = 0;
   bool keep_text_;
   bool text_offsets_;

@@ -83,6 +83,7 @@ struct RunnerOptions {
   const std::atomic<int>* stop_signal = nullptr;
   std::chrono::nanoseconds grace_period = std::chrono::seconds(10);
   std::size_t max_sse_event_bytes = 16 * 1024 * 1024;
+  std::uint64_t max_response_bytes = std::uint64_t{256} << 20;  ///< per request's body (0: none)
   bool keep_text = true;                            ///< keep generated text in the records
   /// With interval reports and keep_text: each finished request's answer is also checked
   /// (degenerate output, and scored with interval_score when set) into its interval.

@@ -37,7 +37,10 @@ struct WatchedMetric {
 /// The watched figures, in a fixed order (index = position in ScrapePoint::values).
 std::span<const WatchedMetric> watched_metrics();
 
-/// Reads every watched metric from the union of the sources' expositions.
+inline constexpr double kMaxMetricValue = 1e15;
+
+/// Reads every watched metric from the union of the sources' expositions (a metric whose
+/// total is not finite or beyond +-kMaxMetricValue is left out and counted in out_of_range).
 ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositions);
 
 ServerMetricsSummary summarize(const ScrapeSeries& series);

@@ -5,6 +5,8 @@
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -33,5 +35,10 @@ using ApiResult = boost::system::result<T, ApiError>;
 
 /// A 400 with `message`.
 inline ApiError bad_request(std::string message) { return ApiError{400, std::move(message)}; }
+
+/// vLLM's 400 when a prompt of `prompt_len` tokens and `max_tokens` more do not fit in
+/// `max_model_len`; nullopt when they fit. No arithmetic overflows, whatever the values.
+std::optional<ApiError> context_length_error(std::int64_t prompt_len, std::int64_t max_tokens,
+                                             std::int64_t max_model_len);
 
 }  // namespace llmload::sim

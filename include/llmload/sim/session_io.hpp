@@ -8,6 +8,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+
+#include <cstdint>
+#include <memory>
 
 #include <string_view>
 
@@ -47,9 +51,32 @@ class SessionIo final {
   /// Closes the connection with a TCP RST (SO_LINGER 0).
   void reset_connection();
 
+  /// Bounds the read of the next request into `parser`: the connection is closed if nothing
+  /// of it has arrived by `idle_deadline` (an idle kept-alive connection) or if it is not
+  /// whole by `whole_deadline` (a slow or half-sent request); the pending read then fails.
+  /// `parser` (null: a TLS handshake, closed at the earlier deadline) must outlive the guard;
+  /// end_read_guard() ends it once the read is done.
+  void guard_read(const boost::beast::http::basic_parser<true>* parser, core::Clock::time_point idle_deadline,
+                  core::Clock::time_point whole_deadline);
+  void end_read_guard();
+
+  ~SessionIo();
+
  private:
   net::Stream stream_;  // plain, or TLS with --tls-cert/--tls-key
   boost::asio::steady_timer timer_;
+
+  // The read guard's state, shared with its timer's handler, which may run after this object
+  // is gone (alive false then) or after the guarded read ended (generation moved on).
+  struct ReadGuard {
+    bool alive = true;
+    std::uint64_t generation = 0;
+    const boost::beast::http::basic_parser<true>* parser = nullptr;
+    core::Clock::time_point whole_deadline;
+  };
+  void wait_read_deadline();
+  boost::asio::steady_timer read_timer_;
+  std::shared_ptr<ReadGuard> guard_ = std::make_shared<ReadGuard>();
 };
 
 }  // namespace llmload::sim

@@ -77,6 +77,11 @@ struct SimOptions {
   std::string tls_cert_file, tls_key_file;
   /// Largest request body accepted (413 above it).
   std::size_t max_body_bytes = 64 << 20;
+  /// A connection with no byte of a next request for this long is closed (uvicorn's default
+  /// keep-alive timeout, 5 s); so is one whose request (header and body) has not arrived whole
+  /// within request_read_timeout of the read's start. Both > 0.
+  std::chrono::nanoseconds keep_alive_timeout{std::chrono::seconds(5)};
+  std::chrono::nanoseconds request_read_timeout{std::chrono::seconds(30)};
   /// Exact (default) or engine timing. In engine mode `ttft` and `itl` are unused, and every
   /// connection is served on one thread (the engine's), whatever `threads` says.
   SimMode mode = SimMode::kExact;

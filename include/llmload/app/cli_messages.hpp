@@ -1,0 +1,13 @@
+#pragma once
+/// CLI11's parse errors in words a user acts on ("--num-prompts was given 2 times; give it
+/// once" for "--num-prompts: At Most 1 required but received 2").
+
+#include <string>
+#include <string_view>
+
+namespace llmload::app {
+
+/// `what` (a CLI::ParseError's text) rephrased where CLI11's wording confuses; else unchanged.
+std::string describe_parse_error(std::string_view what);
+
+}  // namespace llmload::app
