@@ -12,6 +12,7 @@ packages=(
   universal-ctags strace
   nodejs
   chromium
+  prometheus
 )
 
 missing=()
@@ -22,6 +23,8 @@ for p in "${packages[@]}"; do
 done
 
 # chromium: the report_html_browser test opens the HTML report headless.
+# prometheus: the live-metrics test (LiveMetrics.*) starts /usr/bin/prometheus itself, with its
+# own config and storage in a temporary folder; the package's system service plays no part.
 # universal-ctags: the function_length test (tools/check_function_length.sh) reads function
 # start and end lines from it.
 # Tests fetch reference implementations (tokenizers, hdr-histogram-js) from the npm registry.

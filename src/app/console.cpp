@@ -35,10 +35,13 @@ void ConsoleObserver::warn(std::string_view line) {
 std::chrono::nanoseconds ConsoleObserver::interval_length() const {
   if (hooks_.on_interval && hooks_.interval.count() > 0) return hooks_.interval;
   if (console_interval_.count() > 0) return console_interval_;
+  // Live metrics want their histograms fresh: a second, when nothing else asks for intervals.
+  if (hooks_.live != nullptr) return std::chrono::seconds(1);
   return enabled_ ? std::chrono::nanoseconds(kLiveWindow) : std::chrono::nanoseconds(0);
 }
 
 void ConsoleObserver::interval(const runtime::IntervalReport& r) {
+  if (hooks_.live != nullptr) hooks_.live->interval(r.recorded);
   const auto row = report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight);
   if (row.completed > 0) recent_ = row;
   if (hooks_.on_interval && hooks_.interval.count() > 0) {
@@ -63,7 +66,10 @@ void ConsoleObserver::measuring(bool started) {
 void ConsoleObserver::print_stop(const runtime::ProgressSnapshot& s) {
   stopping_ = s.stopping;
   if (tty_ && enabled_) fmt::print(err_, "\n");
-  if (s.stopping == 1 && s.duration_reached) {
+  if (s.stopping == 1 && !s.stopped_early.empty()) {
+    fmt::print(err_, "llmload bench: stopping early: {}; no new requests; {} in flight may finish within the "
+                     "grace period\n", s.stopped_early, s.started - s.finished);
+  } else if (s.stopping == 1 && s.duration_reached) {
     fmt::print(err_, "llmload bench: --duration reached: no new requests; {} in flight finish\n",
                s.started - s.finished);
   } else if (s.stopping == 1) {
@@ -76,6 +82,7 @@ void ConsoleObserver::print_stop(const runtime::ProgressSnapshot& s) {
 }
 
 void ConsoleObserver::progress(const runtime::ProgressSnapshot& s) {
+  if (hooks_.live != nullptr) hooks_.live->progress(s.started, s.finished, s.failed);
   if (s.stopping != stopping_) print_stop(s);  // always said, even with --disable-tqdm
   if (!enabled_) return;
   const double elapsed = core::ns_to_s(std::max<core::Nanos>(s.elapsed_ns, 0));

@@ -1,6 +1,7 @@
 #include "llmload/app/slo.hpp"
 
 #include "llmload/core/text.hpp"
+#include "llmload/report/console_table.hpp"
 #include "llmload/metrics/hdr_histogram.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
 
@@ -55,9 +56,33 @@ std::optional<double> slo_value(const config::ProfileSlo& slo, const metrics::Ru
 }
 
 SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& summary) {
+  return judge_slo(slo, slo_value(slo, summary));
+}
+
+std::string slo_key(const config::ProfileSlo& slo) {
+  if (is_latency(slo.metric)) {
+    if (slo.stat == "mean" || slo.stat == "median") return fmt::format("{}_{}_ms", slo.stat, slo.metric);
+    return fmt::format("p{}_{}_ms", report::percentile_word(std::strtod(slo.stat.c_str() + 1, nullptr)), slo.metric);
+  }
+  return slo.metric == "goodput" ? "request_goodput" : slo.metric;
+}
+
+SloVerdict check_slo_aggregate(const config::ProfileSlo& slo, const Aggregate& aggregate) {
+  const AggregateMetric* metric = aggregate.find(slo_key(slo));
+  std::optional<double> measured;
+  if (metric != nullptr) {
+    measured = slo.on == "ci_upper"   ? metric->stat.ci_high
+               : slo.on == "ci_lower" ? metric->stat.ci_low
+                                      : metric->stat.mean;
+  }
+  SloVerdict v = judge_slo(slo, measured);
+  v.slo += fmt::format(" on {} of {} runs", slo.on.empty() ? "mean" : slo.on, aggregate.runs);
+  return v;
+}
+
+SloVerdict judge_slo(const config::ProfileSlo& slo, std::optional<double> measured) {
   SloVerdict v;
   v.slo = describe_slo(slo);
-  const std::optional<double> measured = slo_value(slo, summary);
   const std::string unit = is_latency(slo.metric) ? " ms" : slo.metric == "error_rate" ? "" : "/s";
   if (!measured) {
     v.detail = "the result has no value for it";
@@ -84,6 +109,17 @@ SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& s
     const double margin = slo.max ? *slo.max - *measured : *measured - slo.min.value_or(*measured);
     v.detail = fmt::format("measured {}, margin {}", show(*measured), show(margin));
   }
+  return v;
+}
+
+std::optional<SloVerdict> stop_when_verdict(const config::StopWhen& rules, const std::optional<runtime::StoppedEarly>& stop) {
+  if (!rules.any() && !stop) return std::nullopt;
+  SloVerdict v;
+  v.slo = "ran to its end (stop_when)";
+  v.passed = !stop;
+  v.detail = stop ? fmt::format("stopped early after {:.1f} s ({}): {}", core::ns_to_s(stop->at_ns), stop->reason,
+                                stop->message)
+                  : "no early-stop rule held";
   return v;
 }
 

@@ -58,6 +58,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   auto target = start_target(plan);
   if (!target) return {error_exit(err, target.error().usage ? kExitUsage : kExitCannotRun, target.error().message)};
   if (!target->announcement.empty()) fmt::print(out, "{}\n", target->announcement);
+  if (hooks.live != nullptr) hooks.live->begin_stage(hooks.live_stage, target->resolved.target.base.to_string());
   std::vector<std::string> scrape_notes;
   ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
   auto workload = runtime::prepare_workload(plan, target->resolved, std::move(*loaded), console);

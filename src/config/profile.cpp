@@ -340,10 +340,41 @@ void read_request(Checker& c, const YAML::Node& n, ProfileRequest& r) {
   }
 }
 
+/// A stage's `stop_when:` (early stop): the windows at least 1 s, error_rate with over.
+void read_stop_when(Checker& c, const YAML::Node& n, const std::string& path, StopWhen& s) {
+  if (!c.map(n, path, {"errors", "error_rate", "over", "saturation"})) return;
+  s.errors = c.number<std::int64_t>(n, path, "errors", 1);
+  s.error_rate = c.unit(n, path, "error_rate", core::parse_percent);
+  auto window = [&](const char* key) -> std::chrono::nanoseconds {
+    const auto d = c.unit(n, path, key, core::parse_duration);
+    if (d && *d < std::chrono::seconds(1)) {
+      c.problem(n[key], path + "." + key, fmt::format("'{}.{}' must be at least 1s", path, key));
+    }
+    return d.value_or(std::chrono::nanoseconds(0));
+  };
+  s.over = window("over");
+  s.saturation = window("saturation");
+  if (s.error_rate && !(*s.error_rate > 0 && *s.error_rate < 1)) {
+    c.problem(n["error_rate"], path + ".error_rate", fmt::format("'{}.error_rate' must be above 0% and below 100%", path));
+  }
+  if (n["error_rate"].IsDefined() != n["over"].IsDefined()) {
+    c.problem(n, path, fmt::format("'{}' needs error_rate and over together, e.g. {{error_rate: 50%, over: 30s}}", path));
+  }
+  if (!n["errors"] && !n["error_rate"] && !n["saturation"]) {
+    c.problem(n, path, fmt::format("'{}' sets no rule; add errors: N, error_rate: R with over: S, or saturation: S", path));
+  }
+}
+
 void read_stage(Checker& c, const YAML::Node& n, const std::string& path, ProfileStage& s) {
   if (!c.map(n, path, {"name", "rate", "burstiness", "concurrency", "requests", "duration", "ramp",
-                       "warmup", "cooldown"})) {
+                       "warmup", "cooldown", "stop_when", "repeat", "repeat_seed"})) {
     return;
+  }
+  if (const YAML::Node w = n["stop_when"]) read_stop_when(c, w, path + ".stop_when", s.stop_when);
+  s.repeat = c.number<std::int64_t>(n, path, "repeat", 1, 1000);
+  if (auto v = c.string(n, path, "repeat_seed")) {
+    c.one_of(n, path, "repeat_seed", *v, {"same", "different"});
+    s.repeat_same_seed = *v == "same";
   }
   if (auto v = c.string(n, path, "name")) s.name = *v;
   s.rate = c.unit(n, path, "rate", core::parse_rate);
@@ -379,7 +410,12 @@ void read_stage(Checker& c, const YAML::Node& n, const std::string& path, Profil
 }
 
 void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileSlo& s) {
-  if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift", "ttft", "tpot", "e2el"})) return;
+  if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift", "ttft", "tpot", "e2el", "on"})) return;
+  if (auto v = c.string(n, path, "on")) {
+    s.on = *v;
+    c.one_of(n, path, "on", s.on, {"mean", "ci_lower", "ci_upper"});
+    if (!n["max"] && !n["min"]) c.problem(n["on"], path + ".on", fmt::format("'{}.on' applies to a max or min bound", path));
+  }
   const auto metric = c.string(n, path, "metric");
   if (!metric) {
     c.problem(n, path, fmt::format("'{}' needs a metric, e.g. {{metric: ttft, stat: p99, max: 500ms}}", path));
@@ -499,7 +535,8 @@ void read_search(Checker& c, const YAML::Node& n, const Profile& p, ProfileSearc
 
 void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
   const std::string path = "outputs";
-  if (!c.map(n, path, {"dir", "formats", "interval", "save_detailed", "show_answers"})) return;
+  if (!c.map(n, path, {"dir", "formats", "interval", "save_detailed", "show_answers", "metrics_port"})) return;
+  if (auto v = c.number<std::int64_t>(n, path, "metrics_port", 0, 65535)) o.metrics_port = static_cast<std::uint16_t>(*v);
   if (auto v = c.boolean(n, path, "save_detailed")) o.save_detailed = *v;
   if (auto v = c.number<std::int64_t>(n, path, "show_answers", 0)) o.show_answers = *v;
   if (auto v = c.string(n, path, "dir")) o.dir = *v;
@@ -633,7 +670,13 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
   Checker c(name, overridden, result.problems);
   Profile p;
   p.source = name;
-  if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search"})) {
+  if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search", "repeat",
+                              "repeat_seed"})) {
+    if (auto v = c.number<std::int64_t>(root, "profile", "repeat", 1, 1000)) p.repeat = *v;
+    if (auto v = c.string(root, "profile", "repeat_seed")) {
+      c.one_of(root, "profile", "repeat_seed", *v, {"same", "different"});
+      p.repeat_same_seed = *v == "same";
+    }
     if (root["target"]) read_target(c, root["target"], p.target);
     if (root["workload"]) read_workload(c, root["workload"], p.workload);
     if (root["request"]) read_request(c, root["request"], p.request);

@@ -4,6 +4,7 @@
 /// percentiles, interval lines (--interval), and the server's /metrics scraped meanwhile.
 
 #include "llmload/config/run_plan.hpp"
+#include "llmload/live/live_metrics.hpp"
 #include "llmload/report/interval_report.hpp"
 #include "llmload/runtime/execute.hpp"
 #include "llmload/scrape/scraper.hpp"
@@ -21,6 +22,10 @@ namespace llmload::app {
 struct StageHooks {
   std::chrono::nanoseconds interval{};
   std::function<void(const runtime::IntervalReport&)> on_interval;
+  /// --metrics-port: live figures fed from the progress snapshots and interval reports, under
+  /// this stage label (null: none).
+  live::LiveMetrics* live = nullptr;
+  std::string live_stage = "bench";
 };
 
 /// The Observer of `llmload bench` and of each stage of `llmload run`.

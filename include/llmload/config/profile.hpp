@@ -4,6 +4,7 @@
 /// and what to write instead; `--set path=value` overrides; sweeps expanded into points.
 /// The only user of yaml-cpp in the project.
 
+#include "llmload/config/stop_when.hpp"
 #include "llmload/core/error.hpp"
 
 #include <chrono>
@@ -79,6 +80,11 @@ struct ProfileStage {
   std::string ramp_strategy = "linear";
   bool warmup = false;  ///< run but excluded from the results and SLOs (warm-up or cool-down)
   bool cooldown = false;  ///< written `cooldown: true`: excluded like a warm-up, named as such
+  /// `stop_when: {errors: N, error_rate: 50%, over: 30s, saturation: 60s}`: early stop.
+  StopWhen stop_when;
+  /// `repeat: N`, `repeat_seed: same|different`: run the stage N times (else the profile's).
+  std::optional<std::int64_t> repeat;
+  std::optional<bool> repeat_same_seed;
 };
 
 /// A sweep axis: a profile path (as for --set) and the values it takes, as YAML scalars.
@@ -96,6 +102,9 @@ struct ProfileSlo {
   /// goodput only: vLLM's --goodput per-request thresholds in ms (a request is "good" when it
   /// meets every one that is set).
   std::optional<double> good_ttft_ms, good_tpot_ms, good_e2el_ms;
+  /// On a repeated stage: "" checks every run; mean, ci_lower or ci_upper checks that figure
+  /// of the runs' aggregate (the bounds of the 95% confidence interval of the mean).
+  std::string on;
 };
 
 /// Capacity search: the highest rate (or concurrency) of one stage meeting every SLO, found by
@@ -115,6 +124,8 @@ struct ProfileOutputs {
   std::chrono::nanoseconds interval = std::chrono::seconds(10);
   bool save_detailed = false;     ///< bench --save-detailed: per-request arrays and texts
   std::int64_t show_answers = 0;  ///< bench --show-answers N
+  /// bench --metrics-port: llmload's own /metrics on 127.0.0.1 while the profile runs.
+  std::optional<std::uint16_t> metrics_port;
 };
 
 /// A parsed, validated profile. Plain value.
@@ -128,6 +139,9 @@ struct Profile {
   std::vector<ProfileSlo> slos;
   ProfileOutputs outputs;
   std::optional<ProfileSearch> search;
+  /// `repeat: N` (every stage N times, aggregated) and `repeat_seed: same|different`.
+  std::int64_t repeat = 1;
+  bool repeat_same_seed = false;
 };
 
 /// One problem: where (line and column 1-based; 0 when it came from a --set override) and a

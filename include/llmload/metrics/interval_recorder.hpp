@@ -7,6 +7,7 @@
 #include "llmload/metrics/hdr_histogram.hpp"
 #include "llmload/metrics/request_record.hpp"
 
+#include <array>
 #include <cstdint>
 
 namespace llmload::metrics {
@@ -14,6 +15,9 @@ namespace llmload::metrics {
 /// The histogram shape of interval reports: microseconds, 1 µs .. 1 hour, 3 significant
 /// digits (about 190 KiB per histogram).
 HdrConfig interval_histogram_config() noexcept;
+
+/// Outcomes there are (Outcome values are 0 .. kOutcomeCount − 1).
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kTlsError) + 1;
 
 /// What finished in one interval on one or more workers. Latencies in microseconds with the
 /// vLLM definitions (TTFT and E2EL from `st`, ITL = every gap between token chunks, TPOT only
@@ -26,6 +30,8 @@ struct IntervalRecorder {
   std::int64_t completed = 0;      ///< successful requests
   std::int64_t failed = 0;         ///< failed requests (not in the histograms)
   std::int64_t output_tokens = 0;  ///< usage.completion_tokens, else token chunks, of successes
+  /// Failed requests by outcome (index: the Outcome's value), for live metrics.
+  std::array<std::int64_t, kOutcomeCount> failed_by{};
 
   /// Records one finished request. O(token chunks), no allocation.
   void record(const RequestRecord& r) noexcept;

@@ -43,6 +43,9 @@ struct RunInfo {
   /// The server's scraped /metrics (scrape::server_metrics_json) as a JSON object text;
   /// written as "server_metrics" when not empty.
   std::string server_metrics_json;
+  /// Why an early-stop rule ended the run (app::stopped_early_json) as a JSON object text;
+  /// written as "stopped_early" when not empty.
+  std::string stopped_early_json;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.
