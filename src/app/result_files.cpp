@@ -51,6 +51,7 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   info.interrupted = result.output.interrupted;
   info.requests_not_sent = result.output.not_sent;
   if (result.output.stopped_early) info.stopped_early_json = stopped_early_json(*result.output.stopped_early);
+  if (!run.events.empty()) info.disruptions_json = disruptions_json(run.events, run.disruptions);
   if (run.server_metrics) {
     info.server_metrics_json = scrape::server_metrics_json(*run.scraped, *run.server_metrics, result.output.bench_start_ns);
   }

@@ -39,7 +39,8 @@ std::vector<SloVerdict> check_stage(const config::Profile& profile, const StageR
   for (const auto& slo : profile.slos) {
     if (repeated && !slo.on.empty()) continue;
     std::vector<SloVerdict> found;
-    if (slo.max || slo.min) found.push_back(check_slo(slo, run.result->summary));
+    if (slo.metric == "recovery_time") found = check_recovery(slo, run.disruptions);
+    if ((slo.max || slo.min) && slo.metric != "recovery_time") found.push_back(check_slo(slo, run.result->summary));
     if (slo.max_drift) found.push_back(check_drift(slo, soak.intervals_of(slo.metric)));
     for (auto& verdict : found) {
       verdict.point = point_name;
@@ -216,6 +217,7 @@ StageOutcome run_stage_once(const config::Profile& profile, const config::Profil
   StageHooks hooks;
   hooks.live = live;
   hooks.live_stage = stage.name;
+  hooks.events = stage.events;
   if (!stage.warmup) {
     hooks.interval = profile.outputs.interval;
     hooks.on_interval = [&soak](const runtime::IntervalReport& r) { soak.add(r); };

@@ -18,11 +18,14 @@ bool is_latency(const std::string& metric) {
   return metric == "ttft" || metric == "tpot" || metric == "itl" || metric == "e2el";
 }
 
+/// Limits in milliseconds: latencies and the recovery time.
+bool in_ms(const std::string& metric) { return is_latency(metric) || metric == "recovery_time"; }
+
 }  // namespace
 
 std::string describe_slo(const config::ProfileSlo& s) {
   auto value = [&](double v) {
-    if (is_latency(s.metric)) return fmt::format("{:g} ms", v);
+    if (in_ms(s.metric)) return fmt::format("{:g} ms", v);
     if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);
     return fmt::format("{:g}/s", v);
   };
@@ -83,7 +86,7 @@ SloVerdict check_slo_aggregate(const config::ProfileSlo& slo, const Aggregate& a
 SloVerdict judge_slo(const config::ProfileSlo& slo, std::optional<double> measured) {
   SloVerdict v;
   v.slo = describe_slo(slo);
-  const std::string unit = is_latency(slo.metric) ? " ms" : slo.metric == "error_rate" ? "" : "/s";
+  const std::string unit = in_ms(slo.metric) ? " ms" : slo.metric == "error_rate" ? "" : "/s";
   if (!measured) {
     v.detail = "the result has no value for it";
     return v;
@@ -121,6 +124,17 @@ std::optional<SloVerdict> stop_when_verdict(const config::StopWhen& rules, const
                                 stop->message)
                   : "no early-stop rule held";
   return v;
+}
+
+std::vector<SloVerdict> check_recovery(const config::ProfileSlo& slo, const std::vector<Disruption>& found) {
+  std::vector<SloVerdict> verdicts;
+  for (const auto& d : found) {
+    SloVerdict v = judge_slo(slo, d.recovery_s ? std::optional<double>(*d.recovery_s * 1000) : std::nullopt);
+    v.slo += fmt::format(" (event at {:.1f} s)", d.at_s);
+    if (!d.recovery_s) v.detail = "it did not recover before the run ended";
+    verdicts.push_back(std::move(v));
+  }
+  return verdicts;
 }
 
 std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts) {

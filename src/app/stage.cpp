@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <tuple>
+
 namespace llmload::app {
 namespace {
 
@@ -72,8 +74,10 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (target->simulator) target->simulator->stop();
   run.result = std::move(*executed);
   run.scraped = console.take_scraped();
+  std::tie(run.events, run.disruptions) = console.take_disruptions();
   summarize_scrape(plan, std::move(scrape_notes), run);
   print_tables(plan, run, out);
+  if (!run.events.empty()) fmt::print(out, "{}", format_disruptions(run.events, run.disruptions));
   if (plan.show_answers > 0) {
     fmt::print(out, "{}", format_answers(run.result->output.records, workload->specs, run.result->summary.answers,
                                          plan.show_answers));

@@ -256,7 +256,8 @@ void add_stop_flags(CLI::App& app, BenchOptions& o) {
       ->group("Early stop");
   app.add_option("--num-runs", o.num_runs,
                  "Repeat the whole run this many times (the seed + 1 each time), then print and save the "
-                 "aggregate: mean, std, CV and 95% confidence interval of each metric (not in vLLM's serve)")
+                 "aggregate: mean, std, CV and 95% confidence interval of each metric (the option's name in "
+                 "vllm bench sweep; not in vllm bench serve)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}))->capture_default_str()->group("llmload");
   app.add_option("--metrics-port", o.metrics_port,
                  "Serve llmload's own Prometheus metrics at http://127.0.0.1:PORT/metrics while the run "

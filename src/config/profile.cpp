@@ -365,12 +365,35 @@ void read_stop_when(Checker& c, const YAML::Node& n, const std::string& path, St
   }
 }
 
+/// A stage's `events:` (at most 100): each {at: DURATION, run: "shell command"}.
+void read_events(Checker& c, const YAML::Node& n, const std::string& path, std::vector<ProfileEvent>& events) {
+  if (!n.IsSequence() || n.size() > 100) {
+    c.problem(n, path, fmt::format("'{}' must be a list of at most 100 events, e.g. [{{at: 120s, run: \"kubectl delete pod vllm-1\"}}]", path));
+    return;
+  }
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string ep = fmt::format("{}.{}", path, i);
+    if (!c.map(n[i], ep, {"at", "run"})) continue;
+    ProfileEvent e;
+    const auto at = c.unit(n[i], ep, "at", core::parse_duration);
+    const auto run = c.string(n[i], ep, "run");
+    if (!n[i]["at"] || !run || run->empty()) {
+      c.problem(n[i], ep, fmt::format("'{}' needs at and run, e.g. {{at: 120s, run: \"kubectl delete pod vllm-1\"}}", ep));
+      continue;
+    }
+    e.at = at.value_or(std::chrono::nanoseconds(0));
+    e.run = *run;
+    events.push_back(std::move(e));
+  }
+}
+
 void read_stage(Checker& c, const YAML::Node& n, const std::string& path, ProfileStage& s) {
   if (!c.map(n, path, {"name", "rate", "burstiness", "concurrency", "requests", "duration", "ramp",
-                       "warmup", "cooldown", "stop_when", "repeat", "repeat_seed"})) {
+                       "warmup", "cooldown", "stop_when", "repeat", "repeat_seed", "events"})) {
     return;
   }
   if (const YAML::Node w = n["stop_when"]) read_stop_when(c, w, path + ".stop_when", s.stop_when);
+  if (const YAML::Node e = n["events"]) read_events(c, e, path + ".events", s.events);
   s.repeat = c.number<std::int64_t>(n, path, "repeat", 1, 1000);
   if (auto v = c.string(n, path, "repeat_seed")) {
     c.one_of(n, path, "repeat_seed", *v, {"same", "different"});
@@ -423,10 +446,10 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   }
   s.metric = *metric;
   constexpr std::string_view kMetrics[] = {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput"};
+                                           "request_throughput", "output_throughput", "goodput", "recovery_time"};
   if (std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
     c.one_of(n, path, "metric", s.metric, {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput"});
+                                           "request_throughput", "output_throughput", "goodput", "recovery_time"});
     return;  // its bounds cannot be read without knowing their unit
   }
   const bool latency = s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
@@ -443,7 +466,7 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   }
   auto bound = [&](const char* key) -> std::optional<double> {
     if (!n[key]) return std::nullopt;
-    if (latency) {
+    if (latency || s.metric == "recovery_time") {
       auto d = c.unit(n, path, key, core::parse_duration);
       return d ? std::optional<double>(std::chrono::duration<double, std::milli>(*d).count()) : std::nullopt;
     }
@@ -829,7 +852,7 @@ std::string describe_profile(const Profile& p) {
   const auto points = sweep_points(p);
   if (!p.sweep.empty()) out += fmt::format("  sweep: {} points\n", points.size());
   for (const auto& s : p.slos) {
-    const bool latency = !s.stat.empty();
+    const bool latency = !s.stat.empty() || s.metric == "recovery_time";
     auto value = [&](double v) {
       if (latency) return fmt::format("{:g} ms", v);
       if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);

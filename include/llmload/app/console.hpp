@@ -3,6 +3,7 @@
 /// stderr (redrawn on a terminal, every 10 s otherwise) with the latest interval's rates and
 /// percentiles, interval lines (--interval), and the server's /metrics scraped meanwhile.
 
+#include "llmload/app/disruption.hpp"
 #include "llmload/config/run_plan.hpp"
 #include "llmload/live/live_metrics.hpp"
 #include "llmload/report/interval_report.hpp"
@@ -11,6 +12,8 @@
 
 #include <cstdio>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +29,8 @@ struct StageHooks {
   /// this stage label (null: none).
   live::LiveMetrics* live = nullptr;
   std::string live_stage = "bench";
+  /// A profile stage's `events:`, run at their times during the measured run.
+  std::vector<config::ProfileEvent> events;
 };
 
 /// The Observer of `llmload bench` and of each stage of `llmload run`.
@@ -44,6 +49,8 @@ class ConsoleObserver final : public runtime::Observer {
 
   /// What the scraper collected (empty when nothing was scraped).
   std::optional<scrape::ScrapeSeries> take_scraped() { return std::move(scraped_); }
+  /// The events' outcomes (waiting for their commands) and what each did to the load.
+  std::pair<std::vector<EventOutcome>, std::vector<Disruption>> take_disruptions();
 
  private:
   void progress_line(const runtime::ProgressSnapshot& s, double elapsed);
@@ -61,6 +68,8 @@ class ConsoleObserver final : public runtime::Observer {
   std::optional<report::IntervalRow> recent_;
   double next_plain_s_ = 0;
   int stopping_ = 0;
+  std::unique_ptr<EventRunner> events_;      // with events: runs them
+  std::vector<report::IntervalRow> rows_;    // with events: every interval, for the analysis
 };
 
 /// What the scraper reads during the load: the target's /metrics (the built-in simulator's

@@ -3,6 +3,7 @@
 /// statistic, the error rate or a throughput, and the drift of a latency between the early
 /// and the late intervals of a soak. Pure.
 
+#include "llmload/app/disruption.hpp"
 #include "llmload/app/repeat.hpp"
 #include "llmload/config/profile.hpp"
 #include "llmload/metrics/run_summary.hpp"
@@ -62,6 +63,9 @@ SloVerdict check_drift(const config::ProfileSlo& slo, const std::vector<std::str
 /// The verdict "ran to its end (stop_when)" of a stage with early-stop rules: failed when one
 /// of them ended it (`stop`), passed otherwise; none without rules.
 std::optional<SloVerdict> stop_when_verdict(const config::StopWhen& rules, const std::optional<runtime::StoppedEarly>& stop);
+
+/// A recovery_time SLO on each disruption of a stage (in ms; no recovery fails).
+std::vector<SloVerdict> check_recovery(const config::ProfileSlo& slo, const std::vector<Disruption>& found);
 
 /// JUnit XML: one test suite per profile, one test case per verdict (failures carry detail).
 std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts);

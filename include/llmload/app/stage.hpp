@@ -22,6 +22,8 @@ struct StageRun {
   std::optional<scrape::ServerMetricsSummary> server_metrics;
   std::string result_path;                        ///< the saved result file ("" when none)
   std::string result_json;                        ///< its text, for reports of several runs
+  std::vector<EventOutcome> events;               ///< a profile stage's events, as run
+  std::vector<Disruption> disruptions;            ///< what each event did to the load
 };
 
 /// Runs `plan`: human output on `out`, diagnostics and progress on `err`.

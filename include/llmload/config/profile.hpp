@@ -67,6 +67,13 @@ struct ProfileRequest {
   std::string extra_body_json;  ///< a JSON object text, or empty
 };
 
+/// A disruption during a stage: `{at: 120s, run: "kubectl delete pod vllm-1"}`, a shell
+/// command run `at` after the measured run's start.
+struct ProfileEvent {
+  std::chrono::nanoseconds at{};
+  std::string run;
+};
+
 /// One load stage: open loop at `rate` (optionally ramping), or closed loop at `concurrency`;
 /// it ends after `requests` or `duration`.
 struct ProfileStage {
@@ -85,6 +92,7 @@ struct ProfileStage {
   /// `repeat: N`, `repeat_seed: same|different`: run the stage N times (else the profile's).
   std::optional<std::int64_t> repeat;
   std::optional<bool> repeat_same_seed;
+  std::vector<ProfileEvent> events;  ///< `events:` (disruption and recovery)
 };
 
 /// A sweep axis: a profile path (as for --set) and the values it takes, as YAML scalars.
@@ -95,7 +103,7 @@ struct SweepAxis {
 
 /// A service-level objective checked after the run (exit code 1 when one fails).
 struct ProfileSlo {
-  std::string metric;                ///< ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput
+  std::string metric;                ///< ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, recovery_time
   std::string stat;                  ///< mean, median, pNN (latency metrics only)
   std::optional<double> max, min;    ///< ms for latencies, fraction for error_rate, /s for throughputs
   std::optional<double> max_drift;   ///< fraction: late-interval vs early-interval change (soak)
