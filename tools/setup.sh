@@ -13,6 +13,7 @@ packages=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nodejs
   chromium
+  prometheus
 )
 
 missing=()
@@ -25,6 +26,8 @@ done
 # clang-14, libfuzzer-14-dev, libclang-rt-14-dev: tools/fuzz.sh builds the fuzz targets with
 # libFuzzer, AddressSanitizer and UBSan (the runtimes are in libclang-rt-14-dev).
 # chromium: the report_html_browser test opens the HTML report headless.
+# prometheus: the live-metrics test (LiveMetrics.*) starts /usr/bin/prometheus itself, with its
+# own config and storage in a temporary folder; the package's system service plays no part.
 # universal-ctags: the function_length test (tools/check_function_length.sh) reads function
 # start and end lines from it.
 # Tests fetch reference implementations (tokenizers, hdr-histogram-js) from the npm registry.

@@ -21,7 +21,17 @@ ConsoleObserver::ConsoleObserver(const config::RunPlan& plan, std::FILE* out, st
                                  std::vector<scrape::ScrapeSource> sources)
     : out_(out), err_(err), enabled_(plan.progress), tty_(isatty(fileno(err)) != 0),
       console_interval_(plan.interval), hooks_(std::move(hooks)), scrape_interval_(plan.scrape_interval),
-      sources_(std::move(sources)) {}
+      sources_(std::move(sources)) {
+  if (!hooks_.events.empty()) events_ = std::make_unique<EventRunner>(hooks_.events);
+}
+
+std::pair<std::vector<EventOutcome>, std::vector<Disruption>> ConsoleObserver::take_disruptions() {
+  if (!events_) return {};
+  auto outcomes = events_->finish();
+  std::vector<Disruption> found;
+  for (const auto& e : outcomes) found.push_back(analyse_disruption(rows_, e.at_s));
+  return {std::move(outcomes), std::move(found)};
+}
 
 void ConsoleObserver::say(std::string_view line) {
   fmt::print(out_, "{}{}", line, line.ends_with('\n') ? "" : "\n");
@@ -36,12 +46,16 @@ void ConsoleObserver::warn(std::string_view line) {
 std::chrono::nanoseconds ConsoleObserver::interval_length() const {
   if (hooks_.on_interval && hooks_.interval.count() > 0) return hooks_.interval;
   if (console_interval_.count() > 0) return console_interval_;
+  // Live metrics want their histograms fresh: a second, when nothing else asks for intervals.
+  if (hooks_.live != nullptr) return std::chrono::seconds(1);
   return enabled_ ? std::chrono::nanoseconds(kLiveWindow) : std::chrono::nanoseconds(0);
 }
 
 void ConsoleObserver::interval(const runtime::IntervalReport& r) {
+  if (hooks_.live != nullptr) hooks_.live->interval(r.recorded);
   const auto row = report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight);
   if (row.completed > 0) recent_ = row;
+  if (events_) rows_.push_back(row);
   if (hooks_.on_interval && hooks_.interval.count() > 0) {
     interval_answers_.push_back(report::interval_answers(row));
     hooks_.on_interval(r);
@@ -86,7 +100,10 @@ void ConsoleObserver::measuring(bool started) {
 void ConsoleObserver::print_stop(const runtime::ProgressSnapshot& s) {
   stopping_ = s.stopping;
   if (tty_ && enabled_) fmt::print(err_, "\n");
-  if (s.stopping == 1 && s.duration_reached) {
+  if (s.stopping == 1 && !s.stopped_early.empty()) {
+    fmt::print(err_, "llmload bench: stopping early: {}; no new requests; {} in flight may finish within the "
+                     "grace period\n", s.stopped_early, s.started - s.finished);
+  } else if (s.stopping == 1 && s.duration_reached) {
     fmt::print(err_, "llmload bench: --duration reached: no new requests; {} in flight finish\n",
                s.started - s.finished);
   } else if (s.stopping == 1) {
@@ -99,6 +116,8 @@ void ConsoleObserver::print_stop(const runtime::ProgressSnapshot& s) {
 }
 
 void ConsoleObserver::progress(const runtime::ProgressSnapshot& s) {
+  if (hooks_.live != nullptr) hooks_.live->progress(s.started, s.finished, s.failed);
+  if (events_ && s.stopping == 0) events_->tick(s.elapsed_ns);
   if (s.stopping != stopping_) print_stop(s);  // always said, even with --disable-tqdm
   if (!enabled_) return;
   const double elapsed = core::ns_to_s(std::max<core::Nanos>(s.elapsed_ns, 0));

@@ -91,10 +91,16 @@ int run_compare(CompareArgs args) {
     fmt::print(stderr, "llmload compare: error: give at least two result files\n");
     return kExitUsage;
   }
-  const auto runs = read_runs(args.files, "compare");
-  if (!runs) return kExitUsage;
   std::vector<report::ComparedRun> numbers;
-  for (const auto& r : *runs) numbers.push_back(r.numbers);
+  for (const auto& file : args.files) {
+    // An aggregate of repeated runs carries means and intervals; a result file, one run.
+    auto run = report::read_compared_run(file);
+    if (!run) {
+      fmt::print(stderr, "llmload compare: error: {}\n", run.error().message);
+      return kExitUsage;
+    }
+    numbers.push_back(std::move(*run));
+  }
   report::CompareOptions options;
   options.noise_fraction = args.noise_pct / 100.0;
   const bool md_to_stdout = args.md_option != nullptr && args.md_option->count() > 0 && args.md.empty();

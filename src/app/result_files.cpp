@@ -3,6 +3,7 @@
 #include "llmload/app/exit_code.hpp"
 #include "llmload/core/atomic_file.hpp"
 #include "llmload/report/report_run.hpp"
+#include "llmload/core/json_writer.hpp"
 #include "llmload/report/report_writer.hpp"
 
 #include <fmt/format.h>
@@ -14,6 +15,20 @@
 #include <unistd.h>
 
 namespace llmload::app {
+
+std::string stopped_early_json(const runtime::StoppedEarly& stop) {
+  std::string out;
+  core::JsonWriter w(out);
+  w.begin_object();
+  w.field("reason", stop.reason);
+  w.field("at_s", core::ns_to_s(stop.at_ns));
+  w.field("message", stop.message);
+  w.key("figures").begin_object();
+  for (const auto& [name, value] : stop.figures) w.field(name, value);
+  w.end_object();
+  w.end_object();
+  return out;
+}
 
 report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTarget& target, const StageRun& run) {
   const auto& result = *run.result;
@@ -43,6 +58,8 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   info.plan_json = config::plan_to_json(plan, target.model, &target.headers);
   info.interrupted = result.output.interrupted;
   info.requests_not_sent = result.output.not_sent;
+  if (result.output.stopped_early) info.stopped_early_json = stopped_early_json(*result.output.stopped_early);
+  if (!run.events.empty()) info.disruptions_json = disruptions_json(run.events, run.disruptions);
   if (result.server_metrics) {
     info.server_metrics_json =
         scrape::server_metrics_json(*result.scraped, *result.server_metrics, result.output.bench_start_ns);

@@ -1,6 +1,7 @@
 #include "llmload/app/run.hpp"
 
 #include "llmload/app/exit_code.hpp"
+#include "llmload/app/live_endpoint.hpp"
 #include "llmload/app/run_stages.hpp"
 #include "llmload/core/atomic_file.hpp"
 #include "llmload/report/report_writer.hpp"
@@ -36,12 +37,12 @@ std::optional<std::vector<PointProfile>> load_points(const RunArgs& args, const 
 
 /// Every point in turn; stops at the first that could not run.
 int run_sweep(const std::vector<PointProfile>& points, std::vector<SloVerdict>& verdicts,
-              std::vector<MeasuredStage>& measured, std::FILE* out, std::FILE* err) {
+              std::vector<MeasuredStage>& measured, live::LiveMetrics* live, std::FILE* out, std::FILE* err) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     const auto& point = points[i];
     const std::string heading =
         point.name.empty() ? "" : fmt::format("point {}/{} ({}), ", i + 1, points.size(), point.name);
-    auto run = run_point(point.profile, fmt::format("{:02}", i + 1), point.name, heading, out, err);
+    auto run = run_point(point.profile, fmt::format("{:02}", i + 1), point.name, heading, out, err, live);
     if (run.code == kExitUsage) return kExitUsage;
     verdicts.insert(verdicts.end(), run.verdicts.begin(), run.verdicts.end());
     std::move(run.stages.begin(), run.stages.end(), std::back_inserter(measured));
@@ -125,13 +126,19 @@ int run_profile(const RunArgs& args, std::FILE* out, std::FILE* err) {
   std::vector<SloVerdict> verdicts;
   std::vector<MeasuredStage> measured;
   int code = kExitOk;
+  LiveEndpoint live;
+  if (auto started = live.start(profile.outputs.metrics_port, err); !started) {
+    fmt::print(err, "llmload run: {}\n", started.error().message);
+    return kExitCannotRun;
+  }
   if (profile.search) {
-    code = run_search(profile, verdicts, out, err);
+    code = run_search(profile, verdicts, out, err, live.metrics());
   } else if (auto points = load_points(args, profile, err)) {
-    code = run_sweep(*points, verdicts, measured, out, err);
+    code = run_sweep(*points, verdicts, measured, live.metrics(), out, err);
   } else {
     code = kExitUsage;
   }
+  live.finish(err);
   if (code == kExitUsage) return code;
   print_point_accuracy(measured, out);
   if (!verdicts.empty()) {

@@ -41,12 +41,22 @@ MeasuredStage measured_stage(const StageRun& run, const std::string& point, cons
 }
 
 /// The verdicts of every SLO of the profile on one measured stage.
-std::vector<SloVerdict> check_stage(const config::Profile& profile, const runtime::RunResult& result,
-                                    const std::string& point_name, const std::string& stage_name) {
+/// Verdicts of a repeated stage's single runs leave out the SLOs checked on the aggregate.
+std::vector<SloVerdict> check_stage(const config::Profile& profile, const StageRun& run,
+                                    const std::string& point_name, const config::ProfileStage& stage, bool repeated) {
   std::vector<SloVerdict> verdicts;
+  if (auto v = stop_when_verdict(stage.stop_when, run.result->output.stopped_early)) {
+    v->point = point_name;
+    v->stage = stage.name;
+    verdicts.push_back(std::move(*v));
+  }
+  const std::string& stage_name = stage.name;
   for (const auto& slo : profile.slos) {
+    if (repeated && !slo.on.empty()) continue;
     std::vector<SloVerdict> found;
-    if (slo.max || slo.min) found.push_back(check_slo(slo, result.summary));
+    const runtime::RunResult& result = *run.result;
+    if (slo.metric == "recovery_time") found = check_recovery(slo, run.disruptions);
+    if ((slo.max || slo.min) && slo.metric != "recovery_time") found.push_back(check_slo(slo, result.summary));
     if (slo.max_drift && slo.metric == "accuracy") {
       const auto& answers = result.summary.answers;
       found.push_back(check_accuracy_drift(slo, answers ? answers->per_interval : std::vector<metrics::IntervalAnswers>{}));
@@ -202,8 +212,115 @@ std::string search_json(const config::ProfileSearch& search, const std::string& 
 
 }  // namespace
 
+namespace {
+
+/// What one stage (all its repeats) gave.
+struct StageOutcome {
+  int code = kExitOk;
+  bool stopped_early = false;
+  std::vector<SloVerdict> verdicts;
+  std::vector<MeasuredStage> measured;
+};
+
+/// One run of a stage: its plan, its soak outputs, the run, its SLO verdicts (those on an
+/// aggregate left out when `repeated`). `summary` receives the run's summary when measured.
+StageOutcome run_stage_once(const config::Profile& profile, const config::ProfileStage& stage, const std::string& base,
+                            const std::string& point_name, const std::string& verdict_stage, bool repeated,
+                            std::optional<metrics::RunSummary>& summary, std::FILE* out, std::FILE* err,
+                            live::LiveMetrics* live) {
+  StageOutcome outcome;
+  // A sweep point's results are labelled with the point, so reports of all points tell them apart.
+  const std::string label = point_name.empty() ? slug(stage.name) : slug(stage.name) + " " + point_name;
+  auto plan = config::resolve_stage(profile, stage, {profile.outputs.dir, base + ".json", label});
+  if (!plan) {
+    fmt::print(err, "llmload run: stage '{}': {}\n", stage.name, plan.error().message);
+    outcome.code = kExitUsage;
+    return outcome;
+  }
+  SoakOutputs soak(profile.outputs.dir, base, stage.name, out, err);
+  StageHooks hooks;
+  hooks.live = live;
+  hooks.live_stage = stage.name;
+  hooks.events = stage.events;
+  if (!stage.warmup) {
+    hooks.interval = profile.outputs.interval;
+    hooks.on_interval = [&soak](const runtime::IntervalReport& r) { soak.add(r); };
+  }
+  const StageRun stage_run = run_stage(*plan, out, err, hooks);
+  if (stage_run.code == kExitUsage) {
+    outcome.code = kExitUsage;
+    return outcome;
+  }
+  if (stage_run.code != kExitOk || soak.failed()) {
+    fmt::print(err, "llmload run: stage '{}' could not complete (exit {})\n", stage.name, stage_run.code);
+    outcome.code = kExitCannotRun;
+    return outcome;
+  }
+  outcome.stopped_early = stage_run.result->output.stopped_early.has_value();
+  if (stage.warmup) return outcome;
+  outcome.measured.push_back(measured_stage(stage_run, point_name, stage.name));
+  outcome.verdicts = check_stage(profile, stage_run, point_name, stage, repeated);
+  for (auto& v : outcome.verdicts) v.stage = verdict_stage;
+  summary = stage_run.result->summary;
+  return outcome;
+}
+
+/// `repeat: N`: the stage N times (the seed + i for run i unless repeat_seed: same), then the
+/// aggregate on the console and in `<base>-aggregate.json`, and the SLOs that ask for it.
+StageOutcome run_stage_repeated(const config::Profile& profile, const config::ProfileStage& stage,
+                                std::int64_t repeats, const std::string& base, const std::string& point_name,
+                                std::FILE* out, std::FILE* err, live::LiveMetrics* live) {
+  StageOutcome all;
+  std::vector<metrics::RunSummary> summaries;
+  Aggregate aggregate;
+  const bool same_seed = stage.repeat_same_seed.value_or(profile.repeat_same_seed);
+  for (std::int64_t r = 0; r < repeats; ++r) {
+    config::Profile copy = profile;
+    if (!same_seed) copy.workload.seed = profile.workload.seed + static_cast<std::uint64_t>(r);
+    fmt::print(out, "\n-- stage '{}': run {}/{} (seed {}) --\n", stage.name, r + 1, repeats, copy.workload.seed);
+    std::fflush(out);
+    std::optional<metrics::RunSummary> summary;
+    auto one = run_stage_once(copy, stage, fmt::format("{}-run{}", base, r + 1), point_name,
+                              fmt::format("{} (run {}/{})", stage.name, r + 1, repeats), true, summary, out, err,
+                              live);
+    if (one.code != kExitOk) return one;
+    aggregate.seeds.push_back(copy.workload.seed);
+    aggregate.results.push_back(one.measured.empty() ? "" : one.measured.front().result_path);
+    aggregate.stopped_early += one.stopped_early ? 1 : 0;
+    all.stopped_early = all.stopped_early || one.stopped_early;
+    std::move(one.verdicts.begin(), one.verdicts.end(), std::back_inserter(all.verdicts));
+    std::move(one.measured.begin(), one.measured.end(), std::back_inserter(all.measured));
+    if (summary) summaries.push_back(std::move(*summary));
+  }
+  if (stage.warmup || summaries.empty()) return all;
+  std::vector<const metrics::RunSummary*> pointers;
+  for (const auto& s : summaries) pointers.push_back(&s);
+  Aggregate computed = aggregate_runs(pointers);
+  computed.seeds = std::move(aggregate.seeds);
+  computed.results = std::move(aggregate.results);
+  computed.stopped_early = aggregate.stopped_early;
+  fmt::print(out, "\n{}", format_aggregate(computed, fmt::format("stage '{}'", stage.name)));
+  const auto path = std::filesystem::path(profile.outputs.dir) / (base + "-aggregate.json");
+  if (auto written = core::write_file_atomic(path, aggregate_json(computed)); !written) {
+    fmt::print(err, "llmload run: {}\n", written.error().message);
+    all.code = kExitCannotRun;
+    return all;
+  }
+  fmt::print(out, "Aggregate of {} runs: {}\n", repeats, path.string());
+  for (const auto& slo : profile.slos) {
+    if (slo.on.empty() || !(slo.max || slo.min)) continue;
+    SloVerdict v = check_slo_aggregate(slo, computed);
+    v.point = point_name;
+    v.stage = stage.name;
+    all.verdicts.push_back(std::move(v));
+  }
+  return all;
+}
+
+}  // namespace
+
 PointRun run_point(const config::Profile& profile, const std::string& prefix, const std::string& point_name,
-                   const std::string& heading, std::FILE* out, std::FILE* err) {
+                   const std::string& heading, std::FILE* out, std::FILE* err, live::LiveMetrics* live) {
   PointRun run;
   const auto& stages = profile.stages;
   for (std::size_t j = 0; j < stages.size(); ++j) {
@@ -212,39 +329,28 @@ PointRun run_point(const config::Profile& profile, const std::string& prefix, co
                stage.cooldown ? " (cool-down, not checked)" : stage.warmup ? " (warm-up, not checked)" : "");
     std::fflush(out);
     const std::string base = fmt::format("{}-{:02}-{}", prefix, j + 1, slug(stage.name));
-    // A sweep point's results are labelled with the point, so reports of all points tell them apart.
-    const std::string label = point_name.empty() ? slug(stage.name) : slug(stage.name) + " " + point_name;
-    auto plan = config::resolve_stage(profile, stage, {profile.outputs.dir, base + ".json", label});
-    if (!plan) {
-      fmt::print(err, "llmload run: stage '{}': {}\n", stage.name, plan.error().message);
-      run.code = kExitUsage;
+    const std::int64_t repeats = stage.repeat.value_or(profile.repeat);
+    std::optional<metrics::RunSummary> summary;
+    StageOutcome outcome = repeats > 1 ? run_stage_repeated(profile, stage, repeats, base, point_name, out, err, live)
+                                       : run_stage_once(profile, stage, base, point_name, stage.name, false, summary,
+                                                        out, err, live);
+    if (outcome.code != kExitOk) {
+      run.code = outcome.code;
       return run;
     }
-    SoakOutputs soak(profile.outputs.dir, base, stage.name, out, err);
-    StageHooks hooks;
-    if (!stage.warmup) {
-      hooks.interval = profile.outputs.interval;
-      hooks.on_interval = [&soak](const runtime::IntervalReport& r) { soak.add(r); };
+    std::move(outcome.measured.begin(), outcome.measured.end(), std::back_inserter(run.stages));
+    std::move(outcome.verdicts.begin(), outcome.verdicts.end(), std::back_inserter(run.verdicts));
+    if (outcome.stopped_early && j + 1 < stages.size()) {
+      fmt::print(out, "llmload run: stage '{}' stopped early; the {} stage(s) after it are not run\n", stage.name,
+                 stages.size() - j - 1);
+      break;
     }
-    const StageRun stage_run = run_stage(*plan, out, err, hooks);
-    if (stage_run.code == kExitUsage) {
-      run.code = kExitUsage;
-      return run;
-    }
-    if (stage_run.code != kExitOk || soak.failed()) {
-      fmt::print(err, "llmload run: stage '{}' could not complete (exit {})\n", stage.name, stage_run.code);
-      run.code = kExitCannotRun;
-      return run;
-    }
-    if (stage.warmup) continue;
-    run.stages.push_back(measured_stage(stage_run, point_name, stage.name));
-    auto verdicts = check_stage(profile, *stage_run.result, point_name, stage.name);
-    std::move(verdicts.begin(), verdicts.end(), std::back_inserter(run.verdicts));
   }
   return run;
 }
 
-int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts, std::FILE* out, std::FILE* err) {
+int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts, std::FILE* out, std::FILE* err,
+               live::LiveMetrics* live) {
   const config::ProfileSearch& search = *profile.search;
   const bool rate = search.over == "rate";
   const std::string& stage = profile.stages[search.stage].name;
@@ -256,7 +362,8 @@ int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts
     p.value = *value;
     const std::string name = fmt::format("{}={}", search.over, value_text(*value, rate));
     p.run = run_point(probe_profile(profile, *value), fmt::format("search-{:02}", probes.size() + 1), name,
-                      fmt::format("search run {}/{} ({}), ", probes.size() + 1, search.max_runs, name), out, err);
+                      fmt::format("search run {}/{} ({}), ", probes.size() + 1, search.max_runs, name), out, err,
+                      live);
     if (p.run.code == kExitUsage) return kExitUsage;
     if (probes.empty() && p.run.code == kExitCannotRun) return kExitCannotRun;
     p.passed = all_passed(p.run);

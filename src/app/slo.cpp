@@ -1,6 +1,7 @@
 #include "llmload/app/slo.hpp"
 
 #include "llmload/core/text.hpp"
+#include "llmload/report/console_table.hpp"
 #include "llmload/metrics/hdr_histogram.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
 
@@ -17,11 +18,14 @@ bool is_latency(const std::string& metric) {
   return metric == "ttft" || metric == "tpot" || metric == "itl" || metric == "e2el";
 }
 
+/// Limits in milliseconds: latencies and the recovery time.
+bool in_ms(const std::string& metric) { return is_latency(metric) || metric == "recovery_time"; }
+
 }  // namespace
 
 std::string describe_slo(const config::ProfileSlo& s) {
   auto value = [&](double v) {
-    if (is_latency(s.metric)) return fmt::format("{:g} ms", v);
+    if (in_ms(s.metric)) return fmt::format("{:g} ms", v);
     if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);
     if (s.metric == "accuracy") return fmt::format("{:g}", v);
     return fmt::format("{:g}/s", v);
@@ -76,10 +80,34 @@ SloVerdict distrust_if_saturated(SloVerdict verdict, const config::ProfileSlo& s
 }
 
 SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& summary) {
+  return judge_slo(slo, slo_value(slo, summary));
+}
+
+std::string slo_key(const config::ProfileSlo& slo) {
+  if (is_latency(slo.metric)) {
+    if (slo.stat == "mean" || slo.stat == "median") return fmt::format("{}_{}_ms", slo.stat, slo.metric);
+    return fmt::format("p{}_{}_ms", report::percentile_word(std::strtod(slo.stat.c_str() + 1, nullptr)), slo.metric);
+  }
+  return slo.metric == "goodput" ? "request_goodput" : slo.metric;
+}
+
+SloVerdict check_slo_aggregate(const config::ProfileSlo& slo, const Aggregate& aggregate) {
+  const AggregateMetric* metric = aggregate.find(slo_key(slo));
+  std::optional<double> measured;
+  if (metric != nullptr) {
+    measured = slo.on == "ci_upper"   ? metric->stat.ci_high
+               : slo.on == "ci_lower" ? metric->stat.ci_low
+                                      : metric->stat.mean;
+  }
+  SloVerdict v = judge_slo(slo, measured);
+  v.slo += fmt::format(" on {} of {} runs", slo.on.empty() ? "mean" : slo.on, aggregate.runs);
+  return v;
+}
+
+SloVerdict judge_slo(const config::ProfileSlo& slo, std::optional<double> measured) {
   SloVerdict v;
   v.slo = describe_slo(slo);
-  const std::optional<double> measured = slo_value(slo, summary);
-  const std::string unit = is_latency(slo.metric) ? " ms" : slo.metric == "error_rate" || slo.metric == "accuracy" ? "" : "/s";
+  const std::string unit = in_ms(slo.metric) ? " ms" : slo.metric == "error_rate" || slo.metric == "accuracy" ? "" : "/s";
   if (!measured) {
     v.detail = slo.metric == "accuracy" ? "no request was scored (the dataset needs reference answers, or set workload.score)"
                                         : "the result has no value for it";
@@ -108,6 +136,28 @@ SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& s
     v.detail = fmt::format("measured {}, margin {}", show(*measured), show(margin));
   }
   return v;
+}
+
+std::optional<SloVerdict> stop_when_verdict(const config::StopWhen& rules, const std::optional<runtime::StoppedEarly>& stop) {
+  if (!rules.any() && !stop) return std::nullopt;
+  SloVerdict v;
+  v.slo = "ran to its end (stop_when)";
+  v.passed = !stop;
+  v.detail = stop ? fmt::format("stopped early after {:.1f} s ({}): {}", core::ns_to_s(stop->at_ns), stop->reason,
+                                stop->message)
+                  : "no early-stop rule held";
+  return v;
+}
+
+std::vector<SloVerdict> check_recovery(const config::ProfileSlo& slo, const std::vector<Disruption>& found) {
+  std::vector<SloVerdict> verdicts;
+  for (const auto& d : found) {
+    SloVerdict v = judge_slo(slo, d.recovery_s ? std::optional<double>(*d.recovery_s * 1000) : std::nullopt);
+    v.slo += fmt::format(" (event at {:.1f} s)", d.at_s);
+    if (!d.recovery_s) v.detail = "it did not recover before the run ended";
+    verdicts.push_back(std::move(v));
+  }
+  return verdicts;
 }
 
 std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts) {

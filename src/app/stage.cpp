@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <tuple>
 
 namespace llmload::app {
 namespace {
@@ -102,6 +103,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   auto target = start_target(plan);
   if (!target) return {error_exit(err, target.error().usage ? kExitUsage : kExitCannotRun, target.error().message)};
   if (!target->announcement.empty()) fmt::print(out, "{}\n", target->announcement);
+  if (hooks.live != nullptr) hooks.live->begin_stage(hooks.live_stage, target->resolved.target.base.to_string());
   std::vector<std::string> scrape_notes;
   ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
   // vLLM reads /metrics for its spec-decode counters; --scrape-interval 0 keeps off /metrics.
@@ -118,8 +120,10 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   run.result = std::move(*executed);
   if (run.result->summary.answers) run.result->summary.answers->per_interval = console.take_interval_answers();
   run.spec_decode = console.spec_decode();
+  std::tie(run.events, run.disruptions) = console.take_disruptions();
   summarize_scrape(plan, console.take_scraped(), std::move(scrape_notes), *run.result);
   print_tables(plan, run, out);
+  if (!run.events.empty()) fmt::print(out, "{}", format_disruptions(run.events, run.disruptions));
   warn_if_saturated(plan, run.result->summary, err);
   runtime::stop_profile(plan, target->resolved, console);
   if (target->simulator) target->simulator->stop();

@@ -246,6 +246,34 @@ void add_result_flags(CLI::App& app, BenchOptions& o) {
 
 }
 
+/// Early stop: end the run before its planned end when the target is broken or over-saturated.
+void add_stop_flags(CLI::App& app, BenchOptions& o) {
+  app.add_option("--stop-on-errors", o.stop_on_errors,
+                 "Stop the run (cleanly, in-flight requests get the grace period; exit 1) once this many "
+                 "requests failed (0: never)")
+      ->check(CLI::NonNegativeNumber)->group("Early stop");
+  app.add_option("--stop-on-error-rate", o.stop_on_error_rate,
+                 "Stop the run when more than this fraction (0-1) of the requests that finished within the "
+                 "last --over seconds failed")
+      ->group("Early stop");
+  app.add_option("--over", o.over_sec, "Sliding window of --stop-on-error-rate, in seconds (at least 1)")
+      ->group("Early stop");
+  app.add_option("--num-runs", o.num_runs,
+                 "Repeat the whole run this many times (the seed + 1 each time), then print and save the "
+                 "aggregate: mean, std, CV and 95% confidence interval of each metric (the option's name in "
+                 "vllm bench sweep; not in vllm bench serve)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}))->capture_default_str()->group("llmload");
+  app.add_option("--metrics-port", o.metrics_port,
+                 "Serve llmload's own Prometheus metrics at http://127.0.0.1:PORT/metrics while the run "
+                 "lasts (requests, in flight, tokens, TTFT/TPOT/ITL/E2EL histograms; 0: any free port)")
+      ->check(CLI::Range(0, 65535))->group("llmload");
+  app.add_option("--stop-on-saturation", o.stop_on_saturation_sec,
+                 "Stop the run when it is over-saturated over this many seconds: requests in flight at least "
+                 "doubled, growing in both halves of the window, while completions per second stayed flat "
+                 "(not in vLLM)")
+      ->group("Early stop");
+}
+
 /// llmload's own: engine, timeouts, simulator, scraping.
 void add_llmload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--threads", o.threads, "Client worker threads (0: one per core)")
@@ -332,6 +360,7 @@ void add_llmload_flags(CLI::App& app, BenchOptions& o) {
       ->group("llmload");
   app.add_flag("--continuous-usage-stats", o.continuous_usage_stats,
                "Ask vLLM for usage in every chunk")->group("llmload");
+  add_stop_flags(app, o);
 }
 
 }  // namespace
@@ -728,8 +757,33 @@ void resolve_sim_answers(const BenchOptions& o, RunPlan& plan, Problems& problem
   plan.sim_answer_accuracy_after = o.sim_answer_accuracy_after;
 }
 
+void resolve_stop_when(const BenchOptions& o, StopWhen& s, Problems& problems) {
+  if (o.stop_on_errors > 0) s.errors = o.stop_on_errors;
+  if (o.stop_on_error_rate != 0 || o.over_sec != 0) {
+    if (!(o.stop_on_error_rate > 0 && o.stop_on_error_rate < 1)) {
+      problems.add("--stop-on-error-rate {}: expected a fraction above 0 and below 1 (0.5 = 50%), with --over "
+                   "SECONDS", o.stop_on_error_rate);
+    } else if (!(o.over_sec >= 1 && o.over_sec <= 86400)) {
+      problems.add("--over {}: --stop-on-error-rate needs a window of 1 to 86400 seconds", o.over_sec);
+    } else {
+      s.error_rate = o.stop_on_error_rate;
+      s.over = seconds_ns(o.over_sec);
+    }
+  }
+  if (o.stop_on_saturation_sec != 0) {
+    if (!(o.stop_on_saturation_sec >= 1 && o.stop_on_saturation_sec <= 86400)) {
+      problems.add("--stop-on-saturation {}: expected a window of 1 to 86400 seconds", o.stop_on_saturation_sec);
+    } else {
+      s.saturation = seconds_ns(o.stop_on_saturation_sec);
+    }
+  }
+}
+
 void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   check_numbers(o, problems);
+  resolve_stop_when(o, plan.stop_when, problems);
+  if (o.metrics_port > 65535) problems.add("--metrics-port {}: expected a port from 0 to 65535", o.metrics_port);
+  else if (o.metrics_port >= 0) plan.metrics_port = static_cast<std::uint16_t>(o.metrics_port);
   if (!o.score.empty()) {
     auto score = workload::parse_score_spec(o.score);
     if (score) plan.score = std::move(*score);

@@ -379,10 +379,64 @@ void read_request(Checker& c, const YAML::Node& n, ProfileRequest& r) {
   }
 }
 
+/// A stage's `stop_when:` (early stop): the windows at least 1 s, error_rate with over.
+void read_stop_when(Checker& c, const YAML::Node& n, const std::string& path, StopWhen& s) {
+  if (!c.map(n, path, {"errors", "error_rate", "over", "saturation"})) return;
+  s.errors = c.number<std::int64_t>(n, path, "errors", 1);
+  s.error_rate = c.unit(n, path, "error_rate", core::parse_percent);
+  auto window = [&](const char* key) -> std::chrono::nanoseconds {
+    const auto d = c.unit(n, path, key, core::parse_duration);
+    if (d && *d < std::chrono::seconds(1)) {
+      c.problem(n[key], path + "." + key, fmt::format("'{}.{}' must be at least 1s", path, key));
+    }
+    return d.value_or(std::chrono::nanoseconds(0));
+  };
+  s.over = window("over");
+  s.saturation = window("saturation");
+  if (s.error_rate && !(*s.error_rate > 0 && *s.error_rate < 1)) {
+    c.problem(n["error_rate"], path + ".error_rate", fmt::format("'{}.error_rate' must be above 0% and below 100%", path));
+  }
+  if (n["error_rate"].IsDefined() != n["over"].IsDefined()) {
+    c.problem(n, path, fmt::format("'{}' needs error_rate and over together, e.g. {{error_rate: 50%, over: 30s}}", path));
+  }
+  if (!n["errors"] && !n["error_rate"] && !n["saturation"]) {
+    c.problem(n, path, fmt::format("'{}' sets no rule; add errors: N, error_rate: R with over: S, or saturation: S", path));
+  }
+}
+
+/// A stage's `events:` (at most 100): each {at: DURATION, run: "shell command"}.
+void read_events(Checker& c, const YAML::Node& n, const std::string& path, std::vector<ProfileEvent>& events) {
+  if (!n.IsSequence() || n.size() > 100) {
+    c.problem(n, path, fmt::format("'{}' must be a list of at most 100 events, e.g. [{{at: 120s, run: \"kubectl delete pod vllm-1\"}}]", path));
+    return;
+  }
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string ep = fmt::format("{}.{}", path, i);
+    if (!c.map(n[i], ep, {"at", "run"})) continue;
+    ProfileEvent e;
+    const auto at = c.unit(n[i], ep, "at", core::parse_duration);
+    const auto run = c.string(n[i], ep, "run");
+    if (!n[i]["at"] || !run || run->empty()) {
+      c.problem(n[i], ep, fmt::format("'{}' needs at and run, e.g. {{at: 120s, run: \"kubectl delete pod vllm-1\"}}", ep));
+      continue;
+    }
+    e.at = at.value_or(std::chrono::nanoseconds(0));
+    e.run = *run;
+    events.push_back(std::move(e));
+  }
+}
+
 void read_stage(Checker& c, const YAML::Node& n, const std::string& path, ProfileStage& s) {
   if (!c.map(n, path, {"name", "rate", "burstiness", "concurrency", "requests", "duration", "ramp",
-                       "warmup", "cooldown"})) {
+                       "warmup", "cooldown", "stop_when", "repeat", "repeat_seed", "events"})) {
     return;
+  }
+  if (const YAML::Node w = n["stop_when"]) read_stop_when(c, w, path + ".stop_when", s.stop_when);
+  if (const YAML::Node e = n["events"]) read_events(c, e, path + ".events", s.events);
+  s.repeat = c.number<std::int64_t>(n, path, "repeat", 1, 1000);
+  if (auto v = c.string(n, path, "repeat_seed")) {
+    c.one_of(n, path, "repeat_seed", *v, {"same", "different"});
+    s.repeat_same_seed = *v == "same";
   }
   if (auto v = c.string(n, path, "name")) s.name = *v;
   s.rate = c.unit(n, path, "rate", core::parse_rate);
@@ -430,7 +484,12 @@ void check_stage_size(Checker& c, const YAML::Node& n, const std::string& path, 
 }
 
 void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileSlo& s) {
-  if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift", "ttft", "tpot", "e2el"})) return;
+  if (!c.map(n, path, {"metric", "stat", "max", "min", "max_drift", "ttft", "tpot", "e2el", "on"})) return;
+  if (auto v = c.string(n, path, "on")) {
+    s.on = *v;
+    c.one_of(n, path, "on", s.on, {"mean", "ci_lower", "ci_upper"});
+    if (!n["max"] && !n["min"]) c.problem(n["on"], path + ".on", fmt::format("'{}.on' applies to a max or min bound", path));
+  }
   const auto metric = c.string(n, path, "metric");
   if (!metric) {
     c.problem(n, path, fmt::format("'{}' needs a metric, e.g. {{metric: ttft, stat: p99, max: 500ms}}", path));
@@ -438,10 +497,10 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   }
   s.metric = *metric;
   constexpr std::string_view kMetrics[] = {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput", "accuracy"};
+                                           "request_throughput", "output_throughput", "goodput", "accuracy", "recovery_time"};
   if (std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
     c.one_of(n, path, "metric", s.metric, {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput", "accuracy"});
+                                           "request_throughput", "output_throughput", "goodput", "accuracy", "recovery_time"});
     return;  // its bounds cannot be read without knowing their unit
   }
   const bool latency = s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
@@ -458,7 +517,7 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   }
   auto bound = [&](const char* key) -> std::optional<double> {
     if (!n[key]) return std::nullopt;
-    if (latency) {
+    if (latency || s.metric == "recovery_time") {
       auto d = c.unit(n, path, key, core::parse_duration);
       return d ? std::optional<double>(std::chrono::duration<double, std::milli>(*d).count()) : std::nullopt;
     }
@@ -552,7 +611,8 @@ void read_search(Checker& c, const YAML::Node& n, const Profile& p, ProfileSearc
 
 void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
   const std::string path = "outputs";
-  if (!c.map(n, path, {"dir", "formats", "interval", "save_detailed", "show_answers"})) return;
+  if (!c.map(n, path, {"dir", "formats", "interval", "save_detailed", "show_answers", "metrics_port"})) return;
+  if (auto v = c.number<std::int64_t>(n, path, "metrics_port", 0, 65535)) o.metrics_port = static_cast<std::uint16_t>(*v);
   if (auto v = c.boolean(n, path, "save_detailed")) o.save_detailed = *v;
   if (auto v = c.number<std::int64_t>(n, path, "show_answers", 0)) o.show_answers = *v;
   if (auto v = c.string(n, path, "dir")) o.dir = *v;
@@ -719,8 +779,13 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
   Checker c(name, overridden, result.problems);
   Profile p;
   p.source = name;
-  if (c.map(root, "profile",
-            {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search", "allow_saturated_client"})) {
+  if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search",
+                              "allow_saturated_client", "repeat", "repeat_seed"})) {
+    if (auto v = c.number<std::int64_t>(root, "profile", "repeat", 1, 1000)) p.repeat = *v;
+    if (auto v = c.string(root, "profile", "repeat_seed")) {
+      c.one_of(root, "profile", "repeat_seed", *v, {"same", "different"});
+      p.repeat_same_seed = *v == "same";
+    }
     if (root["target"]) read_target(c, root["target"], p.target);
     if (root["workload"]) read_workload(c, root["workload"], p.workload);
     if (root["request"]) read_request(c, root["request"], p.request);
@@ -879,7 +944,7 @@ std::string describe_profile(const Profile& p) {
   const auto points = sweep_points(p);
   if (!p.sweep.empty()) out += fmt::format("  sweep: {} points\n", points.size());
   for (const auto& s : p.slos) {
-    const bool latency = !s.stat.empty();
+    const bool latency = !s.stat.empty() || s.metric == "recovery_time";
     auto value = [&](double v) {
       if (latency) return fmt::format("{:g} ms", v);
       if (s.metric == "error_rate") return fmt::format("{:g}%", v * 100);

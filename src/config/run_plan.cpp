@@ -85,6 +85,15 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
   w.key("num_warmups").value(plan.num_warmups);
   w.key("max_sse_event_bytes").value(static_cast<std::int64_t>(plan.max_sse_event_bytes));
   w.key("max_response_bytes").value(static_cast<std::int64_t>(plan.max_response_bytes));
+  if (plan.stop_when.any()) {
+    const auto& s = plan.stop_when;
+    w.key("stop_when").begin_object();
+    if (s.errors) w.key("errors").value(*s.errors);
+    if (s.error_rate) w.key("error_rate").value(*s.error_rate);
+    if (s.error_rate) w.key("over_s").value(secs(s.over));
+    if (s.saturation.count() > 0) w.key("saturation_s").value(secs(s.saturation));
+    w.end_object();
+  }
   if (plan.use_simulator) {
     w.key("sim_ttft_ms").value(std::chrono::duration<double, std::milli>(plan.sim_ttft).count());
     w.key("sim_itl_ms").value(std::chrono::duration<double, std::milli>(plan.sim_itl).count());
@@ -131,7 +140,21 @@ std::string describe_plan(const RunPlan& plan) {
                        "to conversation starts)\n", plan.num_prompts / plan.turns, plan.turns,
                        core::python_float_str(core::ns_to_s(plan.think_time.count())));
   }
+  if (plan.stop_when.any()) out += describe_stop_when(plan.stop_when) + "\n";
   return out;
+}
+
+std::string describe_stop_when(const StopWhen& s) {
+  std::string out;
+  auto add = [&out](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
+  if (s.errors) add(fmt::format("{} failed requests", *s.errors));
+  if (s.error_rate) {
+    add(fmt::format("more than {:g}% failed over {:g} s", *s.error_rate * 100, core::ns_to_s(s.over.count())));
+  }
+  if (s.saturation.count() > 0) {
+    add(fmt::format("over-saturated over {:g} s", core::ns_to_s(s.saturation.count())));
+  }
+  return "Early stop on: " + out;
 }
 
 }  // namespace llmload::config

@@ -147,6 +147,7 @@ core::Result<RunPlan> resolve_stage(const Profile& profile, const ProfileStage& 
   }
   if (auto loaded = apply_load(stage, *plan); !loaded) return loaded.error();
   apply_results(profile, outputs, plan->results);
+  plan->stop_when = stage.stop_when;
   return plan;
 }
 

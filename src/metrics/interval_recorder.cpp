@@ -1,5 +1,7 @@
 #include "llmload/metrics/interval_recorder.hpp"
 
+#include <algorithm>
+
 namespace llmload::metrics {
 
 HdrConfig interval_histogram_config() noexcept {
@@ -11,6 +13,9 @@ HdrConfig interval_histogram_config() noexcept {
 void IntervalRecorder::record(const RequestRecord& r) noexcept {
   if (!r.ok() || r.chunk_ns.empty()) {
     ++failed;
+    // A success without token chunks counts as no_content, as the summary does.
+    const auto outcome = r.ok() ? Outcome::kNoContent : r.outcome;
+    ++failed_by[std::min(static_cast<std::size_t>(outcome), kOutcomeCount - 1)];
     return;
   }
   ++completed;
@@ -49,6 +54,7 @@ void IntervalRecorder::merge(const IntervalRecorder& other) noexcept {
   degenerate += other.degenerate;
   scored += other.scored;
   score_sum += other.score_sum;
+  for (std::size_t i = 0; i < kOutcomeCount; ++i) failed_by[i] += other.failed_by[i];
 }
 
 void IntervalRecorder::reset() noexcept {
@@ -59,6 +65,7 @@ void IntervalRecorder::reset() noexcept {
   completed = failed = output_tokens = 0;
   answers_checked = degenerate = scored = 0;
   score_sum = 0;
+  failed_by.fill(0);
 }
 
 }  // namespace llmload::metrics

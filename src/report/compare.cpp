@@ -3,10 +3,17 @@
 #include "llmload/core/text.hpp"
 #include "llmload/report/result_reader.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace llmload::report {
 namespace {
@@ -83,7 +90,10 @@ ComparisonCell change(const Row& row, const ComparedRun& a, const ComparedRun& b
   if (va != 0) text += fmt::format(" ({:+.1f}%)", 100.0 * diff / std::fabs(va));
   if (diff == 0 || row.better == Better::kNeither) return {text, Verdict::kNone};
   bool noise = false;
-  if (row.key.starts_with("mean_")) {
+  const auto ia = a.interval(row.key), ib = b.interval(row.key);
+  if (ia && ib) {
+    noise = ia->first <= ib->second && ib->first <= ia->second;  // the 95% intervals overlap
+  } else if (row.key.starts_with("mean_")) {
     const std::string metric = row.key.substr(5, row.key.size() - 5 - 3);
     const auto sa = a.value("std_" + metric + "_ms"), sb = b.value("std_" + metric + "_ms");
     const auto na = samples_of(a, metric), nb = samples_of(b, metric);
@@ -121,7 +131,54 @@ std::optional<double> ComparedRun::value(const std::string& key) const {
   return std::nullopt;
 }
 
+std::optional<std::pair<double, double>> ComparedRun::interval(const std::string& key) const {
+  for (const auto& [k, v] : intervals) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
+bool is_aggregate_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[64] = {};
+  in.read(head, sizeof head - 1);
+  return std::string_view(head).find("\"llmload_aggregate\"") != std::string_view::npos;
+}
+
+core::Result<ComparedRun> read_aggregate_run(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::fail("{}: cannot read: {}", path, std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(text.str(), ec);
+  const auto* root = doc.if_object();
+  const auto* head = root != nullptr ? root->if_contains("llmload_aggregate") : nullptr;
+  const auto* metrics = root != nullptr ? root->if_contains("metrics") : nullptr;
+  if (ec || head == nullptr || !head->is_object() || metrics == nullptr || !metrics->is_object()) {
+    return core::fail("{}: not an aggregate of repeated runs (llmload_aggregate and metrics objects)", path);
+  }
+  ComparedRun run;
+  const auto* runs = head->as_object().if_contains("runs");
+  run.name = fmt::format("{} ({} runs)", std::filesystem::path(path).filename().string(),
+                         runs != nullptr && runs->is_int64() ? runs->as_int64() : 0);
+  for (const auto& [key, m] : metrics->as_object()) {
+    const auto* o = m.if_object();
+    const auto number = [o](const char* field) -> std::optional<double> {
+      const auto* v = o != nullptr ? o->if_contains(field) : nullptr;
+      if (v == nullptr || !v->is_number()) return std::nullopt;
+      return v->to_number<double>();
+    };
+    const auto mean = number("mean"), low = number("ci95_low"), high = number("ci95_high");
+    if (!mean || !low || !high) return core::fail("{}: metric '{}' needs mean, ci95_low and ci95_high", path, std::string(key));
+    run.values.emplace_back(std::string(key), *mean);
+    run.intervals.emplace_back(std::string(key), std::pair(*low, *high));
+  }
+  return run;
+}
+
 core::Result<ComparedRun> read_compared_run(const std::string& path) {
+  if (is_aggregate_file(path)) return read_aggregate_run(path);
   auto run = read_report_run(path);
   if (!run) return run.error();
   return std::move(run->numbers);
@@ -154,7 +211,13 @@ ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const Com
       "Changes are against {}. \"~noise\": within run-to-run noise (means: inside the 95% "
       "interval from the runs' std and sample counts; {}other rows: under {:g}%).",
       runs.front().name,
-      runs.front().value("accuracy") ? "accuracy: inside the 95% interval from the binomial standard errors; " : "",
+      fmt::format("{}{}",
+                  runs.front().value("accuracy") ? "accuracy: inside the 95% interval from the binomial standard "
+                                                   "errors; "
+                                                 : "",
+                  std::any_of(runs.begin(), runs.end(), [](const ComparedRun& r) { return !r.intervals.empty(); })
+                      ? "aggregates of repeated runs: overlapping 95% intervals of the mean; "
+                      : ""),
       options.noise_fraction * 100);
   return table;
 }

@@ -306,6 +306,8 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     write_client_check(w, s);
     w.field("interrupted", info.interrupted);
     w.field("requests_not_sent", info.requests_not_sent);
+    if (!info.stopped_early_json.empty()) w.key("stopped_early").raw(info.stopped_early_json);
+    if (!info.disruptions_json.empty()) w.key("disruptions").raw(info.disruptions_json);
     write_groups(w, "per_category", s.per_category);
     if (s.answers) write_answers(w, *s.answers);
     if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);

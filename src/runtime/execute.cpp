@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <thread>
 
@@ -143,9 +144,13 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
 
 /// Requests never sent are not part of the measurement (as if --num-prompts were smaller).
 void drain(const config::RunPlan& plan, const Workload& w, RunOutput& output, Observer& observer) {
-  if (output.interrupted || output.duration_reached) {
+  if (output.interrupted || output.duration_reached || output.stopped_early) {
     std::erase_if(output.records, [](const metrics::RequestRecord& r) { return r.start_ns == 0; });
-    if (output.interrupted) {
+    if (output.stopped_early && !output.interrupted) {
+      observer.say(fmt::format("Run stopped early after {} s: {}; {} of {} requests were sent; results cover those.",
+                               core::python_float_str(std::round(core::ns_to_s(output.stopped_early->at_ns) * 10) / 10),
+                               output.stopped_early->message, output.records.size(), w.requests));
+    } else if (output.interrupted) {
       observer.say(fmt::format("Run stopped early: {} of {} requests were sent; results cover those.",
                                output.records.size(), w.requests));
     } else {
@@ -239,6 +244,7 @@ RunnerOptions runner_options(const config::RunPlan& plan) {
   options.first_byte_timeout = plan.first_byte_timeout;
   options.idle_timeout = plan.idle_timeout;
   options.grace_period = plan.grace_period;
+  options.stop_when = plan.stop_when;
   options.max_sse_event_bytes = plan.max_sse_event_bytes;
   if (plan.max_response_bytes > 0) options.max_response_bytes = plan.max_response_bytes;
   options.keep_text = plan.results.save_detailed;

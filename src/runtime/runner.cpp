@@ -586,6 +586,7 @@ class Supervisor final {
   Supervisor(RunContext& run, WorkerSet& workers, IntervalHarvester* intervals, std::int64_t total)
       : run_(run), options_(run.options), workers_(workers), intervals_(intervals), total_(total),
         policy_(run.origin, options_.duration, options_.grace_period),
+        judge_(options_.stop_when),
         next_progress_ns_(core::now_ns() + std::chrono::nanoseconds(options_.progress_interval).count()) {}
 
   void watch() {
@@ -598,13 +599,25 @@ class Supervisor final {
     s.elapsed_ns = core::now_ns() - run_.origin;
     s.stopping = stop_level_number(policy_.level());
     s.duration_reached = policy_.duration_reached();
+    if (stopped_early_) s.stopped_early = stopped_early_->message;
     return s;
   }
 
   const StopPolicy& policy() const noexcept { return policy_; }
+  const std::optional<StoppedEarly>& stopped_early() const noexcept { return stopped_early_; }
 
  private:
-  int signals() const { return options_.stop_signal != nullptr ? options_.stop_signal->load() : 0; }
+  /// Stop requests: the caller's signals, plus one once an early-stop rule held.
+  int signals() const {
+    return (options_.stop_signal != nullptr ? options_.stop_signal->load() : 0) + (stopped_early_ ? 1 : 0);
+  }
+
+  /// The early-stop rules on the counters, while requests are still sent.
+  void judge() {
+    if (!options_.stop_when.any() || stopped_early_ || policy_.stop_sending()) return;
+    const ProgressSnapshot s = workers_.counts();
+    stopped_early_ = judge_.add({core::now_ns() - run_.origin, s.started, s.finished, s.failed});
+  }
 
   core::Nanos next_wake(core::Nanos now) const {
     core::Nanos wake = std::min(next_progress_ns_, policy_.next_deadline_ns());
@@ -614,6 +627,7 @@ class Supervisor final {
   }
 
   void tick(core::Nanos now) {
+    if (now >= next_progress_ns_) judge();
     const StopLevel before = policy_.level();
     const StopLevel after = policy_.update(now, signals());
     if (after != before) {
@@ -633,6 +647,8 @@ class Supervisor final {
   IntervalHarvester* intervals_;
   std::int64_t total_;
   StopPolicy policy_;
+  EarlyStopJudge judge_;
+  std::optional<StoppedEarly> stopped_early_;
   core::Nanos next_progress_ns_;
 };
 
@@ -717,6 +733,7 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   if (options_.on_progress) options_.on_progress(supervisor.snapshot());
   output.interrupted = options_.stop_signal != nullptr && options_.stop_signal->load() > 0 && supervisor.policy().stop_sending();
   output.duration_reached = supervisor.policy().duration_reached();
+  output.stopped_early = supervisor.stopped_early();
   output.not_sent = workers.not_sent();
   workers.merge_loop_delays(output.loop_delay_us);
   return output;

@@ -251,7 +251,7 @@ TEST_P(HostileServerMatrix, OutcomeTableResultFileAndBoundedMemory) {
   HostileServer server(mode.name);
   const auto start = std::chrono::steady_clock::now();
   const auto r = run(std::string("bench --base-url http://127.0.0.1:") + std::to_string(server.port()) +
-                     " --model m --num-prompts 2 --random-input-len 4 --random-output-len 2 --save-result "
+                     " --model m --ready-check-timeout-sec 5 --num-prompts 2 --random-input-len 4 --random-output-len 2 --save-result "
                      "--result-filename r.json --result-dir " + dir_.string() + " " + mode.flags);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
   EXPECT_NE(r.out.find("Serving Benchmark Result"), std::string::npos) << r.out << r.err;

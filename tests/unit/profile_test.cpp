@@ -96,7 +96,7 @@ outputs: {formats: [json, pdf], interval: 10}
             "bad.yaml:11:7: 'load.stages.1' never ends; add requests: 200 or duration: 5m\n"
             "bad.yaml:13:5: 'slo.0' needs a stat for ttft: mean, median or pNN (e.g. p99)\n"
             "bad.yaml:13:25: 'slo.0.max': '500' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n"
-            "bad.yaml:14:14: 'slo.1.metric' is 'latency'; choose one of ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy\n"
+            "bad.yaml:14:14: 'slo.1.metric' is 'latency'; choose one of ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy, recovery_time\n"
             "bad.yaml:15:27: unknown output format 'pdf'; choose from json, csv, md, html, junit\n"
             "bad.yaml:15:43: 'outputs.interval': '10' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n");
 }

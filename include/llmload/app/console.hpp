@@ -3,7 +3,9 @@
 /// stderr (redrawn on a terminal, every 10 s otherwise) with the latest interval's rates and
 /// percentiles, interval lines (--interval), and the server's /metrics scraped meanwhile.
 
+#include "llmload/app/disruption.hpp"
 #include "llmload/config/run_plan.hpp"
+#include "llmload/live/live_metrics.hpp"
 #include "llmload/report/interval_report.hpp"
 #include "llmload/runtime/execute.hpp"
 #include "llmload/scrape/scraper.hpp"
@@ -11,6 +13,8 @@
 
 #include <cstdio>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +26,12 @@ namespace llmload::app {
 struct StageHooks {
   std::chrono::nanoseconds interval{};
   std::function<void(const runtime::IntervalReport&)> on_interval;
+  /// --metrics-port: live figures fed from the progress snapshots and interval reports, under
+  /// this stage label (null: none).
+  live::LiveMetrics* live = nullptr;
+  std::string live_stage = "bench";
+  /// A profile stage's `events:`, run at their times during the measured run.
+  std::vector<config::ProfileEvent> events;
 };
 
 /// The Observer of `llmload bench` and of each stage of `llmload run`.
@@ -47,6 +57,8 @@ class ConsoleObserver final : public runtime::Observer {
   void watch_spec_decode(scrape::ScrapeSource target_metrics);
   /// vLLM's speculative-decoding figures of the run (none when the server has no such counter).
   std::optional<scrape::SpecDecodeStats> spec_decode() const;
+  /// The events' outcomes (waiting for their commands) and what each did to the load.
+  std::pair<std::vector<EventOutcome>, std::vector<Disruption>> take_disruptions();
 
  private:
   std::optional<scrape::SpecDecodeCounters> read_spec_decode() const;
@@ -68,6 +80,8 @@ class ConsoleObserver final : public runtime::Observer {
   std::vector<metrics::IntervalAnswers> interval_answers_;
   double next_plain_s_ = 0;
   int stopping_ = 0;
+  std::unique_ptr<EventRunner> events_;      // with events: runs them
+  std::vector<report::IntervalRow> rows_;    // with events: every interval, for the analysis
 };
 
 /// What the scraper reads during the load: the target's /metrics (the built-in simulator's

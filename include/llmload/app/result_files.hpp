@@ -12,6 +12,9 @@
 namespace llmload::app {
 
 /// The run settings recorded in the result file.
+/// llmload.stopped_early: {"reason", "at_s", "message", "figures": {name: value}}.
+std::string stopped_early_json(const runtime::StoppedEarly& stop);
+
 report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTarget& target, const StageRun& run);
 
 /// Before the run: the result directory (--result-dir, or the one --result-filename names)

@@ -5,6 +5,7 @@
 #include "llmload/app/slo.hpp"
 #include "llmload/config/profile.hpp"
 #include "llmload/report/result_reader.hpp"
+#include "llmload/live/live_metrics.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -41,13 +42,15 @@ struct PointRun {
 
 /// Runs every stage of `profile`; result files are named `<prefix>-<stage number>-<stage>`.
 /// `heading` starts each stage's console header (e.g. "point 2/4 (rate=2), ").
+/// `live`: the live metrics (outputs.metrics_port) each stage feeds, or null.
 PointRun run_point(const config::Profile& profile, const std::string& prefix, const std::string& point_name,
-                   const std::string& heading, std::FILE* out, std::FILE* err);
+                   const std::string& heading, std::FILE* out, std::FILE* err, live::LiveMetrics* live = nullptr);
 
 /// The capacity search of `profile` (which has a `search`): each probe a copy of the profile
 /// with one number changed (the searched stage's rate or concurrency). Prints every probe, the
 /// curve and the answer; writes `search.json`; `verdicts` become the answer's (or the first
 /// probe's when none passed). Returns an ExitCode.
-int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts, std::FILE* out, std::FILE* err);
+int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts, std::FILE* out, std::FILE* err,
+               live::LiveMetrics* live = nullptr);
 
 }  // namespace llmload::app

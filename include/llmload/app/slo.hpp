@@ -3,8 +3,11 @@
 /// statistic, the error rate, a throughput or the answers' accuracy, and the drift of a
 /// latency (or the drop of accuracy) between the early and the late intervals of a soak. Pure.
 
+#include "llmload/app/disruption.hpp"
+#include "llmload/app/repeat.hpp"
 #include "llmload/config/profile.hpp"
 #include "llmload/metrics/run_summary.hpp"
+#include "llmload/runtime/early_stop.hpp"
 
 #include <optional>
 #include <string>
@@ -37,6 +40,16 @@ std::optional<double> slo_value(const config::ProfileSlo& slo, const metrics::Ru
 /// Checks one SLO's max/min against a stage's summary.
 SloVerdict check_slo(const config::ProfileSlo& slo, const metrics::RunSummary& summary);
 
+/// Checks one SLO's max/min against a measured value in its unit (none: failed, saying so).
+SloVerdict judge_slo(const config::ProfileSlo& slo, std::optional<double> measured);
+
+/// The key of the SLO's figure in result files and aggregates, e.g. p99_ttft_ms, error_rate.
+std::string slo_key(const config::ProfileSlo& slo);
+
+/// Checks one SLO against repeated runs: its figure's mean, or the bound of its 95% interval
+/// that `slo.on` names (ci_upper, ci_lower).
+SloVerdict check_slo_aggregate(const config::ProfileSlo& slo, const Aggregate& aggregate);
+
 /// Drift of a latency SLO's stat between the early and the late intervals of a stage.
 /// `intervals` are the stage's interval histograms of the SLO's metric, in order, each in the
 /// V2 compressed base64 encoding (microseconds, as written to the .hlog); intervals with no
@@ -64,6 +77,13 @@ SloVerdict distrust_if_saturated(SloVerdict verdict, const config::ProfileSlo& s
 /// counts: a rising accuracy has a negative drop). Passes when drop <= max_drift. Fewer than 2
 /// intervals with scored requests fail the check, saying so.
 SloVerdict check_accuracy_drift(const config::ProfileSlo& slo, const std::vector<metrics::IntervalAnswers>& intervals);
+
+/// The verdict "ran to its end (stop_when)" of a stage with early-stop rules: failed when one
+/// of them ended it (`stop`), passed otherwise; none without rules.
+std::optional<SloVerdict> stop_when_verdict(const config::StopWhen& rules, const std::optional<runtime::StoppedEarly>& stop);
+
+/// A recovery_time SLO on each disruption of a stage (in ms; no recovery fails).
+std::vector<SloVerdict> check_recovery(const config::ProfileSlo& slo, const std::vector<Disruption>& found);
 
 /// JUnit XML: one test suite per profile, one test case per verdict (failures carry detail).
 std::string junit_xml(const std::string& suite, const std::vector<SloVerdict>& verdicts);

@@ -23,6 +23,8 @@ struct StageRun {
   /// The reports' view of the run (built from `result` in memory, never read back), set when
   /// a result file or a report was written: reports of several runs draw it.
   std::optional<report::ReportRun> report;
+  std::vector<EventOutcome> events;               ///< a profile stage's events, as run
+  std::vector<Disruption> disruptions;            ///< what each event did to the load
 };
 
 /// Runs `plan`: human output on `out`, diagnostics and progress on `err`.

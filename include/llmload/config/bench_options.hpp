@@ -113,6 +113,13 @@ struct BenchOptions {
   std::int64_t show_answers = 0;    // print the first N requests' prompts and answers
   // vLLM's remaining flags and --chat-content-format (config/vllm_compat.hpp).
   VllmCompatOptions vllm;
+  // Early stop (0 = off).
+  std::int64_t stop_on_errors = 0;      // stop after this many failed requests
+  double stop_on_error_rate = 0;        // stop when this fraction failed over --over seconds
+  double over_sec = 0;                  // the error rate's sliding window
+  double stop_on_saturation_sec = 0;    // stop when over-saturated over this window
+  std::int64_t num_runs = 1;            // repeats of the whole run (seed + i for run i)
+  int metrics_port = -1;                // >= 0: serve llmload's own /metrics on 127.0.0.1 (0: any port)
 };
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).

@@ -4,6 +4,7 @@
 /// and what to write instead; `--set path=value` overrides; sweeps expanded into points.
 /// The only user of yaml-cpp in the project.
 
+#include "llmload/config/stop_when.hpp"
 #include "llmload/core/error.hpp"
 
 #include <chrono>
@@ -71,6 +72,13 @@ struct ProfileRequest {
   std::string extra_body_json;  ///< a JSON object text, or empty
 };
 
+/// A disruption during a stage: `{at: 120s, run: "kubectl delete pod vllm-1"}`, a shell
+/// command run `at` after the measured run's start.
+struct ProfileEvent {
+  std::chrono::nanoseconds at{};
+  std::string run;
+};
+
 /// One load stage: open loop at `rate` (optionally ramping), or closed loop at `concurrency`;
 /// it ends after `requests` or `duration`.
 struct ProfileStage {
@@ -84,6 +92,12 @@ struct ProfileStage {
   std::string ramp_strategy = "linear";
   bool warmup = false;  ///< run but excluded from the results and SLOs (warm-up or cool-down)
   bool cooldown = false;  ///< written `cooldown: true`: excluded like a warm-up, named as such
+  /// `stop_when: {errors: N, error_rate: 50%, over: 30s, saturation: 60s}`: early stop.
+  StopWhen stop_when;
+  /// `repeat: N`, `repeat_seed: same|different`: run the stage N times (else the profile's).
+  std::optional<std::int64_t> repeat;
+  std::optional<bool> repeat_same_seed;
+  std::vector<ProfileEvent> events;  ///< `events:` (disruption and recovery)
 };
 
 /// A sweep axis: a profile path (as for --set) and the values it takes, as YAML scalars.
@@ -94,7 +108,7 @@ struct SweepAxis {
 
 /// A service-level objective checked after the run (exit code 1 when one fails).
 struct ProfileSlo {
-  std::string metric;                ///< ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy
+  std::string metric;                ///< ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy, recovery_time
   std::string stat;                  ///< mean, median, pNN (latency metrics only)
   std::optional<double> max, min;    ///< ms for latencies, fraction for error_rate, /s for throughputs, [0, 1] for accuracy
   /// fraction: late-interval vs early-interval change (soak); for accuracy its relative drop
@@ -102,6 +116,9 @@ struct ProfileSlo {
   /// goodput only: vLLM's --goodput per-request thresholds in ms (a request is "good" when it
   /// meets every one that is set).
   std::optional<double> good_ttft_ms, good_tpot_ms, good_e2el_ms;
+  /// On a repeated stage: "" checks every run; mean, ci_lower or ci_upper checks that figure
+  /// of the runs' aggregate (the bounds of the 95% confidence interval of the mean).
+  std::string on;
 };
 
 /// Capacity search: the highest rate (or concurrency) of one stage meeting every SLO, found by
@@ -121,6 +138,8 @@ struct ProfileOutputs {
   std::chrono::nanoseconds interval = std::chrono::seconds(10);
   bool save_detailed = false;     ///< bench --save-detailed: per-request arrays and texts
   std::int64_t show_answers = 0;  ///< bench --show-answers N
+  /// bench --metrics-port: llmload's own /metrics on 127.0.0.1 while the profile runs.
+  std::optional<std::uint16_t> metrics_port;
 };
 
 /// A parsed, validated profile. Plain value.
@@ -137,6 +156,9 @@ struct Profile {
   /// Latency SLOs are checked even when the client's self-check found it saturated (by
   /// default they fail then: the figures describe the client, not the server).
   bool allow_saturated_client = false;
+  /// `repeat: N` (every stage N times, aggregated) and `repeat_seed: same|different`.
+  std::int64_t repeat = 1;
+  bool repeat_same_seed = false;
 };
 
 /// One problem: where (line and column 1-based; 0 when it came from a --set override) and a

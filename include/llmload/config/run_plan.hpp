@@ -4,6 +4,7 @@
 /// and saved with the result (llmload.plan), so every result file says exactly what ran.
 
 #include "llmload/api/request_builder.hpp"
+#include "llmload/config/stop_when.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
@@ -112,6 +113,12 @@ struct RunPlan {
   std::optional<workload::ScoreSpec> score;
   std::int64_t show_answers = 0;  ///< --show-answers: prompts and answers printed after the table
   VllmSettings vllm;  ///< vLLM's flags beyond the ones above (config/vllm_compat.hpp)
+  /// Early stop (--stop-on-errors, --stop-on-error-rate/--over, --stop-on-saturation; a
+  /// stage's stop_when): none set by default.
+  StopWhen stop_when;
+  /// --metrics-port: serve llmload's own Prometheus /metrics on 127.0.0.1 during the run
+  /// (0: a free port, printed); unset: not served.
+  std::optional<std::uint16_t> metrics_port;
 };
 
 /// A request header field from a flag or a profile (`where` names it in the message): the name
@@ -134,5 +141,8 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model =
 
 /// A few human-readable lines describing the plan (printed before the run; no secrets).
 std::string describe_plan(const RunPlan& plan);
+
+/// One line naming the early-stop rules, e.g. "Early stop on: 50 failed requests".
+std::string describe_stop_when(const StopWhen& stop_when);
 
 }  // namespace llmload::config

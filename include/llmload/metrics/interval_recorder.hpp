@@ -8,6 +8,7 @@
 #include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/request_record.hpp"
 
+#include <array>
 #include <cstdint>
 
 namespace llmload::metrics {
@@ -15,6 +16,9 @@ namespace llmload::metrics {
 /// The histogram shape of interval reports: microseconds, 1 µs .. 1 hour, 3 significant
 /// digits (about 190 KiB per histogram).
 HdrConfig interval_histogram_config() noexcept;
+
+/// Outcomes there are (Outcome values are 0 .. kOutcomeCount − 1).
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kTlsError) + 1;
 
 /// What finished in one interval on one or more workers. Latencies in microseconds with the
 /// vLLM definitions (TTFT and E2EL from `st`, ITL = every gap between token chunks, TPOT only
@@ -31,6 +35,8 @@ struct IntervalRecorder {
   /// output, how many were, requests scored and the sum of their scores.
   std::int64_t answers_checked = 0, degenerate = 0, scored = 0;
   double score_sum = 0;
+  /// Failed requests by outcome (index: the Outcome's value), for live metrics.
+  std::array<std::int64_t, kOutcomeCount> failed_by{};
 
   /// Records one finished request. O(token chunks), no allocation.
   void record(const RequestRecord& r) noexcept;

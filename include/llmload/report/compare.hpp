@@ -15,8 +15,19 @@ namespace llmload::report {
 struct ComparedRun {
   std::string name;  ///< label shown in the header (the file's label, else its file name)
   std::vector<std::pair<std::string, double>> values;  ///< vLLM key → value, in file order
+  /// An aggregate of repeated runs (llmload bench --num-runs, a profile's repeat): key → the
+  /// 95% confidence interval of its mean (values then hold the means). Empty for one run.
+  std::vector<std::pair<std::string, std::pair<double, double>>> intervals;
   std::optional<double> value(const std::string& key) const;
+  std::optional<std::pair<double, double>> interval(const std::string& key) const;
 };
+
+/// True when the file is an aggregate of repeated runs (its top level has "llmload_aggregate").
+bool is_aggregate_file(const std::string& path);
+
+/// Reads an aggregate file: each metric's mean as its value and its 95% interval; named
+/// "FILE (N runs)". Errors name the file.
+core::Result<ComparedRun> read_aggregate_run(const std::string& path);
 
 /// Reads a result file written by `llmload bench --save-result` or `vllm bench serve
 /// --save-result`. Errors name the file and what is wrong.
@@ -53,7 +64,8 @@ ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const Com
 /// summary metrics present in the first run, in vLLM's order. Columns: each run, then for
 /// each later run the change against the first: "+12.3 (+5.1%) worse". Means use the runs'
 /// std and sample counts (a two-sided 95% interval of the difference, Welch); other rows use
-/// `noise_fraction`. Pure; never fails.
+/// `noise_fraction`; between two aggregates of repeated runs, a change is noise when the
+/// metric's 95% confidence intervals overlap. Pure; never fails.
 std::string format_comparison(const std::vector<ComparedRun>& runs, const CompareOptions& options,
                               bool markdown);
 

@@ -49,6 +49,12 @@ struct RunInfo {
   /// The server's scraped /metrics (scrape::server_metrics_json) as a JSON object text;
   /// written as "server_metrics" when not empty.
   std::string server_metrics_json;
+  /// Why an early-stop rule ended the run (app::stopped_early_json) as a JSON object text;
+  /// written as "stopped_early" when not empty.
+  std::string stopped_early_json;
+  /// A profile stage's events and what each did (app::disruptions_json), a JSON array text;
+  /// written as "disruptions" when not empty.
+  std::string disruptions_json;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.

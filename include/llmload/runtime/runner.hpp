@@ -11,6 +11,7 @@
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
+#include "llmload/runtime/early_stop.hpp"
 #include "llmload/runtime/interval_harvester.hpp"  // IntervalReport
 #include "llmload/workload/request_spec.hpp"
 
@@ -66,6 +67,8 @@ struct ProgressSnapshot {
   /// StopLevel (stop_policy.hpp).
   int stopping = 0;
   bool duration_reached = false;  ///< the stop is RunnerOptions::duration's, not a Ctrl-C
+  /// Set once an early-stop rule stopped the sending (RunnerOptions::stop_when): its sentence.
+  std::string stopped_early;
 };
 
 /// Engine settings (llmload's own, beyond vLLM's flags).
@@ -107,6 +110,10 @@ struct RunnerOptions {
   /// thread that called run() once per interval and once for the last, partial one.
   std::chrono::nanoseconds interval{};
   std::function<void(const IntervalReport&)> on_interval;
+  /// Early-stop rules, applied to the progress counters every progress_interval while
+  /// requests are sent (EarlyStopJudge): when one holds, the run stops as on a first stop
+  /// request (nothing more is sent, requests in flight get the grace period).
+  config::StopWhen stop_when;
 };
 
 /// What a run measured: one record per request in workload order, and the benchmark window
@@ -117,6 +124,8 @@ struct RunOutput {
   core::Nanos bench_end_ns = 0;    ///< completion of the last request
   bool interrupted = false;        ///< stop_signal ended the run early
   bool duration_reached = false;   ///< RunnerOptions::duration ended the sending
+  /// An early-stop rule ended the sending (RunnerOptions::stop_when): why, when, the figures.
+  std::optional<StoppedEarly> stopped_early;
   /// Requests never started because of the stop (outcome kCancelled, start_ns 0): reports
   /// leave them out, as they were never sent.
   std::int64_t not_sent = 0;
