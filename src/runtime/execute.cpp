@@ -77,7 +77,9 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   RunnerOptions options = runner_options(plan);
   options.stop_signal = &stop_signal_count();
   options.grace_period = std::chrono::nanoseconds(0);
-  Runner runner(target.target, request_template(plan, target), options);
+  RequestTemplate request = request_template(plan, target);
+  request.trace_parents = w.warmup_trace_parents;
+  Runner runner(target.target, std::move(request), options);
   observer.say("Starting initial single prompt test run...");
   if (auto ready = ready_check(runner, w.specs.front(), plan.ready_check_timeout, secrets_of(target)); !ready) {
     if (stop_signal_count() > 0) return interrupted_early();
@@ -107,7 +109,9 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
     options.on_interval = [&observer](const IntervalReport& r) { observer.interval(r); };
   }
   observer.measuring(true);
-  Runner runner(target.target, request_template(plan, target), options);
+  RequestTemplate request = request_template(plan, target);
+  request.trace_parents = w.trace_parents;
+  Runner runner(target.target, std::move(request), options);
   RunOutput output = runner.run(w.specs, w.offsets);
   observer.measuring(false);
   return output;

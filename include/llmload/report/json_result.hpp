@@ -43,6 +43,9 @@ struct RunInfo {
   /// The server's scraped /metrics (scrape::server_metrics_json) as a JSON object text;
   /// written as "server_metrics" when not empty.
   std::string server_metrics_json;
+  /// The latency breakdown from the server's traces (report::breakdown_json); written as
+  /// "server_breakdown" when not empty.
+  std::string server_breakdown_json;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.
@@ -55,10 +58,11 @@ inline constexpr int kResultSchemaVersion = 2;
 inline constexpr std::size_t kRequestRowsAlwaysUpTo = 20000;
 
 /// Column names of a "llmload"."requests" row, in order: offsets in ms from the benchmark
-/// start (null when the moment did not happen), outcome, category, token counts.
+/// start (null when the moment did not happen), outcome, category, token counts, the trace id
+/// its traceparent carried (null when none).
 inline constexpr const char* kRequestFields[] = {
     "scheduled_ms", "dispatch_ms", "start_ms", "sent_ms", "first_token_ms", "end_ms",
-    "outcome",      "category",    "input_tokens", "output_tokens", "chunks"};
+    "outcome",      "category",    "input_tokens", "output_tokens", "chunks", "trace_id"};
 
 /// The result file's JSON text (one object, no trailing newline, like vLLM's json.dump).
 /// Key order: date, endpoint_type, backend, label, model_id, tokenizer_id, num_prompts,

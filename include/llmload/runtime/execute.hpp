@@ -69,7 +69,16 @@ struct Workload {
   /// How answers are scored: the plan's --score, else vqa when the dataset has references.
   std::optional<workload::ScoreSpec> score;
   bool keep_text = false;            ///< texts are kept (scoring, --show-answers, --save-detailed)
+  /// The traceparent of each request (one per send offset) and of the initial test run and
+  /// warm-up requests (their own ids, so their server spans join no measured request); drawn
+  /// from the run's seed (api::make_trace_parents with streams kTraceStream, kWarmupTraceStream).
+  std::vector<api::TraceParent> trace_parents;
+  std::vector<api::TraceParent> warmup_trace_parents;
 };
+
+/// The seed streams of the measured requests' and the warm-up requests' trace ids.
+inline constexpr std::string_view kTraceStream = "traceparent";
+inline constexpr std::string_view kWarmupTraceStream = "traceparent-warmup";
 
 /// Everything a run measured; what the console table, the result file, the reports and the
 /// SLO checks read. Plain value.
