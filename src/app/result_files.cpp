@@ -2,6 +2,7 @@
 
 #include "llmload/app/exit_code.hpp"
 #include "llmload/core/atomic_file.hpp"
+#include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/report_writer.hpp"
 
 #include <fmt/format.h>
@@ -38,6 +39,7 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   if (run.server_metrics) {
     info.server_metrics_json = scrape::server_metrics_json(*run.scraped, *run.server_metrics, result.output.bench_start_ns);
   }
+  if (run.breakdown) info.server_breakdown_json = report::breakdown_json(*run.breakdown);
   return info;
 }
 

@@ -3,7 +3,9 @@
 #include "llmload/app/answers_view.hpp"
 #include "llmload/app/exit_code.hpp"
 #include "llmload/app/result_files.hpp"
+#include "llmload/app/server_traces.hpp"
 #include "llmload/app/target.hpp"
+#include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/console_table.hpp"
 #include "llmload/runtime/stop_signals.hpp"
 
@@ -44,6 +46,7 @@ void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* o
   context.goodput_configured = summary.options.goodput_configured();
   fmt::print(out, "{}{}{}", report::format_failures(summary), report::format_result_table(summary, context),
              report::format_extensions(summary));
+  if (run.breakdown) fmt::print(out, "{}", report::format_breakdown(*run.breakdown));
   if (run.server_metrics) fmt::print(out, "{}", report::format_server_metrics(*run.server_metrics));
   std::fflush(out);
 }
@@ -55,9 +58,12 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   runtime::StopSignals signals;  // Ctrl-C from here on is counted (see runtime::execute)
   auto loaded = runtime::load_workload(plan);
   if (!loaded) return {error_exit(err, kExitUsage, loaded.error().message)};
-  auto target = start_target(plan);
+  auto receiver = start_receiver(plan);
+  if (!receiver) return {error_exit(err, kExitCannotRun, receiver.error().message)};
+  auto target = start_target(plan, *receiver ? simulator_endpoint(**receiver) : std::string());
   if (!target) return {error_exit(err, target.error().usage ? kExitUsage : kExitCannotRun, target.error().message)};
   if (!target->announcement.empty()) fmt::print(out, "{}\n", target->announcement);
+  if (*receiver) fmt::print(out, "{}\n", receiver_announcement(**receiver));
   std::vector<std::string> scrape_notes;
   ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
   auto workload = runtime::prepare_workload(plan, target->resolved, std::move(*loaded), console);
@@ -68,8 +74,9 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!plan.body.sampling.temperature && !has_temperature(plan)) console.say(kTemperatureWarning);
   auto executed = runtime::execute(plan, target->resolved, *workload, console);
   if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
-  if (target->simulator) target->simulator->stop();
+  if (target->simulator) target->simulator->stop();  // sends the spans it still holds
   run.result = std::move(*executed);
+  if (*receiver) run.breakdown = join_server_traces(plan, *workload, *run.result, **receiver);
   run.scraped = console.take_scraped();
   summarize_scrape(plan, std::move(scrape_notes), run);
   print_tables(plan, run, out);

@@ -1,5 +1,7 @@
 #include "llmload/config/profile.hpp"
 
+#include "llmload/otlp/address.hpp"
+
 #include "llmload/core/units.hpp"
 #include "llmload/workload/answer_score.hpp"
 #include "llmload/workload/dataset_options.hpp"
@@ -174,7 +176,8 @@ class Checker {
 void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   const std::string path = "target";
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
-                       "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale"})) {
+                       "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale",
+                       "otlp_receiver"})) {
     return;
   }
   t.base_url = c.string(n, path, "base_url");
@@ -219,6 +222,12 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
     if (t.base_url && !t.sim_preset.empty()) {
       c.problem(n["sim_preset"], path + ".sim_preset",
                 "'target.sim_preset' applies to the built-in simulator; remove it or target.base_url");
+    }
+  }
+  if (auto v = c.string(n, path, "otlp_receiver")) {
+    t.otlp_receiver = *v;
+    if (auto a = otlp::parse_receiver_address(*v, "'target.otlp_receiver'"); !a) {
+      c.problem(n["otlp_receiver"], path + ".otlp_receiver", a.error().message);
     }
   }
   if (auto v = c.number<double>(n, path, "sim_time_scale", 0.001, 1000.0)) {

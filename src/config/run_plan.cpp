@@ -64,6 +64,10 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
     if (!plan.sim_preset.empty()) w.key("sim_preset").value(plan.sim_preset);
     if (plan.sim_time_scale != 1.0) w.key("sim_time_scale").value(plan.sim_time_scale);
   }
+  if (plan.otlp_receiver) {
+    w.key("otlp_receiver").value(fmt::format("{}:{}", plan.otlp_receiver->host, plan.otlp_receiver->port));
+    w.key("otlp_grace_s").value(secs(plan.otlp_grace));
+  }
   w.end_object();
   return out;
 }

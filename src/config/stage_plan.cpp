@@ -26,6 +26,7 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.ca_bundle = p.target.ca_bundle;
   o.sim_preset = p.target.sim_preset;
   o.sim_time_scale = p.target.sim_time_scale;
+  o.otlp_receiver = p.target.otlp_receiver;
   o.ready_check_timeout_sec = std::chrono::duration_cast<std::chrono::seconds>(p.target.ready_check_timeout).count();
   const auto& w = p.workload;
   o.tokenizer = w.tokenizer;

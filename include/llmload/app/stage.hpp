@@ -5,6 +5,7 @@
 
 #include "llmload/app/console.hpp"
 #include "llmload/config/run_plan.hpp"
+#include "llmload/otlp/breakdown.hpp"
 #include "llmload/runtime/execute.hpp"
 #include "llmload/scrape/server_metrics.hpp"
 
@@ -20,6 +21,8 @@ struct StageRun {
   std::optional<runtime::RunResult> result;       ///< set when the run took place
   std::optional<scrape::ScrapeSeries> scraped;    ///< the server's /metrics during the run
   std::optional<scrape::ServerMetricsSummary> server_metrics;
+  /// --otlp-receiver: the server's spans joined to the requests.
+  std::optional<otlp::Breakdown> breakdown;
   std::string result_path;                        ///< the saved result file ("" when none)
   std::string result_json;                        ///< its text, for reports of several runs
 };

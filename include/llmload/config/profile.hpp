@@ -32,6 +32,8 @@ struct ProfileTarget {
   double sim_time_scale = 1.0;
   /// How long a target that is still starting may take to answer the first request.
   std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
+  /// "[HOST:]PORT": receive the server's OpenTelemetry traces there (--otlp-receiver); empty: off.
+  std::string otlp_receiver;
 };
 
 /// What is sent (vLLM's dataset options).

@@ -77,6 +77,12 @@ struct SimOptions {
   double fault_rate = 0;
   /// Fault kinds for fault_rate (names from sim::fault_kinds()); empty = all of them.
   std::vector<std::string> fault_kinds;
+  /// Export a vLLM-shaped `llm_request` span per finished generation request to this OTLP
+  /// endpoint (empty: none), over gRPC or, with otlp_http_protobuf, OTLP/HTTP protobuf; batched
+  /// every otlp_schedule_delay (see span_exporter.hpp).
+  std::string otlp_traces_endpoint;
+  bool otlp_http_protobuf = false;
+  std::chrono::milliseconds otlp_schedule_delay{5000};
 };
 
 /// A running simulated server. Start once; stop() (or the destructor) ends it. start(),
