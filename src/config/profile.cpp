@@ -1,6 +1,7 @@
 #include "llmload/config/profile.hpp"
 
 #include "llmload/otlp/address.hpp"
+#include "llmload/otlp/breakdown.hpp"
 
 #include "llmload/core/units.hpp"
 #include "llmload/workload/answer_score.hpp"
@@ -397,12 +398,16 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   s.metric = *metric;
   constexpr std::string_view kMetrics[] = {"ttft", "tpot", "itl", "e2el", "error_rate",
                                            "request_throughput", "output_throughput", "goodput"};
-  if (std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
-    c.one_of(n, path, "metric", s.metric, {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput"});
+  // The server-trace breakdown's parts (--otlp-receiver): server_queue_time, prefill_time, ...
+  const bool part = otlp::part_of_slo_metric(s.metric).has_value();
+  if (!part && std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
+    std::vector<std::string> known(std::begin(kMetrics), std::end(kMetrics));
+    for (std::size_t k = 0; k < otlp::kPartCount; ++k) known.push_back(otlp::slo_metric_of(static_cast<otlp::Part>(k)));
+    c.problem(n["metric"], path + ".metric",
+              fmt::format("'{}.metric' is '{}'; choose one of {}", path, s.metric, fmt::join(known, ", ")));
     return;  // its bounds cannot be read without knowing their unit
   }
-  const bool latency = s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
+  const bool latency = part || s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
   if (auto v = c.string(n, path, "stat")) {
     s.stat = *v;
     const bool percentile = s.stat.size() > 1 && s.stat[0] == 'p' &&
@@ -429,7 +434,7 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   if (!n["max"] && !n["min"] && !n["max_drift"]) {
     c.problem(n, path, fmt::format("'{}' sets no bound; add max, min or max_drift", path));
   }
-  if (n["max_drift"] && !latency) {
+  if (n["max_drift"] && (!latency || part)) {
     c.problem(n["max_drift"], path + ".max_drift",
               fmt::format("'{}.max_drift' applies to latency metrics (ttft, tpot, itl, e2el), not {}", path, s.metric));
   }

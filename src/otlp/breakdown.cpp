@@ -60,6 +60,19 @@ std::string_view part_label(Part part) {
   return kLabels[static_cast<std::size_t>(part)];
 }
 
+std::string slo_metric_of(Part part) {
+  std::string name(part_name(part));
+  name.resize(name.size() - 3);  // "_ms"
+  return part == Part::kServerTtft || part == Part::kServerE2e ? name : name + "_time";
+}
+
+std::optional<Part> part_of_slo_metric(std::string_view metric) {
+  for (std::size_t k = 0; k < kPartCount; ++k) {
+    if (slo_metric_of(static_cast<Part>(k)) == metric) return static_cast<Part>(k);
+  }
+  return std::nullopt;
+}
+
 PartValues request_parts(const metrics::RequestRecord& r, const ServerTiming& server) {
   PartValues p;
   p.fill(NAN);
@@ -169,8 +182,7 @@ Breakdown Joiner::finish(std::int64_t exports_malformed, std::string receiver_en
       if (!std::isnan(parts[k])) samples[k].push_back(parts[k]);
     }
   }
-  const double percentiles[] = {50, 99};
-  for (std::size_t k = 0; k < kPartCount; ++k) out.stats[k] = metrics::compute_stats(samples[k], percentiles);
+  for (std::size_t k = 0; k < kPartCount; ++k) out.stats[k] = metrics::compute_stats(samples[k], kPartPercentiles);
   return out;
 }
 

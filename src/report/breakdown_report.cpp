@@ -76,6 +76,7 @@ void add_breakdown_columns(const otlp::Breakdown& b, metrics::RunSummary& summar
   if (b.requests_joined == 0) return;
   for (std::size_t k = 0; k < otlp::kPartCount; ++k) {
     summary.request_extra_fields.emplace_back(otlp::part_name(static_cast<otlp::Part>(k)));
+    summary.extra_latency_ms.emplace_back(otlp::slo_metric_of(static_cast<otlp::Part>(k)), b.stats[k]);
   }
   const std::size_t n = std::min(summary.timelines.size(), b.per_request.size());
   for (std::size_t i = 0; i < n; ++i) {

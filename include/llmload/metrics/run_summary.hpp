@@ -154,6 +154,9 @@ struct RunSummary {
   std::vector<RequestTimeline> timelines;
   /// Names of RequestTimeline::extra's columns, written after the standard request fields.
   std::vector<std::string> request_extra_fields;
+  /// Statistics of more latencies in ms, by the name profile SLOs give them (e.g. the
+  /// server-trace breakdown's "server_queue_time"); empty when the run has none.
+  std::vector<std::pair<std::string, SampleStats>> extra_latency_ms;
   /// Answer accuracy and degenerate outputs (set when texts were kept: --score, a dataset with
   /// reference answers, --show-answers or --save-detailed; see answer_quality.hpp).
   std::optional<AnswerQuality> answers;

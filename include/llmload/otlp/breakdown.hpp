@@ -69,6 +69,14 @@ std::string_view part_name(Part part);
 /// Human labels for the console ("Server queue", ...), in Part order.
 std::string_view part_label(Part part);
 
+/// The part a profile SLO names ("server_queue_time", "prefill_time", "server_ttft", ...: the
+/// part's name without "_ms", "_time" for the ones that are not already a latency), if any.
+std::optional<Part> part_of_slo_metric(std::string_view metric);
+/// The SLO metric name of a part (the inverse).
+std::string slo_metric_of(Part part);
+/// Percentiles computed for each part (SLOs may name these, with mean and median).
+inline constexpr double kPartPercentiles[] = {50, 90, 95, 99, 99.9};
+
 using PartValues = std::array<double, kPartCount>;  ///< NaN where a part is unknown
 
 /// A request's parts from its record (a successful one with token chunks) and its span.

@@ -18,7 +18,8 @@ std::string format_breakdown(const otlp::Breakdown& breakdown);
 std::string breakdown_json(const otlp::Breakdown& breakdown);
 
 /// Adds each part as a column of the result's per-request rows (summary.request_extra_fields
-/// and each timeline's `extra`, null where a request was not joined). `breakdown.per_request`
+/// and each timeline's `extra`, null where a request was not joined) and each part's statistics
+/// to summary.extra_latency_ms for the SLOs. `breakdown.per_request`
 /// follows the records summarize() read, as summary.timelines does.
 void add_breakdown_columns(const otlp::Breakdown& breakdown, metrics::RunSummary& summary);
 
