@@ -11,12 +11,14 @@
 //
 //   build/bench/llmload_overhead_bench [--levels 200,1000,2000,5000] [--rate-run 1]
 //       [--sim-threads 1] [--sim-batch 1] [--sim-cpus 1] [--client-cpus 0] [--interval-ms N]
-//       [--client-threads 1]
+//       [--client-threads 1] [--traceparent 0|1]
 //
 // --sim-threads: the simulator's server threads (exact mode, one io_context each);
 // --sim-batch 0: the simulator writes one chunk per timer wake-up (SimOptions::batch_writes);
 // --sim-cpus / --client-cpus: comma-separated CPUs each side is pinned to ("all": no pinning);
 // --interval-ms N: the client records interval histograms every N ms (as `llmload run` does);
+// --traceparent 1: every request carries its own W3C traceparent header, as `llmload bench`
+// sends them (the A/B of its cost);
 // --client-threads N: the client's worker threads (an io_context each). The --shared-io
 // option (one io_context run by every thread, a strand per worker) went with the runner's
 // shared_io_context model; its figures are in BENCHMARKS.md.
@@ -50,6 +52,7 @@ namespace {
 
 int g_interval_ms = 0;  // --interval-ms: interval recording on, with this interval
 int g_client_threads = 1;  // --client-threads
+bool g_traceparent = false;  // --traceparent 1: every request carries a W3C traceparent (as llmload bench)
 
 using namespace llmload;
 using namespace std::chrono_literals;
@@ -218,7 +221,12 @@ void run_level(const std::string& url, pid_t sim_pid, int streams) {
     options.interval = std::chrono::milliseconds(g_interval_ms);
     options.on_interval = [&](const runtime::IntervalReport& r) { interval_completed += r.recorded.completed; };
   }
-  runtime::Runner runner(target_for(url), request_template(), options);
+  runtime::RequestTemplate request = request_template();
+  // Built before the run, as runtime::prepare_workload does.
+  const auto parents = g_traceparent ? api::make_trace_parents(0, "traceparent", specs.size())
+                                     : std::vector<api::TraceParent>{};
+  request.trace_parents = parents;
+  runtime::Runner runner(target_for(url), request, options);
   const long rss_before = rss_kib();
   const auto cpu_before = cpu_seconds();
   const auto sim_before = sched_ns(sim_pid);
@@ -317,6 +325,8 @@ int main(int argc, char** argv) {
       rate_run = std::atoi(value.c_str()) != 0;
     } else if (flag == "--interval-ms") {
       g_interval_ms = std::atoi(value.c_str());
+    } else if (flag == "--traceparent") {
+      g_traceparent = std::atoi(value.c_str()) != 0;
     } else if (flag == "--client-threads") {
       g_client_threads = std::max(1, std::atoi(value.c_str()));
     } else if (flag == "--sim-threads") {

@@ -4,6 +4,7 @@
 #include "llmload/core/atomic_file.hpp"
 #include "llmload/report/report_run.hpp"
 #include "llmload/core/json_writer.hpp"
+#include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/report_writer.hpp"
 
 #include <fmt/format.h>
@@ -64,6 +65,7 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
     info.server_metrics_json =
         scrape::server_metrics_json(*result.scraped, *result.server_metrics, result.output.bench_start_ns);
   }
+  if (run.breakdown) info.server_breakdown_json = report::breakdown_json(*run.breakdown);
   return info;
 }
 

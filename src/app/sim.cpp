@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <string>
 #include <vector>
 #include <cstdio>
@@ -158,6 +159,9 @@ void add_server_options(CLI::App& app, SimOptions& o) {
          "Seconds a request (header and body) may take to arrive; slower ones are dropped")
       ->default_str(fmt::format("{:g}", to_ms(o.request_read_timeout) / 1000))
       ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--otlp-traces-endpoint", o.otlp_traces_endpoint,
+                 "Export an OpenTelemetry `llm_request` span per request, as vLLM does, to this OTLP "
+                 "endpoint (gRPC; OTLP/HTTP protobuf when OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf)");
   app.add_option("--tls-cert", o.tls_cert_file, "PEM certificate chain: serve https (with --tls-key)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", o.tls_key_file, "PEM private key for --tls-cert")
@@ -206,7 +210,37 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   add_server_options(app, o);
 }
 
-int run_sim(const SimOptions& options) {
+namespace {
+
+/// The OpenTelemetry SDK's environment, as vLLM's exporter reads it: the protocol
+/// (grpc or http/protobuf) and the batch processor's schedule delay in ms.
+core::Result<void> read_otel_environment(SimOptions& o) {
+  if (o.otlp_traces_endpoint.empty()) return {};
+  const char* protocol = std::getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+  const std::string_view p = protocol != nullptr ? protocol : "grpc";
+  if (p != "grpc" && p != "http/protobuf") {
+    return core::fail("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL={}: unsupported OTLP protocol (grpc or http/protobuf)", p);
+  }
+  o.otlp_http_protobuf = p == "http/protobuf";
+  if (const char* delay = std::getenv("OTEL_BSP_SCHEDULE_DELAY")) {
+    char* end = nullptr;
+    const long ms = std::strtol(delay, &end, 10);
+    if (end == delay || *end != '\0' || ms < 0 || ms > 3600000) {
+      return core::fail("OTEL_BSP_SCHEDULE_DELAY={}: expected milliseconds from 0 to 3600000", delay);
+    }
+    o.otlp_schedule_delay = std::chrono::milliseconds(ms);
+  }
+  return {};
+}
+
+}  // namespace
+
+int run_sim(const SimOptions& given) {
+  SimOptions options = given;
+  if (auto env = read_otel_environment(options); !env) {
+    fmt::print(stderr, "llmload sim: error: {}\n", env.error().message);
+    return 2;
+  }
   // The handlers go in before the server listens, so a signal sent as soon as the server
   // answers is always caught.
   boost::asio::io_context signals_ioc(1);

@@ -4,6 +4,7 @@
 #include "llmload/report/console_table.hpp"
 #include "llmload/metrics/hdr_histogram.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
+#include "llmload/otlp/breakdown.hpp"
 
 #include <fmt/format.h>
 
@@ -15,7 +16,20 @@ namespace llmload::app {
 namespace {
 
 bool is_latency(const std::string& metric) {
-  return metric == "ttft" || metric == "tpot" || metric == "itl" || metric == "e2el";
+  return metric == "ttft" || metric == "tpot" || metric == "itl" || metric == "e2el" ||
+         otlp::part_of_slo_metric(metric).has_value();
+}
+
+/// The statistics of a latency metric: vLLM's, or a server-trace part (null when the run has none).
+const metrics::SampleStats* latency_stats(const std::string& metric, const metrics::RunSummary& s) {
+  if (metric == "ttft") return &s.ttft_ms;
+  if (metric == "tpot") return &s.tpot_ms;
+  if (metric == "itl") return &s.itl_ms;
+  if (metric == "e2el") return &s.e2el_ms;
+  for (const auto& [name, stats] : s.extra_latency_ms) {
+    if (name == metric && stats.count > 0) return &stats;
+  }
+  return nullptr;
 }
 
 /// Limits in milliseconds: latencies and the recovery time.
@@ -38,10 +52,9 @@ std::string describe_slo(const config::ProfileSlo& s) {
 
 std::optional<double> slo_value(const config::ProfileSlo& slo, const metrics::RunSummary& summary) {
   if (is_latency(slo.metric)) {
-    const metrics::SampleStats& stats = slo.metric == "ttft"   ? summary.ttft_ms
-                                        : slo.metric == "tpot" ? summary.tpot_ms
-                                        : slo.metric == "itl"  ? summary.itl_ms
-                                                               : summary.e2el_ms;
+    const metrics::SampleStats* found = latency_stats(slo.metric, summary);
+    if (found == nullptr) return std::nullopt;
+    const metrics::SampleStats& stats = *found;
     if (slo.stat == "mean") return stats.mean;
     if (slo.stat == "median") return stats.median;
     const double q = std::strtod(slo.stat.c_str() + 1, nullptr);

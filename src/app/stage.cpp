@@ -3,7 +3,9 @@
 #include "llmload/app/answers_view.hpp"
 #include "llmload/app/exit_code.hpp"
 #include "llmload/app/result_files.hpp"
+#include "llmload/app/server_traces.hpp"
 #include "llmload/app/target.hpp"
+#include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/console_table.hpp"
 #include "llmload/runtime/stop_signals.hpp"
 
@@ -100,9 +102,12 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   auto loaded = runtime::load_workload(plan);
   if (!loaded) return {error_exit(err, kExitUsage, loaded.error().message)};
   warn_insecure_once(plan, err);
-  auto target = start_target(plan);
+  auto receiver = start_receiver(plan);
+  if (!receiver) return {error_exit(err, kExitCannotRun, receiver.error().message)};
+  auto target = start_target(plan, *receiver ? simulator_endpoint(**receiver) : std::string());
   if (!target) return {error_exit(err, target.error().usage ? kExitUsage : kExitCannotRun, target.error().message)};
   if (!target->announcement.empty()) fmt::print(out, "{}\n", target->announcement);
+  if (*receiver) fmt::print(out, "{}\n", receiver_announcement(**receiver));
   if (hooks.live != nullptr) hooks.live->begin_stage(hooks.live_stage, target->resolved.target.base.to_string());
   std::vector<std::string> scrape_notes;
   ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
@@ -126,7 +131,12 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!run.events.empty()) fmt::print(out, "{}", format_disruptions(run.events, run.disruptions));
   warn_if_saturated(plan, run.result->summary, err);
   runtime::stop_profile(plan, target->resolved, console);
-  if (target->simulator) target->simulator->stop();
+  if (target->simulator) target->simulator->stop();  // sends the spans it still holds
+  if (*receiver) {
+    run.breakdown = join_server_traces(plan, *workload, *run.result, **receiver);
+    if (run.breakdown) fmt::print(out, "{}", report::format_breakdown(*run.breakdown));
+    std::fflush(out);
+  }
   if (plan.show_answers > 0) {
     fmt::print(out, "{}", format_answers(run.result->output.records, workload->specs, run.result->summary.answers,
                                          plan.show_answers));

@@ -41,8 +41,11 @@ core::Result<std::shared_ptr<const sim::AnswerKey>> sim_answers(const config::Ru
 /// The built-in simulator the plan asks for (fixed timing, or engine mode with a preset),
 /// listening on loopback.
 boost::system::result<std::unique_ptr<sim::SimServer>, TargetError> start_simulator(const config::RunPlan& plan,
+                                                                                    std::string_view otlp_endpoint,
                                                                                     std::string& announcement) {
   sim::SimOptions options;
+  // With the trace receiver on, the simulator exports its spans to it (as vLLM would).
+  options.otlp_traces_endpoint = std::string(otlp_endpoint);
   options.ttft = plan.sim_ttft;
   options.itl = plan.sim_itl;
   const std::string model = plan.served_model_name.empty() ? plan.model : plan.served_model_name;
@@ -121,11 +124,12 @@ boost::system::result<runtime::Target, TargetError> connectable(const config::Ru
 
 }  // namespace
 
-boost::system::result<StartedTarget, TargetError> start_target(const config::RunPlan& plan) {
+boost::system::result<StartedTarget, TargetError> start_target(const config::RunPlan& plan,
+                                                               std::string_view otlp_endpoint) {
   StartedTarget started;
   net::Url base = plan.base;
   if (plan.use_simulator) {
-    auto simulator = start_simulator(plan, started.announcement);
+    auto simulator = start_simulator(plan, otlp_endpoint, started.announcement);
     if (!simulator) return simulator.error();
     started.simulator = std::move(*simulator);
     auto url = net::parse_url(started.simulator->base_url(), "simulator URL");

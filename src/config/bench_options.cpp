@@ -319,6 +319,15 @@ void add_llmload_flags(CLI::App& app, BenchOptions& o) {
                  "Another Prometheus endpoint to scrape with the server's, e.g. a DCGM or Ascend "
                  "npu-exporter for device memory (repeatable)")
       ->group("llmload");
+  app.add_option("--otlp-receiver", o.otlp_receiver,
+                 "Receive the server's OpenTelemetry traces on [HOST:]PORT (OTLP/gRPC; OTLP/HTTP on "
+                 "PORT + 1) and split each request's latency into client, network and server parts; "
+                 "start vLLM with --otlp-traces-endpoint http://THIS_HOST:PORT")
+      ->group("llmload");
+  app.add_option("--otlp-grace", o.otlp_grace_sec,
+                 "With --otlp-receiver: seconds to wait after the run for the server's spans "
+                 "(exporters send them in batches); returns early once every request has one")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--sim-ttft-ms", o.sim_ttft_ms, "Built-in simulator: time to first token")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("llmload");
   app.add_option("--sim-itl-ms", o.sim_itl_ms, "Built-in simulator: gap between tokens")
@@ -702,6 +711,7 @@ void check_numbers(const BenchOptions& o, Problems& problems) {
       {"--think-time", o.think_time_sec, 0, kDay},
       {"--interval", o.interval_sec, 0, kDay},
       {"--scrape-interval", o.scrape_interval_sec, 0, kDay},
+      {"--otlp-grace", o.otlp_grace_sec, 0, 3600},
       {"--report-interval", o.report_interval_sec, 1e-3, kDay},
       {"--sim-ttft-ms", o.sim_ttft_ms, 0, kDay * 1000},
       {"--sim-itl-ms", o.sim_itl_ms, 0, kDay * 1000},
@@ -812,6 +822,8 @@ void resolve_engine(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   if (!o.metrics_urls.empty() && plan.scrape_interval.count() == 0) {
     problems.add("--metrics-url needs scraping on; leave out --scrape-interval 0");
   }
+  if (!o.otlp_receiver.empty()) plan.otlp_receiver = problems.take(otlp::parse_receiver_address(o.otlp_receiver, "--otlp-receiver"));
+  plan.otlp_grace = seconds_ns(o.otlp_grace_sec);
   plan.sim_ttft = millis_ns(o.sim_ttft_ms);
   plan.sim_itl = millis_ns(o.sim_itl_ms);
   plan.sim_preset = o.sim_preset;

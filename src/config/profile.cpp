@@ -3,6 +3,8 @@
 #include "llmload/config/profile_limits.hpp"
 #include "llmload/config/stage_plan.hpp"
 #include "llmload/core/input_file.hpp"
+#include "llmload/otlp/address.hpp"
+#include "llmload/otlp/breakdown.hpp"
 
 #include "llmload/core/units.hpp"
 #include "llmload/sim/answer_key.hpp"
@@ -212,7 +214,8 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   const std::string path = "target";
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
                        "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale", "sim_answers",
-                       "sim_answer_accuracy", "sim_answer_accuracy_by_category", "sim_answer_accuracy_after"})) {
+                       "sim_answer_accuracy", "sim_answer_accuracy_by_category", "sim_answer_accuracy_after",
+                       "otlp_receiver"})) {
     return;
   }
   read_sim_answers(c, n, t);
@@ -258,6 +261,12 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
     if (t.base_url && !t.sim_preset.empty()) {
       c.problem(n["sim_preset"], path + ".sim_preset",
                 "'target.sim_preset' applies to the built-in simulator; remove it or target.base_url");
+    }
+  }
+  if (auto v = c.string(n, path, "otlp_receiver")) {
+    t.otlp_receiver = *v;
+    if (auto a = otlp::parse_receiver_address(*v, "'target.otlp_receiver'"); !a) {
+      c.problem(n["otlp_receiver"], path + ".otlp_receiver", a.error().message);
     }
   }
   if (auto v = c.number<double>(n, path, "sim_time_scale", 0.001, 1000.0)) {
@@ -498,12 +507,16 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   s.metric = *metric;
   constexpr std::string_view kMetrics[] = {"ttft", "tpot", "itl", "e2el", "error_rate",
                                            "request_throughput", "output_throughput", "goodput", "accuracy", "recovery_time"};
-  if (std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
-    c.one_of(n, path, "metric", s.metric, {"ttft", "tpot", "itl", "e2el", "error_rate",
-                                           "request_throughput", "output_throughput", "goodput", "accuracy", "recovery_time"});
+  // The server-trace breakdown's parts (--otlp-receiver): server_queue_time, prefill_time, ...
+  const bool part = otlp::part_of_slo_metric(s.metric).has_value();
+  if (!part && std::find(std::begin(kMetrics), std::end(kMetrics), s.metric) == std::end(kMetrics)) {
+    std::vector<std::string> known(std::begin(kMetrics), std::end(kMetrics));
+    for (std::size_t k = 0; k < otlp::kPartCount; ++k) known.push_back(otlp::slo_metric_of(static_cast<otlp::Part>(k)));
+    c.problem(n["metric"], path + ".metric",
+              fmt::format("'{}.metric' is '{}'; choose one of {}", path, s.metric, fmt::join(known, ", ")));
     return;  // its bounds cannot be read without knowing their unit
   }
-  const bool latency = s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
+  const bool latency = part || s.metric == "ttft" || s.metric == "tpot" || s.metric == "itl" || s.metric == "e2el";
   if (auto v = c.string(n, path, "stat")) {
     s.stat = *v;
     const bool percentile = s.stat.size() > 1 && s.stat[0] == 'p' &&
@@ -531,7 +544,7 @@ void read_slo(Checker& c, const YAML::Node& n, const std::string& path, ProfileS
   if (!n["max"] && !n["min"] && !n["max_drift"]) {
     c.problem(n, path, fmt::format("'{}' sets no bound; add max, min or max_drift", path));
   }
-  if (n["max_drift"] && !latency && s.metric != "accuracy") {
+  if (n["max_drift"] && ((!latency && s.metric != "accuracy") || part)) {
     c.problem(n["max_drift"], path + ".max_drift",
               fmt::format("'{}.max_drift' applies to latency metrics (ttft, tpot, itl, e2el) and accuracy, not {}",
                           path, s.metric));

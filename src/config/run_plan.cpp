@@ -109,6 +109,10 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
     }
   }
   write_vllm_settings(w, plan);
+  if (plan.otlp_receiver) {
+    w.key("otlp_receiver").value(fmt::format("{}:{}", plan.otlp_receiver->host, plan.otlp_receiver->port));
+    w.key("otlp_grace_s").value(secs(plan.otlp_grace));
+  }
   w.end_object();
   return out;
 }

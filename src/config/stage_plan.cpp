@@ -30,6 +30,7 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.sim_answer_accuracy = p.target.sim_answer_accuracy;
   o.sim_answer_accuracy_by_category = p.target.sim_answer_accuracy_by_category;
   o.sim_answer_accuracy_after = p.target.sim_answer_accuracy_after;
+  o.otlp_receiver = p.target.otlp_receiver;
   o.ready_check_timeout_sec = std::chrono::duration_cast<std::chrono::seconds>(p.target.ready_check_timeout).count();
   const auto& w = p.workload;
   o.tokenizer = w.tokenizer;

@@ -1,5 +1,7 @@
 #include "llmload/metrics/run_summary.hpp"
 
+#include "llmload/api/trace_context.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -140,6 +142,7 @@ RequestTimeline& add_request_row(const RequestRecord& r, core::Nanos bench_start
   tl.outcome = std::string(outcome_name(r.outcome));
   tl.chunks = static_cast<std::int64_t>(r.chunk_ns.size());
   tl.input_tokens = r.usage_prompt_tokens >= 0 ? r.usage_prompt_tokens : r.dataset_prompt_len;
+  if (r.trace_id != std::array<std::uint8_t, 16>{}) tl.trace_id = api::to_hex(r.trace_id);
   s.input_lens.push_back(r.dataset_prompt_len);
   s.start_times_s.push_back(r.start_ns != 0 ? to_s(r.start_ns - bench_start_ns) : 0.0);
   s.queue_times_s.push_back(r.start_ns != 0 && r.dispatch_ns != 0 ? to_s(r.start_ns - r.dispatch_ns) : 0.0);

@@ -33,7 +33,8 @@ void set_header(HeaderList& headers, std::string_view name, std::string_view val
 
 void append_request(std::string& out, std::string_view method, std::string_view path,
                     std::string_view host_header, const HeaderList& headers,
-                    std::string_view body) {
+                    std::string_view body,
+                    std::span<const std::pair<std::string_view, std::string_view>> more) {
   out.reserve(out.size() + 256 + body.size());
   out.append(method).append(" ").append(path).append(" HTTP/1.1\r\n");
   HeaderList base;
@@ -42,6 +43,7 @@ void append_request(std::string& out, std::string_view method, std::string_view 
   base.emplace_back("Accept", "*/*");
   if (!body.empty()) base.emplace_back("Content-Type", "application/json");
   for (const auto& [n, v] : headers) set_header(base, n, v);
+  for (const auto& [n, v] : more) set_header(base, n, v);
   for (const auto& [n, v] : base) {
     if (iequals(n, "Content-Length")) continue;  // always computed here
     out.append(n).append(": ").append(v).append("\r\n");

@@ -215,6 +215,7 @@ void write_offset(core::JsonWriter& w, double ms) {
 void write_request_rows(core::JsonWriter& w, const metrics::RunSummary& s) {
   w.key("request_fields").begin_array();
   for (const char* f : kRequestFields) w.value(f);
+  for (const auto& f : s.request_extra_fields) w.value(f);
   w.end_array();
   w.key("requests").begin_array();
   for (const auto& t : s.timelines) {
@@ -223,6 +224,12 @@ void write_request_rows(core::JsonWriter& w, const metrics::RunSummary& s) {
       write_offset(w, ms);
     }
     w.value(t.outcome).value(t.category).value(t.input_tokens).value(t.output_tokens).value(t.chunks);
+    if (t.trace_id.empty()) {
+      w.null();
+    } else {
+      w.value(t.trace_id);
+    }
+    for (std::size_t k = 0; k < s.request_extra_fields.size(); ++k) write_offset(w, k < t.extra.size() ? t.extra[k] : NAN);
     w.end_array();
   }
   w.end_array();
@@ -266,6 +273,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     w.field("simulator", info.simulator);
     if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
     if (!info.server_metrics_json.empty()) w.key("server_metrics").raw(info.server_metrics_json);
+    if (!info.server_breakdown_json.empty()) w.key("server_breakdown").raw(info.server_breakdown_json);
     w.field("peak_concurrency_exact", s.peak_concurrency_exact);
     // vLLM's max_output_tokens_per_s counts token chunks per second, not tokens.
     w.field("max_output_tokens_per_s_counts", "chunks");

@@ -90,6 +90,7 @@ core::Result<void> read_request_rows(dom::object x, const std::string& path, Rep
     t.input_tokens = static_cast<std::int64_t>(number_of(cells[8]).value_or(0));
     t.output_tokens = static_cast<std::int64_t>(number_of(cells[9]).value_or(0));
     t.chunks = static_cast<std::int64_t>(number_of(cells[10]).value_or(0));
+    if (cells.size() > 11) t.trace_id = string_of(cells[11]);
     run.requests.push_back(std::move(t));
     ++i;
   }

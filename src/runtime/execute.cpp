@@ -93,7 +93,9 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   RunnerOptions options = runner_options(plan);
   options.stop_signal = &stop_signal_count();
   options.grace_period = std::chrono::nanoseconds(0);
-  Runner runner(target.target, request_template(plan, target), options);
+  RequestTemplate request = request_template(plan, target);
+  request.trace_parents = w.warmup_trace_parents;
+  Runner runner(target.target, std::move(request), options);
   observer.say("Starting initial single prompt test run...");
   if (plan.ready_check_timeout.count() > 0) {
     observer.say(fmt::format("Waiting for endpoint to become up in {} seconds", plan.ready_check_timeout.count()));
@@ -136,7 +138,9 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
     };
   }
   observer.measuring(true);
-  Runner runner(target.target, request_template(plan, target), options);
+  RequestTemplate request = request_template(plan, target);
+  request.trace_parents = w.trace_parents;
+  Runner runner(target.target, std::move(request), options);
   RunOutput output = runner.run(w.specs, w.offsets);
   observer.measuring(false);
   return output;

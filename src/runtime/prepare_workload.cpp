@@ -185,6 +185,9 @@ boost::system::result<Workload, PrepareError> prepare_workload(const config::Run
   auto offsets = schedule_offsets(plan, w, std::move(loaded.trace_offsets));
   if (!offsets) return PrepareError{offsets.error().message};
   w.offsets = std::move(*offsets);
+  w.trace_parents = api::make_trace_parents(plan.arrivals.seed, kTraceStream, std::max(w.offsets.size(), w.specs.size()));
+  w.warmup_trace_parents = api::make_trace_parents(plan.arrivals.seed, kWarmupTraceStream,
+                                                   static_cast<std::size_t>(std::max<std::int64_t>(1, plan.num_warmups)));
   if (auto scored = choose_score(plan, w); !scored) return PrepareError{scored.error().message};
   w.keep_text = plan.results.save_detailed || w.score || plan.show_answers > 0;
   return w;

@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -652,12 +653,14 @@ class Supervisor final {
   core::Nanos next_progress_ns_;
 };
 
-/// One record per request, each naming the spec it sends.
-std::vector<RequestRecord> blank_records(std::span<const workload::RequestSpec> specs, std::size_t count) {
+/// One record per request, each naming the spec it sends and the trace it carries.
+std::vector<RequestRecord> blank_records(std::span<const workload::RequestSpec> specs, std::size_t count,
+                                         std::span<const api::TraceParent> trace_parents) {
   std::vector<RequestRecord> records(count);
   for (std::size_t i = 0; i < count; ++i) {
     records[i].index = static_cast<std::uint32_t>(i % specs.size());
     records[i].dataset_prompt_len = specs[i % specs.size()].prompt_len;
+    if (i < trace_parents.size()) records[i].trace_id = trace_parents[i].trace_id;
   }
   return records;
 }
@@ -683,12 +686,18 @@ std::string build_http_request(const Target& target, const RequestTemplate& requ
                                            : api::build_chat_body(spec, history, request.body);
   std::string out;
   out.reserve(body.size() + 256);
+  std::array<std::pair<std::string_view, std::string_view>, 1> trace;
+  std::span<const std::pair<std::string_view, std::string_view>> more;
+  if (index < request.trace_parents.size()) {
+    trace[0] = {"traceparent", request.trace_parents[index].header()};
+    more = trace;
+  }
   if (request.request_id_prefix.empty()) {
-    net::append_request(out, "POST", target.path, target.base.host_header(), request.headers, body);
+    net::append_request(out, "POST", target.path, target.base.host_header(), request.headers, body, more);
   } else {
     net::HeaderList headers = request.headers;
     net::set_header(headers, "x-request-id", fmt::format("{}{}", request.request_id_prefix, index));
-    net::append_request(out, "POST", target.path, target.base.host_header(), headers, body);
+    net::append_request(out, "POST", target.path, target.base.host_header(), headers, body, more);
   }
   return out;
 }
@@ -701,7 +710,7 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   // Plan: which requests, how conversations chain, which worker sends what.
   const RequestPlan plan = plan_requests(specs, offsets);
   RunOutput output;
-  output.records = blank_records(specs, plan.count);
+  output.records = blank_records(specs, plan.count, request_.trace_parents);
   std::optional<ConcurrencyGate> gate;
   if (options_.max_concurrency) gate.emplace(*options_.max_concurrency);
   RunContext run(target_, request_, options_, output.records);

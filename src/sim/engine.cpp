@@ -434,6 +434,10 @@ void Engine::advance_batch(core::Nanos end) {
     seq.last_token_ns = end;
     const bool last = seq.num_output >= seq.target_output;
     step_.events.push_back({seq.id, seq.num_output - 1, last});
+    if (last) {
+      step_.events.back().arrival_ns = seq.arrival_ns;
+      step_.events.back().scheduled_ns = seq.scheduled_ns;
+    }
     if (last) finish(seq, seq.finish_reason, end);
   }
 }

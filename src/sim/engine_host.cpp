@@ -23,7 +23,11 @@ core::Nanos EngineHost::engine_now() const {
 }
 
 core::Clock::time_point EngineHost::real_time(core::Nanos engine_ns) const {
-  return core::to_time_point(origin_ns_ + static_cast<core::Nanos>(static_cast<double>(engine_ns) / scale_));
+  return core::to_time_point(real_ns(engine_ns));
+}
+
+core::Nanos EngineHost::real_ns(core::Nanos engine_ns) const {
+  return origin_ns_ + static_cast<core::Nanos>(static_cast<double>(engine_ns) / scale_);
 }
 
 ApiResult<SubmitInfo> EngineHost::submit(EngineRequest request, Delivery* delivery) {
@@ -84,13 +88,18 @@ asio::awaitable<void> EngineHost::loop() {
 }
 
 void EngineHost::deliver(const std::vector<TokenEvent>& events) {
+  const core::Nanos now = core::now_ns();  // when the tokens leave the engine, in real time
   for (const TokenEvent& e : events) {
     const auto it = live_.find(e.id);
     if (it == live_.end()) continue;
     Delivery* d = it->second;
     d->emitted = e.index + 1;
+    if (e.index == 0) d->first_token_ns = now;
     if (e.last) {
       d->done = true;
+      d->arrival_ns = real_ns(e.arrival_ns);
+      d->scheduled_ns = real_ns(e.scheduled_ns);
+      d->finished_ns = now;
       live_.erase(it);
     }
     if (d->wake != nullptr) d->wake->cancel();

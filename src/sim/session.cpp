@@ -216,6 +216,14 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
 
   identity_.id = make_response_id(flavor, worker_.next_id(), worker_.next_id());
   identity_.created = unix_now();
+  if (shared_.spans != nullptr) {
+    traceparent_.assign(request["traceparent"].data(), request["traceparent"].size());
+    const auto rid = request["x-request-id"];
+    // vLLM's request ids: "cmpl-<x-request-id>-<prompt index>", "chatcmpl-<x-request-id>".
+    request_id_ = rid.empty() ? identity_.id
+                  : flavor == api::Flavor::kChat ? fmt::format("chatcmpl-{}", std::string_view(rid.data(), rid.size()))
+                                                 : fmt::format("cmpl-{}-0", std::string_view(rid.data(), rid.size()));
+  }
   if (shared_.host != nullptr) co_return co_await engine_generate(std::move(*parsed), *fault, keep_alive);
   // Exact mode: running from here until the answer is out (or the client is gone).
   struct Running {
@@ -223,12 +231,28 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
     explicit Running(ExactMetrics& metrics) : m(metrics) { ExactMetrics::add(m.running, std::int64_t{1}); }
     ~Running() { ExactMetrics::add(m.running, std::int64_t{-1}); }
   } running(worker_.metrics);
+  Next next = Next::kGone;
   if (parsed->stream) {
     out_.clear();
     append_stream_head(out_, keep_alive);
-    co_return co_await exact_.stream(*parsed, *fault, identity_, t_recv, out_, keep_alive);
+    next = co_await exact_.stream(*parsed, *fault, identity_, t_recv, out_, keep_alive);
+  } else {
+    next = co_await complete(*parsed, *fault, t_recv, keep_alive);
   }
-  co_return co_await complete(*parsed, *fault, t_recv, keep_alive);
+  if (next != Next::kGone) {
+    // Fixed timing: no queue, the whole TTFT is prefill.
+    const core::Nanos recv = core::to_ns(t_recv);
+    const core::Nanos first = recv + shared_.options.ttft.count();
+    export_span(*parsed, parsed->max_tokens, {recv, recv, first, std::max(first, core::now_ns())});
+  }
+  co_return next;
+}
+
+void Session::export_span(const GenerationRequest& r, std::int64_t completion_tokens, const RequestTimes& times) {
+  if (shared_.spans == nullptr) return;
+  const RequestFacts facts{traceparent_, request_id_, shared_.options.model, r.max_tokens, r.prompt_tokens,
+                           completion_tokens};
+  shared_.spans->submit(make_request_span(facts, times, worker_.next_id()));
 }
 
 EngineMetrics Session::exact_metrics() const {
@@ -314,6 +338,7 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
     std::string body;
     append_completion_body(body, identity_, r, n, reason);
     fill_whole_response(fault, keep_alive, body);
+    export_span(r, n, {delivery.arrival_ns, delivery.scheduled_ns, delivery.first_token_ns, delivery.finished_ns});
     co_return co_await io_.send(out_, keep_alive);
   }
 
@@ -374,6 +399,9 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
     worker_.chunks.fetch_add(1, std::memory_order_relaxed);
     if (!co_await io_.write_bytes(bytes, fault.split_writes)) co_return Next::kGone;
     if (cut_now) break;
+  }
+  if (delivery.done) {
+    export_span(r, n, {delivery.arrival_ns, delivery.scheduled_ns, delivery.first_token_ns, delivery.finished_ns});
   }
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
 }

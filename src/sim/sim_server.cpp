@@ -4,6 +4,7 @@
 #include "llmload/core/json_writer.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/sim/engine_host.hpp"
+#include "llmload/sim/span_exporter.hpp"
 #include "llmload/sim/faults.hpp"
 #include "llmload/sim/session.hpp"
 #include "llmload/sim/sim_worker.hpp"
@@ -158,6 +159,7 @@ core::Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& ioc
 }  // namespace
 
 struct SimServer::Impl {
+  std::unique_ptr<SpanExporter> spans;  // flushed once the workers are stopped
   std::unique_ptr<EngineHost> host;  // outlives the workers' contexts (see stop())
   ServerShared shared;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -242,6 +244,12 @@ core::Result<void> SimServer::start() {
     if (!context) return context.error();
     s.shared.tls = std::move(*context);
   }
+  if (!o.otlp_traces_endpoint.empty()) {
+    auto exporter = SpanExporter::start({o.otlp_traces_endpoint, o.otlp_http_protobuf, o.otlp_schedule_delay});
+    if (!exporter) return exporter.error();
+    s.spans = std::move(*exporter);
+    s.shared.spans = s.spans.get();
+  }
   s.shared.model_json.clear();
   core::append_json_string(s.shared.model_json, o.model);
   s.shared.started_unix = unix_now();
@@ -280,6 +288,7 @@ void SimServer::stop() {
     worker->guard.reset();
     worker->ioc.reset();
   }
+  if (s.spans) s.spans->stop();  // sends the spans still queued
 }
 
 SimServer::Stats SimServer::stats() const {

@@ -152,6 +152,23 @@ TEST(RunnerSim, ProgressSumsEveryWorkersCounters) {
   EXPECT_EQ(seen.back().chunks, 14);  // two chunks each before the reset
 }
 
+TEST(RunnerSim, EachRecordKeepsTheTraceIdItsRequestCarried) {
+  SimTarget sim(1ms, 1ms);
+  RunnerOptions options;
+  options.threads = 2;
+  const auto parents = api::make_trace_parents(3, "traceparent", 12);
+  auto request = make_template();
+  request.trace_parents = parents;
+  Runner runner(sim.target(), request, options);
+  // 12 sends of a pool of 4 specs: the trace follows the send, not the spec.
+  const auto out = runner.run(specs(4, 8, 2), std::vector<core::Nanos>(12, 0));
+  ASSERT_EQ(out.records.size(), 12u);
+  for (std::size_t i = 0; i < out.records.size(); ++i) {
+    EXPECT_TRUE(out.records[i].ok()) << out.records[i].error;
+    EXPECT_EQ(out.records[i].trace_id, parents[i].trace_id) << i;
+  }
+}
+
 TEST(RunnerSim, ConversationsAndTheGateAcrossWorkerThreads) {
   // Three threads: the concurrency gate is shared by all of them, and each conversation's
   // turns follow one another on the thread of its first turn.
@@ -608,6 +625,26 @@ TEST(RunnerWire, RequestHeadCarriesPathHostBodyAndRequestId) {
   EXPECT_NE(wire.find("Content-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos);
   EXPECT_NE(body.find("\"max_tokens\":7"), std::string::npos) << body;
   EXPECT_NE(body.find("\"stream\":true"), std::string::npos) << body;
+  EXPECT_EQ(wire.find("traceparent"), std::string::npos) << "no trace context unless the template has one";
+}
+
+TEST(RunnerWire, RequestCarriesItsOwnTraceparentReplacingAHeaderOfThatName) {
+  Target t;
+  t.base = net::parse_url("http://127.0.0.1:8000").value();
+  t.path = "/v1/completions";
+  RequestTemplate r = make_template();
+  r.headers.emplace_back("traceparent", "00-11111111111111111111111111111111-2222222222222222-01");
+  const auto parents = api::make_trace_parents(7, "traceparent", 3);
+  r.trace_parents = parents;
+  workload::RequestSpec spec;
+  spec.prompt = "hello";
+  spec.prompt_len = 1;
+  spec.expected_output_len = 2;
+  const auto wire = build_http_request(t, r, spec, 2);
+  EXPECT_NE(wire.find("traceparent: " + std::string(parents[2].header()) + "\r\n"), std::string::npos) << wire;
+  EXPECT_EQ(wire.find("1111111111111111"), std::string::npos) << wire;
+  const auto beyond = build_http_request(t, r, spec, 3);  // no context for that position
+  EXPECT_NE(beyond.find("traceparent: 00-1111"), std::string::npos) << beyond;
 }
 
 }  // namespace

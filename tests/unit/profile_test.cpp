@@ -96,7 +96,7 @@ outputs: {formats: [json, pdf], interval: 10}
             "bad.yaml:11:7: 'load.stages.1' never ends; add requests: 200 or duration: 5m\n"
             "bad.yaml:13:5: 'slo.0' needs a stat for ttft: mean, median or pNN (e.g. p99)\n"
             "bad.yaml:13:25: 'slo.0.max': '500' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n"
-            "bad.yaml:14:14: 'slo.1.metric' is 'latency'; choose one of ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy, recovery_time\n"
+            "bad.yaml:14:14: 'slo.1.metric' is 'latency'; choose one of ttft, tpot, itl, e2el, error_rate, request_throughput, output_throughput, goodput, accuracy, recovery_time, client_queue_time, connect_time, request_write_time, server_queue_time, prefill_time, first_token_wire_time, decode_time, last_chunk_time, outside_engine_time, server_ttft, server_e2e\n"
             "bad.yaml:15:27: unknown output format 'pdf'; choose from json, csv, md, html, junit\n"
             "bad.yaml:15:43: 'outputs.interval': '10' is not a duration; write a number with a unit, e.g. 250ms, 1.5s, 2m, 1h30m\n");
 }
@@ -131,6 +131,26 @@ TEST(Profile, AllowSaturatedClientIsABoolean) {
   EXPECT_NE(format_problems(bad.problems).find("b.yaml:2:25: 'allow_saturated_client' must be true or false"),
             std::string::npos)
       << format_problems(bad.problems);
+}
+
+TEST(Profile, ServerTraceReceiverAndSlosOnTheBreakdownsParts) {
+  const auto ok = parse_profile("target: {otlp_receiver: \"0.0.0.0:4317\"}\n"
+                                "load: {stages: [{rate: 1/s, requests: 2}]}\n"
+                                "slo: [{metric: server_queue_time, stat: p99, max: 200ms}, {metric: server_ttft, stat: mean, max: 1s}]\n",
+                                "traces.yaml");
+  ASSERT_TRUE(ok.profile) << format_problems(ok.problems);
+  EXPECT_EQ(ok.profile->target.otlp_receiver, "0.0.0.0:4317");
+  ASSERT_EQ(ok.profile->slos.size(), 2u);
+  EXPECT_EQ(*ok.profile->slos[0].max, 200.0);  // ms
+  EXPECT_EQ(*ok.profile->slos[1].max, 1000.0);
+  const auto bad = parse_profile("target: {otlp_receiver: \"4317x\"}\n"
+                                 "load: {stages: [{rate: 1/s, requests: 2}]}\n"
+                                 "slo: [{metric: prefill_time, stat: p99, max_drift: 10%}]\n",
+                                 "bad.yaml");
+  ASSERT_FALSE(bad.profile);
+  const std::string text = format_problems(bad.problems);
+  EXPECT_NE(text.find("bad.yaml:1:25: 'target.otlp_receiver' 4317x: the port must be a number"), std::string::npos) << text;
+  EXPECT_NE(text.find("'slo.0.max_drift' applies to latency metrics"), std::string::npos) << text;
 }
 
 TEST(Profile, InvalidYamlSaysWhere) {

@@ -34,6 +34,24 @@ config::ProfileSlo slo(std::string metric, std::string stat, std::optional<doubl
   return s;
 }
 
+TEST(Slo, OnAPartOfTheServerTraceBreakdown) {
+  metrics::RunSummary with = summary();
+  metrics::SampleStats queue;
+  queue.count = 100;
+  queue.mean = 40.0;
+  queue.percentiles = {{50, 30.0}, {99, 250.0}};
+  with.extra_latency_ms.emplace_back("server_queue_time", queue);
+  auto v = check_slo(slo("server_queue_time", "p99", 200), with);
+  EXPECT_EQ(v.slo, "server_queue_time p99 <= 200 ms");
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "measured 250.00 ms, 50.00 ms over the limit");
+  EXPECT_TRUE(check_slo(slo("server_queue_time", "mean", 200), with).passed);
+  // No span joined (or no receiver): the SLO has nothing to pass on.
+  v = check_slo(slo("server_queue_time", "p99", 200), kResult);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.detail, "the result has no value for it");
+}
+
 TEST(Slo, LatencySloWithMargin) {
   auto v = check_slo(slo("ttft", "p99", 500), kResult);
   EXPECT_FALSE(v.passed);

@@ -5,6 +5,7 @@
 
 #include "llmload/app/console.hpp"
 #include "llmload/config/run_plan.hpp"
+#include "llmload/otlp/breakdown.hpp"
 #include "llmload/runtime/execute.hpp"
 #include "llmload/report/result_reader.hpp"
 
@@ -19,6 +20,8 @@ struct StageRun {
   int code = 0;                                   ///< an ExitCode
   std::optional<runtime::RunResult> result;       ///< set when the run took place
   std::optional<scrape::SpecDecodeStats> spec_decode;  ///< vLLM's block (a speculative server)
+  /// --otlp-receiver: the server's spans joined to the requests.
+  std::optional<otlp::Breakdown> breakdown;
   std::string result_path;                        ///< the saved result file ("" when none)
   /// The reports' view of the run (built from `result` in memory, never read back), set when
   /// a result file or a report was written: reports of several runs draw it.

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace llmload::app {
 
@@ -27,7 +28,9 @@ struct TargetError {
   bool usage = false;
 };
 
-/// Starts the simulator if needed and resolves the target of `plan`.
-boost::system::result<StartedTarget, TargetError> start_target(const config::RunPlan& plan);
+/// Starts the simulator if needed and resolves the target of `plan`. A built-in simulator
+/// exports its OpenTelemetry spans to `otlp_endpoint` when one is given (the receiver's).
+boost::system::result<StartedTarget, TargetError> start_target(const config::RunPlan& plan,
+                                                               std::string_view otlp_endpoint = {});
 
 }  // namespace llmload::app

@@ -108,6 +108,8 @@ struct BenchOptions {
   double think_time_sec = 0;             // between an answer and the next turn
   double scrape_interval_sec = 1.0;      // the server's /metrics during the run; 0 = off
   std::vector<std::string> metrics_urls; // more Prometheus endpoints (device exporters)
+  std::string otlp_receiver;             // [HOST:]PORT of the embedded OTLP trace receiver; empty: off
+  double otlp_grace_sec = 5;             // wait this long after the run for the server's spans
   double interval_sec = 0;  // > 0: one console line per interval of this length
   std::string score;                // vqa|exact|contains|regex:PATTERN|choice; empty: vqa with references
   std::int64_t show_answers = 0;    // print the first N requests' prompts and answers

@@ -38,6 +38,8 @@ struct ProfileTarget {
   std::string sim_answer_accuracy_by_category, sim_answer_accuracy_after;
   /// How long a target that is still starting may take to answer the first request.
   std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
+  /// "[HOST:]PORT": receive the server's OpenTelemetry traces there (--otlp-receiver); empty: off.
+  std::string otlp_receiver;
 };
 
 /// What is sent (vLLM's dataset options).

@@ -8,6 +8,7 @@
 #include "llmload/core/error.hpp"
 #include "llmload/net/request_head.hpp"
 #include "llmload/net/url.hpp"
+#include "llmload/otlp/address.hpp"
 #include "llmload/schedule/arrival_schedule.hpp"
 #include "llmload/workload/answer_score.hpp"
 #include "llmload/workload/dataset_options.hpp"
@@ -106,6 +107,12 @@ struct RunPlan {
   /// Scrape the target's /metrics (and `metrics_urls`) this often during the run; 0 = never.
   std::chrono::milliseconds scrape_interval{};
   std::vector<net::Url> metrics_urls;  ///< --metrics-url: e.g. a DCGM or npu-exporter endpoint
+  /// --otlp-receiver (profiles: target.otlp_receiver): receive the server's OpenTelemetry
+  /// spans and join them to the requests; unset: off.
+  std::optional<otlp::ReceiverAddress> otlp_receiver;
+  /// --otlp-grace: after the last response, wait at most this long for spans (exporters
+  /// batch), returning as soon as every request has one.
+  std::chrono::nanoseconds otlp_grace = std::chrono::seconds(5);
   double sim_time_scale = 1.0;  ///< engine mode: simulated durations divided by this in real time
   std::chrono::nanoseconds interval{};  ///< > 0: interval reports of this length
   /// --score: how answers are scored against the dataset's references; unset: vqa when the

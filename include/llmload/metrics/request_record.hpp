@@ -69,6 +69,8 @@ struct RequestRecord {
   std::string generated_text;     ///< concatenated text/content deltas
   std::string reasoning_text;     ///< concatenated reasoning deltas (reasoning models)
   std::string finish_reason;      ///< last non-empty finish_reason seen
+  /// The W3C trace id the request carried in its traceparent header (all zeros: none).
+  std::array<std::uint8_t, 16> trace_id{};
 
   bool ok() const noexcept { return outcome == Outcome::kOk; }
 };

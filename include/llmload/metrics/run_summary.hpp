@@ -69,6 +69,10 @@ struct RequestTimeline {
   std::int64_t input_tokens = 0;   ///< counted as the run's totals are (usage, else dataset)
   std::int64_t output_tokens = 0;  ///< counted as the run's totals are; 0 when failed
   std::int64_t chunks = 0;         ///< token chunks received
+  std::string trace_id;            ///< the traceparent's trace id (32 hex), "" when none was sent
+  /// More columns (RunSummary::request_extra_fields), e.g. the server-trace breakdown's parts
+  /// in ms (NaN: unknown); empty when the run has none.
+  std::vector<double> extra;
 };
 
 /// Everything a run measured, computed once by summarize(). Plain value, safe to share
@@ -159,6 +163,11 @@ struct RunSummary {
   /// One timeline per request, in workload order (categories filled by the caller that knows
   /// the workload; see category_breakdown.hpp).
   std::vector<RequestTimeline> timelines;
+  /// Names of RequestTimeline::extra's columns, written after the standard request fields.
+  std::vector<std::string> request_extra_fields;
+  /// Statistics of more latencies in ms, by the name profile SLOs give them (e.g. the
+  /// server-trace breakdown's "server_queue_time"); empty when the run has none.
+  std::vector<std::pair<std::string, SampleStats>> extra_latency_ms;
   /// Answer accuracy and degenerate outputs (set when texts were kept: --score, a dataset with
   /// reference answers, --show-answers or --save-detailed; see answer_quality.hpp).
   std::optional<AnswerQuality> answers;

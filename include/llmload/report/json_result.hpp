@@ -55,6 +55,9 @@ struct RunInfo {
   /// A profile stage's events and what each did (app::disruptions_json), a JSON array text;
   /// written as "disruptions" when not empty.
   std::string disruptions_json;
+  /// The latency breakdown from the server's traces (report::breakdown_json); written as
+  /// "server_breakdown" when not empty.
+  std::string server_breakdown_json;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.
@@ -67,10 +70,11 @@ inline constexpr int kResultSchemaVersion = 2;
 inline constexpr std::size_t kRequestRowsAlwaysUpTo = 20000;
 
 /// Column names of a "llmload"."requests" row, in order: offsets in ms from the benchmark
-/// start (null when the moment did not happen), outcome, category, token counts.
+/// start (null when the moment did not happen), outcome, category, token counts, the trace id
+/// its traceparent carried (null when none).
 inline constexpr const char* kRequestFields[] = {
     "scheduled_ms", "dispatch_ms", "start_ms", "sent_ms", "first_token_ms", "end_ms",
-    "outcome",      "category",    "input_tokens", "output_tokens", "chunks"};
+    "outcome",      "category",    "input_tokens", "output_tokens", "chunks", "trace_id"};
 
 /// The result file's JSON text (one object, no trailing newline, like vLLM's json.dump).
 /// Key order: date, endpoint_type, backend, label, model_id, tokenizer_id, num_prompts,

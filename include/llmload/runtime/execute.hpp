@@ -71,6 +71,11 @@ struct Workload {
   /// How answers are scored: the plan's --score, else vqa when the dataset has references.
   std::optional<workload::ScoreSpec> score;
   bool keep_text = false;            ///< texts are kept (scoring, --show-answers, --save-detailed)
+  /// The traceparent of each request (one per send offset) and of the initial test run and
+  /// warm-up requests (their own ids, so their server spans join no measured request); drawn
+  /// from the run's seed (api::make_trace_parents with streams kTraceStream, kWarmupTraceStream).
+  std::vector<api::TraceParent> trace_parents;
+  std::vector<api::TraceParent> warmup_trace_parents;
 };
 
 /// One closed interval of the measured run as the result keeps it: the counts, and the four
@@ -88,6 +93,10 @@ struct IntervalFigures {
 
 /// The metric names of IntervalFigures::histograms, in order.
 inline constexpr std::array<std::string_view, 4> kIntervalMetrics{"ttft", "tpot", "itl", "e2el"};
+
+/// The seed streams of the measured requests' and the warm-up requests' trace ids.
+inline constexpr std::string_view kTraceStream = "traceparent";
+inline constexpr std::string_view kWarmupTraceStream = "traceparent-warmup";
 
 /// Everything a run measured; what the console table, the result file, the reports and the
 /// SLO checks read. Plain value.

@@ -5,6 +5,7 @@
 /// when it completes, before any parsing.
 
 #include "llmload/api/request_builder.hpp"
+#include "llmload/api/trace_context.hpp"
 #include "llmload/core/clock.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
@@ -52,6 +53,10 @@ struct RequestTemplate {
   net::HeaderList headers;
   /// When non-empty, each request sends `x-request-id: <prefix><index>`.
   std::string request_id_prefix;
+  /// Request i (its position in the run's send order) sends `traceparent: trace_parents[i]`
+  /// when i < size (built before the run; the caller keeps them alive while the Runner runs),
+  /// and its record keeps the trace id (RequestRecord::trace_id).
+  std::span<const api::TraceParent> trace_parents;
 };
 
 /// A snapshot of a run in progress (sums over workers; relaxed reads).

@@ -96,6 +96,8 @@ struct TokenEvent {
   std::uint64_t id = 0;     ///< EngineRequest::id
   std::int64_t index = 0;   ///< 0-based output token index
   bool last = false;        ///< the request finished with this token
+  /// With `last`: when the request arrived and was first scheduled (engine clock).
+  core::Nanos arrival_ns = 0, scheduled_ns = 0;
 };
 
 /// The outcome of one scheduler step.

@@ -19,6 +19,10 @@ struct Delivery {
   std::int64_t emitted = 0;  ///< tokens due so far
   bool done = false;         ///< the last token is among them
   boost::asio::steady_timer* wake = nullptr;  ///< cancelled when tokens are due (not owned)
+  /// The request's arrival and first scheduling (the engine's times mapped to real time, once
+  /// done) and when its first and last token were handed over (real time: a host running
+  /// late shows in them), as steady-clock ns.
+  core::Nanos arrival_ns = 0, scheduled_ns = 0, first_token_ns = 0, finished_ns = 0;
 };
 
 /// Maps engine time to real time with the time scale, sleeps until each step's end and hands
@@ -36,6 +40,8 @@ class EngineHost final {
   core::Nanos engine_now() const;
   /// The real (steady-clock) time of engine time `engine_ns`.
   core::Clock::time_point real_time(core::Nanos engine_ns) const;
+  /// The same as steady-clock ns.
+  core::Nanos real_ns(core::Nanos engine_ns) const;
 
   /// Submits `request` now; the host updates `delivery` (which must outlive the request, see
   /// release()) as its tokens come due. Errors are the engine's (e.g. a prompt too long).

@@ -10,6 +10,7 @@
 #include "llmload/sim/faults.hpp"
 #include "llmload/sim/request_parser.hpp"
 #include "llmload/sim/session_io.hpp"
+#include "llmload/sim/span_exporter.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -58,6 +59,8 @@ class Session final {
   void fill_whole_response(const FaultPlan& fault, bool keep_alive, std::string_view body);
   // The sum of every worker's exact-mode metrics.
   EngineMetrics exact_metrics() const;
+  // With --otlp-traces-endpoint: the request's `llm_request` span, to the exporter.
+  void export_span(const GenerationRequest& r, std::int64_t completion_tokens, const RequestTimes& times);
 
   SessionIo io_;
   boost::beast::flat_buffer buffer_;
@@ -69,6 +72,7 @@ class Session final {
   const ServerShared& shared_;
   ExactStreamer exact_;
   std::uint64_t pending_random_fault_ = 0;  // non-zero: draw for a --fault-rate fault
+  std::string traceparent_, request_id_;     // the request's headers, for its span
 };
 
 /// Runs one Session over `socket` on `worker`'s thread (a coroutine to co_spawn there).

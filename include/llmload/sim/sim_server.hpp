@@ -100,6 +100,12 @@ struct SimOptions {
   AnswerSettings answers;
   /// The loaded key of `answers`; start() loads it when it is null and answers.path is set.
   std::shared_ptr<const AnswerKey> answer_key;
+  /// Export a vLLM-shaped `llm_request` span per finished generation request to this OTLP
+  /// endpoint (empty: none), over gRPC or, with otlp_http_protobuf, OTLP/HTTP protobuf; batched
+  /// every otlp_schedule_delay (see span_exporter.hpp).
+  std::string otlp_traces_endpoint;
+  bool otlp_http_protobuf = false;
+  std::chrono::milliseconds otlp_schedule_delay{5000};
 };
 
 /// A running simulated server. Start once; stop() (or the destructor) ends it. start(),

@@ -75,6 +75,8 @@ struct Worker {
 
 /// What every session reads: read-only after SimServer::start() (the engine host is used on
 /// the engine thread only).
+class SpanExporter;
+
 struct ServerShared {
   SimOptions options;                                    ///< as given to SimServer
   std::shared_ptr<boost::asio::ssl::context> tls;        ///< set with --tls-cert/--tls-key
@@ -84,6 +86,7 @@ struct ServerShared {
   const std::vector<std::unique_ptr<Worker>>* workers = nullptr;  ///< exact mode's /metrics sums them
   std::vector<std::string_view> fault_kinds;             ///< --fault-kinds resolved (all when empty)
   core::Clock::time_point started;                       ///< start(): answers mode's time origin
+  SpanExporter* spans = nullptr;                         ///< --otlp-traces-endpoint: a span per request
 };
 
 /// The current time in unix seconds.
