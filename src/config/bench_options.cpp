@@ -1,9 +1,12 @@
 #include "llmload/config/bench_options.hpp"
 
+#include "llmload/config/dataset_flags.hpp"
 #include "llmload/config/profile_limits.hpp"
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/text.hpp"
 #include "llmload/sim/answer_key.hpp"
+#include "llmload/workload/file_datasets.hpp"
+#include "llmload/workload/hub_datasets.hpp"
 #include "llmload/workload/synthetic_datasets.hpp"
 
 #include <CLI/CLI.hpp>
@@ -108,16 +111,16 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
 void add_workload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--dataset-name", o.dataset_name,
                  "Dataset: random, random-mm, sharegpt, custom, image-qa, sonnet, burstgpt, "
-                 "prefix_repetition, mooncake")
+                 "prefix_repetition, mooncake, timed_trace, spec_bench, hf")
       ->capture_default_str()->group("Workload");
   app.add_option("--dataset-path", o.dataset_path,
-                 "Dataset file (sharegpt: JSON array; custom, image-qa, mooncake: JSONL; sonnet: "
-                 "text; burstgpt: CSV)")->group("Workload");
+                 "Dataset file (sharegpt: JSON array; custom, image-qa, mooncake, timed_trace, spec_bench: "
+                 "JSONL; sonnet: text; burstgpt: CSV; hf: a JSON/JSONL export or a folder of them)")->group("Workload");
   app.add_flag("--no-oversample", o.no_oversample,
                "Refuse to run when the dataset has fewer prompts than --num-prompts (instead of "
                "repeating some)")->group("Workload");
   app.add_option("--trace-time-scale", o.trace_time_scale,
-                 "mooncake: send each request at its trace timestamp times this factor (0.5 = "
+                 "mooncake, timed_trace: send each request at its trace time times this factor (0.5 = "
                  "twice as fast)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("Workload");
   app.add_flag("--disable-shuffle", o.disable_shuffle,
@@ -377,6 +380,7 @@ void add_llmload_flags(CLI::App& app, BenchOptions& o) {
 void add_bench_options(CLI::App& app, BenchOptions& o) {
   add_target_flags(app, o);
   add_workload_flags(app, o);
+  add_dataset_source_flags(app, o.timed_trace, o.hub);
   add_load_flags(app, o);
   add_body_flags(app, o);
   add_result_flags(app, o);
@@ -536,6 +540,12 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   d.random_mm.image_format = o.random_mm_image_format;
   if (!(o.trace_time_scale > 0)) problems.add("--trace-time-scale must be positive (got {})", o.trace_time_scale);
   d.trace_time_scale = o.trace_time_scale;
+  d.timed_trace = o.timed_trace;
+  d.hub = o.hub;
+  if (!d.hub.hf_output_len) d.hub.hf_output_len = o.output_len;
+  if (o.output_len) d.hub.spec_bench_output_len = *o.output_len;
+  if (auto r = workload::check_timed_trace_options(d.timed_trace); !r && d.name == "timed_trace") problems.add(r.error());
+  if (auto r = workload::check_hub_options(d.hub); !r) problems.add(r.error());
   if (known != nullptr && known->images && plan.flavor != api::Flavor::kChat) {
     problems.add("--dataset-name {} sends images, which only chat requests carry; add "
                  "--backend openai-chat", o.dataset_name);

@@ -278,11 +278,47 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   }
 }
 
+/// The keys of the datasets with their own settings: timed_trace's `trace_format`, hf's and
+/// spec_bench's (bench's --timed-trace-*, --hf-*, --spec-bench-category, --blazedit-*).
+void read_dataset_source(Checker& c, const YAML::Node& n, const std::string& path, ProfileWorkload& w) {
+  const workload::DatasetInfo* dataset = workload::find_dataset(w.dataset);
+  const auto only_for = [&](const char* key, workload::DatasetKind kind, const char* name) {
+    if (n[key] && (dataset == nullptr || dataset->kind != kind)) {
+      c.problem(n[key], path + "." + key, fmt::format("'{}.{}' applies to dataset: {}", path, key, name));
+    }
+  };
+  if (const YAML::Node f = n["trace_format"]; f && c.map(f, path + ".trace_format",
+      {"chunk_hash_size", "sec_multiplier", "label_timestamp", "label_input_length", "label_output_length", "label_hash_ids"})) {
+    const std::string fp = path + ".trace_format";
+    auto& t = w.timed_trace;
+    if (auto v = c.number<std::int64_t>(f, fp, "chunk_hash_size", 1, 1 << 20)) t.chunk_hash_size = *v;
+    if (auto v = c.number<double>(f, fp, "sec_multiplier", 1e-12)) t.sec_multiplier = *v;
+    if (auto v = c.string(f, fp, "label_timestamp")) t.label_timestamp = *v;
+    if (auto v = c.string(f, fp, "label_input_length")) t.label_input_length = *v;
+    if (auto v = c.string(f, fp, "label_output_length")) t.label_output_length = *v;
+    if (auto v = c.string(f, fp, "label_hash_ids")) t.label_hash_ids = *v;
+  }
+  only_for("trace_format", workload::DatasetKind::kTimedTrace, "timed_trace");
+  auto& h = w.hub;
+  if (auto v = c.string(n, path, "hf_name")) h.hf_name = *v;
+  if (auto v = c.string(n, path, "hf_split")) h.hf_split = *v;
+  if (auto v = c.string(n, path, "hf_subset")) h.hf_subset = *v;
+  if (auto v = c.number<double>(n, path, "blazedit_min_distance", 0.0, 1.0)) h.blazedit_min_distance = *v;
+  if (auto v = c.number<double>(n, path, "blazedit_max_distance", 0.0, 1.0)) h.blazedit_max_distance = *v;
+  for (const char* key : {"hf_name", "hf_split", "hf_subset", "blazedit_min_distance", "blazedit_max_distance"}) {
+    only_for(key, workload::DatasetKind::kHf, "hf");
+  }
+  if (auto v = c.string(n, path, "spec_bench_category")) h.spec_bench_category = *v;
+  only_for("spec_bench_category", workload::DatasetKind::kSpecBench, "spec_bench");
+}
+
 void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
   const std::string path = "workload";
   if (!c.map(n, path, {"dataset", "dataset_path", "tokenizer", "input_len", "output_len",
                        "prefix_len", "range_ratio", "seed", "images_per_request", "image_sizes",
-                       "turns", "think_time", "trace_time_scale", "num_prefixes", "suffix_len", "score"})) {
+                       "turns", "think_time", "trace_time_scale", "num_prefixes", "suffix_len", "score",
+                       "trace_format", "hf_name", "hf_split", "hf_subset", "spec_bench_category",
+                       "blazedit_min_distance", "blazedit_max_distance"})) {
     return;
   }
   if (auto v = c.string(n, path, "dataset")) {
@@ -323,6 +359,7 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
     c.problem(n["think_time"], path + ".think_time", "'workload.think_time' applies to multi-turn conversations: add turns: N (N > 1)");
   }
   if (auto v = c.number<double>(n, path, "trace_time_scale", 1e-9)) w.trace_time_scale = *v;
+  read_dataset_source(c, n, path, w);
   if (auto v = c.string(n, path, "score")) {
     if (auto spec = workload::parse_score_spec(*v); !spec) {
       c.problem(n["score"], path + ".score", fmt::format("'workload.score' {}: {}", *v, spec.error().message));
@@ -331,7 +368,7 @@ void read_workload(Checker& c, const YAML::Node& n, ProfileWorkload& w) {
     }
   }
   if (n["trace_time_scale"] && (dataset == nullptr || !dataset->trace)) {
-    c.problem(n["trace_time_scale"], path + ".trace_time_scale", "'workload.trace_time_scale' applies to dataset: mooncake");
+    c.problem(n["trace_time_scale"], path + ".trace_time_scale", "'workload.trace_time_scale' applies to trace replay (dataset: mooncake or timed_trace)");
   }
 }
 

@@ -11,6 +11,41 @@ namespace llmload::config {
 
 namespace {
 
+/// The settings of the dataset sources that have their own flags (trace replay, hf, spec_bench).
+void write_dataset_source(core::JsonWriter& w, const RunPlan& plan) {
+  const auto& d = plan.dataset;
+  const std::string& name = plan.dataset_name;
+  if (name == "mooncake" || name == "timed_trace") w.key("trace_time_scale").value(d.trace_time_scale);
+  if (name == "timed_trace") {
+    const auto& t = d.timed_trace;
+    w.key("timed_trace").begin_object();
+    w.key("chunk_hash_size").value(t.chunk_hash_size);
+    w.key("sec_multiplier").value(t.sec_multiplier);
+    w.key("label_timestamp").value(t.label_timestamp);
+    w.key("label_input_length").value(t.label_input_length);
+    w.key("label_output_length").value(t.label_output_length);
+    w.key("label_hash_ids").value(t.label_hash_ids);
+    w.end_object();
+  }
+  if (name == "hf") {
+    w.key("hf").begin_object();
+    w.key("name").value(d.hub.hf_name);
+    w.key("split").value(d.hub.hf_split);
+    w.key("subset").value(d.hub.hf_subset);
+    w.key("output_len");
+    if (d.hub.hf_output_len) w.value(*d.hub.hf_output_len); else w.null();
+    w.key("blazedit_min_distance").value(d.hub.blazedit_min_distance);
+    w.key("blazedit_max_distance").value(d.hub.blazedit_max_distance);
+    w.end_object();
+  }
+  if (name == "spec_bench") {
+    w.key("spec_bench").begin_object();
+    w.key("category").value(d.hub.spec_bench_category);
+    w.key("output_len").value(d.hub.spec_bench_output_len);
+    w.end_object();
+  }
+}
+
 /// The vLLM flags' settings (config/vllm_compat.hpp), under "vllm".
 void write_vllm_settings(core::JsonWriter& w, const RunPlan& plan) {
   const auto& v = plan.vllm;
@@ -61,7 +96,7 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
   w.key("seed").value(static_cast<std::int64_t>(plan.dataset.random.seed));
   w.key("no_oversample").value(plan.dataset.no_oversample);
   if (plan.dataset_name == "random-mm") w.key("random_mm_image_format").value(plan.dataset.random_mm.image_format);
-  if (plan.dataset_name == "mooncake") w.key("trace_time_scale").value(plan.dataset.trace_time_scale);
+  write_dataset_source(w, plan);
   if (std::isinf(plan.arrivals.request_rate)) w.key("request_rate").value(std::string("inf"));
   else w.key("request_rate").value(plan.arrivals.request_rate);
   if (std::isinf(plan.arrivals.burstiness)) w.key("burstiness").value(std::string("inf"));
@@ -122,7 +157,8 @@ std::string describe_plan(const RunPlan& plan) {
   const auto rate = std::isinf(plan.arrivals.request_rate)
                         ? std::string("inf")
                         : core::python_float_str(plan.arrivals.request_rate);
-  if (plan.dataset_name == "mooncake" && plan.vllm.self_timed) {
+  const workload::DatasetInfo* dataset = workload::find_dataset(plan.dataset_name);
+  if (dataset != nullptr && dataset->trace && plan.vllm.self_timed) {
     // vLLM's line for a trace replayed at its own timestamps (timed_trace, --self-timed).
     return "Self timing is set, using the timestamps from the trace file.\n";
   }

@@ -58,6 +58,8 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.turns = w.turns;
   o.think_time_sec = seconds(w.think_time);
   o.trace_time_scale = w.trace_time_scale;
+  o.timed_trace = w.timed_trace;
+  o.hub = w.hub;
   const auto& r = p.request;
   o.temperature = r.temperature;
   o.top_p = r.top_p;

@@ -4,6 +4,7 @@
 
 #include "llmload/config/run_plan.hpp"
 #include "llmload/core/text.hpp"
+#include "llmload/workload/dataset_options.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
@@ -51,31 +52,19 @@ void add_inert_flags(CLI::App& app, VllmCompatOptions& o) {
   inert_flag(app, o, "--no-stream", "vLLM: do not stream a Hugging Face Hub dataset while loading; llmload reads local files");
   inert_flag(app, o, "--skip-chat-template",
              "llmload never applies a chat template on the client (custom and sonnet prompts are sent as written)");
-  inert_flag(app, o, "--enable-multimodal-chat", "vLLM: chat form for Hugging Face datasets with images; " + no_dataset);
+  inert_flag(app, o, "--enable-multimodal-chat",
+             "llmload sends a dataset's images as parts of a chat message always (--backend openai-chat)");
   inert_flag(app, o, "--use-beam-search", "vLLM's client parses it but sends nothing for it, and neither does llmload");
   inert_flag(app, o, "--custom-ensure-client-side-data",
              "llmload's custom and image-qa datasets always send their images as data: URLs from the client");
   inert_flag(app, o, "--no-reranker", "vLLM: reranker benchmarks; " + no_dataset);
   inert_option(app, o, "--random-batch-size", "vLLM: embeddings batches; llmload sends one prompt per request", true);
-  for (const char* flag : {"--hf-subset", "--hf-split", "--hf-name"}) inert_option(app, o, flag, no_dataset, false);
-  inert_option(app, o, "--hf-output-len", no_dataset, true);
-  inert_option(app, o, "--spec-bench-output-len", no_dataset, true);
-  inert_option(app, o, "--spec-bench-category", no_dataset, false);
   inert_option(app, o, "--speed-bench-output-len", no_dataset, true);
   inert_option(app, o, "--speed-bench-category", no_dataset, false);
   inert_option(app, o, "--speed-bench-dataset-subset", no_dataset, false);
-  inert_option(app, o, "--blazedit-min-distance", no_dataset, true);
-  inert_option(app, o, "--blazedit-max-distance", no_dataset, true);
   inert_option(app, o, "--asr-min-audio-len-sec", no_dataset, true);
   inert_option(app, o, "--asr-max-audio-len-sec", no_dataset, true);
   inert_option(app, o, "--bfcl-categories", no_dataset, false, true);
-  const std::string trace = "vLLM's timed_trace dataset; llmload replays traces with --dataset-name mooncake";
-  inert_option(app, o, "--timed-trace-chunk-hash-size", trace, true);
-  inert_option(app, o, "--timed-trace-sec-multiplier", trace + " (see --trace-time-scale)", true);
-  for (const char* flag : {"--timed-trace-label-hash-ids", "--timed-trace-label-input-length",
-                           "--timed-trace-label-output-length", "--timed-trace-label-timestamp"}) {
-    inert_option(app, o, flag, trace, false);
-  }
 }
 
 /// vLLM's flags that mean here what they mean in vLLM (or map onto llmload's equivalent).
@@ -106,10 +95,10 @@ void add_meaningful_flags(CLI::App& app, VllmCompatOptions& o) {
                  "checked and recorded (send server-side template arguments with --extra-body)")
       ->group(kGroup);
   app.add_flag_function("--self-timed", [&o](std::int64_t) { o.self_timed = true; },
-                        "Trace replay (mooncake): send at the trace's timestamps (the default)")
+                        "Trace replay (mooncake, timed_trace): send at the trace's timestamps (the default)")
       ->group(kGroup);
   app.add_flag_function("--no-self-timed", [&o](std::int64_t) { o.self_timed = false; },
-                        "Trace replay (mooncake): send by --request-rate instead of the trace's timestamps")
+                        "Trace replay (mooncake, timed_trace): send by --request-rate instead of the trace's timestamps")
       ->group(kGroup);
   app.add_option("--probe-request-rate", o.probe_request_rate,
                  "vLLM's side probes; llmload sends none, so only 0 (the default) is accepted")
@@ -178,8 +167,9 @@ std::vector<std::string> resolve_vllm_compat(const VllmCompatOptions& o, std::st
       problems.push_back("--chat-template-kwargs: expected a JSON object, e.g. '{\"enable_thinking\": false}'");
     }
   }
-  if (o.self_timed && dataset_name != "mooncake") {
-    problems.push_back(fmt::format("--{}self-timed applies to trace replay (--dataset-name mooncake), not {}",
+  const workload::DatasetInfo* dataset = workload::find_dataset(dataset_name);
+  if (o.self_timed && (dataset == nullptr || !dataset->trace)) {
+    problems.push_back(fmt::format("--{}self-timed applies to trace replay (--dataset-name mooncake or timed_trace), not {}",
                                    *o.self_timed ? "" : "no-", dataset_name));
   }
   v.self_timed = o.self_timed.value_or(true);

@@ -1,6 +1,7 @@
 #include "llmload/workload/dataset.hpp"
 
 #include "llmload/workload/file_datasets.hpp"
+#include "llmload/workload/hub_datasets.hpp"
 #include "llmload/workload/py_random.hpp"
 #include "llmload/workload/random_dataset.hpp"
 #include "llmload/workload/synthetic_datasets.hpp"
@@ -55,6 +56,9 @@ core::Result<Dataset> make_dataset(const DatasetOptions& options, const tokenize
   if (name == "custom" || name == "image-qa") return make_custom_dataset(options, tokenizer);
   if (name == "burstgpt") return make_burstgpt_dataset(options, tokenizer);
   if (name == "mooncake") return make_mooncake_dataset(options, tokenizer);
+  if (name == "timed_trace") return make_timed_trace_dataset(options, tokenizer);
+  if (name == "spec_bench") return make_spec_bench_dataset(options, tokenizer);
+  if (name == "hf") return make_hf_dataset(options, tokenizer);
   if (name == "sonnet") return make_sonnet_dataset(options, tokenizer);
   if (name == "prefix_repetition") return make_prefix_repetition_dataset(options, tokenizer);
   return core::fail("--dataset-name {}: unknown dataset; choose from {}", name, dataset_names());

@@ -1,5 +1,7 @@
 #include "llmload/workload/file_datasets.hpp"
 
+#include "llmload/workload/dataset_file.hpp"
+
 #include "llmload/core/input_file.hpp"
 #include "llmload/workload/dataset.hpp"
 #include "llmload/workload/image_data.hpp"
@@ -27,38 +29,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 static_assert(simdjson::SIMDJSON_PADDING <= 64, "json_array_scanner reserves 64 spare bytes");
-
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-core::Result<FilePtr> open_file(const std::filesystem::path& path) {
-  if (path.empty()) return core::fail("this dataset needs --dataset-path FILE");
-  if (auto checked = core::check_input_file(path.string(), core::kMaxDatasetBytes, "dataset"); !checked) {
-    return checked.error();
-  }
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file) return core::fail("{}: cannot open: {}", path.string(), std::strerror(errno));
-  return file;
-}
-
-simdjson::padded_string_view padded(const std::string& buffer) {
-  return simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity());
-}
-
-std::string where(const std::filesystem::path& path, std::uint32_t line) {
-  return fmt::format("{}:{}", path.string(), line);
-}
-
-/// The order entries are considered in: shuffled as Python's random.shuffle after
-/// random.seed(seed), unless disabled.
-template <class T>
-void shuffle_entries(std::vector<T>& entries, const DatasetOptions& options) {
-  if (options.disable_shuffle) return;
-  PyRandom rng(options.seed);
-  rng.shuffle(entries);
-}
 
 // ---- sharegpt ------------------------------------------------------------------------------
 
@@ -95,28 +65,7 @@ core::Result<ShareGptTurns> sharegpt_turns(od::parser& parser, const std::string
   return out;
 }
 
-/// vLLM's is_valid_sequence() with its defaults.
-bool is_valid_sequence(std::int64_t prompt_len, std::int64_t output_len, bool skip_min_output_len_check) {
-  constexpr std::int64_t kMinLen = 4, kMaxPromptLen = 1024, kMaxTotalLen = 2048;
-  return !(prompt_len < kMinLen || (!skip_min_output_len_check && output_len < kMinLen) ||
-           prompt_len > kMaxPromptLen || prompt_len + output_len > kMaxTotalLen);
-}
-
 // ---- custom --------------------------------------------------------------------------------
-
-/// Parses one JSON Lines line into `doc` and its top-level object `obj` (which lives as long as
-/// `doc`); on failure, what is wrong with the line.
-std::optional<std::string> line_object(od::parser& parser, const std::string& buffer, od::document& doc,
-                                       od::object& obj) {
-  if (auto ec = parser.iterate(padded(buffer)).get(doc)) {
-    return fmt::format("invalid JSON ({})", simdjson::error_message(ec));
-  }
-  if (auto ec = doc.get_object().get(obj)) {
-    return ec == simdjson::INCORRECT_TYPE ? std::string("not a JSON object")
-                                          : fmt::format("invalid JSON ({})", simdjson::error_message(ec));
-  }
-  return std::nullopt;
-}
 
 struct CustomLine {
   std::string prompt;
@@ -180,44 +129,6 @@ core::Result<CustomLine> parse_custom_line(od::parser& parser, const std::string
   return out;
 }
 
-/// Calls fn(line_bytes, pos) for each non-blank line of `path` (the bytes have 64 spare bytes
-/// reserved after them).
-template <class Fn>
-core::Result<void> for_each_line(std::FILE* file, const std::filesystem::path& path, Fn&& fn) {
-  std::string line;
-  std::vector<char> block(1 << 20);
-  std::uint64_t offset = 0, line_start = 0;
-  std::uint32_t number = 1;
-  auto flush = [&]() -> core::Result<void> {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    const bool blank = line.find_first_not_of(" \t") == std::string::npos;
-    if (!blank) {
-      line.reserve(line.size() + simdjson::SIMDJSON_PADDING);
-      JsonElementPos pos{line_start, line.size(), number, 0};
-      if (auto r = fn(line, pos); !r) return r;
-    }
-    line.clear();
-    return {};
-  };
-  while (true) {
-    const std::size_t got = std::fread(block.data(), 1, block.size(), file);
-    if (got == 0) {
-      if (std::ferror(file)) return core::fail("{}: read error: {}", path.string(), std::strerror(errno));
-      break;
-    }
-    for (std::size_t i = 0; i < got; ++i, ++offset) {
-      if (block[i] == '\n') {
-        if (auto r = flush(); !r) return r;
-        ++number;
-        line_start = offset + 1;
-      } else {
-        line.push_back(block[i]);
-      }
-    }
-  }
-  return flush();
-}
-
 // ---- burstgpt -------------------------------------------------------------------------------
 
 /// The fields of one CSV line (RFC 4180 quoting: "a,b" and "" inside quotes).
@@ -262,98 +173,11 @@ struct BurstRow {
   std::int64_t input_len = 0, output_len = 0;
 };
 
-// ---- mooncake -------------------------------------------------------------------------------
-
-struct TraceLine {
-  double timestamp_ms = 0;
-  std::int64_t input_len = 0, output_len = 0;
-  std::vector<std::int64_t> hash_ids;
-};
-
-core::Result<TraceLine> parse_trace_line(od::parser& parser, const std::string& buffer,
-                                         const std::filesystem::path& path, std::uint32_t line) {
-  const auto bad = [&](std::string_view what) {
-    return core::fail("{}: {}; each line must be a JSON object like {{\"timestamp\": 0, "
-                      "\"input_length\": 700, \"output_length\": 20, \"hash_ids\": [0, 1]}}",
-                      where(path, line), what);
-  };
-  od::document doc;
-  od::object obj;
-  if (auto problem = line_object(parser, buffer, doc, obj)) return bad(*problem);
-  TraceLine out;
-  bool have_ts = false, have_in = false, have_out = false;
-  for (auto field : obj) {
-    std::string_view key;
-    od::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return bad("invalid JSON");
-    if (key == "timestamp") {
-      if (value.get_double().get(out.timestamp_ms) || !(out.timestamp_ms >= 0)) {
-        return bad("'timestamp' must be a number of milliseconds >= 0");
-      }
-      have_ts = true;
-    } else if (key == "input_length") {
-      if (value.get_int64().get(out.input_len) || out.input_len < 1) return bad("'input_length' must be an integer >= 1");
-      have_in = true;
-    } else if (key == "output_length") {
-      if (value.get_int64().get(out.output_len) || out.output_len < 1) return bad("'output_length' must be an integer >= 1");
-      have_out = true;
-    } else if (key == "hash_ids") {
-      od::array ids;
-      if (value.get_array().get(ids)) return bad("'hash_ids' must be an array of integers");
-      for (auto id : ids) {
-        std::int64_t v = 0;
-        if (id.get_int64().get(v)) return bad("'hash_ids' must be an array of integers");
-        out.hash_ids.push_back(v);
-      }
-    }
-  }
-  if (!have_ts || !have_in || !have_out) {
-    return bad(fmt::format("no '{}'", !have_ts ? "timestamp" : !have_in ? "input_length" : "output_length"));
-  }
-  return out;
-}
-
-/// The blocks of a trace: one deterministic block of kMooncakeBlockTokens random tokens per
-/// hash id, made on first use.
-class BlockSource {
- public:
-  BlockSource(std::uint64_t seed, const tokenizer::Tokenizer* tokenizer) : seed_(seed), tokenizer_(tokenizer) {
-    if (tokenizer_ != nullptr) allowed_ = allowed_token_ids(*tokenizer_);
-  }
-
-  /// Appends the first `count` tokens of hash id `id`'s block: words to `words`, or ids to `ids`.
-  void append_block(std::int64_t id, std::int64_t count, std::string& words, std::vector<std::int32_t>& ids) {
-    core::Rng rng(seed_, fmt::format("mooncake/block/{}", id));
-    append_random(count, rng, words, ids);
-  }
-  /// Appends `count` tokens no other request shares (input beyond the hash ids).
-  void append_unique(std::int64_t count, std::string& words, std::vector<std::int32_t>& ids) {
-    append_random(count, unique_, words, ids);
-  }
-  /// The generator of the unique tokens (also used to make decoded prompts exact).
-  core::Rng& unique_rng() { return unique_; }
-
- private:
-  void append_random(std::int64_t count, core::Rng& rng, std::string& words, std::vector<std::int32_t>& ids) {
-    if (tokenizer_ == nullptr) {
-      append_random_words(words, count, rng);
-      return;
-    }
-    const auto n = static_cast<std::int64_t>(allowed_.size());
-    for (std::int64_t k = 0; k < count; ++k) ids.push_back(allowed_[static_cast<std::size_t>(rng.uniform_int(0, n - 1))]);
-  }
-
-  std::uint64_t seed_;
-  const tokenizer::Tokenizer* tokenizer_;
-  std::vector<std::int32_t> allowed_;
-  core::Rng unique_{seed_, "mooncake/unique"};
-};
-
 }  // namespace
 
 core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
-  auto file = open_file(path);
+  auto file = open_dataset_file(path);
   if (!file) return file.error();
 
   // Pass 1: the usable entries (vLLM keeps those whose "conversations" has >= 2 turns).
@@ -385,7 +209,7 @@ core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const
     return core::fail("{}: none of its {} entries has a 'conversations' array with at least two "
                       "turns; is this a ShareGPT file?", path.string(), total);
   }
-  shuffle_entries(usable, options);
+  shuffle_entries(usable, options.seed, options.disable_shuffle);
 
   // Pass 2: read entries back in that order until enough pass the filters.
   Dataset out;
@@ -425,7 +249,7 @@ core::Result<Dataset> make_sharegpt_dataset(const DatasetOptions& options, const
 
 core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
-  auto file = open_file(path);
+  auto file = open_dataset_file(path);
   if (!file) return file.error();
   od::parser parser;
   std::vector<JsonElementPos> lines;
@@ -451,7 +275,7 @@ core::Result<Dataset> make_custom_dataset(const DatasetOptions& options, const t
   });
   if (!scanned) return scanned.error();
   if (lines.empty()) return core::fail("{}: no lines; expected JSON Lines like {{\"prompt\": \"...\"}}", path.string());
-  shuffle_entries(lines, options);
+  shuffle_entries(lines, options.seed, options.disable_shuffle);
 
   Dataset out;
   ImageCache images;
@@ -495,7 +319,7 @@ core::Result<std::vector<ReferenceLine>> read_reference_lines(const std::filesys
   if (!ec && size > max_bytes) {
     return core::fail("{}: {} bytes, over the limit of {} bytes", path.string(), size, max_bytes);
   }
-  auto file = open_file(path);
+  auto file = open_dataset_file(path);
   if (!file) return file.error();
   od::parser parser;
   std::vector<ReferenceLine> out;
@@ -512,7 +336,7 @@ core::Result<std::vector<ReferenceLine>> read_reference_lines(const std::filesys
 
 core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
-  auto file = open_file(path);
+  auto file = open_dataset_file(path);
   if (!file) return file.error();
   // Python's readlines(): every line keeps its newline.
   std::vector<std::string> lines;
@@ -570,7 +394,7 @@ core::Result<Dataset> make_sonnet_dataset(const DatasetOptions& options, const t
 
 core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
   const std::filesystem::path path = options.path;
-  auto file = open_file(path);
+  auto file = open_dataset_file(path);
   if (!file) return file.error();
   std::vector<BurstRow> rows;
   std::size_t model_col = 0, in_col = 0, out_col = 0, columns = 0, total = 0;
@@ -663,97 +487,6 @@ core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const
   if (missed > 0) {
     out.notes.push_back(fmt::format("burstgpt: {} of {} prompts missed their Request tokens after decode/re-encode "
                                     "retries; their prompt_len is their true length", missed, picked.size()));
-  }
-  return out;
-}
-
-core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
-  const std::filesystem::path path = options.path;
-  if (!(options.trace_time_scale > 0)) {
-    return core::fail("--trace-time-scale must be positive (got {})", options.trace_time_scale);
-  }
-  auto file = open_file(path);
-  if (!file) return file.error();
-  od::parser parser;
-  std::vector<TraceLine> used;
-  std::size_t total = 0;
-  double previous_ms = 0;
-  auto scanned = for_each_line(file->get(), path, [&](const std::string& bytes, const JsonElementPos& pos) -> core::Result<void> {
-    auto line = parse_trace_line(parser, bytes, path, pos.line);
-    if (!line) return line.error();
-    if (total > 0 && line->timestamp_ms < previous_ms) {
-      return core::fail("{}: timestamp {} is before the previous line's {}; a trace's lines must be in "
-                        "time order", where(path, pos.line), line->timestamp_ms, previous_ms);
-    }
-    previous_ms = line->timestamp_ms;
-    ++total;
-    if (used.size() < options.num_prompts) used.push_back(std::move(*line));
-    return {};
-  });
-  if (!scanned) return scanned.error();
-  if (used.empty()) return core::fail("{}: no lines; expected a Mooncake-style JSONL trace", path.string());
-
-  // A trace is replayed as it is, never oversampled.
-  if (auto r = check_no_oversample(used.size(), options.num_prompts, options.no_oversample, "mooncake"); !r) {
-    return r.error();
-  }
-  Dataset out;
-  out.specs.resize(used.size());
-
-  BlockSource blocks(options.seed, tokenizer);
-  std::string words;
-  std::vector<std::int32_t> ids;
-  std::int64_t mismatch = 0;
-  std::size_t shared_blocks = 0;
-  std::unordered_map<std::int64_t, std::size_t> seen;
-  const double origin_ms = used.front().timestamp_ms;
-  out.send_offsets_ns.reserve(used.size());
-  for (std::size_t i = 0; i < used.size(); ++i) {
-    const TraceLine& t = used[i];
-    words.clear();
-    ids.clear();
-    std::int64_t left = t.input_len;
-    for (const std::int64_t id : t.hash_ids) {
-      if (left == 0) break;
-      const std::int64_t take = std::min(left, kMooncakeBlockTokens);
-      blocks.append_block(id, take, words, ids);
-      if (seen[id]++ > 0) ++shared_blocks;
-      left -= take;
-    }
-    if (left > 0) blocks.append_unique(left, words, ids);
-    RequestSpec& spec = out.specs[i];
-    if (tokenizer != nullptr) {
-      // Decoded random ids re-encode to a few percent more or fewer tokens; the correction
-      // truncates or extends only the end, so prompts keep their shared leading text.
-      std::size_t encoded = 0;
-      auto text = decode_to_target_len(*tokenizer, ids, static_cast<std::size_t>(t.input_len), blocks.unique_rng(),
-                                       &encoded);
-      if (!text) return text.error();
-      spec.prompt = std::move(*text);
-      mismatch += static_cast<std::int64_t>(encoded) - t.input_len;
-      spec.prompt_len = static_cast<std::int32_t>(encoded);
-    } else {
-      spec.prompt = words;
-      spec.prompt_len = static_cast<std::int32_t>(t.input_len);
-    }
-    spec.expected_output_len = static_cast<std::int32_t>(t.output_len);
-    out.send_offsets_ns.push_back(
-        static_cast<std::int64_t>(std::llround((t.timestamp_ms - origin_ms) * options.trace_time_scale * 1e6)));
-  }
-  out.notes.push_back(fmt::format(
-      "mooncake: replaying {} of the {} lines of {} over {:.3f} s (timestamps x {:g}; --request-rate and "
-      "--burstiness do not apply); {} distinct hash blocks of {} tokens, {} block uses shared with an "
-      "earlier request{}",
-      used.size(), total, path.string(), static_cast<double>(out.send_offsets_ns.back()) / 1e9,
-      options.trace_time_scale, seen.size(), kMooncakeBlockTokens, shared_blocks,
-      tokenizer != nullptr ? "" : "; no tokenizer: one built-in word per token"));
-  if (used.size() < options.num_prompts) {
-    out.notes.push_back(fmt::format("mooncake: the trace has only {} lines for --num-prompts {}; sending {}",
-                                    used.size(), options.num_prompts, used.size()));
-  }
-  if (mismatch != 0) {
-    out.notes.push_back(fmt::format("mooncake: prompts missed the trace's input lengths by {:+} tokens in "
-                                    "total after decode/re-encode retries; prompt_len is the true length", mismatch));
   }
   return out;
 }

@@ -191,6 +191,70 @@ TEST_F(DatasetsCli, MooncakeTraceIsSentAtItsTimestamps) {
   EXPECT_GE(starts[2], 0.1999);
 }
 
+TEST_F(DatasetsCli, TimedTraceWithItsOwnFieldNamesAndUnit) {
+  const auto path = write("qwen.jsonl",
+                          "{\"ts\": 0.0, \"in\": 40, \"out\": 3, \"ids\": [1, 2]}\n"
+                          "{\"ts\": 0.2, \"in\": 24, \"out\": 2, \"ids\": [1, 3]}\n");
+  const auto r = run("--dataset-name timed_trace --dataset-path " + path +
+                     " --timed-trace-label-timestamp ts --timed-trace-label-input-length in"
+                     " --timed-trace-label-output-length out --timed-trace-label-hash-ids ids"
+                     " --num-prompts 2 --save-result --save-detailed --result-dir " + dir_.string() +
+                     " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("timed_trace: replaying 2 of the 2 lines"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Self timing is set, using the timestamps from the trace file."), std::string::npos) << r.out;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("completed").as_int64(), 2);
+  EXPECT_EQ(json.at("total_input_tokens").as_int64(), 40 + 24);
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), 3 + 2);
+  std::vector<double> starts;
+  for (const auto& v : json.at("start_times").as_array()) starts.push_back(v.to_number<double>());
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_GE(*std::max_element(starts.begin(), starts.end()), 0.1999);  // 0.2 s in seconds, not ms
+  const auto& plan = json.at("llmload").as_object().at("plan").as_object();
+  EXPECT_EQ(plan.at("timed_trace").as_object().at("label_timestamp").as_string(), "ts");
+}
+
+TEST_F(DatasetsCli, SpecBenchCategoriesReachThePerCategoryResults) {
+  std::string lines;
+  const char* categories[] = {"writing", "rag"};
+  for (int i = 0; i < 6; ++i) {
+    lines += "{\"question_id\": " + std::to_string(i) + ", \"category\": \"" + categories[i % 2] +
+             "\", \"turns\": [\"four words of question\", \"a follow up\"]}\n";
+  }
+  const auto path = write("question.jsonl", lines);
+  const auto r = run("--dataset-name spec_bench --dataset-path " + path +
+                     " --spec-bench-output-len 5 --num-prompts 6 --save-result --result-dir " + dir_.string() +
+                     " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("completed").as_int64(), 6);
+  EXPECT_EQ(json.at("total_input_tokens").as_int64(), 6 * 4);
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), 6 * 5);
+  const auto& per_category = json.at("llmload").as_object().at("per_category").as_object();
+  EXPECT_EQ(per_category.at("writing").as_object().at("completed").as_int64(), 3);
+  EXPECT_EQ(per_category.at("rag").as_object().at("completed").as_int64(), 3);
+}
+
+TEST_F(DatasetsCli, HfInstructCoderFromALocalExport) {
+  const auto path = write("instructcoder.jsonl",
+                          "{\"instruction\": \"Add a docstring.\", \"input\": \"def f(): pass\"}\n"
+                          "{\"instruction\": \"Rename f.\", \"input\": \"def f(): return 1\"}\n");
+  const auto r = run("--dataset-name hf --hf-name likaixin/InstructCoder --dataset-path " + path +
+                     " --num-prompts 2 --hf-output-len 4 --save-result --result-dir " + dir_.string() +
+                     " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("hf (likaixin/InstructCoder): 2 records in 1 file(s)"), std::string::npos) << r.out;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("completed").as_int64(), 2);
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), 8);
+  EXPECT_EQ(json.at("llmload").as_object().at("plan").as_object().at("hf").as_object().at("name").as_string(),
+            "likaixin/InstructCoder");
+  const auto missing = run("--dataset-name hf --hf-name likaixin/InstructCoder --dataset-path likaixin/InstructCoder");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
+  EXPECT_NE(missing.err.find("llmload does not download from the Hugging Face Hub"), std::string::npos) << missing.err;
+}
+
 TEST_F(DatasetsCli, BurstGptRows) {
   const auto path = write("burst.csv",
                           "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"

@@ -335,8 +335,36 @@ load: {stages: [{rate: 1/s, requests: 3}]}
   EXPECT_EQ(format_problems(bad.problems),
             "bad.yaml:1:21: workload.dataset 'burstgpt' reads a file: add dataset_path: FILE (relative to the profile)\n"
             "bad.yaml:1:43: 'workload.think_time' applies to multi-turn conversations: add turns: N (N > 1)\n"
-            "bad.yaml:1:65: 'workload.trace_time_scale' applies to dataset: mooncake\n"
+            "bad.yaml:1:65: 'workload.trace_time_scale' applies to trace replay (dataset: mooncake or timed_trace)\n"
             "bad.yaml:1:75: 'workload.turns' is 0; it must be between 1 and 1000\n");
+}
+
+TEST(Profile, TraceHubAndSpecBenchDatasetsTakeTheirKeys) {
+  const auto trace = parse_profile(R"(workload:
+  dataset: timed_trace
+  dataset_path: q.jsonl
+  trace_format: {chunk_hash_size: 16, sec_multiplier: 0.001, label_timestamp: ts}
+load: {stages: [{rate: 1/s, requests: 3}]}
+)", "trace.yaml");
+  ASSERT_TRUE(trace.profile) << format_problems(trace.problems);
+  EXPECT_EQ(trace.profile->workload.timed_trace.chunk_hash_size, 16);
+  EXPECT_DOUBLE_EQ(trace.profile->workload.timed_trace.sec_multiplier, 0.001);
+  EXPECT_EQ(trace.profile->workload.timed_trace.label_timestamp, "ts");
+  EXPECT_EQ(trace.profile->workload.timed_trace.label_hash_ids, "hash_ids");
+  const auto hf = parse_profile(R"(workload: {dataset: hf, dataset_path: e.jsonl, hf_name: vdaita/edit_5k_char, blazedit_max_distance: 0.5}
+load: {stages: [{rate: 1/s, requests: 3}]}
+)", "hf.yaml");
+  ASSERT_TRUE(hf.profile) << format_problems(hf.problems);
+  EXPECT_EQ(hf.profile->workload.hub.hf_name, "vdaita/edit_5k_char");
+  EXPECT_DOUBLE_EQ(hf.profile->workload.hub.blazedit_max_distance, 0.5);
+  const auto bad = parse_profile(R"(workload: {dataset: spec_bench, dataset_path: q.jsonl, hf_name: x, trace_format: {chunk_hash_size: big}}
+load: {stages: [{rate: 1/s, requests: 3}]}
+)", "bad.yaml");
+  ASSERT_FALSE(bad.profile);
+  EXPECT_EQ(format_problems(bad.problems),
+            "bad.yaml:1:65: 'workload.hf_name' applies to dataset: hf\n"
+            "bad.yaml:1:82: 'workload.trace_format' applies to dataset: timed_trace\n"
+            "bad.yaml:1:100: 'workload.trace_format.chunk_hash_size' must be a whole number, not 'big'\n");
 }
 
 TEST(Profile, EveryReadyProfileValidates) {

@@ -53,6 +53,8 @@ struct BenchOptions {
   std::string random_mm_bucket_config = "{(256, 256, 1): 0.5, (720, 1280, 1): 0.5}";
   std::string random_mm_image_format = "jpeg";
   double trace_time_scale = 1.0;
+  workload::TimedTraceOptions timed_trace;  // --timed-trace-*
+  workload::HubDatasetOptions hub;          // --hf-*, --spec-bench-*, --blazedit-*
   std::int64_t num_prompts = 1000;
   std::optional<std::int64_t> input_len, output_len;
   std::int64_t random_input_len = 1024;

@@ -6,6 +6,7 @@
 
 #include "llmload/config/stop_when.hpp"
 #include "llmload/core/error.hpp"
+#include "llmload/workload/dataset_options.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -44,7 +45,7 @@ struct ProfileTarget {
 
 /// What is sent (vLLM's dataset options).
 struct ProfileWorkload {
-  std::string dataset = "random";  ///< random, random-mm, sharegpt, custom, image-qa, sonnet, burstgpt, mooncake, prefix_repetition
+  std::string dataset = "random";  ///< a name of workload::kDatasets
   std::string dataset_path;        ///< resolved against the profile file's folder
   std::string tokenizer;
   std::int64_t input_len = 1024, output_len = 128, prefix_len = 0;
@@ -63,6 +64,8 @@ struct ProfileWorkload {
   std::optional<std::int64_t> num_prefixes, suffix_len;
   bool prefix_len_given = false;
   std::string score;  ///< bench --score: vqa, exact, contains, regex:PATTERN, choice ("" = default)
+  workload::TimedTraceOptions timed_trace;  ///< timed_trace: `trace_format` (bench --timed-trace-*)
+  workload::HubDatasetOptions hub;          ///< hf_name, hf_split, hf_subset, spec_bench_category, blazedit_*
 };
 
 /// Request body fields (unset ones are left out of the body).

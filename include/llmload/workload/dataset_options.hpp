@@ -31,6 +31,37 @@ struct RandomMmOptions {
   std::string image_format = "jpeg";
 };
 
+/// vLLM's timed_trace flags: how a JSON Lines trace names its fields, the unit of its
+/// timestamps and the tokens each hash id stands for.
+struct TimedTraceOptions {
+  std::int64_t chunk_hash_size = 16;   ///< --timed-trace-chunk-hash-size: tokens per hash id
+  double sec_multiplier = 1.0;         ///< --timed-trace-sec-multiplier: timestamp x this = seconds
+  std::string label_timestamp = "timestamp";          ///< --timed-trace-label-timestamp
+  std::string label_input_length = "input_length";    ///< --timed-trace-label-input-length
+  std::string label_output_length = "output_length";  ///< --timed-trace-label-output-length
+  std::string label_hash_ids = "hash_ids";            ///< --timed-trace-label-hash-ids
+};
+
+/// The Mooncake traces' format: timestamps in milliseconds, 512 tokens per hash id.
+inline TimedTraceOptions mooncake_trace_format() {
+  TimedTraceOptions f;
+  f.chunk_hash_size = 512;
+  f.sec_multiplier = 0.001;
+  return f;
+}
+
+/// vLLM's flags of the datasets it loads from the Hugging Face Hub (read here from a local
+/// export) and of spec_bench.
+struct HubDatasetOptions {
+  std::string hf_name;                       ///< --hf-name: which of vLLM's Hub datasets the file holds
+  std::string hf_subset, hf_split;           ///< --hf-subset, --hf-split (a folder's files are filtered by the split)
+  std::optional<std::int64_t> hf_output_len; ///< --hf-output-len / --output-len
+  std::int64_t spec_bench_output_len = 256;  ///< --spec-bench-output-len / --output-len
+  std::string spec_bench_category;           ///< --spec-bench-category: only this category
+  double blazedit_min_distance = 0.0;        ///< --blazedit-min-distance, in [0, 1]
+  double blazedit_max_distance = 1.0;        ///< --blazedit-max-distance, in [0, 1]
+};
+
 /// Everything a dataset source may read. Plain data with vLLM's defaults.
 struct DatasetOptions {
   std::string name = "random";      ///< --dataset-name
@@ -51,11 +82,14 @@ struct DatasetOptions {
   std::int64_t prefix_repetition_suffix_len = 256;  ///< --prefix-repetition-suffix-len
   std::int64_t prefix_repetition_num_prefixes = 10; ///< --prefix-repetition-num-prefixes
   std::int64_t prefix_repetition_output_len = 128;  ///< --prefix-repetition-output-len / --output-len
-  double trace_time_scale = 1.0;                    ///< --trace-time-scale (mooncake), > 0
+  double trace_time_scale = 1.0;                    ///< --trace-time-scale (trace replay), > 0
+  TimedTraceOptions timed_trace;                    ///< timed_trace's format (mooncake has its own)
+  HubDatasetOptions hub;                            ///< hf and spec_bench
 };
 
 /// The datasets make_dataset() knows.
-enum class DatasetKind { kRandom, kRandomMm, kShareGpt, kCustom, kImageQa, kSonnet, kBurstGpt, kPrefixRepetition, kMooncake };
+enum class DatasetKind { kRandom, kRandomMm, kShareGpt, kCustom, kImageQa, kSonnet, kBurstGpt, kPrefixRepetition, kMooncake,
+                         kTimedTrace, kSpecBench, kHf };
 
 /// A dataset's name (vLLM's spelling) and the properties the resolvers and checks ask about.
 struct DatasetInfo {
@@ -79,6 +113,9 @@ inline constexpr DatasetInfo kDatasets[] = {
     {DatasetKind::kBurstGpt, "burstgpt", true, false, false, false, false},
     {DatasetKind::kPrefixRepetition, "prefix_repetition", false, false, false, false, false},
     {DatasetKind::kMooncake, "mooncake", true, false, false, false, true},
+    {DatasetKind::kTimedTrace, "timed_trace", true, false, false, false, true},
+    {DatasetKind::kSpecBench, "spec_bench", true, false, false, false, false},
+    {DatasetKind::kHf, "hf", true, false, false, false, false},
 };
 
 /// The dataset called `name`, or null.
