@@ -1,35 +1,100 @@
 #!/usr/bin/env bash
 # Sanitizer runs with Debian's gcc, each in its own build folder and building only what it
-# runs:
-#   asan  AddressSanitizer + UndefinedBehaviorSanitizer: the unit and integration tests
-#         (build-asan/; the npm reference comparisons and the browser test are left out:
-#         they test other programs' output, not llmload's memory)
+# runs (-O1 -g1 by default: fast to compile, line numbers in reports; SANITIZE_CXXFLAGS
+# overrides):
+#   asan  AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included): every unit
+#         test and the integration suites of outside input (build-asan/): the hostile-server
+#         matrix, the hardening CLI checks, the simulator's limits, requests and TLS, the
+#         runner's wire, SSE and chunk paths, the keep-alive client, and the report, validate
+#         and dataset commands. Left out: suites that judge time or rate (Timing*, Slow*, early
+#         stop, soak, live metrics, repeats, search, OTLP proof; the sanitizers slow client and
+#         simulator several times) and the npm reference and browser tests (other programs'
+#         output). ASAN_INTEGRATION='-Timing*:Slow*' runs every other integration test.
 #   tsan  ThreadSanitizer: the runner, simulator and scraper integration tests (build-tsan/)
+# Each test binary runs as two gtest shards in parallel. Reports go to files
+# (build-*/sanitizer-reports/, so that one from an llmload child process a test started is seen
+# even where the test only checks its exit code); any report, or a failing test, fails the job
+# (exit 1) and is printed.
 #   tools/sanitize.sh [asan|tsan]...   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] || jobs=(asan tsan)
+cxxflags="${SANITIZE_CXXFLAGS:--O1 -g1}"
+asan_integration="${ASAN_INTEGRATION:-Modes/HostileServerMatrix.*:HardeningCli.*:SimLimits.*:SimServer.*:RunnerWire.*:RunnerSim.*:KeepAliveClient.*:Tls.*:ReportCli.*:ValidateCli.*:DatasetsCli.*}"
+tsan_integration="${TSAN_INTEGRATION:-Runner*:SimServer*:SimFaults*:SimFaultRate*:SimEngineServer*:SimLimits*:SimExactMode*:KeepAliveClient*:Tls*:BenchCli.ServerMetrics*}"
+
+configure() {  # build dir, sanitizers
+  if [ ! -f "$1/CMakeCache.txt" ]; then
+    # shellcheck disable=SC2086
+    cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$cxxflags" \
+      -DLLMLOAD_SANITIZE="$2" -DLLMLOAD_BUILD_BENCH=OFF -DLLMLOAD_BUILD_TOOLS=OFF ${CMAKE_ARGS:-}
+  fi
+}
+
+# run_shards NAME BINARY FILTER: two shards in parallel, logs in the build folder, the
+# summary lines printed, the whole log of a failing shard printed.
+run_shards() {
+  local name="$1" bin="$2" filter="$3" failed=0 i
+  local pids=()
+  for i in 0 1; do
+    GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$i timeout 1500 "$bin" --gtest_brief=1 \
+      --gtest_filter="$filter" >"$bin.shard$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in 0 1; do
+    if ! wait "${pids[$i]}"; then failed=1; fi
+  done
+  for i in 0 1; do
+    if [ "$failed" -ne 0 ]; then cat "$bin.shard$i.log"; fi
+    echo "sanitize $name shard $i/2: $(grep -E '^\[(==========|  PASSED  |  FAILED  )\] [0-9]' "$bin.shard$i.log" | tr '\n' ' ')"
+  done
+  return "$failed"
+}
+
+# reports DIR: prints every sanitizer report written under DIR; fails if there is one.
+reports() {
+  local found=0 f
+  for f in "$1"/*; do
+    [ -f "$f" ] || continue
+    found=1
+    echo "sanitize: report $f:"
+    cat "$f"
+  done
+  return "$found"
+}
+
 for job in "${jobs[@]}"; do
+  start=$(date +%s)
+  failed=0
   case "$job" in
     asan)
       dir=build-asan
-      cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLLMLOAD_SANITIZE=address,undefined \
-        -DLLMLOAD_BUILD_BENCH=OFF -DLLMLOAD_BUILD_TOOLS=OFF ${CMAKE_ARGS:-}
+      configure "$dir" address,undefined
       cmake --build "$dir" -j"$(nproc)" --target llmload llmload_unit_tests llmload_integration_tests
-      export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-      "$dir/tests/llmload_unit_tests" --gtest_brief=1
-      "$dir/tests/llmload_integration_tests" --gtest_brief=1 --gtest_filter='-Slow*'
+      rm -rf "$dir/sanitizer-reports" && mkdir -p "$dir/sanitizer-reports"
+      # quarantine_size_mb=64 (ASan's default 256): freed memory ASan holds back counts as
+      # llmload's resident memory, which the hostile-server matrix bounds at 512 MiB.
+      export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:quarantine_size_mb=64:log_path=$PWD/$dir/sanitizer-reports/asan"
+      export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$PWD/$dir/sanitizer-reports/ubsan"
+      run_shards "asan unit" "$dir/tests/llmload_unit_tests" '*' || failed=1
+      run_shards "asan integration" "$dir/tests/llmload_integration_tests" "$asan_integration" || failed=1
+      reports "$dir/sanitizer-reports" || failed=1
       ;;
     tsan)
       dir=build-tsan
-      cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLLMLOAD_SANITIZE=thread \
-        -DLLMLOAD_BUILD_BENCH=OFF -DLLMLOAD_BUILD_TOOLS=OFF ${CMAKE_ARGS:-}
+      configure "$dir" thread
       cmake --build "$dir" -j"$(nproc)" --target llmload llmload_integration_tests
-      export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-      "$dir/tests/llmload_integration_tests" --gtest_brief=1 \
-        --gtest_filter='Runner*:SimServer*:SimFaults*:SimFaultRate*:SimEngineServer*:SimLimits*:SimExactMode*:KeepAliveClient*:Tls*:BenchCli.ServerMetrics*'
+      rm -rf "$dir/sanitizer-reports" && mkdir -p "$dir/sanitizer-reports"
+      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$PWD/$dir/sanitizer-reports/tsan"
+      run_shards "tsan integration" "$dir/tests/llmload_integration_tests" "$tsan_integration" || failed=1
+      reports "$dir/sanitizer-reports" || failed=1
       ;;
     *) echo "sanitize: unknown job '$job' (asan or tsan)" >&2; exit 2 ;;
   esac
+  if [ "$failed" -ne 0 ]; then
+    echo "sanitize $job: FAILED after $(( $(date +%s) - start )) s"
+    exit 1
+  fi
+  echo "sanitize $job: green in $(( $(date +%s) - start )) s"
 done

@@ -52,6 +52,8 @@ HttpResponseReader::Step HttpResponseReader::put(boost::beast::flat_buffer& buff
 }
 
 bool HttpResponseReader::put_eof() {
+  // A close before the first byte is not a response; Beast asserts got_some() in put_eof.
+  if (!parser_.got_some()) return false;
   boost::system::error_code ec;
   parser_.put_eof(ec);
   if (ec || !parser_.is_done()) return false;

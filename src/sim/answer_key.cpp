@@ -185,7 +185,8 @@ core::Result<std::shared_ptr<const AnswerKey>> AnswerKey::from_lines(const std::
   if (key->entries_.empty()) {
     return core::fail("{}: no line has both a question and reference answers", settings.path);
   }
-  for (const auto& [category, p] : settings.by_category) {
+  for (const auto& setting : settings.by_category) {
+    const std::string& category = setting.first;  // a named reference: clang 14 cannot capture a binding
     const bool known = std::any_of(key->entries_.begin(), key->entries_.end(),
                                    [&](const Entry& e) { return e.category == category; });
     if (!known) return core::fail("{}: no question has the category '{}'", settings.path, category);

@@ -171,5 +171,15 @@ TEST(HttpResponseReader, AStreamCutShortIsNotComplete) {
   EXPECT_EQ(seen.record.http_status, 200);
 }
 
+// Found by the http_response fuzz target: the close of a connection that sent nothing reached
+// Beast's put_eof, which asserts that some bytes came (an abort wherever asserts are on, as in
+// the sanitizer and fuzz builds).
+TEST(HttpResponseReader, ACloseBeforeAnyByteIsNotAResponse) {
+  const Seen seen = replay("", {});
+  EXPECT_TRUE(seen.steps.empty());
+  EXPECT_FALSE(seen.eof_completed);  // the runner records the close as kConnectionClosed
+  EXPECT_EQ(seen.record.http_status, 0);
+}
+
 }  // namespace
 }  // namespace llmload::runtime

@@ -30,9 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Step step = Step::kNeedMore;
   for (const std::string_view piece : {bytes.substr(0, at), bytes.substr(at)}) {
     if (step != Step::kNeedMore) break;
-    auto room = buffer.prepare(piece.size());
-    std::memcpy(room.data(), piece.data(), piece.size());
-    buffer.commit(piece.size());
+    if (!piece.empty()) {  // an empty buffer's prepare(0) is null, and memcpy's arguments must not be
+      auto room = buffer.prepare(piece.size());
+      std::memcpy(room.data(), piece.data(), piece.size());
+      buffer.commit(piece.size());
+    }
     recorder.set_arrival(static_cast<std::int64_t>(piece.size()) + 1);
     step = reader.put(buffer);
   }
