@@ -11,7 +11,7 @@
 //
 //   build/bench/llmload_overhead_bench [--levels 200,1000,2000,5000] [--rate-run 1]
 //       [--sim-threads 1] [--sim-batch 1] [--sim-cpus 1] [--client-cpus 0] [--interval-ms N]
-//       [--client-threads 1] [--traceparent 0|1]
+//       [--client-threads 1] [--traceparent 0|1] [--probe-ms MS]
 //
 // --sim-threads: the simulator's server threads (exact mode, one io_context each);
 // --sim-batch 0: the simulator writes one chunk per timer wake-up (SimOptions::batch_writes);
@@ -19,6 +19,7 @@
 // --interval-ms N: the client records interval histograms every N ms (as `llmload run` does);
 // --traceparent 1: every request carries its own W3C traceparent header, as `llmload bench`
 // sends them (the A/B of its cost);
+// --probe-ms MS: the period of the self-check's event-loop probe (0: off), for its A/B;
 // --client-threads N: the client's worker threads (an io_context each). The --shared-io
 // option (one io_context run by every thread, a strand per worker) went with the runner's
 // shared_io_context model; its figures are in BENCHMARKS.md.
@@ -53,6 +54,7 @@ namespace {
 int g_interval_ms = 0;  // --interval-ms: interval recording on, with this interval
 int g_client_threads = 1;  // --client-threads
 bool g_traceparent = false;  // --traceparent 1: every request carries a W3C traceparent (as llmload bench)
+double g_probe_ms = -1;  // --probe-ms: the self-check's event-loop probe period (0: off; default: the runner's)
 
 using namespace llmload;
 using namespace std::chrono_literals;
@@ -208,6 +210,7 @@ void run_level(const std::string& url, pid_t sim_pid, int streams) {
   runtime::RunnerOptions options;
   options.threads = g_client_threads;
   options.keep_text = false;
+  if (g_probe_ms >= 0) options.loop_probe_period = std::chrono::nanoseconds(static_cast<std::int64_t>(g_probe_ms * 1e6));
   long peak_rss = 0;
   std::int64_t peak_open = 0;
   options.progress_interval = 50ms;
@@ -327,6 +330,8 @@ int main(int argc, char** argv) {
       g_interval_ms = std::atoi(value.c_str());
     } else if (flag == "--traceparent") {
       g_traceparent = std::atoi(value.c_str()) != 0;
+    } else if (flag == "--probe-ms") {
+      g_probe_ms = std::atof(value.c_str());
     } else if (flag == "--client-threads") {
       g_client_threads = std::max(1, std::atoi(value.c_str()));
     } else if (flag == "--sim-threads") {
@@ -339,7 +344,8 @@ int main(int argc, char** argv) {
       client_cpus = value;
     } else {
       fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1] [--sim-threads N] [--sim-batch 0|1] "
-                         "[--sim-cpus LIST|all] [--client-cpus LIST|all] [--interval-ms N] [--client-threads N]\n",
+                         "[--sim-cpus LIST|all] [--client-cpus LIST|all] [--interval-ms N] [--client-threads N] "
+                         "[--traceparent 0|1] [--probe-ms MS]\n",
                  argv[0]);
       return 2;
     }

@@ -191,6 +191,11 @@ void add_load_flags(CLI::App& app, BenchOptions& o) {
                  "Gamma shape of inter-arrival gaps (1 = Poisson)")->capture_default_str()->group("Load");
   app.add_option("--max-concurrency", o.max_concurrency, "Most requests in flight")
       ->check(CLI::PositiveNumber)->group("Load");
+  app.add_flag("--preconnect", o.preconnect,
+               "Open the connections the run needs before its clock starts (the max concurrency, else the "
+               "requests due in the first second), so TTFT holds no connect (not in vLLM; off: connecting "
+               "counts in TTFT, as in vLLM)")
+      ->group("Load");
   app.add_option("--ramp-up-strategy", o.ramp_up_strategy, "linear or exponential")
       ->check(CLI::IsMember({"linear", "exponential"}))->group("Load");
   app.add_option("--ramp-up-start-rps", o.ramp_up_start_rps, "Ramp-up start rate")->group("Load");
@@ -609,6 +614,7 @@ void resolve_load(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.arrivals.seed = o.seed;
   plan.arrivals.ramp_up = resolve_ramp(o, plan.arrivals.request_rate, problems);
   plan.max_concurrency = o.max_concurrency;
+  plan.preconnect = o.preconnect;
   plan.ready_check_timeout = std::chrono::seconds(o.ready_check_timeout_sec);
 }
 

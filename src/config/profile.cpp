@@ -777,7 +777,8 @@ std::string apply_override(YAML::Node& root, const std::string& assignment, std:
 
 /// load.stages, each stage checked against memory with the workload read before it.
 void read_load(Checker& c, const YAML::Node& root, Profile& p) {
-  if (const YAML::Node load = root["load"]; load && c.map(load, "load", {"stages"})) {
+  if (const YAML::Node load = root["load"]; load && c.map(load, "load", {"stages", "preconnect"})) {
+    if (auto v = c.boolean(load, "load", "preconnect")) p.preconnect = *v;
     const YAML::Node stages = load["stages"];
     if (!stages || !stages.IsSequence() || stages.size() == 0) {
       c.problem(stages ? stages : load, "load.stages",

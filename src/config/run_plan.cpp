@@ -103,6 +103,7 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
   else w.key("burstiness").value(plan.arrivals.burstiness);
   w.key("max_concurrency");
   if (plan.max_concurrency) w.value(*plan.max_concurrency); else w.null();
+  w.key("preconnect").value(plan.preconnect);
   w.key("ignore_eos").value(plan.body.ignore_eos);
   if (plan.base.tls()) {
     w.key("tls_verify").value(!plan.insecure);
@@ -175,6 +176,7 @@ std::string describe_plan(const RunPlan& plan) {
                      plan.arrivals.burstiness == 1.0 ? "Poisson process" : "Gamma distribution");
   out += fmt::format("Maximum request concurrency: {}\n",
                      plan.max_concurrency ? std::to_string(*plan.max_concurrency) : "None");
+  if (plan.preconnect) out += "Connections: opened before the clock starts (--preconnect; not in vLLM)\n";
   if (plan.turns > 1) {
     out += fmt::format("Multi-turn: {} conversations of {} turns, think time {} s (the rate applies "
                        "to conversation starts)\n", plan.num_prompts / plan.turns, plan.turns,

@@ -149,6 +149,7 @@ core::Result<RunPlan> resolve_stage(const Profile& profile, const ProfileStage& 
     net::set_header(plan->headers, name, value);
   }
   if (auto loaded = apply_load(stage, *plan); !loaded) return loaded.error();
+  plan->preconnect = profile.preconnect;
   apply_results(profile, outputs, plan->results);
   plan->stop_when = stage.stop_when;
   return plan;

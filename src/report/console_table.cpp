@@ -193,6 +193,8 @@ void client_check_rows(std::string& out, const metrics::RunSummary& s) {
     float_row(out, "Max event-loop delay (ms):", s.loop_delay_ms.max);
   }
   fmt::format_to(std::back_inserter(out), "{:<40} {:<10}\n", "Client saturated:", s.client_check.saturated ? "YES" : "no");
+  fmt::format_to(std::back_inserter(out), "{:<40} {:<10}\n", "Connections opened before the clock:",
+                 s.preconnect ? fmt::format("{} of {}", s.preconnect->opened, s.preconnect->wanted) : "no (in TTFT)");
   for (const auto& f : s.client_check.findings) fmt::format_to(std::back_inserter(out), "  {}\n", f.text);
 }
 

@@ -169,6 +169,16 @@ void write_client_check(core::JsonWriter& w, const metrics::RunSummary& s) {
   w.key("loop_delay_ms");
   write_stats(w, s.loop_delay_ms);
   w.field("client_saturated", s.client_check.saturated);
+  w.field("preconnect", s.preconnect.has_value());
+  if (s.preconnect) {
+    w.key("preconnected").begin_object();
+    w.field("wanted", s.preconnect->wanted);
+    w.field("opened", s.preconnect->opened);
+    w.field("failed", s.preconnect->failed);
+    w.field("ms", s.preconnect->ms);
+    w.field("first_error", s.preconnect->first_error);
+    w.end_object();
+  }
   w.key("client_check").begin_object();
   w.field("checked", s.client_check.checked);
   w.field("limit_p99_ms", metrics::kSaturatedP99Ms);

@@ -140,9 +140,17 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
   observer.measuring(true);
   RequestTemplate request = request_template(plan, target);
   request.trace_parents = w.trace_parents;
+  options.preconnect = plan.preconnect;
   Runner runner(target.target, std::move(request), options);
   RunOutput output = runner.run(w.specs, w.offsets);
   observer.measuring(false);
+  if (const auto& p = output.preconnected) {
+    observer.say(fmt::format("Preconnected {} of {} connections in {:.1f} ms before the clock started{}", p->opened,
+                             p->wanted, core::ns_to_ms(p->elapsed_ns),
+                             p->failed > 0 ? fmt::format(" ({} failed: {}; those requests connected themselves)",
+                                                         p->failed, p->first_error)
+                                           : ""));
+  }
   return output;
 }
 
@@ -191,6 +199,10 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
   if (w.keep_text) summary.answers = metrics::answer_quality(output.records, w.specs, w.score);
   summary.loop_delay_ms = metrics::stats_ms_of_us(output.loop_delay_us, metrics::kExtensionPercentiles);
   summary.client_check = metrics::check_client(summary.schedule_lag_ms, summary.loop_delay_ms, summary.receive_delay_ms);
+  if (const auto& p = output.preconnected) {
+    summary.preconnect = metrics::RunSummary::Preconnect{p->wanted, p->opened, p->failed, core::ns_to_ms(p->elapsed_ns),
+                                                         p->first_error};
+  }
   return summary;
 }
 

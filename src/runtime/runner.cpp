@@ -47,6 +47,9 @@ constexpr std::size_t kReadSize = 4 * 1024;
 constexpr core::Nanos kStartLeadNs = 5'000'000;
 // How often the supervisor looks at RunnerOptions::stop_signal.
 constexpr core::Nanos kStopPollNs = 20'000'000;
+// Requests serialized before the clock starts, at most this many bytes in all (the rest are
+// serialized when sent): 64 KiB of body each for 1000 requests.
+constexpr std::size_t kPrebuiltBytes = std::size_t{64} << 20;
 
 /// One worker's counters for the progress reporter: written only by the worker's thread, read
 /// by the supervisor. Single-writer relaxed atomics on the worker's own cache line: a load and
@@ -117,6 +120,9 @@ struct RunContext {
   std::span<const std::int32_t> next_turn;
   core::Nanos origin = 0;
   std::vector<RequestRecord>& records;
+  /// Request i's bytes when serialized before the clock (moved out when it is sent); empty
+  /// for those serialized when sent (later turns, and any beyond kPrebuiltBytes).
+  std::vector<std::string> wires;
   ConcurrencyGate* gate = nullptr;
   std::atomic<StopLevel> stop{StopLevel::kRunning};  // written by the supervisor only
 
@@ -214,6 +220,18 @@ std::string wire_request(const RunContext& run, std::uint32_t index) {
   }
   std::reverse(history.begin(), history.end());
   return build_http_request(run.target, run.request, spec, index, history);
+}
+
+/// Serializes the requests that can be before the clock starts (dispatch then only sends
+/// bytes), within kPrebuiltBytes; later turns wait for their history.
+void prebuild_wires(RunContext& run, const RequestPlan& plan, std::span<const workload::RequestSpec> specs) {
+  run.wires.resize(plan.count);
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < plan.count && bytes < kPrebuiltBytes; ++i) {
+    if (is_later_turn(plan, specs, i)) continue;
+    run.wires[i] = wire_request(run, static_cast<std::uint32_t>(i));
+    bytes += run.wires[i].size();
+  }
 }
 
 /// The TLS handshake, part of connecting (and, as in vLLM, of TTFT). False after recording why
@@ -345,7 +363,7 @@ asio::awaitable<ReadEnd> read_response(net::Connection& connection, ResponseReco
 asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   RunContext& run = worker.run;
   RequestRecord& record = run.records[index];
-  const std::string wire = wire_request(run, index);
+  const std::string wire = run.wires[index].empty() ? wire_request(run, index) : std::move(run.wires[index]);
   auto watchdog = std::make_shared<Watchdog>(worker.executor, run.limits, record.start_ns);
   worker.in_flight.insert(watchdog.get());
   if (run.level() == StopLevel::kCancelling) watchdog->expire(Outcome::kCancelled);
@@ -470,22 +488,73 @@ asio::awaitable<void> dispatcher(Worker& worker) {
   for (; next < worker.assigned.size(); ++next) worker.drop(worker.assigned[next]);
 }
 
-/// The client's self-check on this worker: a timer due every kLoopProbePeriodNs records how
+/// The client's self-check on this worker: a timer due every loop_probe_period records how
 /// late it ran (a busy or starved thread delays it, and with it every stamp). Ends with the
 /// worker's last request, so it never keeps the io_context alive.
 asio::awaitable<void> loop_probe(Worker& worker) {
+  const core::Nanos period = std::chrono::nanoseconds(worker.run.options.loop_probe_period).count();
   asio::steady_timer timer(co_await asio::this_coro::executor);
   worker.probe_timer = &timer;
-  core::Nanos due = core::now_ns() + kLoopProbePeriodNs;
+  core::Nanos due = core::now_ns() + period;
   while (worker.remaining > 0) {
     timer.expires_at(core::to_time_point(due));
     const auto [ec] = co_await timer.async_wait(kUseTuple);
     if (ec || worker.remaining == 0) break;
     const core::Nanos now = core::now_ns();
     worker.loop_delay_us.record(std::max<core::Nanos>(0, now - due) / 1000);
-    due = std::max(due + kLoopProbePeriodNs, now + kLoopProbePeriodNs / 2);  // no burst after a stall
+    due = std::max(due + period, now + period / 2);  // no burst after a stall
   }
   worker.probe_timer = nullptr;
+}
+
+/// One worker's --preconnect: the connects in flight, what they gave, and the limit's timer.
+struct PreconnectState {
+  explicit PreconnectState(const asio::any_io_executor& executor) : deadline(executor) {}
+  std::int64_t pending = 0;
+  std::int64_t opened = 0, failed = 0;
+  std::string first_error;
+  std::unordered_set<net::Connection*> connecting;  // closed when the limit passes
+  asio::steady_timer deadline;
+  bool deadline_done = false;
+};
+
+/// Opens one connection (TCP, then TLS) into the worker's keep-alive pool.
+asio::awaitable<void> preconnect_one(Worker& worker, PreconnectState& state) {
+  const Target& target = worker.run.target;
+  auto connection = std::make_unique<net::Connection>(worker.executor);
+  state.connecting.insert(connection.get());
+  auto ec = co_await net::async_connect(*connection, target.endpoints);
+  std::string why = ec ? describe(ec) : std::string();
+  if (!ec && target.tls) {
+    auto& tls = connection->stream().enable_tls(*target.tls);
+    auto prepared = net::prepare_client_tls(tls, target.base.host, target.tls_verify);
+    if (prepared) std::tie(ec) = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    if (!prepared || ec) why = fmt::format("TLS handshake failed: {}", prepared ? ec.message() : prepared.error().message);
+  }
+  state.connecting.erase(connection.get());
+  if (why.empty() && connection->socket().is_open()) {
+    ++state.opened;
+    worker.pool.put(std::move(connection));
+  } else {
+    ++state.failed;
+    if (state.first_error.empty()) state.first_error = why.empty() ? "not connected within the limit" : why;
+    connection->close();
+  }
+  if (--state.pending == 0) state.deadline.cancel();
+}
+
+/// Opens `count` connections into the worker's pool, all at once, on the calling thread (before
+/// the worker's thread runs its io_context); those not done within `limit` are given up.
+void preconnect_worker(Worker& worker, std::int64_t count, std::chrono::nanoseconds limit, PreconnectState& state) {
+  state.pending = count;
+  state.deadline.expires_after(limit);
+  state.deadline.async_wait([&state](const boost::system::error_code&) {
+    for (auto* connection : state.connecting) connection->close();
+    state.deadline_done = true;
+  });
+  for (std::int64_t i = 0; i < count; ++i) asio::co_spawn(worker.executor, preconnect_one(worker, state), asio::detached);
+  if (count == 0) state.deadline.cancel();
+  while (state.pending > 0 || !state.deadline_done) worker.context.run_one();
 }
 
 /// The run's workers and their threads, as the supervising thread sees them.
@@ -508,6 +577,34 @@ class WorkerSet final {
     for (auto& w : workers_) {
       if (w->remaining == 0) w->guard.reset();
     }
+  }
+
+  /// --preconnect: `count` connections shared out over the workers (never more to one than
+  /// the requests it sends), every worker's opened at the same time by a thread of its own.
+  Preconnected preconnect(std::int64_t count, std::chrono::nanoseconds limit) {
+    Preconnected done;
+    const core::Nanos t0 = core::now_ns();
+    const auto n = static_cast<std::int64_t>(workers_.size());
+    std::vector<std::unique_ptr<PreconnectState>> states;
+    std::vector<std::thread> threads;
+    for (std::int64_t w = 0; w < n; ++w) {
+      Worker& worker = *workers_[static_cast<std::size_t>(w)];
+      const std::int64_t even = count / n + (w < count % n ? 1 : 0);
+      const std::int64_t share = std::min(even, static_cast<std::int64_t>(worker.remaining));
+      done.wanted += share;
+      states.push_back(std::make_unique<PreconnectState>(worker.executor));
+      threads.emplace_back([&worker, share, limit, state = states.back().get()] {
+        preconnect_worker(worker, share, limit, *state);
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& s : states) {
+      done.opened += s->opened;
+      done.failed += s->failed;
+      if (done.first_error.empty()) done.first_error = s->first_error;
+    }
+    done.elapsed_ns = core::now_ns() - t0;
+    return done;
   }
 
   /// Gives every worker its interval slot.
@@ -565,7 +662,9 @@ class WorkerSet final {
  private:
   void run_thread(Worker& worker, IntervalHarvester* intervals) {
     asio::co_spawn(worker.executor, dispatcher(worker), asio::detached);
-    if (worker.remaining > 0) asio::co_spawn(worker.executor, loop_probe(worker), asio::detached);
+    if (worker.remaining > 0 && worker.run.options.loop_probe_period.count() > 0) {
+      asio::co_spawn(worker.executor, loop_probe(worker), asio::detached);
+    }
     worker.context.run();
     if (intervals != nullptr) intervals->worker_done(*worker.interval_slot, worker.context);
     std::lock_guard lock(done_mutex_);
@@ -702,6 +801,12 @@ std::string build_http_request(const Target& target, const RequestTemplate& requ
   return out;
 }
 
+std::int64_t preconnect_count(std::optional<std::int64_t> max_concurrency, std::span<const core::Nanos> offsets) {
+  const auto requests = static_cast<std::int64_t>(offsets.size());
+  if (max_concurrency) return std::clamp<std::int64_t>(*max_concurrency, 0, requests);
+  return std::count_if(offsets.begin(), offsets.end(), [](core::Nanos at) { return at < kPreconnectHorizonNs; });
+}
+
 Runner::Runner(Target target, RequestTemplate request, RunnerOptions options)
     : target_(std::move(target)), request_(std::move(request)), options_(std::move(options)) {}
 
@@ -720,6 +825,11 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   run.gate = gate ? &*gate : nullptr;
   WorkerSet workers(run, thread_count(options_.threads, plan.count));
   workers.assign(plan, specs);
+  prebuild_wires(run, plan, specs);
+  if (options_.preconnect) {
+    const auto limit = options_.connect_timeout.count() > 0 ? options_.connect_timeout : std::chrono::seconds(30);
+    output.preconnected = workers.preconnect(preconnect_count(options_.max_concurrency, run.offsets), limit);
+  }
 
   // Start: the origin a little ahead, so every thread runs before the first request is due.
   run.origin = core::now_ns() + kStartLeadNs;
@@ -754,6 +864,7 @@ metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec) {
   single.max_concurrency.reset();
   single.on_progress = nullptr;
   single.on_interval = nullptr;
+  single.preconnect = false;
   Runner runner(target_, request_, std::move(single));
   const core::Nanos offset = 0;
   auto out = runner.run(std::span(&spec, 1), std::span(&offset, 1));

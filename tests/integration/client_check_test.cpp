@@ -88,7 +88,11 @@ TEST_F(TimingClientCheck, LatencySlosOfAStalledClientFailUnlessAllowed) {
   EXPECT_EQ(strict.exit_code, 1) << strict.out << strict.err;
   EXPECT_NE(strict.out.find("FAIL steady: ttft p99 <= 10000 ms (measured"), std::string::npos) << strict.out;
   EXPECT_NE(strict.out.find("not trusted: the client was saturated ("), std::string::npos) << strict.out;
-  EXPECT_NE(strict.out.find("event-loop delay max"), std::string::npos) << strict.out;
+  // The event-loop delay names the stall: by its maximum, or by its p99 when the run's few
+  // probe samples (one every 20 ms) put the stalled one above the 99th percentile.
+  EXPECT_TRUE(strict.out.find("event-loop delay max") != std::string::npos ||
+              strict.out.find("event-loop delay p99") != std::string::npos)
+      << strict.out;
   EXPECT_NE(strict.out.find("PASS steady: error_rate"), std::string::npos) << strict.out;  // not a latency
   const CliResult allowed = run_stalled_profile(true);
   EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;

@@ -66,6 +66,7 @@ struct BenchOptions {
   std::string request_rate = "inf";
   std::string burstiness = "1.0";
   std::optional<std::int64_t> max_concurrency;
+  bool preconnect = false;  // --preconnect (not in vLLM)
   std::string ramp_up_strategy;
   std::optional<double> ramp_up_start_rps, ramp_up_end_rps;
   std::int64_t ready_check_timeout_sec = 0;  // vLLM: 0 skips the initial test request

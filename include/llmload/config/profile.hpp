@@ -154,6 +154,8 @@ struct Profile {
   ProfileWorkload workload;
   ProfileRequest request;
   std::vector<ProfileStage> stages;
+  /// load.preconnect: open the connections each stage will need before its clock starts.
+  bool preconnect = false;
   std::vector<SweepAxis> sweep;
   std::vector<ProfileSlo> slos;
   ProfileOutputs outputs;

@@ -73,6 +73,9 @@ struct RunPlan {
   workload::DatasetOptions dataset;       ///< every dataset flag, validated
   schedule::ArrivalOptions arrivals;
   std::optional<std::int64_t> max_concurrency;
+  /// --preconnect (profiles: load.preconnect): open the connections the run will need before
+  /// its clock starts, so TTFT holds no connect (off: vLLM's definition, connecting in TTFT).
+  bool preconnect = false;
   api::BodyOptions body;             ///< model as given (ResolvedTarget::body_model is what is sent)
   net::HeaderList headers;           ///< --header fields (values may be secret: never print)
   bool insecure = false;             ///< https without certificate verification

@@ -154,6 +154,14 @@ struct RunSummary {
   SampleStats loop_delay_ms;
   /// The self-check of the client on schedule lag, loop delay and receive delay (client_check.hpp).
   ClientCheck client_check;
+  /// --preconnect: connections opened before the clock started (asked, opened, failed, how
+  /// long it took); unset when connecting was part of each request (vLLM's definition).
+  struct Preconnect {
+    std::int64_t wanted = 0, opened = 0, failed = 0;
+    double ms = 0;
+    std::string first_error;
+  };
+  std::optional<Preconnect> preconnect;
   std::vector<CategoryCount> per_category;  ///< per-category breakdown (empty until labels exist)
   std::vector<CategoryCount> per_adapter;   ///< per --lora-modules adapter (empty without them)
   /// Multi-turn conversations: the same figures per turn ("turn 1", "turn 2", ... in turn

@@ -76,6 +76,13 @@ struct ProgressSnapshot {
   std::string stopped_early;
 };
 
+/// The default period of every worker's event-loop probe while it has requests. 20 ms: a
+/// stall of L ms still shows as a delay of at least L - 20 (any stall of 120 ms or more
+/// exceeds the self-check's 100 ms maximum), at 50 wake-ups per second and worker; 5 ms cost
+/// 2400 more epoll_wait and 1070 more timerfd_settime calls per 40,000 chunks at 200 streams
+/// and about 1-2 µs of CPU per chunk (BENCHMARKS.md, "The self-check's probe period").
+inline constexpr core::Nanos kLoopProbePeriodNs = 20'000'000;
+
 /// Engine settings (llmload's own, beyond vLLM's flags).
 struct RunnerOptions {
   int threads = 1;                                  ///< worker threads, an io_context each
@@ -119,7 +126,32 @@ struct RunnerOptions {
   /// requests are sent (EarlyStopJudge): when one holds, the run stops as on a first stop
   /// request (nothing more is sent, requests in flight get the grace period).
   config::StopWhen stop_when;
+  /// The event-loop probe's period (the client self-check); zero turns the probe off (for the
+  /// overhead bench's A/B only: the self-check then has no loop delay to judge).
+  std::chrono::nanoseconds loop_probe_period{kLoopProbePeriodNs};
+  /// Open connections before the schedule's origin (--preconnect): as many as
+  /// preconnect_count() says, each worker its share into its keep-alive pool, within
+  /// connect_timeout (30 s when that is off). Off: every request connects after its `st`.
+  bool preconnect = false;
 };
+
+/// What --preconnect did before the clock started.
+struct Preconnected {
+  std::int64_t wanted = 0;  ///< connections asked for (preconnect_count)
+  std::int64_t opened = 0;  ///< opened and put into the workers' pools
+  std::int64_t failed = 0;  ///< failed or not done within the limit (those requests connect themselves)
+  core::Nanos elapsed_ns = 0;  ///< how long it took, before the origin
+  std::string first_error;     ///< the first failure's reason; empty when none
+};
+
+/// Requests due within the first kPreconnectHorizonNs of an open loop: the connections
+/// --preconnect opens when no max concurrency bounds the run.
+inline constexpr core::Nanos kPreconnectHorizonNs = 1'000'000'000;
+
+/// The connections --preconnect opens: the max concurrency (a closed loop's streams), else
+/// the requests due within the first second (all of them at an infinite rate); never more
+/// than the requests. `offsets` are the run's send offsets.
+std::int64_t preconnect_count(std::optional<std::int64_t> max_concurrency, std::span<const core::Nanos> offsets);
 
 /// What a run measured: one record per request in workload order, and the benchmark window
 /// (vLLM's duration = end − start).
@@ -135,12 +167,11 @@ struct RunOutput {
   /// leave them out, as they were never sent.
   std::int64_t not_sent = 0;
   /// The client's own event-loop delay (µs): how late each worker's probe timer, due every
-  /// kLoopProbePeriodNs, ran — what a starved or overloaded worker thread does to every stamp.
+  /// RunnerOptions::loop_probe_period, ran — what a starved or overloaded worker thread does to every stamp.
   metrics::HdrHistogram loop_delay_us{metrics::interval_histogram_config()};
+  /// Set with RunnerOptions::preconnect.
+  std::optional<Preconnected> preconnected;
 };
-
-/// The period of every worker's event-loop probe while it has requests.
-inline constexpr core::Nanos kLoopProbePeriodNs = 5'000'000;
 
 /// Runs a workload against a target. One Runner per run; run() blocks the calling thread.
 class Runner final {

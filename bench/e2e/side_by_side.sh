@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# llmload against the naive 60-line client (bench/e2e/reference_client.cpp) at STREAMS streams
+# started at once: the simulator pinned to CPU 1 (50 ms to the first token, 20 ms between
+# tokens, TOKENS tokens per stream), each client pinned to CPU 0 in turn (llmload --threads 1),
+# RUNS alternating runs each. Prints TTFT p50 and ITL p99 of both per run, and whether llmload
+# is within 5 ms (TTFT p50) and 1 ms (ITL p99) of the reference.
+#   bench/e2e/side_by_side.sh [BUILD_DIR=build] [STREAMS=1000] [RUNS=3] [TOKENS=200] [LLMLOAD_FLAGS...]
+# e.g. bench/e2e/side_by_side.sh build 1000 3 200 --preconnect
+# env: REFERENCE_CLIENT (default BUILD_DIR/bench/llmload_reference_client); run it under chrt -f 10 on a loaded machine
+set -euo pipefail
+build=${1:-build}; streams=${2:-1000}; runs=${3:-3}; tokens=${4:-200}
+shift $(( $# < 4 ? $# : 4 ))
+extra=("$@")
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/common.sh"
+raise_file_limit
+work=$(mktemp -d)
+trap 'stop_sim; rm -rf "$work"' EXIT
+start_sim "$build" 1 --ttft-ms 50 --itl-ms 20
+echo "simulator on CPU 1, port $SIM_PORT; clients on CPU 0; $streams streams at once, $tokens tokens each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| run | reference TTFT p50 ms | llmload TTFT p50 ms | diff | reference ITL p99 ms | llmload ITL p99 ms | diff | within |"
+echo "|---|---|---|---|---|---|---|---|"
+within=0
+for run in $(seq 1 "$runs"); do
+  ref=$(timeout 120 taskset -c 0 "${REFERENCE_CLIENT:-$build/bench/llmload_reference_client}" 127.0.0.1 "$SIM_PORT" "$streams" "$tokens")
+  ref_ttft=$(echo "$ref" | awk '{print $2}'); ref_itl=$(echo "$ref" | awk '{print $4}')
+  timeout 300 taskset -c 0 "$build/llmload" bench --base-url "http://127.0.0.1:$SIM_PORT" --model llmload-sim \
+    --num-prompts "$streams" --request-rate inf --random-input-len 32 --random-output-len "$tokens" --ignore-eos \
+    --threads 1 --percentile-metrics ttft,itl --metric-percentiles 50,99 --disable-tqdm "${extra[@]}" \
+    --save-result --result-dir "$work" --result-filename "r$run.json" >"$work/out$run.txt" 2>&1 ||
+    { echo "llmload failed:"; tail -20 "$work/out$run.txt"; exit 1; }
+  ll_ttft=$(json_field "$work/r$run.json" "round(d['median_ttft_ms'], 2)")
+  ll_itl=$(json_field "$work/r$run.json" "round(d['p99_itl_ms'], 2)")
+  verdict=$(python3 -c "import sys; t=float(sys.argv[3])-float(sys.argv[1]); i=float(sys.argv[4])-float(sys.argv[2]); print(f'{t:+.2f} {i:+.2f} ' + ('yes' if t<=5 and i<=1 else 'no'))" \
+            "$ref_ttft" "$ref_itl" "$ll_ttft" "$ll_itl")
+  read -r dt di ok <<<"$verdict"
+  [ "$ok" = yes ] && within=$((within + 1))
+  echo "| $run | $ref_ttft | $ll_ttft | $dt | $ref_itl | $ll_itl | $di | $ok |"
+done
+echo "llmload within 5 ms (TTFT p50) and 1 ms (ITL p99) of the reference in $within of $runs runs; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
