@@ -152,7 +152,7 @@ TEST(Disruption, ProfileEventsAreReadAndChecked) {
             "delete pod vllm-1\"} or {at: 10s, sim: pause, for: 5s}\n"
             "p.yaml:3:58: 'load.stages.0.events.1.at': 'soon' is not a duration; write a number with a unit, e.g. "
             "250ms, 1.5s, 2m, 1h30m\n"
-            "p.yaml:3:91: unknown key 'when' in 'load.stages.0.events.2'; known keys: at, run, sim, for, rate\n");
+            "p.yaml:3:90: unknown key 'when' in 'load.stages.0.events.2'; known keys: at, run, sim, for, rate\n");
 }
 
 }  // namespace

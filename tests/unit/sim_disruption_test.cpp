@@ -113,9 +113,9 @@ TEST(SimDisruption, ProfileProblemsNameFileLineAndColumn) {
                                "bad.yaml");
   ASSERT_FALSE(r.profile);
   const std::string text = format_problems(r.problems);
-  EXPECT_NE(text.find("bad.yaml:6:24: 'load.stages.0.events.0.sim': a simulator pause needs how long it lasts above 0"),
+  EXPECT_NE(text.find("bad.yaml:6:25: 'load.stages.0.events.0.sim': a simulator pause needs how long it lasts above 0"),
             std::string::npos) << text;
-  EXPECT_NE(text.find("bad.yaml:7:24: 'load.stages.0.events.1.sim': unknown simulator disruption 'explode'"),
+  EXPECT_NE(text.find("bad.yaml:7:25: 'load.stages.0.events.1.sim': unknown simulator disruption 'explode'"),
             std::string::npos) << text;
   EXPECT_NE(text.find("bad.yaml:8:11: 'load.stages.0.events.2' needs at and one of run or sim"), std::string::npos)
       << text;
@@ -130,7 +130,7 @@ TEST(SimDisruption, ProfileRefusesSimEventsAgainstAnotherServer) {
                                "remote.yaml");
   ASSERT_FALSE(r.profile);
   const std::string text = format_problems(r.problems);
-  EXPECT_NE(text.find("remote.yaml:6:29: 'load.stages.0.events.0.sim' disrupts the built-in simulator, but "
+  EXPECT_NE(text.find("remote.yaml:6:30: 'load.stages.0.events.0.sim' disrupts the built-in simulator, but "
                       "target.base_url names another server"),
             std::string::npos) << text;
 }
@@ -141,7 +141,7 @@ TEST(SimDisruption, ProfileRequestTimeoutIsADuration) {
   EXPECT_EQ(ok.profile->target.request_timeout, std::chrono::nanoseconds(1500ms));
   const auto bad = parse_profile("target: {request_timeout: 0s}\nload: {stages: [{rate: 1/s, requests: 2}]}\n", "t.yaml");
   ASSERT_FALSE(bad.profile);
-  EXPECT_NE(format_problems(bad.problems).find("t.yaml:1:28: 'target.request_timeout' must be at least 1ms"),
+  EXPECT_NE(format_problems(bad.problems).find("t.yaml:1:27: 'target.request_timeout' must be at least 1ms"),
             std::string::npos) << format_problems(bad.problems);
 }
 
