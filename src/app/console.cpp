@@ -22,7 +22,7 @@ ConsoleObserver::ConsoleObserver(const config::RunPlan& plan, std::FILE* out, st
     : out_(out), err_(err), enabled_(plan.progress), tty_(isatty(fileno(err)) != 0),
       console_interval_(plan.interval), hooks_(std::move(hooks)), scrape_interval_(plan.scrape_interval),
       sources_(std::move(sources)) {
-  if (!hooks_.events.empty()) events_ = std::make_unique<EventRunner>(hooks_.events);
+  if (!hooks_.events.empty()) events_ = std::make_unique<EventRunner>(hooks_.events, hooks_.simulator);
 }
 
 std::pair<std::vector<EventOutcome>, std::vector<Disruption>> ConsoleObserver::take_disruptions() {

@@ -28,6 +28,18 @@ struct EventRunner::Running {
   std::atomic<bool> done{false};
   std::thread thread;
 
+  /// A simulated disruption: handed to the simulator at once (it runs on the server's threads).
+  void disrupt(const sim::SimDisruption& d, sim::SimServer* simulator, double at_s) {
+    outcome.command = "sim: " + sim::describe_disruption(d);
+    outcome.sim = d;
+    outcome.at_s = at_s;
+    const auto applied = simulator != nullptr ? simulator->disrupt(d)
+                                              : core::Result<void>(core::fail("no built-in simulator runs"));
+    outcome.exit_status = applied ? 0 : -1;
+    outcome.output = applied ? "the built-in simulator: " + sim::describe_disruption(d) : applied.error().message;
+    done = true;
+  }
+
   void start(const std::string& command, double at_s) {
     outcome.command = command;
     outcome.at_s = at_s;
@@ -68,7 +80,8 @@ struct EventRunner::Running {
   }
 };
 
-EventRunner::EventRunner(std::vector<config::ProfileEvent> events) : events_(std::move(events)) {
+EventRunner::EventRunner(std::vector<config::ProfileEvent> events, sim::SimServer* simulator)
+    : events_(std::move(events)), simulator_(simulator) {
   std::stable_sort(events_.begin(), events_.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
 }
 
@@ -77,7 +90,9 @@ EventRunner::~EventRunner() { finish(); }
 void EventRunner::tick(core::Nanos elapsed_ns) {
   while (running_.size() < events_.size() && events_[running_.size()].at.count() <= elapsed_ns) {
     auto r = std::make_unique<Running>();
-    r->start(events_[running_.size()].run, core::ns_to_s(elapsed_ns));
+    const auto& e = events_[running_.size()];
+    if (e.sim) r->disrupt(*e.sim, simulator_, core::ns_to_s(elapsed_ns));
+    else r->start(e.run, core::ns_to_s(elapsed_ns));
     running_.push_back(std::move(r));
   }
 }
@@ -166,7 +181,13 @@ std::string disruptions_json(const std::vector<EventOutcome>& events, const std:
     const auto& d = found[i];
     w.begin_object();
     w.field("at_s", e.at_s);
-    w.field("run", e.command);
+    if (e.sim) {
+      w.field("sim", sim::disruption_kind_name(e.sim->kind));
+      w.field("for_s", std::chrono::duration<double>(e.sim->duration).count());
+      if (e.sim->kind == sim::DisruptionKind::kFail) w.field("rate", e.sim->fraction);
+    } else {
+      w.field("run", e.command);
+    }
     w.field("exit_status", static_cast<std::int64_t>(e.exit_status));
     w.field("output", e.output);
     w.field("seconds", e.seconds);

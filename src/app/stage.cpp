@@ -110,7 +110,9 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (*receiver) fmt::print(out, "{}\n", receiver_announcement(**receiver));
   if (hooks.live != nullptr) hooks.live->begin_stage(hooks.live_stage, target->resolved.target.base.to_string());
   std::vector<std::string> scrape_notes;
-  ConsoleObserver console(plan, out, err, hooks, scrape_sources(plan, target->resolved, scrape_notes));
+  StageHooks stage_hooks = hooks;
+  stage_hooks.simulator = target->simulator.get();  // `sim:` events disrupt it
+  ConsoleObserver console(plan, out, err, std::move(stage_hooks), scrape_sources(plan, target->resolved, scrape_notes));
   // vLLM reads /metrics for its spec-decode counters; --scrape-interval 0 keeps off /metrics.
   if (plan.scrape_interval.count() > 0) console.watch_spec_decode(target_metrics_source(target->resolved));
   auto workload = runtime::prepare_workload(plan, target->resolved, std::move(*loaded), console);

@@ -215,7 +215,7 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
                        "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale", "sim_answers",
                        "sim_answer_accuracy", "sim_answer_accuracy_by_category", "sim_answer_accuracy_after",
-                       "otlp_receiver"})) {
+                       "otlp_receiver", "request_timeout"})) {
     return;
   }
   read_sim_answers(c, n, t);
@@ -256,6 +256,13 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   if (auto v = c.boolean(n, path, "insecure")) t.insecure = *v;
   if (auto v = c.string(n, path, "ca_bundle")) t.ca_bundle = *v;
   if (auto v = c.unit(n, path, "ready_check_timeout", core::parse_duration)) t.ready_check_timeout = *v;
+  if (auto v = c.unit(n, path, "request_timeout", core::parse_duration)) {
+    if (*v < std::chrono::milliseconds(1)) {
+      c.problem(n["request_timeout"], path + ".request_timeout", "'target.request_timeout' must be at least 1ms");
+    } else {
+      t.request_timeout = *v;
+    }
+  }
   if (auto v = c.string(n, path, "sim_preset")) {
     t.sim_preset = *v;
     if (t.base_url && !t.sim_preset.empty()) {
@@ -450,35 +457,71 @@ void read_stop_when(Checker& c, const YAML::Node& n, const std::string& path, St
   }
 }
 
-/// A stage's `events:` (at most 100): each {at: DURATION, run: "shell command"}.
-void read_events(Checker& c, const YAML::Node& n, const std::string& path, std::vector<ProfileEvent>& events) {
+/// A simulated disruption's `sim: KIND` (or the compact "KIND [DURATION] [PERCENT]"),
+/// `for: DURATION` and `rate: PERCENT` (fail only).
+std::optional<sim::SimDisruption> read_sim_event(Checker& c, const YAML::Node& n, const std::string& path) {
+  const auto text = c.string(n, path, "sim");
+  if (!text) return std::nullopt;
+  std::string compact = *text;
+  if (auto d = c.unit(n, path, "for", core::parse_duration)) compact += fmt::format(" {}ns", d->count());
+  if (const auto rate = c.string(n, path, "rate")) compact += " " + *rate;
+  auto d = sim::parse_disruption(compact);
+  if (!d) {
+    c.problem(n["sim"], path + ".sim",
+              fmt::format("'{}.sim': {}; e.g. {{at: 10s, sim: pause, for: 5s}}, {{at: 10s, sim: fail, for: 5s, "
+                          "rate: 30%}} or {{at: 10s, sim: restart, for: 2s}}", path, d.error().message));
+    return std::nullopt;
+  }
+  return *d;
+}
+
+/// A stage's `events:` (at most 100): each {at: DURATION, run: "shell command"} or, with the
+/// built-in simulator as the target, {at: DURATION, sim: KIND, for: DURATION, rate: PERCENT}.
+void read_events(Checker& c, const YAML::Node& n, const std::string& path, bool builtin_sim,
+                 std::vector<ProfileEvent>& events) {
   if (!n.IsSequence() || n.size() > 100) {
     c.problem(n, path, fmt::format("'{}' must be a list of at most 100 events, e.g. [{{at: 120s, run: \"kubectl delete pod vllm-1\"}}]", path));
     return;
   }
   for (std::size_t i = 0; i < n.size(); ++i) {
     const std::string ep = fmt::format("{}.{}", path, i);
-    if (!c.map(n[i], ep, {"at", "run"})) continue;
+    if (!c.map(n[i], ep, {"at", "run", "sim", "for", "rate"})) continue;
     ProfileEvent e;
     const auto at = c.unit(n[i], ep, "at", core::parse_duration);
     const auto run = c.string(n[i], ep, "run");
-    if (!n[i]["at"] || !run || run->empty()) {
-      c.problem(n[i], ep, fmt::format("'{}' needs at and run, e.g. {{at: 120s, run: \"kubectl delete pod vllm-1\"}}", ep));
+    if (!n[i]["at"] || n[i]["run"].IsDefined() == n[i]["sim"].IsDefined() || (run && run->empty())) {
+      c.problem(n[i], ep, fmt::format("'{}' needs at and one of run or sim, e.g. {{at: 120s, run: \"kubectl delete pod "
+                                      "vllm-1\"}} or {{at: 10s, sim: pause, for: 5s}}", ep));
+      continue;
+    }
+    if (n[i]["run"] && (n[i]["for"] || n[i]["rate"])) {
+      c.problem(n[i], ep, fmt::format("'{}': for and rate go with sim, not with run", ep));
+      continue;
+    }
+    if (n[i]["sim"] && !builtin_sim) {
+      c.problem(n[i]["sim"], ep + ".sim",
+                fmt::format("'{}.sim' disrupts the built-in simulator, but target.base_url names another server; "
+                            "remove target.base_url, or use run: \"COMMAND\" (e.g. curl -X POST "
+                            "http://HOST:PORT/llmload/sim/pause?for=5s against `llmload sim`)", ep));
       continue;
     }
     e.at = at.value_or(std::chrono::nanoseconds(0));
-    e.run = *run;
+    if (run) e.run = *run;
+    if (n[i]["sim"]) {
+      e.sim = read_sim_event(c, n[i], ep);
+      if (!e.sim) continue;
+    }
     events.push_back(std::move(e));
   }
 }
 
-void read_stage(Checker& c, const YAML::Node& n, const std::string& path, ProfileStage& s) {
+void read_stage(Checker& c, const YAML::Node& n, const std::string& path, bool builtin_sim, ProfileStage& s) {
   if (!c.map(n, path, {"name", "rate", "burstiness", "concurrency", "requests", "duration", "ramp",
                        "warmup", "cooldown", "stop_when", "repeat", "repeat_seed", "events"})) {
     return;
   }
   if (const YAML::Node w = n["stop_when"]) read_stop_when(c, w, path + ".stop_when", s.stop_when);
-  if (const YAML::Node e = n["events"]) read_events(c, e, path + ".events", s.events);
+  if (const YAML::Node e = n["events"]) read_events(c, e, path + ".events", builtin_sim, s.events);
   s.repeat = c.number<std::int64_t>(n, path, "repeat", 1, 1000);
   if (auto v = c.string(n, path, "repeat_seed")) {
     c.one_of(n, path, "repeat_seed", *v, {"same", "different"});
@@ -786,7 +829,7 @@ void read_load(Checker& c, const YAML::Node& root, Profile& p) {
     } else {
       for (std::size_t i = 0; i < stages.size(); ++i) {
         ProfileStage s;
-        read_stage(c, stages[i], fmt::format("load.stages.{}", i), s);
+        read_stage(c, stages[i], fmt::format("load.stages.{}", i), !p.target.base_url, s);
         check_stage_size(c, stages[i], fmt::format("load.stages.{}", i), s, p.workload);
         if (s.name.empty()) s.name = fmt::format("stage {}", i + 1);
         p.stages.push_back(std::move(s));

@@ -32,6 +32,7 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.sim_answer_accuracy_after = p.target.sim_answer_accuracy_after;
   o.otlp_receiver = p.target.otlp_receiver;
   o.ready_check_timeout_sec = std::chrono::duration_cast<std::chrono::seconds>(p.target.ready_check_timeout).count();
+  if (p.target.request_timeout) o.request_timeout_sec = seconds(*p.target.request_timeout);
   const auto& w = p.workload;
   o.tokenizer = w.tokenizer;
   o.dataset_name = w.dataset;

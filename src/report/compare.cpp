@@ -1,6 +1,7 @@
 #include "llmload/report/compare.hpp"
 
 #include "llmload/core/text.hpp"
+#include "llmload/otlp/breakdown.hpp"
 #include "llmload/report/result_reader.hpp"
 
 #include <boost/json/parse.hpp>
@@ -54,6 +55,15 @@ std::vector<Row> rows_for(const ComparedRun& first) {
         const std::string p = key.substr(1, key.size() - 1 - suffix.size());
         rows.push_back({key, fmt::format("P{} {} (ms)", p, name), Better::kLower});
       }
+    }
+  }
+  // The latency breakdown from the server's traces, part by part in the order they happen.
+  for (std::size_t k = 0; k < otlp::kPartCount; ++k) {
+    const auto part = static_cast<otlp::Part>(k);
+    for (const auto& [figure, shown] : {std::pair{"mean", "Mean"}, {"median", "Median"}, {"p99", "P99"}}) {
+      rows.push_back({fmt::format("breakdown_{}_{}", figure, otlp::part_name(part)),
+                      fmt::format("{} {} (ms, server traces, not in vLLM)", shown, otlp::part_label(part)),
+                      Better::kLower});
     }
   }
   rows.push_back({"accuracy", "Accuracy (not in vLLM)", Better::kHigher});

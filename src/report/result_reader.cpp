@@ -172,8 +172,25 @@ void read_answers(dom::object x, ReportRun& run) {
   run.answers = std::move(a);
 }
 
+/// The latency breakdown's parts ("llmload"."server_breakdown"."parts") as numbers `compare`
+/// shows: "breakdown_mean_server_queue_ms", "breakdown_median_...", "breakdown_p99_...".
+void read_server_breakdown(dom::object x, ReportRun& run) {
+  const auto breakdown = object_field(x, "server_breakdown");
+  if (!breakdown || stat(*breakdown, "requests_joined") <= 0) return;
+  const auto parts = object_field(*breakdown, "parts");
+  if (!parts) return;
+  for (const auto kv : *parts) {
+    if (kv.value.type() != Type::OBJECT || stat(as_object(kv.value), "count") <= 0) continue;
+    for (const char* figure : {"mean", "median", "p99"}) {
+      const double v = stat(as_object(kv.value), figure);
+      if (std::isfinite(v)) run.numbers.values.emplace_back(fmt::format("breakdown_{}_{}", figure, kv.key), v);
+    }
+  }
+}
+
 core::Result<void> read_extension(dom::object x, const std::string& path, ReportRun& run) {
   read_answers(x, run);
+  read_server_breakdown(x, run);
   if (const auto e = field(x, "version")) run.version = string_of(*e);
   if (const auto e = field(x, "target")) run.target = string_of(*e);
   if (const auto e = field(x, "simulator")) run.simulator = e->type() == Type::BOOL && e->get_bool().value_unsafe();

@@ -1,6 +1,7 @@
 #include "llmload/sim/engine_host.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -84,25 +85,35 @@ asio::awaitable<void> EngineHost::loop() {
     timer.expires_at(real_time(step.end_ns));
     co_await timer.async_wait(kTuple);
     deliver(events);
+    // The woken streams write their tokens (first tokens first) before the next step is
+    // planned: its start is on the engine's timeline, so yielding here does not delay it.
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
   }
 }
 
 void EngineHost::deliver(const std::vector<TokenEvent>& events) {
   const core::Nanos now = core::now_ns();  // when the tokens leave the engine, in real time
-  for (const TokenEvent& e : events) {
-    const auto it = live_.find(e.id);
-    if (it == live_.end()) continue;
-    Delivery* d = it->second;
-    d->emitted = e.index + 1;
-    if (e.index == 0) d->first_token_ns = now;
-    if (e.last) {
-      d->done = true;
-      d->arrival_ns = real_ns(e.arrival_ns);
-      d->scheduled_ns = real_ns(e.scheduled_ns);
-      d->finished_ns = now;
-      live_.erase(it);
+  // First tokens first: each wake-up resumes its stream's coroutine in the order woken, and
+  // every stream writes its tokens on this one thread, so a new request's first chunk would
+  // otherwise wait behind the step's other streams' writes (its client TTFT then exceeds the
+  // span's by that wait, 1-3 ms with ~16 streams on a loaded host).
+  for (const bool first_tokens : {true, false}) {
+    for (const TokenEvent& e : events) {
+      if ((e.index == 0) != first_tokens) continue;
+      const auto it = live_.find(e.id);
+      if (it == live_.end()) continue;
+      Delivery* d = it->second;
+      d->emitted = e.index + 1;
+      if (e.index == 0) d->first_token_ns = now;
+      if (e.last) {
+        d->done = true;
+        d->arrival_ns = real_ns(e.arrival_ns);
+        d->scheduled_ns = real_ns(e.scheduled_ns);
+        d->finished_ns = now;
+        live_.erase(it);
+      }
+      if (d->wake != nullptr) d->wake->cancel();
     }
-    if (d->wake != nullptr) d->wake->cancel();
   }
 }
 

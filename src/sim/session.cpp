@@ -1,5 +1,6 @@
 #include "llmload/sim/session.hpp"
 
+#include "llmload/core/json_writer.hpp"
 #include "llmload/sim/sim_responses.hpp"
 #include "llmload/sim/sim_worker.hpp"
 
@@ -105,6 +106,7 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
     const api::Flavor flavor = target == "/v1/chat/completions" ? api::Flavor::kChat : api::Flavor::kCompletions;
     co_return co_await generate(flavor, request, t_recv, keep_alive);
   }
+  if (target.starts_with("/llmload/sim/")) co_return co_await control(request, target, keep_alive);
   if (target == "/tokenize" || target == "/detokenize") {
     if (method != http::verb::post) {
       co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
@@ -169,6 +171,10 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
 
 asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& request,
                                         core::Clock::time_point t_recv, bool keep_alive) {
+  if (const auto now = core::now_ns(); shared_.fail->open_at(now) && shared_.fail->fails(now, worker_.next_id())) {
+    co_return co_await send_error({503, "Service Unavailable: the simulator is failing (a simulated disruption)."},
+                                  keep_alive);
+  }
   const auto fault_header = request["x-llmload-fault"];
   auto fault = parse_fault_header(std::string_view(fault_header.data(), fault_header.size()));
   if (!fault) co_return co_await send_error(fault.error(), keep_alive);
@@ -412,8 +418,64 @@ asio::awaitable<Next> Session::send_error(ApiError error, bool keep_alive, std::
   co_return co_await io_.send(out_, keep_alive);
 }
 
+namespace {
+
+/// Whether `peer` is a loopback address (IPv4-mapped IPv6 included).
+bool loopback(const asio::ip::address& peer) {
+  if (peer.is_v6() && peer.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).is_loopback();
+  }
+  return peer.is_loopback();
+}
+
+}  // namespace
+
+asio::awaitable<Next> Session::control(const Request& request, std::string_view path, bool keep_alive) {
+  if (request.method() != http::verb::post) {
+    co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive, "Allow: POST\r\n");
+  }
+  boost::system::error_code ec;
+  const auto peer = io_.stream().socket().remote_endpoint(ec);
+  if (ec || !loopback(peer.address())) {
+    co_return co_await send_error({403, "Forbidden: the simulator's control endpoint answers loopback clients only."},
+                                  keep_alive);
+  }
+  auto kind = parse_disruption_kind(path.substr(std::string_view("/llmload/sim/").size()));
+  if (!kind) co_return co_await send_error({404, "Not Found: " + kind.error().message}, keep_alive);
+  const std::string_view full(request.target().data(), request.target().size());
+  const auto mark = full.find('?');
+  auto d = parse_disruption_query(*kind, mark == std::string_view::npos ? std::string_view() : full.substr(mark + 1));
+  if (!d) co_return co_await send_error({400, d.error().message}, keep_alive);
+  if (auto applied = shared_.server->disrupt(*d); !applied) {
+    co_return co_await send_error({503, applied.error().message}, keep_alive);
+  }
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object();
+  w.field("disruption", disruption_kind_name(d->kind));
+  w.field("for_s", std::chrono::duration<double>(d->duration).count());
+  if (d->kind == DisruptionKind::kFail) w.field("rate", d->fraction);
+  w.field("description", describe_disruption(*d));
+  w.end_object();
+  out_.clear();
+  append_response(out_, 200, "application/json", body, keep_alive);
+  co_return co_await io_.send(out_, keep_alive);  // written before this thread pauses
+}
+
+void Session::shut_down() {
+  boost::system::error_code ignored;
+  io_.stream().socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
 asio::awaitable<void> serve_connection(tcp::socket socket, Worker* worker, const ServerShared* shared) {
   Session session(std::move(socket), *worker, *shared);
+  // Listed while open, for a simulated restart.
+  struct Listed {
+    Worker* worker;
+    Session* session;
+    ~Listed() { worker->sessions.erase(session); }
+  } listed{worker, &session};
+  worker->sessions.insert(&session);
   co_await session.run();
 }
 

@@ -14,12 +14,17 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -41,7 +46,9 @@ asio::awaitable<void> accept_loop(tcp::acceptor* acceptor,
     // Engine mode serves every connection on the engine's thread (worker 0).
     Worker& worker = *(*workers)[shared->host != nullptr ? 0 : next];
     auto [ec, socket] = co_await acceptor->async_accept(*worker.ioc, kTuple);
-    if (ec == asio::error::operation_aborted) co_return;
+    // Closed: the server stops, or a simulated restart closed it (and reopens it later with
+    // a loop of its own).
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
       // Out of descriptors and the like: give the system a moment instead of spinning.
       backoff.expires_after(std::chrono::milliseconds(10));
@@ -166,13 +173,64 @@ struct SimServer::Impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   tcp::endpoint local;
   bool started = false;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
+  FailWindow fail;  // a simulated fail's window
+  // A simulated pause holds every thread on this until its end (or stop()).
+  std::mutex freeze_mutex;
+  std::condition_variable freeze_cv;
+  bool stopping = false;  // under freeze_mutex
+  std::optional<asio::steady_timer> reopen_timer;  // a simulated restart's, on worker 0
 
   // Binds the listener on worker 0's context; on failure no worker is left.
   core::Result<void> listen(const tcp::endpoint& endpoint, const std::string& where);
   // Starts the engine host, the accept loop, the pacers and the threads.
   void spawn();
+  // A simulated pause, on each server thread: blocks it until `until` (or stop()).
+  void freeze_until(core::Clock::time_point until);
+  // A simulated restart, on worker 0's thread: closes the listener, shuts down every
+  // connection and reopens the listener at `until`.
+  void restart_until(core::Clock::time_point until);
+  // Listens again on the bound address (retried every 100 ms while the port is taken).
+  void reopen();
 };
+
+void SimServer::Impl::freeze_until(core::Clock::time_point until) {
+  std::unique_lock lock(freeze_mutex);
+  freeze_cv.wait_until(lock, until, [this] { return stopping; });
+}
+
+void SimServer::Impl::restart_until(core::Clock::time_point until) {
+  boost::system::error_code ignored;
+  acceptor->close(ignored);
+  for (auto& worker : workers) {
+    asio::post(*worker->ioc, [w = worker.get()] {
+      for (Session* session : w->sessions) session->shut_down();
+    });
+  }
+  if (!reopen_timer) reopen_timer.emplace(*workers.front()->ioc);
+  reopen_timer->expires_at(until);  // a later restart moves the reopening
+  reopen_timer->async_wait([this](boost::system::error_code ec) {
+    if (!ec) reopen();
+  });
+}
+
+void SimServer::Impl::reopen() {
+  boost::system::error_code ec;
+  acceptor->open(local.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(local, ec);
+  if (!ec) acceptor->listen(tcp::socket::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor->close(ignored);
+    reopen_timer->expires_after(std::chrono::milliseconds(100));
+    reopen_timer->async_wait([this](boost::system::error_code wec) {
+      if (!wec) reopen();
+    });
+    return;
+  }
+  asio::co_spawn(*workers.front()->ioc, accept_loop(acceptor.get(), &workers, &shared), asio::detached);
+}
 
 core::Result<void> SimServer::Impl::listen(const tcp::endpoint& endpoint, const std::string& where) {
   auto opened = open_acceptor(*workers.front()->ioc, endpoint, where);
@@ -254,6 +312,8 @@ core::Result<void> SimServer::start() {
   core::append_json_string(s.shared.model_json, o.model);
   s.shared.started_unix = unix_now();
   s.shared.started = core::Clock::now();
+  s.shared.server = this;
+  s.shared.fail = &s.fail;
   s.spawn();
   s.started = true;
   return {};
@@ -276,6 +336,11 @@ void SimServer::stop() {
     return;
   }
   s.stopped = true;
+  {
+    std::lock_guard lock(s.freeze_mutex);  // a pause in progress ends now
+    s.stopping = true;
+  }
+  s.freeze_cv.notify_all();
   for (auto& worker : s.workers) worker->ioc->stop();
   for (auto& worker : s.workers) {
     if (worker->thread.joinable()) worker->thread.join();
@@ -284,11 +349,29 @@ void SimServer::stop() {
   // which destroys its pending coroutines and so closes their connections. The accepting
   // context goes first because its pending accept refers to the others.
   s.acceptor.reset();
+  s.reopen_timer.reset();
   for (auto& worker : s.workers) {
     worker->guard.reset();
     worker->ioc.reset();
   }
   if (s.spans) s.spans->stop();  // sends the spans still queued
+}
+
+core::Result<void> SimServer::disrupt(const SimDisruption& d) {
+  if (auto checked = check_disruption(d); !checked) return checked.error();
+  Impl& s = *impl_;
+  if (!s.started || s.stopped) return core::fail("the simulator is not running");
+  const auto until = core::Clock::now() + d.duration;
+  switch (d.kind) {
+    case DisruptionKind::kPause:
+      for (auto& worker : s.workers) asio::post(*worker->ioc, [&s, until] { s.freeze_until(until); });
+      break;
+    case DisruptionKind::kFail: s.fail.open(core::to_ns(until), d.fraction); break;
+    case DisruptionKind::kRestart:
+      asio::post(*s.workers.front()->ioc, [&s, until] { s.restart_until(until); });
+      break;
+  }
+  return {};
 }
 
 SimServer::Stats SimServer::stats() const {

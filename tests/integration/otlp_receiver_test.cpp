@@ -105,14 +105,18 @@ double metric(const sim::SimServer& server, std::string_view name) {
 }
 
 TEST(TimingOtlpProof, EngineSimulatorSpansSplitEveryRequestsTtftExactly) {
-  // The vllm-ascend preset (60 ms steps) at its 16 RPS, 40 requests of 4 output tokens: a few
-  // streams at a time. (With ~16 at a time, a new request's first token waits on this VM for
-  // the simulator's one thread to write the step's other tokens: 1.0-1.6 ms on a loaded VM.)
+  // The issue's proof: the vllm-ascend preset (60 ms steps) at its 16 RPS, 200 requests of 4
+  // output tokens, every one joined and split within 1 ms. Simulated time runs kTimeScale
+  // times faster (16 RPS and 60 ms steps of engine time; 2.5 s of real time instead of 12.5 s);
+  // the 1 ms bound is in real time.
+  constexpr int kRequests = 200;
+  constexpr double kTimeScale = 5;
   auto receiver = any_port_receiver();
   ASSERT_TRUE(receiver);
   sim::SimOptions o;
   o.mode = sim::SimMode::kEngine;
   o.engine = sim::find_engine_preset("ascend-910b-qwen").value();
+  o.time_scale = kTimeScale;
   o.otlp_traces_endpoint = "http://127.0.0.1:" + std::to_string(receiver->grpc_port());
   sim::SimServer server(o);
   ASSERT_TRUE(server.start());
@@ -123,9 +127,9 @@ TEST(TimingOtlpProof, EngineSimulatorSpansSplitEveryRequestsTtftExactly) {
   workload::RandomDatasetOptions data;
   data.input_len = 32;
   data.output_len = 4;
-  const auto specs = workload::make_random_dataset(40, data).value();
+  const auto specs = workload::make_random_dataset(kRequests, data).value();
   std::vector<core::Nanos> offsets;
-  for (std::size_t i = 0; i < specs.size(); ++i) offsets.push_back(static_cast<core::Nanos>(i) * 62'500'000);
+  for (std::size_t i = 0; i < specs.size(); ++i) offsets.push_back(static_cast<core::Nanos>(static_cast<double>(i) * 62'500'000 / kTimeScale));
   const auto parents = api::make_trace_parents(0, "traceparent", specs.size());
   runtime::RequestTemplate request;
   request.body.model = "llmload-sim";
@@ -141,32 +145,35 @@ TEST(TimingOtlpProof, EngineSimulatorSpansSplitEveryRequestsTtftExactly) {
   Joiner joiner(out.records, parents, "", {});
   joiner.add(take_spans(*receiver, specs.size()));
   const auto b = joiner.finish(receiver->store().stats().malformed, receiver->grpc_endpoint());
-  ASSERT_EQ(b.requests_joined, 40) << "every request joined";
-  EXPECT_EQ(b.joined_by_trace_id, 40);
+  ASSERT_EQ(b.requests_joined, kRequests) << "every request joined";
+  EXPECT_EQ(b.joined_by_trace_id, kRequests);
   EXPECT_EQ(b.spans_unmatched, 0);
-  double span_queue_sum_ms = 0;
+  double span_queue_sum_ms = 0, worst_ms = 0;
   for (std::size_t i = 0; i < out.records.size(); ++i) {
     const auto& r = out.records[i];
     ASSERT_TRUE(r.ok()) << r.error;
     const auto& parts = *b.per_request[i];
     auto at = [&](Part p) { return parts[static_cast<std::size_t>(p)]; };
-    // Client parts + the server's queue and prefill add up to the client's TTFT. The issue asks
-    // for 1 ms; the simulator's one writer thread sometimes needs 1-3 ms to put a first chunk on
-    // the wire while it writes the other streams' tokens (seen in 1 run of 5 on an idle 2-core
-    // machine, 2.6 ms), which the breakdown rightly reports as outside the engine. The bound
-    // here is 3 ms until the simulator writes first chunks ahead of the others.
+    // Client parts + the server's queue and prefill add up to the client's TTFT within 1 ms.
+    // (The simulator's one thread writes a step's first tokens before its other tokens, and
+    // before it plans the next step: see EngineHost::deliver.)
     const double client_ttft_ms = static_cast<double>(r.chunk_ns.front() - r.start_ns) / 1e6;
     const double sum = at(Part::kConnect) + at(Part::kRequestWrite) + at(Part::kServerQueue) + at(Part::kPrefill);
-    EXPECT_NEAR(sum, client_ttft_ms, 3.0) << "request " << i << ": first chunk receive delay (ms) "
+    EXPECT_NEAR(sum, client_ttft_ms, 1.0) << "request " << i << ": first chunk receive delay (ms) "
                                           << (r.receive_delay_ns.empty() ? -1.0 : r.receive_delay_ns[0] / 1e6)
                                           << " write " << at(Part::kRequestWrite) << " queue " << at(Part::kServerQueue)
                                           << " prefill " << at(Part::kPrefill) << " outside " << at(Part::kOutsideEngine);
     EXPECT_GE(at(Part::kServerQueue), 0.0);
     span_queue_sum_ms += at(Part::kServerQueue);
+    worst_ms = std::max(worst_ms, std::abs(sum - client_ttft_ms));
   }
-  // The spans' queue times are the simulator's own: their sum is its queue-time histogram's.
-  EXPECT_EQ(queue_count, 40.0);
-  EXPECT_NEAR(span_queue_sum_ms / 1000.0, queue_sum_s, 40 * 1e-6);
+  std::printf("%d requests joined; largest |client parts + server queue + prefill - client TTFT| = %.3f ms\n",
+              kRequests, worst_ms);
+  RecordProperty("worst_ms", std::to_string(worst_ms));
+  // The spans' queue times are the simulator's own: their sum is its queue-time histogram's
+  // (which counts simulated seconds: kTimeScale times the real ones the spans carry).
+  EXPECT_EQ(queue_count, kRequests);
+  EXPECT_NEAR(span_queue_sum_ms / 1000.0 * kTimeScale, queue_sum_s, kRequests * 1e-6 * kTimeScale);
 }
 
 class OtlpBenchCli : public testing_support::CliTest {

@@ -106,6 +106,34 @@ TEST(Disruption, EventsRunAtTheirTimesWithStatusAndBoundedOutput) {
   EXPECT_EQ(out[1].output, "late\n");
 }
 
+TEST(Disruption, SimEventsGoToTheSimulatorOrAreRecordedAsNotRun) {
+  config::ProfileEvent pause;
+  pause.sim = sim::parse_disruption("pause 2s").value();
+  EventRunner without({pause});
+  without.tick(0);
+  const auto out = without.finish();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].command, "sim: pause for 2s");
+  EXPECT_EQ(out[0].exit_status, -1);
+  EXPECT_EQ(out[0].output, "no built-in simulator runs");
+  const std::string json = disruptions_json(out, {Disruption{}});
+  EXPECT_NE(json.find(R"("sim":"pause","for_s":2.0,"exit_status":-1)"), std::string::npos) << json;
+  EXPECT_EQ(json.find(R"("run")"), std::string::npos) << json;
+
+  sim::SimOptions options;
+  sim::SimServer server(options);
+  ASSERT_TRUE(server.start());
+  config::ProfileEvent fail;
+  fail.sim = sim::parse_disruption("fail 1s 50%").value();
+  EventRunner with({fail}, &server);
+  with.tick(0);
+  const auto taken = with.finish();
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].exit_status, 0);
+  EXPECT_EQ(taken[0].output, "the built-in simulator: fail 50% of requests for 1s");
+  EXPECT_NE(disruptions_json(taken, {Disruption{}}).find(R"("sim":"fail","for_s":1.0,"rate":0.5)"), std::string::npos);
+}
+
 TEST(Disruption, ProfileEventsAreReadAndChecked) {
   const auto ok = config::parse_profile(
       "load:\n  stages:\n    - {rate: 5/s, duration: 1m, events: [{at: 10s, run: \"kill -STOP 1\"}]}\n"
@@ -116,14 +144,15 @@ TEST(Disruption, ProfileEventsAreReadAndChecked) {
   EXPECT_EQ(ok.profile->stages[0].events[0].run, "kill -STOP 1");
   EXPECT_EQ(ok.profile->slos[0].max, 60000);
   const auto bad = config::parse_profile(
-      "load:\n  stages:\n    - {rate: 5/s, duration: 1m, events: [{at: 10s}, {at: soon, run: x}, {at: 1s, sim: restart}]}\n",
+      "load:\n  stages:\n    - {rate: 5/s, duration: 1m, events: [{at: 10s}, {at: soon, run: x}, {at: 1s, run: x, "
+      "when: now}]}\n",
       "p.yaml");
   EXPECT_EQ(config::format_problems(bad.problems),
-            "p.yaml:3:42: 'load.stages.0.events.0' needs at and run, e.g. {at: 120s, run: \"kubectl delete pod vllm-1\"}\n"
+            "p.yaml:3:42: 'load.stages.0.events.0' needs at and one of run or sim, e.g. {at: 120s, run: \"kubectl "
+            "delete pod vllm-1\"} or {at: 10s, sim: pause, for: 5s}\n"
             "p.yaml:3:58: 'load.stages.0.events.1.at': 'soon' is not a duration; write a number with a unit, e.g. "
             "250ms, 1.5s, 2m, 1h30m\n"
-            "p.yaml:3:73: 'load.stages.0.events.2' needs at and run, e.g. {at: 120s, run: \"kubectl delete pod vllm-1\"}\n"
-            "p.yaml:3:82: unknown key 'sim' in 'load.stages.0.events.2'; known keys: at, run\n");
+            "p.yaml:3:90: unknown key 'when' in 'load.stages.0.events.2'; known keys: at, run, sim, for, rate\n");
 }
 
 }  // namespace

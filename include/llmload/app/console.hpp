@@ -32,6 +32,8 @@ struct StageHooks {
   std::string live_stage = "bench";
   /// A profile stage's `events:`, run at their times during the measured run.
   std::vector<config::ProfileEvent> events;
+  /// The built-in simulator that `sim:` events disrupt (null: none; set by run_stage).
+  sim::SimServer* simulator = nullptr;
 };
 
 /// The Observer of `llmload bench` and of each stage of `llmload run`.

@@ -8,6 +8,7 @@
 #include "llmload/config/profile.hpp"
 #include "llmload/core/clock.hpp"
 #include "llmload/report/interval_report.hpp"
+#include "llmload/sim/sim_server.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -21,7 +22,10 @@ namespace llmload::app {
 /// An event's command, once run.
 struct EventOutcome {
   double at_s = 0;         ///< when it started, from the run's origin
-  std::string command;
+  std::string command;     ///< the shell command, or "sim: " and the simulated disruption
+  /// A simulated disruption (then exit_status 0 when the simulator took it, output its
+  /// description or why not).
+  std::optional<sim::SimDisruption> sim;
   int exit_status = -1;    ///< the shell's exit status; -1 when killed or not run
   std::string output;      ///< stdout and stderr, the first kEventOutputBytes
   double seconds = 0;      ///< how long it ran
@@ -33,10 +37,12 @@ inline constexpr std::size_t kEventOutputBytes = 4096;
 inline constexpr auto kEventGrace = std::chrono::seconds(30);
 
 /// Runs a stage's events at their times. tick() and finish() on the thread that supervises
-/// the run; each command runs `/bin/sh -c COMMAND` on a thread of its own.
+/// the run; each command runs `/bin/sh -c COMMAND` on a thread of its own; a simulated
+/// disruption is handed to `simulator` (the built-in one; null: none, and such an event is
+/// recorded as not run).
 class EventRunner final {
  public:
-  explicit EventRunner(std::vector<config::ProfileEvent> events);
+  explicit EventRunner(std::vector<config::ProfileEvent> events, sim::SimServer* simulator = nullptr);
   ~EventRunner();
   EventRunner(const EventRunner&) = delete;
   EventRunner& operator=(const EventRunner&) = delete;
@@ -50,6 +56,7 @@ class EventRunner final {
  private:
   struct Running;
   std::vector<config::ProfileEvent> events_;
+  sim::SimServer* simulator_ = nullptr;
   std::vector<std::unique_ptr<Running>> running_;
 };
 

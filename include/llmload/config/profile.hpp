@@ -6,6 +6,7 @@
 
 #include "llmload/config/stop_when.hpp"
 #include "llmload/core/error.hpp"
+#include "llmload/sim/disruption.hpp"
 #include "llmload/workload/dataset_options.hpp"
 
 #include <chrono>
@@ -39,6 +40,8 @@ struct ProfileTarget {
   std::string sim_answer_accuracy_by_category, sim_answer_accuracy_after;
   /// How long a target that is still starting may take to answer the first request.
   std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
+  /// A request taking longer is cut and counted failed (bench --request-timeout); unset: 6 h.
+  std::optional<std::chrono::nanoseconds> request_timeout;
   /// "[HOST:]PORT": receive the server's OpenTelemetry traces there (--otlp-receiver); empty: off.
   std::string otlp_receiver;
 };
@@ -77,11 +80,15 @@ struct ProfileRequest {
   std::string extra_body_json;  ///< a JSON object text, or empty
 };
 
-/// A disruption during a stage: `{at: 120s, run: "kubectl delete pod vllm-1"}`, a shell
-/// command run `at` after the measured run's start.
+/// A disruption during a stage, `at` after the measured run's start: a shell command
+/// `{at: 120s, run: "kubectl delete pod vllm-1"}`, or, against the built-in simulator, a
+/// simulated one `{at: 10s, sim: pause, for: 5s}` (sim::SimDisruption: pause, fail with an
+/// optional `rate: 30%`, restart); exactly one of `run` and `sim`.
 struct ProfileEvent {
   std::chrono::nanoseconds at{};
   std::string run;
+  /// The simulated disruption (`sim`, `for`, `rate`), when `run` is empty.
+  std::optional<sim::SimDisruption> sim;
 };
 
 /// One load stage: open loop at `rate` (optionally ramping), or closed loop at `concurrency`;

@@ -39,6 +39,10 @@ class Session final {
   /// server stops (the coroutine is then destroyed with its io_context). Never throws.
   boost::asio::awaitable<void> run();
 
+  /// A simulated restart: shuts the connection down both ways (the client sees it closed;
+  /// this session's next read or write fails and it ends). Its worker's thread only.
+  void shut_down();
+
  private:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
@@ -52,6 +56,8 @@ class Session final {
   // Waits for the engine to deliver more tokens (or finish).
   boost::asio::awaitable<void> wait_delivery(Delivery& d, std::int64_t seen);
   boost::asio::awaitable<Next> send_error(ApiError error, bool keep_alive, std::string_view extra = {});
+  // POST /llmload/sim/KIND?for=5s[&rate=30%]: a simulated disruption (loopback clients only).
+  boost::asio::awaitable<Next> control(const Request& request, std::string_view path, bool keep_alive);
   // A non-streaming response's reset or error fault, at the time the response is due; nullopt
   // when neither was asked for.
   boost::asio::awaitable<std::optional<Next>> whole_response_fault(const FaultPlan& fault, bool keep_alive);

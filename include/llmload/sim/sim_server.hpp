@@ -19,6 +19,7 @@
 
 #include "llmload/core/error.hpp"
 #include "llmload/sim/answer_key.hpp"
+#include "llmload/sim/disruption.hpp"
 #include "llmload/sim/engine.hpp"
 #include "llmload/sim/faults.hpp"
 
@@ -131,6 +132,13 @@ class SimServer final {
   /// Stops accepting, closes every connection (streams in flight end abruptly) and joins the
   /// threads; returns promptly. Idempotent; safe before start().
   void stop();
+
+  /// Disrupts the running server (see disruption.hpp): a pause freezes every server thread
+  /// for the duration, a fail answers 503 to the generation requests arriving in it, a
+  /// restart shuts down every connection and refuses new ones for the duration. Returns at
+  /// once (the disruption runs on the server's threads). Thread-safe; not concurrent with
+  /// stop(). Errors: a bad disruption (check_disruption), or a server not running.
+  core::Result<void> disrupt(const SimDisruption& d);
 
   /// Counters summed over threads: requests = HTTP requests fully read (any path);
   /// chunks = token chunks written (role, usage and [DONE] events not counted).

@@ -18,11 +18,14 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace llmload::sim {
 
 class EngineHost;
+class FailWindow;
+class Session;
 
 /// Exact mode's /metrics share of one server thread: written by that thread only, read by
 /// whichever thread serves a scrape. Single-writer relaxed atomics (a load and a store, no
@@ -68,6 +71,9 @@ struct Worker {
   std::uint64_t id_state = 0;  ///< response-id generator, this worker's thread only
   Pacer pacer;                 ///< exact mode's streams, this worker's thread only
   ExactMetrics metrics;        ///< exact mode's share of /metrics, written by this worker's thread
+  /// The open connections of this thread (a simulated restart shuts them down); this
+  /// worker's thread only.
+  std::unordered_set<Session*> sessions;
 
   /// This worker's thread only: the next value of its splitmix64 sequence.
   std::uint64_t next_id();
@@ -87,6 +93,8 @@ struct ServerShared {
   std::vector<std::string_view> fault_kinds;             ///< --fault-kinds resolved (all when empty)
   core::Clock::time_point started;                       ///< start(): answers mode's time origin
   SpanExporter* spans = nullptr;                         ///< --otlp-traces-endpoint: a span per request
+  SimServer* server = nullptr;                           ///< the control endpoint disrupts it
+  const FailWindow* fail = nullptr;                      ///< a simulated fail's window (always set)
 };
 
 /// The current time in unix seconds.
