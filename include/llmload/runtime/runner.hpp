@@ -119,6 +119,9 @@ struct RunnerOptions {
   /// requests are sent (EarlyStopJudge): when one holds, the run stops as on a first stop
   /// request (nothing more is sent, requests in flight get the grace period).
   config::StopWhen stop_when;
+  /// The schedule's origin on the steady clock (a sharded run's common start); 0: a few
+  /// milliseconds after run() is called.
+  core::Nanos origin_ns = 0;
 };
 
 /// What a run measured: one record per request in workload order, and the benchmark window
