@@ -292,6 +292,7 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
     observer.say(fmt::format("Shard {} of {} ({}): {} of the plan's {} requests", plan.shard->rank, plan.shard->size,
                              plan.shard->source, workload.requests, plan.num_prompts));
   }
+  result.start.how = "local";  // replaced by the common start's
   if (plan.start.any()) {
     observer.say(plan.start.rendezvous_dir.empty() ? "Waiting for the common start (--start-at)..."
                                                    : "Waiting for every shard at the rendezvous...");
