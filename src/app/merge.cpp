@@ -24,7 +24,8 @@ void print_merged(const merge::MergedRun& run) {
   context.tokenizer = run.info.tokenizer;
   fmt::print("{}{}{}", report::format_failures(run.summary), report::format_result_table(run.summary, context),
              report::format_extensions(run.summary));
-  fmt::print("Merged {} shards{}; largest clock skew {:.3f} ms (not in vLLM)\n", run.shards.size(),
+  fmt::print("Merged {} shard{}{}; largest clock skew {:.3f} ms (not in vLLM)\n", run.shards.size(),
+             run.shards.size() == 1 ? "" : "s",
              run.common_start ? " (common start)" : " (no common start: placed by their wall clocks)",
              run.max_clock_skew_ms);
   std::fflush(stdout);
