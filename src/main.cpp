@@ -4,6 +4,7 @@
 #include "llmload/app/bench.hpp"
 #include "llmload/app/cli_messages.hpp"
 #include "llmload/app/exit_code.hpp"
+#include "llmload/app/merge.hpp"
 #include "llmload/app/report.hpp"
 #include "llmload/app/run.hpp"
 #include "llmload/app/sim.hpp"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   app::ValidateArgs validate_args;
   app::CompareArgs compare_args;
   app::ReportArgs report_args;
+  app::MergeArgs merge_args;
   auto* bench = app::add_bench_command(cli, bench_args);
   auto* sim = cli.add_subcommand("sim", "Run the built-in simulated OpenAI-compatible server");
   app::add_sim_options(*sim, sim_args);
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   auto* run = app::add_run_command(cli, run_args);
   auto* compare = app::add_compare_command(cli, compare_args);
   auto* report = app::add_report_command(cli, report_args);
+  auto* merge = app::add_merge_command(cli, merge_args);
 
   try {
     cli.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
     if (compare->parsed()) return app::run_compare(compare_args);
     if (report->parsed()) return app::run_report(report_args);
     if (validate->parsed()) return app::run_validate(validate_args);
+    if (merge->parsed()) return app::run_merge(merge_args);
   } catch (const std::exception& e) {
     fmt::print(stderr, "llmload: error: {}\n", e.what());
     return app::kExitCannotRun;

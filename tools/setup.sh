@@ -15,6 +15,7 @@ packages=(
   nodejs
   chromium
   prometheus
+  openmpi-bin
 )
 
 missing=()
@@ -29,6 +30,7 @@ done
 # chromium: the report_html_browser test opens the HTML report headless.
 # prometheus: the live-metrics test (LiveMetrics.*) starts /usr/bin/prometheus itself, with its
 # own config and storage in a temporary folder; the package's system service plays no part.
+# openmpi-bin: the sharded-run test (ShardMerge.*) launches four shards with mpirun.
 # universal-ctags: the function_length test (tools/check_function_length.sh) reads function
 # start and end lines from it.
 # Tests fetch reference implementations (tokenizers, hdr-histogram-js) from the npm registry.

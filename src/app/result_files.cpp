@@ -66,6 +66,8 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
         scrape::server_metrics_json(*result.scraped, *result.server_metrics, result.output.bench_start_ns);
   }
   if (run.breakdown) info.server_breakdown_json = report::breakdown_json(*run.breakdown);
+  if (plan.shard) info.plan_hash = config::plan_hash(plan);
+  info.shard_json = run.shard_json;
   return info;
 }
 
@@ -74,6 +76,7 @@ namespace {
 std::filesystem::path result_path(const config::RunPlan& plan, const report::RunInfo& info) {
   std::filesystem::path path = plan.results.result_filename.empty() ? std::filesystem::path(report::result_file_name(info))
                                                                     : std::filesystem::path(plan.results.result_filename);
+  if (plan.shard) path = path.parent_path() / config::shard_file_name(path.filename().string(), *plan.shard);
   if (!plan.results.result_dir.empty()) path = std::filesystem::path(plan.results.result_dir) / path;
   return path;
 }

@@ -4,6 +4,7 @@
 #include "llmload/app/exit_code.hpp"
 #include "llmload/app/result_files.hpp"
 #include "llmload/app/server_traces.hpp"
+#include "llmload/app/shard_outputs.hpp"
 #include "llmload/app/target.hpp"
 #include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/console_table.hpp"
@@ -112,9 +113,12 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   std::vector<std::string> scrape_notes;
   StageHooks stage_hooks = hooks;
   stage_hooks.simulator = target->simulator.get();  // `sim:` events disrupt it
-  ConsoleObserver console(plan, out, err, std::move(stage_hooks), scrape_sources(plan, target->resolved, scrape_notes));
+  // A sharded run's server metrics are rank 0's: one scrape of the server, not N.
+  const bool scrapes = !plan.shard || plan.shard->rank == 0;
+  ConsoleObserver console(plan, out, err, std::move(stage_hooks),
+                          scrapes ? scrape_sources(plan, target->resolved, scrape_notes) : std::vector<scrape::ScrapeSource>{});
   // vLLM reads /metrics for its spec-decode counters; --scrape-interval 0 keeps off /metrics.
-  if (plan.scrape_interval.count() > 0) console.watch_spec_decode(target_metrics_source(target->resolved));
+  if (scrapes && plan.scrape_interval.count() > 0) console.watch_spec_decode(target_metrics_source(target->resolved));
   auto workload = runtime::prepare_workload(plan, target->resolved, std::move(*loaded), console);
   if (!workload) {
     return {error_exit(err, workload.error().interrupted ? kExitCannotRun : kExitUsage, workload.error().message)};
@@ -123,7 +127,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!plan.vllm.without_effect.empty()) console.say(without_effect_line(plan));
   if (!plan.body.sampling.temperature && !has_temperature(plan)) console.say(kTemperatureWarning);
   auto executed = runtime::execute(plan, target->resolved, *workload, console);
-  if (!executed) return {error_exit(err, kExitCannotRun, executed.error().message)};
+  if (!executed) return {error_exit(err, executed.error().usage ? kExitUsage : kExitCannotRun, executed.error().message)};
   run.result = std::move(*executed);
   if (run.result->summary.answers) run.result->summary.answers->per_interval = console.take_interval_answers();
   run.spec_decode = console.spec_decode();
@@ -144,6 +148,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
                                          plan.show_answers));
     std::fflush(out);
   }
+  run.shard_json = shard_json(plan, *workload, *run.result);
   run.code = save_results(plan, target->resolved, run, hooks.on_interval != nullptr, err);
   if (run.result->output.interrupted) run.code = kExitCannotRun;
   if (run.result->summary.completed == 0) {

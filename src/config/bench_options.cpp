@@ -391,6 +391,7 @@ void add_bench_options(CLI::App& app, BenchOptions& o) {
   add_result_flags(app, o);
   add_llmload_flags(app, o);
   add_vllm_compat_flags(app, o.vllm);
+  add_shard_flags(app, o.sharding);
 }
 
 namespace {
@@ -909,6 +910,8 @@ core::Result<RunPlan> resolve(const BenchOptions& o) {
   resolve_outputs(o, plan.results, problems);
   resolve_engine(o, plan, problems);
   for (auto& line : resolve_vllm_compat(o.vllm, o.dataset_name, plan)) problems.add(core::Error{std::move(line)});
+  for (auto& line : resolve_sharding(o.sharding, process_env(), plan)) problems.add(core::Error{std::move(line)});
+  if (plan.shard && o.num_runs > 1) problems.add("--shard with --num-runs: run each repeat as its own sharded job");
   if (!problems.empty()) return problems.error();
   return plan;
 }

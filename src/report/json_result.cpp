@@ -282,6 +282,8 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     w.field("target", info.target);
     w.field("simulator", info.simulator);
     if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
+    if (!info.plan_hash.empty()) w.field("plan_hash", info.plan_hash);
+    if (!info.merge_json.empty()) w.key("merge").raw(info.merge_json);
     if (!info.server_metrics_json.empty()) w.key("server_metrics").raw(info.server_metrics_json);
     if (!info.server_breakdown_json.empty()) w.key("server_breakdown").raw(info.server_breakdown_json);
     w.field("peak_concurrency_exact", s.peak_concurrency_exact);
@@ -331,6 +333,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);
     if (!s.per_adapter.empty()) write_groups(w, "per_adapter", s.per_adapter);
     if (save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) write_request_rows(w, s);
+    if (!info.shard_json.empty()) w.key("shard").raw(info.shard_json);  // last: the largest
     w.end_object();
   });
 }

@@ -96,6 +96,11 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   RequestTemplate request = request_template(plan, target);
   request.trace_parents = w.warmup_trace_parents;
   Runner runner(target.target, std::move(request), options);
+  if (plan.shard && plan.shard->rank != 0) {
+    observer.say(fmt::format("Shard {} of {}: the initial test run and the warm-up are rank 0's", plan.shard->rank,
+                             plan.shard->size));
+    return {};
+  }
   observer.say("Starting initial single prompt test run...");
   if (plan.ready_check_timeout.count() > 0) {
     observer.say(fmt::format("Waiting for endpoint to become up in {} seconds", plan.ready_check_timeout.count()));
@@ -124,6 +129,7 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
 RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, const Workload& w, Observer& observer,
                   RunResult& result) {
   RunnerOptions options = runner_options(plan);
+  options.origin_ns = result.start.origin_ns;
   options.stop_signal = &stop_signal_count();
   options.keep_text = w.keep_text;
   options.interval_answers = w.keep_text;
@@ -245,7 +251,7 @@ std::string chat_content_hint(const config::RunPlan& plan, const workload::Reque
 }
 
 void stop_profile(const config::RunPlan& plan, const ResolvedTarget& target, Observer& observer) {
-  if (!plan.vllm.profile) return;
+  if (!plan.vllm.profile || (plan.shard && plan.shard->rank != 0)) return;
   observer.say("Stopping profiler...");
   if (profile_call(target, "/stop_profile", observer)) observer.say("Profiler stopped");
 }
@@ -254,6 +260,10 @@ RunnerOptions runner_options(const config::RunPlan& plan) {
   RunnerOptions options;
   options.threads = plan.threads;
   options.max_concurrency = plan.max_concurrency;
+  if (plan.shard && plan.max_concurrency) {  // split as evenly as possible: the first ranks get one more
+    const std::int64_t size = plan.shard->size;
+    options.max_concurrency = *plan.max_concurrency / size + (plan.shard->rank < *plan.max_concurrency % size ? 1 : 0);
+  }
   options.duration = plan.duration;
   options.request_timeout = plan.request_timeout;
   options.connect_timeout = plan.connect_timeout;
@@ -285,11 +295,27 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
   RunResult result;
   result.planned_requests = workload.requests;
   observer.say("Starting main benchmark run...");
-  if (plan.vllm.profile) {
+  if (plan.vllm.profile && (!plan.shard || plan.shard->rank == 0)) {
     observer.say("Starting profiler...");
     if (profile_call(target, "/start_profile", observer)) observer.say("Profiler started");
   }
   observer.say(config::describe_plan(plan));
+  if (plan.shard) {
+    observer.say(fmt::format("Shard {} of {} ({}): {} of the plan's {} requests", plan.shard->rank, plan.shard->size,
+                             plan.shard->source, workload.requests, plan.num_prompts));
+  }
+  result.start.how = "local";  // replaced by the common start's
+  if (plan.start.any()) {
+    observer.say(plan.start.rendezvous_dir.empty() ? "Waiting for the common start (--start-at)..."
+                                                   : "Waiting for every shard at the rendezvous...");
+    auto start = wait_for_common_start(plan, config::plan_hash(plan));
+    if (!start) return ExecuteError{start.error().message, false, true};
+    result.start = std::move(*start);
+    if (result.start.late_ms > 0) {
+      observer.warn(fmt::format("llmload bench: warning: this shard reached the common start {:.1f} ms late",
+                                result.start.late_ms));
+    }
+  }
   result.output = measure(plan, target, workload, observer, result);
   redact(result.output.records, secrets_of(target));
   drain(plan, workload, result.output, observer);

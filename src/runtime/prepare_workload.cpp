@@ -188,6 +188,10 @@ boost::system::result<Workload, PrepareError> prepare_workload(const config::Run
   w.trace_parents = api::make_trace_parents(plan.arrivals.seed, kTraceStream, std::max(w.offsets.size(), w.specs.size()));
   w.warmup_trace_parents = api::make_trace_parents(plan.arrivals.seed, kWarmupTraceStream,
                                                    static_cast<std::size_t>(std::max<std::int64_t>(1, plan.num_warmups)));
+  if (plan.shard) {
+    w.global_index = take_shard_share(*plan.shard, {w.specs, w.offsets, w.trace_parents});
+    w.requests = static_cast<std::int64_t>(w.offsets.size());
+  }
   if (auto scored = choose_score(plan, w); !scored) return PrepareError{scored.error().message};
   w.keep_text = plan.results.save_detailed || w.score || plan.show_answers > 0;
   return w;

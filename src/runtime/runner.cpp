@@ -832,12 +832,14 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   }
 
   // Start: the origin a little ahead, so every thread runs before the first request is due.
-  run.origin = core::now_ns() + kStartLeadNs;
+  // A sharded run's common start (RunnerOptions::origin_ns) replaces it.
+  const core::Nanos now = core::now_ns();
+  run.origin = options_.origin_ns != 0 ? options_.origin_ns : now + kStartLeadNs;
   output.bench_start_ns = run.origin;
   std::optional<IntervalHarvester> intervals;
   if (options_.interval.count() > 0 && options_.on_interval) {
     intervals.emplace(options_.interval, run.origin,
-                      std::chrono::system_clock::now() + std::chrono::nanoseconds(kStartLeadNs), options_.on_interval,
+                      std::chrono::system_clock::now() + std::chrono::nanoseconds(run.origin - now), options_.on_interval,
                       [&workers] { const auto c = workers.counts(); return c.started - c.finished; });
     workers.attach(*intervals);
   }

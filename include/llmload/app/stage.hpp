@@ -28,6 +28,7 @@ struct StageRun {
   std::optional<report::ReportRun> report;
   std::vector<EventOutcome> events;               ///< a profile stage's events, as run
   std::vector<Disruption> disruptions;            ///< what each event did to the load
+  std::string shard_json;                         ///< a sharded run's "shard" object (app::shard_json)
 };
 
 /// Runs `plan`: human output on `out`, diagnostics and progress on `err`.

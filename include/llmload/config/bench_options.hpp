@@ -3,6 +3,7 @@
 /// own), and their resolution into the immutable RunPlan (config/run_plan.hpp).
 
 #include "llmload/config/run_plan.hpp"
+#include "llmload/config/shard.hpp"
 #include "llmload/config/vllm_compat.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/net/request_head.hpp"
@@ -125,6 +126,7 @@ struct BenchOptions {
   double stop_on_saturation_sec = 0;    // stop when over-saturated over this window
   std::int64_t num_runs = 1;            // repeats of the whole run (seed + i for run i)
   int metrics_port = -1;                // >= 0: serve llmload's own /metrics on 127.0.0.1 (0: any port)
+  ShardOptions sharding;                // --shard, --shards, --start-at, --rendezvous (config/shard.hpp)
 };
 
 /// Registers every bench flag on `app`, bound to `options` (which must outlive parsing).

@@ -4,6 +4,7 @@
 /// and saved with the result (llmload.plan), so every result file says exactly what ran.
 
 #include "llmload/api/request_builder.hpp"
+#include "llmload/config/shard.hpp"
 #include "llmload/config/stop_when.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/net/request_head.hpp"
@@ -129,6 +130,11 @@ struct RunPlan {
   /// --metrics-port: serve llmload's own Prometheus /metrics on 127.0.0.1 during the run
   /// (0: a free port, printed); unset: not served.
   std::optional<std::uint16_t> metrics_port;
+  /// --shard (config/shard.hpp): this process runs requests i with i mod size == rank of the
+  /// plan; unset: the whole plan.
+  std::optional<Shard> shard;
+  /// --start-at / --rendezvous: when the measured run starts (default: when ready).
+  CommonStart start;
 };
 
 /// A request header field from a flag or a profile (`where` names it in the message): the name

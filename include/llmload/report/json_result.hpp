@@ -58,6 +58,13 @@ struct RunInfo {
   /// The latency breakdown from the server's traces (report::breakdown_json); written as
   /// "server_breakdown" when not empty.
   std::string server_breakdown_json;
+  /// A sharded run or a merge of shards: the plan's hash (config::plan_hash), written as
+  /// "plan_hash" when not empty.
+  std::string plan_hash;
+  /// A sharded run's "shard" object (app::shard_json), a merged result's "merge" object
+  /// (merge::merge_json); each written when not empty.
+  std::string shard_json;
+  std::string merge_json;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.

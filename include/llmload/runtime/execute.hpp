@@ -11,6 +11,7 @@
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/metrics/server_series.hpp"
 #include "llmload/runtime/runner.hpp"
+#include "llmload/runtime/sharding.hpp"
 #include "llmload/workload/request_spec.hpp"
 #include "llmload/tokenizer/tokenizer.hpp"
 
@@ -76,6 +77,9 @@ struct Workload {
   /// from the run's seed (api::make_trace_parents with streams kTraceStream, kWarmupTraceStream).
   std::vector<api::TraceParent> trace_parents;
   std::vector<api::TraceParent> warmup_trace_parents;
+  /// A sharded run (--shard): each kept request's send position in the whole plan (request
+  /// i of this shard is request global_index[i] of the plan); empty otherwise.
+  std::vector<std::uint32_t> global_index;
 };
 
 /// One closed interval of the measured run as the result keeps it: the counts, and the four
@@ -112,6 +116,9 @@ struct RunResult {
   /// runtime/ does not scrape); empty when nothing was scraped.
   std::optional<metrics::ScrapeSeries> scraped;
   std::optional<metrics::ServerMetricsSummary> server_metrics;
+  /// How the measured run started: the common start of a sharded run (--start-at,
+  /// --rendezvous); how is "local" without one.
+  StartTiming start;
 
   /// The encoded histograms of `metric` (kIntervalMetrics), one per full interval: a last
   /// interval shorter than half the length is left out (too few samples to compare).
@@ -137,6 +144,7 @@ boost::system::result<Workload, PrepareError> prepare_workload(const config::Run
 struct ExecuteError {
   std::string message;
   bool interrupted = false;  ///< Ctrl-C before the measured run began
+  bool usage = false;        ///< the shards did not meet (a rendezvous timeout, another plan)
 };
 
 /// Phase 3: initial test run, warm-up, measure, drain, summarize. With a StopSignals installed

@@ -133,6 +133,9 @@ struct RunnerOptions {
   /// preconnect_count() says, each worker its share into its keep-alive pool, within
   /// connect_timeout (30 s when that is off). Off: every request connects after its `st`.
   bool preconnect = false;
+  /// The schedule's origin on the steady clock (a sharded run's common start); 0: a few
+  /// milliseconds after run() is called.
+  core::Nanos origin_ns = 0;
 };
 
 /// What --preconnect did before the clock started.
