@@ -32,6 +32,10 @@ struct StageHooks {
   std::string live_stage = "bench";
   /// A profile stage's `events:`, run at their times during the measured run.
   std::vector<config::ProfileEvent> events;
+  /// A profile's run: its series (profile file and stage) and its point's swept values
+  /// (path, value), written to its result as llmload.run so that reports compare runs by them.
+  std::string series;
+  std::vector<std::pair<std::string, std::string>> sweep;
 };
 
 /// The Observer of `llmload bench` and of each stage of `llmload run`.

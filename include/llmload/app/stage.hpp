@@ -28,6 +28,8 @@ struct StageRun {
   std::optional<report::ReportRun> report;
   std::vector<EventOutcome> events;               ///< a profile stage's events, as run
   std::vector<Disruption> disruptions;            ///< what each event did to the load
+  std::string series;                             ///< StageHooks::series
+  std::vector<std::pair<std::string, std::string>> sweep;  ///< StageHooks::sweep
 };
 
 /// Runs `plan`: human output on `out`, diagnostics and progress on `err`.

@@ -58,6 +58,10 @@ struct RunInfo {
   /// The latency breakdown from the server's traces (report::breakdown_json); written as
   /// "server_breakdown" when not empty.
   std::string server_breakdown_json;
+  /// A profile's run (config::ResultSettings): written as llmload.run {name, series, sweep}
+  /// when `series` is not empty.
+  std::string series;
+  std::vector<std::pair<std::string, std::string>> sweep;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.
