@@ -43,14 +43,14 @@ TEST(ProfileNames, WrittenNamesOfValuesAndScenarios) {
 TEST(ProfileNames, BadAndRepeatedNamesNameTheirPlace) {
   const auto bad = parse_profile("load:\n  stages:\n    - {name: \"a|b\", rate: 1/s, requests: 10}\n", "p.yaml");
   ASSERT_FALSE(bad.profile);
-  EXPECT_NE(format_problems(bad.problems).find("p.yaml:3:13: 'load.stages.0.name' 'a|b' may hold letters"),
+  EXPECT_NE(format_problems(bad.problems).find("p.yaml:3:14: 'load.stages.0.name' 'a|b' may hold letters"),
             std::string::npos)
       << format_problems(bad.problems);
   const auto twice = parse_profile(
       "load:\n  stages:\n    - {name: steady, rate: 1/s, requests: 10}\n    - {name: Steady, rate: 2/s, requests: 10}\n",
       "p.yaml");
   ASSERT_FALSE(twice.profile);
-  EXPECT_NE(format_problems(twice.problems).find("p.yaml:4:13: stage name 'Steady' is used twice"), std::string::npos)
+  EXPECT_NE(format_problems(twice.problems).find("p.yaml:4:14: stage name 'Steady' is used twice"), std::string::npos)
       << format_problems(twice.problems);
   const auto points = parse_profile(std::string(kLoad) + "sweep:\n  workload:\n    - {name: qa, dataset: random}\n"
                                                          "    - {name: qa, dataset: random, output_len: 9}\n",
