@@ -47,6 +47,8 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   info.burstiness = plan.arrivals.burstiness;
   info.max_concurrency = plan.max_concurrency;
   info.metadata = plan.results.metadata;
+  info.series = run.series;
+  info.sweep = run.sweep;
   info.goodput_configured = result.summary.options.goodput_configured();
   if (plan.arrivals.ramp_up) {
     const auto& ramp = *plan.arrivals.ramp_up;

@@ -5,6 +5,7 @@
 #include "llmload/app/run_stages.hpp"
 #include "llmload/core/atomic_file.hpp"
 #include "llmload/report/report_writer.hpp"
+#include "llmload/report/runs_table.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -20,7 +21,10 @@ namespace {
 std::optional<std::vector<PointProfile>> load_points(const RunArgs& args, const config::Profile& profile,
                                                     std::FILE* err) {
   std::vector<PointProfile> points;
-  for (const auto& assignments : config::sweep_points(profile)) {
+  const auto names = config::sweep_point_names(profile);
+  const auto all = config::sweep_points(profile);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& assignments = all[i];
     auto with = args.overrides;
     with.insert(with.end(), assignments.begin(), assignments.end());
     auto loaded = config::load_profile(args.profile, with);
@@ -28,9 +32,12 @@ std::optional<std::vector<PointProfile>> load_points(const RunArgs& args, const 
       fmt::print(err, "{}", config::format_problems(loaded.problems));
       return std::nullopt;
     }
-    std::string name;
-    for (const auto& a : assignments) name += (name.empty() ? "" : ", ") + a;
-    points.push_back({std::move(*loaded.profile), std::move(name)});
+    RunIdentity point{names[i], {}};
+    for (const auto& a : assignments) {
+      const auto eq = a.find('=');
+      point.sweep.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+    }
+    points.push_back({std::move(*loaded.profile), std::move(point)});
   }
   return points;
 }
@@ -40,9 +47,14 @@ int run_sweep(const std::vector<PointProfile>& points, std::vector<SloVerdict>& 
               std::vector<MeasuredStage>& measured, live::LiveMetrics* live, std::FILE* out, std::FILE* err) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     const auto& point = points[i];
+    const std::string& name = point.point.name;
+    std::string values;
+    for (const auto& [path, value] : point.point.sweep) values += (values.empty() ? "" : ", ") + path + "=" + value;
     const std::string heading =
-        point.name.empty() ? "" : fmt::format("point {}/{} ({}), ", i + 1, points.size(), point.name);
-    auto run = run_point(point.profile, fmt::format("{:02}", i + 1), point.name, heading, out, err, live);
+        name.empty() ? "" : fmt::format("point {}/{} '{}' ({}), ", i + 1, points.size(), name, values);
+    const std::string prefix = name.empty() ? fmt::format("{:02}", i + 1)
+                                            : fmt::format("{:02}-{}", i + 1, config::name_slug(name));
+    auto run = run_point(point.profile, prefix, point.point, heading, out, err, live);
     if (run.code == kExitUsage) return kExitUsage;
     verdicts.insert(verdicts.end(), run.verdicts.begin(), run.verdicts.end());
     std::move(run.stages.begin(), run.stages.end(), std::back_inserter(measured));
@@ -57,8 +69,7 @@ void print_point_accuracy(const std::vector<MeasuredStage>& measured, std::FILE*
   if (!any || measured.size() < 2) return;
   fmt::print(out, "\n== Accuracy per point (not in vLLM) ==\n");
   for (const auto& m : measured) {
-    fmt::print(out, "{}{}: accuracy {} ({} scored), degenerate {}/{}, output throughput {:.2f} tok/s\n",
-               m.stage, m.point.empty() ? "" : " [" + m.point + "]",
+    fmt::print(out, "{}: accuracy {} ({} scored), degenerate {}/{}, output throughput {:.2f} tok/s\n", m.name,
                m.accuracy ? fmt::format("{:.4f}", *m.accuracy) : std::string("-"), m.scored, m.degenerate, m.checked,
                m.output_throughput);
   }
@@ -71,14 +82,35 @@ void print_verdicts(const std::vector<SloVerdict>& verdicts, std::FILE* out) {
   }
 }
 
-/// Every measured stage in one report (sweep curves, scenarios side by side), from the runs'
-/// values kept in memory.
-int write_combined_report(const config::Profile& profile, const std::vector<MeasuredStage>& measured, std::FILE* out,
-                          std::FILE* err) {
+/// A run's SLO verdicts in short: "PASS (3)", "FAIL 1 of 3: ttft p99 <= 500 ms"; "" without SLOs.
+std::string slo_summary(const MeasuredStage& m, const std::vector<SloVerdict>& verdicts) {
+  std::size_t checked = 0, failed = 0;
+  std::string first_failed;
+  for (const auto& v : verdicts) {
+    if (v.point != m.point || v.stage != m.verdict_stage) continue;
+    ++checked;
+    if (!v.passed && failed++ == 0) first_failed = v.slo;
+  }
+  if (checked == 0) return {};
+  return failed == 0 ? fmt::format("PASS ({})", checked) : fmt::format("FAIL {} of {}: {}", failed, checked, first_failed);
+}
+
+/// The measured runs' report views, each with its SLO verdicts in short.
+std::vector<report::ReportRun> measured_runs(const std::vector<MeasuredStage>& measured,
+                                             const std::vector<SloVerdict>& verdicts) {
   std::vector<report::ReportRun> runs;
   for (const auto& stage : measured) {
-    if (stage.report) runs.push_back(*stage.report);
+    if (!stage.report) continue;
+    runs.push_back(*stage.report);
+    runs.back().slo_summary = slo_summary(stage, verdicts);
   }
+  return runs;
+}
+
+/// Every measured stage in one report (sweep curves, scenarios side by side), from the runs'
+/// values kept in memory.
+int write_combined_report(const config::Profile& profile, const std::vector<report::ReportRun>& runs, std::FILE* out,
+                          std::FILE* err) {
   const auto outputs = report::outputs_beside(std::filesystem::path(profile.outputs.dir) / "report.json",
                                               profile.outputs.formats,
                                               std::chrono::duration<double>(profile.outputs.interval).count());
@@ -147,7 +179,9 @@ int run_profile(const RunArgs& args, std::FILE* out, std::FILE* err) {
     const bool failed = std::any_of(verdicts.begin(), verdicts.end(), [](const SloVerdict& v) { return !v.passed; });
     if (failed && code == kExitOk) code = kExitSloFailed;
   }
-  if (measured.size() > 1 && code != kExitCannotRun && write_combined_report(profile, measured, out, err) != kExitOk &&
+  const auto runs = measured_runs(measured, verdicts);
+  if (runs.size() > 1) fmt::print(out, "\n== Runs ==\n{}", report::format_runs_table(report::runs_table(runs)));
+  if (measured.size() > 1 && code != kExitCannotRun && write_combined_report(profile, runs, out, err) != kExitOk &&
       code == kExitOk) {
     code = kExitCannotRun;
   }

@@ -17,12 +17,16 @@
 namespace llmload::app {
 namespace {
 
-std::string slug(const std::string& name) {
-  std::string out;
-  for (const char c : name) {
-    out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-';
-  }
-  return out;
+std::string slug(const std::string& name) { return config::name_slug(name); }
+
+/// A run's name: the stage's, or the sweep point's (with the stage's when several stages are
+/// measured per point), with "(run i/N)" for a repeated stage's runs.
+std::string run_name(const config::Profile& profile, const RunIdentity& point, const config::ProfileStage& stage,
+                     const std::string& repeat) {
+  const auto measured = std::count_if(profile.stages.begin(), profile.stages.end(),
+                                      [](const config::ProfileStage& s) { return !s.warmup; });
+  std::string name = point.name.empty() ? stage.name : measured > 1 ? point.name + ", " + stage.name : point.name;
+  return repeat.empty() ? name : name + " " + repeat;
 }
 
 MeasuredStage measured_stage(const StageRun& run, const std::string& point, const std::string& stage) {
@@ -225,13 +229,16 @@ struct StageOutcome {
 /// One run of a stage: its plan, its soak outputs, the run, its SLO verdicts (those on an
 /// aggregate left out when `repeated`). `summary` receives the run's summary when measured.
 StageOutcome run_stage_once(const config::Profile& profile, const config::ProfileStage& stage, const std::string& base,
-                            const std::string& point_name, const std::string& verdict_stage, bool repeated,
+                            const RunIdentity& point, const std::string& verdict_stage, const std::string& repeat,
                             std::optional<metrics::RunSummary>& summary, std::FILE* out, std::FILE* err,
                             live::LiveMetrics* live) {
   StageOutcome outcome;
-  // A sweep point's results are labelled with the point, so reports of all points tell them apart.
-  const std::string label = point_name.empty() ? slug(stage.name) : slug(stage.name) + " " + point_name;
-  auto plan = config::resolve_stage(profile, stage, {profile.outputs.dir, base + ".json", label});
+  const std::string& point_name = point.name;
+  const bool repeated = !repeat.empty();
+  // Every run is labelled with its name, so reports of all runs tell them apart; the series
+  // and swept values tell the reports which runs may be compared.
+  const config::StageOutputs outputs{profile.outputs.dir, base + ".json", run_name(profile, point, stage, repeat)};
+  auto plan = config::resolve_stage(profile, stage, outputs);
   if (!plan) {
     fmt::print(err, "llmload run: stage '{}': {}\n", stage.name, plan.error().message);
     outcome.code = kExitUsage;
@@ -242,6 +249,8 @@ StageOutcome run_stage_once(const config::Profile& profile, const config::Profil
   hooks.live = live;
   hooks.live_stage = stage.name;
   hooks.events = stage.events;
+  hooks.series = profile.source + "#" + stage.name;
+  hooks.sweep = point.sweep;
   if (!stage.warmup) {
     hooks.interval = profile.outputs.interval;
     hooks.on_interval = [&soak](const runtime::IntervalReport& r) { soak.add(r); };
@@ -259,6 +268,8 @@ StageOutcome run_stage_once(const config::Profile& profile, const config::Profil
   outcome.stopped_early = stage_run.result->output.stopped_early.has_value();
   if (stage.warmup) return outcome;
   outcome.measured.push_back(measured_stage(stage_run, point_name, stage.name));
+  outcome.measured.back().name = outputs.label;
+  outcome.measured.back().verdict_stage = verdict_stage;
   outcome.verdicts = check_stage(profile, stage_run, point_name, stage, repeated);
   for (auto& v : outcome.verdicts) v.stage = verdict_stage;
   summary = stage_run.result->summary;
@@ -268,8 +279,9 @@ StageOutcome run_stage_once(const config::Profile& profile, const config::Profil
 /// `repeat: N`: the stage N times (the seed + i for run i unless repeat_seed: same), then the
 /// aggregate on the console and in `<base>-aggregate.json`, and the SLOs that ask for it.
 StageOutcome run_stage_repeated(const config::Profile& profile, const config::ProfileStage& stage,
-                                std::int64_t repeats, const std::string& base, const std::string& point_name,
+                                std::int64_t repeats, const std::string& base, const RunIdentity& point,
                                 std::FILE* out, std::FILE* err, live::LiveMetrics* live) {
+  const std::string& point_name = point.name;
   StageOutcome all;
   std::vector<metrics::RunSummary> summaries;
   Aggregate aggregate;
@@ -280,9 +292,9 @@ StageOutcome run_stage_repeated(const config::Profile& profile, const config::Pr
     fmt::print(out, "\n-- stage '{}': run {}/{} (seed {}) --\n", stage.name, r + 1, repeats, copy.workload.seed);
     std::fflush(out);
     std::optional<metrics::RunSummary> summary;
-    auto one = run_stage_once(copy, stage, fmt::format("{}-run{}", base, r + 1), point_name,
-                              fmt::format("{} (run {}/{})", stage.name, r + 1, repeats), true, summary, out, err,
-                              live);
+    auto one = run_stage_once(copy, stage, fmt::format("{}-run{}", base, r + 1), point,
+                              fmt::format("{} (run {}/{})", stage.name, r + 1, repeats),
+                              fmt::format("(run {}/{})", r + 1, repeats), summary, out, err, live);
     if (one.code != kExitOk) return one;
     aggregate.seeds.push_back(copy.workload.seed);
     aggregate.results.push_back(one.measured.empty() ? "" : one.measured.front().result_path);
@@ -319,7 +331,7 @@ StageOutcome run_stage_repeated(const config::Profile& profile, const config::Pr
 
 }  // namespace
 
-PointRun run_point(const config::Profile& profile, const std::string& prefix, const std::string& point_name,
+PointRun run_point(const config::Profile& profile, const std::string& prefix, const RunIdentity& point,
                    const std::string& heading, std::FILE* out, std::FILE* err, live::LiveMetrics* live) {
   PointRun run;
   const auto& stages = profile.stages;
@@ -331,9 +343,9 @@ PointRun run_point(const config::Profile& profile, const std::string& prefix, co
     const std::string base = fmt::format("{}-{:02}-{}", prefix, j + 1, slug(stage.name));
     const std::int64_t repeats = stage.repeat.value_or(profile.repeat);
     std::optional<metrics::RunSummary> summary;
-    StageOutcome outcome = repeats > 1 ? run_stage_repeated(profile, stage, repeats, base, point_name, out, err, live)
-                                       : run_stage_once(profile, stage, base, point_name, stage.name, false, summary,
-                                                        out, err, live);
+    StageOutcome outcome = repeats > 1 ? run_stage_repeated(profile, stage, repeats, base, point, out, err, live)
+                                       : run_stage_once(profile, stage, base, point, stage.name, "", summary, out,
+                                                        err, live);
     if (outcome.code != kExitOk) {
       run.code = outcome.code;
       return run;
@@ -361,7 +373,8 @@ int run_search(const config::Profile& profile, std::vector<SloVerdict>& verdicts
     Probe p;
     p.value = *value;
     const std::string name = fmt::format("{}={}", search.over, value_text(*value, rate));
-    p.run = run_point(probe_profile(profile, *value), fmt::format("search-{:02}", probes.size() + 1), name,
+    const RunIdentity point{name, {{search.over, value_text(*value, rate)}}};
+    p.run = run_point(probe_profile(profile, *value), fmt::format("search-{:02}", probes.size() + 1), point,
                       fmt::format("search run {}/{} ({}), ", probes.size() + 1, search.max_runs, name), out, err,
                       live);
     if (p.run.code == kExitUsage) return kExitUsage;

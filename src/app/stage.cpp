@@ -132,6 +132,8 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (run.result->summary.answers) run.result->summary.answers->per_interval = console.take_interval_answers();
   run.spec_decode = console.spec_decode();
   std::tie(run.events, run.disruptions) = console.take_disruptions();
+  run.series = hooks.series;
+  run.sweep = hooks.sweep;
   summarize_scrape(plan, console.take_scraped(), std::move(scrape_notes), *run.result);
   print_tables(plan, run, out);
   if (!run.events.empty()) fmt::print(out, "{}", format_disruptions(run.events, run.disruptions));

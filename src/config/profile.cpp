@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -515,6 +516,19 @@ void read_events(Checker& c, const YAML::Node& n, const std::string& path, bool 
   }
 }
 
+/// A written run name, checked (file:line:column on a bad one).
+std::string read_name(Checker& c, const YAML::Node& n, const std::string& path) {
+  if (!n.IsScalar()) {
+    c.problem(n, path, fmt::format("'{}' must be a single value, e.g. name: short-qa", path));
+    return {};
+  }
+  if (auto why = check_run_name(n.Scalar()); !why.empty()) {
+    c.problem(n, path, fmt::format("'{}' {}", path, why));
+    return {};
+  }
+  return n.Scalar();
+}
+
 void read_stage(Checker& c, const YAML::Node& n, const std::string& path, bool builtin_sim, ProfileStage& s) {
   if (!c.map(n, path, {"name", "rate", "burstiness", "concurrency", "requests", "duration", "ramp",
                        "warmup", "cooldown", "stop_when", "repeat", "repeat_seed", "events"})) {
@@ -527,7 +541,7 @@ void read_stage(Checker& c, const YAML::Node& n, const std::string& path, bool b
     c.one_of(n, path, "repeat_seed", *v, {"same", "different"});
     s.repeat_same_seed = *v == "same";
   }
-  if (auto v = c.string(n, path, "name")) s.name = *v;
+  if (const YAML::Node name = n["name"]) s.name = read_name(c, name, path + ".name");
   s.rate = c.unit(n, path, "rate", core::parse_rate);
   if (auto v = c.number<double>(n, path, "burstiness")) {
     if (*v <= 0) c.problem(n["burstiness"], path + ".burstiness", fmt::format("'{}.burstiness' must be above 0 (1 = Poisson)", path));
@@ -730,6 +744,62 @@ void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
   }
 }
 
+/// One value of a sweep axis: a single value, `{name: N, value: V}`, or a whole section (a
+/// scenario, e.g. one workload), whose `name:` names the point and is not applied.
+void read_sweep_value(Checker& c, const YAML::Node& item, const std::string& where, SweepAxis& axis) {
+  if (item.IsScalar()) {
+    axis.values.push_back(item.Scalar());
+    axis.names.emplace_back();
+    return;
+  }
+  if (!item.IsMap()) {
+    c.problem(item, where, fmt::format("'{}' values must be single values or mappings", where));
+    return;
+  }
+  std::string name;
+  if (const YAML::Node n = item["name"]) name = read_name(c, n, where + ".name");
+  const bool named_value = item["name"] && item["value"] && item.size() == 2;
+  YAML::Node section(YAML::NodeType::Map);
+  for (auto it = item.begin(); it != item.end(); ++it) {
+    if (it->first.Scalar() != "name") section[it->first.Scalar()] = it->second;
+  }
+  const YAML::Node applied = named_value ? item["value"] : section;
+  if (applied.IsScalar()) {
+    axis.values.push_back(applied.Scalar());
+  } else {
+    // A whole section per point (e.g. one workload per scenario), applied like --set.
+    YAML::Emitter flow;
+    flow << YAML::Flow << applied;
+    axis.values.push_back(flow.c_str());
+  }
+  axis.names.push_back(std::move(name));
+}
+
+/// Two runs may not share a name (nor its file-name form): the second one is reported.
+void check_unique_names(Checker& c, const YAML::Node& root, const Profile& p) {
+  std::vector<std::string> seen;
+  const YAML::Node stages = root["load"] ? root["load"]["stages"] : YAML::Node();
+  for (std::size_t i = 0; i < p.stages.size(); ++i) {
+    const std::string slug = name_slug(p.stages[i].name);
+    if (std::find(seen.begin(), seen.end(), slug) != seen.end()) {
+      const YAML::Node at = stages && stages.IsSequence() && stages[i]["name"] ? stages[i]["name"] : root;
+      c.problem(at, fmt::format("load.stages.{}.name", i),
+                fmt::format("stage name '{}' is used twice (as a file name); give each stage its own name", p.stages[i].name));
+    }
+    seen.push_back(slug);
+  }
+  seen.clear();
+  for (const auto& name : sweep_point_names(p)) {
+    const std::string slug = name_slug(name);
+    if (std::find(seen.begin(), seen.end(), slug) != seen.end()) {
+      c.problem(root["sweep"], "sweep",
+                fmt::format("two sweep points are named '{}' (as a file name); give each its own name: {{name: ..., value: ...}} or a 'name:' in each section", name));
+      return;
+    }
+    seen.push_back(slug);
+  }
+}
+
 void read_sweep(Checker& c, const YAML::Node& n, std::vector<SweepAxis>& axes) {
   if (!n.IsMap()) {
     c.problem(n, "sweep", "'sweep' must map profile paths to values, e.g. {load.stages.0.rate: [0.5, 1, 2, 5]}");
@@ -741,18 +811,7 @@ void read_sweep(Checker& c, const YAML::Node& n, std::vector<SweepAxis>& axes) {
     const YAML::Node v = it->second;
     const std::string where = "sweep." + axis.path;
     if (v.IsSequence()) {
-      for (const auto& item : v) {
-        if (item.IsScalar()) {
-          axis.values.push_back(item.Scalar());
-        } else if (item.IsMap()) {
-          // A whole section per point (e.g. one workload per scenario), applied like --set.
-          YAML::Emitter flow;
-          flow << YAML::Flow << item;
-          axis.values.push_back(flow.c_str());
-        } else {
-          c.problem(item, where, fmt::format("'{}' values must be single values or mappings", where));
-        }
-      }
+      for (const auto& item : v) read_sweep_value(c, item, where, axis);
     } else if (v.IsMap() && c.map(v, where, {"from", "to", "step"})) {
       const auto from = c.number<double>(v, where, "from");
       const auto to = c.number<double>(v, where, "to");
@@ -761,6 +820,7 @@ void read_sweep(Checker& c, const YAML::Node& n, std::vector<SweepAxis>& axes) {
         c.problem(v, where, fmt::format("'{}' needs from <= to and a step > 0 giving at most 1000 values, e.g. {{from: 1, to: 8, step: 1}}", where));
       } else {
         for (double x = *from; x <= *to + *step * 1e-9; x += *step) axis.values.push_back(fmt::format("{:g}", x));
+        axis.names.resize(axis.values.size());
       }
     } else if (!v.IsMap()) {
       c.problem(v, where, fmt::format("'{}' must be a list of values or {{from, to, step}}", where));
@@ -892,6 +952,7 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
         p.sweep.clear();
       }
     }
+    check_unique_names(c, root, p);
     if (const YAML::Node slo = root["slo"]) {
       if (!slo.IsSequence()) {
         c.problem(slo, "slo", "'slo' must be a list, e.g. [{metric: ttft, stat: p99, max: 500ms}]");
@@ -1000,6 +1061,59 @@ std::vector<std::vector<std::string>> sweep_points(const Profile& profile) {
   return points;
 }
 
+namespace {
+
+/// "rate=2/s" for a rate path's number, "temperature=0.7", "workload 3" for an unnamed section.
+std::string value_name(const SweepAxis& axis, std::size_t i) {
+  if (i < axis.names.size() && !axis.names[i].empty()) return axis.names[i];
+  const auto dot = axis.path.rfind('.');
+  const std::string key = dot == std::string::npos ? axis.path : axis.path.substr(dot + 1);
+  const std::string& value = axis.values[i];
+  if (value.starts_with('{') || value.starts_with('[')) return fmt::format("{} {}", key, i + 1);
+  const bool bare_rate = key == "rate" && !value.empty() && value.find_first_not_of("0123456789.eE+-") == std::string::npos;
+  return fmt::format("{}={}{}", key, value, bare_rate ? "/s" : "");
+}
+
+}  // namespace
+
+std::vector<std::string> sweep_point_names(const Profile& profile) {
+  std::vector<std::string> names{""};
+  for (const auto& axis : profile.sweep) {
+    std::vector<std::string> next;
+    for (const auto& name : names) {
+      for (std::size_t i = 0; i < axis.values.size(); ++i) {
+        next.push_back(name.empty() ? value_name(axis, i) : name + ", " + value_name(axis, i));
+      }
+    }
+    names = std::move(next);
+  }
+  return names;
+}
+
+std::string name_slug(const std::string& name) {
+  std::string out;
+  for (const char c : name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '-';
+  }
+  return out;
+}
+
+std::string check_run_name(const std::string& name) {
+  constexpr std::size_t kMaxName = 64;
+  if (name.empty() || name.size() > kMaxName) return fmt::format("must be 1 to {} characters long", kMaxName);
+  bool alnum = false;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    alnum = alnum || std::isalnum(c) != 0;
+    if (std::isalnum(c) == 0 && c < 0x80 && std::string_view(" ._-=/,+()%:").find(ch) == std::string_view::npos) {
+      return fmt::format("'{}' may hold letters, digits, spaces and . _ - = / , + ( ) % : only (it names files, "
+                         "columns and legends)", name);
+    }
+  }
+  if (!alnum) return fmt::format("'{}' needs at least one letter or digit", name);
+  return {};
+}
+
 std::string describe_profile(const Profile& p) {
   std::string out = fmt::format("profile {}\n", p.source);
   out += fmt::format("  target: {} ({}{}{})\n",
@@ -1036,7 +1150,11 @@ std::string describe_profile(const Profile& p) {
     out += fmt::format("  stage '{}': {}, until {}{}\n", s.name, how, until, s.cooldown ? " (cool-down, not measured)" : s.warmup ? " (warm-up, not measured)" : "");
   }
   const auto points = sweep_points(p);
-  if (!p.sweep.empty()) out += fmt::format("  sweep: {} points\n", points.size());
+  if (!p.sweep.empty()) {
+    const auto names = sweep_point_names(p);
+    out += fmt::format("  sweep: {} points{}{}\n", points.size(), names.size() <= 30 ? ": " : "",
+                       names.size() <= 30 ? fmt::format("{}", fmt::join(names, "; ")) : std::string());
+  }
   for (const auto& s : p.slos) {
     const bool latency = !s.stat.empty() || s.metric == "recovery_time";
     auto value = [&](double v) {

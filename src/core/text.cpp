@@ -20,6 +20,7 @@ std::string html_escape(std::string_view text) {
 }  // namespace llmload::core
 
 #include <algorithm>
+#include <cctype>
 
 namespace llmload::core {
 
@@ -51,11 +52,33 @@ std::string Redactor::redacted(std::string_view text) const {
   return out;
 }
 
+namespace {
+
+/// True when text[at] ('&') starts something a Markdown renderer reads as an entity ("&lt;").
+bool starts_entity(std::string_view text, std::size_t at) {
+  std::size_t i = at + 1;
+  if (i < text.size() && text[i] == '#') ++i;
+  const std::size_t start = i;
+  while (i < text.size() && i - start < 32 && std::isalnum(static_cast<unsigned char>(text[i])) != 0) ++i;
+  return i > start && i < text.size() && text[i] == ';';
+}
+
+}  // namespace
+
 std::string markdown_cell(std::string_view text) {
   std::string out;
-  for (const char c : html_escape(text)) {
-    if (c == '|') out += "\\|";
-    else out += c == '\n' || c == '\r' ? ' ' : c;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += starts_entity(text, i) ? "&amp;" : "&"; break;
+      case '|': out += "\\|"; break;
+      case '\n':
+      case '\r': out += ' '; break;
+      default: out += c;
+    }
   }
   return out;
 }

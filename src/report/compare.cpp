@@ -200,7 +200,8 @@ ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const Com
   const auto rows = rows_for(runs.front());
   table.header.push_back("Metric");
   for (const auto& r : runs) table.header.push_back(r.name);
-  for (std::size_t i = 1; i < runs.size(); ++i) {
+  const std::size_t judged = options.judge ? runs.size() : 1;
+  for (std::size_t i = 1; i < judged; ++i) {
     table.header.push_back(fmt::format("{} vs {}", runs[i].name, runs[0].name));
   }
   for (const auto& row : rows) {
@@ -210,12 +211,16 @@ ComparisonTable comparison_table(const std::vector<ComparedRun>& runs, const Com
       cells.push_back({v ? value_text(row, *v) : "-", Verdict::kNone});
     }
     const auto base = runs.front().value(row.key);
-    for (std::size_t i = 1; i < runs.size(); ++i) {
+    for (std::size_t i = 1; i < judged; ++i) {
       const auto v = runs[i].value(row.key);
       cells.push_back(base && v ? change(row, runs.front(), runs[i], *base, *v, options)
                                 : ComparisonCell{"-", Verdict::kNone});
     }
     table.rows.push_back(std::move(cells));
+  }
+  if (!options.judge) {
+    table.footnote = "Shown side by side, without better or worse: the runs differ in more than one setting.";
+    return table;
   }
   table.footnote = fmt::format(
       "Changes are against {}. \"~noise\": within run-to-run noise (means: inside the 95% "

@@ -2,6 +2,8 @@
 
 #include "llmload/metrics/sample_stats.hpp"
 #include "llmload/report/report_series.hpp"
+#include "llmload/report/run_set.hpp"
+#include "llmload/report/runs_table.hpp"
 #include "llmload/report/svg_chart.hpp"
 
 #include <fmt/format.h>
@@ -207,11 +209,9 @@ std::pair<std::string, std::string> point_label(const std::string& name) {
   return {values, keys};
 }
 
-/// Accuracy (llmload extension) of several runs: against the offered rate, and one bar per run
-/// (a sweep's runs are labelled with their point, e.g. "request.temperature=0.7").
-std::string sweep_accuracy(const std::vector<ReportRun>& runs) {
+/// Accuracy (llmload extension) of the points of a rate sweep against the offered rate.
+std::string accuracy_against_rate(const std::vector<ReportRun>& runs) {
   const auto accuracy = [](const ReportRun& r) { return r.answers && r.answers->accuracy ? *r.answers->accuracy : NAN; };
-  if (std::none_of(runs.begin(), runs.end(), [&](const ReportRun& r) { return std::isfinite(accuracy(r)); })) return {};
   std::vector<const ReportRun*> by_rate;
   for (const auto& r : runs) by_rate.push_back(&r);
   const auto offered = [](const ReportRun* r) {
@@ -220,9 +220,18 @@ std::string sweep_accuracy(const std::vector<ReportRun>& runs) {
   std::stable_sort(by_rate.begin(), by_rate.end(), [&](const auto* a, const auto* b) { return offered(a) < offered(b); });
   ChartSeries against_rate{"accuracy", {}, true};
   for (const auto* r : by_rate) against_rate.points.emplace_back(offered(r), accuracy(*r));
-  ChartAxes a = axes_of("sweep-accuracy-rate", "Accuracy against offered rate (not in vLLM)",
-                        "offered rate (req/s; measured throughput where the rate was inf)", "accuracy");
-  std::string out = line_chart(a, {against_rate}) + "\n";
+  const ChartAxes a = axes_of("sweep-accuracy-rate", "Accuracy against offered rate (not in vLLM)",
+                              "offered rate (req/s; measured throughput where the rate was inf)", "accuracy");
+  return line_chart(a, {against_rate}) + "\n";
+}
+
+/// Accuracy (llmload extension) of several runs: against the offered rate, and one bar per run
+/// (a sweep's runs are labelled with their point, e.g. "request.temperature=0.7").
+std::string sweep_accuracy(const std::vector<ReportRun>& runs, bool rate_axis) {
+  const auto accuracy = [](const ReportRun& r) { return r.answers && r.answers->accuracy ? *r.answers->accuracy : NAN; };
+  if (std::none_of(runs.begin(), runs.end(), [&](const ReportRun& r) { return std::isfinite(accuracy(r)); })) return {};
+  std::string out;
+  if (rate_axis) out = accuracy_against_rate(runs);
   std::vector<std::string> labels;
   std::vector<double> values;
   std::string keys;
@@ -232,7 +241,7 @@ std::string sweep_accuracy(const std::vector<ReportRun>& runs) {
     if (keys.empty()) keys = names;
     values.push_back(std::isfinite(accuracy(r)) ? accuracy(r) : 0.0);
   }
-  a = axes_of("sweep-accuracy-runs", "Accuracy per run or sweep point (not in vLLM)",
+  const ChartAxes a = axes_of("sweep-accuracy-runs", "Accuracy per run or sweep point (not in vLLM)",
               keys.empty() ? "run" : "sweep point (" + keys + ")", "accuracy", 1132);
   return out + bar_chart(a, labels, {{"accuracy", values}}) + "\n";
 }
@@ -252,7 +261,9 @@ std::string accuracy_over_time(const ReportRun& run, std::size_t index) {
   return "<h3>Answers over time</h3><div class=\"charts\">\n" + line_chart(a, {acc, degenerate}) + "</div>\n";
 }
 
-std::string sweep(const std::vector<ReportRun>& runs) {
+/// The points of one sweep: latency against throughput, and for a rate sweep goodput and
+/// throughput against the offered rate with the capacity knee (or why none is named).
+std::string sweep(const std::vector<ReportRun>& runs, const RunSet& set) {
   std::vector<const ReportRun*> by_throughput;
   for (const auto& r : runs) by_throughput.push_back(&r);
   const auto value = [](const ReportRun* r, const char* key) { return r->numbers.value(key).value_or(NAN); };
@@ -271,27 +282,48 @@ std::string sweep(const std::vector<ReportRun>& runs) {
   const auto offered = [&](const ReportRun* r) { return r->request_rate.value_or(value(r, "request_throughput")); };
   std::stable_sort(by_rate.begin(), by_rate.end(), [&](const auto* a, const auto* b) { return offered(a) < offered(b); });
   ChartSeries good{"goodput", {}, true}, through{"throughput", {}, true};
-  std::string knee;
   for (const auto* r : by_rate) {
     good.points.emplace_back(offered(r), value(r, "request_goodput"));
     through.points.emplace_back(offered(r), value(r, "request_throughput"));
-    if (knee.empty() && r->request_rate && value(r, "request_throughput") < 0.9 * *r->request_rate) {
-      knee = fmt::format("Capacity knee: at {:g} req/s offered the server completed {:.2f} req/s (under 90%).",
-                         *r->request_rate, value(r, "request_throughput"));
-    }
   }
   ChartAxes a;
   a.id = "sweep-latency";
-  a.title = "Latency against throughput";
+  a.title = "Latency against throughput (points of the sweep)";
   a.x_label = "request throughput (req/s)";
   a.y_label = "ms";
-  std::string out = "<h2>Sweep</h2><div class=\"charts\">\n" + line_chart(a, {ttft_med, ttft_tail, e2el_med});
-  a.id = "sweep-goodput";
-  a.title = "Goodput and throughput against offered rate";
-  a.x_label = "offered rate (req/s; measured throughput where the rate was inf)";
-  a.y_label = "req/s";
-  out += line_chart(a, {through, good}) + "\n" + sweep_accuracy(runs) + "</div>\n";
-  if (!knee.empty()) out += "<p class=\"note\">" + html_escape(knee) + "</p>\n";
+  std::string out = "<h2>Sweep over " + html_escape(set.axis) + "</h2><div class=\"charts\">\n" +
+                    line_chart(a, {ttft_med, ttft_tail, e2el_med});
+  if (set.rate_axis) {
+    a.id = "sweep-goodput";
+    a.title = "Goodput and throughput against offered rate";
+    a.x_label = "offered rate (req/s; measured throughput where the rate was inf)";
+    a.y_label = "req/s";
+    out += line_chart(a, {through, good}) + "\n";
+  }
+  out += sweep_accuracy(runs, set.rate_axis) + "</div>\n";
+  const auto knee = capacity_knee(runs, set);
+  const std::string note = knee ? knee->sentence() : no_knee_reason(runs, set);
+  if (!note.empty()) out += "<p class=\"note\">" + html_escape(note) + "</p>\n";
+  return out;
+}
+
+/// The summary table (changes against the first run only where the runs may be compared) and
+/// what the runs' relation allows: a sweep's curves, or the runs side by side.
+std::string summary_section(const std::vector<ReportRun>& runs, const RunSet& set) {
+  std::vector<ComparedRun> numbers;
+  for (const auto& r : runs) numbers.push_back(r.numbers);
+  CompareOptions compare_options;
+  compare_options.judge = set.comparable();
+  const ComparisonTable summary = comparison_table(numbers, compare_options);
+  std::string out = "<h2>Summary</h2>\n" + comparison_table_html(summary, summary.header.size());
+  if (runs.size() < 2) return out;
+  out += "<p class=\"note\">" + html_escape(set.kind == RunSetKind::kSideBySide ? summary.footnote + " (" + set.why + ")"
+                                                                                : summary.footnote) + "</p>\n";
+  if (set.kind == RunSetKind::kSweep) return out + sweep(runs, set);
+  if (set.kind == RunSetKind::kSideBySide) {
+    const std::string accuracy = sweep_accuracy(runs, false);
+    if (!accuracy.empty()) out += "<h2>Runs side by side</h2><div class=\"charts\">\n" + accuracy + "</div>\n";
+  }
   return out;
 }
 
@@ -391,14 +423,12 @@ std::string html_report(const std::vector<ReportRun>& runs, const ReportEnvironm
                      runs.size() == 1 ? "" : "s", html_escape(env.llmload_version), html_escape(env.host),
                      html_escape(env.cpu), html_escape(env.os));
 
-  std::vector<ComparedRun> numbers;
-  for (const auto& r : runs) numbers.push_back(r.numbers);
-  CompareOptions compare_options;
-  const ComparisonTable summary = comparison_table(numbers, compare_options);
-  out += "<h2>Summary</h2>\n" + comparison_table_html(summary, summary.header.size());
+  const RunSet set = classify_runs(runs);
   if (runs.size() > 1) {
-    out += "<p class=\"note\">" + html_escape(summary.footnote) + "</p>\n" + sweep(runs);
+    const RunsTable glance = runs_table(runs);
+    out += "<h2>Runs</h2>\n" + table_html(glance.header, glance.rows);
   }
+  out += summary_section(runs, set);
   out += distributions(runs);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];

@@ -284,6 +284,15 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
     if (!info.plan_hash.empty()) w.field("plan_hash", info.plan_hash);
     if (!info.merge_json.empty()) w.key("merge").raw(info.merge_json);
+    if (!info.series.empty()) {
+      w.key("run").begin_object();
+      w.field("name", info.label.value_or(""));
+      w.field("series", info.series);
+      w.key("sweep").begin_object();
+      for (const auto& [path, value] : info.sweep) w.field(path, value);
+      w.end_object();
+      w.end_object();
+    }
     if (!info.server_metrics_json.empty()) w.key("server_metrics").raw(info.server_metrics_json);
     if (!info.server_breakdown_json.empty()) w.key("server_breakdown").raw(info.server_breakdown_json);
     w.field("peak_concurrency_exact", s.peak_concurrency_exact);

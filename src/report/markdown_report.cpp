@@ -2,6 +2,9 @@
 
 #include "llmload/report/compare.hpp"
 #include "llmload/report/report_series.hpp"
+#include "llmload/report/run_set.hpp"
+#include "llmload/report/runs_table.hpp"
+#include "llmload/scrape/server_metrics.hpp"
 #include "llmload/report/svg_chart.hpp"
 
 #include <fmt/format.h>
@@ -128,20 +131,59 @@ void environment_section(std::string& out, const ReportRun& first, const ReportE
   table(out, {"Item", "Value"}, env_rows);
 }
 
+/// A scraped server series as the console prints it: a counter's increase during the run, a
+/// gauge's mean and peak (scrape::summarize on the same points).
+std::vector<std::pair<std::string, std::string>> server_figures(const ServerSeries& s) {
+  bool counter = false;
+  for (const auto& m : scrape::watched_metrics()) counter = counter || (m.label == s.name && m.counter);
+  if (s.points.empty()) return {};
+  std::string label = s.name;
+  if (!label.empty()) label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
+  if (counter) {
+    const double first = s.points.front().second, last = s.points.back().second;
+    return {{label + " during the run", fmt::format("{}", std::llround(last >= first ? last - first : last))}};
+  }
+  double sum = 0, peak = s.points.front().second;
+  for (const auto& p : s.points) sum += p.second, peak = std::max(peak, p.second);
+  return {{"Mean " + s.name, fmt::format("{:.2f}", sum / static_cast<double>(s.points.size()))},
+          {"Peak " + s.name, fmt::format("{:.2f}", peak)}};
+}
+
+/// One run's resources: (label, value) in the console's wording.
+std::vector<std::pair<std::string, std::string>> resources_of(const ReportRun& r) {
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"Peak concurrent requests", value_or_dash(r.numbers.value("max_concurrent_requests"), "{:.0f}")},
+      {"Peak output token throughput (tok/s)", value_or_dash(r.numbers.value("max_output_tokens_per_s"), "{:.2f}")}};
+  for (const auto& s : r.server_metrics) {
+    for (auto& f : server_figures(s)) out.push_back(std::move(f));
+  }
+  return out;
+}
+
 void resources_section(std::string& out, const std::vector<ReportRun>& runs) {
   out += "\n## 2. Resources\n\n";
-  std::vector<std::vector<std::string>> resource_rows;
-  for (const auto& r : runs) {
-    const std::string who = runs.size() > 1 ? md_cell(r.name()) + ": " : "";
-    resource_rows.push_back({who + "**Peak concurrent requests**", value_or_dash(r.numbers.value("max_concurrent_requests"), "{:.0f}")});
-    resource_rows.push_back({who + "**Peak output token throughput (tok/s)**", value_or_dash(r.numbers.value("max_output_tokens_per_s"), "{:.2f}")});
-    for (const auto& s : r.server_metrics) {
-      double peak = 0;
-      for (const auto& p : s.points) peak = std::max(peak, p.second);
-      resource_rows.push_back({who + "**" + md_cell(s.name) + "** (server, max)", fmt::format("{:g}", peak)});
+  if (runs.size() == 1) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [label, value] : resources_of(runs.front())) rows.push_back({"**" + md_cell(label) + "**", value});
+    table(out, {"Metric", "Value"}, rows);
+  } else {
+    // One table for the report: a row per run, a column per figure any run has.
+    std::vector<std::string> header{"Run"};
+    for (const auto& r : runs) {
+      for (const auto& f : resources_of(r)) {
+        if (std::find(header.begin(), header.end(), md_cell(f.first)) == header.end()) header.push_back(md_cell(f.first));
+      }
     }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : runs) {
+      auto& row = rows.emplace_back(header.size(), "-");
+      row[0] = md_cell(r.name());
+      for (const auto& [label, value] : resources_of(r)) {
+        row[static_cast<std::size_t>(std::find(header.begin(), header.end(), md_cell(label)) - header.begin())] = value;
+      }
+    }
+    table(out, header, rows);
   }
-  table(out, {"Metric", "Value"}, resource_rows);
   if (std::all_of(runs.begin(), runs.end(), [](const ReportRun& r) { return r.server_metrics.empty(); })) {
     out += "\nServer-side resources (GPU memory, KV-cache use) are not in these results.\n";
   }
@@ -201,8 +243,36 @@ void category_table(std::string& out, const std::vector<ReportRun>& runs) {
   table(out, category_table_header(), rows);
 }
 
+/// What the runs are to each other, and what that allows (a sweep's knee, or no verdicts).
+void relation_note(std::string& out, const std::vector<ReportRun>& runs) {
+  const RunSet set = classify_runs(runs);
+  if (set.kind == RunSetKind::kSideBySide) {
+    out += fmt::format("\nShown side by side, without better or worse: {}.\n", md_cell(set.why));
+  } else if (set.kind == RunSetKind::kSame) {
+    out += "\nThe runs share their settings (repeats or before/after): changes between them are in `llmload compare`.\n";
+  } else if (set.kind == RunSetKind::kSweep) {
+    out += fmt::format("\nA sweep over {}.", md_cell(set.axis));
+    const auto knee = capacity_knee(runs, set);
+    const std::string note = knee ? knee->sentence() : no_knee_reason(runs, set);
+    out += note.empty() ? "\n" : " " + md_cell(note) + "\n";
+  }
+}
+
 void results_section(std::string& out, const std::vector<ReportRun>& runs) {
-  out += "\n## 3. Results\n\n### 3.1 Summary\n\n";
+  out += "\n## 3. Results\n\n";
+  if (runs.size() > 1) {
+    out += "### 3.0 Runs\n\n";
+    const RunsTable glance = runs_table(runs);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : glance.rows) {
+      auto& cells = rows.emplace_back();
+      for (const auto& c : r) cells.push_back(md_cell(c));
+    }
+    table(out, glance.header, rows);
+    relation_note(out, runs);
+    out += "\n";
+  }
+  out += "### 3.1 Summary\n\n";
   summary_table(out, runs);
   if (runs.size() > 1) {
     out += "\n### 3.2 Scenarios\n\n";
@@ -237,18 +307,36 @@ void examples_section(std::string& out, const ReportRun& first) {
   if (shown == 0) out += "No generated texts in the result (run with --save-detailed to keep them).\n\n";
 }
 
+/// Known limits once per report: each distinct limit one row, naming the runs it applies to
+/// when it is not all of them.
 void limits_section(std::string& out, const std::vector<ReportRun>& runs) {
   out += "## 5. Known limits\n\n";
-  std::vector<std::vector<std::string>> limits;
+  std::vector<std::pair<std::string, std::string>> kinds;  // (limit, details), first-seen order
+  std::vector<std::vector<std::string>> who;               // the runs of each
+  const auto add = [&](const std::string& limit, const std::string& details, const std::string& run) {
+    std::size_t i = 0;
+    while (i < kinds.size() && kinds[i] != std::pair(limit, details)) ++i;
+    if (i == kinds.size()) kinds.emplace_back(limit, details), who.emplace_back();
+    who[i].push_back(run);
+  };
   for (const auto& r : runs) {
-    const std::string who = runs.size() > 1 ? md_cell(r.name()) + ": " : "";
-    for (const auto& note : r.notes) limits.push_back({who + "**Data**", md_cell(note)});
+    for (const auto& note : r.notes) add("**Data**", md_cell(note), r.name());
     if (const auto failed = r.numbers.value("failed"); failed && *failed > 0) {
-      limits.push_back({who + "**Failures**", fmt::format("{:.0f} requests failed; they are excluded from latency and throughput", *failed)});
+      add("**Failures**", fmt::format("{:.0f} requests failed; they are excluded from latency and throughput", *failed), r.name());
     }
     if (r.simulator) {
-      limits.push_back({who + "**Target**", "llmload's built-in simulator: the numbers describe the simulator, not a GPU server"});
+      add("**Target**", "llmload's built-in simulator: the numbers describe the simulator, not a GPU server", r.name());
     }
+  }
+  std::vector<std::vector<std::string>> limits;
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    std::string details = kinds[i].second;
+    if (runs.size() > 1 && who[i].size() < runs.size()) {
+      std::string names;
+      for (const auto& n : who[i]) names += (names.empty() ? "" : ", ") + md_cell(n);
+      details += " (" + names + ")";
+    }
+    limits.push_back({kinds[i].first, std::move(details)});
   }
   limits.push_back({"**Measurement**", "client-side: latencies include the network between client and server; the server's own queue time is not separated"});
   table(out, {"Limit", "Details"}, limits);

@@ -107,6 +107,9 @@ ReportRun report_run_of(const RunView& view) {
   }
   if (s.answers) add_answers(*s.answers, run);
   run.target = info.target;
+  run.series = info.series;
+  run.sweep = info.sweep;
+  if (!info.plan_json.empty()) run.workload = workload_of_plan(info.plan_json);
   run.version = std::string(llmload_version());
   run.simulator = info.simulator;
   run.request_rate = run.numbers.value("request_rate");

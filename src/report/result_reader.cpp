@@ -188,9 +188,36 @@ void read_server_breakdown(dom::object x, ReportRun& run) {
   }
 }
 
+/// The plan's keys that say what was sent (not the load, the seed or the outputs).
+std::string workload_of(dom::object plan) {
+  std::string out;
+  for (const char* key : {"endpoint", "backend", "model", "dataset_name", "dataset_path", "random_input_len",
+                          "random_output_len", "random_prefix_len", "random_range_ratio", "turns", "ignore_eos"}) {
+    const auto e = field(plan, key);
+    if (!e) continue;
+    out += key;
+    out += '=';
+    out += simdjson::minify(*e);
+    out += ';';
+  }
+  return out;
+}
+
+/// llmload.run: a profile run's series and swept values.
+void read_run_identity(dom::object x, ReportRun& run) {
+  if (const auto plan = object_field(x, "plan")) run.workload = workload_of(*plan);
+  const auto identity = object_field(x, "run");
+  if (!identity) return;
+  if (const auto e = field(*identity, "series")) run.series = string_of(*e);
+  if (const auto sweep = object_field(*identity, "sweep")) {
+    for (const auto kv : *sweep) run.sweep.emplace_back(std::string(kv.key), string_of(kv.value));
+  }
+}
+
 core::Result<void> read_extension(dom::object x, const std::string& path, ReportRun& run) {
   read_answers(x, run);
   read_server_breakdown(x, run);
+  read_run_identity(x, run);
   if (const auto e = field(x, "version")) run.version = string_of(*e);
   if (const auto e = field(x, "target")) run.target = string_of(*e);
   if (const auto e = field(x, "simulator")) run.simulator = e->type() == Type::BOOL && e->get_bool().value_unsafe();
@@ -334,6 +361,15 @@ core::Result<ReportRun> parse_report_run(const std::string& text, const std::str
   if (run.requests.empty()) rebuild_requests(o, run);
   finish_report_run(run);
   return run;
+}
+
+std::string workload_of_plan(std::string_view plan_json) {
+  dom::parser parser;
+  dom::element doc;
+  if (parser.parse(plan_json.data(), plan_json.size()).get(doc) != simdjson::SUCCESS || doc.type() != Type::OBJECT) {
+    return {};
+  }
+  return workload_of(as_object(doc));
 }
 
 core::Result<ReportRun> read_report_run(const std::string& path) {

@@ -37,14 +37,21 @@ TEST_F(ReadyProfiles, SingleImageFixedLength) {
 TEST_F(ReadyProfiles, MultimodalScenarioSuite) {
   const auto r = run_profile("multimodal-scenario-suite.yaml", "--set target.sim_time_scale=50");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Each scenario by its name: file, label, the console's runs table.
+  const char* names[] = {"short-qa", "long-answer", "one-image", "document-3-pages", "math"};
   for (int point = 1; point <= 5; ++point) {
-    const auto file = dir_ / "out" / ("0" + std::to_string(point) + "-01-scenario.json");
+    const std::string name = names[point - 1];
+    const auto file = dir_ / "out" / ("0" + std::to_string(point) + "-" + name + "-01-scenario.json");
     const auto doc = boost::json::parse(slurp(file)).as_object();
     EXPECT_EQ(doc.at("completed").as_int64(), 12) << file;
+    EXPECT_EQ(doc.at("label").as_string(), name);
+    EXPECT_EQ(doc.at("llmload").at("run").at("name").as_string(), name);
+    EXPECT_NE(r.out.find("\n" + name + "  "), std::string::npos) << "runs table row " << name << "\n" << r.out;
   }
+  EXPECT_NE(r.out.find("== Runs =="), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("dataset_path: data/math.jsonl"), std::string::npos) << r.out;
   // The multi-turn point: 12 conversations of 4 turns, reported per turn.
-  const auto dialogue = boost::json::parse(slurp(dir_ / "out" / "06-01-scenario.json")).as_object();
+  const auto dialogue = boost::json::parse(slurp(dir_ / "out" / "06-dialogue-4-turns-01-scenario.json")).as_object();
   EXPECT_EQ(dialogue.at("completed").as_int64(), 48);
   const auto& per_turn = dialogue.at("llmload").at("per_turn").as_object();
   ASSERT_EQ(per_turn.size(), 4u);
@@ -57,12 +64,15 @@ TEST_F(ReadyProfiles, SamplingParameterStudy) {
   const auto r = run_profile("sampling-parameter-study.yaml",
                              "--set target.sim_time_scale=20 --set load.stages.0.requests=4");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("point 24/24 (request.temperature=1.0, request.top_p=1.0, request.top_k=-1, request.max_tokens=256)"),
+  EXPECT_NE(r.out.find("point 24/24 'temperature=1.0, top_p=1.0, top_k=-1, max_tokens=256' (request.temperature=1.0, "
+                       "request.top_p=1.0, request.top_k=-1, request.max_tokens=256)"),
             std::string::npos) << r.out;
   // Accuracy per point, printed and charted (the simulator answers right with probability 0.8).
   EXPECT_NE(r.out.find("== Accuracy per point (not in vLLM) =="), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("study point [request.temperature=1.0, request.top_p=1.0, request.top_k=-1, "
-                       "request.max_tokens=256]: accuracy "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\ntemperature=1.0, top_p=1.0, top_k=-1, max_tokens=256: accuracy "), std::string::npos) << r.out;
+  // 24 runs in one table at the end, a row each by name.
+  EXPECT_NE(r.out.find("== Runs ==\nRun "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\ntemperature=0, top_p=0.9, top_k=20, max_tokens=64  "), std::string::npos) << r.out;
 }
 
 }  // namespace

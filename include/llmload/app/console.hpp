@@ -34,6 +34,10 @@ struct StageHooks {
   std::vector<config::ProfileEvent> events;
   /// The built-in simulator that `sim:` events disrupt (null: none; set by run_stage).
   sim::SimServer* simulator = nullptr;
+  /// A profile's run: its series (profile file and stage) and its point's swept values
+  /// (path, value), written to its result as llmload.run so that reports compare runs by them.
+  std::string series;
+  std::vector<std::pair<std::string, std::string>> sweep;
 };
 
 /// The Observer of `llmload bench` and of each stage of `llmload run`.

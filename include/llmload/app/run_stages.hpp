@@ -15,10 +15,16 @@
 
 namespace llmload::app {
 
-/// A sweep point: the profile with the point's values applied, and its name.
+/// What names a sweep point (or a capacity-search probe): its name and its swept values.
+struct RunIdentity {
+  std::string name;  ///< e.g. "rate=2/s" or a written `name:` ("" without a sweep)
+  std::vector<std::pair<std::string, std::string>> sweep;  ///< (path, value) as written
+};
+
+/// A sweep point: the profile with the point's values applied, and what names it.
 struct PointProfile {
   config::Profile profile;
-  std::string name;  ///< e.g. "load.stages.0.rate=2" ("" without a sweep)
+  RunIdentity point;
 };
 
 /// A measured stage's result file and its reports' view (for the report of all stages), and
@@ -27,6 +33,8 @@ struct MeasuredStage {
   std::string result_path;
   std::optional<report::ReportRun> report;
   std::string point, stage;         ///< sweep point ("" without a sweep) and stage name
+  std::string name;                 ///< the run's name (its result's label)
+  std::string verdict_stage;        ///< the stage as its SLO verdicts name it ("steady (run 2/3)")
   double output_throughput = 0;     ///< tok/s
   std::int64_t scored = 0;          ///< requests scored against references
   std::optional<double> accuracy;   ///< unset when nothing was scored
@@ -43,7 +51,7 @@ struct PointRun {
 /// Runs every stage of `profile`; result files are named `<prefix>-<stage number>-<stage>`.
 /// `heading` starts each stage's console header (e.g. "point 2/4 (rate=2), ").
 /// `live`: the live metrics (outputs.metrics_port) each stage feeds, or null.
-PointRun run_point(const config::Profile& profile, const std::string& prefix, const std::string& point_name,
+PointRun run_point(const config::Profile& profile, const std::string& prefix, const RunIdentity& point,
                    const std::string& heading, std::FILE* out, std::FILE* err, live::LiveMetrics* live = nullptr);
 
 /// The capacity search of `profile` (which has a `search`): each probe a copy of the profile

@@ -29,6 +29,8 @@ struct StageRun {
   std::vector<EventOutcome> events;               ///< a profile stage's events, as run
   std::vector<Disruption> disruptions;            ///< what each event did to the load
   std::string shard_json;                         ///< a sharded run's "shard" object (app::shard_json)
+  std::string series;                             ///< StageHooks::series
+  std::vector<std::pair<std::string, std::string>> sweep;  ///< StageHooks::sweep
 };
 
 /// Runs `plan`: human output on `out`, diagnostics and progress on `err`.

@@ -113,9 +113,12 @@ struct ProfileStage {
 };
 
 /// A sweep axis: a profile path (as for --set) and the values it takes, as YAML scalars.
+/// A value written `{name: NAME, value: V}` or a mapping with a `name:` key (a scenario) is
+/// named NAME; other values are named from the template (see sweep_point_names).
 struct SweepAxis {
   std::string path;
   std::vector<std::string> values;
+  std::vector<std::string> names;  ///< parallel to values; "" where none was written
 };
 
 /// A service-level objective checked after the run (exit code 1 when one fails).
@@ -203,6 +206,19 @@ ProfileLoad parse_profile(const std::string& yaml, const std::string& name,
 /// The sweep's points: the cartesian product of its axes in the order written, each point a
 /// list of "path=value" overrides (one empty point when there is no sweep).
 std::vector<std::vector<std::string>> sweep_points(const Profile& profile);
+
+/// The name of each point of sweep_points (same order): the points' written names joined by
+/// ", ", else a template from the swept values: "rate=2/s", "temperature=0.7", "workload 3"
+/// for an unnamed mapping. Empty names when there is no sweep.
+std::vector<std::string> sweep_point_names(const Profile& profile);
+
+/// The file-name form of a run or stage name: letters and digits lowercased, every other
+/// character '-' ("rate=2/s" → "rate-2-s").
+std::string name_slug(const std::string& name);
+
+/// A sentence saying why `name` cannot name a run ("" when it can): 1-64 bytes, letters,
+/// digits, UTF-8 text, spaces and . _ - = / , + ( ) % :, at least one letter or digit.
+std::string check_run_name(const std::string& name);
 
 /// A short human-readable summary of the effective profile (no header values).
 std::string describe_profile(const Profile& profile);

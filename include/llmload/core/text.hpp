@@ -18,8 +18,9 @@ constexpr std::string_view trim(std::string_view s) noexcept {
 /// `text` with & < > " ' replaced by entities: safe in HTML/SVG text and quoted attributes.
 std::string html_escape(std::string_view text);
 
-/// `text` as one Markdown table cell: HTML escaped as above (no raw HTML), '|' escaped (no
-/// column break), CR and LF as spaces (no row break).
+/// `text` as one Markdown table cell: '<' and '>' as entities (no raw HTML), '&' as "&amp;"
+/// only where it would start an entity, quotes as written ("vLLM's", not an entity), '|'
+/// escaped (no column break), CR and LF as spaces (no row break).
 std::string markdown_cell(std::string_view text);
 
 /// The same escaping for XML text and attributes (&#39; is valid XML too).

@@ -38,6 +38,9 @@ struct CompareOptions {
   /// Relative change below which a difference counts as noise when no standard error can be
   /// computed (medians, percentiles, throughputs of a single run).
   double noise_fraction = 0.05;
+  /// Mark changes better or worse; false for runs that differ in more than one setting
+  /// (different scenarios, report::classify_runs): the table then has no change columns.
+  bool judge = true;
 };
 
 /// How a change is judged in the comparison.

@@ -65,6 +65,10 @@ struct RunInfo {
   /// (merge::merge_json); each written when not empty.
   std::string shard_json;
   std::string merge_json;
+  /// A profile's run (config::ResultSettings): written as llmload.run {name, series, sweep}
+  /// when `series` is not empty.
+  std::string series;
+  std::vector<std::pair<std::string, std::string>> sweep;
 };
 
 /// Version of the "llmload" object's layout; bumped when a field changes meaning or moves.

@@ -69,11 +69,23 @@ struct ReportRun {
   /// "degenerate", so that `compare` shows them.
   std::optional<AnswerFigures> answers;
   std::vector<std::string> notes;  ///< what the file lacks, one sentence each
+  /// A profile's run (llmload.run): its series (profile file and stage) and swept values.
+  std::string series;
+  std::vector<std::pair<std::string, std::string>> sweep;
+  /// What was sent, from llmload.plan (dataset, lengths, endpoint, model; not the load):
+  /// runs with equal text send the same workload. "" when the file has no plan.
+  std::string workload;
+  /// Set by `llmload run` for its combined report: this run's SLO verdicts in short ("PASS
+  /// (3)", "FAIL 1 of 3: ttft p99 <= 500 ms"); "" when unknown (a report of saved files).
+  std::string slo_summary;
 
   const std::string& name() const noexcept { return numbers.name; }
   /// The figures of "ttft", "tpot", "itl" or "e2el"; nullptr for another name.
   const MetricFigures* metric(std::string_view name) const noexcept;
 };
+
+/// The workload identity of a run plan's JSON text (llmload.plan): "" when it is not an object.
+std::string workload_of_plan(std::string_view plan_json);
 
 /// Parses `path` (simdjson). An --append-result file (one object per line) gives its last
 /// run. Errors name the file and say what is wrong: unreadable, not JSON, not a benchmark
