@@ -73,8 +73,8 @@ namespace {
 /// Target: where requests go and how they are sent.
 void add_target_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--backend", o.backend,
-                 "API flavour: openai (/v1/completions), vllm (same), openai-chat "
-                 "(/v1/chat/completions)")
+                 "vLLM's backend: openai or vllm (/v1/completions), openai-chat (/v1/chat/completions), "
+                 "openai-embeddings (/v1/embeddings), infinity-embeddings (/embeddings), vllm-pooling (/pooling)")
       ->check(CLI::IsMember(std::vector<std::string>(api::backend_names().begin(), api::backend_names().end())))
       ->capture_default_str()->group("Target");
   app.add_option("--base-url", o.base_url,
@@ -85,7 +85,7 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--port", o.port, "Server port (default 8000 when --host is given)")
       ->check(CLI::Range(1, 65535))->group("Target");
   app.add_option("--endpoint", o.endpoint,
-                 "Request path (default: /v1/completions, or /v1/chat/completions for openai-chat)")
+                 "Request path (default: the backend's, e.g. /v1/completions, /v1/chat/completions for openai-chat)")
       ->group("Target");
   app.add_option("--model", o.model, "Model name (default: the first model of /v1/models)")
       ->group("Target");
