@@ -387,6 +387,7 @@ TEST(RunSummary, PoolingRunsCountNoOutputTokens) {
   options.pooling = true;
   options.percentile_metrics = {"e2el"};
   auto a = ok_request(0, {20});
+  a.saw_done = false;  // no stream, no [DONE]
   a.usage_prompt_tokens = 7;
   a.usage_completion_tokens = 0;
   auto b = ok_request(10, {40});
@@ -401,6 +402,7 @@ TEST(RunSummary, PoolingRunsCountNoOutputTokens) {
   EXPECT_DOUBLE_EQ(s.e2el_ms.mean, 25.0);
   EXPECT_DOUBLE_EQ(s.ttft_ms.mean, s.e2el_ms.mean);
   EXPECT_EQ(s.tpot_ms.count, 0u);
+  EXPECT_EQ(s.requests_without_done, 0);
 }
 
 }  // namespace
