@@ -109,8 +109,12 @@ std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
   b.writer().begin_object();
 
   b.simple("model", spec.model.empty() ? std::string_view(options.model) : std::string_view(spec.model));
-  if (flavor == Flavor::kCompletions) {
+  const SamplingParams& s = options.sampling;
+  const bool completions = flavor == Flavor::kCompletions;
+  if (completions) {
     b.simple("prompt", spec.prompt);
+    // vLLM's completions payload always holds repetition_penalty (1.0 unless given) here.
+    b.simple("repetition_penalty", s.repetition_penalty.value_or(1.0));
   } else {
     b.field("messages", [&](core::JsonWriter& w) {
       w.begin_array();
@@ -144,6 +148,16 @@ std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
   if (max_field == MaxTokensField::kMaxCompletionTokens || max_field == MaxTokensField::kBoth) {
     b.simple("max_completion_tokens", spec.expected_output_len);
   }
+  if (completions) {
+    // ... and logprobs, null unless --logprobs is given.
+    b.field("logprobs", [&](core::JsonWriter& w) {
+      if (options.logprobs) {
+        w.value(*options.logprobs);
+      } else {
+        w.null();
+      }
+    });
+  }
 
   b.simple("stream", options.stream);
   if (options.stream) {
@@ -154,17 +168,34 @@ std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
     });
   }
   if (options.ignore_eos) b.simple("ignore_eos", true);
-  if (options.logprobs) b.simple("logprobs", *options.logprobs);
+  if (options.logprobs && !completions) b.simple("logprobs", *options.logprobs);
 
-  const SamplingParams& s = options.sampling;
   if (s.top_p) b.simple("top_p", *s.top_p);
   if (s.top_k) b.simple("top_k", *s.top_k);
   if (s.min_p) b.simple("min_p", *s.min_p);
   if (s.temperature) b.simple("temperature", *s.temperature);
   if (s.frequency_penalty) b.simple("frequency_penalty", *s.frequency_penalty);
   if (s.presence_penalty) b.simple("presence_penalty", *s.presence_penalty);
-  if (s.repetition_penalty) b.simple("repetition_penalty", *s.repetition_penalty);
+  if (s.repetition_penalty && !completions) b.simple("repetition_penalty", *s.repetition_penalty);
 
+  b.append_remaining_extra();
+  b.writer().end_object();
+  return out;
+}
+
+// The pooling backends' bodies, as vLLM's request functions build them: no sampling fields
+// (vLLM collects none for pooling tasks), then ignore_eos and extra_body as for generation.
+std::string pooling_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  std::string out;
+  out.reserve(spec.prompt.size() + 160);
+  BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
+  b.writer().begin_object();
+  b.simple("model", spec.model.empty() ? std::string_view(options.model) : std::string_view(spec.model));
+  // "Many embedding models have short context length": vLLM asks the server to truncate.
+  if (flavor == Flavor::kPooling) b.simple("truncate_prompt_tokens", -1);
+  b.simple("input", spec.prompt);
+  if (flavor == Flavor::kEmbeddings) b.simple("truncate_prompt_tokens", -1);
+  if (options.ignore_eos) b.simple("ignore_eos", true);
   b.append_remaining_extra();
   b.writer().end_object();
   return out;
@@ -173,6 +204,7 @@ std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
 }  // namespace
 
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  if (is_pooling(flavor)) return pooling_body(flavor, spec, options);
   return body_with_history(flavor, spec, {}, options);
 }
 
@@ -182,7 +214,14 @@ std::string build_chat_body(const workload::RequestSpec& spec, std::span<const C
 }
 
 std::string_view default_endpoint(Flavor flavor) {
-  return flavor == Flavor::kChat ? "/v1/chat/completions" : "/v1/completions";
+  switch (flavor) {
+    case Flavor::kCompletions: return "/v1/completions";
+    case Flavor::kChat: return "/v1/chat/completions";
+    case Flavor::kEmbeddings: return "/v1/embeddings";
+    case Flavor::kPooling: return "/pooling";
+    case Flavor::kInfinityEmbeddings: return "/embeddings";
+  }
+  return "/v1/completions";
 }
 
 }  // namespace llmload::api

@@ -125,7 +125,10 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   }
   for (const auto& note : workload->notes) console.say("llmload bench: " + note);
   if (!plan.vllm.without_effect.empty()) console.say(without_effect_line(plan));
-  if (!plan.body.sampling.temperature && !has_temperature(plan)) console.say(kTemperatureWarning);
+  // vLLM warns for generation runs only (its pooling runs collect no sampling flags).
+  if (!api::is_pooling(plan.flavor) && !plan.body.sampling.temperature && !has_temperature(plan)) {
+    console.say(kTemperatureWarning);
+  }
   auto executed = runtime::execute(plan, target->resolved, *workload, console);
   if (!executed) return {error_exit(err, executed.error().usage ? kExitUsage : kExitCannotRun, executed.error().message)};
   run.result = std::move(*executed);

@@ -76,9 +76,9 @@ namespace {
 /// Target: where requests go and how they are sent.
 void add_target_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--backend", o.backend,
-                 "API flavour: openai (/v1/completions), vllm (same), openai-chat "
-                 "(/v1/chat/completions)")
-      ->check(CLI::IsMember({"openai", "vllm", "openai-chat"}))
+                 "vLLM's backend: openai or vllm (/v1/completions), openai-chat (/v1/chat/completions), "
+                 "openai-embeddings (/v1/embeddings), infinity-embeddings (/embeddings), vllm-pooling (/pooling)")
+      ->check(CLI::IsMember(std::vector<std::string>(api::backend_names().begin(), api::backend_names().end())))
       ->capture_default_str()->group("Target");
   app.add_option("--base-url", o.base_url,
                  "Server base URL, e.g. http://127.0.0.1:8000 (overrides --host/--port). "
@@ -88,7 +88,7 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--port", o.port, "Server port (default 8000 when --host is given)")
       ->check(CLI::Range(1, 65535))->group("Target");
   app.add_option("--endpoint", o.endpoint,
-                 "Request path (default: /v1/completions, or /v1/chat/completions for openai-chat)")
+                 "Request path (default: the backend's, e.g. /v1/completions, /v1/chat/completions for openai-chat)")
       ->group("Target");
   app.add_option("--model", o.model, "Model name (default: the first model of /v1/models)")
       ->group("Target");
@@ -452,15 +452,16 @@ void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.insecure = o.insecure;
   plan.ca_bundle = o.ca_bundle;
   plan.backend = o.backend;
-  plan.flavor = o.backend == "openai-chat" ? api::Flavor::kChat : api::Flavor::kCompletions;
+  plan.flavor = api::flavor_for_backend(o.backend).value_or(api::Flavor::kCompletions);
   plan.endpoint = o.endpoint.empty() ? std::string(api::default_endpoint(plan.flavor)) : o.endpoint;
   if (!plan.endpoint.starts_with("/")) {
     problems.add("--endpoint {}: a path must start with '/', e.g. /v1/completions", plan.endpoint);
   } else if (auto checked = check_request_path(plan.endpoint, "--endpoint"); !checked) {
     problems.add(checked.error());
-  } else if (plan.flavor == api::Flavor::kChat && !plan.endpoint.ends_with("chat/completions")) {
-    problems.add("--endpoint {}: the openai-chat backend needs a chat/completions path, "
-                 "e.g. --endpoint /v1/chat/completions", plan.endpoint);
+  } else if (plan.flavor != api::Flavor::kCompletions && !plan.endpoint.ends_with(api::endpoint_suffix(plan.flavor))) {
+    // vLLM's request functions check the URL's end the same way.
+    problems.add("--endpoint {}: the {} backend needs a path ending in {}, e.g. --endpoint {}", plan.endpoint,
+                 o.backend, api::endpoint_suffix(plan.flavor), api::default_endpoint(plan.flavor));
   }
   plan.model = o.model;
   plan.served_model_name = o.served_model_name;
@@ -624,7 +625,9 @@ void resolve_body(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.body.model = o.served_model_name.empty() ? o.model : o.served_model_name;
   // vLLM forces ignore_eos for the random dataset so that every output has the asked length.
   const workload::DatasetInfo* dataset = workload::find_dataset(plan.dataset_name);
-  plan.body.ignore_eos = o.ignore_eos || (dataset != nullptr && dataset->forces_ignore_eos);
+  // (vLLM: for its OpenAI-compatible generation backends only, not for the pooling ones).
+  const bool forced = dataset != nullptr && dataset->forces_ignore_eos && !api::is_pooling(plan.flavor);
+  plan.body.ignore_eos = o.ignore_eos || forced;
   plan.body.continuous_usage_stats = o.continuous_usage_stats;
   plan.body.logprobs = o.logprobs;
   plan.body.sampling.top_p = o.top_p;
@@ -646,7 +649,10 @@ void resolve_body(const BenchOptions& o, RunPlan& plan, Problems& problems) {
 }
 
 void resolve_percentiles(const BenchOptions& o, ResultSettings& r, Problems& problems) {
-  const std::string metrics = o.percentile_metrics.empty() ? "ttft,tpot,itl" : o.percentile_metrics;
+  // vLLM's default: ttft,tpot,itl for generation, e2el for the pooling backends.
+  const auto flavor = api::flavor_for_backend(o.backend);
+  const std::string_view default_metrics = flavor && api::is_pooling(*flavor) ? "e2el" : "ttft,tpot,itl";
+  const std::string metrics = o.percentile_metrics.empty() ? std::string(default_metrics) : o.percentile_metrics;
   for (auto m : split(metrics, ',')) {
     if (std::find(std::begin(kMetricNames), std::end(kMetricNames), m) == std::end(kMetricNames)) {
       problems.add("--percentile-metrics: unknown metric '{}'; choose from ttft,tpot,itl,e2el,"

@@ -228,7 +228,8 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   }
   if (auto v = c.string(n, path, "backend")) {
     t.backend = *v;
-    c.one_of(n, path, "backend", t.backend, {"openai", "vllm", "openai-chat"});
+    c.one_of(n, path, "backend", t.backend,
+             {"openai", "vllm", "openai-chat", "openai-embeddings", "infinity-embeddings", "vllm-pooling"});
   }
   if (auto v = c.string(n, path, "endpoint")) {
     t.endpoint = *v;

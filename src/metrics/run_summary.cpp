@@ -184,7 +184,9 @@ void add_failure(const RequestRecord& r, RunSummary& s) {
 std::int64_t add_completed_tokens(const RequestRecord& r, RunSummary& s) {
   ++s.completed;
   std::int64_t output_tokens;
-  if (r.usage_completion_tokens > 0) {
+  if (s.options.pooling) {
+    output_tokens = 0;  // a pooling answer generates nothing
+  } else if (r.usage_completion_tokens > 0) {
     output_tokens = r.usage_completion_tokens;
     ++s.output_tokens_from_usage;
   } else {
@@ -201,7 +203,7 @@ std::int64_t add_completed_tokens(const RequestRecord& r, RunSummary& s) {
   s.dataset_input_tokens += r.dataset_prompt_len;
   s.total_output_tokens += output_tokens;
   s.output_lens.push_back(output_tokens);
-  if (!r.saw_done) ++s.requests_without_done;
+  if (!r.saw_done && !s.options.pooling) ++s.requests_without_done;  // a pooling answer is no stream
   return output_tokens;
 }
 

@@ -78,6 +78,14 @@ bool vllm_metric_shown(std::string_view key, const std::vector<std::string>& sel
 
 namespace {
 
+/// vLLM's rows above the metric sections of a pooling run (EmbedBenchmarkMetrics): no output
+/// rows; one input sequence per request (llmload sends one prompt each).
+void pooling_summary_rows(std::string& out, const metrics::RunSummary& s, const TableContext& context) {
+  float_row(out, "Request throughput (req/s):", s.request_throughput);
+  float_row(out, "Input throughput (inputs/s):", s.request_throughput);
+  if (context.tokenizer) float_row(out, "Total token throughput (tok/s):", s.total_token_throughput);
+}
+
 /// vLLM's rows above the metric sections.
 void summary_rows(std::string& out, const metrics::RunSummary& s, const TableContext& context) {
   int_row(out, "Successful requests:", s.completed);
@@ -90,6 +98,10 @@ void summary_rows(std::string& out, const metrics::RunSummary& s, const TableCon
   }
   float_row(out, "Benchmark duration (s):", s.duration_s);
   int_row(out, "Total input tokens:", s.total_input_tokens);
+  if (s.options.pooling) {
+    pooling_summary_rows(out, s, context);
+    return;
+  }
   if (context.tokenizer) int_row(out, "Total generated tokens:", s.total_output_tokens);
   float_row(out, "Request throughput (req/s):", s.request_throughput);
   if (context.goodput_configured) {
@@ -139,7 +151,9 @@ std::string format_result_table(const metrics::RunSummary& s, const TableContext
        s.e2el_including_client_queue_ms},
   };
   for (const auto& m : sections) {
-    if (!vllm_metric_shown(m.key, selected, context.max_concurrency, context.request_rate, context.tokenizer)) continue;
+    // vLLM prints TTFT, TPOT and ITL for generation runs only.
+    const bool generation_rows = context.tokenizer && !s.options.pooling;
+    if (!vllm_metric_shown(m.key, selected, context.max_concurrency, context.request_rate, generation_rows)) continue;
     banner(out, m.header, '-');
     float_row(out, fmt::format("Mean {} (ms):", m.name), m.stats.mean);
     float_row(out, fmt::format("Median {} (ms):", m.name), m.stats.median);

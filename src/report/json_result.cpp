@@ -347,6 +347,40 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
   });
 }
 
+void set_generation_figures(OrderedObject& o, const metrics::RunSummary& s, const RunInfo& info, bool save_detailed,
+                            DetailArrays arrays) {
+  o.set("duration", json_value(s.duration_s));
+  o.set("completed", json_value(s.completed));
+  o.set("failed", json_value(s.failed));
+  o.set("total_input_tokens", json_value(s.total_input_tokens));
+  o.set("total_output_tokens", json_value(s.total_output_tokens));
+  o.set("request_throughput", json_value(s.request_throughput));
+  o.set("request_goodput", info.goodput_configured ? json_value(s.request_goodput.value_or(0.0))
+                                                   : json_null());
+  o.set("output_throughput", json_value(s.output_throughput));
+  o.set("total_token_throughput", json_value(s.total_token_throughput));
+  if (arrays == DetailArrays::kRender) set_per_request_arrays(o, s, save_detailed);
+  o.set("max_output_tokens_per_s", json_value(s.max_output_tokens_per_s));
+  o.set("max_concurrent_requests", json_value(s.max_concurrent_requests));
+  o.set("rtfx", json_value(0.0));  // vLLM's inverse real-time factor: audio input only
+}
+
+/// vLLM's keys of a pooling run, in its order (one input sequence per request here).
+void set_pooling_figures(OrderedObject& o, const metrics::RunSummary& s, bool save_detailed, DetailArrays arrays) {
+  o.set("duration", json_value(s.duration_s));
+  o.set("completed", json_value(s.completed));
+  o.set("total_input_tokens", json_value(s.total_input_tokens));
+  o.set("total_input_sequences", json_value(s.completed));
+  o.set("request_throughput", json_value(s.request_throughput));
+  o.set("input_sequence_throughput", json_value(s.request_throughput));
+  o.set("total_token_throughput", json_value(s.total_token_throughput));
+  if (arrays != DetailArrays::kRender) return;
+  if (save_detailed) o.set("input_lens", json_array(s.input_lens));
+  o.set("latencies", json_array(s.latencies_s));
+  o.set("queue_times", json_array(s.queue_times_s));
+  if (save_detailed) o.set("errors", json_array(s.errors));
+}
+
 }  // namespace
 
 std::string_view llmload_version() noexcept {
@@ -373,20 +407,11 @@ std::vector<ResultField> result_fields(const metrics::RunSummary& s, const RunIn
     o.set("ramp_up_end_rps", json_value(info.ramp_up_end_rps));
   }
 
-  o.set("duration", json_value(s.duration_s));
-  o.set("completed", json_value(s.completed));
-  o.set("failed", json_value(s.failed));
-  o.set("total_input_tokens", json_value(s.total_input_tokens));
-  o.set("total_output_tokens", json_value(s.total_output_tokens));
-  o.set("request_throughput", json_value(s.request_throughput));
-  o.set("request_goodput", info.goodput_configured ? json_value(s.request_goodput.value_or(0.0))
-                                                   : json_null());
-  o.set("output_throughput", json_value(s.output_throughput));
-  o.set("total_token_throughput", json_value(s.total_token_throughput));
-  if (arrays == DetailArrays::kRender) set_per_request_arrays(o, s, save_detailed);
-  o.set("max_output_tokens_per_s", json_value(s.max_output_tokens_per_s));
-  o.set("max_concurrent_requests", json_value(s.max_concurrent_requests));
-  o.set("rtfx", json_value(0.0));  // vLLM's inverse real-time factor: audio input only
+  if (s.options.pooling) {
+    set_pooling_figures(o, s, save_detailed, arrays);
+  } else {
+    set_generation_figures(o, s, info, save_detailed, arrays);
+  }
   if (info.spec_decode) set_spec_decode(o, *info.spec_decode);
 
   const std::pair<std::string_view, const metrics::SampleStats*> metric_stats[] = {
@@ -395,7 +420,8 @@ std::vector<ResultField> result_fields(const metrics::RunSummary& s, const RunIn
       {"e2el_including_client_queue", &s.e2el_including_client_queue_ms}};
   const auto& selected = s.options.percentile_metrics;
   for (const auto& [name, stats] : metric_stats) {
-    if (!vllm_metric_shown(name, selected, info.max_concurrency, info.request_rate, info.tokenizer)) continue;
+    const bool generation_keys = info.tokenizer && !s.options.pooling;
+    if (!vllm_metric_shown(name, selected, info.max_concurrency, info.request_rate, generation_keys)) continue;
     o.set(fmt::format("mean_{}_ms", name), json_value(stats->mean));
     o.set(fmt::format("median_{}_ms", name), json_value(stats->median));
     o.set(fmt::format("std_{}_ms", name), json_value(stats->stddev));

@@ -190,6 +190,7 @@ metrics::SummaryOptions summary_options(const config::RunPlan& plan) {
   options.goodput_ttft_ms = plan.results.goodput_ttft_ms;
   options.goodput_tpot_ms = plan.results.goodput_tpot_ms;
   options.goodput_e2el_ms = plan.results.goodput_e2el_ms;
+  options.pooling = api::is_pooling(plan.flavor);
   return options;
 }
 

@@ -17,7 +17,9 @@ ResponseRecorder::ResponseRecorder(metrics::RequestRecord& record, api::ChunkDec
                                    std::atomic<std::int64_t>& chunk_counter)
     : record_(record), decoder_(decoder), chunk_counter_(chunk_counter), sse_(options.max_sse_event_bytes),
       max_body_bytes_(options.max_response_bytes), keep_text_(options.keep_text || options.chunk_text_offsets),
-      text_offsets_(options.chunk_text_offsets) {}
+      text_offsets_(options.chunk_text_offsets), pooling_(options.pooling) {
+  if (pooling_ && max_body_bytes_ == 0) max_body_bytes_ = kMaxPoolingAnswerBytes;
+}
 
 void ResponseRecorder::on_status(int status) noexcept {
   status_ = status;
@@ -44,6 +46,10 @@ void ResponseRecorder::on_body(std::string_view bytes) {
   if (status_ != 200) {
     const auto room = kErrorBodyCap - std::min(kErrorBodyCap, error_body_.size());
     error_body_.append(bytes.substr(0, room));
+    return;
+  }
+  if (pooling_) {
+    pooling_body_.append(bytes);
     return;
   }
   if (body_head_.size() < kBodyHeadBytes) body_head_.append(bytes.substr(0, kBodyHeadBytes - body_head_.size()));
@@ -126,7 +132,27 @@ std::string ResponseRecorder::no_stream_reason() const {
   return " (the body was not a server-sent-event stream)";
 }
 
+void ResponseRecorder::finish_pooling() {
+  auto decoded = decoder_.decode(pooling_body_);
+  if (!decoded) {
+    fail(Outcome::kMalformedChunk, fmt::format("the answer is not a JSON object: {}", decoded.error().message));
+    return;
+  }
+  if (decoded->error) {
+    fail(Outcome::kServerError, fmt::format("server error in the answer: {}", decoded->error->message));
+    return;
+  }
+  record_.chunk_ns.push_back(arrival_ns_);  // the stamp of the read that completed the body
+  chunk_counter_.store(chunk_counter_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // vLLM: output.prompt_len = usage.get("prompt_tokens", 0).
+  const bool counted = decoded->usage && decoded->usage->prompt_tokens >= 0;
+  record_.usage_prompt_tokens = counted ? static_cast<std::int32_t>(decoded->usage->prompt_tokens) : 0;
+  record_.usage_completion_tokens = 0;
+  std::string().swap(pooling_body_);
+}
+
 void ResponseRecorder::finish(core::Nanos now_ns) {
+  if (pooling_ && !failure_ && status_ == 200) finish_pooling();
   if (failure_) {
     record_.outcome = *failure_;
     record_.error = std::move(failure_text_);

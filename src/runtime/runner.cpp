@@ -107,6 +107,7 @@ struct RunContext {
     recording.chunk_text_offsets = options.chunk_text_offsets;
     recording.max_sse_event_bytes = options.max_sse_event_bytes;
     recording.max_response_bytes = options.max_response_bytes;
+    recording.pooling = api::is_pooling(request.flavor);
   }
 
   const Target& target;

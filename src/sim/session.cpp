@@ -1,6 +1,8 @@
 #include "llmload/sim/session.hpp"
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/sim/pooling_answer.hpp"
+
 #include "llmload/sim/sim_responses.hpp"
 #include "llmload/sim/sim_worker.hpp"
 
@@ -107,6 +109,16 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
     co_return co_await generate(flavor, request, t_recv, keep_alive);
   }
   if (target.starts_with("/llmload/sim/")) co_return co_await control(request, target, keep_alive);
+  if (target == "/v1/embeddings" || target == "/pooling" || target == "/embeddings") {
+    if (method != http::verb::post) {
+      co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
+                                    "Allow: POST\r\n");
+    }
+    const api::Flavor flavor = target == "/pooling"      ? api::Flavor::kPooling
+                               : target == "/embeddings" ? api::Flavor::kInfinityEmbeddings
+                                                         : api::Flavor::kEmbeddings;
+    co_return co_await pool(flavor, request, t_recv, keep_alive);
+  }
   if (target == "/tokenize" || target == "/detokenize") {
     if (method != http::verb::post) {
       co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
@@ -252,6 +264,19 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
     export_span(*parsed, parsed->max_tokens, {recv, recv, first, std::max(first, core::now_ns())});
   }
   co_return next;
+}
+
+asio::awaitable<Next> Session::pool(api::Flavor flavor, const Request& request, core::Clock::time_point t_recv,
+                                    bool keep_alive) {
+  auto parsed = parse_pooling_request(flavor, request.body(), shared_.options.model, shared_.options.lora_modules);
+  if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
+  if (!co_await io_.wait_until(t_recv + shared_.options.ttft)) co_return Next::kGone;
+  const std::string id = fmt::format("{}-{:016x}", flavor == api::Flavor::kPooling ? "pool" : "embd", worker_.next_id());
+  const std::string body = pooling_answer_body(*parsed, shared_.options.model, id, unix_now());
+  ExactMetrics::add(worker_.metrics.prompt_tokens, static_cast<std::uint64_t>(parsed->prompt_tokens));
+  out_.clear();
+  append_response(out_, 200, "application/json", body, keep_alive);
+  co_return co_await io_.send(out_, keep_alive);
 }
 
 void Session::export_span(const GenerationRequest& r, std::int64_t completion_tokens, const RequestTimes& times) {

@@ -168,3 +168,46 @@ TEST(ConsoleTable, ExtensionBlockLeavesOutWhatDidNotHappen) {
 
 }  // namespace
 }  // namespace llmload::report
+
+namespace llmload::report {
+namespace {
+
+// vLLM's table of a pooling run (serve.py's EmbedBenchmarkMetrics branch): no generated-token,
+// goodput, output-throughput or peak rows; "Input throughput (inputs/s)"; TTFT/TPOT/ITL never.
+TEST(ConsoleTable, PoolingRunHasVllmsEmbeddingRows) {
+  metrics::RunSummary s;
+  s.options.pooling = true;
+  s.options.percentile_metrics = {"ttft", "e2el"};
+  s.completed = 100;
+  s.failed = 2;
+  s.duration_s = 4.0;
+  s.total_input_tokens = 1000;
+  s.request_throughput = 25.0;
+  s.total_token_throughput = 250.0;
+  s.max_concurrent_requests = 9;
+  s.ttft_ms = stats(1, 1, {{99, 1}});
+  s.e2el_ms = stats(12.345, 11.5, {{99, 30.25}});
+  TableContext context;
+  context.max_concurrency = 8;
+  context.goodput_configured = true;
+  context.percentiles = {99};
+  const std::string expected =
+      "============ Serving Benchmark Result ============\n"
+      "Successful requests:                     100       \n"
+      "Failed requests:                         2         \n"
+      "Maximum request concurrency:             8         \n"
+      "Benchmark duration (s):                  4.00      \n"
+      "Total input tokens:                      1000      \n"
+      "Request throughput (req/s):              25.00     \n"
+      "Input throughput (inputs/s):             25.00     \n"
+      "Total token throughput (tok/s):          250.00    \n"
+      "----------------End-to-end Latency----------------\n"
+      "Mean E2EL (ms):                          12.35     \n"
+      "Median E2EL (ms):                        11.50     \n"
+      "P99 E2EL (ms):                           30.25     \n"
+      "==================================================\n";
+  EXPECT_EQ(format_result_table(s, context), expected);
+}
+
+}  // namespace
+}  // namespace llmload::report

@@ -31,8 +31,8 @@ boost::json::object extra(std::string_view json) {
 
 TEST(RequestBuilder, CompletionsDefaultShape) {
   EXPECT_EQ(build_body(Flavor::kCompletions, spec(), options()),
-            R"({"model":"m","prompt":"Hi","max_tokens":16,"stream":true,)"
-            R"("stream_options":{"include_usage":true}})");
+            R"({"model":"m","prompt":"Hi","repetition_penalty":1.0,"max_tokens":16,"logprobs":null,)"
+            R"("stream":true,"stream_options":{"include_usage":true}})");
 }
 
 TEST(RequestBuilder, ChatDefaultShape) {
@@ -67,11 +67,10 @@ TEST(RequestBuilder, EveryOptionInVllmOrder) {
   o.sampling.presence_penalty = -0.5;
   o.sampling.repetition_penalty = 1.0;
   EXPECT_EQ(build_body(Flavor::kCompletions, spec("Hi", 128), o),
-            R"({"model":"m","prompt":"Hi","max_tokens":128,"stream":true,)"
-            R"("stream_options":{"include_usage":true,"continuous_usage_stats":true},)"
-            R"("ignore_eos":true,"logprobs":5,"top_p":0.9,"top_k":50,"min_p":0.05,)"
-            R"("temperature":0.0,"frequency_penalty":0.1,"presence_penalty":-0.5,)"
-            R"("repetition_penalty":1.0})");
+            R"({"model":"m","prompt":"Hi","repetition_penalty":1.0,"max_tokens":128,"logprobs":5,)"
+            R"("stream":true,"stream_options":{"include_usage":true,"continuous_usage_stats":true},)"
+            R"("ignore_eos":true,"top_p":0.9,"top_k":50,"min_p":0.05,)"
+            R"("temperature":0.0,"frequency_penalty":0.1,"presence_penalty":-0.5})");
   EXPECT_EQ(build_body(Flavor::kChat, spec("Hi", 128), o),
             R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}],)"
             R"("max_completion_tokens":128,"stream":true,)"
@@ -86,11 +85,11 @@ TEST(RequestBuilder, OnlySetSamplingFieldsAreSent) {
   o.sampling.temperature = 0.7;
   o.sampling.top_k = -1;
   EXPECT_EQ(build_body(Flavor::kCompletions, spec(), o),
-            R"({"model":"m","prompt":"Hi","max_tokens":16,"stream":true,)"
-            R"("stream_options":{"include_usage":true},"top_k":-1,"temperature":0.7})");
+            R"({"model":"m","prompt":"Hi","repetition_penalty":1.0,"max_tokens":16,"logprobs":null,)"
+            R"("stream":true,"stream_options":{"include_usage":true},"top_k":-1,"temperature":0.7})");
 }
 
-TEST(RequestBuilder, FalseFlagsAndUnsetLogprobsAreLeftOut) {
+TEST(RequestBuilder, FalseFlagsAreLeftOutAndUnsetLogprobsIsNullForCompletionsOnly) {
   BodyOptions o = options();
   o.ignore_eos = false;
   o.continuous_usage_stats = false;
@@ -98,15 +97,16 @@ TEST(RequestBuilder, FalseFlagsAndUnsetLogprobsAreLeftOut) {
   const std::string body = build_body(Flavor::kCompletions, spec(), o);
   EXPECT_EQ(body.find("ignore_eos"), std::string::npos);
   EXPECT_EQ(body.find("continuous_usage_stats"), std::string::npos);
-  EXPECT_EQ(body.find("logprobs"), std::string::npos);
+  EXPECT_NE(body.find(R"("logprobs":null)"), std::string::npos);  // as vLLM's completions payload
+  EXPECT_EQ(build_body(Flavor::kChat, spec(), o).find("logprobs"), std::string::npos);
 }
 
 TEST(RequestBuilder, IncludeUsageFalseIsSentExplicitly) {
   BodyOptions o = options();
   o.include_usage = false;
   EXPECT_EQ(build_body(Flavor::kCompletions, spec(), o),
-            R"({"model":"m","prompt":"Hi","max_tokens":16,"stream":true,)"
-            R"("stream_options":{"include_usage":false}})");
+            R"({"model":"m","prompt":"Hi","repetition_penalty":1.0,"max_tokens":16,"logprobs":null,)"
+            R"("stream":true,"stream_options":{"include_usage":false}})");
 }
 
 TEST(RequestBuilder, NoStreamDropsStreamOptions) {
@@ -114,7 +114,8 @@ TEST(RequestBuilder, NoStreamDropsStreamOptions) {
   o.stream = false;
   o.continuous_usage_stats = true;
   EXPECT_EQ(build_body(Flavor::kCompletions, spec(), o),
-            R"({"model":"m","prompt":"Hi","max_tokens":16,"stream":false})");
+            R"({"model":"m","prompt":"Hi","repetition_penalty":1.0,"max_tokens":16,"logprobs":null,)"
+            R"("stream":false})");
   EXPECT_EQ(build_body(Flavor::kChat, spec(), o),
             R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}],)"
             R"("max_completion_tokens":16,"stream":false})");
@@ -125,10 +126,12 @@ TEST(RequestBuilder, MaxTokensFieldChoices) {
   o.stream = false;
   o.max_tokens_field = MaxTokensField::kBoth;
   EXPECT_EQ(build_body(Flavor::kCompletions, spec(), o),
-            R"({"model":"m","prompt":"Hi","max_tokens":16,"max_completion_tokens":16,"stream":false})");
+            R"({"model":"m","prompt":"Hi","repetition_penalty":1.0,"max_tokens":16,"max_completion_tokens":16,)"
+            R"("logprobs":null,"stream":false})");
   o.max_tokens_field = MaxTokensField::kMaxCompletionTokens;
   EXPECT_EQ(build_body(Flavor::kCompletions, spec(), o),
-            R"({"model":"m","prompt":"Hi","max_completion_tokens":16,"stream":false})");
+            R"({"model":"m","prompt":"Hi","repetition_penalty":1.0,"max_completion_tokens":16,"logprobs":null,)"
+            R"("stream":false})");
   o.max_tokens_field = MaxTokensField::kMaxTokens;
   EXPECT_EQ(build_body(Flavor::kChat, spec(), o),
             R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}],)"
@@ -148,8 +151,8 @@ TEST(RequestBuilder, ExtraBodyReplacesOurKeysInPlaceAndAppendsNewOnes) {
   // Python's dict.update: replaced keys keep their slot, new ones follow in extra_body's order
   // (ignore_eos was not in our body, so it is appended).
   EXPECT_EQ(build_body(Flavor::kCompletions, spec(), o),
-            R"({"model":"other","prompt":"Hi","max_tokens":5,"stream":true,)"
-            R"("stream_options":{"include_usage":false},"temperature":0.7,"stop":["\n"],)"
+            R"({"model":"other","prompt":"Hi","repetition_penalty":1.0,"max_tokens":5,"logprobs":null,)"
+            R"("stream":true,"stream_options":{"include_usage":false},"temperature":0.7,"stop":["\n"],)"
             R"("ignore_eos":true})");
 }
 

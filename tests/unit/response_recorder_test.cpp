@@ -262,3 +262,53 @@ TEST(ResponseRecorderLimits, EndlessValidStreamStopsAtMaxResponseBytes) {
 
 }  // namespace
 }  // namespace llmload::runtime
+
+namespace llmload::runtime {
+namespace {
+
+ResponseRecorderOptions pooling_options() {
+  ResponseRecorderOptions o;
+  o.pooling = true;
+  return o;
+}
+
+constexpr std::string_view kEmbeddingAnswer =
+    R"({"id":"embd-1","object":"list","created":1,"model":"m","data":[{"index":0,"object":"embedding",)"
+    R"("embedding":[0.5,-0.5,0.5,-0.5]}],"usage":{"prompt_tokens":7,"total_tokens":7,"completion_tokens":0}})";
+
+TEST(ResponseRecorderPooling, TheWholeAnswerIsOneChunkStampedWhenItsLastBytesArrived) {
+  const std::string body(kEmbeddingAnswer);
+  for (const Ends& ends : {whole(body.size()), split_at(10, body.size()), bytewise(body.size())}) {
+    const RequestRecord r = replay(body, ends, pooling_options());
+    EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
+    ASSERT_EQ(r.chunk_ns.size(), 1u);  // vLLM: TTFT = latency = the time the answer was read
+    EXPECT_EQ(r.chunk_ns[0], static_cast<core::Nanos>(body.size()));
+    EXPECT_EQ(r.usage_prompt_tokens, 7);
+    EXPECT_EQ(r.usage_completion_tokens, 0);
+  }
+}
+
+TEST(ResponseRecorderPooling, NoUsageCountsNoInputTokensAsVllm) {
+  const std::string body = R"({"object":"list","data":[{"index":0,"embedding":[1.0]}]})";
+  const RequestRecord r = replay(body, whole(body.size()), pooling_options());
+  EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
+  EXPECT_EQ(r.usage_prompt_tokens, 0);  // usage.get("prompt_tokens", 0)
+}
+
+TEST(ResponseRecorderPooling, BadAnswersAreCountedOutcomes) {
+  const std::string garbage = R"({"object":"list","data":[)";
+  EXPECT_EQ(replay(garbage, whole(garbage.size()), pooling_options()).outcome, Outcome::kMalformedChunk);
+  const std::string error = R"({"object":"error","message":"too long","type":"BadRequestError","code":400})";
+  const RequestRecord r = replay(error, whole(error.size()), pooling_options());
+  EXPECT_EQ(r.outcome, Outcome::kServerError);
+  EXPECT_NE(r.error.find("too long"), std::string::npos) << r.error;
+  EXPECT_EQ(replay(std::string(kEmbeddingAnswer), whole(kEmbeddingAnswer.size()), pooling_options(), 500).outcome,
+            Outcome::kHttpStatus);
+  ResponseRecorderOptions capped = pooling_options();
+  capped.max_response_bytes = 64;
+  EXPECT_EQ(replay(std::string(kEmbeddingAnswer), whole(kEmbeddingAnswer.size()), capped).outcome,
+            Outcome::kResponseTooLarge);
+}
+
+}  // namespace
+}  // namespace llmload::runtime

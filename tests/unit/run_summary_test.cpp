@@ -376,3 +376,34 @@ TEST(RunSummaryExtensions, NoPerChunkTokensNoPerTokenFigures) {
 
 }  // namespace
 }  // namespace llmload::metrics
+
+namespace llmload::metrics {
+namespace {
+
+// vLLM's calculate_metrics_for_embeddings: a pooling answer generates nothing; its latency is
+// the time to read it; input tokens come from its usage.
+TEST(RunSummary, PoolingRunsCountNoOutputTokens) {
+  SummaryOptions options;
+  options.pooling = true;
+  options.percentile_metrics = {"e2el"};
+  auto a = ok_request(0, {20});
+  a.saw_done = false;  // no stream, no [DONE]
+  a.usage_prompt_tokens = 7;
+  a.usage_completion_tokens = 0;
+  auto b = ok_request(10, {40});
+  b.usage_prompt_tokens = 0;  // an answer without usage counts 0, as vLLM
+  b.usage_completion_tokens = 0;
+  const RunSummary s = run({a, b}, 1000, options);
+  EXPECT_EQ(s.completed, 2);
+  EXPECT_EQ(s.total_output_tokens, 0);
+  EXPECT_EQ(s.total_input_tokens, 7);
+  EXPECT_EQ(s.output_lens, (std::vector<std::int64_t>{0, 0}));
+  EXPECT_DOUBLE_EQ(s.total_token_throughput, 7.0);
+  EXPECT_DOUBLE_EQ(s.e2el_ms.mean, 25.0);
+  EXPECT_DOUBLE_EQ(s.ttft_ms.mean, s.e2el_ms.mean);
+  EXPECT_EQ(s.tpot_ms.count, 0u);
+  EXPECT_EQ(s.requests_without_done, 0);
+}
+
+}  // namespace
+}  // namespace llmload::metrics

@@ -1,6 +1,7 @@
 #pragma once
 /// Request bodies for the OpenAI-compatible completions and chat-completions APIs, shaped and
-/// ordered as vLLM's `vllm bench serve` sends them (backends "openai" and "openai-chat").
+/// ordered as vLLM's `vllm bench serve` sends them (backends "openai", "openai-chat" and the
+/// pooling backends "openai-embeddings", "vllm-pooling", "infinity-embeddings").
 
 #include "llmload/api/flavor.hpp"
 #include "llmload/core/error.hpp"
@@ -59,7 +60,8 @@ core::Result<boost::json::object> parse_extra_body(std::string_view json);
 /// token limit. Chat: the user message's content is the text part, then one
 /// {"type": "image_url", "image_url": {"url": ...}} part per `spec.images` entry, as vLLM sends
 /// them. Completions bodies have no place for images and leave them out (dataset construction
-/// refuses images unless the backend is openai-chat).
+/// refuses images unless the backend is openai-chat). Pooling flavours (is_pooling): vLLM's
+/// bodies for them, `input` = the prompt, no sampling fields and no token limit.
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options);
 
 /// One earlier exchange of a conversation: what the user sent and what the server answered.
@@ -74,7 +76,8 @@ struct ChatTurn {
 std::string build_chat_body(const workload::RequestSpec& spec, std::span<const ChatTurn> history,
                             const BodyOptions& options);
 
-/// The default request path of a flavor: "/v1/completions" or "/v1/chat/completions".
+/// The default request path of a flavor: "/v1/completions", "/v1/chat/completions",
+/// "/v1/embeddings", "/pooling" (vLLM's) or "/embeddings" (Infinity's).
 /// The view refers to a string literal (valid forever).
 std::string_view default_endpoint(Flavor flavor);
 

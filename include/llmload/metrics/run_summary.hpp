@@ -28,6 +28,9 @@ struct SummaryOptions {
   std::optional<double> goodput_ttft_ms;  ///< --goodput ttft:MS
   std::optional<double> goodput_tpot_ms;  ///< --goodput tpot:MS
   std::optional<double> goodput_e2el_ms;  ///< --goodput e2el:MS
+  /// A pooling backend's run (vLLM's calculate_metrics_for_embeddings): every request has no
+  /// output tokens; the reports print vLLM's pooling table.
+  bool pooling = false;
 
   /// True when at least one SLO is set (vLLM then reports request_goodput).
   bool goodput_configured() const noexcept {

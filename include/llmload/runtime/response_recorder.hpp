@@ -25,7 +25,17 @@ struct ResponseRecorderOptions {
   bool chunk_text_offsets = false;
   std::size_t max_sse_event_bytes = sse::kDefaultMaxEventBytes;  ///< SSE event cap
   std::uint64_t max_response_bytes = 0;  ///< body bytes read before response_too_large (0: none)
+  /// A pooling backend's whole JSON answer (api::is_pooling) instead of an event stream: the
+  /// body is kept (up to max_response_bytes, else kMaxPoolingAnswerBytes) and read when it is
+  /// complete. Its one "token chunk" is stamped when the last body bytes arrived (vLLM: TTFT =
+  /// latency = the time to read the answer); input tokens = usage.prompt_tokens, else 0 (as
+  /// vLLM); output tokens 0.
+  bool pooling = false;
 };
+
+/// The largest pooling answer kept when --max-response-bytes sets no limit (a float
+/// embedding of 8192 dimensions is about 200 KB of JSON).
+inline constexpr std::uint64_t kMaxPoolingAnswerBytes = 64ull << 20;
 
 /// Records one response into one RequestRecord. Every token chunk is stamped with the arrival
 /// stamp of the piece whose bytes completed its event (set_arrival()), never with a clock read
@@ -69,6 +79,7 @@ class ResponseRecorder final {
   void on_event(std::string_view data);
   void on_token_chunk(const api::Chunk& chunk);
   void on_usage(const api::Chunk& chunk);
+  void finish_pooling();
   // Why a 200 carried no chunk, when its body was no event stream at all (gzip, plain JSON).
   std::string no_stream_reason() const;
 
@@ -89,6 +100,8 @@ class ResponseRecorder final {
   bool keep_text_;
   bool text_offsets_;
   bool track_chunk_tokens_ = true;     // every token chunk so far carried usage
+  bool pooling_;
+  std::string pooling_body_;           // a pooling backend's answer, read at finish()
 };
 
 }  // namespace llmload::runtime

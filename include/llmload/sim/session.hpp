@@ -52,6 +52,10 @@ class Session final {
   // Exact mode, not streamed: the whole answer when its last token is due.
   boost::asio::awaitable<Next> complete(const GenerationRequest& r, const FaultPlan& fault,
                                         core::Clock::time_point t_recv, bool keep_alive);
+  // A pooling endpoint (/v1/embeddings, /pooling, /embeddings): the whole answer after the
+  // fixed --ttft (prefill only; the engine mode answers on the same fixed timing).
+  boost::asio::awaitable<Next> pool(api::Flavor flavor, const Request& request, core::Clock::time_point t_recv,
+                                    bool keep_alive);
   boost::asio::awaitable<Next> engine_generate(GenerationRequest r, const FaultPlan& fault, bool keep_alive);
   // Waits for the engine to deliver more tokens (or finish).
   boost::asio::awaitable<void> wait_delivery(Delivery& d, std::int64_t seen);

@@ -1,0 +1,52 @@
+#include "llmload/api/flavor.hpp"
+
+#include <array>
+
+namespace llmload::api {
+
+namespace {
+
+struct BackendEntry {
+  std::string_view name;
+  Flavor flavor;
+};
+
+// vLLM's ASYNC_REQUEST_FUNCS (vllm/benchmarks/lib/endpoint_request_func.py), those llmload has.
+constexpr std::array kBackends{
+    BackendEntry{"vllm", Flavor::kCompletions},
+    BackendEntry{"openai", Flavor::kCompletions},
+    BackendEntry{"openai-chat", Flavor::kChat},
+    BackendEntry{"openai-embeddings", Flavor::kEmbeddings},
+    BackendEntry{"infinity-embeddings", Flavor::kInfinityEmbeddings},
+    BackendEntry{"vllm-pooling", Flavor::kPooling},
+};
+
+constexpr auto kNames = [] {
+  std::array<std::string_view, kBackends.size()> names{};
+  for (std::size_t i = 0; i < kBackends.size(); ++i) names[i] = kBackends[i].name;
+  return names;
+}();
+
+}  // namespace
+
+std::span<const std::string_view> backend_names() { return kNames; }
+
+std::optional<Flavor> flavor_for_backend(std::string_view backend) {
+  for (const auto& entry : kBackends) {
+    if (entry.name == backend) return entry.flavor;
+  }
+  return std::nullopt;
+}
+
+std::string_view endpoint_suffix(Flavor flavor) {
+  switch (flavor) {
+    case Flavor::kCompletions: return "completions";
+    case Flavor::kChat: return "chat/completions";
+    case Flavor::kEmbeddings:
+    case Flavor::kInfinityEmbeddings: return "embeddings";
+    case Flavor::kPooling: return "pooling";
+  }
+  return "completions";
+}
+
+}  // namespace llmload::api
