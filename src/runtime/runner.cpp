@@ -7,6 +7,7 @@
 #include "llmload/runtime/http_response_reader.hpp"
 #include "llmload/runtime/response_recorder.hpp"
 #include "llmload/runtime/stop_policy.hpp"
+#include "llmload/runtime/target_balance.hpp"
 #include "llmload/runtime/watchdog.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,6 +29,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 #include <unordered_set>
 
@@ -93,9 +96,9 @@ bool is_later_turn(const RequestPlan& plan, std::span<const workload::RequestSpe
 
 /// Everything the workers share; read-only during the run except the gate and the stop level.
 struct RunContext {
-  RunContext(const Target& target, const RequestTemplate& request, const RunnerOptions& options,
+  RunContext(std::span<const Target> targets, const RequestTemplate& request, const RunnerOptions& options,
              std::vector<RequestRecord>& records)
-      : target(target), request(request), options(options), records(records) {
+      : targets(targets), request(request), options(options), records(records) {
     limits.whole = options.request_timeout;
     limits.connect = options.connect_timeout;
     limits.first_byte = options.first_byte_timeout;
@@ -106,7 +109,7 @@ struct RunContext {
     recording.max_response_bytes = options.max_response_bytes;
   }
 
-  const Target& target;
+  std::span<const Target> targets;  ///< one, or several replicas (RequestRecord::target)
   const RequestTemplate& request;
   const RunnerOptions& options;
   RequestLimits limits;
@@ -118,6 +121,11 @@ struct RunContext {
   core::Nanos origin = 0;
   std::vector<RequestRecord>& records;
   ConcurrencyGate* gate = nullptr;
+  /// Several targets: the round-robin target of each request (later turns: their first
+  /// turn's), and, with least-in-flight, the shared in-flight counters (null otherwise).
+  std::span<const std::uint16_t> round_robin;
+  TargetLoad* load = nullptr;
+  bool conversations = false;
   std::atomic<StopLevel> stop{StopLevel::kRunning};  // written by the supervisor only
 
   /// The spec of request `index` (specs are sent in turn when there are more requests).
@@ -135,7 +143,7 @@ struct Worker {
   asio::io_context context{1};
   asio::any_io_executor executor;  // every handler of this worker runs here
   asio::executor_work_guard<asio::io_context::executor_type> guard;
-  net::ConnectionPool pool;
+  std::vector<net::ConnectionPool> pools = std::vector<net::ConnectionPool>(run.targets.size());  // one per target
   api::ChunkDecoder decoder;
   Counters counters;
   std::vector<std::uint32_t> assigned;  // request indices, in schedule order
@@ -151,14 +159,17 @@ struct Worker {
   void request_finished() {
     if (--remaining == 0) {
       guard.reset();
-      pool.clear();
+      for (auto& pool : pools) pool.clear();
       if (probe_timer != nullptr) probe_timer->cancel();
     }
   }
   /// Marks a request, and the later turns of its conversation, as never sent.
+  /// Dropped later turns name their conversation's target (rows show where it would have gone).
   void drop(std::uint32_t index, std::string_view why = "not sent: the run was stopped") {
+    const std::uint16_t target = run.records[index].target;
     for (auto i = static_cast<std::int32_t>(index); i >= 0; i = run.next_turn[static_cast<std::size_t>(i)]) {
       RequestRecord& r = run.records[static_cast<std::size_t>(i)];
+      r.target = target;
       r.outcome = Outcome::kCancelled;
       r.error = std::string(why);
       ++not_sent;
@@ -213,7 +224,7 @@ std::string wire_request(const RunContext& run, std::uint32_t index) {
     history.push_back({run.specs[at].prompt, run.records[at].generated_text});
   }
   std::reverse(history.begin(), history.end());
-  return build_http_request(run.target, run.request, spec, index, history);
+  return build_http_request(run.targets[run.records[index].target], run.request, spec, index, history);
 }
 
 /// The TLS handshake, part of connecting (and, as in vLLM, of TTFT). False after recording why
@@ -237,9 +248,8 @@ asio::awaitable<bool> handshake(net::Connection& connection, const Target& targe
 
 /// A new connection to the target (TCP, then TLS), under the connect limit. Null after
 /// recording why it failed.
-asio::awaitable<std::unique_ptr<net::Connection>> open_connection(Worker& worker, Watchdog& watchdog,
-                                                                  ResponseRecorder& recorder) {
-  const Target& target = worker.run.target;
+asio::awaitable<std::unique_ptr<net::Connection>> open_connection(Worker& worker, const Target& target,
+                                                                  Watchdog& watchdog, ResponseRecorder& recorder) {
   auto connection = std::make_unique<net::Connection>(worker.executor);
   watchdog.connection = connection.get();
   const core::Nanos t0 = core::now_ns();
@@ -357,10 +367,11 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   ResponseRecorderOptions recording = run.recording;
   recording.keep_text = recording.keep_text || run.next_turn[index] >= 0;
   ResponseRecorder recorder(record, worker.decoder, recording, worker.counters.chunks);
+  net::ConnectionPool& pool = worker.pools[record.target];
   for (int attempt = 0; !watchdog->fired; ++attempt) {
-    std::unique_ptr<net::Connection> connection = attempt == 0 ? worker.pool.take() : nullptr;
+    std::unique_ptr<net::Connection> connection = attempt == 0 ? pool.take() : nullptr;
     const bool reused = connection != nullptr;
-    if (!connection) connection = co_await open_connection(worker, *watchdog, recorder);
+    if (!connection) connection = co_await open_connection(worker, run.targets[record.target], *watchdog, recorder);
     if (!connection) break;
     const SendEnd sent = co_await send_request(*connection, wire, reused, *watchdog, recorder);
     if (sent == SendEnd::kRetry) continue;
@@ -370,7 +381,7 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
     if (end == ReadEnd::kRetry) continue;
     // A response that ended cleanly with keep-alive leaves its connection for the next request.
     if (end == ReadEnd::kKeepAlive && !watchdog->fired) {
-      worker.pool.put(std::move(connection));
+      pool.put(std::move(connection));
     } else {
       connection->close();
     }
@@ -391,6 +402,7 @@ void follow_turn(Worker& worker, std::uint32_t index) {
   if (next < 0) return;
   const auto next_index = static_cast<std::uint32_t>(next);
   const RequestRecord& record = run.records[index];
+  run.records[next_index].target = record.target;  // session affinity, sent or not
   if (run.sending_stopped()) {
     worker.drop(next_index);
   } else if (!record.ok()) {
@@ -398,6 +410,16 @@ void follow_turn(Worker& worker, std::uint32_t index) {
   } else {
     asio::co_spawn(worker.executor, next_turn_coroutine(worker, next_index, record.end_ns), asio::detached);
   }
+}
+
+/// The target of request `index`, decided as it starts: a later turn of a conversation goes
+/// where its first turn went (session affinity); otherwise the balance policy.
+std::uint16_t choose_target(const RunContext& run, std::uint32_t index) {
+  if (run.targets.size() <= 1) return 0;
+  const auto previous = run.conversations ? run.spec(index).previous_turn : -1;
+  if (previous >= 0 && static_cast<std::uint32_t>(previous) < index) return run.records[static_cast<std::size_t>(previous)].target;
+  if (run.load != nullptr) return run.load->least_loaded(index);
+  return run.round_robin[index];
 }
 
 /// One request: through the concurrency gate, the exchange, then its bookkeeping.
@@ -410,9 +432,12 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
     worker.drop(index);
     co_return;
   }
+  record.target = choose_target(run, index);
+  if (run.load != nullptr) run.load->started(record.target);
   record.start_ns = core::now_ns();
   Counters::bump(worker.counters.started);
   co_await exchange(worker, index);
+  if (run.load != nullptr) run.load->finished(record.target);
   if (run.gate != nullptr) run.gate->release();
   if (worker.interval_slot != nullptr) {
     auto& recorder = worker.interval_slot->recorder();
@@ -653,6 +678,32 @@ class Supervisor final {
   core::Nanos next_progress_ns_;
 };
 
+/// How the run's requests choose among several targets: the round-robin assignment, made
+/// before the run, and least-in-flight's shared counters.
+class TargetChoice final {
+ public:
+  TargetChoice(const RequestPlan& plan, std::span<const workload::RequestSpec> specs, std::size_t targets,
+               config::Balance balance)
+      : conversations_(plan.conversations) {
+    if (targets <= 1) return;
+    std::vector<std::int32_t> previous(plan.count, -1);
+    for (std::size_t i = 0; plan.conversations && i < plan.count; ++i) previous[i] = specs[i].previous_turn;
+    round_robin_ = round_robin_targets(previous, targets);
+    if (balance == config::Balance::kLeastInFlight) load_.emplace(targets);
+  }
+
+  void attach(RunContext& run) const {
+    run.round_robin = round_robin_;
+    run.load = load_ ? &*load_ : nullptr;
+    run.conversations = conversations_;
+  }
+
+ private:
+  bool conversations_;
+  std::vector<std::uint16_t> round_robin_;
+  mutable std::optional<TargetLoad> load_;
+};
+
 /// One record per request, each naming the spec it sends and the trace it carries.
 std::vector<RequestRecord> blank_records(std::span<const workload::RequestSpec> specs, std::size_t count,
                                          std::span<const api::TraceParent> trace_parents) {
@@ -703,7 +754,16 @@ std::string build_http_request(const Target& target, const RequestTemplate& requ
 }
 
 Runner::Runner(Target target, RequestTemplate request, RunnerOptions options)
-    : target_(std::move(target)), request_(std::move(request)), options_(std::move(options)) {}
+    : request_(std::move(request)), options_(std::move(options)) {
+  targets_.push_back(std::move(target));
+}
+
+Runner::Runner(std::vector<Target> targets, RequestTemplate request, RunnerOptions options)
+    : targets_(std::move(targets)), request_(std::move(request)), options_(std::move(options)) {
+  if (targets_.empty() || targets_.size() > config::kMaxTargets) {
+    throw std::invalid_argument(fmt::format("Runner: {} targets (1 to {})", targets_.size(), config::kMaxTargets));
+  }
+}
 
 RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
                       std::span<const core::Nanos> offsets) {
@@ -713,11 +773,13 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   output.records = blank_records(specs, plan.count, request_.trace_parents);
   std::optional<ConcurrencyGate> gate;
   if (options_.max_concurrency) gate.emplace(*options_.max_concurrency);
-  RunContext run(target_, request_, options_, output.records);
+  RunContext run(targets_, request_, options_, output.records);
   run.specs = specs.first(std::min(plan.count, specs.size()));
   run.offsets = offsets.first(plan.count);
   run.next_turn = plan.next_turn;
   run.gate = gate ? &*gate : nullptr;
+  const TargetChoice choice(plan, specs, targets_.size(), options_.balance);
+  choice.attach(run);
   WorkerSet workers(run, thread_count(options_.threads, plan.count));
   workers.assign(plan, specs);
 
@@ -748,13 +810,13 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   return output;
 }
 
-metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec) {
+metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec, std::size_t target) {
   RunnerOptions single = options_;
   single.threads = 1;
   single.max_concurrency.reset();
   single.on_progress = nullptr;
   single.on_interval = nullptr;
-  Runner runner(target_, request_, std::move(single));
+  Runner runner(targets_.at(target), request_, std::move(single));
   const core::Nanos offset = 0;
   auto out = runner.run(std::span(&spec, 1), std::span(&offset, 1));
   return std::move(out.records.front());
