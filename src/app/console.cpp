@@ -148,18 +148,22 @@ void ConsoleObserver::progress_line(const runtime::ProgressSnapshot& s, double e
   std::fflush(err_);
 }
 
-scrape::ScrapeSource target_metrics_source(const runtime::ResolvedTarget& target) {
-  const auto& t = target.target;
+scrape::ScrapeSource target_metrics_source(const runtime::ResolvedTarget& target, const runtime::Target& t) {
   scrape::ScrapeSource own{t.base, t.endpoints, t.base.path + "/metrics", target.headers, t.tls, t.tls_verify};
   own.base.path.clear();  // `path` is the whole path; the base only names the server
   return own;
+}
+
+scrape::ScrapeSource target_metrics_source(const runtime::ResolvedTarget& target) {
+  return target_metrics_source(target, target.target);
 }
 
 std::vector<scrape::ScrapeSource> scrape_sources(const config::RunPlan& plan, const runtime::ResolvedTarget& target,
                                                  std::vector<std::string>& notes) {
   std::vector<scrape::ScrapeSource> sources;
   if (plan.scrape_interval.count() == 0) return sources;
-  sources.push_back(target_metrics_source(target));
+  // Every replica's /metrics: the scraper adds their counters and gauges into the cluster's.
+  for (const auto& t : target.all()) sources.push_back(target_metrics_source(target, t));
   for (const auto& url : plan.metrics_urls) {
     auto endpoints = net::resolve(url.host, url.port);
     if (!endpoints) {

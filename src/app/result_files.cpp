@@ -57,6 +57,7 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
     info.ramp_up_end_rps = static_cast<std::int64_t>(ramp.end_rps);
   }
   info.target = target.target.base.to_string();
+  for (std::size_t t = 1; t < target.replicas.size(); ++t) info.target += ", " + target.replicas[t].base.to_string();
   info.simulator = plan.use_simulator;
   info.plan_json = config::plan_to_json(plan, target.model, &target.headers);
   info.interrupted = result.output.interrupted;

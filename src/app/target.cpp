@@ -142,6 +142,11 @@ boost::system::result<StartedTarget, TargetError> start_target(const config::Run
   auto target = connectable(plan, base);
   if (!target) return target.error();
   resolved.target = std::move(*target);
+  for (const auto& url : plan.replicas) {  // several replicas: each resolved on its own
+    auto replica = connectable(plan, url);
+    if (!replica) return TargetError{url.to_string() + ": " + replica.error().message, replica.error().usage};
+    resolved.replicas.push_back(std::move(*replica));
+  }
   resolved.model = plan.model;
   if (resolved.model.empty()) {
     auto model = discover_model(resolved.target, resolved.headers);

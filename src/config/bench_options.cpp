@@ -80,9 +80,14 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
                  "openai-embeddings (/v1/embeddings), infinity-embeddings (/embeddings), vllm-pooling (/pooling)")
       ->check(CLI::IsMember(std::vector<std::string>(api::backend_names().begin(), api::backend_names().end())))
       ->capture_default_str()->group("Target");
-  app.add_option("--base-url", o.base_url,
-                 "Server base URL, e.g. http://127.0.0.1:8000 (overrides --host/--port). "
-                 "No target flag: the built-in simulator")->group("Target");
+  app.add_option("--base-url", o.base_urls,
+                 "Server base URL, e.g. http://127.0.0.1:8000 (overrides --host/--port); repeat it to "
+                 "load several replicas without a router. No target flag: the built-in simulator")
+      ->allow_extra_args(false)->group("Target");
+  app.add_option("--balance", o.balance,
+                 "With several --base-url: round-robin (request i to target i mod N) or least-in-flight "
+                 "(the target with the fewest requests in flight); a conversation stays on one target")
+      ->check(CLI::IsMember({"round-robin", "least-in-flight"}))->capture_default_str()->group("Target");
   app.add_option("--host", o.host, "Server host (default 127.0.0.1 when --port is given)")
       ->group("Target");
   app.add_option("--port", o.port, "Server port (default 8000 when --host is given)")
@@ -431,16 +436,39 @@ std::chrono::nanoseconds millis_ns(double ms) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double, std::milli>(ms));
 }
 
+/// Several --base-url: every one parsed and checked, all of one scheme (one TLS setting).
+void resolve_replicas(const BenchOptions& o, RunPlan& plan, Problems& problems) {
+  if (o.base_urls.size() > kMaxTargets) problems.add("--base-url given {} times; at most {}", o.base_urls.size(), kMaxTargets);
+  for (std::size_t i = 0; i < o.base_urls.size() && i < kMaxTargets; ++i) {
+    const std::string what = fmt::format("--base-url #{}", i + 1);
+    auto parsed = problems.take(net::parse_url(o.base_urls[i], what));
+    if (!parsed) continue;
+    if (auto checked = check_request_path(parsed->path, what); !checked) problems.add(checked.error());
+    if (std::any_of(plan.replicas.begin(), plan.replicas.end(), [&](const net::Url& u) { return u.to_string() == parsed->to_string(); })) {
+      problems.add("{} {} is given twice; each replica once", what, parsed->to_string());
+    }
+    plan.replicas.push_back(std::move(*parsed));
+  }
+  if (!plan.replicas.empty()) plan.base = plan.replicas.front();
+  if (std::any_of(plan.replicas.begin(), plan.replicas.end(), [&](const net::Url& u) { return u.tls() != plan.base.tls(); })) {
+    problems.add("--base-url: mix of http and https targets; give all replicas the same scheme");
+  }
+  if (o.host || o.port) problems.add("--host/--port name one target; with several --base-url leave them out");
+}
+
 void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
-  plan.use_simulator = o.base_url.empty() && !o.host && !o.port;
-  if (!plan.use_simulator) {
-    std::string url = o.base_url;
+  plan.use_simulator = o.base_urls.empty() && !o.host && !o.port;
+  if (auto balance = problems.take(parse_balance(o.balance, "--balance"))) plan.balance = *balance;
+  if (o.base_urls.size() > 1) {
+    resolve_replicas(o, plan, problems);
+  } else if (!plan.use_simulator) {
+    std::string url = o.base_urls.empty() ? std::string() : o.base_urls.front();
     if (url.empty()) {
       const std::string host = o.host.value_or("127.0.0.1");
       const bool v6 = host.find(':') != std::string::npos;
       url = fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", o.port.value_or(8000));
     }
-    if (auto parsed = problems.take(net::parse_url(url, o.base_url.empty() ? "--host/--port" : "--base-url"))) {
+    if (auto parsed = problems.take(net::parse_url(url, o.base_urls.empty() ? "--host/--port" : "--base-url"))) {
       plan.base = *parsed;
       if (auto checked = check_request_path(plan.base.path, "--base-url"); !checked) problems.add(checked.error());
     }

@@ -1,5 +1,6 @@
 #include "llmload/config/profile.hpp"
 
+#include "llmload/config/balance.hpp"
 #include "llmload/config/profile_limits.hpp"
 #include "llmload/config/stage_plan.hpp"
 #include "llmload/core/input_file.hpp"
@@ -205,9 +206,46 @@ void read_sim_answers(Checker& c, const YAML::Node& n, ProfileTarget& t) {
       c.problem(n[key], path + "." + key, fmt::format("'target.{}' needs target.sim_answers: FILE", key));
     }
   }
-  if (n["sim_answers"] && n["base_url"]) {
+  if (n["sim_answers"] && (n["base_url"] || n["base_urls"])) {
     c.problem(n["sim_answers"], path + ".sim_answers",
               "'target.sim_answers' applies to the built-in simulator; remove it or target.base_url");
+  }
+}
+
+/// A base URL of the target: http:// or https://.
+bool check_base_url(Checker& c, const YAML::Node& node, const std::string& path, const std::string& url) {
+  if (url.starts_with("http://") || url.starts_with("https://")) return true;
+  c.problem(node, path, fmt::format("'{}' is '{}'; write http://HOST:PORT or https://HOST:PORT", path, url));
+  return false;
+}
+
+/// The list of `target.base_urls`, each an http(s) URL.
+void read_url_list(Checker& c, const YAML::Node& n, ProfileTarget& t) {
+  const YAML::Node list = n["base_urls"];
+  if (!list) return;
+  if (!list.IsSequence() || list.size() == 0 || list.size() > kMaxTargets) {
+    c.problem(list, "target.base_urls",
+              fmt::format("'target.base_urls' must be a list of 1 to {} URLs, e.g. [http://gpu-01:8000, http://gpu-02:8000]",
+                          kMaxTargets));
+    return;
+  }
+  if (n["base_url"]) c.problem(list, "target.base_urls", "give either 'target.base_url' or 'target.base_urls', not both");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string path = fmt::format("target.base_urls.{}", i);
+    if (!list[i].IsScalar()) {
+      c.problem(list[i], path, fmt::format("'{}' must be a URL, e.g. http://gpu-01:8000", path));
+    } else if (check_base_url(c, list[i], path, list[i].Scalar())) {
+      t.base_urls.push_back(list[i].Scalar());
+    }
+  }
+}
+
+/// `target.base_urls: [URL, ...]` (replicas without a router) and `target.balance`.
+void read_base_urls(Checker& c, const YAML::Node& n, ProfileTarget& t) {
+  read_url_list(c, n, t);
+  if (auto v = c.string(n, "target", "balance")) {
+    t.balance = *v;
+    c.one_of(n, "target", "balance", t.balance, {"round-robin", "least-in-flight"});
   }
 }
 
@@ -216,16 +254,13 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
                        "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale", "sim_answers",
                        "sim_answer_accuracy", "sim_answer_accuracy_by_category", "sim_answer_accuracy_after",
-                       "otlp_receiver", "request_timeout"})) {
+                       "otlp_receiver", "request_timeout", "base_urls", "balance"})) {
     return;
   }
   read_sim_answers(c, n, t);
   t.base_url = c.string(n, path, "base_url");
-  if (t.base_url && !(t.base_url->starts_with("http://") || t.base_url->starts_with("https://"))) {
-    c.problem(n["base_url"], path + ".base_url",
-              fmt::format("'target.base_url' is '{}'; write http://HOST:PORT or https://HOST:PORT",
-                          *t.base_url));
-  }
+  if (t.base_url) check_base_url(c, n["base_url"], path + ".base_url", *t.base_url);
+  read_base_urls(c, n, t);
   if (auto v = c.string(n, path, "backend")) {
     t.backend = *v;
     c.one_of(n, path, "backend", t.backend,
@@ -267,7 +302,7 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   }
   if (auto v = c.string(n, path, "sim_preset")) {
     t.sim_preset = *v;
-    if (t.base_url && !t.sim_preset.empty()) {
+    if ((t.base_url || !t.base_urls.empty()) && !t.sim_preset.empty()) {
       c.problem(n["sim_preset"], path + ".sim_preset",
                 "'target.sim_preset' applies to the built-in simulator; remove it or target.base_url");
     }
@@ -890,7 +925,7 @@ void read_load(Checker& c, const YAML::Node& root, Profile& p) {
     } else {
       for (std::size_t i = 0; i < stages.size(); ++i) {
         ProfileStage s;
-        read_stage(c, stages[i], fmt::format("load.stages.{}", i), !p.target.base_url, s);
+        read_stage(c, stages[i], fmt::format("load.stages.{}", i), !p.target.base_url && p.target.base_urls.empty(), s);
         check_stage_size(c, stages[i], fmt::format("load.stages.{}", i), s, p.workload);
         if (s.name.empty()) s.name = fmt::format("stage {}", i + 1);
         p.stages.push_back(std::move(s));
@@ -1118,7 +1153,8 @@ std::string check_run_name(const std::string& name) {
 std::string describe_profile(const Profile& p) {
   std::string out = fmt::format("profile {}\n", p.source);
   out += fmt::format("  target: {} ({}{}{})\n",
-                     p.target.base_url.value_or(p.target.sim_preset.empty()
+                     !p.target.base_urls.empty() ? fmt::format("{} replicas, {}", p.target.base_urls.size(), p.target.balance)
+                     : p.target.base_url.value_or(p.target.sim_preset.empty()
                                                     ? std::string("the built-in simulator")
                                                     : "the built-in simulator, engine preset " + p.target.sim_preset),
                      p.target.backend, p.target.model.empty() ? "" : ", model ", p.target.model);

@@ -75,6 +75,12 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
   core::JsonWriter w(out);
   w.begin_object();
   w.key("target").value(plan.use_simulator ? std::string("built-in simulator") : plan.base.to_string());
+  if (!plan.replicas.empty()) {
+    w.key("targets").begin_array();
+    for (const auto& url : plan.replicas) w.value(url.to_string());
+    w.end_array();
+    w.key("balance").value(std::string(balance_name(plan.balance)));
+  }
   w.key("endpoint").value(plan.endpoint);
   w.key("backend").value(plan.backend);
   w.key("model").value(plan.model.empty() ? std::string(effective_model) : plan.model);
@@ -183,6 +189,10 @@ std::string describe_plan(const RunPlan& plan) {
                        core::python_float_str(core::ns_to_s(plan.think_time.count())));
   }
   if (plan.stop_when.any()) out += describe_stop_when(plan.stop_when) + "\n";
+  if (!plan.replicas.empty()) {
+    out += fmt::format("Targets (not in vLLM): {} replicas, {}", plan.replicas.size(), balance_name(plan.balance));
+    out += plan.turns > 1 ? ", each conversation on one target\n" : "\n";
+  }
   return out;
 }
 

@@ -17,7 +17,9 @@ double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double
 /// resolved plan afterwards, so nothing is turned into text and parsed back).
 BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   BenchOptions o;
-  if (p.target.base_url) o.base_url = *p.target.base_url;
+  if (p.target.base_url) o.base_urls = {*p.target.base_url};
+  if (!p.target.base_urls.empty()) o.base_urls = p.target.base_urls;
+  o.balance = p.target.balance;
   o.backend = p.target.backend;
   o.endpoint = p.target.endpoint;
   o.model = p.target.model;

@@ -80,9 +80,10 @@ void add_breakdown_columns(const otlp::Breakdown& b, metrics::RunSummary& summar
   }
   const std::size_t n = std::min(summary.timelines.size(), b.per_request.size());
   for (std::size_t i = 0; i < n; ++i) {
-    auto& extra = summary.timelines[i].extra;
-    extra.assign(otlp::kPartCount, NAN);
-    if (b.per_request[i]) extra.assign(b.per_request[i]->begin(), b.per_request[i]->end());
+    auto& extra = summary.timelines[i].extra;  // after any columns already there (e.g. target)
+    const auto at = static_cast<std::ptrdiff_t>(extra.size());
+    extra.resize(extra.size() + otlp::kPartCount, NAN);
+    if (b.per_request[i]) std::copy(b.per_request[i]->begin(), b.per_request[i]->end(), extra.begin() + at);
   }
 }
 

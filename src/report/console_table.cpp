@@ -212,8 +212,29 @@ void client_check_rows(std::string& out, const metrics::RunSummary& s) {
   for (const auto& f : s.client_check.findings) fmt::format_to(std::back_inserter(out), "  {}\n", f.text);
 }
 
+/// Several replicas as targets: each one's requests, failures, latencies and throughput.
+void per_target_rows(std::string& out, const metrics::RunSummary& s) {
+  if (s.per_target.empty()) return;
+  banner(out, "Per target (not in vLLM)", '-');
+  for (std::size_t t = 0; t < s.per_target.size(); ++t) {
+    const auto& f = s.per_target[t];
+    fmt::format_to(std::back_inserter(out), "Target {}: {}\n", t + 1, f.url);
+    int_row(out, "  Requests sent:", f.requests);
+    int_row(out, "  Completed requests:", f.completed);
+    int_row(out, "  Failed requests:", f.failed);
+    for (const auto& [kind, count] : f.failures) int_row(out, fmt::format("    {}:", kind), count);
+    float_row(out, "  Output token throughput (tok/s):", f.output_throughput);
+    for (const auto& [name, stats] : {std::pair{"TTFT", &f.ttft_ms}, std::pair{"TPOT", &f.tpot_ms},
+                                      std::pair{"ITL", &f.itl_ms}, std::pair{"E2EL", &f.e2el_ms}}) {
+      fmt::format_to(std::back_inserter(out), "{:<40} {:.2f} / {:.2f}\n", fmt::format("  P50 / P99 {} (ms):", name),
+                     stats->percentile_or(50, 0.0), stats->percentile_or(99, 0.0));
+    }
+  }
+}
+
 /// Multi-turn figures by turn, and figures by LoRA adapter, when the run had them.
 void breakdown_rows(std::string& out, const metrics::RunSummary& s) {
+  per_target_rows(out, s);
   if (!s.per_turn.empty()) {
     banner(out, "Multi-turn conversations, by turn", '-');
     for (const auto& t : s.per_turn) {

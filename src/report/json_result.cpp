@@ -213,6 +213,32 @@ void write_groups(core::JsonWriter& w, std::string_view key, const std::vector<m
   w.end_object();
 }
 
+/// "per_target": [{url, requests, completed, failed, failures: {kind: n}, total_output_tokens,
+/// output_throughput, ttft_ms, tpot_ms, itl_ms, e2el_ms}] in the plan's target order.
+void write_per_target(core::JsonWriter& w, const std::vector<metrics::TargetFigures>& targets) {
+  if (targets.empty()) return;
+  w.key("per_target").begin_array();
+  for (const auto& t : targets) {
+    w.begin_object();
+    w.field("url", t.url);
+    w.field("requests", t.requests);
+    w.field("completed", t.completed);
+    w.field("failed", t.failed);
+    w.key("failures").begin_object();
+    for (const auto& [kind, count] : t.failures) w.field(kind, count);
+    w.end_object();
+    w.field("total_output_tokens", t.output_tokens);
+    w.field("output_throughput", t.output_throughput);
+    for (const auto& [key, stats] : {std::pair{"ttft_ms", &t.ttft_ms}, std::pair{"tpot_ms", &t.tpot_ms},
+                                     std::pair{"itl_ms", &t.itl_ms}, std::pair{"e2el_ms", &t.e2el_ms}}) {
+      w.key(key);
+      write_stats(w, *stats);
+    }
+    w.end_object();
+  }
+  w.end_array();
+}
+
 // Microsecond resolution keeps the rows short ("12.345" rather than 17 digits).
 void write_offset(core::JsonWriter& w, double ms) {
   if (std::isnan(ms)) {
@@ -341,6 +367,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     if (s.answers) write_answers(w, *s.answers);
     if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);
     if (!s.per_adapter.empty()) write_groups(w, "per_adapter", s.per_adapter);
+    write_per_target(w, s.per_target);
     if (save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) write_request_rows(w, s);
     if (!info.shard_json.empty()) w.key("shard").raw(info.shard_json);  // last: the largest
     w.end_object();

@@ -6,6 +6,7 @@
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/text.hpp"
 #include "llmload/metrics/category_breakdown.hpp"
+#include "llmload/metrics/per_target.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/runtime/chunk_tokens.hpp"
 #include "llmload/runtime/stop_signals.hpp"  // the count the caller's StopSignals keeps
@@ -56,10 +57,10 @@ void redact(std::vector<metrics::RequestRecord>& records, const core::Redactor& 
 /// until the ready-check timeout; any other failure stops at once (a wrong model name should
 /// not take ten minutes to report).
 core::Result<void> ready_check(Runner& runner, const config::RunPlan& plan, const workload::RequestSpec& spec,
-                               const core::Redactor& secrets) {
+                               const core::Redactor& secrets, std::size_t target = 0) {
   const auto give_up = core::Clock::now() + plan.ready_check_timeout;
   while (true) {
-    const auto record = runner.send_one(spec);
+    const auto record = runner.send_one(spec, target);
     if (record.ok()) return {};
     const bool starting = record.outcome == metrics::Outcome::kConnectError ||
                           (record.outcome == metrics::Outcome::kHttpStatus && record.http_status == 503);
@@ -76,14 +77,34 @@ core::Result<void> ready_check(Runner& runner, const config::RunPlan& plan, cons
 /// vLLM's profiler call (POST base + `path`, no body): true when answered 200; otherwise a
 /// warning on standard error (vLLM says nothing, the run goes on).
 bool profile_call(const ResolvedTarget& target, std::string_view path, Observer& observer) {
-  const auto& t = target.target;
-  auto response = net::fetch(t.base, t.endpoints, "POST", t.base.path + std::string(path), target.headers, {},
-                             std::chrono::seconds(60), t.tls.get(), t.tls_verify);
-  if (response && response->status == 200) return true;
-  observer.warn(fmt::format("llmload bench: {} failed: {}", path,
-                            response ? fmt::format("HTTP {} {}", response->status, response->reason)
-                                     : response.error().message));
-  return false;
+  bool all = true;
+  for (const auto& t : target.all()) {  // every replica profiles its share
+    auto response = net::fetch(t.base, t.endpoints, "POST", t.base.path + std::string(path), target.headers, {},
+                               std::chrono::seconds(60), t.tls.get(), t.tls_verify);
+    if (response && response->status == 200) continue;
+    all = false;
+    observer.warn(fmt::format("llmload bench: {} failed{}: {}", path,
+                              target.replicas.empty() ? std::string() : " on " + t.base.to_string(),
+                              response ? fmt::format("HTTP {} {}", response->status, response->reason)
+                                       : response.error().message));
+  }
+  return all;
+}
+
+/// The ready check of every target: with several replicas each must answer, and the first
+/// that does not is named with its place and URL.
+core::Result<void> ready_check_all(Runner& runner, const config::RunPlan& plan, const ResolvedTarget& target,
+                                   const workload::RequestSpec& spec) {
+  const auto targets = target.all();
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    auto ready = ready_check(runner, plan, spec, secrets_of(target), t);
+    if (!ready && targets.size() > 1) {
+      return core::fail("{} (target {} of {}: {})", ready.error().message, t + 1, targets.size(),
+                        targets[t].base.to_string());
+    }
+    if (!ready) return ready;
+  }
+  return {};
 }
 
 /// The initial test run and vLLM's warm-up (copies of the first request, all at once within
@@ -95,7 +116,7 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   options.grace_period = std::chrono::nanoseconds(0);
   RequestTemplate request = request_template(plan, target);
   request.trace_parents = w.warmup_trace_parents;
-  Runner runner(target.target, std::move(request), options);
+  Runner runner(target.all(), std::move(request), options);
   if (plan.shard && plan.shard->rank != 0) {
     observer.say(fmt::format("Shard {} of {}: the initial test run and the warm-up are rank 0's", plan.shard->rank,
                              plan.shard->size));
@@ -104,7 +125,7 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   observer.say("Starting initial single prompt test run...");
   if (plan.ready_check_timeout.count() > 0) {
     observer.say(fmt::format("Waiting for endpoint to become up in {} seconds", plan.ready_check_timeout.count()));
-    if (auto ready = ready_check(runner, plan, w.specs.front(), secrets_of(target)); !ready) {
+    if (auto ready = ready_check_all(runner, plan, target, w.specs.front()); !ready) {
       if (stop_signal_count() > 0) return interrupted_early();
       return ExecuteError{ready.error().message};
     }
@@ -147,7 +168,7 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
   RequestTemplate request = request_template(plan, target);
   request.trace_parents = w.trace_parents;
   options.preconnect = plan.preconnect;
-  Runner runner(target.target, std::move(request), options);
+  Runner runner(target.all(), std::move(request), options);
   RunOutput output = runner.run(w.specs, w.offsets);
   observer.measuring(false);
   if (const auto& p = output.preconnected) {
@@ -213,6 +234,19 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
   return summary;
 }
 
+/// Several replicas: each one's figures, and each request row's target (a column after
+/// the standard fields).
+void add_per_target(const ResolvedTarget& target, RunResult& result) {
+  if (target.replicas.empty()) return;
+  std::vector<std::string> urls;
+  for (const auto& t : target.replicas) urls.push_back(t.base.to_string());
+  auto& summary = result.summary;
+  summary.per_target = metrics::target_breakdown(result.output.records, urls, summary.duration_s);
+  summary.request_extra_fields.emplace_back("target");
+  const std::size_t n = std::min(summary.timelines.size(), result.output.records.size());
+  for (std::size_t i = 0; i < n; ++i) summary.timelines[i].extra.push_back(result.output.records[i].target);
+}
+
 }  // namespace
 
 IntervalFigures IntervalFigures::of(const IntervalReport& report) {
@@ -272,6 +306,7 @@ RunnerOptions runner_options(const config::RunPlan& plan) {
   options.idle_timeout = plan.idle_timeout;
   options.grace_period = plan.grace_period;
   options.stop_when = plan.stop_when;
+  options.balance = plan.balance;
   options.max_sse_event_bytes = plan.max_sse_event_bytes;
   if (plan.max_response_bytes > 0) options.max_response_bytes = plan.max_response_bytes;
   options.keep_text = plan.results.save_detailed;
@@ -321,6 +356,7 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
   redact(result.output.records, secrets_of(target));
   drain(plan, workload, result.output, observer);
   result.summary = summarize(plan, workload, result.output);
+  add_per_target(target, result);
   result.date = local_date();  // vLLM dates a result when the run is over
   return result;
 }

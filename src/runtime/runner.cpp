@@ -7,6 +7,7 @@
 #include "llmload/runtime/http_response_reader.hpp"
 #include "llmload/runtime/response_recorder.hpp"
 #include "llmload/runtime/stop_policy.hpp"
+#include "llmload/runtime/target_balance.hpp"
 #include "llmload/runtime/watchdog.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,6 +29,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 #include <unordered_set>
 
@@ -96,9 +99,9 @@ bool is_later_turn(const RequestPlan& plan, std::span<const workload::RequestSpe
 
 /// Everything the workers share; read-only during the run except the gate and the stop level.
 struct RunContext {
-  RunContext(const Target& target, const RequestTemplate& request, const RunnerOptions& options,
+  RunContext(std::span<const Target> targets, const RequestTemplate& request, const RunnerOptions& options,
              std::vector<RequestRecord>& records)
-      : target(target), request(request), options(options), records(records) {
+      : targets(targets), request(request), options(options), records(records) {
     limits.whole = options.request_timeout;
     limits.connect = options.connect_timeout;
     limits.first_byte = options.first_byte_timeout;
@@ -110,7 +113,7 @@ struct RunContext {
     recording.pooling = api::is_pooling(request.flavor);
   }
 
-  const Target& target;
+  std::span<const Target> targets;  ///< one, or several replicas (RequestRecord::target)
   const RequestTemplate& request;
   const RunnerOptions& options;
   RequestLimits limits;
@@ -125,6 +128,11 @@ struct RunContext {
   /// for those serialized when sent (later turns, and any beyond kPrebuiltBytes).
   std::vector<std::string> wires;
   ConcurrencyGate* gate = nullptr;
+  /// Several targets: the round-robin target of each request (later turns: their first
+  /// turn's), and, with least-in-flight, the shared in-flight counters (null otherwise).
+  std::span<const std::uint16_t> round_robin;
+  TargetLoad* load = nullptr;
+  bool conversations = false;
   std::atomic<StopLevel> stop{StopLevel::kRunning};  // written by the supervisor only
 
   /// The spec of request `index` (specs are sent in turn when there are more requests).
@@ -142,7 +150,7 @@ struct Worker {
   asio::io_context context{1};
   asio::any_io_executor executor;  // every handler of this worker runs here
   asio::executor_work_guard<asio::io_context::executor_type> guard;
-  net::ConnectionPool pool;
+  std::vector<net::ConnectionPool> pools = std::vector<net::ConnectionPool>(run.targets.size());  // one per target
   api::ChunkDecoder decoder;
   Counters counters;
   std::vector<std::uint32_t> assigned;  // request indices, in schedule order
@@ -158,14 +166,17 @@ struct Worker {
   void request_finished() {
     if (--remaining == 0) {
       guard.reset();
-      pool.clear();
+      for (auto& pool : pools) pool.clear();
       if (probe_timer != nullptr) probe_timer->cancel();
     }
   }
   /// Marks a request, and the later turns of its conversation, as never sent.
+  /// Dropped later turns name their conversation's target (rows show where it would have gone).
   void drop(std::uint32_t index, std::string_view why = "not sent: the run was stopped") {
+    const std::uint16_t target = run.records[index].target;
     for (auto i = static_cast<std::int32_t>(index); i >= 0; i = run.next_turn[static_cast<std::size_t>(i)]) {
       RequestRecord& r = run.records[static_cast<std::size_t>(i)];
+      r.target = target;
       r.outcome = Outcome::kCancelled;
       r.error = std::string(why);
       ++not_sent;
@@ -220,13 +231,15 @@ std::string wire_request(const RunContext& run, std::uint32_t index) {
     history.push_back({run.specs[at].prompt, run.records[at].generated_text});
   }
   std::reverse(history.begin(), history.end());
-  return build_http_request(run.target, run.request, spec, index, history);
+  return build_http_request(run.targets[run.records[index].target], run.request, spec, index, history);
 }
 
 /// Serializes the requests that can be before the clock starts (dispatch then only sends
-/// bytes), within kPrebuiltBytes; later turns wait for their history.
+/// bytes), within kPrebuiltBytes; later turns wait for their history. With several targets a
+/// request's target (its Host and path) is known only when it starts, so nothing is prebuilt.
 void prebuild_wires(RunContext& run, const RequestPlan& plan, std::span<const workload::RequestSpec> specs) {
   run.wires.resize(plan.count);
+  if (run.targets.size() > 1) return;
   std::size_t bytes = 0;
   for (std::size_t i = 0; i < plan.count && bytes < kPrebuiltBytes; ++i) {
     if (is_later_turn(plan, specs, i)) continue;
@@ -256,9 +269,8 @@ asio::awaitable<bool> handshake(net::Connection& connection, const Target& targe
 
 /// A new connection to the target (TCP, then TLS), under the connect limit. Null after
 /// recording why it failed.
-asio::awaitable<std::unique_ptr<net::Connection>> open_connection(Worker& worker, Watchdog& watchdog,
-                                                                  ResponseRecorder& recorder) {
-  const Target& target = worker.run.target;
+asio::awaitable<std::unique_ptr<net::Connection>> open_connection(Worker& worker, const Target& target,
+                                                                  Watchdog& watchdog, ResponseRecorder& recorder) {
   auto connection = std::make_unique<net::Connection>(worker.executor);
   watchdog.connection = connection.get();
   const core::Nanos t0 = core::now_ns();
@@ -376,10 +388,11 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   ResponseRecorderOptions recording = run.recording;
   recording.keep_text = recording.keep_text || run.next_turn[index] >= 0;
   ResponseRecorder recorder(record, worker.decoder, recording, worker.counters.chunks);
+  net::ConnectionPool& pool = worker.pools[record.target];
   for (int attempt = 0; !watchdog->fired; ++attempt) {
-    std::unique_ptr<net::Connection> connection = attempt == 0 ? worker.pool.take() : nullptr;
+    std::unique_ptr<net::Connection> connection = attempt == 0 ? pool.take() : nullptr;
     const bool reused = connection != nullptr;
-    if (!connection) connection = co_await open_connection(worker, *watchdog, recorder);
+    if (!connection) connection = co_await open_connection(worker, run.targets[record.target], *watchdog, recorder);
     if (!connection) break;
     const SendEnd sent = co_await send_request(*connection, wire, reused, *watchdog, recorder);
     if (sent == SendEnd::kRetry) continue;
@@ -389,7 +402,7 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
     if (end == ReadEnd::kRetry) continue;
     // A response that ended cleanly with keep-alive leaves its connection for the next request.
     if (end == ReadEnd::kKeepAlive && !watchdog->fired) {
-      worker.pool.put(std::move(connection));
+      pool.put(std::move(connection));
     } else {
       connection->close();
     }
@@ -410,6 +423,7 @@ void follow_turn(Worker& worker, std::uint32_t index) {
   if (next < 0) return;
   const auto next_index = static_cast<std::uint32_t>(next);
   const RequestRecord& record = run.records[index];
+  run.records[next_index].target = record.target;  // session affinity, sent or not
   if (run.sending_stopped()) {
     worker.drop(next_index);
   } else if (!record.ok()) {
@@ -417,6 +431,16 @@ void follow_turn(Worker& worker, std::uint32_t index) {
   } else {
     asio::co_spawn(worker.executor, next_turn_coroutine(worker, next_index, record.end_ns), asio::detached);
   }
+}
+
+/// The target of request `index`, decided as it starts: a later turn of a conversation goes
+/// where its first turn went (session affinity); otherwise the balance policy.
+std::uint16_t choose_target(const RunContext& run, std::uint32_t index) {
+  if (run.targets.size() <= 1) return 0;
+  const auto previous = run.conversations ? run.spec(index).previous_turn : -1;
+  if (previous >= 0 && static_cast<std::uint32_t>(previous) < index) return run.records[static_cast<std::size_t>(previous)].target;
+  if (run.load != nullptr) return run.load->least_loaded(index);
+  return run.round_robin[index];
 }
 
 /// One request: through the concurrency gate, the exchange, then its bookkeeping.
@@ -429,9 +453,12 @@ asio::awaitable<void> request_coroutine(Worker& worker, std::uint32_t index) {
     worker.drop(index);
     co_return;
   }
+  record.target = choose_target(run, index);
+  if (run.load != nullptr) run.load->started(record.target);
   record.start_ns = core::now_ns();
   Counters::bump(worker.counters.started);
   co_await exchange(worker, index);
+  if (run.load != nullptr) run.load->finished(record.target);
   if (run.gate != nullptr) run.gate->release();
   if (worker.interval_slot != nullptr) {
     auto& recorder = worker.interval_slot->recorder();
@@ -519,9 +546,9 @@ struct PreconnectState {
   bool deadline_done = false;
 };
 
-/// Opens one connection (TCP, then TLS) into the worker's keep-alive pool.
-asio::awaitable<void> preconnect_one(Worker& worker, PreconnectState& state) {
-  const Target& target = worker.run.target;
+/// Opens one connection (TCP, then TLS) to target `t` into the worker's keep-alive pool for it.
+asio::awaitable<void> preconnect_one(Worker& worker, std::size_t t, PreconnectState& state) {
+  const Target& target = worker.run.targets[t];
   auto connection = std::make_unique<net::Connection>(worker.executor);
   state.connecting.insert(connection.get());
   auto ec = co_await net::async_connect(*connection, target.endpoints);
@@ -535,7 +562,7 @@ asio::awaitable<void> preconnect_one(Worker& worker, PreconnectState& state) {
   state.connecting.erase(connection.get());
   if (why.empty() && connection->socket().is_open()) {
     ++state.opened;
-    worker.pool.put(std::move(connection));
+    worker.pools[t].put(std::move(connection));
   } else {
     ++state.failed;
     if (state.first_error.empty()) state.first_error = why.empty() ? "not connected within the limit" : why;
@@ -544,8 +571,9 @@ asio::awaitable<void> preconnect_one(Worker& worker, PreconnectState& state) {
   if (--state.pending == 0) state.deadline.cancel();
 }
 
-/// Opens `count` connections into the worker's pool, all at once, on the calling thread (before
-/// the worker's thread runs its io_context); those not done within `limit` are given up.
+/// Opens `count` connections into the worker's pools, all at once, on the calling thread (before
+/// the worker's thread runs its io_context), spread evenly over the targets; those not done
+/// within `limit` are given up.
 void preconnect_worker(Worker& worker, std::int64_t count, std::chrono::nanoseconds limit, PreconnectState& state) {
   state.pending = count;
   state.deadline.expires_after(limit);
@@ -553,7 +581,10 @@ void preconnect_worker(Worker& worker, std::int64_t count, std::chrono::nanoseco
     for (auto* connection : state.connecting) connection->close();
     state.deadline_done = true;
   });
-  for (std::int64_t i = 0; i < count; ++i) asio::co_spawn(worker.executor, preconnect_one(worker, state), asio::detached);
+  const std::size_t targets = worker.run.targets.size();
+  for (std::int64_t i = 0; i < count; ++i) {
+    asio::co_spawn(worker.executor, preconnect_one(worker, static_cast<std::size_t>(i) % targets, state), asio::detached);
+  }
   if (count == 0) state.deadline.cancel();
   while (state.pending > 0 || !state.deadline_done) worker.context.run_one();
 }
@@ -753,6 +784,32 @@ class Supervisor final {
   core::Nanos next_progress_ns_;
 };
 
+/// How the run's requests choose among several targets: the round-robin assignment, made
+/// before the run, and least-in-flight's shared counters.
+class TargetChoice final {
+ public:
+  TargetChoice(const RequestPlan& plan, std::span<const workload::RequestSpec> specs, std::size_t targets,
+               config::Balance balance)
+      : conversations_(plan.conversations) {
+    if (targets <= 1) return;
+    std::vector<std::int32_t> previous(plan.count, -1);
+    for (std::size_t i = 0; plan.conversations && i < plan.count; ++i) previous[i] = specs[i].previous_turn;
+    round_robin_ = round_robin_targets(previous, targets);
+    if (balance == config::Balance::kLeastInFlight) load_.emplace(targets);
+  }
+
+  void attach(RunContext& run) const {
+    run.round_robin = round_robin_;
+    run.load = load_ ? &*load_ : nullptr;
+    run.conversations = conversations_;
+  }
+
+ private:
+  bool conversations_;
+  std::vector<std::uint16_t> round_robin_;
+  mutable std::optional<TargetLoad> load_;
+};
+
 /// One record per request, each naming the spec it sends and the trace it carries.
 std::vector<RequestRecord> blank_records(std::span<const workload::RequestSpec> specs, std::size_t count,
                                          std::span<const api::TraceParent> trace_parents) {
@@ -809,7 +866,16 @@ std::int64_t preconnect_count(std::optional<std::int64_t> max_concurrency, std::
 }
 
 Runner::Runner(Target target, RequestTemplate request, RunnerOptions options)
-    : target_(std::move(target)), request_(std::move(request)), options_(std::move(options)) {}
+    : request_(std::move(request)), options_(std::move(options)) {
+  targets_.push_back(std::move(target));
+}
+
+Runner::Runner(std::vector<Target> targets, RequestTemplate request, RunnerOptions options)
+    : targets_(std::move(targets)), request_(std::move(request)), options_(std::move(options)) {
+  if (targets_.empty() || targets_.size() > config::kMaxTargets) {
+    throw std::invalid_argument(fmt::format("Runner: {} targets (1 to {})", targets_.size(), config::kMaxTargets));
+  }
+}
 
 RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
                       std::span<const core::Nanos> offsets) {
@@ -819,11 +885,13 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   output.records = blank_records(specs, plan.count, request_.trace_parents);
   std::optional<ConcurrencyGate> gate;
   if (options_.max_concurrency) gate.emplace(*options_.max_concurrency);
-  RunContext run(target_, request_, options_, output.records);
+  RunContext run(targets_, request_, options_, output.records);
   run.specs = specs.first(std::min(plan.count, specs.size()));
   run.offsets = offsets.first(plan.count);
   run.next_turn = plan.next_turn;
   run.gate = gate ? &*gate : nullptr;
+  const TargetChoice choice(plan, specs, targets_.size(), options_.balance);
+  choice.attach(run);
   WorkerSet workers(run, thread_count(options_.threads, plan.count));
   workers.assign(plan, specs);
   prebuild_wires(run, plan, specs);
@@ -861,14 +929,14 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   return output;
 }
 
-metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec) {
+metrics::RequestRecord Runner::send_one(const workload::RequestSpec& spec, std::size_t target) {
   RunnerOptions single = options_;
   single.threads = 1;
   single.max_concurrency.reset();
   single.on_progress = nullptr;
   single.on_interval = nullptr;
   single.preconnect = false;
-  Runner runner(target_, request_, std::move(single));
+  Runner runner(targets_.at(target), request_, std::move(single));
   const core::Nanos offset = 0;
   auto out = runner.run(std::span(&spec, 1), std::span(&offset, 1));
   return std::move(out.records.front());

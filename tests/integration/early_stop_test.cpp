@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
+#include "sim_process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -23,51 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using llmload::testing_support::CliResult;
+using llmload::testing_support::SimProcess;
 using llmload::testing_support::slurp;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kKillAfter = std::chrono::seconds(1);
-
-/// `llmload sim` on a port of its choosing (read from its first line), as its own process
-/// (killed at the end if alive). Picking a free port for it instead could race with the
-/// client: a connection to a loopback port nobody listens on yet can connect to itself.
-class SimProcess {
- public:
-  explicit SimProcess(const fs::path& dir) {
-    const std::string log = (dir / "sim.txt").string();
-    const char* argv[] = {LLMLOAD_BINARY, "sim", "--port", "0", "--ttft-ms", "20", "--itl-ms", "5", nullptr};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    EXPECT_EQ(posix_spawn(&pid_, LLMLOAD_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    const auto give_up = Clock::now() + std::chrono::seconds(30);
-    while (Clock::now() < give_up) {
-      const std::string text = slurp(log);
-      if (const auto at = text.find(" at http://"); at != std::string::npos && text.find(" (", at) != std::string::npos) {
-        url_ = text.substr(at + 4, text.find(" (", at) - at - 4);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "llmload sim did not say where it listens: " << slurp(log);
-  }
-  ~SimProcess() { kill(); }
-  std::string url() const { return url_; }
-  pid_t pid() const { return pid_; }
-  /// SIGKILL: the process and its sockets are gone at once.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = 0;
-  }
-
- private:
-  std::string url_;
-  pid_t pid_ = 0;
-};
 
 class EarlyStop : public llmload::testing_support::CliTest {
  protected:

@@ -153,7 +153,7 @@ TEST(BenchOptions, NothingOfTheRequestLineComesFromUncheckedText) {
   o.endpoint = "/v1/completions HTTP/1.1\r\nX-Inj: 1\r\nX:";
   EXPECT_NE(resolve_error(o).find("--endpoint"), std::string::npos);
   o = {};
-  o.base_url = "http://127.0.0.1:8000/v1%20x/a b";
+  o.base_urls = {"http://127.0.0.1:8000/v1%20x/a b"};
   const auto base = resolve(o);
   EXPECT_TRUE(!base || base->base.path.find(' ') == std::string::npos);
   o = {};

@@ -94,6 +94,8 @@ class ConsoleObserver final : public runtime::Observer {
 /// too) and every --metrics-url. Unresolvable extras become notes.
 /// The target's own /metrics (its base path + "/metrics"), with the run's headers and TLS.
 scrape::ScrapeSource target_metrics_source(const runtime::ResolvedTarget& target);
+/// The same for one of the targets (a replica of several).
+scrape::ScrapeSource target_metrics_source(const runtime::ResolvedTarget& target, const runtime::Target& replica);
 
 std::vector<scrape::ScrapeSource> scrape_sources(const config::RunPlan& plan, const runtime::ResolvedTarget& target,
                                                  std::vector<std::string>& notes);

@@ -30,7 +30,8 @@ namespace llmload::config {
 struct BenchOptions {
   // Target.
   std::string backend = "openai";
-  std::string base_url;
+  std::vector<std::string> base_urls;  // --base-url, repeatable: several replicas
+  std::string balance = "round-robin";  // --balance over several base URLs
   std::optional<std::string> host;  // vLLM default 127.0.0.1
   std::optional<int> port;          // vLLM default 8000
   std::string endpoint;

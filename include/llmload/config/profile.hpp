@@ -21,6 +21,9 @@ namespace llmload::config {
 /// Where requests go. Without `base_url` the built-in simulator is the target.
 struct ProfileTarget {
   std::optional<std::string> base_url;
+  /// Several replicas without a router (bench's repeated --base-url): instead of base_url.
+  std::vector<std::string> base_urls;
+  std::string balance = "round-robin";  ///< round-robin | least-in-flight, over base_urls
   std::string backend = "openai";  ///< openai | vllm | openai-chat (vLLM's names)
   std::string endpoint;            ///< empty: the backend's default path
   std::string model;               ///< empty: the server's first model

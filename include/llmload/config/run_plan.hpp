@@ -4,6 +4,7 @@
 /// and saved with the result (llmload.plan), so every result file says exactly what ran.
 
 #include "llmload/api/request_builder.hpp"
+#include "llmload/config/balance.hpp"
 #include "llmload/config/shard.hpp"
 #include "llmload/config/stop_when.hpp"
 #include "llmload/core/error.hpp"
@@ -60,6 +61,10 @@ struct VllmSettings {
 struct RunPlan {
   bool use_simulator = false;        ///< no target flag: benchmark the built-in simulator
   net::Url base;                     ///< target (unset with use_simulator: see ResolvedTarget)
+  /// Every target when --base-url is repeated (replicas without a router): `base` is the first;
+  /// empty with one target or the simulator.
+  std::vector<net::Url> replicas;
+  Balance balance = Balance::kRoundRobin;  ///< how requests spread over `replicas`
   std::string endpoint;              ///< e.g. /v1/completions
   std::string backend;               ///< "openai" or "openai-chat" (as written in results)
   api::Flavor flavor = api::Flavor::kCompletions;

@@ -39,6 +39,7 @@ std::string_view outcome_name(Outcome outcome) noexcept;
 /// 0 means "did not happen". Stamps are taken when bytes arrive, before any parsing.
 struct RequestRecord {
   std::uint32_t index = 0;        ///< position in the workload (input order)
+  std::uint16_t target = 0;       ///< which target it went to (RunPlan::replicas order; 0 with one)
   core::Nanos scheduled_ns = 0;   ///< planned send time from the precomputed schedule
   core::Nanos dispatch_ns = 0;    ///< released by the dispatcher (before the concurrency gate)
   core::Nanos start_ns = 0;       ///< vLLM's `st`: exchange starts, after the gate, before connect

@@ -7,6 +7,7 @@
 #include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/metrics/client_check.hpp"
+#include "llmload/metrics/per_target.hpp"
 #include "llmload/metrics/sample_stats.hpp"
 
 #include <cmath>
@@ -171,6 +172,9 @@ struct RunSummary {
   /// order); empty for single requests. Later turns carry longer histories, so their TTFT
   /// shows the context's load time and the server's prefix cache at work.
   std::vector<CategoryCount> per_turn;
+  /// Several replicas as targets: each one's figures, in the plan's order (per_target.hpp);
+  /// empty with one target.
+  std::vector<TargetFigures> per_target;
   /// One timeline per request, in workload order (categories filled by the caller that knows
   /// the workload; see category_breakdown.hpp).
   std::vector<RequestTimeline> timelines;

@@ -34,6 +34,12 @@ struct ResolvedTarget {
   std::string body_model;     ///< the body's "model": --served-model-name, else `model`
   net::HeaderList headers;    ///< the plan's headers plus Authorization (values secret)
   bool simulator = false;     ///< the built-in simulator in this process
+  /// Several replicas (RunPlan::replicas), each resolved with its own endpoints; `target` is
+  /// the first. Empty with one target.
+  std::vector<Target> replicas;
+
+  /// Every target requests go to: the replicas, else `target` alone.
+  std::vector<Target> all() const { return replicas.empty() ? std::vector<Target>{target} : replicas; }
 };
 
 /// Watches a run. Called on the thread that called execute(), never on a worker.

@@ -6,6 +6,7 @@
 
 #include "llmload/api/request_builder.hpp"
 #include "llmload/api/trace_context.hpp"
+#include "llmload/config/balance.hpp"
 #include "llmload/core/clock.hpp"
 #include "llmload/core/error.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
@@ -136,6 +137,9 @@ struct RunnerOptions {
   /// The schedule's origin on the steady clock (a sharded run's common start); 0: a few
   /// milliseconds after run() is called.
   core::Nanos origin_ns = 0;
+  /// With several targets: how each request's target is chosen (a conversation's later turns
+  /// always go where its first turn went).
+  config::Balance balance = config::Balance::kRoundRobin;
 };
 
 /// What --preconnect did before the clock started.
@@ -180,17 +184,21 @@ struct RunOutput {
 class Runner final {
  public:
   Runner(Target target, RequestTemplate request, RunnerOptions options);
+  /// Several targets (replicas without a router; at least one, at most config::kMaxTargets):
+  /// each request goes to one, as options.balance says, on a connection pool of that target.
+  Runner(std::vector<Target> targets, RequestTemplate request, RunnerOptions options);
 
   /// Sends specs[i] at bench_start + offsets[i] (offsets.size() == specs.size()) and returns
   /// every request's record. Failures are recorded per request, never thrown.
   RunOutput run(std::span<const workload::RequestSpec> specs,
                 std::span<const core::Nanos> offsets);
 
-  /// Sends one request and returns its record (used for the ready check and accuracy mode).
-  metrics::RequestRecord send_one(const workload::RequestSpec& spec);
+  /// Sends one request to target `target` and returns its record (used for the ready check
+  /// and accuracy mode).
+  metrics::RequestRecord send_one(const workload::RequestSpec& spec, std::size_t target = 0);
 
  private:
-  Target target_;
+  std::vector<Target> targets_;
   RequestTemplate request_;
   RunnerOptions options_;
 };
