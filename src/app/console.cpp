@@ -54,7 +54,7 @@ std::chrono::nanoseconds ConsoleObserver::interval_length() const {
 void ConsoleObserver::interval(const runtime::IntervalReport& r) {
   if (hooks_.live != nullptr) hooks_.live->interval(r.recorded);
   const auto row = report::interval_row(r.recorded, r.start_ns, r.end_ns, r.in_flight);
-  if (row.completed > 0 || row.output_tokens > 0) recent_ = row;
+  if (row.completed > 0) recent_ = row;
   if (events_) rows_.push_back(row);
   if (hooks_.on_interval && hooks_.interval.count() > 0) {
     interval_answers_.push_back(report::interval_answers(row));
