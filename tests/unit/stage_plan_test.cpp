@@ -129,7 +129,7 @@ outputs: {save_detailed: 3x, show_answers: all}
         "bad.yaml:8:20: 'load.initial_request' must be true or false",
         "bad.yaml:9:12: 'load.threads' must be a whole number, not 'many'",
         "bad.yaml:11:26: 'outputs.save_detailed' must be true or false",
-        "bad.yaml:11:45: 'outputs.show_answers' must be a whole number, not 'all'"}) {
+        "bad.yaml:11:44: 'outputs.show_answers' must be a whole number, not 'all'"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
   const auto url = parse_profile("target: {metrics_url: [\"127.0.0.1:9400\"]}\nload: {stages: [{rate: 1, requests: 1}]}\n", "u.yaml");
