@@ -36,9 +36,7 @@ void one_request(std::string& out, const metrics::RequestRecord& r, const worklo
                  outcome, r.finish_reason.empty() ? "-" : r.finish_reason,
                  r.usage_prompt_tokens >= 0 ? r.usage_prompt_tokens : spec.prompt_len,
                  r.usage_completion_tokens >= 0 ? r.usage_completion_tokens : static_cast<std::int32_t>(r.chunk_ns.size()));
-  std::string prompt = shortened(spec.prompt, kShownPromptBytes);
-  for (const auto& image : spec.images) prompt += " " + image_placeholder(*image);
-  fmt::format_to(std::back_inserter(out), "Prompt: {}\n", prompt);
+  fmt::format_to(std::back_inserter(out), "Prompt: {}\n", prompt_preview(spec));
   if (!r.reasoning_text.empty()) fmt::format_to(std::back_inserter(out), "Reasoning: {}\n", r.reasoning_text);
   if (r.ok()) fmt::format_to(std::back_inserter(out), "Answer: {}\n", r.generated_text);
   else fmt::format_to(std::back_inserter(out), "Error: {}\n", r.error);
@@ -50,6 +48,12 @@ void one_request(std::string& out, const metrics::RequestRecord& r, const worklo
 }
 
 }  // namespace
+
+std::string prompt_preview(const workload::RequestSpec& spec, std::size_t max_bytes) {
+  std::string prompt = shortened(spec.prompt, max_bytes);
+  for (const auto& image : spec.images) prompt += (prompt.empty() ? "" : " ") + image_placeholder(*image);
+  return prompt;
+}
 
 std::string format_answers(std::span<const metrics::RequestRecord> records, std::span<const workload::RequestSpec> specs,
                            const std::optional<metrics::AnswerQuality>& quality, std::int64_t n) {

@@ -60,6 +60,8 @@ report::RunInfo run_info(const config::RunPlan& plan, const runtime::ResolvedTar
   for (std::size_t t = 1; t < target.replicas.size(); ++t) info.target += ", " + target.replicas[t].base.to_string();
   info.simulator = plan.use_simulator;
   info.plan_json = config::plan_to_json(plan, target.model, &target.headers);
+  info.started_cold = (plan.skip_initial_request || plan.ready_check_timeout.count() == 0) && plan.num_warmups == 0;
+  if (plan.use_simulator && !plan.sim_preset.empty()) info.sim_time_scale = plan.sim_time_scale;
   info.interrupted = result.output.interrupted;
   info.requests_not_sent = result.output.not_sent;
   if (result.output.stopped_early) info.stopped_early_json = stopped_early_json(*result.output.stopped_early);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cmath>
 #include <tuple>
 
 namespace llmload::app {
@@ -72,6 +73,23 @@ void warn_if_saturated(const config::RunPlan& plan, const metrics::RunSummary& s
              metrics::saturation_advice(plan.threads));
 }
 
+/// A time-scaled simulator run (engine mode, --sim-time-scale S): the table holds what the
+/// client measured in real time; this block says so and gives the engine's own time.
+std::string time_scale_block(const metrics::RunSummary& s, double scale) {
+  const auto line = [&](const char* name, const metrics::SampleStats& m) {
+    double p99 = NAN;
+    for (const auto& pv : m.percentiles) p99 = pv.percentile == 99 ? pv.value * scale : p99;
+    return fmt::format("{:<40}{:<10.2f}{:.2f}\n", fmt::format("{} median / p99 (ms):", name), m.median * scale, p99);
+  };
+  return fmt::format("{:=^50}\n", fmt::format(" Simulator time scale x{:g} (llmload) ", scale)) +
+         fmt::format("The simulator ran {:g} times faster than the engine it models: the figures above are real\n"
+                     "time as measured. In the modeled engine's time (latencies x{:g}, throughputs /{:g}):\n",
+                     scale, scale, scale) +
+         line("TTFT", s.ttft_ms) + line("TPOT", s.tpot_ms) + line("ITL", s.itl_ms) + line("E2EL", s.e2el_ms) +
+         fmt::format("{:<40}{:<10.2f}\n", "Output token throughput (tok/s):", s.output_throughput / scale) +
+         fmt::format("{:<40}{:<10.2f}\n", "Benchmark duration (s):", s.duration_s * scale) + std::string(50, '=') + "\n";
+}
+
 void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* out) {
   const auto& summary = run.result->summary;
   report::TableContext context;
@@ -83,6 +101,9 @@ void print_tables(const config::RunPlan& plan, const StageRun& run, std::FILE* o
   fmt::print(out, "{}{}{}", report::format_failures(summary), report::format_result_table(summary, context),
              report::format_extensions(summary));
   if (run.result->server_metrics) fmt::print(out, "{}", report::format_server_metrics(*run.result->server_metrics));
+  if (plan.use_simulator && !plan.sim_preset.empty() && plan.sim_time_scale != 1.0) {
+    fmt::print(out, "{}", time_scale_block(summary, plan.sim_time_scale));
+  }
   std::fflush(out);
 }
 
@@ -92,6 +113,16 @@ void warn_insecure_once(const config::RunPlan& plan, std::FILE* err) {
   if (!plan.insecure || !plan.base.tls() || warned.exchange(true)) return;
   fmt::print(err, "llmload bench: warning: --insecure: the server's TLS certificate is not verified "
                   "(anyone on the path could read the requests and the API key)\n");
+}
+
+/// Each record's prompt, shortened, beside its generated text (the reports' examples).
+std::vector<std::string> prompts_of(const std::vector<metrics::RequestRecord>& records,
+                                    const std::vector<workload::RequestSpec>& specs) {
+  std::vector<std::string> out;
+  if (specs.empty()) return out;
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(prompt_preview(specs[r.index % specs.size()]));
+  return out;
 }
 
 }  // namespace
@@ -133,6 +164,7 @@ StageRun run_stage(const config::RunPlan& plan, std::FILE* out, std::FILE* err, 
   if (!executed) return {error_exit(err, executed.error().usage ? kExitUsage : kExitCannotRun, executed.error().message)};
   run.result = std::move(*executed);
   if (run.result->summary.answers) run.result->summary.answers->per_interval = console.take_interval_answers();
+  if (plan.results.save_detailed) run.result->summary.prompts = prompts_of(run.result->output.records, workload->specs);
   run.spec_decode = console.spec_decode();
   std::tie(run.events, run.disruptions) = console.take_disruptions();
   run.series = hooks.series;

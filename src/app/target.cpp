@@ -23,6 +23,7 @@ core::Result<std::shared_ptr<const sim::AnswerKey>> sim_answers(const config::Ru
   sim::AnswerSettings settings;
   settings.path = plan.sim_answers;
   settings.accuracy = plan.sim_answer_accuracy;
+  settings.seed = plan.dataset.seed;  // the run's --seed draws the simulator's answers too
   if (!plan.sim_answer_accuracy_by_category.empty()) {
     auto by = sim::parse_accuracy_by_category(plan.sim_answer_accuracy_by_category);
     if (!by) return core::fail("--sim-answer-accuracy-by-category: {}", by.error().message);
@@ -57,6 +58,7 @@ boost::system::result<std::unique_ptr<sim::SimServer>, TargetError> start_simula
     if (!preset) return TargetError{"--sim-preset: " + preset.error().message, true};
     options.mode = sim::SimMode::kEngine;
     options.engine = *preset;
+    options.engine.seed = plan.dataset.seed;  // and its output lengths, as `llmload sim --seed`
     options.time_scale = plan.sim_time_scale;
     timing = fmt::format("continuous-batching engine, preset {}{}", plan.sim_preset,
                          plan.sim_time_scale == 1.0 ? std::string()

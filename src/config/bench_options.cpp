@@ -211,6 +211,10 @@ void add_load_flags(CLI::App& app, BenchOptions& o) {
                  "Seconds to wait for the server to answer an initial test request; 0 (vLLM's "
                  "default) sends none")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Load");
+  app.add_flag("--skip-initial-request", o.skip_initial_request,
+               "Never send the initial test request, whatever --ready-check-timeout-sec says, so that the "
+               "run starts cold (the test request would warm the server's prefix cache); llmload's")
+      ->group("Load");
 
 }
 
@@ -646,6 +650,7 @@ void resolve_load(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   plan.max_concurrency = o.max_concurrency;
   plan.preconnect = o.preconnect;
   plan.ready_check_timeout = std::chrono::seconds(o.ready_check_timeout_sec);
+  plan.skip_initial_request = o.skip_initial_request;
 }
 
 void resolve_body(const BenchOptions& o, RunPlan& plan, Problems& problems) {

@@ -249,15 +249,49 @@ void read_base_urls(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   }
 }
 
+/// target.metrics_url (a URL or a list of them), scrape_interval and the timeouts: bench's
+/// --metrics-url, --scrape-interval, --request-timeout and --connect-timeout.
+void read_target_client(Checker& c, const YAML::Node& n, ProfileTarget& t) {
+  const std::string path = "target";
+  if (const YAML::Node urls = n["metrics_url"]) {
+    const auto add = [&](const YAML::Node& u) {
+      if (!u.IsScalar()) {
+        c.problem(u, path + ".metrics_url", "'target.metrics_url' must be a URL or a list of URLs");
+      } else if (!u.Scalar().starts_with("http://") && !u.Scalar().starts_with("https://")) {
+        c.problem(u, path + ".metrics_url",
+                  fmt::format("'target.metrics_url' is '{}'; write http://HOST:PORT/metrics", u.Scalar()));
+      } else {
+        t.metrics_urls.push_back(u.Scalar());
+      }
+    };
+    if (urls.IsSequence()) {
+      for (const auto& u : urls) add(u);
+    } else {
+      add(urls);
+    }
+  }
+  t.scrape_interval = c.unit(n, path, "scrape_interval", core::parse_duration);
+  for (const char* key : {"request_timeout", "connect_timeout"}) {
+    auto v = c.unit(n, path, key, core::parse_duration);
+    if (v && v->count() <= 0) {
+      c.problem(n[key], path + "." + key, fmt::format("'target.{}' must be longer than 0, e.g. 30s", key));
+      v.reset();
+    }
+    (std::string_view(key) == "request_timeout" ? t.request_timeout : t.connect_timeout) = v;
+  }
+}
+
 void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   const std::string path = "target";
   if (!c.map(n, path, {"base_url", "backend", "endpoint", "model", "served_model_name", "headers",
                        "insecure", "ca_bundle", "ready_check_timeout", "sim_preset", "sim_time_scale", "sim_answers",
                        "sim_answer_accuracy", "sim_answer_accuracy_by_category", "sim_answer_accuracy_after",
-                       "otlp_receiver", "request_timeout", "base_urls", "balance"})) {
+                       "otlp_receiver", "request_timeout", "base_urls", "balance", "metrics_url",
+                       "scrape_interval", "connect_timeout"})) {
     return;
   }
   read_sim_answers(c, n, t);
+  read_target_client(c, n, t);
   t.base_url = c.string(n, path, "base_url");
   if (t.base_url) check_base_url(c, n["base_url"], path + ".base_url", *t.base_url);
   read_base_urls(c, n, t);
@@ -293,13 +327,6 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   if (auto v = c.boolean(n, path, "insecure")) t.insecure = *v;
   if (auto v = c.string(n, path, "ca_bundle")) t.ca_bundle = *v;
   if (auto v = c.unit(n, path, "ready_check_timeout", core::parse_duration)) t.ready_check_timeout = *v;
-  if (auto v = c.unit(n, path, "request_timeout", core::parse_duration)) {
-    if (*v < std::chrono::milliseconds(1)) {
-      c.problem(n["request_timeout"], path + ".request_timeout", "'target.request_timeout' must be at least 1ms");
-    } else {
-      t.request_timeout = *v;
-    }
-  }
   if (auto v = c.string(n, path, "sim_preset")) {
     t.sim_preset = *v;
     if ((t.base_url || !t.base_urls.empty()) && !t.sim_preset.empty()) {
@@ -448,9 +475,10 @@ void read_request(Checker& c, const YAML::Node& n, ProfileRequest& r) {
   const std::string path = "request";
   if (!c.map(n, path, {"temperature", "top_p", "top_k", "min_p", "frequency_penalty",
                        "presence_penalty", "repetition_penalty", "max_tokens", "ignore_eos",
-                       "extra_body"})) {
+                       "extra_body", "request_id_prefix"})) {
     return;
   }
+  if (auto v = c.string(n, path, "request_id_prefix")) r.request_id_prefix = *v;
   r.temperature = c.number<double>(n, path, "temperature", 0.0);
   r.top_p = c.number<double>(n, path, "top_p", 0.0, 1.0);
   r.top_k = c.number<std::int64_t>(n, path, "top_k", -1);
@@ -916,8 +944,11 @@ std::string apply_override(YAML::Node& root, const std::string& assignment, std:
 
 /// load.stages, each stage checked against memory with the workload read before it.
 void read_load(Checker& c, const YAML::Node& root, Profile& p) {
-  if (const YAML::Node load = root["load"]; load && c.map(load, "load", {"stages", "preconnect"})) {
+  if (const YAML::Node load = root["load"];
+      load && c.map(load, "load", {"stages", "preconnect", "initial_request", "threads"})) {
     if (auto v = c.boolean(load, "load", "preconnect")) p.preconnect = *v;
+    if (auto v = c.boolean(load, "load", "initial_request")) p.initial_request = *v;
+    p.threads = c.number<std::int64_t>(load, "load", "threads", 1, 1024);
     const YAML::Node stages = load["stages"];
     if (!stages || !stages.IsSequence() || stages.size() == 0) {
       c.problem(stages ? stages : load, "load.stages",
@@ -1110,6 +1141,57 @@ std::string value_name(const SweepAxis& axis, std::size_t i) {
   return fmt::format("{}={}{}", key, value, bare_rate ? "/s" : "");
 }
 
+/// The workload line of describe_profile: only the settings the dataset uses (a file dataset's
+/// lengths come from the file unless the profile names them).
+std::string describe_workload(const Profile& p) {
+  const auto& w = p.workload;
+  const workload::DatasetInfo* d = workload::find_dataset(w.dataset);
+  const auto kind = d != nullptr ? d->kind : workload::DatasetKind::kRandom;
+  const bool output_given = w.output_len_given || p.request.max_tokens.has_value();
+  const std::int64_t output = p.request.max_tokens.value_or(w.output_len);
+  std::vector<std::string> parts;
+  if (kind == workload::DatasetKind::kPrefixRepetition) {
+    if (w.prefix_len_given) parts.push_back(fmt::format("prefix {} tokens", w.prefix_len));
+    if (w.suffix_len) parts.push_back(fmt::format("suffix {} tokens", *w.suffix_len));
+    if (w.num_prefixes) parts.push_back(fmt::format("{} prefixes", *w.num_prefixes));
+    if (output_given) parts.push_back(fmt::format("output {} tokens", output));
+  } else if (d == nullptr || d->synthetic) {
+    parts.push_back(fmt::format("input {} / output {} tokens, range ratio {:g}", w.input_len, output, w.range_ratio));
+    if (w.prefix_len > 0) parts.push_back(fmt::format("shared prefix {} tokens", w.prefix_len));
+    if (kind == workload::DatasetKind::kRandomMm) {
+      parts.push_back(fmt::format("{} image(s) per request{}", w.images_per_request,
+                                  w.image_sizes.empty() ? "" : ", sizes " + w.image_sizes));
+    }
+  } else {
+    parts.push_back(w.input_len_given ? fmt::format("input {} tokens", w.input_len) : "input lengths from the file");
+    parts.push_back(output_given ? fmt::format("output {} tokens", output) : "output lengths from the file");
+  }
+  if (kind == workload::DatasetKind::kMooncake) parts.push_back(fmt::format("trace time scale {:g}", w.trace_time_scale));
+  if (!w.score.empty()) parts.push_back("score " + w.score);
+  parts.push_back(fmt::format("seed {}", w.seed));
+  return fmt::format("  workload: {} dataset{}, {}\n", w.dataset, w.dataset_path.empty() ? "" : " " + w.dataset_path,
+                     fmt::join(parts, ", "));
+}
+
+/// The client settings a profile changes from bench's defaults (none: "").
+std::string describe_client(const Profile& p) {
+  std::vector<std::string> parts;
+  if (!p.initial_request) parts.push_back("no initial test request (the stages start cold)");
+  if (p.threads) parts.push_back(fmt::format("{} threads", *p.threads));
+  if (p.target.request_timeout) parts.push_back("request timeout " + core::format_duration(*p.target.request_timeout));
+  if (p.target.connect_timeout) parts.push_back("connect timeout " + core::format_duration(*p.target.connect_timeout));
+  if (p.target.scrape_interval) {
+    parts.push_back(p.target.scrape_interval->count() > 0 ? "scrape /metrics every " + core::format_duration(*p.target.scrape_interval)
+                                                          : std::string("no /metrics scrape"));
+  }
+  // URLs may hold credentials: counted, not printed.
+  if (!p.target.metrics_urls.empty()) parts.push_back(fmt::format("{} more metrics URL(s)", p.target.metrics_urls.size()));
+  if (!p.request.request_id_prefix.empty()) parts.push_back("request ids " + p.request.request_id_prefix + "…");
+  if (p.outputs.save_detailed) parts.push_back("detailed results (texts and prompts)");
+  if (p.outputs.show_answers > 0) parts.push_back(fmt::format("show {} answers", p.outputs.show_answers));
+  return parts.empty() ? std::string() : fmt::format("  client: {}\n", fmt::join(parts, ", "));
+}
+
 }  // namespace
 
 std::vector<std::string> sweep_point_names(const Profile& profile) {
@@ -1169,9 +1251,7 @@ std::string describe_profile(const Profile& p) {
     for (const auto& [name, value] : p.target.headers) out += " " + name;  // never values
     out += "\n";
   }
-  out += fmt::format("  workload: {} dataset{}, input {} / output {} tokens, range ratio {:g}, seed {}\n",
-                     p.workload.dataset, p.workload.dataset_path.empty() ? "" : " " + p.workload.dataset_path,
-                     p.workload.input_len, p.workload.output_len, p.workload.range_ratio, p.workload.seed);
+  out += describe_workload(p) + describe_client(p);
   if (p.workload.turns > 1) {
     out += fmt::format("  multi-turn: {} turns per conversation, think time {} (stage requests count conversations)\n",
                        p.workload.turns, core::format_duration(p.workload.think_time));

@@ -125,6 +125,7 @@ std::string plan_to_json(const RunPlan& plan, std::string_view effective_model, 
   w.key("first_byte_timeout_s").value(secs(plan.first_byte_timeout));
   w.key("idle_timeout_s").value(secs(plan.idle_timeout));
   w.key("num_warmups").value(plan.num_warmups);
+  w.key("skip_initial_request").value(plan.skip_initial_request);
   w.key("max_sse_event_bytes").value(static_cast<std::int64_t>(plan.max_sse_event_bytes));
   w.key("max_response_bytes").value(static_cast<std::int64_t>(plan.max_response_bytes));
   if (plan.stop_when.any()) {

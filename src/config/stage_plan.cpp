@@ -34,7 +34,13 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.sim_answer_accuracy_after = p.target.sim_answer_accuracy_after;
   o.otlp_receiver = p.target.otlp_receiver;
   o.ready_check_timeout_sec = std::chrono::duration_cast<std::chrono::seconds>(p.target.ready_check_timeout).count();
+  o.skip_initial_request = !p.initial_request;
+  o.metrics_urls = p.target.metrics_urls;
+  if (p.target.scrape_interval) o.scrape_interval_sec = seconds(*p.target.scrape_interval);
   if (p.target.request_timeout) o.request_timeout_sec = seconds(*p.target.request_timeout);
+  if (p.target.connect_timeout) o.connect_timeout_sec = seconds(*p.target.connect_timeout);
+  if (p.threads) o.threads = static_cast<int>(*p.threads);
+  if (!p.request.request_id_prefix.empty()) o.request_id_prefix = p.request.request_id_prefix;
   const auto& w = p.workload;
   o.tokenizer = w.tokenizer;
   o.dataset_name = w.dataset;

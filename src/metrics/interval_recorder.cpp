@@ -50,6 +50,8 @@ void IntervalRecorder::merge(const IntervalRecorder& other) noexcept {
   completed += other.completed;
   failed += other.failed;
   output_tokens += other.output_tokens;
+  arrived_tokens += other.arrived_tokens;
+  arrived_tokens_later += other.arrived_tokens_later;
   answers_checked += other.answers_checked;
   degenerate += other.degenerate;
   scored += other.scored;
@@ -63,6 +65,7 @@ void IntervalRecorder::reset() noexcept {
   itl_us.reset();
   e2el_us.reset();
   completed = failed = output_tokens = 0;
+  arrived_tokens = arrived_tokens_later = 0;
   answers_checked = degenerate = scored = 0;
   score_sum = 0;
   failed_by.fill(0);

@@ -45,14 +45,14 @@ std::string requests_csv(const std::vector<ReportRun>& runs) {
 std::string intervals_csv(const std::vector<ReportRun>& runs, double interval_s) {
   std::string out =
       "run,start_s,end_s,completed,failed,requests_per_s,output_tokens_per_s,mean_in_flight,"
-      "ttft_samples,ttft_p50_ms,ttft_p99_ms,itl_samples,itl_p50_ms,itl_p99_ms\n";
+      "ttft_samples,ttft_p50_ms,ttft_p99_ms,itl_samples,itl_p50_ms,itl_p99_ms,output_tokens_from\n";
   for (const auto& run : runs) {
     for (const auto& r : interval_rows(run, interval_s)) {
-      out += fmt::format("{},{:.3f},{:.3f},{},{},{:.3f},{:.3f},{:.3f},{},{},{},{},{},{}\n",
+      out += fmt::format("{},{:.3f},{:.3f},{},{},{:.3f},{:.3f},{:.3f},{},{},{},{},{},{},{}\n",
                          csv_cell(run.name()), r.start_s, r.end_s, r.completed, r.failed,
                          r.requests_per_s, r.output_tokens_per_s, r.mean_in_flight, r.ttft_samples,
                          ms_cell(r.ttft_p50_ms), ms_cell(r.ttft_p99_ms), r.itl_samples,
-                         ms_cell(r.itl_p50_ms), ms_cell(r.itl_p99_ms));
+                         ms_cell(r.itl_p50_ms), ms_cell(r.itl_p99_ms), r.output_tokens_from);
     }
   }
   return out;

@@ -327,6 +327,45 @@ std::string summary_section(const std::vector<ReportRun>& runs, const RunSet& se
   return out;
 }
 
+/// The output-token charts' series: the run's live interval series (tokens counted as their
+/// chunks arrived) when the file has it, else the report's intervals (per-chunk gaps, or an
+/// estimate that spreads each request's tokens evenly, which the title then says).
+struct TokenSeries {
+  std::vector<ChartSeries> rate;
+  ChartSeries cumulative{"generated tokens", {{0.0, 0.0}}, false, true};
+  std::string how;  ///< appended to the titles
+};
+
+TokenSeries token_series(const ReportRun& run, const std::vector<IntervalRow>& rows) {
+  TokenSeries t;
+  double total = 0;
+  if (!run.per_interval.empty()) {
+    // Markers (with their values) while they stay readable.
+    ChartSeries arrived{"as chunks arrived", {}, run.per_interval.size() <= 200};
+    ChartSeries completed{"in requests completed", {}};
+    for (const auto& i : run.per_interval) {
+      const double length = i.end_s - i.start_s;
+      if (!(length > 0)) continue;
+      arrived.points.emplace_back(i.start_s, static_cast<double>(i.output_tokens) / length);
+      completed.points.emplace_back(i.start_s, static_cast<double>(i.completed_output_tokens) / length);
+      total += static_cast<double>(i.output_tokens);
+      t.cumulative.points.emplace_back(i.end_s, total);
+    }
+    t.rate = {std::move(arrived), std::move(completed)};
+    t.how = fmt::format(" ({:g} s intervals of the run)", run.per_interval.front().end_s - run.per_interval.front().start_s);
+    return t;
+  }
+  ChartSeries rate{"output tokens/s", {}};
+  for (const auto& r : rows) {
+    rate.points.emplace_back(r.start_s, r.output_tokens_per_s);
+    total += r.output_tokens_per_s * (r.end_s - r.start_s);
+    t.cumulative.points.emplace_back(r.end_s, total);
+  }
+  t.rate = {std::move(rate)};
+  if (run.itls_ms.empty()) t.how = " (estimated: tokens spread evenly over each request)";
+  return t;
+}
+
 std::string over_time(const ReportRun& run, const HtmlReportOptions& options, std::size_t index) {
   const auto rows = interval_rows(run, options.interval_s);
   if (rows.empty()) return "<p class=\"note\">No per-request data: over-time charts and the timeline are left out.</p>\n";
@@ -348,8 +387,8 @@ std::string over_time(const ReportRun& run, const HtmlReportOptions& options, st
   chart("requests-per-s", "Requests completed per second", "req/s",
         {series("completed", [](const IntervalRow& r) { return r.requests_per_s; }),
          series("failed", [&](const IntervalRow& r) { return static_cast<double>(r.failed) / (r.end_s - r.start_s); })});
-  chart("tokens-per-s", "Output tokens per second", "tok/s",
-        {series("output tokens/s", [](const IntervalRow& r) { return r.output_tokens_per_s; })});
+  const TokenSeries tokens = token_series(run, rows);
+  chart("tokens-per-s", ("Output tokens per second" + tokens.how).c_str(), "tok/s", tokens.rate);
   chart("in-flight", "Requests in flight (time average)", "requests",
         {series("in flight", [](const IntervalRow& r) { return r.mean_in_flight; })});
   chart("ttft-over-time", "TTFT per interval", "ms",
@@ -360,13 +399,7 @@ std::string over_time(const ReportRun& run, const HtmlReportOptions& options, st
           {series("p50", [](const IntervalRow& r) { return r.itl_p50_ms; }),
            series("p99", [](const IntervalRow& r) { return r.itl_p99_ms; })});
   }
-  ChartSeries cumulative{"generated tokens", {{0.0, 0.0}}, false, true};
-  double total = 0;
-  for (const auto& r : rows) {
-    total += r.output_tokens_per_s * (r.end_s - r.start_s);
-    cumulative.points.emplace_back(r.end_s, total);
-  }
-  chart("cumulative-tokens", "Cumulative generated tokens", "tokens", {cumulative});
+  chart("cumulative-tokens", ("Cumulative generated tokens" + tokens.how).c_str(), "tokens", {tokens.cumulative});
   out += "</div>\n";
   if (run.itls_ms.empty()) out += "<p class=\"note\">ITL per interval needs per-chunk gaps (--save-detailed).</p>\n";
   ChartAxes t = axes_of(fmt::format("timeline-{}", index), "Request timeline", "time since benchmark start (s)",
@@ -422,6 +455,12 @@ std::string html_report(const std::vector<ReportRun>& runs, const ReportEnvironm
                      first.simulator ? " (built-in simulator)" : "", html_escape(first.backend), runs.size(),
                      runs.size() == 1 ? "" : "s", html_escape(env.llmload_version), html_escape(env.host),
                      html_escape(env.cpu), html_escape(env.os));
+  if (first.sim_time_scale != 1.0) {
+    out += fmt::format("<p class=\"note\">Simulator time scale x{0:g}: every latency and duration here is real time "
+                       "as measured, {0:g} times shorter than the modeled engine's (throughputs {0:g} times higher); "
+                       "the result's llmload.modeled_time has them in the engine's time.</p>\n",
+                       first.sim_time_scale);
+  }
 
   const RunSet set = classify_runs(runs);
   if (runs.size() > 1) {

@@ -164,6 +164,57 @@ void write_answers(core::JsonWriter& w, const metrics::AnswerQuality& a) {
   w.end_object();
 }
 
+/// "intervals": the live interval series (llmload extension): its length and per interval the
+/// requests completed and failed, in flight at its end, output tokens as their chunks arrived
+/// and their rate, output tokens of the requests completed in it and their rate, and answers
+/// checked for degenerate output and how many were.
+void write_intervals(core::JsonWriter& w, const metrics::RunSummary& s) {
+  w.key("intervals").begin_object();
+  w.field("interval_s", s.interval_s);
+  w.key("per_interval").begin_array();
+  for (const auto& i : s.per_interval) {
+    const double length = i.end_s - i.start_s;
+    const auto rate = [&](std::int64_t n) { return length > 0 ? static_cast<double>(n) / length : 0.0; };
+    w.begin_object();
+    w.field("start_s", i.start_s);
+    w.field("end_s", i.end_s);
+    w.field("completed", i.completed);
+    w.field("failed", i.failed);
+    w.field("in_flight", i.in_flight);
+    w.field("output_tokens", i.output_tokens);
+    w.field("output_throughput", rate(i.output_tokens));
+    w.field("completed_output_tokens", i.completed_output_tokens);
+    w.field("completed_output_throughput", rate(i.completed_output_tokens));
+    w.field("checked", i.checked);
+    w.field("degenerate", i.degenerate);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+/// "modeled_time" of a time-scaled simulator run: the latency medians and p99s in the
+/// simulated engine's time (measured × scale) and the throughputs (measured ÷ scale).
+void write_modeled_time(core::JsonWriter& w, const metrics::RunSummary& s, double scale) {
+  w.key("modeled_time").begin_object();
+  const std::pair<const char*, const metrics::SampleStats*> latencies[] = {
+      {"ttft_ms", &s.ttft_ms}, {"tpot_ms", &s.tpot_ms}, {"itl_ms", &s.itl_ms}, {"e2el_ms", &s.e2el_ms}};
+  for (const auto& [name, stats] : latencies) {
+    w.key(name).begin_object();
+    w.field("mean", stats->mean * scale);
+    w.field("median", stats->median * scale);
+    for (const auto& pv : stats->percentiles) {
+      w.field(fmt::format("p{}", percentile_word(pv.percentile)), pv.value * scale);
+    }
+    w.end_object();
+  }
+  w.field("duration", s.duration_s * scale);
+  w.field("request_throughput", s.request_throughput / scale);
+  w.field("output_throughput", s.output_throughput / scale);
+  w.field("total_token_throughput", s.total_token_throughput / scale);
+  w.end_object();
+}
+
 /// "loop_delay_ms", "client_saturated" and "client_check" (limits and findings).
 void write_client_check(core::JsonWriter& w, const metrics::RunSummary& s) {
   w.key("loop_delay_ms");
@@ -307,6 +358,11 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     w.field("vllm_compat", config::kVllmCompat);
     w.field("target", info.target);
     w.field("simulator", info.simulator);
+    if (info.sim_time_scale != 1.0) {
+      w.field("sim_time_scale", info.sim_time_scale);
+      write_modeled_time(w, s, info.sim_time_scale);
+    }
+    w.field("started_cold", info.started_cold);
     if (!info.plan_json.empty()) w.key("plan").raw(info.plan_json);
     if (!info.plan_hash.empty()) w.field("plan_hash", info.plan_hash);
     if (!info.merge_json.empty()) w.key("merge").raw(info.merge_json);
@@ -365,6 +421,12 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     if (!info.disruptions_json.empty()) w.key("disruptions").raw(info.disruptions_json);
     write_groups(w, "per_category", s.per_category);
     if (s.answers) write_answers(w, *s.answers);
+    if (!s.per_interval.empty()) write_intervals(w, s);
+    if (!s.prompts.empty()) {
+      w.key("prompts").begin_array();
+      for (const auto& p : s.prompts) w.value(p);
+      w.end_array();
+    }
     if (!s.per_turn.empty()) write_groups(w, "per_turn", s.per_turn);
     if (!s.per_adapter.empty()) write_groups(w, "per_adapter", s.per_adapter);
     write_per_target(w, s.per_target);

@@ -106,13 +106,22 @@ ReportEnvironment local_environment() {
 
 namespace {
 
+/// A time-scaled simulator run's label: its figures are real time, not the modeled engine's.
+std::string time_scale_note(const ReportRun& run) {
+  if (run.sim_time_scale == 1.0) return {};
+  return fmt::format("\n> Simulator time scale x{:g}: every latency and duration here is real time as measured, "
+                     "{:g} times shorter than the modeled engine's (throughputs {:g} times higher); the result's "
+                     "`llmload.modeled_time` has them in the engine's time", run.sim_time_scale, run.sim_time_scale,
+                     run.sim_time_scale);
+}
+
 void title_section(std::string& out, const std::vector<ReportRun>& runs) {
   const ReportRun& first = runs.front();
   out += fmt::format("# llmload report: {}\n\n", md_cell(first.model_id.empty() ? first.name() : first.model_id));
   out += fmt::format("> Runs: {}", runs.size());
   for (const auto& r : runs) out += fmt::format(" · {} ({})", md_cell(r.name()), md_cell(r.date));
-  out += fmt::format("\n> Target: {}{}\n\n---\n\n", md_cell(first.target.empty() ? "unknown" : first.target),
-                     first.simulator ? " (llmload's built-in simulator)" : "");
+  out += fmt::format("\n> Target: {}{}{}\n\n---\n\n", md_cell(first.target.empty() ? "unknown" : first.target),
+                     first.simulator ? " (llmload's built-in simulator)" : "", time_scale_note(first));
 }
 
 void environment_section(std::string& out, const ReportRun& first, const ReportEnvironment& env) {
@@ -296,7 +305,12 @@ void examples_section(std::string& out, const ReportRun& first) {
                            ? " (" + md_cell(first.requests[i].category) + ")" : "");
     if (i < first.requests.size()) {
       const auto& t = first.requests[i];
-      out += fmt::format("**Input:** {} tokens (prompts are not stored in result files)\n\n", t.input_tokens);
+      if (i < first.prompts.size()) {
+        out += fmt::format("**Input** ({} tokens):\n\n", t.input_tokens) + fenced(first.prompts[i]) + "\n";
+      } else {
+        out += fmt::format("**Input:** {} tokens (the result file has no prompts: run with --save-detailed)\n\n",
+                           t.input_tokens);
+      }
       out += "**Output:**\n\n" + fenced(shorten_utf8(first.generated_texts[i], kExampleBytes));
       out += fmt::format("\n*E2EL: {:.3f} s | TTFT: {:.3f} s | output tokens: {}*\n\n",
                          (t.end_ms - t.start_ms) / 1000, (t.first_token_ms - t.start_ms) / 1000, t.output_tokens);

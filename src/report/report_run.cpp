@@ -106,6 +106,9 @@ ReportRun report_run_of(const RunView& view) {
     if (f.key == "date") run.date = *f.text;
   }
   if (s.answers) add_answers(*s.answers, run);
+  run.per_interval = s.per_interval;
+  run.prompts = s.prompts;
+  run.sim_time_scale = info.sim_time_scale;
   run.target = info.target;
   run.series = info.series;
   run.sweep = info.sweep;

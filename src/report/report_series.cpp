@@ -37,6 +37,21 @@ void fill_percentiles(std::vector<double>& samples, std::int64_t& count, double&
   p99 = metrics::percentile_sorted(samples, 99);
 }
 
+// The run's own interval series, where its intervals are the rows' (same width, from 0):
+// output tokens counted as their chunks arrived replace the ones derived from the rows.
+void use_arrivals(const ReportRun& run, double w_s, std::vector<IntervalRow>& rows) {
+  if (run.per_interval.empty()) return;
+  const auto& first = run.per_interval.front();
+  if (std::abs(first.start_s) > 1e-9 || std::abs((first.end_s - first.start_s) - w_s) > 1e-6 * w_s) return;
+  for (const auto& live : run.per_interval) {
+    const double index = live.start_s / w_s;
+    const auto i = static_cast<std::size_t>(std::llround(index));
+    if (std::abs(index - static_cast<double>(i)) > 1e-6 || i >= rows.size()) continue;
+    rows[i].output_tokens_per_s = static_cast<double>(live.output_tokens) / w_s;
+    rows[i].output_tokens_from = "arrivals";
+  }
+}
+
 }  // namespace
 
 double queue_ms(const metrics::RequestTimeline& t) { return t.start_ms - t.dispatch_ms; }
@@ -99,6 +114,7 @@ std::vector<IntervalRow> interval_rows(const ReportRun& run, double interval_s) 
         }
       }
     } else if (std::isfinite(t.first_token_ms) && t.output_tokens > 0) {
+      for (auto b = bin(t.first_token_ms); b < n && b <= bin(t.end_ms); ++b) rows[b].output_tokens_from = "estimate";
       if (const auto b = bin(t.first_token_ms); b < n) tokens[b] += 1;
       if (t.output_tokens > 1 && std::isfinite(t.end_ms)) {
         spread(tokens, t.first_token_ms, t.end_ms, w, static_cast<double>(t.output_tokens - 1));
@@ -116,6 +132,7 @@ std::vector<IntervalRow> interval_rows(const ReportRun& run, double interval_s) 
     fill_percentiles(ttfts[i], row.ttft_samples, row.ttft_p50_ms, row.ttft_p99_ms);
     fill_percentiles(itls[i], row.itl_samples, row.itl_p50_ms, row.itl_p99_ms);
   }
+  use_arrivals(run, w_s, rows);
   return rows;
 }
 

@@ -214,13 +214,41 @@ void read_run_identity(dom::object x, ReportRun& run) {
   }
 }
 
+/// "intervals" (json_result.cpp, write_intervals).
+void read_intervals(dom::object x, ReportRun& run) {
+  const auto intervals = object_field(x, "intervals");
+  if (!intervals) return;
+  const auto rows = array_field(*intervals, "per_interval");
+  if (!rows) return;
+  // Counts out of range (a damaged file) read as 0 rather than overflow.
+  const auto count = [](dom::object o, const char* key) {
+    const double v = stat(o, key);
+    return v >= 0 && v < 1e15 ? static_cast<std::int64_t>(v) : std::int64_t{0};
+  };
+  for (dom::element e : *rows) {
+    if (e.type() != Type::OBJECT) continue;
+    const dom::object i = as_object(e);
+    run.per_interval.push_back({stat(i, "start_s"), stat(i, "end_s"), count(i, "completed"), count(i, "failed"),
+                                count(i, "in_flight"), count(i, "output_tokens"), count(i, "completed_output_tokens"),
+                                count(i, "checked"), count(i, "degenerate")});
+  }
+}
+
 core::Result<void> read_extension(dom::object x, const std::string& path, ReportRun& run) {
   read_answers(x, run);
   read_server_breakdown(x, run);
   read_run_identity(x, run);
+  read_intervals(x, run);
   if (const auto e = field(x, "version")) run.version = string_of(*e);
   if (const auto e = field(x, "target")) run.target = string_of(*e);
   if (const auto e = field(x, "simulator")) run.simulator = e->type() == Type::BOOL && e->get_bool().value_unsafe();
+  if (const auto e = field(x, "sim_time_scale")) {
+    const double scale = number_of(*e).value_or(1.0);
+    run.sim_time_scale = std::isfinite(scale) && scale > 0 ? scale : 1.0;
+  }
+  if (const auto prompts = array_field(x, "prompts")) {
+    for (dom::element t : *prompts) run.prompts.push_back(string_of(t));
+  }
   if (const auto cats = object_field(x, "per_category")) {
     for (const auto kv : *cats) {
       if (kv.value.type() != Type::OBJECT) continue;

@@ -122,8 +122,13 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
                              plan.shard->size));
     return {};
   }
-  observer.say("Starting initial single prompt test run...");
-  if (plan.ready_check_timeout.count() > 0) {
+  if (plan.skip_initial_request) {
+    observer.say(fmt::format("llmload bench: initial test request skipped (--skip-initial-request; profiles: "
+                             "load.initial_request: false): the run starts cold, nothing was sent to the server "
+                             "before it{} (not in vLLM)",
+                             plan.num_warmups > 0 ? " but the warm-up requests" : ""));
+  } else if (plan.ready_check_timeout.count() > 0) {
+    observer.say("Starting initial single prompt test run...");
     observer.say(fmt::format("Waiting for endpoint to become up in {} seconds", plan.ready_check_timeout.count()));
     if (auto ready = ready_check_all(runner, plan, target, w.specs.front()); !ready) {
       if (stop_signal_count() > 0) return interrupted_early();
@@ -131,6 +136,7 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
     }
     observer.say("Initial test run completed.");
   } else {
+    observer.say("Starting initial single prompt test run...");
     observer.say("Skipping endpoint ready check.");  // vLLM's default (0): no test request
   }
   if (plan.num_warmups <= 0) return {};
@@ -249,6 +255,16 @@ void add_per_target(const ResolvedTarget& target, RunResult& result) {
 
 }  // namespace
 
+std::vector<metrics::IntervalTotals> interval_totals(const std::vector<IntervalFigures>& intervals) {
+  std::vector<metrics::IntervalTotals> out;
+  out.reserve(intervals.size());
+  for (const auto& f : intervals) {
+    out.push_back({core::ns_to_s(f.start_ns), core::ns_to_s(f.end_ns), f.completed, f.failed, f.in_flight,
+                   f.arrived_tokens, f.output_tokens, f.checked, f.degenerate});
+  }
+  return out;
+}
+
 IntervalFigures IntervalFigures::of(const IntervalReport& report) {
   const auto& r = report.recorded;
   IntervalFigures f;
@@ -259,6 +275,9 @@ IntervalFigures IntervalFigures::of(const IntervalReport& report) {
   f.completed = r.completed;
   f.failed = r.failed;
   f.output_tokens = r.output_tokens;
+  f.arrived_tokens = r.arrived_tokens + r.arrived_tokens_later;
+  f.checked = r.answers_checked;
+  f.degenerate = r.degenerate;
   f.last = report.last;
   f.histograms = {r.ttft_us.encode_compressed_base64(), r.tpot_us.encode_compressed_base64(),
                   r.itl_us.encode_compressed_base64(), r.e2el_us.encode_compressed_base64()};
@@ -357,6 +376,8 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
   drain(plan, workload, result.output, observer);
   result.summary = summarize(plan, workload, result.output);
   add_per_target(target, result);
+  result.summary.per_interval = interval_totals(result.intervals);
+  result.summary.interval_s = core::ns_to_s(result.interval_ns);
   result.date = local_date();  // vLLM dates a result when the run is over
   return result;
 }

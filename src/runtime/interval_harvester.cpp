@@ -18,6 +18,7 @@ IntervalHarvester::Slot& IntervalHarvester::add_worker(boost::asio::any_io_execu
   auto slot = std::make_unique<Slot>();
   slot->executor_ = std::move(executor);
   slot->recorder_ = std::make_unique<IntervalRecorder>();
+  slot->recorder_->arrival_end_ns = next_boundary_ns();
   slots_.push_back(std::move(slot));
   return *slots_.back();
 }
@@ -58,7 +59,11 @@ void IntervalHarvester::harvest(IntervalRecorder& into) {
   // Empty recorders are made (or recycled) before taking the lock: a worker handing its
   // recorder over waits on that lock, and every microsecond it waits delays its reads.
   std::vector<std::unique_ptr<IntervalRecorder>> fresh(slots_.size());
-  for (auto& f : fresh) f = spare();
+  // The fresh recorders serve the interval after the one closing now.
+  for (auto& f : fresh) {
+    f = spare();
+    f->arrival_end_ns = next_boundary_ns() + interval_.count();
+  }
   std::vector<std::unique_ptr<IntervalRecorder>> filled;
   {
     std::unique_lock lock(mutex_);
@@ -100,6 +105,13 @@ void IntervalHarvester::close(core::Nanos end_offset_ns, bool last) {
   report.last = last;
   report.origin_wall = origin_wall_;
   harvest(report.recorded);
+  // Tokens that arrived after the boundary on a recorder not yet handed over belong here, in
+  // the next interval (the last one takes everything).
+  auto& r = report.recorded;
+  r.arrived_tokens += carried_tokens_;
+  carried_tokens_ = last ? 0 : r.arrived_tokens_later;
+  if (last) r.arrived_tokens += r.arrived_tokens_later;
+  r.arrived_tokens_later = 0;
   report.in_flight = in_flight_ ? in_flight_() : 0;
   ++index_;
   if (on_interval_) on_interval_(report);

@@ -90,6 +90,14 @@ void ResponseRecorder::on_token_chunk(const api::Chunk& chunk) {
     record_.receive_delay_ns.push_back(arrival_ns_ - *chunk.server_send_ns);
   }
   chunk_counter_.store(chunk_counter_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (arrivals_ != nullptr) {
+    std::int64_t tokens = 1;
+    if (chunk.usage && chunk.usage->completion_tokens >= 0) {
+      tokens = std::max<std::int64_t>(0, chunk.usage->completion_tokens - arrived_counted_);
+    }
+    arrived_counted_ += tokens;
+    arrivals_->recorder().count_arrival(arrival_ns_, tokens);
+  }
   if (keep_text_) {
     record_.generated_text.append(chunk.text);
     record_.reasoning_text.append(chunk.reasoning);
@@ -169,6 +177,14 @@ void ResponseRecorder::finish(core::Nanos now_ns) {
     record_.outcome = Outcome::kOk;
   }
   if (record_.end_ns == 0) record_.end_ns = now_ns;
+  if (arrivals_ != nullptr && record_.outcome == Outcome::kOk) {
+    // The completion-based count of IntervalRecorder::record, less what arrived counted.
+    const std::int64_t total = record_.usage_completion_tokens >= 0
+                                   ? record_.usage_completion_tokens
+                                   : static_cast<std::int64_t>(record_.chunk_ns.size());
+    if (total != arrived_counted_) arrivals_->recorder().count_arrival(record_.end_ns, total - arrived_counted_);
+    arrived_counted_ = total;
+  }
 }
 
 }  // namespace llmload::runtime

@@ -389,6 +389,7 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   recording.keep_text = recording.keep_text || run.next_turn[index] >= 0;
   ResponseRecorder recorder(record, worker.decoder, recording, worker.counters.chunks);
   net::ConnectionPool& pool = worker.pools[record.target];
+  recorder.count_arrivals_in(worker.interval_slot);
   for (int attempt = 0; !watchdog->fired; ++attempt) {
     std::unique_ptr<net::Connection> connection = attempt == 0 ? pool.take() : nullptr;
     const bool reused = connection != nullptr;

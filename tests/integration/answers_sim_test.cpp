@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <string>
 
 namespace llmload {
@@ -67,6 +68,32 @@ TEST_F(AnswersSim, TwoThousandRequestsMeasureTheConfiguredAccuracy) {
     EXPECT_NEAR(c.at("accuracy").as_double(), 0.7, three_sd(0.7, static_cast<double>(c.at("scored").as_int64())))
         << category;
   }
+}
+
+// Bench's built-in simulator draws its answers with the run's --seed: one seed repeats, two
+// seeds differ (which questions come back right, by prompt; the result keeps the prompts).
+TEST_F(AnswersSim, TheRunsSeedDrawsTheSimulatorsAnswers) {
+  const auto qa = write("qa.jsonl", twenty_questions());
+  const auto right_by_prompt = [&](int seed, const std::string& file) {
+    const auto r = run("bench --dataset-name custom --dataset-path " + qa + " --sim-answers " + qa +
+                       " --num-prompts 20 --sim-ttft-ms 0 --sim-itl-ms 0 --sim-answer-accuracy 0.5 --seed " +
+                       std::to_string(seed) + " --save-result --save-detailed --result-dir " + dir_.string() +
+                       " --result-filename " + file);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::map<std::string, double> right;
+    const auto result = boost::json::parse(testing_support::slurp(dir_ / file));
+    const auto& prompts = result.at("llmload").at("prompts").as_array();
+    const auto& scores = result.at("llmload").at("accuracy").at("per_request").as_array();
+    EXPECT_EQ(prompts.size(), scores.size());
+    for (std::size_t i = 0; i < prompts.size() && i < scores.size(); ++i) {
+      right[std::string(prompts[i].as_string())] = scores[i].as_double();
+    }
+    return right;
+  };
+  const auto first = right_by_prompt(1, "s1.json");
+  EXPECT_GE(first.size(), 10u);
+  EXPECT_EQ(right_by_prompt(1, "s1-again.json"), first);
+  EXPECT_NE(right_by_prompt(2, "s2.json"), first);
 }
 
 TEST_F(AnswersSim, PerCategoryAccuracyThroughChat) {
@@ -172,7 +199,8 @@ TEST_F(AnswersSoak, AccuracyDropUnderLoadFailsTheDriftSlo) {
   EXPECT_NE(r.out.find("[soak]      0.0s-0.5s  ok "), std::string::npos) << r.out;  // the interval console lines
   EXPECT_NE(r.out.find(" scored)\n"), std::string::npos) << r.out;
   const auto csv = testing_support::slurp(dir_ / "out" / "01-01-soak.intervals.csv");
-  EXPECT_NE(csv.find(",scored,accuracy,degenerate\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",scored,accuracy,degenerate,output_tokens,completed_output_tokens,completed_output_throughput\n"),
+            std::string::npos) << csv;
   const auto result = boost::json::parse(testing_support::slurp(dir_ / "out" / "01-01-soak.json"));
   const auto& intervals = result.at("llmload").at("accuracy").at("per_interval").as_array();
   ASSERT_GE(intervals.size(), 5u);

@@ -97,7 +97,7 @@ slo:
   std::int64_t sum = 0;
   for (std::size_t i = 0; i < ttft.size(); ++i) {
     const auto fields = split(csv[i + 1], ',');
-    ASSERT_EQ(fields.size(), 15u) << csv[i + 1];  // the last three: answers (none scored here)
+    ASSERT_EQ(fields.size(), 18u) << csv[i + 1];  // answers (none scored here), then the token counts
     EXPECT_EQ(std::stoll(fields[2]), ttft[i]) << "interval " << i;  // completed == TTFT samples
     EXPECT_EQ(std::stoll(fields[3]), 0);
     sum += ttft[i];

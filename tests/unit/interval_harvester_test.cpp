@@ -43,6 +43,10 @@ struct TestWorker {
   void record(bool ok) {
     asio::post(context, [this, ok] { slot.recorder().record(finished(ok)); });
   }
+  // Counts tokens arriving at `at` (steady clock) on the worker's thread.
+  void arrive(core::Nanos at, std::int64_t tokens) {
+    asio::post(context, [this, at, tokens] { slot.recorder().count_arrival(at, tokens); });
+  }
   void stop() {
     guard.reset();
     if (thread.joinable()) thread.join();
@@ -119,6 +123,34 @@ TEST(IntervalHarvester, TheLastIntervalNeverEndsBeforeItStarts) {
   EXPECT_EQ(reports[2].start_ns, 2 * kSecond);
   EXPECT_EQ(reports[2].end_ns, 2 * kSecond);
   EXPECT_EQ(reports[2].in_flight, 0);  // no in-flight counter given
+}
+
+// Output tokens go to the interval their arrival stamp is in, also when the worker counted
+// them before it handed its recorder over (a chunk read just after the boundary).
+TEST(IntervalHarvester, ArrivedTokensFollowTheirStampsNotTheSwap) {
+  std::vector<IntervalReport> reports;
+  IntervalHarvester harvester(1s, kOrigin, {}, [&](const IntervalReport& r) { reports.push_back(r); }, nullptr);
+  TestWorker a(harvester), b(harvester);
+  a.start();
+  b.start();
+  a.arrive(kOrigin + 10, 5);
+  b.arrive(kOrigin + kSecond - 1, 2);
+  a.arrive(kOrigin + kSecond, 3);           // after the first boundary, before the swap
+  b.arrive(kOrigin + kSecond + 7, 4);
+  harvester.close_due(kOrigin + kSecond);   // the swap
+  a.arrive(kOrigin + kSecond + 20, 6);      // on the new recorder
+  a.arrive(kOrigin + 2 * kSecond + 1, 1);   // after the second boundary, before its swap
+  harvester.close_due(kOrigin + 2 * kSecond);
+  b.arrive(kOrigin + 2 * kSecond + 5, 8);
+  a.arrive(kOrigin + 3 * kSecond + 5, 9);   // past the nominal end: the last interval takes it
+  a.stop();
+  b.stop();
+  harvester.close_last(2 * kSecond + 500'000'000);
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[0].recorded.arrived_tokens, 7);
+  EXPECT_EQ(reports[1].recorded.arrived_tokens, 3 + 4 + 6);
+  EXPECT_EQ(reports[2].recorded.arrived_tokens, 1 + 8 + 9);
+  for (const auto& r : reports) EXPECT_EQ(r.recorded.arrived_tokens_later, 0);
 }
 
 }  // namespace

@@ -113,6 +113,50 @@ TEST(ResponseRecorder, ContinuousUsageGivesTokensPerChunkAndSendStampsGiveReceiv
   ASSERT_EQ(r.receive_delay_ns.size(), r.chunk_ns.size());
 }
 
+// Tokens counted at their chunks' arrival stamps into the worker's interval recorder: one per
+// chunk without usage, the usage's growth with it, and the rest at the end when the final
+// usage says more (or fewer) than the chunks did.
+TEST(ResponseRecorder, CountsArrivedTokensIntoTheIntervalSlot) {
+  boost::asio::io_context context;
+  IntervalHarvester harvester(std::chrono::seconds(1), 0, {}, nullptr, nullptr);
+  auto& slot = harvester.add_worker(context.get_executor());
+  const auto run = [&](const std::string& file) {
+    slot.recorder().reset();
+    slot.recorder().arrival_end_ns = 1'000'000'000'000;
+    static api::ChunkDecoder decoder;
+    RequestRecord record;
+    std::atomic<std::int64_t> chunks{0};
+    ResponseRecorder recorder(record, decoder, {}, chunks);
+    recorder.count_arrivals_in(&slot);
+    recorder.on_status(200);
+    recorder.feed(5, read_test_file(file));
+    recorder.finish(kFinishNs);
+    EXPECT_EQ(slot.recorder().arrived_tokens,
+              record.usage_completion_tokens >= 0 ? record.usage_completion_tokens
+                                                  : static_cast<std::int64_t>(record.chunk_ns.size()))
+        << file;
+    return record;
+  };
+  const RequestRecord continuous = run("sse/llmload_sim_chat_continuous_usage.sse");
+  EXPECT_EQ(slot.recorder().arrived_tokens, 8);  // the role chunk carries none
+  EXPECT_EQ(continuous.usage_completion_tokens, 8);
+  // vLLM's own streams: one token per chunk, the final usage (when sent) settles the count.
+  EXPECT_GT(run("sse/vllm_chat.sse").chunk_ns.size(), 1u);
+  EXPECT_GT(run("sse/vllm_completions.sse").chunk_ns.size(), 1u);
+  // A failed response keeps what arrived: no correction at its end.
+  slot.recorder().reset();
+  RequestRecord failed;
+  std::atomic<std::int64_t> chunks{0};
+  api::ChunkDecoder decoder;
+  ResponseRecorder recorder(failed, decoder, {}, chunks);
+  recorder.count_arrivals_in(&slot);
+  recorder.on_status(200);
+  recorder.feed(5, read_test_file("sse/vllm_completions.sse"));
+  recorder.fail(Outcome::kTimeout, "timed out");
+  recorder.finish(kFinishNs);
+  EXPECT_EQ(slot.recorder().arrived_tokens, static_cast<std::int64_t>(failed.chunk_ns.size()));
+}
+
 // ---- composed streams: every outcome the body decides ----------------------------------------
 
 TEST(ResponseRecorder, ReasoningTextAndChunkTextOffsets) {

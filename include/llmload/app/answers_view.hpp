@@ -17,6 +17,11 @@ namespace llmload::app {
 /// Prompts longer than this many bytes are shortened (cut at a UTF-8 boundary, "…" added).
 inline constexpr std::size_t kShownPromptBytes = 400;
 
+/// A request's prompt as the answers block and the reports' examples show it: its text cut at
+/// `max_bytes` (at a UTF-8 boundary, "…" added), then a placeholder per image ("[image 1080x810
+/// JPEG]", "[image URL]" for a link).
+std::string prompt_preview(const workload::RequestSpec& spec, std::size_t max_bytes = kShownPromptBytes);
+
 /// The text block for the first `n` records (record r sent specs[r.index % specs.size()]).
 std::string format_answers(std::span<const metrics::RequestRecord> records, std::span<const workload::RequestSpec> specs,
                            const std::optional<metrics::AnswerQuality>& quality, std::int64_t n);

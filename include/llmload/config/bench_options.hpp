@@ -72,6 +72,7 @@ struct BenchOptions {
   std::string ramp_up_strategy;
   std::optional<double> ramp_up_start_rps, ramp_up_end_rps;
   std::int64_t ready_check_timeout_sec = 0;  // vLLM: 0 skips the initial test request
+  bool skip_initial_request = false;         // llmload: never send it (cold-cache runs)
   // Request body.
   bool ignore_eos = false;
   std::optional<double> temperature, top_p, min_p, frequency_penalty, presence_penalty,

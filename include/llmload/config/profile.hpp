@@ -43,8 +43,12 @@ struct ProfileTarget {
   std::string sim_answer_accuracy_by_category, sim_answer_accuracy_after;
   /// How long a target that is still starting may take to answer the first request.
   std::chrono::nanoseconds ready_check_timeout = std::chrono::minutes(10);
-  /// A request taking longer is cut and counted failed (bench --request-timeout); unset: 6 h.
-  std::optional<std::chrono::nanoseconds> request_timeout;
+  /// bench --metrics-url (a string or a list): more Prometheus endpoints scraped beside the
+  /// target's /metrics (device exporters).
+  std::vector<std::string> metrics_urls;
+  /// bench --scrape-interval (0 keeps off /metrics), --request-timeout, --connect-timeout;
+  /// unset: bench's defaults.
+  std::optional<std::chrono::nanoseconds> scrape_interval, request_timeout, connect_timeout;
   /// "[HOST:]PORT": receive the server's OpenTelemetry traces there (--otlp-receiver); empty: off.
   std::string otlp_receiver;
 };
@@ -81,6 +85,7 @@ struct ProfileRequest {
   std::optional<std::int64_t> top_k, max_tokens;
   std::optional<bool> ignore_eos;
   std::string extra_body_json;  ///< a JSON object text, or empty
+  std::string request_id_prefix;  ///< bench --request-id-prefix ("" = bench's default)
 };
 
 /// A disruption during a stage, `at` after the measured run's start: a shell command
@@ -179,6 +184,11 @@ struct Profile {
   /// `repeat: N` (every stage N times, aggregated) and `repeat_seed: same|different`.
   std::int64_t repeat = 1;
   bool repeat_same_seed = false;
+  /// load.initial_request (default true): false skips the test request before each stage's
+  /// load (bench --skip-initial-request), for cold-cache measurements.
+  bool initial_request = true;
+  /// load.threads: the client's worker threads (bench --threads); unset: one per core.
+  std::optional<std::int64_t> threads;
 };
 
 /// One problem: where (line and column 1-based; 0 when it came from a --set override) and a

@@ -94,6 +94,9 @@ struct RunPlan {
   std::chrono::nanoseconds grace_period{};  ///< after the first Ctrl-C
   std::int64_t num_warmups = 0;             ///< vLLM's --num-warmups (excluded from results)
   std::chrono::seconds ready_check_timeout{};
+  /// --skip-initial-request (profiles: load.initial_request: false): no test request before
+  /// the load, whatever ready_check_timeout says, so the run starts cold (llmload extension).
+  bool skip_initial_request = false;
   std::size_t max_sse_event_bytes = 0;
   std::uint64_t max_response_bytes = 0;  ///< body bytes read per request (response_too_large above)
   bool progress = true;

@@ -79,6 +79,16 @@ struct RequestTimeline {
   std::vector<double> extra;
 };
 
+/// One interval of the run's live interval series (llmload extension): what the console's
+/// interval lines and the result's "intervals" show. Times from the benchmark start.
+struct IntervalTotals {
+  double start_s = 0, end_s = 0;
+  std::int64_t completed = 0, failed = 0, in_flight = 0;
+  std::int64_t output_tokens = 0;            ///< tokens whose chunks arrived in the interval
+  std::int64_t completed_output_tokens = 0;  ///< tokens of the requests that completed in it
+  std::int64_t checked = 0, degenerate = 0;  ///< answers checked for degenerate output (texts kept)
+};
+
 /// Everything a run measured, computed once by summarize(). Plain value, safe to share
 /// read-only between threads. Latency statistics are in milliseconds, durations in seconds.
 struct RunSummary {
@@ -186,7 +196,16 @@ struct RunSummary {
   /// Answer accuracy and degenerate outputs (set when texts were kept: --score, a dataset with
   /// reference answers, --show-answers or --save-detailed; see answer_quality.hpp).
   std::optional<AnswerQuality> answers;
+  /// Each request's prompt as the example sections show it (shortened, images as
+  /// "[image WxH JPEG]"), in workload order; set by the caller that knows the workload when
+  /// texts are kept (--save-detailed), else empty.
+  std::vector<std::string> prompts;
+  /// The live interval series (set by runtime::execute from its interval reports; empty
+  /// when the run had none).
+  std::vector<IntervalTotals> per_interval;
+  double interval_s = 0;  ///< their length (the last one may be shorter)
 };
+
 
 /// Percentiles the extension statistics always carry (independent of --metric-percentiles).
 inline constexpr double kExtensionPercentiles[] = {50, 90, 99, 99.9};

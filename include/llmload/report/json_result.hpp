@@ -44,6 +44,12 @@ struct RunInfo {
   std::string target;     ///< base URL (never contains credentials)
   bool simulator = false; ///< the built-in simulator was the target
   std::string plan_json;  ///< the resolved run plan as a JSON object text; omitted when empty
+  /// No request reached the target before the measured run (no initial test request, no
+  /// warm-up): written as "started_cold".
+  bool started_cold = false;
+  /// The built-in simulator's time scale (engine mode) when it is not 1: written as
+  /// "sim_time_scale" with "modeled_time" (latencies × scale, throughputs ÷ scale).
+  double sim_time_scale = 1.0;
   bool interrupted = false;             ///< the run was stopped early (Ctrl-C)
   std::int64_t requests_not_sent = 0;   ///< planned requests never sent because of the stop
   /// The server's scraped /metrics (scrape::server_metrics_json) as a JSON object text;

@@ -18,10 +18,13 @@ struct IntervalRow {
   std::int64_t completed = 0;      ///< successful requests whose last token arrived here
   std::int64_t failed = 0;         ///< failed requests whose failure was seen here
   double requests_per_s = 0;       ///< completed / interval length
-  /// Output tokens arriving here per second: each chunk carries output_tokens / chunks when
-  /// chunk times are known (vLLM's itls), else a request's tokens after the first spread evenly
-  /// between its first and last token.
+  /// Output tokens arriving here per second: the run's own interval series when the file has
+  /// one of this width ("arrivals": tokens counted as their chunks arrived); else each chunk
+  /// carries output_tokens / chunks when chunk times are known ("chunk gaps", vLLM's itls),
+  /// else a request's tokens after the first spread evenly between its first and last token
+  /// ("estimate": any request without chunk times makes the row one).
   double output_tokens_per_s = 0;
+  std::string_view output_tokens_from = "chunk gaps";
   double mean_in_flight = 0;       ///< time-averaged requests between start and end
   std::int64_t ttft_samples = 0;   ///< requests whose first token arrived here
   double ttft_p50_ms = NAN, ttft_p99_ms = NAN;  ///< NaN without samples
@@ -30,7 +33,9 @@ struct IntervalRow {
 };
 
 /// The run cut into intervals of `interval_s` (> 0) from 0 to the last request end; at most
-/// 100000 intervals (longer runs get wider ones). Empty without per-request rows.
+/// 100000 intervals (longer runs get wider ones). Empty without per-request rows. Output
+/// tokens come from the run's interval series (ReportRun::per_interval) where its intervals
+/// are the rows' own.
 std::vector<IntervalRow> interval_rows(const ReportRun& run, double interval_s);
 
 /// Samples of "ttft", "tpot", "e2el" (successful requests) or "itl" (every chunk gap), in ms,

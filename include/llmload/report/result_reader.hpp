@@ -62,12 +62,20 @@ struct ReportRun {
   /// Chunk gaps in ms per request, same order as `requests` (vLLM's "itls"); empty if absent.
   std::vector<std::vector<double>> itls_ms;
   std::vector<std::string> generated_texts;  ///< vLLM's array; empty when absent
+  /// "llmload"."prompts": each request's prompt, shortened (same order); empty when absent.
+  std::vector<std::string> prompts;
+  /// "llmload"."sim_time_scale": the built-in simulator ran this many times faster than the
+  /// engine it models (1: not scaled).
+  double sim_time_scale = 1.0;
   std::vector<CategoryFigures> categories;
   std::vector<ServerSeries> server_metrics;
   /// Set when the file has "llmload"."accuracy" or "degenerate". Its accuracy, scored and
   /// degenerate counts are also in `numbers` as "accuracy", "accuracy_scored" and
   /// "degenerate", so that `compare` shows them.
   std::optional<AnswerFigures> answers;
+  /// "llmload"."intervals": the run's live interval series (output tokens by chunk arrival);
+  /// empty when the file has none.
+  std::vector<metrics::IntervalTotals> per_interval;
   std::vector<std::string> notes;  ///< what the file lacks, one sentence each
   /// A profile's run (llmload.run): its series (profile file and stage) and swept values.
   std::string series;

@@ -95,11 +95,16 @@ struct IntervalFigures {
   std::int64_t index = 0;
   core::Nanos start_ns = 0, end_ns = 0;  ///< offsets from the benchmark start
   std::int64_t in_flight = 0, completed = 0, failed = 0, output_tokens = 0;
+  std::int64_t arrived_tokens = 0;  ///< output tokens by chunk arrival (IntervalRecorder)
+  std::int64_t checked = 0, degenerate = 0;  ///< answers checked, degenerate among them
   bool last = false;
   std::array<std::string, 4> histograms;  ///< TTFT, TPOT, ITL, E2EL in µs (kIntervalMetrics)
 
   static IntervalFigures of(const IntervalReport& report);
 };
+
+/// The intervals' counts as the summary keeps them (RunSummary::per_interval).
+std::vector<metrics::IntervalTotals> interval_totals(const std::vector<IntervalFigures>& intervals);
 
 /// The metric names of IntervalFigures::histograms, in order.
 inline constexpr std::array<std::string_view, 4> kIntervalMetrics{"ttft", "tpot", "itl", "e2el"};

@@ -32,7 +32,9 @@ struct IntervalReport {
   bool last = false;               ///< the final, usually shorter, interval
   /// Wall-clock instant of the origin (for log headers; never used to measure).
   std::chrono::system_clock::time_point origin_wall;
-  metrics::IntervalRecorder recorded;  ///< what finished in it
+  /// What finished in it; its arrived_tokens are the output tokens whose chunks arrived in it
+  /// (by their arrival stamps), arrived_tokens_later is 0.
+  metrics::IntervalRecorder recorded;
 };
 
 /// Closes the intervals of one run. The coordinating thread (one) calls next_boundary_ns(),
@@ -96,6 +98,7 @@ class IntervalHarvester final {
   std::function<std::int64_t()> in_flight_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::int64_t index_ = 0;
+  std::int64_t carried_tokens_ = 0;  // arrived after the last closed interval's end
   std::mutex mutex_;
   std::condition_variable handed_cv_;
   std::vector<std::unique_ptr<metrics::IntervalRecorder>> handed_;  // guarded by mutex_

@@ -7,6 +7,7 @@
 #include "llmload/api/chunk_decoder.hpp"
 #include "llmload/core/clock.hpp"
 #include "llmload/metrics/request_record.hpp"
+#include "llmload/runtime/interval_harvester.hpp"
 #include "llmload/sse/sse_parser.hpp"
 
 #include <atomic>
@@ -61,6 +62,12 @@ class ResponseRecorder final {
     set_arrival(arrival_ns);
     on_body(bytes);
   }
+  /// Counts every token chunk's output tokens, at its arrival stamp, into `slot`'s current
+  /// interval recorder (null: none): the chunk's growth of usage.completion_tokens when it
+  /// carries usage, else 1. A successful response's finish() adds the difference to its final
+  /// count (usage.completion_tokens, else its token chunks) at its end stamp, so that the
+  /// intervals' arrived tokens add up to the completion-based count. On the slot's thread.
+  void count_arrivals_in(IntervalHarvester::Slot* slot) noexcept { arrivals_ = slot; }
   /// Records a failure seen by the caller (transport, timeout); the first failure wins.
   void fail(metrics::Outcome outcome, std::string text);
   /// Sets the record's end stamp (the response completed or failed at `end_ns`).
@@ -92,6 +99,8 @@ class ResponseRecorder final {
   std::string failure_text_;
   std::string error_body_;             // start of a non-200 body (for the error message)
   std::int64_t completion_so_far_ = 0; // usage.completion_tokens at the last token chunk
+  IntervalHarvester::Slot* arrivals_ = nullptr;  // where arrived tokens are counted (or none)
+  std::int64_t arrived_counted_ = 0;   // output tokens counted into arrivals_ so far
   std::uint64_t body_bytes_ = 0;       // body bytes fed so far
   std::string body_head_;              // first bytes of a 200 body
   bool saw_event_ = false;             // an SSE event (even an empty one) was parsed
