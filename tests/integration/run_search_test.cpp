@@ -59,7 +59,7 @@ outputs: {dir: )" << (dir_ / name).string() << R"(.out, formats: [json]}
     EXPECT_TRUE(g.exit_code == 0 || g.exit_code == 1) << g.out << g.err;
     int best = 0;
     bool any_failed = false;
-    const std::regex verdict(R"((PASS|FAIL) probe \[load\.stages\.0\.concurrency=(\d+)\]: tpot median)");
+    const std::regex verdict(R"((PASS|FAIL) probe \[(?:load\.stages\.0\.)?concurrency=(\d+)\]: tpot median)");
     for (std::sregex_iterator it(g.out.begin(), g.out.end(), verdict), end; it != end; ++it) {
       const int c = std::stoi((*it)[2]);
       if ((*it)[1] == "PASS" && c > best) best = c;
