@@ -108,8 +108,6 @@ void write_stats(core::JsonWriter& w, const metrics::SampleStats& s) {
   w.end_object();
 }
 
-/// {"name": {completed, failed, total_input_tokens, total_output_tokens, ttft_ms, e2el_ms}}
-/// for per-category and per-turn breakdowns.
 /// "per_interval": [{start_s, end_s, scored, accuracy (null when none), checked, degenerate}]
 /// when the run had interval reports.
 void write_interval_answers(core::JsonWriter& w, const std::vector<metrics::IntervalAnswers>& intervals) {
@@ -247,6 +245,8 @@ void write_client_check(core::JsonWriter& w, const metrics::RunSummary& s) {
   w.end_object();
 }
 
+/// {"name": {completed, failed, total_input_tokens, total_output_tokens, ttft_ms, e2el_ms}}
+/// for per-category and per-turn breakdowns.
 void write_groups(core::JsonWriter& w, std::string_view key, const std::vector<metrics::CategoryCount>& groups) {
   w.key(key).begin_object();
   for (const auto& c : groups) {

@@ -7,6 +7,8 @@
 #include "llmload/workload/hub_datasets.hpp"
 #include "llmload/workload/random_dataset.hpp"
 
+#include "dataset_file_fixture.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,33 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class DatasetSources : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("llmload-src-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& text) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return (dir_ / name).string();
-  }
-  DatasetOptions options(const std::string& name, const std::string& path, std::size_t n) {
-    DatasetOptions o;
-    o.name = name;
-    o.path = path;
-    o.num_prompts = n;
-    return o;
-  }
-  std::string error_of(const DatasetOptions& o) {
-    auto r = make_dataset(o, nullptr);
-    EXPECT_FALSE(r);
-    return r ? std::string() : r.error().message;
-  }
-  fs::path dir_;
-};
+using DatasetSources = DatasetFileTest;
 
 std::vector<std::string> words_of(const std::string& text) {
   std::vector<std::string> out;

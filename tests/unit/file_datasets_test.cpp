@@ -5,6 +5,8 @@
 #include "llmload/workload/file_datasets.hpp"
 #include "llmload/workload/random_dataset.hpp"
 
+#include "dataset_file_fixture.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,42 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FileDatasets : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("llmload-ds-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return (dir_ / name).string();
-  }
-  DatasetOptions options(const std::string& name, const std::string& path, std::size_t n) {
-    DatasetOptions o;
-    o.name = name;
-    o.path = path;
-    o.num_prompts = n;
-    return o;
-  }
-  std::string error_of(const DatasetOptions& o) {
-    auto r = make_dataset(o, nullptr);
-    EXPECT_FALSE(r);
-    return r ? std::string() : r.error().message;
-  }
-  // Each case: the file's text, written to `file`, and a part of the error it must give.
-  void expect_errors(DatasetOptions o, const std::string& file,
-                     std::span<const std::pair<std::string, std::string>> cases) {
-    for (const auto& [text, expected] : cases) {
-      o.path = write(file, text);
-      const auto message = error_of(o);
-      EXPECT_NE(message.find(expected), std::string::npos) << message;
-    }
-  }
-  fs::path dir_;
-};
+using FileDatasets = DatasetFileTest;
 
 std::string ten_lines() {
   std::string text;
