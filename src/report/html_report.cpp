@@ -343,16 +343,18 @@ TokenSeries token_series(const ReportRun& run, const std::vector<IntervalRow>& r
     // Markers (with their values) while they stay readable.
     ChartSeries arrived{"as chunks arrived", {}, run.per_interval.size() <= 200};
     ChartSeries completed{"in requests completed", {}};
+    double nominal = 0;  // the run's interval (a run shorter than one has only a partial one)
     for (const auto& i : run.per_interval) {
       const double length = i.end_s - i.start_s;
       if (!(length > 0)) continue;
+      nominal = std::max(nominal, length);
       arrived.points.emplace_back(i.start_s, static_cast<double>(i.output_tokens) / length);
       completed.points.emplace_back(i.start_s, static_cast<double>(i.completed_output_tokens) / length);
       total += static_cast<double>(i.output_tokens);
       t.cumulative.points.emplace_back(i.end_s, total);
     }
     t.rate = {std::move(arrived), std::move(completed)};
-    t.how = fmt::format(" ({:g} s intervals of the run)", run.per_interval.front().end_s - run.per_interval.front().start_s);
+    t.how = fmt::format(" ({:.3g} s intervals of the run)", nominal);
     return t;
   }
   ChartSeries rate{"output tokens/s", {}};
