@@ -21,13 +21,32 @@ const [llmload, workDir] = process.argv.slice(2);
 const REQUESTS = 24;
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
-function freePort() {
+function listenOn(port) {
   return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+    const s = net.createServer();
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => resolve(s));
   });
+}
+
+function closeServer(s) {
+  return new Promise((resolve) => s.close(() => resolve()));
+}
+
+// A port P free together with P + 1 (the receiver listens on both: OTLP/gRPC on P, OTLP/HTTP
+// on P + 1): an ephemeral port alone may have its neighbour taken by another test's socket.
+async function freePortPair() {
+  for (let attempt = 0; attempt < 50; ++attempt) {
+    const first = await listenOn(0);
+    const port = first.address().port;
+    const second = port < 65535 ? await listenOn(port + 1) : null;
+    await closeServer(first);
+    if (second) {
+      await closeServer(second);
+      return port;
+    }
+  }
+  throw new Error('no free pair of neighbouring loopback ports in 50 tries');
 }
 
 // Attribute values of the n-th request: whole microseconds, so the result's rows (ms rounded
@@ -106,7 +125,7 @@ function check(protocol, result, sent) {
 }
 
 async function interop(protocol) {
-  const port = await freePort();
+  const port = await freePortPair();
   const exporter = protocol === 'grpc' ? new GrpcExporter({ url: `http://127.0.0.1:${port}` })
                                        : new ProtoExporter({ url: `http://127.0.0.1:${port + 1}/v1/traces` });
   const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 200 })] });
@@ -123,10 +142,23 @@ async function interop(protocol) {
   check(protocol, JSON.parse(fs.readFileSync(resultFile, 'utf8')), sent);
 }
 
+// A port picked free can still be taken before llmload binds it (tests run in parallel): then,
+// and only then, the exchange is run again on new ports.
+async function interopRetryingTakenPorts(protocol) {
+  for (let attempt = 1; ; ++attempt) {
+    try {
+      return await interop(protocol);
+    } catch (e) {
+      if (attempt >= 3 || !String(e.message).includes('Address already in use')) throw e;
+      console.log(`${protocol}: a receiver port was taken meanwhile; again on new ports`);
+    }
+  }
+}
+
 try {
   fs.mkdirSync(workDir, { recursive: true });
-  await interop('grpc');
-  await interop('http/protobuf');
+  await interopRetryingTakenPorts('grpc');
+  await interopRetryingTakenPorts('http/protobuf');
 } catch (e) {
   console.error(e.message);
   process.exit(1);
