@@ -5,7 +5,7 @@
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/text.hpp"
 #include "llmload/sim/answer_key.hpp"
-#include "llmload/workload/file_datasets.hpp"
+#include "llmload/workload/trace_dataset.hpp"
 #include "llmload/workload/hub_datasets.hpp"
 #include "llmload/workload/synthetic_datasets.hpp"
 

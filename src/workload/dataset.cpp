@@ -2,6 +2,7 @@
 
 #include "llmload/workload/file_datasets.hpp"
 #include "llmload/workload/hub_datasets.hpp"
+#include "llmload/workload/trace_dataset.hpp"
 #include "llmload/workload/py_random.hpp"
 #include "llmload/workload/random_dataset.hpp"
 #include "llmload/workload/synthetic_datasets.hpp"

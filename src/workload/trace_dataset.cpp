@@ -1,7 +1,7 @@
 // Trace replay: vLLM's timed_trace (JSON Lines with configurable field names, timestamp unit
 // and tokens per hash id) and mooncake, which is timed_trace in the Mooncake traces' format.
 
-#include "llmload/workload/file_datasets.hpp"
+#include "llmload/workload/trace_dataset.hpp"
 
 #include "llmload/core/rng.hpp"
 #include "llmload/workload/dataset.hpp"

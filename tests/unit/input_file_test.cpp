@@ -6,6 +6,7 @@
 #include "llmload/tokenizer/tokenizer.hpp"
 #include "llmload/workload/dataset_options.hpp"
 #include "llmload/workload/file_datasets.hpp"
+#include "llmload/workload/trace_dataset.hpp"
 
 #include <gtest/gtest.h>
 

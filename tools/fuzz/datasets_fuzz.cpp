@@ -3,6 +3,7 @@
 // error naming the file, never a crash. The first byte picks the reader.
 #include "llmload/workload/dataset_options.hpp"
 #include "llmload/workload/file_datasets.hpp"
+#include "llmload/workload/trace_dataset.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -63,30 +63,6 @@ core::Result<std::vector<ReferenceLine>> read_reference_lines(const std::filesys
 /// tokens); without one, random built-in words. The output length is "Response tokens". Errors
 /// name the file and line (missing column, wrong field count, a non-integer count).
 core::Result<Dataset> make_burstgpt_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
-
-/// vLLM's timed_trace: trace replay of a JSON Lines trace whose lines hold a timestamp, an
-/// input length, an output length and hash ids under the names --timed-trace-label-* give
-/// (defaults timestamp, input_length, output_length, hash_ids), lines in time order. The first
-/// --num-prompts lines are sent at (timestamp − first timestamp) × --timed-trace-sec-multiplier
-/// (the unit: 0.001 for milliseconds) × --trace-time-scale (Dataset::send_offsets_ns), not by
-/// the arrival schedule. Hash id k stands for --timed-trace-chunk-hash-size tokens: each
-/// distinct hash id gets one deterministic block of random tokens (built-in words without a
-/// tokenizer, random vocabulary ids with one), and a prompt is its hash ids' blocks in order,
-/// cut to input_length, so requests with equal leading hash ids share a prompt prefix and
-/// exercise the server's prefix cache. Where the ids run out before input_length, tokens
-/// unique to the request fill the rest (vLLM sends only the covered tokens; said in the
-/// notes). With a tokenizer the decoded ids are made exact by decode_to_target_len(), which
-/// changes only the end of a prompt. A shorter trace is sent whole (refused with
-/// --no-oversample). Every line is validated; errors name the file and line.
-core::Result<Dataset> make_timed_trace_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
-
-/// `mooncake`: timed_trace in the Mooncake traces' format (mooncake_trace_format():
-/// timestamps in milliseconds, 512 tokens per hash id, the default field names).
-core::Result<Dataset> make_mooncake_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
-
-/// Checks the timed_trace flags (block size, unit, field names).
-core::Result<void> check_timed_trace_options(const TimedTraceOptions& f);
-
 /// vLLM's SonnetDataset: lines of a poem file; each prompt is "Pick as many lines as you can
 /// from these poem lines:\n", a fixed prefix of lines, then lines drawn with Python's
 /// random.choices, sized from the average line length to --sonnet-input-len, kept when the
