@@ -842,11 +842,15 @@ void read_sweep_value(Checker& c, const YAML::Node& item, const std::string& whe
 /// Two runs may not share a name (nor its file-name form): the second one is reported.
 void check_unique_names(Checker& c, const YAML::Node& root, const Profile& p) {
   std::vector<std::string> seen;
-  const YAML::Node stages = root["load"] ? root["load"]["stages"] : YAML::Node();
+  // Only maps are subscripted: yaml-cpp throws on operator[] of a scalar (a profile whose
+  // `load` or a stage is not a mapping has been reported already).
+  const YAML::Node load = root["load"];
+  const YAML::Node stages = load && load.IsMap() ? load["stages"] : YAML::Node();
   for (std::size_t i = 0; i < p.stages.size(); ++i) {
     const std::string slug = name_slug(p.stages[i].name);
     if (std::find(seen.begin(), seen.end(), slug) != seen.end()) {
-      const YAML::Node at = stages && stages.IsSequence() && stages[i]["name"] ? stages[i]["name"] : root;
+      const bool placed = stages && stages.IsSequence() && i < stages.size() && stages[i].IsMap() && stages[i]["name"];
+      const YAML::Node at = placed ? stages[i]["name"] : root;
       c.problem(at, fmt::format("load.stages.{}.name", i),
                 fmt::format("stage name '{}' is used twice (as a file name); give each stage its own name", p.stages[i].name));
     }

@@ -367,6 +367,18 @@ load: {stages: [{rate: 1/s, requests: 3}]}
             "bad.yaml:1:100: 'workload.trace_format.chunk_hash_size' must be a whole number, not 'big'\n");
 }
 
+TEST(Profile, ALoadThatIsNotAMappingIsAProblemNotACrash) {
+  // Found by the profile_yaml fuzz target: the unique-name check subscripted `load` (yaml-cpp
+  // throws on operator[] of a scalar) after the problem had been reported.
+  for (const char* text : {"load: 5\n", "load:\n  stages\xff\xff\xff\xff  - {rat 5s}\n",
+                           "load: {stages: [a, a]}\n"}) {
+    ProfileLoad r;
+    EXPECT_NO_THROW(r = parse_profile(text, "p.yaml")) << text;
+    EXPECT_FALSE(r.profile) << text;
+    EXPECT_FALSE(r.problems.empty()) << text;
+  }
+}
+
 TEST(Profile, EveryReadyProfileValidates) {
   std::size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(LLMLOAD_PROFILES_DIR)) {
