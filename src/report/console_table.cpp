@@ -348,6 +348,7 @@ std::string format_server_metrics(const scrape::ServerMetricsSummary& summary) {
   if (summary.prefix_cache_hit_rate_pct >= 0) {
     float_row(out, "Prefix-cache hit rate (%):", summary.prefix_cache_hit_rate_pct);
   }
+  for (const auto& l : summary.latencies) float_row(out, fmt::format("Server mean {} (ms):", l.label), l.mean_ms);
   for (const auto& note : summary.notes) fmt::format_to(std::back_inserter(out), "note: {}\n", one_line(note));
   out.append(kWidth, '=');
   out += '\n';

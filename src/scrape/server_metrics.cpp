@@ -40,6 +40,76 @@ const std::vector<WatchedMetric>& catalog() {
   return metrics;
 }
 
+const std::vector<WatchedLatency>& latency_catalog() {
+  static const std::vector<WatchedLatency> histograms = {
+      {"ttft", "TTFT", {"vllm:time_to_first_token_seconds", "sglang:time_to_first_token_seconds"}},
+      {"itl", "inter-token latency",
+       {"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds",
+        "sglang:inter_token_latency_seconds"}},
+      {"e2e", "E2E latency", {"vllm:e2e_request_latency_seconds", "sglang:e2e_request_latency_seconds"}},
+      {"queue", "queue time", {"vllm:request_queue_time_seconds", "sglang:queue_time_seconds"}},
+      {"prefill", "prefill time", {"vllm:request_prefill_time_seconds"}},
+      {"decode", "decode time", {"vllm:request_decode_time_seconds"}},
+  };
+  return histograms;
+}
+
+// Sum of one series over every source; NaN when no source has it or it is out of range.
+double total_of(std::string_view name, std::span<const Exposition> expositions, std::size_t& out_of_range) {
+  double v = 0;
+  bool found = false;
+  for (const auto& e : expositions) {
+    const auto t = e.total(name);
+    if (!t.found) continue;
+    v += t.value;
+    found = true;
+  }
+  if (!found) return kNaN;
+  if (!(std::abs(v) <= kMaxMetricValue)) {
+    ++out_of_range;
+    return kNaN;
+  }
+  return v;
+}
+
+// The histogram's sum and count, from the first name whose count any source exposes.
+void extract_latencies(std::span<const Exposition> expositions, ScrapePoint& point) {
+  for (const auto& h : latency_catalog()) {
+    double sum = kNaN, count = kNaN;
+    for (const auto name : h.names) {
+      count = total_of(fmt::format("{}_count", name), expositions, point.out_of_range);
+      if (std::isnan(count)) continue;
+      sum = total_of(fmt::format("{}_sum", name), expositions, point.out_of_range);
+      break;
+    }
+    point.values.push_back(sum);
+    point.values.push_back(count);
+  }
+}
+
+// A counter's increase from its first to its last present value (from the reset on when it
+// went down); NaN when it was never present.
+double increase_of(const ScrapeSeries& series, std::size_t index) {
+  double first = kNaN, last = kNaN;
+  for (const auto& p : series.points) {
+    const double v = index < p.values.size() ? p.values[index] : kNaN;
+    if (std::isnan(v)) continue;
+    if (std::isnan(first)) first = v;
+    last = v;
+  }
+  return last >= first ? last - first : last;
+}
+
+void summarize_latencies(const ScrapeSeries& series, ServerMetricsSummary& out) {
+  const auto& hs = latency_catalog();
+  const std::size_t base = catalog().size();
+  for (std::size_t i = 0; i < hs.size(); ++i) {
+    const double sum = increase_of(series, base + 2 * i), count = increase_of(series, base + 2 * i + 1);
+    if (!(count > 0) || std::isnan(sum)) continue;
+    out.latencies.push_back({std::string(hs[i].key), std::string(hs[i].label), 1000.0 * sum / count, count});
+  }
+}
+
 std::size_t index_of(std::string_view key) {
   const auto& c = catalog();
   for (std::size_t i = 0; i < c.size(); ++i) {
@@ -51,6 +121,8 @@ std::size_t index_of(std::string_view key) {
 }  // namespace
 
 std::span<const WatchedMetric> watched_metrics() { return catalog(); }
+
+std::span<const WatchedLatency> watched_latencies() { return latency_catalog(); }
 
 ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositions) {
   ScrapePoint point;
@@ -77,6 +149,7 @@ ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositi
     }
     point.values.push_back(value);
   }
+  extract_latencies(expositions, point);
   return point;
 }
 
@@ -119,6 +192,7 @@ ServerMetricsSummary summarize(const ScrapeSeries& series) {
   if (queries != nullptr && hits != nullptr && queries->increase > 0) {
     out.prefix_cache_hit_rate_pct = 100.0 * hits->increase / queries->increase;
   }
+  summarize_latencies(series, out);
   return out;
 }
 
@@ -150,6 +224,17 @@ std::string server_metrics_json(const ScrapeSeries& series, const ServerMetricsS
   w.key("prefix_cache_hit_rate_pct");
   if (summary.prefix_cache_hit_rate_pct >= 0) w.value(summary.prefix_cache_hit_rate_pct);
   else w.null();
+  // Only what the server's histograms held during the run (absent before this key existed).
+  if (!summary.latencies.empty()) {
+    w.key("latency_ms").begin_object();
+    for (const auto& l : summary.latencies) {
+      w.key(l.key).begin_object();
+      w.field("mean", l.mean_ms);
+      w.field("count", l.count);
+      w.end_object();
+    }
+    w.end_object();
+  }
   w.end_object();
   w.key("series").begin_object();
   w.key("t_s").begin_array();

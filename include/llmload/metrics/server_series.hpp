@@ -37,12 +37,22 @@ struct MetricSummary {
   double mean = 0, max = 0, increase = 0;
 };
 
+/// A server latency histogram over the run: its mean from the increase of `_sum` over the
+/// increase of `_count` (vLLM's `vllm:time_to_first_token_seconds`, queue, prefill, ...): the
+/// server's own account of what it did, beside the client's figures.
+struct ServerLatencyMean {
+  std::string key, label;
+  double mean_ms = 0;
+  double count = 0;  ///< observations during the run
+};
+
 struct ServerMetricsSummary {
   std::size_t scrapes = 0;
   double interval_s = 0;
   std::vector<MetricSummary> metrics;  ///< only those the server exposed
   /// Prefix-cache hit rate over the run in percent (Δhits ÷ Δqueries); < 0 when unknown.
   double prefix_cache_hit_rate_pct = -1;
+  std::vector<ServerLatencyMean> latencies;  ///< histograms the server exposed with observations
   std::vector<std::string> notes;
 };
 

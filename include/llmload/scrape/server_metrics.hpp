@@ -20,6 +20,7 @@ namespace llmload::scrape {
 using metrics::MetricSummary;
 using metrics::ScrapePoint;
 using metrics::ScrapeSeries;
+using metrics::ServerLatencyMean;
 using metrics::ServerMetricsSummary;
 
 /// How a watched figure is read from an exposition and summarised.
@@ -36,6 +37,17 @@ struct WatchedMetric {
 
 /// The watched figures, in a fixed order (index = position in ScrapePoint::values).
 std::span<const WatchedMetric> watched_metrics();
+
+/// A server latency histogram read as its `_sum` and `_count` series (seconds).
+struct WatchedLatency {
+  std::string_view key;    ///< "ttft", "itl", "e2e", "queue", "prefill", "decode"
+  std::string_view label;  ///< console label stem ("TTFT")
+  std::vector<std::string_view> names;  ///< histogram base names, in order of preference
+};
+
+/// The watched latency histograms. ScrapePoint::values holds, after the watched figures, two
+/// values per histogram: its sum, then its count (index watched_metrics().size() + 2 i).
+std::span<const WatchedLatency> watched_latencies();
 
 inline constexpr double kMaxMetricValue = 1e15;
 

@@ -42,6 +42,11 @@ class ExactStreamer final {
   /// or wakes the stream's coroutine (done, socket full, or failed).
   void pace_due();
 
+  /// Send stamps of the last stream's first and latest token chunk (0: none was sent): the
+  /// times its span reports, late sends included.
+  core::Nanos first_token_ns() const { return state_.first_ns; }
+  core::Nanos last_token_ns() const { return state_.last_ns; }
+
  private:
   // The stream in flight.
   struct State {
