@@ -1170,7 +1170,7 @@ std::string describe_workload(const Profile& p) {
     parts.push_back(w.input_len_given ? fmt::format("input {} tokens", w.input_len) : "input lengths from the file");
     parts.push_back(output_given ? fmt::format("output {} tokens", output) : "output lengths from the file");
   }
-  if (kind == workload::DatasetKind::kMooncake) parts.push_back(fmt::format("trace time scale {:g}", w.trace_time_scale));
+  if (d != nullptr && d->trace) parts.push_back(fmt::format("trace time scale {:g}", w.trace_time_scale));
   if (!w.score.empty()) parts.push_back("score " + w.score);
   parts.push_back(fmt::format("seed {}", w.seed));
   return fmt::format("  workload: {} dataset{}, {}\n", w.dataset, w.dataset_path.empty() ? "" : " " + w.dataset_path,

@@ -162,6 +162,13 @@ TEST(StagePlan, TheDescriptionShowsOnlyWhatApplies) {
   text = describe_profile(random);
   EXPECT_NE(text.find("  workload: random dataset, input 100 / output 50 tokens, range ratio 0.1, seed 0\n"),
             std::string::npos) << text;
+  // Every trace replay names its time scale (Mooncake's and the generic timed trace alike).
+  for (const char* dataset : {"mooncake", "timed_trace"}) {
+    const auto trace = profile(std::string("workload: {dataset: ") + dataset +
+                               ", dataset_path: t.jsonl, trace_time_scale: 0.5}\nload: {stages: [{rate: 1, requests: 1}]}\n");
+    text = describe_profile(trace);
+    EXPECT_NE(text.find("trace time scale 0.5"), std::string::npos) << dataset << ": " << text;
+  }
 }
 
 }  // namespace
