@@ -6,16 +6,15 @@
 namespace llmload::runtime {
 namespace http = boost::beast::http;
 
-HttpResponseReader::HttpResponseReader(ResponseRecorder& recorder) : recorder_(recorder) {
+HttpResponseReader::HttpResponseReader(ResponseRecorder& recorder)
+    : recorder_(recorder), parser_(&HttpResponseReader::on_bytes, this) {
   parser_.eager(true);
   parser_.body_limit(boost::none);
-  parser_.get().body().on_bytes = &HttpResponseReader::on_bytes;
-  parser_.get().body().context = this;
 }
 
 void HttpResponseReader::note_status() {
   if (recorder_.status() == 0 && parser_.is_header_done()) {
-    recorder_.on_status(static_cast<int>(parser_.get().result_int()));
+    recorder_.on_status(parser_.status());
   }
 }
 

@@ -4,11 +4,10 @@
 /// yields it. Synchronous: the caller reads the socket, stamps and commits the bytes, then
 /// calls put(); replaying a captured response in any split needs no socket.
 
-#include "llmload/net/sink_body.hpp"
+#include "llmload/net/sink_response_parser.hpp"
 #include "llmload/runtime/response_recorder.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
 
 namespace llmload::runtime {
 
@@ -46,7 +45,7 @@ class HttpResponseReader final {
   void note_status();
 
   ResponseRecorder& recorder_;
-  boost::beast::http::response_parser<net::SinkBody> parser_;
+  net::SinkResponseParser parser_;
   bool keep_alive_ = false;
 };
 
