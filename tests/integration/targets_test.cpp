@@ -113,6 +113,35 @@ TEST_F(Targets, RoundRobinSplitsExactlyAndPercentilesMatchTheRows) {
   EXPECT_GE(b->stats().requests, 10u);
 }
 
+// Every replica's /metrics is scraped apart too: each one's server-side generation tokens are
+// exactly the output tokens the client received from it (different loads: least-in-flight
+// sends more to the faster one), and the summed view is their sum.
+TEST_F(Targets, ServerMetricsPerTargetFollowEachReplicasLoad) {
+  const auto fast = start_sim(2, 1), slow = start_sim(30, 10);
+  const auto r = bench("--base-url " + fast->base_url() + " --base-url " + slow->base_url(),
+                       "--balance least-in-flight --num-prompts 40 --max-concurrency 4 --random-output-len 6 "
+                       "--scrape-interval 0.1");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Target 2: " + slow->base_url() + "/metrics ("), std::string::npos) << r.out;
+  const auto doc = result();
+  const auto& server = doc.at("llmload").at("server_metrics").as_object();
+  const auto& per_target = server.at("per_target").as_array();
+  ASSERT_EQ(per_target.size(), 2u);
+  double summed = 0;
+  std::int64_t tokens[2] = {0, 0};
+  for (std::size_t t = 0; t < 2; ++t) {
+    const auto& one = per_target.at(t).as_object();
+    EXPECT_EQ(one.at("source").as_string(), (t == 0 ? fast : slow)->base_url() + "/metrics");
+    EXPECT_GE(one.at("scrapes").as_int64(), 2);
+    const double generated = one.at("summary").at("generation_tokens").at("increase").to_number<double>();
+    tokens[t] = target(doc, t).at("total_output_tokens").as_int64();
+    EXPECT_EQ(generated, static_cast<double>(tokens[t])) << t;
+    summed += generated;
+  }
+  EXPECT_GT(tokens[0], 2 * tokens[1]);  // the loads differ
+  EXPECT_EQ(server.at("summary").at("generation_tokens").at("increase").to_number<double>(), summed);
+}
+
 TEST_F(Targets, LeastInFlightSendsMoreToTheFasterReplica) {
   const auto fast = start_sim(2, 1), slow = start_sim(40, 15);
   const auto r = bench("--base-url " + fast->base_url() + " --base-url " + slow->base_url(),
