@@ -163,7 +163,12 @@ std::vector<scrape::ScrapeSource> scrape_sources(const config::RunPlan& plan, co
   std::vector<scrape::ScrapeSource> sources;
   if (plan.scrape_interval.count() == 0) return sources;
   // Every replica's /metrics: the scraper adds their counters and gauges into the cluster's.
-  for (const auto& t : target.all()) sources.push_back(target_metrics_source(target, t));
+  // Each replica's own series is kept beside the sum (ScrapeSource::target).
+  const auto all = target.all();
+  for (std::size_t t = 0; t < all.size(); ++t) {
+    sources.push_back(target_metrics_source(target, all[t]));
+    sources.back().target = static_cast<int>(t);
+  }
   for (const auto& url : plan.metrics_urls) {
     auto endpoints = net::resolve(url.host, url.port);
     if (!endpoints) {

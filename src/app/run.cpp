@@ -181,6 +181,14 @@ int run_profile(const RunArgs& args, std::FILE* out, std::FILE* err) {
   }
   const auto runs = measured_runs(measured, verdicts);
   if (runs.size() > 1) fmt::print(out, "\n== Runs ==\n{}", report::format_runs_table(report::runs_table(runs)));
+  if (profile.shards) {
+    // One shard's stages are parts of runs: their report of all stages and the SLOs' JUnit
+    // file come from the merged stages, not from each shard (whose files would collide).
+    fmt::print(out, "\nThis process ran one shard of each stage: merge each stage's files, e.g. llmload merge "
+                    "{}/NAME.shard-*-of-N.json -o {}/NAME.json --report html,md\n", profile.outputs.dir,
+               profile.outputs.dir);
+    return code;
+  }
   if (measured.size() > 1 && code != kExitCannotRun && write_combined_report(profile, runs, out, err) != kExitOk &&
       code == kExitOk) {
     code = kExitCannotRun;

@@ -244,11 +244,13 @@ StageOutcome run_stage_once(const config::Profile& profile, const config::Profil
     outcome.code = kExitUsage;
     return outcome;
   }
-  SoakOutputs soak(profile.outputs.dir, base, stage.name, out, err);
+  // A shard's interval files carry its shard in their names, as its result does.
+  const std::string files = plan->shard ? config::shard_file_name(base, *plan->shard) : base + ".json";
+  SoakOutputs soak(profile.outputs.dir, files.substr(0, files.size() - 5), stage.name, out, err);
   StageHooks hooks;
   hooks.live = live;
   hooks.live_stage = stage.name;
-  hooks.events = stage.events;
+  if (!plan->shard || plan->shard->rank == 0) hooks.events = stage.events;  // rank 0 runs the disruptions
   hooks.series = profile.source + "#" + stage.name;
   hooks.sweep = point.sweep;
   if (!stage.warmup) {
@@ -270,6 +272,13 @@ StageOutcome run_stage_once(const config::Profile& profile, const config::Profil
   outcome.measured.push_back(measured_stage(stage_run, point_name, stage.name));
   outcome.measured.back().name = outputs.label;
   outcome.measured.back().verdict_stage = verdict_stage;
+  if (plan->shard) {
+    if (!profile.slos.empty()) {
+      fmt::print(out, "llmload run: the SLOs are not checked on one shard's share of the load; merge the stage's "
+                      "shards (llmload merge) and read the merged figures\n");
+    }
+    return outcome;  // neither verdicts nor a summary for a repeat's aggregate: a shard holds a part
+  }
   outcome.verdicts = check_stage(profile, stage_run, point_name, stage, repeated);
   for (auto& v : outcome.verdicts) v.stage = verdict_stage;
   summary = stage_run.result->summary;

@@ -2,6 +2,7 @@
 
 #include "llmload/config/balance.hpp"
 #include "llmload/config/profile_limits.hpp"
+#include "llmload/config/shard.hpp"
 #include "llmload/config/stage_plan.hpp"
 #include "llmload/core/input_file.hpp"
 #include "llmload/otlp/address.hpp"
@@ -780,6 +781,98 @@ void read_search(Checker& c, const YAML::Node& n, const Profile& p, ProfileSearc
   if (!p.sweep.empty()) c.problem(n, path, "'search' and 'sweep' cannot be combined; run the sweep as its own profile");
 }
 
+/// The shard's text checked as bench checks --shard R/N ("auto" is read from the launcher's
+/// variables when the profile runs).
+void check_shard_text(Checker& c, const YAML::Node& node, const std::string& path, const std::string& text,
+                      std::int64_t size) {
+  if (text == "auto") return;
+  const EnvLookup none = [](std::string_view) { return std::optional<std::string>(); };
+  auto checked = resolve_shard(text, size, none, kProfileShardNames);
+  if (!checked) {
+    c.problem(node, path, checked.error().message + "; write shards: auto, shards: \"0/4\" or shards: {rank: 0, size: 4}");
+  }
+}
+
+/// `shards:` (bench's --shard and companions): auto, "R/N", or a mapping.
+void read_shards(Checker& c, const YAML::Node& n, const std::string& file, ProfileShards& s) {
+  const std::string path = "shards";
+  const auto mark = n.Mark();
+  s.where = mark.line >= 0 ? fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1) : std::string("--set");
+  if (n.IsScalar()) {
+    s.shard = n.Scalar();
+    check_shard_text(c, n, path, s.shard, 0);
+    return;
+  }
+  if (!c.map(n, path, {"shard", "rank", "size", "rendezvous", "start_at", "rendezvous_timeout"})) return;
+  if (auto v = c.string(n, path, "shard")) s.shard = *v;
+  const auto rank = c.number<std::int64_t>(n, path, "rank", 0, kMaxShards - 1);
+  if (auto v = c.number<std::int64_t>(n, path, "size", 1, kMaxShards)) s.size = *v;
+  if (n["rank"] && n["shard"]) {
+    c.problem(n["rank"], path + ".rank", "give 'shards.rank' with 'shards.size', or 'shards.shard', not both");
+  } else if (n["rank"] && !n["size"]) {
+    c.problem(n["rank"], path + ".rank", "'shards.rank' needs 'shards.size', e.g. shards: {rank: 0, size: 4}");
+  } else if (rank && s.size > 0) {
+    s.shard = fmt::format("{}/{}", *rank, s.size);
+    s.size = 0;
+    check_shard_text(c, n["rank"], path + ".rank", s.shard, 0);
+  } else if (!n["rank"]) {
+    check_shard_text(c, n["shard"] ? n["shard"] : n, path + ".shard", s.shard, s.size);
+  }
+  if (auto v = c.string(n, path, "rendezvous")) {
+    if (v->empty()) c.problem(n["rendezvous"], path + ".rendezvous", "'shards.rendezvous' must name a folder");
+    s.rendezvous = *v;
+  }
+  if (auto v = c.string(n, path, "start_at")) {
+    if (auto at = parse_start_time(*v, "'shards.start_at'"); !at) c.problem(n["start_at"], path + ".start_at", at.error().message);
+    s.start_at = *v;
+  }
+  if (n["rendezvous"] && n["start_at"]) {
+    c.problem(n["start_at"], path + ".start_at", "give 'shards.rendezvous' or 'shards.start_at', not both");
+  }
+  if (auto d = c.unit(n, path, "rendezvous_timeout", core::parse_duration)) {
+    if (*d < std::chrono::seconds(1) || *d > std::chrono::hours(24)) {
+      c.problem(n["rendezvous_timeout"], path + ".rendezvous_timeout", "'shards.rendezvous_timeout' must be 1s to 24h");
+    } else {
+      s.rendezvous_timeout = *d;
+    }
+  }
+}
+
+/// One goodput entry at most: a run measures goodput against one set of thresholds.
+void check_goodput_slos(Checker& c, const YAML::Node& root, const Profile& p) {
+  std::size_t goodput_slos = 0;
+  for (const auto& slo : p.slos) goodput_slos += slo.metric == "goodput" ? 1 : 0;
+  if (goodput_slos > 1) {
+    c.problem(root["slo"], "slo", "'slo' has more than one goodput entry; a run measures goodput against one set of thresholds");
+  }
+}
+
+/// What a sharded profile cannot do: every shard must run the same sequence of runs, so no
+/// capacity search (its next run follows the SLOs of a shard's share) and no early stop (one
+/// shard would stop alone); a start time serves one run only.
+void check_sharded(Checker& c, const YAML::Node& root, const Profile& p) {
+  if (!p.shards) return;
+  if (p.search) {
+    c.problem(root["search"], "search", "'search' with 'shards': each shard would judge the SLOs on its own share of "
+                                        "the load and pick a different next run; search without shards");
+  }
+  for (std::size_t i = 0; i < p.stages.size(); ++i) {
+    if (!p.stages[i].stop_when.any()) continue;
+    const std::string path = fmt::format("load.stages.{}.stop_when", i);
+    c.problem(root["load"]["stages"][i]["stop_when"], path,
+              fmt::format("'{}' with 'shards': a shard would stop on its own share while the others go on; leave "
+                          "stop_when out of a sharded profile", path));
+  }
+  std::int64_t runs = 0;
+  for (const auto& stage : p.stages) runs += stage.repeat.value_or(p.repeat);
+  runs *= std::max<std::int64_t>(1, sweep_point_count(p.sweep));
+  if (!p.shards->start_at.empty() && runs > 1) {
+    c.problem(root["shards"]["start_at"], "shards.start_at",
+              fmt::format("'shards.start_at' starts one run, but the profile runs {} (stages, repeats, sweep points); "
+                          "use shards.rendezvous on a folder every shard shares", runs));
+  }
+}
+
 void read_outputs(Checker& c, const YAML::Node& n, ProfileOutputs& o) {
   const std::string path = "outputs";
   if (!c.map(n, path, {"dir", "formats", "interval", "save_detailed", "show_answers", "metrics_port"})) return;
@@ -1005,7 +1098,7 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
   Profile p;
   p.source = name;
   if (c.map(root, "profile", {"target", "workload", "request", "load", "sweep", "slo", "outputs", "search",
-                              "allow_saturated_client", "repeat", "repeat_seed"})) {
+                              "allow_saturated_client", "repeat", "repeat_seed", "shards"})) {
     if (auto v = c.number<std::int64_t>(root, "profile", "repeat", 1, 1000)) p.repeat = *v;
     if (auto v = c.string(root, "profile", "repeat_seed")) {
       c.one_of(root, "profile", "repeat_seed", *v, {"same", "different"});
@@ -1037,15 +1130,13 @@ ProfileLoad parse_impl(const std::string& yaml, const std::string& name,
     }
     if (root["outputs"]) read_outputs(c, root["outputs"], p.outputs);
     if (auto v = c.boolean(root, "", "allow_saturated_client")) p.allow_saturated_client = *v;
-    std::size_t goodput_slos = 0;
-    for (const auto& slo : p.slos) goodput_slos += slo.metric == "goodput" ? 1 : 0;
-    if (goodput_slos > 1) {
-      c.problem(root["slo"], "slo", "'slo' has more than one goodput entry; a run measures goodput against one set of thresholds");
-    }
+    check_goodput_slos(c, root, p);
     if (root["search"]) {
       p.search.emplace();
       read_search(c, root["search"], p, *p.search);
     }
+    if (root["shards"]) read_shards(c, root["shards"], name, p.shards.emplace());
+    check_sharded(c, root, p);
   }
   // Each sweep point must itself make a valid profile (a path that names nothing, a value
   // of the wrong kind): check the first and last value of every axis.
@@ -1300,6 +1391,13 @@ std::string describe_profile(const Profile& p) {
                        p.search->over, p.search->stage < p.stages.size() ? p.stages[p.search->stage].name : "?",
                        p.search->from, rate ? "/s" : "", p.search->to, rate ? "/s" : "", p.search->max_runs,
                        p.search->tolerance * 100);
+  }
+  if (p.shards) {
+    const auto& sh = *p.shards;
+    out += fmt::format("  shards: {}{}{}{} (each stage run as one shard; merge each stage's files with llmload merge)\n",
+                       sh.shard, sh.size > 0 ? fmt::format(" of {}", sh.size) : "",
+                       sh.rendezvous.empty() ? "" : ", rendezvous in " + sh.rendezvous,
+                       sh.start_at.empty() ? "" : ", start at " + sh.start_at);
   }
   out += fmt::format("  outputs: {} ({}), interval {}\n", p.outputs.dir,
                      fmt::join(p.outputs.formats, ", "), core::format_duration(p.outputs.interval));

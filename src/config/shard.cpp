@@ -33,14 +33,14 @@ core::Result<Shard> checked(std::int64_t rank, std::int64_t size, std::string so
 }
 
 /// "R/N" as written after --shard.
-core::Result<Shard> explicit_shard(std::string_view text) {
+core::Result<Shard> explicit_shard(std::string_view text, const ShardNames& names) {
   const auto slash = text.find('/');
   const auto rank = slash == std::string_view::npos ? std::nullopt : small_number(text.substr(0, slash));
   const auto size = slash == std::string_view::npos ? std::nullopt : small_number(text.substr(slash + 1));
   if (!rank || !size) {
-    return core::fail("--shard '{}': expected auto or RANK/SIZE, e.g. 0/4 (the first of four shards)", text);
+    return core::fail("{} '{}': expected auto or RANK/SIZE, e.g. 0/4 (the first of four shards)", names.shard, text);
   }
-  return checked(*rank, *size, "flag", fmt::format("--shard {}", text));
+  return checked(*rank, *size, "flag", fmt::format("{} {}", names.shard, text));
 }
 
 struct LauncherVars {
@@ -54,44 +54,44 @@ constexpr LauncherVars kLaunchers[] = {
 };
 
 /// The value of an environment variable as a number; an error names the variable.
-core::Result<std::int64_t> env_number(const EnvLookup& env, std::string_view name) {
+core::Result<std::int64_t> env_number(const EnvLookup& env, std::string_view name, const ShardNames& names) {
   const auto value = env(name);
-  if (!value) return core::fail("--shard auto: {} is not set", name);
+  if (!value) return core::fail("{} auto: {} is not set", names.shard, name);
   const auto number = small_number(*value);
-  if (!number) return core::fail("--shard auto: {}='{}' is not a whole number", name, *value);
+  if (!number) return core::fail("{} auto: {}='{}' is not a whole number", names.shard, name, *value);
   return *number;
 }
 
 /// --shard auto: the first launcher whose rank variable is set.
-core::Result<Shard> launcher_shard(std::int64_t shards, const EnvLookup& env) {
+core::Result<Shard> launcher_shard(std::int64_t shards, const EnvLookup& env, const ShardNames& names) {
   for (const auto& launcher : kLaunchers) {
     if (!env(launcher.rank)) continue;
-    auto rank = env_number(env, launcher.rank);
+    auto rank = env_number(env, launcher.rank, names);
     if (!rank) return rank.error();
-    auto size = env_number(env, launcher.size);
+    auto size = env_number(env, launcher.size, names);
     if (!size) {
       return core::fail("{} (the {} launcher sets {} with {})", size.error().message, launcher.source, launcher.size,
                         launcher.rank);
     }
     if (shards > 0 && shards != *size) {
-      return core::fail("--shards {} disagrees with {}={}", shards, launcher.size, *size);
+      return core::fail("{} {} disagrees with {}={}", names.shards, shards, launcher.size, *size);
     }
     return checked(*rank, *size, std::string(launcher.source),
-                   fmt::format("--shard auto ({}={}, {}={})", launcher.rank, *rank, launcher.size, *size));
+                   fmt::format("{} auto ({}={}, {}={})", names.shard, launcher.rank, *rank, launcher.size, *size));
   }
   if (env("JOB_COMPLETION_INDEX")) {
-    auto rank = env_number(env, "JOB_COMPLETION_INDEX");
+    auto rank = env_number(env, "JOB_COMPLETION_INDEX", names);
     if (!rank) return rank.error();
     if (shards <= 0) {
-      return core::fail("--shard auto: JOB_COMPLETION_INDEX={} gives the rank but not the size; add --shards N "
-                        "(the Indexed Job's completions)", *rank);
+      return core::fail("{} auto: JOB_COMPLETION_INDEX={} gives the rank but not the size; add {} N "
+                        "(the Indexed Job's completions)", names.shard, *rank, names.shards);
     }
-    return checked(*rank, shards, "kubernetes", fmt::format("--shard auto (JOB_COMPLETION_INDEX={}, --shards {})",
-                                                            *rank, shards));
+    return checked(*rank, shards, "kubernetes", fmt::format("{} auto (JOB_COMPLETION_INDEX={}, {} {})", names.shard,
+                                                            *rank, names.shards, shards));
   }
-  return core::fail("--shard auto: no launcher's rank found (SLURM_PROCID, OMPI_COMM_WORLD_RANK, PMI_RANK or "
-                    "JOB_COMPLETION_INDEX with --shards N); run under srun/mpirun/an Indexed Job or write "
-                    "--shard RANK/SIZE");
+  return core::fail("{} auto: no launcher's rank found (SLURM_PROCID, OMPI_COMM_WORLD_RANK, PMI_RANK or "
+                    "JOB_COMPLETION_INDEX with {} N); run under srun/mpirun/an Indexed Job or write "
+                    "{} RANK/SIZE", names.shard, names.shards, names.shard);
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -168,15 +168,15 @@ std::optional<std::int64_t> unix_seconds(std::string_view text) {
 }
 
 /// Every shard must get at least one request (a conversation) and one stream.
-void check_share(const Shard& shard, RunPlan& plan, std::vector<std::string>& problems) {
+void check_share(const Shard& shard, RunPlan& plan, std::vector<std::string>& problems, const ShardNames& names) {
   const std::int64_t units = plan.turns > 1 ? plan.num_prompts / plan.turns : plan.num_prompts;
   if (units < shard.size) {
-    problems.push_back(fmt::format("--shard: {} shards for {} {}; every shard needs at least one", shard.size, units,
-                                   plan.turns > 1 ? "conversations" : "requests (--num-prompts)"));
+    problems.push_back(fmt::format("{}: {} shards for {} {} ({}); every shard needs at least one", names.shard,
+                                   shard.size, units, plan.turns > 1 ? "conversations" : "requests", names.requests));
   }
   if (plan.max_concurrency && *plan.max_concurrency < shard.size) {
-    problems.push_back(fmt::format("--shard: --max-concurrency {} is split between {} shards; give at least {}",
-                                   *plan.max_concurrency, shard.size, shard.size));
+    problems.push_back(fmt::format("{}: {} {} is split between {} shards; give at least {}", names.shard,
+                                   names.concurrency, *plan.max_concurrency, shard.size, shard.size));
   }
   if (plan.turns > 1 && plan.duration.count() > 0) {
     problems.emplace_back("--shard with --turns > 1 and --duration: conversations sent in turn from a pool cannot be "
@@ -204,22 +204,23 @@ EnvLookup process_env() {
   };
 }
 
-core::Result<Shard> resolve_shard(std::string_view text, std::int64_t shards, const EnvLookup& env) {
-  if (shards < 0 || shards > kMaxShards) return core::fail("--shards {}: expected 1 to {}", shards, kMaxShards);
-  if (text == "auto") return launcher_shard(shards, env);
-  auto shard = explicit_shard(text);
+core::Result<Shard> resolve_shard(std::string_view text, std::int64_t shards, const EnvLookup& env,
+                                  const ShardNames& names) {
+  if (shards < 0 || shards > kMaxShards) return core::fail("{} {}: expected 1 to {}", names.shards, shards, kMaxShards);
+  if (text == "auto") return launcher_shard(shards, env, names);
+  auto shard = explicit_shard(text, names);
   if (shard && shards > 0 && shards != shard->size) {
-    return core::fail("--shards {} disagrees with --shard {}", shards, text);
+    return core::fail("{} {} disagrees with {} {}", names.shards, shards, names.shard, text);
   }
   return shard;
 }
 
-core::Result<std::int64_t> parse_start_time(std::string_view text) {
+core::Result<std::int64_t> parse_start_time(std::string_view text, std::string_view name) {
   const bool looks_rfc = text.size() >= 20 && text[4] == '-';
   const auto ns = looks_rfc ? rfc3339(text) : unix_seconds(text);
   if (!ns) {
-    return core::fail("--start-at '{}': expected an RFC 3339 time (2026-12-07T06:00:00Z, an offset instead of Z "
-                      "allowed) or Unix seconds (1796623200)", text);
+    return core::fail("{} '{}': expected an RFC 3339 time (2026-12-07T06:00:00Z, an offset instead of Z "
+                      "allowed) or Unix seconds (1796623200)", name, text);
   }
   return *ns;
 }
@@ -241,28 +242,35 @@ void add_shard_flags(CLI::App& app, ShardOptions& o) {
       ->capture_default_str()->group("Sharding (not in vLLM)");
 }
 
-std::vector<std::string> resolve_sharding(const ShardOptions& o, const EnvLookup& env, RunPlan& plan) {
+std::vector<std::string> resolve_sharding(const ShardOptions& o, const EnvLookup& env, RunPlan& plan,
+                                          const ShardNames& names) {
   std::vector<std::string> problems;
   if (!o.shard.empty()) {
-    auto shard = resolve_shard(o.shard, o.shards, env);
+    auto shard = resolve_shard(o.shard, o.shards, env, names);
     if (shard) plan.shard = std::move(*shard);
     else problems.push_back(shard.error().message);
   } else if (o.shards != 0) {
-    problems.emplace_back("--shards needs --shard auto (it gives the size to a Kubernetes JOB_COMPLETION_INDEX)");
+    problems.push_back(fmt::format("{} needs {} auto (it gives the size to a Kubernetes JOB_COMPLETION_INDEX)",
+                                   names.shards, names.shard));
   }
-  if (plan.shard) check_share(*plan.shard, plan, problems);
+  if (plan.shard) check_share(*plan.shard, plan, problems, names);
   if (!o.start_at.empty()) {
-    auto at = parse_start_time(o.start_at);
+    auto at = parse_start_time(o.start_at, names.start_at);
     if (at) plan.start.at_unix_ns = *at;
     else problems.push_back(at.error().message);
   }
   if (!o.rendezvous.empty()) {
-    if (o.shard.empty()) problems.emplace_back("--rendezvous needs --shard (rank 0 waits for every rank)");
-    if (!o.start_at.empty()) problems.emplace_back("--rendezvous and --start-at: give one of them");
+    if (o.shard.empty()) {
+      problems.push_back(fmt::format("{} needs {} (rank 0 waits for every rank)", names.rendezvous, names.shard));
+    }
+    if (!o.start_at.empty()) {
+      problems.push_back(fmt::format("{} and {}: give one of them", names.rendezvous, names.start_at));
+    }
     plan.start.rendezvous_dir = o.rendezvous;
   }
   if (!(o.rendezvous_timeout_sec >= 1 && o.rendezvous_timeout_sec <= 86400)) {
-    problems.push_back(fmt::format("--rendezvous-timeout {}: expected 1 to 86400 seconds", o.rendezvous_timeout_sec));
+    problems.push_back(fmt::format("{} {}: expected 1 to 86400 seconds", names.rendezvous_timeout,
+                                   o.rendezvous_timeout_sec));
   } else {
     plan.start.rendezvous_timeout = std::chrono::nanoseconds(std::llround(o.rendezvous_timeout_sec * 1e9));
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 namespace llmload::config {
@@ -131,6 +132,27 @@ void apply_results(const Profile& p, const StageOutputs& outputs, ResultSettings
   r.report_interval_s = seconds(p.outputs.interval);
 }
 
+/// `shards:` as bench's sharding flags, resolved on the stage's plan (its load already set, so
+/// the share of its requests and its concurrency is checked). Each run meets in its own
+/// rendezvous subfolder, named after its result file. Errors name the profile's key.
+core::Result<void> apply_shards(const Profile& p, const StageOutputs& outputs, RunPlan& plan) {
+  if (!p.shards) return {};
+  const ProfileShards& s = *p.shards;
+  ShardOptions options;
+  options.shard = s.shard;
+  options.shards = s.size;
+  options.start_at = s.start_at;
+  if (!s.rendezvous.empty()) {
+    options.rendezvous = (std::filesystem::path(s.rendezvous) / std::filesystem::path(outputs.result_filename).stem()).string();
+  }
+  options.rendezvous_timeout_sec = seconds(s.rendezvous_timeout);
+  const auto problems = resolve_sharding(options, process_env(), plan, kProfileShardNames);
+  if (problems.empty()) return {};
+  std::string message;
+  for (const auto& problem : problems) message += (message.empty() ? "" : "; ") + problem;
+  return core::fail("{}: {}", s.where, message);
+}
+
 }  // namespace
 
 std::int64_t stage_requests(const ProfileStage& s) {
@@ -161,6 +183,7 @@ core::Result<RunPlan> resolve_stage(const Profile& profile, const ProfileStage& 
   plan->preconnect = profile.preconnect;
   apply_results(profile, outputs, plan->results);
   plan->stop_when = stage.stop_when;
+  if (auto sharded = apply_shards(profile, outputs, *plan); !sharded) return sharded.error();
   return plan;
 }
 

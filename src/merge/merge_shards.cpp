@@ -6,6 +6,7 @@
 #include "llmload/metrics/client_check.hpp"
 #include "llmload/metrics/hdr_histogram.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
+#include "llmload/metrics/per_target.hpp"
 #include "llmload/report/shard_records.hpp"
 
 #include <boost/json.hpp>
@@ -215,6 +216,16 @@ core::Result<Union> union_of(const std::vector<ShardFile>& shards, std::int64_t 
   return u;
 }
 
+/// The replicas of a run over several --base-url, in their order (rank 0's llmload.per_target;
+/// every shard has them all); empty with one target.
+std::vector<std::string> target_urls(const ShardFile& rank0) {
+  std::vector<std::string> urls;
+  const auto* targets = rank0.llmload->if_contains("per_target");
+  if (targets == nullptr || !targets->is_array()) return urls;
+  for (const auto& t : targets->as_array()) urls.push_back(t.is_object() ? string_at(&t.as_object(), "url") : "");
+  return urls;
+}
+
 /// vLLM's figures and the breakdowns of the union, as runtime's summarize does for one run.
 metrics::RunSummary summarize_union(Union& u, const std::vector<ShardFile>& shards) {
   core::Nanos end = kBase;
@@ -225,6 +236,7 @@ metrics::RunSummary summarize_union(Union& u, const std::vector<ShardFile>& shar
   summary.per_category = metrics::category_breakdown(u.records, u.specs);
   summary.per_turn = metrics::turn_breakdown(u.records, u.specs);
   summary.per_adapter = metrics::model_breakdown(u.records, u.specs);
+  summary.per_target = metrics::target_breakdown(u.records, target_urls(shards.front()), summary.duration_s);
   metrics::label_timelines(summary, u.records, u.specs);
   summary.loop_delay_ms = metrics::stats_ms_of_us(u.loop_delay_us, metrics::kExtensionPercentiles);
   summary.client_check = metrics::check_client(summary.schedule_lag_ms, summary.loop_delay_ms, summary.receive_delay_ms);

@@ -329,26 +329,46 @@ std::string format_extensions(const metrics::RunSummary& s) {
   return out;
 }
 
+namespace {
+
+/// Each watched figure of a summary: a counter's increase, a gauge's mean and peak.
+void server_metric_rows(std::string& out, const scrape::ServerMetricsSummary& summary, std::string_view indent) {
+  for (const auto& m : summary.metrics) {
+    if (m.counter) {
+      std::string label = m.label;
+      if (!label.empty()) label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
+      int_row(out, fmt::format("{}{}:", indent, label), std::llround(m.increase));
+    } else {
+      float_row(out, fmt::format("{}Mean {}:", indent, m.label), m.mean);
+      float_row(out, fmt::format("{}Peak {}:", indent, m.label), m.max);
+    }
+  }
+  if (summary.prefix_cache_hit_rate_pct >= 0) {
+    float_row(out, fmt::format("{}Prefix-cache hit rate (%):", indent), summary.prefix_cache_hit_rate_pct);
+  }
+  for (const auto& l : summary.latencies) {
+    float_row(out, fmt::format("{}Server mean {} (ms):", indent, l.label), l.mean_ms);
+  }
+}
+
+}  // namespace
+
 std::string format_server_metrics(const scrape::ServerMetricsSummary& summary) {
   std::string out;
   if (summary.scrapes == 0 && summary.notes.empty()) return out;
   banner(out, " Server metrics (scraped, not in vLLM) ", '=');
   int_row(out, "Scrapes of /metrics:", static_cast<std::int64_t>(summary.scrapes));
   float_row(out, "Scrape interval (s):", summary.interval_s);
-  for (const auto& m : summary.metrics) {
-    if (m.counter) {
-      std::string label = m.label;
-      if (!label.empty()) label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
-      int_row(out, fmt::format("{}:", label), std::llround(m.increase));
-    } else {
-      float_row(out, fmt::format("Mean {}:", m.label), m.mean);
-      float_row(out, fmt::format("Peak {}:", m.label), m.max);
+  server_metric_rows(out, summary, "");
+  if (!summary.per_target.empty()) {
+    // The figures above are the sum over every target; each one's own follow.
+    banner(out, "Per target", '-');
+    for (std::size_t t = 0; t < summary.per_target.size(); ++t) {
+      const auto& one = summary.per_target[t];
+      fmt::format_to(std::back_inserter(out), "Target {}: {} ({} scrapes)\n", t + 1, one.source, one.scrapes);
+      server_metric_rows(out, one, "  ");
     }
   }
-  if (summary.prefix_cache_hit_rate_pct >= 0) {
-    float_row(out, "Prefix-cache hit rate (%):", summary.prefix_cache_hit_rate_pct);
-  }
-  for (const auto& l : summary.latencies) float_row(out, fmt::format("Server mean {} (ms):", l.label), l.mean_ms);
   for (const auto& note : summary.notes) fmt::format_to(std::back_inserter(out), "note: {}\n", one_line(note));
   out.append(kWidth, '=');
   out += '\n';

@@ -429,6 +429,24 @@ std::string categories(const ReportRun& run, std::size_t index) {
          bar_chart(a, labels, {{"TTFT p50", ttft50}, {"TTFT p99", ttft99}, {"E2EL p50", e2el50}, {"E2EL p99", e2el99}}) + "\n";
 }
 
+/// Several replicas as targets (llmload extension): the table and their latencies side by side.
+std::string targets(const ReportRun& run, std::size_t index) {
+  if (run.targets.empty()) return {};
+  std::vector<std::string> labels;
+  std::vector<double> ttft50, ttft99, itl50, itl99;
+  for (const auto& t : run.targets) {
+    labels.push_back(t.url);
+    ttft50.push_back(t.ttft_p50);
+    ttft99.push_back(t.ttft_p99);
+    itl50.push_back(t.itl_p50);
+    itl99.push_back(t.itl_p99);
+  }
+  const ChartAxes a = axes_of(fmt::format("targets-{}", index), "Latency per target", "target", "ms", 1132);
+  return "<h3>Per target (not in vLLM)</h3>\n" + table_html(target_table_header(), target_table_rows(run, "")) +
+         bar_chart(a, labels, {{"TTFT p50", ttft50}, {"TTFT p99", ttft99}, {"ITL p50", itl50}, {"ITL p99", itl99}}) +
+         "\n";
+}
+
 std::string server_metrics(const ReportRun& run, std::size_t index) {
   if (run.server_metrics.empty()) {
     return "<h3>Server metrics</h3><p class=\"note\">No server metrics in this result (none were scraped); "
@@ -476,7 +494,7 @@ std::string html_report(const std::vector<ReportRun>& runs, const ReportEnvironm
     out += fmt::format("<h2>Run {}: {}</h2>\n<p class=\"meta\">{} · {} · model {}</p>\n", i + 1, html_escape(r.name()),
                        html_escape(r.path), html_escape(r.date), html_escape(r.model_id));
     for (const auto& note : r.notes) out += "<p class=\"note\">Note: " + html_escape(note) + "</p>\n";
-    out += over_time(r, options, i) + accuracy_over_time(r, i) + categories(r, i) + server_metrics(r, i);
+    out += over_time(r, options, i) + accuracy_over_time(r, i) + categories(r, i) + targets(r, i) + server_metrics(r, i);
   }
   return out + page_close();
 }

@@ -252,6 +252,18 @@ void category_table(std::string& out, const std::vector<ReportRun>& runs) {
   table(out, category_table_header(), rows);
 }
 
+/// Several replicas as targets: each one's requests, failures and latencies.
+void target_table(std::string& out, const std::vector<ReportRun>& runs) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : runs) {
+    for (auto& row : target_table_rows(r, runs.size() > 1 ? r.name() + " / " : "")) {
+      for (auto& cell : row) cell = md_cell(cell);
+      rows.push_back(std::move(row));
+    }
+  }
+  table(out, target_table_header(), rows);
+}
+
 /// What the runs are to each other, and what that allows (a sweep's knee, or no verdicts).
 void relation_note(std::string& out, const std::vector<ReportRun>& runs) {
   const RunSet set = classify_runs(runs);
@@ -287,10 +299,15 @@ void results_section(std::string& out, const std::vector<ReportRun>& runs) {
     out += "\n### 3.2 Scenarios\n\n";
     scenarios_table(out, runs);
   }
+  int section = runs.size() > 1 ? 3 : 2;
   const bool any_categories = std::any_of(runs.begin(), runs.end(), [](const ReportRun& r) { return !r.categories.empty(); });
   if (any_categories) {
-    out += fmt::format("\n### 3.{} Per category\n\n", runs.size() > 1 ? 3 : 2);
+    out += fmt::format("\n### 3.{} Per category\n\n", section++);
     category_table(out, runs);
+  }
+  if (std::any_of(runs.begin(), runs.end(), [](const ReportRun& r) { return !r.targets.empty(); })) {
+    out += fmt::format("\n### 3.{} Per target (not in vLLM)\n\n", section);
+    target_table(out, runs);
   }
 }
 

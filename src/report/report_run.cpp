@@ -10,7 +10,7 @@ namespace {
 
 double p99_of(const metrics::SampleStats& s) {
   for (const auto& pv : s.percentiles) {
-    if (percentile_word(pv.percentile) == "99") return pv.value;
+    if (percentile_word(pv.percentile) == "99") return std::isfinite(pv.value) ? pv.value : 0;
   }
   return 0;
 }
@@ -27,6 +27,27 @@ CategoryFigures category_figures(const metrics::CategoryCount& c) {
   f.e2el_p50 = c.e2el_ms.median;
   f.e2el_p99 = p99_of(c.e2el_ms);
   return f;
+}
+
+double median_of(const metrics::SampleStats& s) { return std::isfinite(s.median) ? s.median : 0; }
+
+/// A target's row as the result file holds it (json_result's write_per_target).
+TargetRow target_row(const metrics::TargetFigures& t) {
+  TargetRow row;
+  row.url = t.url;
+  row.requests = t.requests;
+  row.completed = t.completed;
+  row.failed = t.failed;
+  row.output_tokens = t.output_tokens;
+  row.output_throughput = std::isfinite(t.output_throughput) ? t.output_throughput : 0;
+  row.failures = t.failures;
+  row.ttft_p50 = median_of(t.ttft_ms);
+  row.ttft_p99 = p99_of(t.ttft_ms);
+  row.itl_p50 = median_of(t.itl_ms);
+  row.itl_p99 = p99_of(t.itl_ms);
+  row.e2el_p50 = median_of(t.e2el_ms);
+  row.e2el_p99 = p99_of(t.e2el_ms);
+  return row;
 }
 
 /// The rows as the result file holds them (offsets rounded to the microsecond), so a report
@@ -125,6 +146,7 @@ ReportRun report_run_of(const RunView& view) {
     run.generated_texts = s.generated_texts;
   }
   for (const auto& c : s.per_category) run.categories.push_back(category_figures(c));
+  for (const auto& t : s.per_target) run.targets.push_back(target_row(t));
   run.server_metrics = view.server_metrics;
   if (view.save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) {
     run.requests = request_rows(s.timelines);

@@ -73,6 +73,24 @@ std::vector<std::vector<std::string>> category_table_rows(const ReportRun& run, 
   return rows;
 }
 
+std::vector<std::string> target_table_header() {
+  return {"Target", "Requests", "Completed", "Failed", "Failures", "Output (tok/s)", "TTFT p50 (ms)",
+          "TTFT p99 (ms)", "ITL p50 (ms)", "ITL p99 (ms)", "E2EL p50 (ms)", "E2EL p99 (ms)"};
+}
+
+std::vector<std::vector<std::string>> target_table_rows(const ReportRun& run, const std::string& prefix) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : run.targets) {
+    std::string failures;
+    for (const auto& [kind, count] : t.failures) failures += fmt::format("{}{} {}", failures.empty() ? "" : ", ", kind, count);
+    const auto ms = [&](double v) { return t.completed > 0 ? fmt::format("{:.2f}", v) : std::string("-"); };
+    rows.push_back({prefix + t.url, std::to_string(t.requests), std::to_string(t.completed), std::to_string(t.failed),
+                    failures.empty() ? "-" : failures, fmt::format("{:.2f}", t.output_throughput), ms(t.ttft_p50),
+                    ms(t.ttft_p99), ms(t.itl_p50), ms(t.itl_p99), ms(t.e2el_p50), ms(t.e2el_p99)});
+  }
+  return rows;
+}
+
 std::vector<IntervalRow> interval_rows(const ReportRun& run, double interval_s) {
   std::vector<IntervalRow> rows;
   if (run.requests.empty() || !(interval_s > 0)) return rows;

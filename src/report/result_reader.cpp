@@ -66,6 +66,30 @@ double stat(dom::object o, std::string_view key) {
   return e ? number_of(*e).value_or(0) : 0;
 }
 
+/// "llmload"."per_target" (json_result's write_per_target): one row per target object.
+void read_targets(dom::array targets, ReportRun& run) {
+  for (dom::element e : targets) {
+    if (e.type() != dom::element_type::OBJECT) continue;
+    const dom::object t = as_object(e);
+    TargetRow row;
+    if (const auto url = field(t, "url")) row.url = string_of(*url);
+    row.requests = static_cast<std::int64_t>(stat(t, "requests"));
+    row.completed = static_cast<std::int64_t>(stat(t, "completed"));
+    row.failed = static_cast<std::int64_t>(stat(t, "failed"));
+    row.output_tokens = static_cast<std::int64_t>(stat(t, "total_output_tokens"));
+    row.output_throughput = stat(t, "output_throughput");
+    if (const auto failures = object_field(t, "failures")) {
+      for (const auto kv : *failures) {
+        row.failures.emplace_back(std::string(kv.key), static_cast<std::int64_t>(number_of(kv.value).value_or(0)));
+      }
+    }
+    if (const auto m = object_field(t, "ttft_ms")) row.ttft_p50 = stat(*m, "median"), row.ttft_p99 = stat(*m, "p99");
+    if (const auto m = object_field(t, "itl_ms")) row.itl_p50 = stat(*m, "median"), row.itl_p99 = stat(*m, "p99");
+    if (const auto m = object_field(t, "e2el_ms")) row.e2el_p50 = stat(*m, "median"), row.e2el_p99 = stat(*m, "p99");
+    run.targets.push_back(std::move(row));
+  }
+}
+
 // llmload's rows: [scheduled, dispatch, start, sent, first_token, end, outcome, category,
 // input, output, chunks] (kRequestFields, schema 2).
 core::Result<void> read_request_rows(dom::object x, const std::string& path, ReportRun& run) {
@@ -264,6 +288,7 @@ core::Result<void> read_extension(dom::object x, const std::string& path, Report
       run.categories.push_back(std::move(f));
     }
   }
+  if (const auto targets = array_field(x, "per_target")) read_targets(*targets, run);
   // The scraper's series (scrape::server_metrics_json): "t_s" and one array per metric, with
   // null where a scrape lacked it.
   if (const auto server = object_field(x, "server_metrics")) {

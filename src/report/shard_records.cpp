@@ -49,6 +49,7 @@ void write_row(core::JsonWriter& w, const metrics::RequestRecord& r, const workl
   write_numbers(w, r.receive_delay_ns);
   if (in.texts) w.value(r.generated_text);
   else w.null();
+  w.value(static_cast<std::int64_t>(r.target));
   w.end_array();
 }
 
@@ -137,7 +138,7 @@ bool read_row(const boost::json::array& row, core::Nanos base, metrics::RequestR
   if (!c.numbers(20, gaps) || !c.numbers(21, r.chunk_tokens) || !c.numbers(22, r.receive_delay_ns)) return false;
   core::Nanos t = base;
   for (const auto gap : gaps) r.chunk_ns.push_back(t += gap);
-  return c.text(23, r.generated_text);
+  return c.text(23, r.generated_text) && c.whole(24, r.target);
 }
 
 }  // namespace

@@ -173,6 +173,7 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
   observer.measuring(true);
   RequestTemplate request = request_template(plan, target);
   request.trace_parents = w.trace_parents;
+  request.global_index = w.global_index;  // a shard's x-request-id numbers are the plan's
   options.preconnect = plan.preconnect;
   Runner runner(target.all(), std::move(request), options);
   RunOutput output = runner.run(w.specs, w.offsets);

@@ -854,7 +854,8 @@ std::string build_http_request(const Target& target, const RequestTemplate& requ
     net::append_request(out, "POST", target.path, target.base.host_header(), request.headers, body, more);
   } else {
     net::HeaderList headers = request.headers;
-    net::set_header(headers, "x-request-id", fmt::format("{}{}", request.request_id_prefix, index));
+    const std::uint32_t number = index < request.global_index.size() ? request.global_index[index] : index;
+    net::set_header(headers, "x-request-id", fmt::format("{}{}", request.request_id_prefix, number));
     net::append_request(out, "POST", target.path, target.base.host_header(), headers, body, more);
   }
   return out;

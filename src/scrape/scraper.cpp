@@ -15,10 +15,16 @@ constexpr std::size_t kMaxNotes = 10;
 
 Scraper::Scraper(std::vector<ScrapeSource> sources, std::chrono::milliseconds interval)
     : interval_(std::max(interval, std::chrono::milliseconds(1))) {
+  std::vector<std::string> targets;
   for (auto& s : sources) {
     series_.sources.push_back(s.base.to_string() + s.path);
+    if (s.target >= 0) {
+      targets.resize(std::max(targets.size(), static_cast<std::size_t>(s.target) + 1));
+      targets[static_cast<std::size_t>(s.target)] = series_.sources.back();
+    }
     sources_.push_back(Active{std::move(s)});
   }
+  if (targets.size() > 1) series_.targets = std::move(targets);  // one target: the sum is its own
   series_.interval_s = static_cast<double>(interval_.count()) / 1000.0;
 }
 
@@ -34,6 +40,7 @@ Scraper::~Scraper() {
 void Scraper::scrape_once(bool first) {
   const auto timeout = std::min<std::chrono::milliseconds>(interval_, std::chrono::seconds(5));
   std::vector<Exposition> expositions;
+  std::vector<int> target_of;  // parallel to expositions
   for (auto& a : sources_) {
     if (a.dropped) continue;
     const auto& s = a.source;
@@ -56,6 +63,7 @@ void Scraper::scrape_once(bool first) {
       continue;
     }
     expositions.push_back(parse_exposition(response->body));
+    target_of.push_back(s.target);
     const auto& e = expositions.back();
     if (e.bad_lines > 0 && !a.noted_parse_problem && series_.notes.size() < kMaxNotes) {
       a.noted_parse_problem = true;
@@ -65,6 +73,14 @@ void Scraper::scrape_once(bool first) {
   }
   if (expositions.empty()) return;
   series_.points.push_back(extract_point(core::now_ns(), expositions));
+  auto& point = series_.points.back();
+  point.per_target.resize(series_.targets.size());
+  for (std::size_t i = 0; i < expositions.size(); ++i) {
+    const auto t = static_cast<std::size_t>(target_of[i]);
+    if (target_of[i] >= 0 && t < point.per_target.size()) {
+      point.per_target[t] = extract_point(point.t_ns, std::span(&expositions[i], 1)).values;
+    }
+  }
   constexpr std::string_view kOutOfRange = "server metrics: ignored values";
   if (series_.points.back().out_of_range > 0 && series_.notes.size() < kMaxNotes &&
       std::none_of(series_.notes.begin(), series_.notes.end(), [&](const std::string& n) { return n.starts_with(kOutOfRange); })) {

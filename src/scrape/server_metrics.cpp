@@ -153,7 +153,10 @@ ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositi
   return point;
 }
 
-ServerMetricsSummary summarize(const ScrapeSeries& series) {
+namespace {
+
+/// The summary of one series (the whole run's, or one target's).
+ServerMetricsSummary summarize_one(const ScrapeSeries& series) {
   ServerMetricsSummary out;
   out.scrapes = series.points.size();
   out.interval_s = series.interval_s;
@@ -196,20 +199,7 @@ ServerMetricsSummary summarize(const ScrapeSeries& series) {
   return out;
 }
 
-std::string server_metrics_json(const ScrapeSeries& series, const ServerMetricsSummary& summary,
-                                core::Nanos origin_ns) {
-  std::string out;
-  core::JsonWriter w(out);
-  w.begin_object();
-  w.key("sources").begin_array();
-  for (const auto& s : series.sources) w.value(s);
-  w.end_array();
-  w.field("interval_s", series.interval_s);
-  w.field("scrapes", series.points.size());
-  w.field("failed_scrapes", series.failed_scrapes);
-  w.key("notes").begin_array();
-  for (const auto& n : series.notes) w.value(n);
-  w.end_array();
+void write_summary(core::JsonWriter& w, const ServerMetricsSummary& summary) {
   w.key("summary").begin_object();
   for (const auto& m : summary.metrics) {
     w.key(m.key).begin_object();
@@ -236,6 +226,11 @@ std::string server_metrics_json(const ScrapeSeries& series, const ServerMetricsS
     w.end_object();
   }
   w.end_object();
+}
+
+/// "series": "t_s" and one array per metric the summary has (absent values as null).
+void write_series(core::JsonWriter& w, const ScrapeSeries& series, const ServerMetricsSummary& summary,
+                  core::Nanos origin_ns) {
   w.key("series").begin_object();
   w.key("t_s").begin_array();
   for (const auto& p : series.points) w.value(core::ns_to_s(p.t_ns - origin_ns));
@@ -252,6 +247,60 @@ std::string server_metrics_json(const ScrapeSeries& series, const ServerMetricsS
     w.end_array();
   }
   w.end_object();
+}
+
+}  // namespace
+
+ScrapeSeries target_series(const ScrapeSeries& series, std::size_t t) {
+  ScrapeSeries one;
+  one.interval_s = series.interval_s;
+  if (t < series.targets.size()) one.sources = {series.targets[t]};
+  for (const auto& p : series.points) {
+    if (t >= p.per_target.size() || p.per_target[t].empty()) continue;
+    one.points.push_back(ScrapePoint{p.t_ns, p.per_target[t], 0, {}});
+  }
+  return one;
+}
+
+ServerMetricsSummary summarize(const ScrapeSeries& series) {
+  ServerMetricsSummary out = summarize_one(series);
+  if (series.targets.size() < 2) return out;
+  for (std::size_t t = 0; t < series.targets.size(); ++t) {
+    out.per_target.push_back(summarize_one(target_series(series, t)));
+    out.per_target.back().source = series.targets[t];
+  }
+  return out;
+}
+
+std::string server_metrics_json(const ScrapeSeries& series, const ServerMetricsSummary& summary,
+                                core::Nanos origin_ns) {
+  std::string out;
+  core::JsonWriter w(out);
+  w.begin_object();
+  w.key("sources").begin_array();
+  for (const auto& s : series.sources) w.value(s);
+  w.end_array();
+  w.field("interval_s", series.interval_s);
+  w.field("scrapes", series.points.size());
+  w.field("failed_scrapes", series.failed_scrapes);
+  w.key("notes").begin_array();
+  for (const auto& n : series.notes) w.value(n);
+  w.end_array();
+  write_summary(w, summary);
+  write_series(w, series, summary, origin_ns);
+  if (!summary.per_target.empty()) {
+    w.key("per_target").begin_array();
+    for (std::size_t t = 0; t < summary.per_target.size(); ++t) {
+      const auto& one = summary.per_target[t];
+      w.begin_object();
+      w.field("source", one.source);
+      w.field("scrapes", one.scrapes);
+      write_summary(w, one);
+      write_series(w, target_series(series, t), one, origin_ns);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.end_object();
   return out;
 }

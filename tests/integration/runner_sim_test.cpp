@@ -651,6 +651,22 @@ TEST(RunnerWire, RequestHeadCarriesPathHostBodyAndRequestId) {
   EXPECT_EQ(wire.find("traceparent"), std::string::npos) << "no trace context unless the template has one";
 }
 
+TEST(RunnerWire, AShardsRequestIdIsItsPositionInTheWholePlan) {
+  Target t;
+  t.base = net::parse_url("http://127.0.0.1:8000").value();
+  t.path = "/v1/completions";
+  RequestTemplate r = make_template();
+  r.request_id_prefix = "job-";
+  const std::vector<std::uint32_t> global{1, 5, 9};  // shard 1 of 4
+  r.global_index = global;
+  workload::RequestSpec spec;
+  spec.prompt = "hello";
+  spec.prompt_len = 1;
+  spec.expected_output_len = 2;
+  EXPECT_NE(build_http_request(t, r, spec, 2).find("x-request-id: job-9\r\n"), std::string::npos);
+  EXPECT_NE(build_http_request(t, r, spec, 0).find("x-request-id: job-1\r\n"), std::string::npos);
+}
+
 TEST(RunnerWire, RequestCarriesItsOwnTraceparentReplacingAHeaderOfThatName) {
   Target t;
   t.base = net::parse_url("http://127.0.0.1:8000").value();

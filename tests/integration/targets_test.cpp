@@ -113,6 +113,66 @@ TEST_F(Targets, RoundRobinSplitsExactlyAndPercentilesMatchTheRows) {
   EXPECT_GE(b->stats().requests, 10u);
 }
 
+// Every replica's /metrics is scraped apart too: each one's server-side generation tokens are
+// exactly the output tokens the client received from it (different loads: least-in-flight
+// sends more to the faster one), and the summed view is their sum.
+TEST_F(Targets, ServerMetricsPerTargetFollowEachReplicasLoad) {
+  const auto fast = start_sim(2, 1), slow = start_sim(30, 10);
+  const auto r = bench("--base-url " + fast->base_url() + " --base-url " + slow->base_url(),
+                       "--balance least-in-flight --num-prompts 40 --max-concurrency 4 --random-output-len 6 "
+                       "--scrape-interval 0.1");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Target 2: " + slow->base_url() + "/metrics ("), std::string::npos) << r.out;
+  const auto doc = result();
+  const auto& server = doc.at("llmload").at("server_metrics").as_object();
+  const auto& per_target = server.at("per_target").as_array();
+  ASSERT_EQ(per_target.size(), 2u);
+  double summed = 0;
+  std::int64_t tokens[2] = {0, 0};
+  for (std::size_t t = 0; t < 2; ++t) {
+    const auto& one = per_target.at(t).as_object();
+    EXPECT_EQ(one.at("source").as_string(), (t == 0 ? fast : slow)->base_url() + "/metrics");
+    EXPECT_GE(one.at("scrapes").as_int64(), 2);
+    const double generated = one.at("summary").at("generation_tokens").at("increase").to_number<double>();
+    tokens[t] = target(doc, t).at("total_output_tokens").as_int64();
+    EXPECT_EQ(generated, static_cast<double>(tokens[t])) << t;
+    summed += generated;
+  }
+  EXPECT_GT(tokens[0], 2 * tokens[1]);  // the loads differ
+  EXPECT_EQ(server.at("summary").at("generation_tokens").at("increase").to_number<double>(), summed);
+}
+
+// A sharded run over two replicas: llmload merge gives each replica's figures from the union
+// of the shards' rows (each row keeps its target).
+TEST_F(Targets, MergedShardsKeepEachReplicasFigures) {
+  const auto a = start_sim(5, 2), b = start_sim(15, 4);
+  std::int64_t requests[2] = {0, 0}, completed[2] = {0, 0};
+  for (const char* shard : {"0/2", "1/2"}) {
+    const auto r = bench("--base-url " + a->base_url() + " --base-url " + b->base_url(),
+                         std::string("--num-prompts 14 --request-rate 200 --random-output-len 5 --shard ") + shard);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const std::string file = (dir_ / ("r.shard-" + std::string(1, shard[0]) + "-of-2.json")).string();
+    const auto doc = boost::json::parse(slurp(file)).as_object();
+    for (std::size_t t = 0; t < 2; ++t) {
+      requests[t] += target(doc, t).at("requests").as_int64();
+      completed[t] += target(doc, t).at("completed").as_int64();
+    }
+  }
+  const auto merged = run("merge " + (dir_ / "r.shard-0-of-2.json").string() + " " +
+                          (dir_ / "r.shard-1-of-2.json").string() + " -o " + (dir_ / "r.json").string());
+  ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+  EXPECT_NE(merged.out.find("Target 2: " + b->base_url()), std::string::npos) << merged.out;
+  const auto doc = result();
+  for (std::size_t t = 0; t < 2; ++t) {
+    EXPECT_EQ(target(doc, t).at("url").as_string(), (t == 0 ? a : b)->base_url());
+    EXPECT_EQ(target(doc, t).at("requests").as_int64(), requests[t]) << t;
+    EXPECT_EQ(target(doc, t).at("completed").as_int64(), completed[t]) << t;
+  }
+  EXPECT_EQ(requests[0] + requests[1], 14);
+  EXPECT_GT(target(doc, 1).at("ttft_ms").at("p50").to_number<double>(),
+            target(doc, 0).at("ttft_ms").at("p50").to_number<double>() + 5);
+}
+
 TEST_F(Targets, LeastInFlightSendsMoreToTheFasterReplica) {
   const auto fast = start_sim(2, 1), slow = start_sim(40, 15);
   const auto r = bench("--base-url " + fast->base_url() + " --base-url " + slow->base_url(),

@@ -40,6 +40,16 @@ TEST(HtmlReport, EveryChartIsThereAndDrawsData) {
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // nothing loaded from outside
 }
 
+TEST(HtmlReport, PerTargetTableAndChart) {
+  auto run = read_report_run(testing::golden_path("synthetic_targets.json"));
+  ASSERT_TRUE(run) << run.error().message;
+  const auto html = html_report({*run}, testing::fixed_environment(), {});
+  EXPECT_NE(html.find("<h3>Per target (not in vLLM)</h3>"), std::string::npos);
+  EXPECT_NE(html.find("data-name=\"targets-0\""), std::string::npos);
+  EXPECT_NE(html.find("<td>http://10.0.0.2:8000</td>"), std::string::npos);
+  EXPECT_EQ(html_report(both(), testing::fixed_environment(), {}).find("Per target"), std::string::npos);
+}
+
 // Runs with scored answers: accuracy against the offered rate and per run, and per interval.
 TEST(HtmlReport, AccuracyChartsWhenRunsWereScored) {
   auto runs = both();

@@ -23,6 +23,15 @@ TEST(MarkdownReport, SingleRunGolden) {
   testing::expect_golden("report_a.md", markdown_report(runs({"synthetic_a.json"}), testing::fixed_environment()));
 }
 
+TEST(MarkdownReport, PerTargetRowsGolden) {
+  const auto md = markdown_report(runs({"synthetic_targets.json"}), testing::fixed_environment());
+  EXPECT_NE(md.find("### 3.3 Per target (not in vLLM)"), std::string::npos);
+  EXPECT_NE(md.find("| http://10.0.0.2:8000 | 120 | 116 | 4 | http_status 4 |"), std::string::npos) << md;
+  testing::expect_golden("report_targets.md", md);
+  const auto one = markdown_report(runs({"synthetic_a.json"}), testing::fixed_environment());
+  EXPECT_EQ(one.find("Per target"), std::string::npos);  // one target: no such table
+}
+
 TEST(MarkdownReport, ScenariosGolden) {
   const auto md = markdown_report(runs({"synthetic_a.json", "synthetic_b.json"}), testing::fixed_environment());
   EXPECT_NE(md.find("### 3.2 Scenarios"), std::string::npos);

@@ -4,6 +4,7 @@
 // and Markdown if it were not escaped. Deterministic: no clock, no randomness.
 
 #include "llmload/metrics/category_breakdown.hpp"
+#include "llmload/metrics/per_target.hpp"
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/report/markdown_report.hpp"
@@ -26,19 +27,24 @@ struct SyntheticRun {
   RunInfo info;
 };
 
-/// The synthetic run; `slowdown` scales every latency, `rate` the arrivals.
-inline SyntheticRun synthetic_run(double slowdown, double rate, const std::string& label) {
+/// The synthetic run; `slowdown` scales every latency, `rate` the arrivals. With `targets` > 1
+/// request i goes to target i mod targets (two replicas without a router), and target 1 is
+/// half as slow again as the others.
+inline SyntheticRun synthetic_run(double slowdown, double rate, const std::string& label, std::uint16_t targets = 1) {
   constexpr std::uint32_t kRequests = 240;
   const char* categories[] = {"ocr", "captioning", "diagram"};
   std::vector<workload::RequestSpec> specs(kRequests);
   std::vector<metrics::RequestRecord> records(kRequests);
   const core::Nanos origin = 1'000'000'000;
   core::Nanos end = origin;
-  const auto scaled = [&](double ms) { return static_cast<core::Nanos>(ms * slowdown * static_cast<double>(kMs)); };
+  double factor = slowdown;
+  const auto scaled = [&](double ms) { return static_cast<core::Nanos>(ms * factor * static_cast<double>(kMs)); };
   for (std::uint32_t i = 0; i < kRequests; ++i) {
     specs[i].category = categories[i % 3];
     auto& r = records[i];
     r.index = i;
+    r.target = static_cast<std::uint16_t>(i % targets);
+    factor = slowdown * (r.target == 1 ? 1.5 : 1.0);
     r.scheduled_ns = origin + static_cast<core::Nanos>(1000.0 / rate * i * static_cast<double>(kMs));
     r.dispatch_ns = r.scheduled_ns + kMs / 5;
     r.start_ns = r.dispatch_ns + (i % 7 == 0 ? scaled(30) : 0);
@@ -71,6 +77,9 @@ inline SyntheticRun synthetic_run(double slowdown, double rate, const std::strin
   auto summary = metrics::summarize(records, origin, end, options);
   summary.per_category = metrics::category_breakdown(records, specs);
   metrics::label_timelines(summary, records, specs);
+  std::vector<std::string> urls;
+  for (std::uint16_t t = 0; t < targets && targets > 1; ++t) urls.push_back("http://10.0.0." + std::to_string(t + 1) + ":8000");
+  summary.per_target = metrics::target_breakdown(records, urls, summary.duration_s);
   RunInfo info;
   info.date = "20260101-120000";
   info.backend = "openai-chat";
@@ -80,6 +89,7 @@ inline SyntheticRun synthetic_run(double slowdown, double rate, const std::strin
   info.num_prompts = kRequests;
   info.request_rate = rate;
   info.target = "http://127.0.0.1:8000";
+  if (!urls.empty()) info.target = urls[0] + ", " + urls[1];
   return {std::move(summary), std::move(info)};
 }
 

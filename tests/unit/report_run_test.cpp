@@ -76,6 +76,16 @@ void expect_same_run(const ReportRun& a, const ReportRun& b) {
     EXPECT_EQ(std::tie(x.ttft_p50, x.ttft_p99, x.e2el_p50, x.e2el_p99),
               std::tie(y.ttft_p50, y.ttft_p99, y.e2el_p50, y.e2el_p99));
   }
+  ASSERT_EQ(a.targets.size(), b.targets.size());
+  for (std::size_t i = 0; i < a.targets.size(); ++i) {
+    const auto& x = a.targets[i];
+    const auto& y = b.targets[i];
+    EXPECT_EQ(x.url, y.url);
+    EXPECT_EQ(std::tie(x.requests, x.completed, x.failed, x.output_tokens, x.output_throughput, x.failures),
+              std::tie(y.requests, y.completed, y.failed, y.output_tokens, y.output_throughput, y.failures));
+    EXPECT_EQ(std::tie(x.ttft_p50, x.ttft_p99, x.itl_p50, x.itl_p99, x.e2el_p50, x.e2el_p99),
+              std::tie(y.ttft_p50, y.ttft_p99, y.itl_p50, y.itl_p99, y.e2el_p50, y.e2el_p99));
+  }
   ASSERT_EQ(a.server_metrics.size(), b.server_metrics.size());
   for (std::size_t i = 0; i < a.server_metrics.size(); ++i) {
     EXPECT_EQ(a.server_metrics[i].name, b.server_metrics[i].name);
@@ -118,6 +128,20 @@ TEST(ReportRunOf, EqualsTheSavedFileWithDetail) {
   EXPECT_EQ(view.itls_ms.size(), 240u);
   EXPECT_EQ(view.generated_texts.size(), 240u);
   EXPECT_EQ(view.categories.size(), 3u);
+}
+
+TEST(ReportRunOf, PerTargetRowsMatchTheSavedFile) {
+  auto run = synthetic_run(1.0, 20, "two replicas", 2);
+  expect_views_agree(run.summary, run.info, false);
+  expect_views_agree(run.summary, run.info, true);
+  const ReportRun view = report_run_of({.summary = run.summary, .info = run.info, .path = "x.json"});
+  ASSERT_EQ(view.targets.size(), 2u);  // not vacuous
+  EXPECT_EQ(view.targets[1].url, "http://10.0.0.2:8000");
+  EXPECT_EQ(view.targets[0].requests + view.targets[1].requests, 240);
+  // A target that completed nothing (a dead replica): zeros on both sides, not NaN against null.
+  run.summary.per_target[1] = metrics::TargetFigures{.url = "http://10.0.0.2:8000", .requests = 5, .failed = 5,
+                                                     .failures = {{"connect_error", 5}}};
+  expect_views_agree(run.summary, run.info, false);
 }
 
 TEST(ReportRunOf, EqualsTheSavedFileWithoutDetail) {

@@ -19,6 +19,27 @@ TEST(ResultReader, SyntheticResultFilesAreGolden) {
   // The committed files are the input of the Markdown/CSV/compare goldens and the browser test.
   expect_golden("synthetic_a.json", synthetic_result(1.0, 20, "baseline"));
   expect_golden("synthetic_b.json", synthetic_result(1.25, 30, "candidate"));
+  const auto two = testing::synthetic_run(1.0, 20, "two replicas", 2);
+  expect_golden("synthetic_targets.json", result_json(two.summary, two.info, false));
+}
+
+TEST(ResultReader, ReadsPerTargetRows) {
+  auto run = read_report_run(testing::golden_path("synthetic_targets.json"));
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->targets.size(), 2u);
+  const auto& fast = run->targets[0];
+  const auto& slow = run->targets[1];
+  EXPECT_EQ(fast.url, "http://10.0.0.1:8000");
+  EXPECT_EQ(slow.url, "http://10.0.0.2:8000");
+  EXPECT_EQ(fast.requests + slow.requests, 240);
+  // Failures at i mod 37 == 5: i = 5, 79, 153, 227 on target 1; 42, 116, 190 on target 0.
+  EXPECT_EQ(fast.failed, 3);
+  EXPECT_EQ(slow.failed, 4);
+  ASSERT_EQ(slow.failures.size(), 1u);
+  EXPECT_EQ(slow.failures[0].second, 4);
+  EXPECT_GT(slow.ttft_p50, fast.ttft_p50 * 1.3);  // target 1 is half as slow again
+  EXPECT_GT(slow.itl_p99, fast.itl_p99);
+  EXPECT_TRUE(read_report_run(testing::golden_path("synthetic_a.json"))->targets.empty());
 }
 
 TEST(ResultReader, ReadsLlmloadRowsAndFigures) {

@@ -5,6 +5,7 @@
 #include "llmload/scrape/server_metrics.hpp"
 
 #include <boost/json/parse.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -191,6 +192,47 @@ TEST(ServerMetrics, ConsoleBlockInTheTablesColumns) {
   ServerMetricsSummary only_note;
   only_note.notes = {"http://x/metrics not scraped: answered HTTP 404"};
   EXPECT_NE(report::format_server_metrics(only_note).find("note: http://x/metrics not scraped"), std::string::npos);
+}
+
+// Two targets: the sum as before, and each target's own series and summary beside it (a
+// scrape a target missed is left out of its series only).
+TEST(ServerMetrics, EachTargetKeepsItsOwnSeriesAndSummary) {
+  ScrapeSeries series;
+  series.interval_s = 1;
+  series.targets = {"http://a/metrics", "http://b/metrics"};
+  const double running_a[] = {1, 3, 5}, running_b[] = {10, 20, 30}, tokens_a[] = {0, 40, 100}, tokens_b[] = {0, 7, 9};
+  for (int k = 0; k < 3; ++k) {
+    const std::vector<Exposition> each = {
+        parse_exposition(fmt::format("vllm:num_requests_running {}\nvllm:generation_tokens_total {}\n", running_a[k], tokens_a[k])),
+        parse_exposition(fmt::format("vllm:num_requests_running {}\nvllm:generation_tokens_total {}\n", running_b[k], tokens_b[k]))};
+    auto point = extract_point(k * 1'000'000'000LL, each);
+    point.per_target = {extract_point(point.t_ns, std::span(&each[0], 1)).values,
+                        k == 1 ? std::vector<double>{} : extract_point(point.t_ns, std::span(&each[1], 1)).values};
+    series.points.push_back(std::move(point));
+  }
+  const auto s = summarize(series);
+  EXPECT_DOUBLE_EQ(s.metrics[0].mean, 23.0);  // the sum, as with one target: (11 + 23 + 35) / 3
+  ASSERT_EQ(s.per_target.size(), 2u);
+  EXPECT_EQ(s.per_target[0].source, "http://a/metrics");
+  EXPECT_EQ(s.per_target[0].scrapes, 3u);
+  EXPECT_DOUBLE_EQ(s.per_target[0].metrics[0].mean, 3.0);
+  EXPECT_DOUBLE_EQ(s.per_target[0].metrics[1].increase, 100.0);
+  EXPECT_EQ(s.per_target[1].scrapes, 2u);  // it missed one scrape
+  EXPECT_DOUBLE_EQ(s.per_target[1].metrics[0].max, 30.0);
+  EXPECT_DOUBLE_EQ(s.per_target[1].metrics[1].increase, 9.0);
+  const auto doc = boost::json::parse(server_metrics_json(series, s, 0)).as_object();
+  const auto& b = doc.at("per_target").as_array().at(1).as_object();
+  EXPECT_EQ(b.at("source").as_string(), "http://b/metrics");
+  EXPECT_EQ(b.at("series").at("t_s").as_array().size(), 2u);
+  EXPECT_DOUBLE_EQ(b.at("summary").at("generation_tokens").at("increase").to_number<double>(), 9.0);
+  EXPECT_DOUBLE_EQ(doc.at("summary").at("generation_tokens").at("increase").to_number<double>(), 109.0);  // the sum holds b at every scrape
+  const auto text = report::format_server_metrics(s);
+  EXPECT_NE(text.find("Target 2: http://b/metrics (2 scrapes)\n  Mean running requests:                 20.00"),
+            std::string::npos) << text;
+  // One target: no per-target block and no per_target key.
+  series.targets.clear();
+  EXPECT_TRUE(summarize(series).per_target.empty());
+  EXPECT_EQ(server_metrics_json(series, summarize(series), 0).find("per_target"), std::string::npos);
 }
 
 TEST(ServerMetrics, ReportsReadTheScrapedSeriesBack) {

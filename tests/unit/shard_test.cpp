@@ -244,6 +244,7 @@ TEST(ShardRecords, RoundTripExactly) {
   r.saw_done = true;
   r.finish_reason = "length";
   r.generated_text = "hi";
+  r.target = 3;  // the fourth replica
   metrics::RequestRecord failed;
   failed.index = 0;
   failed.outcome = metrics::Outcome::kHttpStatus;
@@ -266,6 +267,8 @@ TEST(ShardRecords, RoundTripExactly) {
   EXPECT_EQ(f.start_ns, 0);
   const auto& b = back->records[1];
   EXPECT_EQ(b.index, 9u);
+  EXPECT_EQ(b.target, 3);
+  EXPECT_EQ(f.target, 0);
   EXPECT_EQ(b.scheduled_ns, base + 10);
   EXPECT_EQ(b.start_ns, base + 12);
   EXPECT_EQ(b.connect_ns, 300);

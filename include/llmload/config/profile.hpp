@@ -165,6 +165,20 @@ struct ProfileOutputs {
   std::optional<std::uint16_t> metrics_port;
 };
 
+/// `shards:` (llmload extension): every stage run as one shard of N (bench's --shard and its
+/// companions, docs/scale-out.md). `shards: auto`, `shards: "R/N"`, or a mapping
+/// `{shard: auto|"R/N", rank: R, size: N, rendezvous: DIR, start_at: TIME, rendezvous_timeout: 120s}`.
+struct ProfileShards {
+  std::string shard = "auto";  ///< auto | "R/N" (bench --shard)
+  std::int64_t size = 0;       ///< with auto: bench --shards (a Kubernetes index's size); 0: the launcher's
+  /// A folder every shard shares; each run (stage, repeat, sweep point) meets in its own
+  /// subfolder named after the run's result file (e.g. DIR/01-02-steady).
+  std::string rendezvous;
+  std::string start_at;  ///< RFC 3339 or Unix seconds; only for a profile of one run
+  std::chrono::nanoseconds rendezvous_timeout = std::chrono::seconds(120);
+  std::string where;  ///< "file:line:column" of the key, for the messages of run time
+};
+
 /// A parsed, validated profile. Plain value.
 struct Profile {
   std::string source;  ///< the file it came from
@@ -189,6 +203,8 @@ struct Profile {
   bool initial_request = true;
   /// load.threads: the client's worker threads (bench --threads); unset: one per core.
   std::optional<std::int64_t> threads;
+  /// `shards:`: every run is one shard of a sharded run (unset: not sharded).
+  std::optional<ProfileShards> shards;
 };
 
 /// One problem: where (line and column 1-based; 0 when it came from a --set override) and a

@@ -18,11 +18,17 @@ struct ScrapePoint {
   /// Watched samples ignored as implausible (not finite, or beyond +-kMaxMetricValue): a
   /// server's answer is untrusted, and one absurd value would swamp every sum.
   std::size_t out_of_range = 0;
+  /// With several targets (ScrapeSeries::targets): each target's own values, in the targets'
+  /// order; an empty entry where that target did not answer this scrape.
+  std::vector<std::vector<double>> per_target;
 };
 
 /// What one scraped run gave. Plain value.
 struct ScrapeSeries {
   std::vector<std::string> sources;  ///< URLs scraped (no credentials)
+  /// Several targets (repeated --base-url): each target's /metrics URL, in the plan's order;
+  /// their series are kept apart in ScrapePoint::per_target besides the sum. Empty with one.
+  std::vector<std::string> targets;
   double interval_s = 0;
   std::vector<ScrapePoint> points;   ///< in time order; the first is taken before the load
   std::size_t failed_scrapes = 0;
@@ -47,6 +53,7 @@ struct ServerLatencyMean {
 };
 
 struct ServerMetricsSummary {
+  std::string source;  ///< in `per_target`: the target's /metrics URL; "" for the whole run
   std::size_t scrapes = 0;
   double interval_s = 0;
   std::vector<MetricSummary> metrics;  ///< only those the server exposed
@@ -54,6 +61,9 @@ struct ServerMetricsSummary {
   double prefix_cache_hit_rate_pct = -1;
   std::vector<ServerLatencyMean> latencies;  ///< histograms the server exposed with observations
   std::vector<std::string> notes;
+  /// Several targets: each one's own summary (source set), in the targets' order; the fields
+  /// above stay the sum over every target. Empty with one target.
+  std::vector<ServerMetricsSummary> per_target;
 };
 
 }  // namespace llmload::metrics

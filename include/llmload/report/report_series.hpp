@@ -48,6 +48,11 @@ std::vector<double> latency_samples(const ReportRun& run, std::string_view metri
 std::vector<std::string> category_table_header();
 std::vector<std::vector<std::string>> category_table_rows(const ReportRun& run, const std::string& prefix);
 
+/// The per-target table (several --base-url; llmload extension): one row per target, its
+/// first cell `prefix` + the target's URL; latencies "-" for a target that completed nothing.
+std::vector<std::string> target_table_header();
+std::vector<std::vector<std::string>> target_table_rows(const ReportRun& run, const std::string& prefix);
+
 /// Queue time (start − dispatch), TTFT and E2EL of one request row in ms; NaN when unknown.
 double queue_ms(const metrics::RequestTimeline& t);
 double ttft_ms(const metrics::RequestTimeline& t);

@@ -29,6 +29,17 @@ struct CategoryFigures {
   double ttft_p50 = 0, ttft_p99 = 0, e2el_p50 = 0, e2el_p99 = 0;
 };
 
+/// One target of a run over several replicas (repeated --base-url), from "llmload"."per_target"
+/// (llmload extension): its requests, outcomes and vLLM's latencies on its own requests, in
+/// ms (0 when it completed none).
+struct TargetRow {
+  std::string url;
+  std::int64_t requests = 0, completed = 0, failed = 0, output_tokens = 0;
+  double output_throughput = 0;
+  std::vector<std::pair<std::string, std::int64_t>> failures;  ///< by outcome name, in the file's order
+  double ttft_p50 = 0, ttft_p99 = 0, itl_p50 = 0, itl_p99 = 0, e2el_p50 = 0, e2el_p99 = 0;
+};
+
 /// One scraped server metric over time (from "llmload"."server_metrics"."series", see
 /// scrape::server_metrics_json), named by its label ("running requests", ...).
 struct ServerSeries {
@@ -68,6 +79,7 @@ struct ReportRun {
   /// engine it models (1: not scaled).
   double sim_time_scale = 1.0;
   std::vector<CategoryFigures> categories;
+  std::vector<TargetRow> targets;  ///< "llmload"."per_target"; empty for a run of one target
   std::vector<ServerSeries> server_metrics;
   /// Set when the file has "llmload"."accuracy" or "degenerate". Its accuracy, scored and
   /// degenerate counts are also in `numbers` as "accuracy", "accuracy_scored" and

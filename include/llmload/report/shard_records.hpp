@@ -24,12 +24,14 @@ namespace llmload::report {
 /// whole plan; stamps (scheduled, dispatch, start, sent, first_byte, end) are ns from the
 /// common start (null: did not happen); connect is a duration in ns; chunks holds the first
 /// token chunk's ns from the start then the gaps between chunks; chunk_tokens and
-/// receive_delay as RequestRecord holds them; text is null without --save-detailed.
+/// receive_delay as RequestRecord holds them; text is null without --save-detailed; target is
+/// the replica's index with several --base-url (0 with one).
 inline constexpr const char* kShardRecordFields[] = {
     "index",        "outcome",   "http_status", "scheduled",     "dispatch",          "start",
     "connect",      "sent",      "first_byte",  "end",           "dataset_prompt_len", "usage_prompt_tokens",
     "usage_completion_tokens", "saw_done", "finish_reason", "error", "category", "model",
-    "turn",         "conversation", "chunks",   "chunk_tokens",  "receive_delay",     "text"};
+    "turn",         "conversation", "chunks",   "chunk_tokens",  "receive_delay",     "text",
+    "target"};
 
 /// What a shard's rows are written from.
 struct ShardRowsInput {

@@ -52,8 +52,11 @@ struct RequestTemplate {
   api::BodyOptions body;
   /// Extra header fields for every request (Authorization when an API key is set, --header).
   net::HeaderList headers;
-  /// When non-empty, each request sends `x-request-id: <prefix><index>`.
+  /// When non-empty, each request sends `x-request-id: <prefix><index>`: its position in the
+  /// whole plan (global_index[i] in a sharded run, else its own position i).
   std::string request_id_prefix;
+  /// A shard's requests' positions in the whole plan (Workload::global_index); empty otherwise.
+  std::span<const std::uint32_t> global_index;
   /// Request i (its position in the run's send order) sends `traceparent: trace_parents[i]`
   /// when i < size (built before the run; the caller keeps them alive while the Runner runs),
   /// and its record keeps the trace id (RequestRecord::trace_id).

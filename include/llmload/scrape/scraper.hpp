@@ -31,6 +31,9 @@ struct ScrapeSource {
   net::HeaderList headers;  ///< e.g. the run's Authorization; never printed
   std::shared_ptr<boost::asio::ssl::context> tls;  ///< null for http
   bool verify = true;
+  /// The target this is the /metrics of (its index among the run's targets); -1 for the
+  /// other sources (--metrics-url). With several targets each one's series is kept apart too.
+  int target = -1;
 };
 
 class Scraper {

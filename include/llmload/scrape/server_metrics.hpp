@@ -55,14 +55,21 @@ inline constexpr double kMaxMetricValue = 1e15;
 /// total is not finite or beyond +-kMaxMetricValue is left out and counted in out_of_range).
 ScrapePoint extract_point(core::Nanos t_ns, std::span<const Exposition> expositions);
 
+/// The summary of the run (the sum over every source), with each target's own summary in
+/// `per_target` when the series has several targets.
 ServerMetricsSummary summarize(const ScrapeSeries& series);
+
+/// Target `t`'s own series (ScrapeSeries::targets[t]): the points where it answered, with its
+/// values only.
+ScrapeSeries target_series(const ScrapeSeries& series, std::size_t t);
 
 /// The console block, after llmload's extensions, in the table's column style; "" when no
 /// scrape succeeded and there is nothing to say.
 std::string format_server_metrics(const ServerMetricsSummary& summary);
 
 /// The "server_metrics" JSON object of the result file: sources, interval, summary, notes and
-/// the series (times in seconds since `origin_ns`, absent values as null).
+/// the series (times in seconds since `origin_ns`, absent values as null); with several
+/// targets, "per_target": [{source, scrapes, summary, series}] in the targets' order.
 std::string server_metrics_json(const ScrapeSeries& series, const ServerMetricsSummary& summary,
                                 core::Nanos origin_ns);
 
