@@ -261,4 +261,43 @@ std::string bar_chart(const ChartAxes& axes, const std::vector<std::string>& lab
   return out + f.legend(names) + "</svg>";
 }
 
+std::string stacked_bar_chart(const ChartAxes& axes, const std::vector<std::string>& labels,
+                              const std::vector<std::pair<std::string, std::vector<double>>>& segments,
+                              std::string_view subtitle) {
+  const auto drawn = [](double v) { return std::isfinite(v) && v > 0; };
+  std::vector<double> tops(labels.size(), 0.0);
+  Range y;
+  for (const auto& [name, values] : segments) {
+    for (std::size_t i = 0; i < labels.size() && i < values.size(); ++i) tops[i] += drawn(values[i]) ? values[i] : 0.0;
+  }
+  for (const double t : tops) {
+    if (t > 0) y.add(t);
+  }
+  if (labels.empty() || y.empty()) return no_data(axes, "nothing to stack in this result");
+  ChartAxes a = axes;
+  // Many bars: label about 12 of them, so the ticks never overlap.
+  const std::size_t every = labels.size() > 12 ? (labels.size() + 11) / 12 : 1;
+  for (std::size_t i = 0; i < labels.size(); i += every) a.x_ticks.emplace_back(static_cast<double>(i) + 0.5, labels[i]);
+  const Frame f(a, Range{0, static_cast<double>(labels.size())}, padded(y, true));
+  std::string out = f.open(subtitle) + f.axes();
+  const double group = f.px(1) - f.px(0);
+  std::vector<double> base(labels.size(), 0.0);
+  std::vector<std::string> names;
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    names.push_back(segments[s].first);
+    const auto& values = segments[s].second;
+    for (std::size_t i = 0; i < labels.size() && i < values.size(); ++i) {
+      if (!drawn(values[i])) continue;
+      const double top = base[i] + values[i];
+      out += fmt::format("<rect class=\"data\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.2f}\" "
+                         "fill=\"{}\"><title>{} / {}: {:.3g}</title></rect>",
+                         f.px(static_cast<double>(i)) + group * 0.15, f.py(top), group * 0.7,
+                         std::max(0.5, f.py(base[i]) - f.py(top)), kPalette[s % std::size(kPalette)],
+                         html_escape(labels[i]), html_escape(segments[s].first), values[i]);
+      base[i] = top;
+    }
+  }
+  return out + f.legend(names) + "</svg>";
+}
+
 }  // namespace llmload::report

@@ -54,4 +54,12 @@ std::string timeline_chart(const ChartAxes& axes, const std::vector<metrics::Req
 std::string bar_chart(const ChartAxes& axes, const std::vector<std::string>& labels,
                       const std::vector<std::pair<std::string, std::vector<double>>>& series);
 
+/// Stacked vertical bars: one bar per label, its segments stacked bottom up in `segments`'
+/// order (values[segment][label]). Negative and non-finite values draw nothing (a stack shows
+/// where time went; a negative remainder is the caller's to say). `subtitle` goes under the
+/// title. Pure.
+std::string stacked_bar_chart(const ChartAxes& axes, const std::vector<std::string>& labels,
+                              const std::vector<std::pair<std::string, std::vector<double>>>& segments,
+                              std::string_view subtitle = {});
+
 }  // namespace llmload::report
