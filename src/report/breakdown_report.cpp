@@ -37,13 +37,13 @@ void part_stats_json(core::JsonWriter& w, const std::array<metrics::SampleStats,
 void category_rows(std::string& out, const otlp::Breakdown& b) {
   if (b.per_category.empty()) return;
   out += "Per category, mean (ms):\n";
-  fmt::format_to(std::back_inserter(out), "{:<12}{:>6}{:>8}{:>8}{:>8}{:>8}\n", "Category", "Joined", "Queue", "Prefill",
-                 "Decode", "Outside");
+  fmt::format_to(std::back_inserter(out), "{:<12}{:>6} {:>7} {:>7} {:>7} {:>7}\n", "Category", "Joined", "Queue",
+                 "Prefill", "Decode", "Outside");
   for (const auto& c : b.per_category) {
     fmt::format_to(std::back_inserter(out), "{:<12}{:>6}", c.category, c.requests_joined);
     for (const otlp::Part p : kCategoryParts) {
       const auto& s = c.stats[static_cast<std::size_t>(p)];
-      out += s.count > 0 ? fmt::format("{:>8.2f}", s.mean) : fmt::format("{:>8}", "-");
+      out += s.count > 0 ? fmt::format(" {:>7.1f}", s.mean) : fmt::format(" {:>7}", "-");
     }
     out += "\n";
   }
@@ -90,11 +90,12 @@ std::string format_breakdown(const otlp::Breakdown& b) {
   if (b.joined_by_request_id > 0) row("Joined by request id (not trace id):", b.joined_by_request_id);
   row("Spans that matched no request:", b.spans_unmatched);
   if (b.exports_malformed > 0) row("Malformed exports refused:", b.exports_malformed);
-  fmt::format_to(std::back_inserter(out), "{:<26}{:>8}{:>8}{:>8}\n", "Part (ms)", "Mean", "Median", "P99");
+  // Values up to 99999.99 ms keep a space between them (vLLM's 50 columns).
+  fmt::format_to(std::back_inserter(out), "{:<24}{:>8} {:>8} {:>8}\n", "Part (ms)", "Mean", "Median", "P99");
   for (std::size_t k = 0; k < otlp::kPartCount; ++k) {
     const auto& s = b.stats[k];
     if (s.count == 0) continue;
-    fmt::format_to(std::back_inserter(out), "{:<26}{:>8.2f}{:>8.2f}{:>8.2f}\n", otlp::part_label(static_cast<otlp::Part>(k)),
+    fmt::format_to(std::back_inserter(out), "{:<24}{:>8.2f} {:>8.2f} {:>8.2f}\n", otlp::part_label(static_cast<otlp::Part>(k)),
                    s.mean, s.median, s.percentile_or(99, 0.0));
   }
   category_rows(out, b);

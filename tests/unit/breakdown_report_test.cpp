@@ -67,7 +67,7 @@ TEST(BreakdownReport, PerCategoryOnTheConsoleAndInTheResult) {
   EXPECT_NE(text.find("Per category, mean (ms):"), std::string::npos) << text;
   const auto& ocr = b.per_category[2];
   ASSERT_EQ(ocr.category, "ocr");
-  EXPECT_NE(text.find(fmt::format("{:<12}{:>6}{:>8.2f}", "ocr", ocr.requests_joined, ocr.stats[kQueue].mean)),
+  EXPECT_NE(text.find(fmt::format("{:<12}{:>6} {:>7.1f}", "ocr", ocr.requests_joined, ocr.stats[kQueue].mean)),
             std::string::npos)
       << text;
   const std::string json = breakdown_json(b);
