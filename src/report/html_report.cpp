@@ -475,9 +475,41 @@ std::string breakdown_requests_chart(const ReportRun& run, std::size_t index) {
                                        every > 1 ? fmt::format(" (one in {})", every) : std::string()));
 }
 
+/// The request timeline with each joined request's bar split into its parts, from dispatch
+/// (at most `max_bars`, one in k beyond).
+std::string breakdown_timeline(const ReportRun& run, std::size_t index, std::size_t max_bars) {
+  std::vector<std::size_t> columns;
+  std::vector<std::string> names;
+  for (const otlp::Part p : kSequenceParts) {
+    const auto f = std::find(run.request_extra_fields.begin(), run.request_extra_fields.end(), otlp::part_name(p));
+    columns.push_back(static_cast<std::size_t>(f - run.request_extra_fields.begin()));
+    names.emplace_back(otlp::part_label(p));
+  }
+  std::vector<const metrics::RequestTimeline*> joined;
+  const std::size_t queue = columns[3];  // the server queue: known for every joined request
+  for (const auto& t : run.requests) {
+    if (queue < t.extra.size() && std::isfinite(t.extra[queue]) && std::isfinite(t.dispatch_ms)) joined.push_back(&t);
+  }
+  if (joined.empty()) return {};
+  const std::size_t every = max_bars > 0 && joined.size() > max_bars ? (joined.size() + max_bars - 1) / max_bars : 1;
+  std::vector<TimelineBar> bars;
+  for (std::size_t k = 0; k < joined.size(); k += every) {
+    TimelineBar& b = bars.emplace_back();
+    b.from_ms = joined[k]->dispatch_ms;
+    for (const std::size_t c : columns) b.parts_ms.push_back(c < joined[k]->extra.size() ? joined[k]->extra[c] : NAN);
+  }
+  std::stable_sort(bars.begin(), bars.end(), [](const TimelineBar& a, const TimelineBar& b) { return a.from_ms < b.from_ms; });
+  ChartAxes a = axes_of(fmt::format("breakdown-timeline-{}", index), "Request timeline, part by part",
+                        "time since benchmark start (s)", "requests (by dispatch)", 1132);
+  a.height = 420;
+  return stacked_timeline_chart(a, names, bars,
+                                fmt::format("{} of {} joined requests{}", bars.size(), joined.size(),
+                                            every > 1 ? fmt::format(" (one in {})", every) : std::string()));
+}
+
 /// The latency breakdown from the server's traces: the table of parts, the stacked mean and
-/// P99, per category, and a sample of requests part by part.
-std::string server_breakdown(const ReportRun& run, std::size_t index) {
+/// P99, per category, a sample of requests part by part, and the request timeline part by part.
+std::string server_breakdown(const ReportRun& run, const HtmlReportOptions& options, std::size_t index) {
   if (!run.breakdown) return {};
   const BreakdownFigures& b = *run.breakdown;
   std::string out = "<h3>Latency breakdown (server traces, not in vLLM)</h3>\n";
@@ -507,6 +539,7 @@ std::string server_breakdown(const ReportRun& run, std::size_t index) {
                                      "ms", 1132), labels, segments) + "\n";
   }
   out += breakdown_requests_chart(run, index) + "</div>\n";
+  out += breakdown_timeline(run, index, options.max_timeline_bars) + "\n";
   if (!b.per_category.empty()) out += table_html(breakdown_category_header(), breakdown_category_rows(b, ""));
   return out;
 }
@@ -558,7 +591,7 @@ std::string html_report(const std::vector<ReportRun>& runs, const ReportEnvironm
     out += fmt::format("<h2>Run {}: {}</h2>\n<p class=\"meta\">{} · {} · model {}</p>\n", i + 1, html_escape(r.name()),
                        html_escape(r.path), html_escape(r.date), html_escape(r.model_id));
     for (const auto& note : r.notes) out += "<p class=\"note\">Note: " + html_escape(note) + "</p>\n";
-    out += over_time(r, options, i) + accuracy_over_time(r, i) + categories(r, i) + server_breakdown(r, i) +
+    out += over_time(r, options, i) + accuracy_over_time(r, i) + categories(r, i) + server_breakdown(r, options, i) +
            server_metrics(r, i);
   }
   return out + page_close();

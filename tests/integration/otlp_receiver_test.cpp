@@ -286,7 +286,7 @@ TEST_F(OtlpBenchCli, CategoriesIntervalsAndReportsCarryTheParts) {
   }
   EXPECT_GT(with_means, 0u);
   const auto html = testing_support::slurp(dir_ / "r.html");
-  for (const char* id : {"breakdown-0", "breakdown-categories-0", "breakdown-requests-0"}) {
+  for (const char* id : {"breakdown-0", "breakdown-categories-0", "breakdown-requests-0", "breakdown-timeline-0"}) {
     EXPECT_NE(html.find(std::string("data-name=\"") + id + "\""), std::string::npos) << id;
   }
   const auto csv = testing_support::slurp(dir_ / "r.intervals.csv");

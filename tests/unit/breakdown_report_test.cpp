@@ -119,7 +119,7 @@ TEST(BreakdownReport, IntervalsCarryThePartMeansOfTheRequestsThatEndedInThem) {
 TEST(BreakdownReport, HtmlHasTheTableAndStackedCharts) {
   const auto html = html_report({traced_view()}, testing::fixed_environment(), {});
   EXPECT_NE(html.find("<h3>Latency breakdown (server traces, not in vLLM)</h3>"), std::string::npos);
-  for (const char* id : {"breakdown-0", "breakdown-categories-0", "breakdown-requests-0"}) {
+  for (const char* id : {"breakdown-0", "breakdown-categories-0", "breakdown-requests-0", "breakdown-timeline-0"}) {
     const auto at = html.find(fmt::format("data-name=\"{}\"", id));
     ASSERT_NE(at, std::string::npos) << id;
     const auto end = html.find("</svg>", at);

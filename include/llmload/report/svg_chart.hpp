@@ -62,4 +62,16 @@ std::string stacked_bar_chart(const ChartAxes& axes, const std::vector<std::stri
                               const std::vector<std::pair<std::string, std::vector<double>>>& segments,
                               std::string_view subtitle = {});
 
+/// One request of a stacked timeline: where its bar starts (ms from the benchmark start) and
+/// its parts' lengths in ms, laid end to end.
+struct TimelineBar {
+  double from_ms = 0;
+  std::vector<double> parts_ms;  ///< one per part name; negative or non-finite: nothing drawn
+};
+
+/// A request timeline whose bars are split into parts (`part_names`, coloured as the stacked
+/// bars): one row per bar in the given order, x in seconds from the benchmark start. Pure.
+std::string stacked_timeline_chart(const ChartAxes& axes, const std::vector<std::string>& part_names,
+                                   const std::vector<TimelineBar>& bars, std::string_view subtitle);
+
 }  // namespace llmload::report
