@@ -88,8 +88,9 @@ std::filesystem::path result_path(const config::RunPlan& plan, const report::Run
 
 /// The reports' view of the run, from its values: the same as `llmload report` reads from the
 /// saved file (report::report_run_of), so both give the same pages.
-report::ReportRun report_view(const config::RunPlan& plan, const report::RunInfo& info, const runtime::RunResult& result,
+report::ReportRun report_view(const config::RunPlan& plan, const report::RunInfo& info, const StageRun& run,
                               const std::filesystem::path& path) {
+  const runtime::RunResult& result = *run.result;
   std::vector<report::ServerSeries> series;
   if (result.server_metrics) {
     series = report::server_series(*result.scraped, *result.server_metrics, result.output.bench_start_ns);
@@ -97,6 +98,7 @@ report::ReportRun report_view(const config::RunPlan& plan, const report::RunInfo
   return report::report_run_of({.summary = result.summary,
                                 .info = info,
                                 .server_metrics = std::move(series),
+                                .breakdown = run.breakdown ? &*run.breakdown : nullptr,
                                 .save_detailed = plan.results.save_detailed,
                                 .path = path.string()});
 }
@@ -134,7 +136,7 @@ int save_results(const config::RunPlan& plan, const runtime::ResolvedTarget& tar
       fmt::print(err, "llmload bench: result saved to {}\n", path.string());
     }
   }
-  run.report = report_view(plan, info, *run.result, path);
+  run.report = report_view(plan, info, run, path);
   if (want_reports && write_reports(plan, *run.report, path, intervals_written_live, err) != kExitOk) {
     code = kExitCannotRun;
   }

@@ -10,6 +10,17 @@
 namespace llmload::app {
 namespace {
 constexpr auto kPoll = std::chrono::milliseconds(20);
+
+/// Each record's workload category ("" for none); a --duration run sends its specs in turn.
+std::vector<std::string> record_categories(std::span<const metrics::RequestRecord> records,
+                                           std::span<const workload::RequestSpec> specs) {
+  std::vector<std::string> out;
+  if (specs.empty()) return out;
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(specs[r.index % specs.size()].category);
+  return out;
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<otlp::Receiver>> start_receiver(const config::RunPlan& plan) {
@@ -45,6 +56,7 @@ otlp::Breakdown join_server_traces(const config::RunPlan& plan, const runtime::W
     std::this_thread::sleep_for(kPoll);
   }
   auto breakdown = joiner.finish(receiver.store().stats().malformed, receiver.grpc_endpoint());
+  otlp::add_categories(breakdown, record_categories(result.output.records, workload.specs));
   report::add_breakdown_columns(breakdown, result.summary);
   return breakdown;
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 namespace llmload::app {
@@ -65,6 +66,7 @@ bool SoakOutputs::write_lines(const runtime::IntervalReport& r) {
     fail(fmt::format("cannot write the interval logs in {}: {}", dir_.string(), std::strerror(errno)));
     return false;
   }
+  csv_lines_.push_back(csv_line);
   fmt::print(out_, "{}", report::interval_console_line(row, label_));
   std::fflush(out_);
   return true;
@@ -87,6 +89,25 @@ bool SoakOutputs::open(const runtime::IntervalReport& r) {
   std::fputs(text.c_str(), hlog_);
   std::fputs(csv_header.c_str(), csv_);
   return true;
+}
+
+void SoakOutputs::fill_in(const metrics::RunSummary& summary) {
+  if (failed_ || csv_ == nullptr || summary.interval_extra_fields.empty()) return;
+  std::string text = report::interval_csv_header();
+  text.pop_back();  // "\n"
+  for (const auto& name : summary.interval_extra_fields) text += "," + name;
+  text += "\n";
+  for (std::size_t i = 0; i < csv_lines_.size(); ++i) {
+    text += std::string_view(csv_lines_[i]).substr(0, csv_lines_[i].size() - 1);
+    for (std::size_t k = 0; k < summary.interval_extra_fields.size(); ++k) {
+      const auto& extra = i < summary.per_interval.size() ? summary.per_interval[i].extra : std::vector<double>{};
+      text += k < extra.size() && std::isfinite(extra[k]) ? fmt::format(",{:.3f}", extra[k]) : std::string(",");
+    }
+    text += "\n";
+  }
+  std::fclose(csv_);
+  csv_ = nullptr;
+  if (auto ok = core::write_file_atomic(dir_ / (base_ + ".intervals.csv"), text); !ok) fail(ok.error().message);
 }
 
 void SoakOutputs::fail(const std::string& message) {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <cmath>
 #include <cstring>
 
@@ -184,6 +186,30 @@ Breakdown Joiner::finish(std::int64_t exports_malformed, std::string receiver_en
   }
   for (std::size_t k = 0; k < kPartCount; ++k) out.stats[k] = metrics::compute_stats(samples[k], kPartPercentiles);
   return out;
+}
+
+void add_categories(Breakdown& b, std::span<const std::string> categories) {
+  struct Samples {
+    std::int64_t joined = 0;
+    std::array<std::vector<double>, kPartCount> values;
+  };
+  std::map<std::string, Samples> groups;
+  const std::size_t n = std::min(categories.size(), b.per_request.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (categories[i].empty() || !b.per_request[i]) continue;
+    Samples& g = groups[categories[i]];
+    ++g.joined;
+    for (std::size_t k = 0; k < kPartCount; ++k) {
+      if (!std::isnan((*b.per_request[i])[k])) g.values[k].push_back((*b.per_request[i])[k]);
+    }
+  }
+  b.per_category.clear();
+  for (const auto& [name, g] : groups) {
+    CategoryParts& c = b.per_category.emplace_back();
+    c.category = name;
+    c.requests_joined = g.joined;
+    for (std::size_t k = 0; k < kPartCount; ++k) c.stats[k] = metrics::compute_stats(g.values[k], kPartPercentiles);
+  }
 }
 
 std::string no_spans_line(const Breakdown& b) {

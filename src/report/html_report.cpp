@@ -1,6 +1,7 @@
 #include "llmload/report/html_report.hpp"
 
 #include "llmload/metrics/sample_stats.hpp"
+#include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/report_series.hpp"
 #include "llmload/report/run_set.hpp"
 #include "llmload/report/runs_table.hpp"
@@ -447,6 +448,120 @@ std::string targets(const ReportRun& run, std::size_t index) {
          "\n";
 }
 
+constexpr std::size_t kBreakdownSample = 40;  // requests in the per-request stacked chart
+
+/// The parts in the order they happen (dispatch to last chunk) as stacked segments: for each
+/// part, its value per bar (`value(part name, bar)`; NaN when unknown).
+template <class Value>
+std::vector<std::pair<std::string, std::vector<double>>> stacked_parts(std::size_t bars, Value value) {
+  std::vector<std::pair<std::string, std::vector<double>>> segments;
+  for (const otlp::Part p : kSequenceParts) {
+    auto& [name, values] = segments.emplace_back(std::string(otlp::part_label(p)), std::vector<double>{});
+    for (std::size_t i = 0; i < bars; ++i) values.push_back(value(otlp::part_name(p), i));
+  }
+  return segments;
+}
+
+/// Up to kBreakdownSample joined requests, spread evenly over the run in send order: labels
+/// ("#index") and their parts as stacked segments.
+std::string breakdown_requests_chart(const ReportRun& run, std::size_t index) {
+  std::vector<std::size_t> joined;
+  const auto at = [&](std::string_view name) {
+    const auto f = std::find(run.request_extra_fields.begin(), run.request_extra_fields.end(), name);
+    return static_cast<std::size_t>(f - run.request_extra_fields.begin());
+  };
+  const std::size_t queue = at(otlp::part_name(otlp::Part::kServerQueue));
+  for (std::size_t i = 0; i < run.requests.size(); ++i) {
+    const auto& extra = run.requests[i].extra;
+    if (queue < extra.size() && std::isfinite(extra[queue])) joined.push_back(i);
+  }
+  if (joined.empty()) return {};
+  std::vector<std::size_t> shown;
+  const std::size_t every = (joined.size() + kBreakdownSample - 1) / kBreakdownSample;
+  for (std::size_t k = 0; k < joined.size(); k += every) shown.push_back(joined[k]);
+  std::vector<std::string> labels;
+  for (const std::size_t i : shown) labels.push_back(fmt::format("#{}", i));
+  const auto segments = stacked_parts(shown.size(), [&](std::string_view name, std::size_t bar) {
+    const std::size_t c = at(name);
+    const auto& extra = run.requests[shown[bar]].extra;
+    return c < extra.size() ? extra[c] : NAN;
+  });
+  const ChartAxes a = axes_of(fmt::format("breakdown-requests-{}", index), "Each request, part by part",
+                              "request (send order)", "ms from dispatch", 1132);
+  return stacked_bar_chart(a, labels, segments,
+                           fmt::format("{} of {} joined requests{}", shown.size(), joined.size(),
+                                       every > 1 ? fmt::format(" (one in {})", every) : std::string()));
+}
+
+/// The request timeline with each joined request's bar split into its parts, from dispatch
+/// (at most `max_bars`, one in k beyond).
+std::string breakdown_timeline(const ReportRun& run, std::size_t index, std::size_t max_bars) {
+  std::vector<std::size_t> columns;
+  std::vector<std::string> names;
+  for (const otlp::Part p : kSequenceParts) {
+    const auto f = std::find(run.request_extra_fields.begin(), run.request_extra_fields.end(), otlp::part_name(p));
+    columns.push_back(static_cast<std::size_t>(f - run.request_extra_fields.begin()));
+    names.emplace_back(otlp::part_label(p));
+  }
+  std::vector<const metrics::RequestTimeline*> joined;
+  const std::size_t queue = columns[3];  // the server queue: known for every joined request
+  for (const auto& t : run.requests) {
+    if (queue < t.extra.size() && std::isfinite(t.extra[queue]) && std::isfinite(t.dispatch_ms)) joined.push_back(&t);
+  }
+  if (joined.empty()) return {};
+  const std::size_t every = max_bars > 0 && joined.size() > max_bars ? (joined.size() + max_bars - 1) / max_bars : 1;
+  std::vector<TimelineBar> bars;
+  for (std::size_t k = 0; k < joined.size(); k += every) {
+    TimelineBar& b = bars.emplace_back();
+    b.from_ms = joined[k]->dispatch_ms;
+    for (const std::size_t c : columns) b.parts_ms.push_back(c < joined[k]->extra.size() ? joined[k]->extra[c] : NAN);
+  }
+  std::stable_sort(bars.begin(), bars.end(), [](const TimelineBar& a, const TimelineBar& b) { return a.from_ms < b.from_ms; });
+  ChartAxes a = axes_of(fmt::format("breakdown-timeline-{}", index), "Request timeline, part by part",
+                        "time since benchmark start (s)", "requests (by dispatch)", 1132);
+  a.height = 420;
+  return stacked_timeline_chart(a, names, bars,
+                                fmt::format("{} of {} joined requests{}", bars.size(), joined.size(),
+                                            every > 1 ? fmt::format(" (one in {})", every) : std::string()));
+}
+
+/// The latency breakdown from the server's traces: the table of parts, the stacked mean and
+/// P99, per category, a sample of requests part by part, and the request timeline part by part.
+std::string server_breakdown(const ReportRun& run, const HtmlReportOptions& options, std::size_t index) {
+  if (!run.breakdown) return {};
+  const BreakdownFigures& b = *run.breakdown;
+  std::string out = "<h3>Latency breakdown (server traces, not in vLLM)</h3>\n";
+  out += fmt::format("<p class=\"meta\">Requests joined / sent: {} / {} · spans that matched no request: {}</p>\n",
+                     b.requests_joined, b.requests_sent, b.spans_unmatched);
+  out += table_html(breakdown_table_header(), breakdown_table_rows(b));
+  out += "<p class=\"note\">Outside the engine = client TTFT − server TTFT (network, API server, tokenization). "
+         "The bars stack the parts in the order they happen, from dispatch to the last chunk; the P99 bar stacks "
+         "each part's own P99 (no single request took it), and a negative part (the server's clock and the "
+         "client's disagree) is left out of a stack.</p>\n<div class=\"charts\">\n";
+  const auto figure = [&](std::string_view name, bool p99) {
+    const BreakdownPart* p = find_part(b.parts, name);
+    return p != nullptr && p->count > 0 ? (p99 ? p->p99 : p->mean) : NAN;
+  };
+  out += stacked_bar_chart(axes_of(fmt::format("breakdown-{}", index), "Where the time went", "", "ms", 1132),
+                           {"mean", "P99 of each part"},
+                           stacked_parts(2, [&](std::string_view name, std::size_t bar) { return figure(name, bar == 1); })) +
+         "\n";
+  if (!b.per_category.empty()) {
+    std::vector<std::string> labels;
+    for (const auto& c : b.per_category) labels.push_back(c.category);
+    const auto segments = stacked_parts(labels.size(), [&](std::string_view name, std::size_t bar) {
+      const BreakdownPart* p = find_part(b.per_category[bar].parts, name);
+      return p != nullptr && p->count > 0 ? p->mean : NAN;
+    });
+    out += stacked_bar_chart(axes_of(fmt::format("breakdown-categories-{}", index), "Mean per category", "category",
+                                     "ms", 1132), labels, segments) + "\n";
+  }
+  out += breakdown_requests_chart(run, index) + "</div>\n";
+  out += breakdown_timeline(run, index, options.max_timeline_bars) + "\n";
+  if (!b.per_category.empty()) out += table_html(breakdown_category_header(), breakdown_category_rows(b, ""));
+  return out;
+}
+
 std::string server_metrics(const ReportRun& run, std::size_t index) {
   if (run.server_metrics.empty()) {
     return "<h3>Server metrics</h3><p class=\"note\">No server metrics in this result (none were scraped); "
@@ -494,7 +609,8 @@ std::string html_report(const std::vector<ReportRun>& runs, const ReportEnvironm
     out += fmt::format("<h2>Run {}: {}</h2>\n<p class=\"meta\">{} · {} · model {}</p>\n", i + 1, html_escape(r.name()),
                        html_escape(r.path), html_escape(r.date), html_escape(r.model_id));
     for (const auto& note : r.notes) out += "<p class=\"note\">Note: " + html_escape(note) + "</p>\n";
-    out += over_time(r, options, i) + accuracy_over_time(r, i) + categories(r, i) + targets(r, i) + server_metrics(r, i);
+    out += over_time(r, options, i) + accuracy_over_time(r, i) + categories(r, i) + targets(r, i) +
+           server_breakdown(r, options, i) + server_metrics(r, i);
   }
   return out + page_close();
 }

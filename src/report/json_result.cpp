@@ -165,7 +165,8 @@ void write_answers(core::JsonWriter& w, const metrics::AnswerQuality& a) {
 /// "intervals": the live interval series (llmload extension): its length and per interval the
 /// requests completed and failed, in flight at its end, output tokens as their chunks arrived
 /// and their rate, output tokens of the requests completed in it and their rate, and answers
-/// checked for degenerate output and how many were.
+/// checked for degenerate output and how many were; then the figures filled in after the run
+/// (RunSummary::interval_extra_fields: the server-trace breakdown's part means, null for none).
 void write_intervals(core::JsonWriter& w, const metrics::RunSummary& s) {
   w.key("intervals").begin_object();
   w.field("interval_s", s.interval_s);
@@ -185,6 +186,9 @@ void write_intervals(core::JsonWriter& w, const metrics::RunSummary& s) {
     w.field("completed_output_throughput", rate(i.completed_output_tokens));
     w.field("checked", i.checked);
     w.field("degenerate", i.degenerate);
+    for (std::size_t k = 0; k < s.interval_extra_fields.size(); ++k) {
+      w.field(s.interval_extra_fields[k], k < i.extra.size() ? i.extra[k] : NAN);  // NaN: null
+    }
     w.end_object();
   }
   w.end_array();

@@ -1,5 +1,6 @@
 #include "llmload/report/markdown_report.hpp"
 
+#include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/compare.hpp"
 #include "llmload/report/report_series.hpp"
 #include "llmload/report/run_set.hpp"
@@ -279,6 +280,29 @@ void relation_note(std::string& out, const std::vector<ReportRun>& runs) {
   }
 }
 
+/// Each run's latency breakdown from the server's traces: the parts, then per category.
+void breakdown_tables(std::string& out, const std::vector<ReportRun>& runs) {
+  const auto md_rows = [](std::vector<std::vector<std::string>> rows) {
+    for (auto& row : rows) {
+      for (auto& cell : row) cell = md_cell(cell);
+    }
+    return rows;
+  };
+  for (const auto& r : runs) {
+    if (!r.breakdown) continue;
+    const BreakdownFigures& b = *r.breakdown;
+    out += fmt::format("\n{}Requests joined / sent: {} / {}; spans that matched no request: {}.\n\n",
+                       runs.size() > 1 ? "**" + md_cell(r.name()) + "**: " : "", b.requests_joined, b.requests_sent,
+                       b.spans_unmatched);
+    table(out, breakdown_table_header(), md_rows(breakdown_table_rows(b)));
+    if (!b.per_category.empty()) {
+      out += "\n";
+      table(out, breakdown_category_header(), md_rows(breakdown_category_rows(b, "")));
+    }
+  }
+  out += "\nOutside the engine = client TTFT - server TTFT (network, API server, tokenization).\n";
+}
+
 void results_section(std::string& out, const std::vector<ReportRun>& runs) {
   out += "\n## 3. Results\n\n";
   if (runs.size() > 1) {
@@ -306,8 +330,12 @@ void results_section(std::string& out, const std::vector<ReportRun>& runs) {
     category_table(out, runs);
   }
   if (std::any_of(runs.begin(), runs.end(), [](const ReportRun& r) { return !r.targets.empty(); })) {
-    out += fmt::format("\n### 3.{} Per target (not in vLLM)\n\n", section);
+    out += fmt::format("\n### 3.{} Per target (not in vLLM)\n\n", section++);
     target_table(out, runs);
+  }
+  if (std::any_of(runs.begin(), runs.end(), [](const ReportRun& r) { return r.breakdown.has_value(); })) {
+    out += fmt::format("\n### 3.{} Latency breakdown (server traces, not in vLLM)\n", section++);
+    breakdown_tables(out, runs);
   }
 }
 

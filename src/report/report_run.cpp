@@ -58,6 +58,7 @@ std::vector<metrics::RequestTimeline> request_rows(const std::vector<metrics::Re
     for (double* ms : {&t.scheduled_ms, &t.dispatch_ms, &t.start_ms, &t.sent_ms, &t.first_token_ms, &t.end_ms}) {
       *ms = result_offset_ms(*ms);
     }
+    for (double& ms : t.extra) ms = std::isnan(ms) ? ms : result_offset_ms(ms);
   }
   return rows;
 }
@@ -86,7 +87,29 @@ void add_answers(const metrics::AnswerQuality& q, ReportRun& run) {
   run.answers = std::move(a);
 }
 
+std::vector<BreakdownPart> breakdown_parts(const std::array<metrics::SampleStats, otlp::kPartCount>& stats) {
+  std::vector<BreakdownPart> out;
+  for (std::size_t k = 0; k < otlp::kPartCount; ++k) {
+    const auto& s = stats[k];
+    // As the file reads back: a statistic written as null (no sample) reads as 0.
+    const auto finite = [](double v) { return std::isfinite(v) ? v : 0.0; };
+    out.push_back({std::string(otlp::part_name(static_cast<otlp::Part>(k))), static_cast<std::int64_t>(s.count),
+                   finite(s.mean), finite(s.median), finite(s.percentile_or(99, 0.0))});
+  }
+  return out;
+}
+
 }  // namespace
+
+BreakdownFigures breakdown_figures(const otlp::Breakdown& b) {
+  BreakdownFigures f;
+  f.requests_sent = b.requests_sent;
+  f.requests_joined = b.requests_joined;
+  f.spans_unmatched = b.spans_unmatched;
+  f.parts = breakdown_parts(b.stats);
+  for (const auto& c : b.per_category) f.per_category.push_back({c.category, c.requests_joined, breakdown_parts(c.stats)});
+  return f;
+}
 
 std::vector<ServerSeries> server_series(const scrape::ScrapeSeries& scraped,
                                         const scrape::ServerMetricsSummary& summary, core::Nanos origin_ns) {
@@ -127,7 +150,12 @@ ReportRun report_run_of(const RunView& view) {
     if (f.key == "date") run.date = *f.text;
   }
   if (s.answers) add_answers(*s.answers, run);
+  if (view.breakdown != nullptr && view.breakdown->requests_joined > 0) {
+    run.breakdown = breakdown_figures(*view.breakdown);
+    add_breakdown_numbers(*run.breakdown, run);
+  }
   run.per_interval = s.per_interval;
+  run.interval_extra_fields = s.interval_extra_fields;
   run.prompts = s.prompts;
   run.sim_time_scale = info.sim_time_scale;
   run.target = info.target;
@@ -150,6 +178,7 @@ ReportRun report_run_of(const RunView& view) {
   run.server_metrics = view.server_metrics;
   if (view.save_detailed || s.timelines.size() <= kRequestRowsAlwaysUpTo) {
     run.requests = request_rows(s.timelines);
+    run.request_extra_fields = s.request_extra_fields;
     run.has_queue_times = true;
   }
   finish_report_run(run);

@@ -95,6 +95,14 @@ void read_targets(dom::array targets, ReportRun& run) {
 core::Result<void> read_request_rows(dom::object x, const std::string& path, ReportRun& run) {
   const auto rows = array_field(x, "requests");
   if (!rows) return {};
+  // More columns after the standard ones (the breakdown's parts), named in "request_fields".
+  constexpr std::size_t kStandard = std::size(kRequestFields);
+  if (const auto names = array_field(x, "request_fields")) {
+    std::size_t k = 0;
+    for (dom::element name : *names) {
+      if (k++ >= kStandard) run.request_extra_fields.push_back(string_of(name));
+    }
+  }
   std::size_t i = 0;
   for (dom::element row : *rows) {
     if (row.type() != Type::ARRAY) {
@@ -115,6 +123,12 @@ core::Result<void> read_request_rows(dom::object x, const std::string& path, Rep
     t.output_tokens = static_cast<std::int64_t>(number_of(cells[9]).value_or(0));
     t.chunks = static_cast<std::int64_t>(number_of(cells[10]).value_or(0));
     if (cells.size() > 11) t.trace_id = string_of(cells[11]);
+    if (!run.request_extra_fields.empty()) {
+      t.extra.assign(run.request_extra_fields.size(), NAN);
+      for (std::size_t k = kStandard; k < cells.size() && k - kStandard < t.extra.size(); ++k) {
+        t.extra[k - kStandard] = number_of(cells[k]).value_or(NAN);
+      }
+    }
     run.requests.push_back(std::move(t));
     ++i;
   }
@@ -198,18 +212,38 @@ void read_answers(dom::object x, ReportRun& run) {
 
 /// The latency breakdown's parts ("llmload"."server_breakdown"."parts") as numbers `compare`
 /// shows: "breakdown_mean_server_queue_ms", "breakdown_median_...", "breakdown_p99_...".
+/// Also the figures the report draws (ReportRun::breakdown).
+std::vector<BreakdownPart> read_breakdown_parts(dom::object o) {
+  std::vector<BreakdownPart> out;
+  const auto parts = object_field(o, "parts");
+  if (!parts) return out;
+  for (const auto kv : *parts) {
+    if (kv.value.type() != Type::OBJECT) continue;
+    const dom::object p = as_object(kv.value);
+    out.push_back({std::string(kv.key), static_cast<std::int64_t>(stat(p, "count")), stat(p, "mean"), stat(p, "median"),
+                   stat(p, "p99")});
+  }
+  return out;
+}
+
 void read_server_breakdown(dom::object x, ReportRun& run) {
   const auto breakdown = object_field(x, "server_breakdown");
   if (!breakdown || stat(*breakdown, "requests_joined") <= 0) return;
-  const auto parts = object_field(*breakdown, "parts");
-  if (!parts) return;
-  for (const auto kv : *parts) {
-    if (kv.value.type() != Type::OBJECT || stat(as_object(kv.value), "count") <= 0) continue;
-    for (const char* figure : {"mean", "median", "p99"}) {
-      const double v = stat(as_object(kv.value), figure);
-      if (std::isfinite(v)) run.numbers.values.emplace_back(fmt::format("breakdown_{}_{}", figure, kv.key), v);
+  BreakdownFigures b;
+  b.requests_sent = static_cast<std::int64_t>(stat(*breakdown, "requests_sent"));
+  b.requests_joined = static_cast<std::int64_t>(stat(*breakdown, "requests_joined"));
+  b.spans_unmatched = static_cast<std::int64_t>(stat(*breakdown, "spans_unmatched"));
+  b.parts = read_breakdown_parts(*breakdown);
+  if (const auto cats = object_field(*breakdown, "per_category")) {
+    for (const auto kv : *cats) {
+      if (kv.value.type() != Type::OBJECT) continue;
+      const dom::object c = as_object(kv.value);
+      b.per_category.push_back({std::string(kv.key), static_cast<std::int64_t>(stat(c, "requests_joined")),
+                                read_breakdown_parts(c)});
     }
   }
+  add_breakdown_numbers(b, run);
+  run.breakdown = std::move(b);
 }
 
 /// The plan's keys that say what was sent (not the load, the seed or the outputs).
@@ -238,6 +272,19 @@ void read_run_identity(dom::object x, ReportRun& run) {
   }
 }
 
+/// An interval's "mean_..." figures (the breakdown's parts); null reads as NaN. The first
+/// interval names them.
+void read_interval_extra(dom::object i, ReportRun& run) {
+  auto& extra = run.per_interval.back().extra;
+  const bool first = run.per_interval.size() == 1;
+  for (const auto kv : i) {
+    if (!kv.key.starts_with("mean_")) continue;
+    if (first) run.interval_extra_fields.emplace_back(kv.key);
+    extra.push_back(number_of(kv.value).value_or(NAN));
+  }
+  extra.resize(run.interval_extra_fields.size(), NAN);
+}
+
 /// "intervals" (json_result.cpp, write_intervals).
 void read_intervals(dom::object x, ReportRun& run) {
   const auto intervals = object_field(x, "intervals");
@@ -254,7 +301,8 @@ void read_intervals(dom::object x, ReportRun& run) {
     const dom::object i = as_object(e);
     run.per_interval.push_back({stat(i, "start_s"), stat(i, "end_s"), count(i, "completed"), count(i, "failed"),
                                 count(i, "in_flight"), count(i, "output_tokens"), count(i, "completed_output_tokens"),
-                                count(i, "checked"), count(i, "degenerate")});
+                                count(i, "checked"), count(i, "degenerate"), {}});
+    read_interval_extra(i, run);
   }
 }
 
@@ -329,6 +377,15 @@ void read_metric_figures(const ComparedRun& numbers, std::string_view metric, Me
 }
 
 }  // namespace
+
+void add_breakdown_numbers(const BreakdownFigures& b, ReportRun& run) {
+  for (const auto& p : b.parts) {
+    if (p.count <= 0) continue;
+    for (const auto& [figure, v] : {std::pair{"mean", p.mean}, std::pair{"median", p.median}, std::pair{"p99", p.p99}}) {
+      if (std::isfinite(v)) run.numbers.values.emplace_back(fmt::format("breakdown_{}_{}", figure, p.name), v);
+    }
+  }
+}
 
 void read_latency_figures(ReportRun& run) {
   read_metric_figures(run.numbers, "ttft", run.ttft);

@@ -261,4 +261,72 @@ std::string bar_chart(const ChartAxes& axes, const std::vector<std::string>& lab
   return out + f.legend(names) + "</svg>";
 }
 
+std::string stacked_bar_chart(const ChartAxes& axes, const std::vector<std::string>& labels,
+                              const std::vector<std::pair<std::string, std::vector<double>>>& segments,
+                              std::string_view subtitle) {
+  const auto drawn = [](double v) { return std::isfinite(v) && v > 0; };
+  std::vector<double> tops(labels.size(), 0.0);
+  Range y;
+  for (const auto& [name, values] : segments) {
+    for (std::size_t i = 0; i < labels.size() && i < values.size(); ++i) tops[i] += drawn(values[i]) ? values[i] : 0.0;
+  }
+  for (const double t : tops) {
+    if (t > 0) y.add(t);
+  }
+  if (labels.empty() || y.empty()) return no_data(axes, "nothing to stack in this result");
+  ChartAxes a = axes;
+  // Many bars: label about 12 of them, so the ticks never overlap.
+  const std::size_t every = labels.size() > 12 ? (labels.size() + 11) / 12 : 1;
+  for (std::size_t i = 0; i < labels.size(); i += every) a.x_ticks.emplace_back(static_cast<double>(i) + 0.5, labels[i]);
+  const Frame f(a, Range{0, static_cast<double>(labels.size())}, padded(y, true));
+  std::string out = f.open(subtitle) + f.axes();
+  const double group = f.px(1) - f.px(0);
+  std::vector<double> base(labels.size(), 0.0);
+  std::vector<std::string> names;
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    names.push_back(segments[s].first);
+    const auto& values = segments[s].second;
+    for (std::size_t i = 0; i < labels.size() && i < values.size(); ++i) {
+      if (!drawn(values[i])) continue;
+      const double top = base[i] + values[i];
+      out += fmt::format("<rect class=\"data\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.2f}\" "
+                         "fill=\"{}\"><title>{} / {}: {:.3g}</title></rect>",
+                         f.px(static_cast<double>(i)) + group * 0.15, f.py(top), group * 0.7,
+                         std::max(0.5, f.py(base[i]) - f.py(top)), kPalette[s % std::size(kPalette)],
+                         html_escape(labels[i]), html_escape(segments[s].first), values[i]);
+      base[i] = top;
+    }
+  }
+  return out + f.legend(names) + "</svg>";
+}
+
+std::string stacked_timeline_chart(const ChartAxes& axes, const std::vector<std::string>& part_names,
+                                   const std::vector<TimelineBar>& bars, std::string_view subtitle) {
+  const auto drawn = [](double v) { return std::isfinite(v) && v > 0; };
+  Range x;
+  for (const auto& b : bars) {
+    double end = b.from_ms;
+    for (const double p : b.parts_ms) end += drawn(p) ? p : 0.0;
+    if (std::isfinite(b.from_ms) && end > b.from_ms) x.add(b.from_ms / 1000), x.add(end / 1000);
+  }
+  if (x.empty()) return no_data(axes, "no joined request in this result");
+  const auto rows = static_cast<double>(bars.size());
+  const Frame f(axes, padded(x, true), Range{0, rows});
+  std::string out = f.open(subtitle) + f.axes() + "<g shape-rendering=\"crispEdges\">";
+  const double h = std::max(0.5, (f.py(0) - f.py(1)) * 0.8);
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    double at = bars[i].from_ms;
+    for (std::size_t k = 0; k < bars[i].parts_ms.size() && k < part_names.size(); ++k) {
+      const double ms = bars[i].parts_ms[k];
+      if (!drawn(ms) || !std::isfinite(at)) continue;
+      out += fmt::format("<rect class=\"data\" x=\"{:.1f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
+                         "fill=\"{}\"><title>{}: {:.3g} ms</title></rect>",
+                         f.px(at / 1000), f.py(static_cast<double>(i) + 1), std::max(0.5, f.px((at + ms) / 1000) - f.px(at / 1000)),
+                         h, kPalette[k % std::size(kPalette)], html_escape(part_names[k]), ms);
+      at += ms;
+    }
+  }
+  return out + "</g>" + f.legend(part_names) + "</svg>";
+}
+
 }  // namespace llmload::report

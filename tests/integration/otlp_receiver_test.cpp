@@ -16,7 +16,10 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace llmload::otlp {
@@ -268,6 +271,83 @@ TEST_F(OtlpBenchCli, ABusyPortStopsTheRunNamingThePortAndTheFlag) {
   EXPECT_NE(r.err.find("--otlp-receiver"), std::string::npos) << r.err;
   EXPECT_EQ(r.out.find("Starting main benchmark run"), std::string::npos) << r.out;
   EXPECT_EQ(run("bench --otlp-receiver 99999 --num-prompts 1").exit_code, 2);
+}
+
+/// 30 prompts in three categories (custom JSON Lines).
+std::string categorized_prompts() {
+  std::string out;
+  const char* categories[] = {"ocr", "captioning", "math"};
+  for (int i = 0; i < 30; ++i) {
+    out += R"({"prompt": "Question )" + std::to_string(i) + R"( about the picture", "output_tokens": 6, "category": ")" +
+           categories[i % 3] + "\"}\n";
+  }
+  return out;
+}
+
+TEST_F(OtlpBenchCli, CategoriesIntervalsAndReportsCarryTheParts) {
+  std::ofstream(dir_ / "cats.jsonl") << categorized_prompts();
+  const auto path = (dir_ / "r.json").string();
+  const auto r = run("bench --ready-check-timeout-sec 5 --sim-preset ascend-910b-qwen --sim-time-scale 10 --otlp-receiver "
+                     "127.0.0.1:0 --dataset-name custom --dataset-path " + (dir_ / "cats.jsonl").string() +
+                     " --num-prompts 30 --request-rate 60 --interval 0.2 --disable-tqdm --save-result --report html,csv "
+                     "--result-filename " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Per category, mean (ms):"), std::string::npos) << r.out;
+  const auto doc = boost::json::parse(testing_support::slurp(path));
+  const auto& x = doc.at("llmload").as_object();
+  const auto& categories = x.at("server_breakdown").at("per_category").as_object();
+  ASSERT_EQ(categories.size(), 3u);
+  std::int64_t joined = 0;
+  for (const auto& c : categories) {
+    joined += c.value().at("requests_joined").as_int64();
+    EXPECT_GT(c.value().at("parts").at("server_queue_ms").at("count").as_int64(), 0) << c.key();
+  }
+  EXPECT_EQ(joined, 30);
+  // Each interval has the parts' means, filled in after the run (null where no request ended).
+  std::size_t with_means = 0;
+  const auto& intervals = x.at("intervals").at("per_interval").as_array();
+  for (const auto& i : intervals) {
+    const auto& queue = i.at("mean_server_queue_ms");
+    if (!queue.is_null()) {
+      ++with_means;
+      EXPECT_GE(queue.to_number<double>(), 0.0);
+    }
+  }
+  EXPECT_GT(with_means, 0u);
+  const auto html = testing_support::slurp(dir_ / "r.html");
+  for (const char* id : {"breakdown-0", "breakdown-categories-0", "breakdown-requests-0", "breakdown-timeline-0"}) {
+    EXPECT_NE(html.find(std::string("data-name=\"") + id + "\""), std::string::npos) << id;
+  }
+  const auto csv = testing_support::slurp(dir_ / "r.intervals.csv");
+  EXPECT_NE(csv.substr(0, csv.find('\n')).find(",mean_server_queue_ms,"), std::string::npos) << csv;
+}
+
+TEST_F(OtlpBenchCli, AProfileStagesIntervalsCsvGetsThePartMeansAfterTheRun) {
+  std::ofstream(dir_ / "cats.jsonl") << categorized_prompts();
+  const auto profile = dir_ / "p.yaml";
+  std::ofstream(profile) << "target: {sim_preset: ascend-910b-qwen, sim_time_scale: 10, otlp_receiver: \"127.0.0.1:0\"}\n"
+                            "workload: {dataset: custom, dataset_path: cats.jsonl}\n"
+                            "load:\n  stages:\n    - {name: steady, rate: 60/s, requests: 30}\n"
+                            "outputs: {dir: " << (dir_ / "out").string() << ", formats: [json], interval: 200ms}\n";
+  const auto r = run("run " + profile.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto csv = testing_support::slurp(dir_ / "out" / "01-01-steady.intervals.csv");
+  std::stringstream lines(csv);
+  std::string header, line;
+  std::getline(lines, header);
+  EXPECT_NE(header.find("completed_output_throughput,mean_client_queue_ms,"), std::string::npos) << csv;
+  std::size_t rows = 0, with_queue = 0;
+  const auto column = static_cast<std::size_t>(std::count(header.begin(), header.begin() + header.find("mean_server_queue_ms"), ','));
+  while (std::getline(lines, line)) {
+    ++rows;
+    EXPECT_EQ(std::count(line.begin(), line.end(), ','), std::count(header.begin(), header.end(), ',')) << line;
+    std::stringstream cells(line);
+    std::string cell;
+    for (std::size_t k = 0; k <= column; ++k) std::getline(cells, cell, ',');
+    if (!cell.empty()) ++with_queue;
+  }
+  EXPECT_GT(rows, 0u);
+  EXPECT_GT(with_queue, 0u);
 }
 
 }  // namespace

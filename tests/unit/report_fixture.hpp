@@ -6,11 +6,15 @@
 #include "llmload/metrics/category_breakdown.hpp"
 #include "llmload/metrics/per_target.hpp"
 #include "llmload/metrics/run_summary.hpp"
+#include "llmload/otlp/breakdown.hpp"
+#include "llmload/report/breakdown_report.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/report/markdown_report.hpp"
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +95,41 @@ inline SyntheticRun synthetic_run(double slowdown, double rate, const std::strin
   info.target = "http://127.0.0.1:8000";
   if (!urls.empty()) info.target = urls[0] + ", " + urls[1];
   return {std::move(summary), std::move(info)};
+}
+
+/// Server-trace parts for the synthetic run, as the join would give them: every successful
+/// request but one in ten joined, each part varying with the request (the first token's
+/// wire time negative for some: clocks that disagree), per category, added to the run's rows,
+/// SLO statistics and, when `intervals` > 0, to an interval series of that many 4 s intervals.
+inline otlp::Breakdown synthetic_breakdown(SyntheticRun& run, int intervals = 0) {
+  otlp::Breakdown b;
+  const auto& rows = run.summary.timelines;
+  b.requests_sent = static_cast<std::int64_t>(rows.size());
+  b.spans_received = b.requests_sent + 3;
+  b.spans_unmatched = 3;
+  b.receiver_endpoint = "http://127.0.0.1:4317";
+  b.per_request.resize(rows.size());
+  std::array<std::vector<double>, otlp::kPartCount> samples;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].outcome != "ok" || i % 10 == 3) continue;
+    const double d = static_cast<double>(i);
+    otlp::PartValues p = {0.2 + std::fmod(d, 3) * 0.1, i % 4 == 0 ? 0.8 : 0.0, 0.125, std::fmod(d, 5) * 2.5,
+                          20.0 + std::fmod(d, 7), i % 9 == 0 ? -0.25 : 1.5, 300.0 + d, 0.5, 2.0, 25.0, 330.0 + d};
+    b.per_request[i] = p;
+    ++b.requests_joined;
+    for (std::size_t k = 0; k < otlp::kPartCount; ++k) samples[k].push_back(p[k]);
+  }
+  b.joined_by_trace_id = b.requests_joined;
+  for (std::size_t k = 0; k < otlp::kPartCount; ++k) b.stats[k] = metrics::compute_stats(samples[k], otlp::kPartPercentiles);
+  std::vector<std::string> categories;
+  for (const auto& t : rows) categories.push_back(t.category);
+  otlp::add_categories(b, categories);
+  for (int k = 0; k < intervals; ++k) {
+    run.summary.per_interval.push_back({4.0 * k, 4.0 * (k + 1), 1, 0, 0, 10, 10, 0, 0, {}});
+  }
+  run.summary.interval_s = intervals > 0 ? 4.0 : 0.0;
+  add_breakdown_columns(b, run.summary);
+  return b;
 }
 
 /// Result JSON of the synthetic run (saved with --save-detailed).

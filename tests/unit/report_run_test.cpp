@@ -47,6 +47,45 @@ void expect_same_rows(const ReportRun& a, const ReportRun& b) {
     EXPECT_EQ(x.input_tokens, y.input_tokens) << at;
     EXPECT_EQ(x.output_tokens, y.output_tokens) << at;
     EXPECT_EQ(x.chunks, y.chunks) << at;
+    ASSERT_EQ(x.extra.size(), y.extra.size()) << at;
+    for (std::size_t k = 0; k < x.extra.size(); ++k) expect_same_doubles(x.extra[k], y.extra[k], at + " extra");
+  }
+  EXPECT_EQ(a.request_extra_fields, b.request_extra_fields);
+}
+
+void expect_same_parts(const std::vector<BreakdownPart>& a, const std::vector<BreakdownPart>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    EXPECT_EQ(std::tie(a[k].name, a[k].count, a[k].mean, a[k].median, a[k].p99),
+              std::tie(b[k].name, b[k].count, b[k].mean, b[k].median, b[k].p99))
+        << what << " " << a[k].name;
+  }
+}
+
+void expect_same_breakdown(const ReportRun& a, const ReportRun& b) {
+  ASSERT_EQ(a.breakdown.has_value(), b.breakdown.has_value());
+  if (a.breakdown) {
+    const auto& x = *a.breakdown;
+    const auto& y = *b.breakdown;
+    EXPECT_EQ(std::tie(x.requests_sent, x.requests_joined, x.spans_unmatched),
+              std::tie(y.requests_sent, y.requests_joined, y.spans_unmatched));
+    expect_same_parts(x.parts, y.parts, "parts");
+    ASSERT_EQ(x.per_category.size(), y.per_category.size());
+    for (std::size_t i = 0; i < x.per_category.size(); ++i) {
+      EXPECT_EQ(x.per_category[i].category, y.per_category[i].category);
+      EXPECT_EQ(x.per_category[i].requests_joined, y.per_category[i].requests_joined);
+      expect_same_parts(x.per_category[i].parts, y.per_category[i].parts, x.per_category[i].category);
+    }
+  }
+  EXPECT_EQ(a.interval_extra_fields, b.interval_extra_fields);
+  ASSERT_EQ(a.per_interval.size(), b.per_interval.size());
+  for (std::size_t i = 0; i < a.per_interval.size(); ++i) {
+    const auto& x = a.per_interval[i];
+    const auto& y = b.per_interval[i];
+    EXPECT_EQ(std::tie(x.start_s, x.end_s, x.completed, x.failed, x.in_flight, x.output_tokens),
+              std::tie(y.start_s, y.end_s, y.completed, y.failed, y.in_flight, y.output_tokens));
+    ASSERT_EQ(x.extra.size(), y.extra.size());
+    for (std::size_t k = 0; k < x.extra.size(); ++k) expect_same_doubles(x.extra[k], y.extra[k], "interval extra");
   }
 }
 
@@ -92,6 +131,7 @@ void expect_same_run(const ReportRun& a, const ReportRun& b) {
     EXPECT_EQ(a.server_metrics[i].points, b.server_metrics[i].points);
   }
   EXPECT_EQ(a.notes, b.notes);
+  expect_same_breakdown(a, b);
   ASSERT_EQ(a.answers.has_value(), b.answers.has_value());
   if (a.answers) {
     EXPECT_EQ(a.answers->score, b.answers->score);
@@ -111,10 +151,14 @@ void expect_same_run(const ReportRun& a, const ReportRun& b) {
 
 /// Both views of one run: from its values, and from its result text.
 void expect_views_agree(const metrics::RunSummary& summary, const RunInfo& info, bool save_detailed,
-                        std::vector<ServerSeries> series = {}) {
+                        std::vector<ServerSeries> series = {}, const otlp::Breakdown* breakdown = nullptr) {
   const std::string path = "results/run.json";
-  const ReportRun in_memory = report_run_of(
-      {.summary = summary, .info = info, .server_metrics = std::move(series), .save_detailed = save_detailed, .path = path});
+  const ReportRun in_memory = report_run_of({.summary = summary,
+                                             .info = info,
+                                             .server_metrics = std::move(series),
+                                             .breakdown = breakdown,
+                                             .save_detailed = save_detailed,
+                                             .path = path});
   auto from_file = parse_report_run(result_json(summary, info, save_detailed), path);
   ASSERT_TRUE(from_file) << from_file.error().message;
   expect_same_run(in_memory, *from_file);
@@ -208,6 +252,28 @@ TEST(ReportRunOf, ServerSeriesMatchTheSavedObject) {
   EXPECT_EQ(series[0].points.front(), std::make_pair(-1.0, 3.0));
   EXPECT_EQ(series[1].points.size(), 3u);
   expect_views_agree(run.summary, run.info, true, std::move(series));
+}
+
+TEST(ReportRunOf, ServerTraceBreakdownMatchesTheSavedObject) {
+  for (const bool detailed : {true, false}) {
+    auto run = synthetic_run(1.0, 20, "traced");
+    const auto breakdown = testing::synthetic_breakdown(run, 3);
+    run.info.server_breakdown_json = breakdown_json(breakdown);
+    expect_views_agree(run.summary, run.info, detailed, {}, &breakdown);
+    const ReportRun view = report_run_of(
+        {.summary = run.summary, .info = run.info, .breakdown = &breakdown, .save_detailed = detailed, .path = "x.json"});
+    // Not vacuous: the figures, categories, row columns and interval means are there.
+    ASSERT_TRUE(view.breakdown);
+    EXPECT_EQ(view.breakdown->requests_joined, breakdown.requests_joined);
+    EXPECT_EQ(view.breakdown->parts.size(), otlp::kPartCount);
+    EXPECT_EQ(view.breakdown->per_category.size(), 3u);
+    EXPECT_EQ(view.request_extra_fields.size(), otlp::kPartCount);
+    EXPECT_EQ(view.requests.front().extra.size(), otlp::kPartCount);
+    EXPECT_EQ(view.interval_extra_fields.front(), "mean_client_queue_ms");
+    EXPECT_EQ(view.per_interval.size(), 3u);
+    EXPECT_EQ(view.numbers.value("breakdown_mean_server_queue_ms"),
+              breakdown.stats[static_cast<std::size_t>(otlp::Part::kServerQueue)].mean);
+  }
 }
 
 }  // namespace

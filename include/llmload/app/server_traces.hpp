@@ -24,8 +24,8 @@ std::string receiver_announcement(const otlp::Receiver& receiver);
 std::string simulator_endpoint(const otlp::Receiver& receiver);
 
 /// Joins the spans received so far, and those arriving within the plan's grace period (ending
-/// early once every request is joined), to the run's records; adds the parts to the run's
-/// per-request rows.
+/// early once every request is joined), to the run's records; the parts per workload category;
+/// adds the parts to the run's per-request rows and their means to its interval series.
 otlp::Breakdown join_server_traces(const config::RunPlan& plan, const runtime::Workload& workload,
                                    runtime::RunResult& result, otlp::Receiver& receiver);
 

@@ -7,6 +7,7 @@
 
 #include "llmload/core/clock.hpp"
 #include "llmload/metrics/interval_recorder.hpp"
+#include "llmload/metrics/run_summary.hpp"
 #include "llmload/runtime/runner.hpp"
 
 #include <array>
@@ -30,6 +31,11 @@ class SoakOutputs {
   /// One interval of the stage (on the thread running the stage).
   void add(const runtime::IntervalReport& r);
 
+  /// After the run: rewrites `<base>.intervals.csv` (atomically) with the figures filled in
+  /// after the intervals were written (summary.interval_extra_fields: the server-trace
+  /// breakdown's part means, empty where none) as more columns. Nothing without them.
+  void fill_in(const metrics::RunSummary& summary);
+
   /// A file could not be written (said once on `err`).
   bool failed() const { return failed_; }
 
@@ -46,6 +52,7 @@ class SoakOutputs {
   std::FILE* hlog_ = nullptr;
   std::FILE* csv_ = nullptr;
   bool failed_ = false;
+  std::vector<std::string> csv_lines_;  ///< the CSV's rows as written, for fill_in
   metrics::IntervalRecorder cumulative_;
   std::int64_t intervals_ = 0;
 };

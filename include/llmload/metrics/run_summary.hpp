@@ -87,6 +87,9 @@ struct IntervalTotals {
   std::int64_t output_tokens = 0;            ///< tokens whose chunks arrived in the interval
   std::int64_t completed_output_tokens = 0;  ///< tokens of the requests that completed in it
   std::int64_t checked = 0, degenerate = 0;  ///< answers checked for degenerate output (texts kept)
+  /// More figures (RunSummary::interval_extra_fields), filled in after the run, e.g. the means
+  /// of the server-trace breakdown's parts (NaN: none); empty when the run has none.
+  std::vector<double> extra;
 };
 
 /// Everything a run measured, computed once by summarize(). Plain value, safe to share
@@ -204,6 +207,8 @@ struct RunSummary {
   /// when the run had none).
   std::vector<IntervalTotals> per_interval;
   double interval_s = 0;  ///< their length (the last one may be shorter)
+  /// Names of IntervalTotals::extra's figures ("mean_server_queue_ms", ...); empty when none.
+  std::vector<std::string> interval_extra_fields;
 };
 
 

@@ -82,6 +82,13 @@ using PartValues = std::array<double, kPartCount>;  ///< NaN where a part is unk
 /// A request's parts from its record (a successful one with token chunks) and its span.
 PartValues request_parts(const metrics::RequestRecord& record, const ServerTiming& server);
 
+/// The parts of one workload category's joined requests.
+struct CategoryParts {
+  std::string category;
+  std::int64_t requests_joined = 0;
+  std::array<metrics::SampleStats, kPartCount> stats;  ///< mean, median, P99 over its joined requests
+};
+
 /// The joined run.
 struct Breakdown {
   std::int64_t requests_sent = 0;
@@ -98,7 +105,14 @@ struct Breakdown {
   /// One entry per record (same order): its parts, or nullopt when not joined.
   std::vector<std::optional<PartValues>> per_request;
   std::array<metrics::SampleStats, kPartCount> stats;  ///< mean, median, P99 over joined requests
+  /// Per workload category (add_categories), by name; empty when the workload has none.
+  std::vector<CategoryParts> per_category;
 };
+
+/// Fills `breakdown.per_category` from `categories`, each record's workload category (same
+/// order as per_request; "" for none): the parts' statistics over each category's joined
+/// requests. Left empty when no record has a category.
+void add_categories(Breakdown& breakdown, std::span<const std::string> categories);
 
 /// Joins spans to the records of one measured run as they arrive.
 class Joiner final {

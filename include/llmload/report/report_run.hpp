@@ -6,6 +6,7 @@
 
 #include "llmload/core/clock.hpp"
 #include "llmload/metrics/run_summary.hpp"
+#include "llmload/otlp/breakdown.hpp"
 #include "llmload/report/json_result.hpp"
 #include "llmload/report/result_reader.hpp"
 #include "llmload/scrape/server_metrics.hpp"
@@ -20,6 +21,9 @@ struct RunView {
   const metrics::RunSummary& summary;
   const RunInfo& info;
   std::vector<ServerSeries> server_metrics;  ///< server_series() of the scrape; empty when none
+  /// The server-trace breakdown the result file carries (info.server_breakdown_json's source);
+  /// null when none.
+  const otlp::Breakdown* breakdown = nullptr;
   bool save_detailed = false;
   std::string path;  ///< the result file's path (names the run when it has no label)
 };
@@ -32,6 +36,13 @@ std::vector<ServerSeries> server_series(const scrape::ScrapeSeries& scraped, con
                                         core::Nanos origin_ns);
 
 // Shared with the file reader.
+
+/// The breakdown as reports read it (report::breakdown_json's figures).
+BreakdownFigures breakdown_figures(const otlp::Breakdown& breakdown);
+
+/// "breakdown_mean_server_queue_ms", ...: each part's mean, median and p99 with samples, as
+/// numbers `compare` shows.
+void add_breakdown_numbers(const BreakdownFigures& breakdown, ReportRun& run);
 
 /// mean/median/std/pNN of ttft, tpot, itl and e2el from the run's top-level numbers.
 void read_latency_figures(ReportRun& run);

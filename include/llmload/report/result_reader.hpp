@@ -47,6 +47,28 @@ struct ServerSeries {
   std::vector<std::pair<double, double>> points;  ///< (seconds from the benchmark start, value)
 };
 
+/// One part of the latency breakdown from the server's traces ("llmload"."server_breakdown",
+/// report::breakdown_json): its name ("server_queue_ms", ...) and statistics in ms.
+struct BreakdownPart {
+  std::string name;
+  std::int64_t count = 0;
+  double mean = 0, median = 0, p99 = 0;  ///< 0 when the file has none (no sample)
+};
+
+/// The parts of one workload category's joined requests.
+struct BreakdownCategory {
+  std::string category;
+  std::int64_t requests_joined = 0;
+  std::vector<BreakdownPart> parts;  ///< the file's order (otlp::Part order)
+};
+
+/// The latency breakdown from the server's traces (not in vLLM). Plain value.
+struct BreakdownFigures {
+  std::int64_t requests_sent = 0, requests_joined = 0, spans_unmatched = 0;
+  std::vector<BreakdownPart> parts;  ///< the file's order (otlp::Part order)
+  std::vector<BreakdownCategory> per_category;  ///< empty when the workload has no categories
+};
+
 /// The answers' figures from "llmload"."accuracy" and "llmload"."degenerate" (llmload
 /// extension). Plain value.
 struct AnswerFigures {
@@ -85,6 +107,15 @@ struct ReportRun {
   /// degenerate counts are also in `numbers` as "accuracy", "accuracy_scored" and
   /// "degenerate", so that `compare` shows them.
   std::optional<AnswerFigures> answers;
+  /// "llmload"."server_breakdown" when some request was joined; its mean, median and p99 of
+  /// each part with samples are also in `numbers` ("breakdown_mean_server_queue_ms", ...).
+  std::optional<BreakdownFigures> breakdown;
+  /// Names of each row's `extra` columns ("llmload"."request_fields" after the standard ones:
+  /// the breakdown's parts in ms, "server_queue_ms", ...); empty when the rows have none.
+  std::vector<std::string> request_extra_fields;
+  /// Names of each interval's `extra` figures ("mean_server_queue_ms", ...: the keys that
+  /// start with "mean_" in "llmload"."intervals"."per_interval"); empty when none.
+  std::vector<std::string> interval_extra_fields;
   /// "llmload"."intervals": the run's live interval series (output tokens by chunk arrival);
   /// empty when the file has none.
   std::vector<metrics::IntervalTotals> per_interval;

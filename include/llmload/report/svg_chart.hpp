@@ -54,4 +54,24 @@ std::string timeline_chart(const ChartAxes& axes, const std::vector<metrics::Req
 std::string bar_chart(const ChartAxes& axes, const std::vector<std::string>& labels,
                       const std::vector<std::pair<std::string, std::vector<double>>>& series);
 
+/// Stacked vertical bars: one bar per label, its segments stacked bottom up in `segments`'
+/// order (values[segment][label]). Negative and non-finite values draw nothing (a stack shows
+/// where time went; a negative remainder is the caller's to say). `subtitle` goes under the
+/// title. Pure.
+std::string stacked_bar_chart(const ChartAxes& axes, const std::vector<std::string>& labels,
+                              const std::vector<std::pair<std::string, std::vector<double>>>& segments,
+                              std::string_view subtitle = {});
+
+/// One request of a stacked timeline: where its bar starts (ms from the benchmark start) and
+/// its parts' lengths in ms, laid end to end.
+struct TimelineBar {
+  double from_ms = 0;
+  std::vector<double> parts_ms;  ///< one per part name; negative or non-finite: nothing drawn
+};
+
+/// A request timeline whose bars are split into parts (`part_names`, coloured as the stacked
+/// bars): one row per bar in the given order, x in seconds from the benchmark start. Pure.
+std::string stacked_timeline_chart(const ChartAxes& axes, const std::vector<std::string>& part_names,
+                                   const std::vector<TimelineBar>& bars, std::string_view subtitle);
+
 }  // namespace llmload::report
