@@ -231,6 +231,7 @@ const HubRecipe* find_recipe(std::string_view name) {
 // ---- records of a local export --------------------------------------------------------------
 
 constexpr std::size_t kMaxFiles = 1024;
+constexpr int kMaxFolderDepth = 3;  ///< folders below --dataset-path searched for files
 
 struct RecordPos {
   std::uint32_t file = 0;
@@ -254,25 +255,32 @@ std::string record_where(const RecordSource& source, const RecordPos& record) {
   return source.files[record.file] ? where(path, record.pos.line) : fmt::format("{}: row {}", path.string(), record.pos.line);
 }
 
-/// The export's files: the file itself, or a folder's .json/.jsonl/.parquet files (sorted;
-/// those whose name contains `split`, when any does).
+/// The export's files: the file itself, or a folder's .json/.jsonl/.parquet files, its
+/// subfolders' too (a Hub snapshot keeps them in data/ or CONFIG/SPLIT/; hidden ones and those
+/// over kMaxFolderDepth deep are left out), sorted; those whose path in the folder contains
+/// `split`, when any does.
 core::Result<std::vector<std::filesystem::path>> export_files(const std::filesystem::path& path, std::string_view split) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!std::filesystem::is_directory(path, ec)) return std::vector<std::filesystem::path>{path};
-  std::vector<std::filesystem::path> all;
-  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-    const auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".json" || ext == ".jsonl" || ext == ".parquet")) all.push_back(entry.path());
+  if (!fs::is_directory(path, ec)) return std::vector<fs::path>{path};
+  std::vector<fs::path> all;
+  fs::recursive_directory_iterator it(path, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const bool hidden = it->path().filename().string().starts_with('.');
+    if (it->is_directory(ec) && (hidden || it.depth() + 1 >= kMaxFolderDepth)) it.disable_recursion_pending();
+    if (hidden) continue;
+    const auto ext = it->path().extension();
+    if (it->is_regular_file(ec) && (ext == ".json" || ext == ".jsonl" || ext == ".parquet")) all.push_back(it->path());
     if (all.size() > kMaxFiles) return core::fail("{}: more than {} dataset files; point --dataset-path at one", path.string(), kMaxFiles);
   }
   if (ec) return core::fail("{}: cannot list: {}", path.string(), ec.message());
   std::sort(all.begin(), all.end());
-  std::vector<std::filesystem::path> picked;
+  std::vector<fs::path> picked;
   for (const auto& p : all) {
-    if (!split.empty() && p.filename().string().find(split) != std::string::npos) picked.push_back(p);
+    if (!split.empty() && p.lexically_relative(path).generic_string().find(split) != std::string::npos) picked.push_back(p);
   }
   if (picked.empty()) picked = all;
-  if (picked.empty()) return core::fail("{}: no .json, .jsonl or .parquet file in the folder", path.string());
+  if (picked.empty()) return core::fail("{}: no .json, .jsonl or .parquet file in the folder or its subfolders", path.string());
   return picked;
 }
 

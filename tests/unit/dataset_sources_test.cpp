@@ -282,6 +282,18 @@ TEST_F(DatasetSources, HfReadsParquetExports) {
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(d->specs[3].prompt, "q from JSON Lines");
   EXPECT_NE(d->notes.front().find("4 records in 2 file(s)"), std::string::npos) << d->notes.front();
+  // A Hub snapshot's layout (CONFIG/SPLIT/NNNN.parquet): the split's files in the subfolders.
+  fs::create_directories(dir_ / "snap" / "main" / "test");
+  fs::create_directories(dir_ / "snap" / "main" / "train");
+  fs::create_directories(dir_ / "snap" / ".cache" / "test");
+  fs::copy_file(data + "gsm8k-test.parquet", dir_ / "snap" / "main" / "test" / "0000.parquet");
+  write("snap/main/train/0000.jsonl", R"({"question": "not of the split"})" "\n");
+  write("snap/.cache/test/0000.jsonl", R"({"question": "hidden"})" "\n");
+  o.path = (dir_ / "snap").string();
+  o.num_prompts = 3;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_NE(d->notes.front().find("3 records in 1 file(s)"), std::string::npos) << d->notes.front();
   // Records of another dataset: the error names the file and the row.
   o.path = data + "instructcoder.parquet";
   EXPECT_NE(error_of(o).find("instructcoder.parquet: row 1: no string 'question' (as hf (openai/gsm8k) reads a record)"),
