@@ -495,7 +495,7 @@ core::Result<Dataset> make_hf_dataset(const DatasetOptions& options, const token
   std::error_code ec;
   if (!std::filesystem::exists(options.path, ec)) {
     return core::fail("--dataset-path {}: no such file or folder; llmload does not download from the Hugging Face "
-                      "Hub: download {} and give its local JSON/JSONL export with --dataset-path FILE_OR_FOLDER "
+                      "Hub: download {} and give its local Parquet/JSON/JSONL export with --dataset-path FILE_OR_FOLDER "
                       "--hf-name {}", options.path, recipe->second, recipe->second);
   }
   if (recipe->first->images && !options.chat) {

@@ -129,7 +129,182 @@ json::value number(PhysicalType type, const std::uint8_t* p, bool is_unsigned) {
   }
 }
 
+/// Unsigned LEB128, at most 64 bits.
+core::Result<std::uint64_t> uleb(std::span<const std::uint8_t> bytes, std::size_t& pos) {
+  std::uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (pos >= bytes.size()) return core::fail("a DELTA header ends early");
+    const std::uint8_t b = bytes[pos++];
+    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return v;
+  }
+  return core::fail("a DELTA varint is longer than 64 bits");
+}
+
+std::int64_t unzigzag(std::uint64_t n) { return static_cast<std::int64_t>(n >> 1) ^ -static_cast<std::int64_t>(n & 1); }
+
+/// `width` (0..64) bits at bit `offset`, least significant first (within the checked data).
+std::uint64_t read_bits64(const std::uint8_t* data, std::uint64_t offset, int width) {
+  if (width <= 32) return read_bits(data, offset, width);
+  const std::uint64_t low = read_bits(data, offset, 32);
+  return low | static_cast<std::uint64_t>(read_bits(data, offset + 32, width - 32)) << 32;
+}
+
+/// The DELTA_BINARY_PACKED header: values per block and per miniblock, total, first value.
+struct DeltaHeader {
+  std::uint64_t block = 0, miniblocks = 0, total = 0;
+  std::int64_t first = 0;
+};
+
+core::Result<DeltaHeader> delta_header(std::span<const std::uint8_t> bytes, std::size_t& pos) {
+  DeltaHeader h;
+  for (std::uint64_t* field : {&h.block, &h.miniblocks, &h.total}) {
+    auto v = uleb(bytes, pos);
+    if (!v) return v.error();
+    *field = *v;
+  }
+  auto first = uleb(bytes, pos);
+  if (!first) return first.error();
+  h.first = unzigzag(*first);
+  if (h.block == 0 || h.block > (1u << 20) || h.miniblocks == 0 || h.block % h.miniblocks != 0 ||
+      (h.block / h.miniblocks) % 8 != 0) {
+    return core::fail("a DELTA header's block of {} values in {} miniblocks", h.block, h.miniblocks);
+  }
+  return h;
+}
+
+core::Result<void> charge_and_push(std::string_view raw, Annotation annotation, std::vector<json::value>& out,
+                                   DecodeBudget& budget) {
+  if (auto c = budget.charge(sizeof(json::value)); !c) return c;
+  return push_bytes(raw, annotation, out, budget);
+}
+
+/// DELTA_LENGTH_BYTE_ARRAY: the lengths (DELTA_BINARY_PACKED), then the bytes one after another.
+core::Result<std::size_t> delta_length_arrays(std::span<const std::uint8_t> bytes, std::size_t count,
+                                              std::vector<std::string_view>& out) {
+  std::vector<std::int64_t> lengths;
+  auto used = decode_delta_integers(bytes, count, lengths);
+  if (!used) return used.error();
+  std::uint64_t pos = *used;
+  for (const auto length : lengths) {
+    if (length < 0 || static_cast<std::uint64_t>(length) > bytes.size() - pos) {
+      return core::fail("a DELTA_LENGTH_BYTE_ARRAY value of {} bytes, {} left in the page", length, bytes.size() - pos);
+    }
+    out.emplace_back(reinterpret_cast<const char*>(bytes.data() + pos), static_cast<std::size_t>(length));
+    pos += static_cast<std::uint64_t>(length);
+  }
+  return static_cast<std::size_t>(pos);
+}
+
+/// DELTA_BYTE_ARRAY: prefix lengths (DELTA_BINARY_PACKED), then suffixes (DELTA_LENGTH_BYTE_ARRAY);
+/// each value is the previous one's prefix and its suffix.
+core::Result<void> delta_byte_arrays(std::span<const std::uint8_t> bytes, const ValueType& type, std::size_t count,
+                                     std::vector<json::value>& out, DecodeBudget& budget) {
+  std::vector<std::int64_t> prefixes;
+  auto used = decode_delta_integers(bytes, count, prefixes);
+  if (!used) return used.error();
+  std::vector<std::string_view> suffixes;
+  if (auto s = delta_length_arrays(bytes.subspan(*used), count, suffixes); !s) return s.error();
+  std::string value;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (prefixes[i] < 0 || static_cast<std::uint64_t>(prefixes[i]) > value.size()) {
+      return core::fail("a DELTA_BYTE_ARRAY prefix of {} bytes after a value of {}", prefixes[i], value.size());
+    }
+    value.resize(static_cast<std::size_t>(prefixes[i]));
+    value.append(suffixes[i]);
+    if (auto p = charge_and_push(value, type.annotation, out, budget); !p) return p;
+  }
+  return {};
+}
+
+/// BYTE_STREAM_SPLIT: byte k of every value, then byte k + 1 of every value, ...
+core::Result<void> byte_stream_split(std::span<const std::uint8_t> bytes, const ValueType& type, std::size_t count,
+                                     std::vector<json::value>& out, DecodeBudget& budget) {
+  const std::uint64_t size = type.physical == PhysicalType::kInt32 || type.physical == PhysicalType::kFloat   ? 4
+                             : type.physical == PhysicalType::kInt64 || type.physical == PhysicalType::kDouble ? 8
+                                                                                                             : static_cast<std::uint64_t>(type.type_length);
+  if (auto n = need(bytes, 0, size * count, "BYTE_STREAM_SPLIT values"); !n) return n;
+  std::vector<std::uint8_t> joined(static_cast<std::size_t>(size * count));
+  for (std::uint64_t k = 0; k < size; ++k) {
+    for (std::size_t i = 0; i < count; ++i) joined[i * size + k] = bytes[k * count + i];
+  }
+  auto used = decode_plain(joined, type, count, out, budget);
+  return used ? core::Result<void>() : core::Result<void>(used.error());
+}
+
 }  // namespace
+
+core::Result<std::size_t> decode_delta_integers(std::span<const std::uint8_t> bytes, std::size_t count,
+                                                std::vector<std::int64_t>& out) {
+  std::size_t pos = 0;
+  auto h = delta_header(bytes, pos);
+  if (!h) return h.error();
+  if (h->total != count) return core::fail("a DELTA run of {} values where {} are wanted", h->total, count);
+  if (count == 0) return pos;
+  const std::uint64_t per_miniblock = h->block / h->miniblocks;
+  out.reserve(out.size() + count);
+  std::uint64_t last = static_cast<std::uint64_t>(h->first);
+  out.push_back(h->first);
+  std::size_t produced = 1;
+  while (produced < count) {
+    auto min_delta = uleb(bytes, pos);
+    if (!min_delta) return min_delta.error();
+    if (auto n = need(bytes, pos, h->miniblocks, "a DELTA block's bit widths"); !n) return n.error();
+    const std::size_t widths = pos;
+    pos += static_cast<std::size_t>(h->miniblocks);
+    for (std::uint64_t m = 0; m < h->miniblocks && produced < count; ++m) {
+      const int width = bytes[widths + m];
+      if (width > 64) return core::fail("a DELTA miniblock bit width of {}", width);
+      const std::uint64_t size = per_miniblock * static_cast<std::uint64_t>(width) / 8;
+      if (auto n = need(bytes, pos, size, "a DELTA miniblock"); !n) return n.error();
+      for (std::uint64_t i = 0; i < per_miniblock && produced < count; ++i, ++produced) {
+        last += static_cast<std::uint64_t>(unzigzag(*min_delta)) + read_bits64(bytes.data() + pos, i * width, width);
+        out.push_back(static_cast<std::int64_t>(last));
+      }
+      pos += static_cast<std::size_t>(size);
+    }
+  }
+  return pos;
+}
+
+core::Result<void> decode_delta_or_split(std::span<const std::uint8_t> bytes, Encoding encoding, const ValueType& type,
+                                         std::size_t count, std::vector<json::value>& out, DecodeBudget& budget) {
+  const bool integer = type.physical == PhysicalType::kInt32 || type.physical == PhysicalType::kInt64;
+  const bool arrays = type.physical == PhysicalType::kByteArray;
+  if (auto c = budget.charge(std::uint64_t{count} * (sizeof(json::value) + 8)); !c) return c;
+  if (encoding == Encoding::kDeltaBinaryPacked && integer) {
+    std::vector<std::int64_t> values;
+    auto used = decode_delta_integers(bytes, count, values);
+    if (!used) return used.error();
+    const bool is_unsigned = type.annotation == Annotation::kUnsigned;
+    for (const auto v : values) {
+      if (type.physical == PhysicalType::kInt32) {
+        const auto raw = static_cast<std::uint32_t>(v);
+        out.push_back(is_unsigned ? json::value(std::uint64_t{raw}) : json::value(std::int64_t{static_cast<std::int32_t>(raw)}));
+      } else {
+        out.push_back(is_unsigned ? json::value(static_cast<std::uint64_t>(v)) : json::value(v));
+      }
+    }
+    return {};
+  }
+  if (encoding == Encoding::kDeltaLengthByteArray && arrays) {
+    std::vector<std::string_view> values;
+    if (auto used = delta_length_arrays(bytes, count, values); !used) return used.error();
+    for (const auto v : values) {
+      if (auto p = charge_and_push(v, type.annotation, out, budget); !p) return p;
+    }
+    return {};
+  }
+  if (encoding == Encoding::kDeltaByteArray && (arrays || type.physical == PhysicalType::kFixedLenByteArray)) {
+    return delta_byte_arrays(bytes, type, count, out, budget);
+  }
+  if (encoding == Encoding::kByteStreamSplit && type.physical != PhysicalType::kBoolean && !arrays &&
+      type.physical != PhysicalType::kInt96) {
+    return byte_stream_split(bytes, type, count, out, budget);
+  }
+  return core::fail("values in {} encoding in a column of physical type {}", encoding_name(encoding),
+                    static_cast<int>(type.physical));
+}
 
 int bit_width(std::uint32_t max_value) { return max_value == 0 ? 0 : 32 - std::countl_zero(max_value); }
 

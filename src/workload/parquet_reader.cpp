@@ -151,11 +151,14 @@ core::Result<void> page_values(Bytes data, Encoding encoding, std::size_t count,
     case Encoding::kRle:
       if (ctx.type.physical == PhysicalType::kBoolean) return decode_rle_booleans(data, count, column.values, budget);
       break;
+    case Encoding::kDeltaBinaryPacked:
+    case Encoding::kDeltaLengthByteArray:
+    case Encoding::kDeltaByteArray:
+    case Encoding::kByteStreamSplit: return decode_delta_or_split(data, encoding, ctx.type, count, column.values, budget);
     default: break;
   }
-  return core::fail("values in {} encoding, which llmload does not read (it reads PLAIN, dictionary and RLE booleans; "
-                    "pyarrow.parquet.write_table(pyarrow.parquet.read_table(F), F2) rewrites the file so)",
-                    encoding_name(encoding));
+  return core::fail("values in {} encoding, which llmload does not read (it reads PLAIN, dictionary, RLE booleans, "
+                    "DELTA_* and BYTE_STREAM_SPLIT)", encoding_name(encoding));
 }
 
 core::Result<void> data_page(const PageHeader& h, Bytes raw, ChunkContext& ctx, ColumnData& column, DecodeBudget& budget) {

@@ -4,6 +4,7 @@
       page v2, dictionaries; the .jsonl is pyarrow's to_pylist() (binary as base64), what
       llmload's reader must give (ParquetReader.* unit tests)
   tests/data/parquet/flat-gzip-plain.parquet + .jsonl  flat columns with nulls, GZIP, PLAIN
+  tests/data/parquet/flat-snappy-delta.parquet + .jsonl  the same in DELTA_* and BYTE_STREAM_SPLIT
   tests/data/parquet/gsm8k-test.parquet     openai/gsm8k records (question, answer), SNAPPY
   tests/data/parquet/instructcoder.parquet  likaixin/InstructCoder records, uncompressed
 and copies of them as the parquet fuzz target's seed corpus (tools/fuzz/corpus/parquet/).
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pyarrow_interop import flat_table, nested_table, plain  # noqa: E402
+from pyarrow_interop import FLAT_ENCODINGS, flat_table, nested_table, plain  # noqa: E402
 
 DATA = os.path.join("tests", "data", "parquet")
 CORPUS = os.path.join("tools", "fuzz", "corpus", "parquet")
@@ -41,6 +42,8 @@ def main():
     os.makedirs(CORPUS, exist_ok=True)
     write("nested-zstd-v2.parquet", nested_table(12), expected=True, compression="zstd", data_page_version="2.0")
     write("flat-gzip-plain.parquet", flat_table(16), expected=True, compression="gzip", use_dictionary=False)
+    write("flat-snappy-delta.parquet", flat_table(40), expected=True, compression="snappy", use_dictionary=False,
+          column_encoding=FLAT_ENCODINGS)
     gsm8k = pa.table({
         "question": ["Tom has 3 apples and buys 4 more. How many apples does he have?",
                      "A train travels 60 km in 1 hour. How far does it go in 3 hours?",

@@ -2,8 +2,9 @@
 
 Writes tables of every type llmload reads (flat columns with nulls; Hub-style nested lists of
 structs, lists of strings, images as {bytes, path} structs, lists of lists, maps, structs of
-lists) with pyarrow, in every codec llmload reads, with dictionaries on and off, data pages
-v1 and v2, several pages per column and several row groups; reads each back with llmload's
+lists) with pyarrow, in every codec llmload reads, with dictionaries on and off, DELTA and
+BYTE_STREAM_SPLIT encodings, data pages v1 and v2, several pages per column and several row
+groups; reads each back with llmload's
 reader (the parquet_dump tool: one JSON object per row) and checks that every row equals
 pyarrow's Table.to_pylist() (binary as base64, as llmload gives it). Then runs
 `llmload bench --dataset-name hf` on Hub-style Parquet exports against the built-in simulator.
@@ -122,10 +123,32 @@ def write_variants(work, name, table):
     return files
 
 
+# Columns in the encodings llmload reads besides PLAIN and dictionaries (pyarrow writes them
+# only when asked, other writers by default).
+FLAT_ENCODINGS = {"i32": "DELTA_BINARY_PACKED", "i64": "DELTA_BINARY_PACKED", "u64": "DELTA_BINARY_PACKED",
+                  "text": "DELTA_BYTE_ARRAY", "big": "DELTA_LENGTH_BYTE_ARRAY", "blob": "DELTA_BYTE_ARRAY",
+                  "f32": "BYTE_STREAM_SPLIT", "f64": "BYTE_STREAM_SPLIT", "u32": "BYTE_STREAM_SPLIT"}
+NESTED_ENCODINGS = {"conversations.list.element.value": "DELTA_BYTE_ARRAY",
+                    "answers.list.element": "DELTA_LENGTH_BYTE_ARRAY",
+                    "grid.list.element.list.element": "DELTA_BINARY_PACKED", "meta.id": "DELTA_BINARY_PACKED",
+                    "meta.inner.x": "BYTE_STREAM_SPLIT"}
+
+
+def write_encoded(work, name, table, encodings):
+    files = []
+    for codec, page_version in itertools.product(CODECS, ["1.0", "2.0"]):
+        path = os.path.join(work, f"{name}-{codec}-encoded-v{page_version[0]}.parquet")
+        pq.write_table(table, path, compression=codec, use_dictionary=False, column_encoding=encodings,
+                       data_page_version=page_version, data_page_size=512, write_batch_size=16, row_group_size=70)
+        files.append(path)
+    return files
+
+
 def interop(dump, work):
     failures, count = [], 0
-    for name, table in [("flat", flat_table(200)), ("nested", nested_table(150))]:
-        for path in write_variants(work, name, table):
+    for name, table, encodings in [("flat", flat_table(200), FLAT_ENCODINGS),
+                                   ("nested", nested_table(150), NESTED_ENCODINGS)]:
+        for path in write_variants(work, name, table) + write_encoded(work, name, table, encodings):
             count += 1
             problem = check_file(dump, path)
             if problem:

@@ -58,4 +58,15 @@ core::Result<void> decode_dictionary_indices(std::span<const std::uint8_t> bytes
                                              const std::vector<boost::json::value>& dictionary,
                                              std::vector<boost::json::value>& out, DecodeBudget& budget);
 
+/// DELTA_BINARY_PACKED: appends `count` integers (64-bit arithmetic, wrapping as the writer's);
+/// returns the bytes used (the header, then each block's miniblocks up to the last value).
+core::Result<std::size_t> decode_delta_integers(std::span<const std::uint8_t> bytes, std::size_t count,
+                                                std::vector<std::int64_t>& out);
+
+/// Appends `count` values of `type` in `encoding`: DELTA_BINARY_PACKED (INT32, INT64),
+/// DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY (BYTE_ARRAY), BYTE_STREAM_SPLIT (FLOAT,
+/// DOUBLE, INT32, INT64, FIXED_LEN_BYTE_ARRAY). An encoding the type cannot have is an error.
+core::Result<void> decode_delta_or_split(std::span<const std::uint8_t> bytes, Encoding encoding, const ValueType& type,
+                                         std::size_t count, std::vector<boost::json::value>& out, DecodeBudget& budget);
+
 }  // namespace llmload::workload::parquet
