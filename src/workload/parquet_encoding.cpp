@@ -7,6 +7,7 @@
 #include <boost/json/string.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -14,6 +15,13 @@ namespace llmload::workload::parquet {
 namespace {
 
 namespace json = boost::json;
+
+/// Room for `extra` more elements, growing geometrically: a column's values are appended page
+/// by page, and reserving exactly would copy the whole column at every page.
+template <class T>
+void reserve_more(std::vector<T>& v, std::size_t extra) {
+  if (v.capacity() - v.size() < extra) v.reserve(std::max(v.size() + extra, 2 * v.capacity()));
+}
 
 std::uint64_t load_le(const std::uint8_t* p, int bytes) {
   std::uint64_t v = 0;
@@ -51,7 +59,7 @@ template <class T>
 core::Result<std::size_t> hybrid(std::span<const std::uint8_t> bytes, int width, std::size_t count, std::vector<T>& out) {
   if (width < 0 || width > static_cast<int>(8 * sizeof(T))) return core::fail("a bit width of {}", width);
   std::size_t pos = 0, produced = 0;
-  out.reserve(out.size() + count);
+  reserve_more(out, count);
   while (produced < count) {
     auto header = varint32(bytes, pos);
     if (!header) return header.error();
@@ -242,7 +250,7 @@ core::Result<std::size_t> decode_delta_integers(std::span<const std::uint8_t> by
   if (h->total != count) return core::fail("a DELTA run of {} values where {} are wanted", h->total, count);
   if (count == 0) return pos;
   const std::uint64_t per_miniblock = h->block / h->miniblocks;
-  out.reserve(out.size() + count);
+  reserve_more(out, count);
   std::uint64_t last = static_cast<std::uint64_t>(h->first);
   out.push_back(h->first);
   std::size_t produced = 1;
@@ -327,7 +335,7 @@ core::Result<void> DecodeBudget::charge(std::uint64_t bytes) {
 core::Result<std::size_t> decode_plain(std::span<const std::uint8_t> bytes, const ValueType& type, std::size_t count,
                                        std::vector<json::value>& out, DecodeBudget& budget) {
   if (auto c = budget.charge(std::uint64_t{count} * sizeof(json::value)); !c) return c.error();
-  out.reserve(out.size() + count);
+  reserve_more(out, count);
   switch (type.physical) {
     case PhysicalType::kBoolean: {
       if (auto n = need(bytes, 0, (std::uint64_t{count} + 7) / 8, "BOOLEAN values"); !n) return n.error();
@@ -378,7 +386,7 @@ core::Result<void> decode_dictionary_indices(std::span<const std::uint8_t> bytes
   std::vector<std::uint32_t> indices;
   auto used = decode_hybrid(bytes.subspan(1), bytes[0], count, indices);
   if (!used) return core::fail("dictionary indices: {}", used.error().message);
-  out.reserve(out.size() + count);
+  reserve_more(out, count);
   for (const auto i : indices) {
     if (i >= dictionary.size()) return core::fail("dictionary index {} of a {}-entry dictionary", i, dictionary.size());
     if (const auto* s = dictionary[i].if_string()) {
