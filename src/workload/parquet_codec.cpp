@@ -2,6 +2,7 @@
 
 #include "llmload/workload/parquet_codec.hpp"
 
+#include <lz4.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -98,6 +99,43 @@ core::Result<void> zstd_into(std::span<const std::uint8_t> in, std::size_t size,
   return {};
 }
 
+/// One raw LZ4 block into exactly `out` (whose size was checked against LZ4's bounded expansion).
+bool lz4_block(std::span<const std::uint8_t> in, std::uint8_t* out, std::size_t size) {
+  if (in.size() > static_cast<std::size_t>(INT_MAX) || size > static_cast<std::size_t>(INT_MAX)) return false;
+  const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(in.data()), reinterpret_cast<char*>(out),
+                                      static_cast<int>(in.size()), static_cast<int>(size));
+  return got >= 0 && static_cast<std::size_t>(got) == size;
+}
+
+std::uint32_t load_be32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | std::uint32_t{p[3]};
+}
+
+/// The deprecated LZ4 codec as parquet-mr (Hadoop) writes it: blocks of a big-endian
+/// uncompressed and compressed size and the LZ4 data; false when the data is not framed so.
+bool hadoop_lz4(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
+  std::size_t pos = 0, produced = 0;
+  while (pos < in.size()) {
+    if (in.size() - pos < 8) return false;
+    const std::uint32_t raw = load_be32(in.data() + pos), packed = load_be32(in.data() + pos + 4);
+    pos += 8;
+    if (packed > in.size() - pos || raw > out.size() - produced) return false;
+    if (!lz4_block(in.subspan(pos, packed), out.data() + produced, raw)) return false;
+    pos += packed;
+    produced += raw;
+  }
+  return produced == out.size();
+}
+
+core::Result<void> lz4_into(Codec codec, std::span<const std::uint8_t> in, std::size_t size, std::vector<std::uint8_t>& out) {
+  // LZ4's expansion is bounded (255 bytes of output per input byte at most).
+  if (size / 255 > in.size() + 16) return core::fail("LZ4 data is corrupt (declares {} bytes from {})", size, in.size());
+  out.resize(size);
+  if (codec == Codec::kLz4 && hadoop_lz4(in, out)) return {};
+  if (!lz4_block(in, out.data(), size)) return core::fail("{} data is corrupt or not {} bytes", codec_name(codec), size);
+  return {};
+}
+
 }  // namespace
 
 core::Result<std::vector<std::uint8_t>> decompress(Codec codec, std::span<const std::uint8_t> input, std::size_t size) {
@@ -110,8 +148,10 @@ core::Result<std::vector<std::uint8_t>> decompress(Codec codec, std::span<const 
     case Codec::kSnappy: done = snappy_into(input, size, out); break;
     case Codec::kGzip: done = gzip_into(input, size, out); break;
     case Codec::kZstd: done = zstd_into(input, size, out); break;
+    case Codec::kLz4:
+    case Codec::kLz4Raw: done = lz4_into(codec, input, size, out); break;
     default:
-      return core::fail("compression {} is not supported (llmload reads UNCOMPRESSED, SNAPPY, GZIP and ZSTD; "
+      return core::fail("compression {} is not supported (llmload reads UNCOMPRESSED, SNAPPY, GZIP, ZSTD and LZ4; "
                         "rewrite the file with one of them, e.g. pyarrow.parquet.write_table(t, F, compression='zstd'))",
                         codec_name(codec));
   }

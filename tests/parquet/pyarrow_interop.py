@@ -25,7 +25,7 @@ import struct
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-CODECS = ["none", "snappy", "gzip", "zstd"]
+CODECS = ["none", "snappy", "gzip", "zstd", "lz4"]
 
 
 def flat_table(rows):

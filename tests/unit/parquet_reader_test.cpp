@@ -199,6 +199,10 @@ TEST(ParquetEncoding, DictionaryIndicesAndCodecsCheckTheirBounds) {
   EXPECT_NE(parquet::decompress(parquet::Codec::kSnappy, view(text), 1000).error().message.find("SNAPPY"), std::string::npos);
   EXPECT_NE(parquet::decompress(parquet::Codec::kGzip, view(text), 1000).error().message.find("GZIP data is corrupt"), std::string::npos);
   EXPECT_NE(parquet::decompress(parquet::Codec::kZstd, view(text), 1000).error().message.find("ZSTD data"), std::string::npos);
+  EXPECT_NE(parquet::decompress(parquet::Codec::kLz4Raw, view(text), 1000).error().message.find("LZ4_RAW data is corrupt"),
+            std::string::npos);
+  EXPECT_NE(parquet::decompress(parquet::Codec::kLz4, view(text), 1 << 30).error().message.find("LZ4 data is corrupt (declares"),
+            std::string::npos);
   EXPECT_NE(parquet::decompress(parquet::Codec::kBrotli, view(text), 1000).error().message.find("BROTLI is not supported"),
             std::string::npos);
 }

@@ -1,7 +1,9 @@
 #pragma once
-/// Decompression of Parquet pages: SNAPPY (libsnappy), GZIP (zlib), ZSTD (libzstd), each into
-/// exactly the size the page header declares (no more is ever written or allocated), and
-/// UNCOMPRESSED. Other codecs are refused by name.
+/// Decompression of Parquet pages: SNAPPY (libsnappy), GZIP (zlib), ZSTD (libzstd), LZ4_RAW
+/// and the deprecated LZ4 (Hadoop's framing, else raw, as Arrow reads it; liblz4), each into
+/// exactly the size the page header declares (no more is ever written, and no more than the
+/// codec's bounded expansion of the input is allocated), and UNCOMPRESSED. LZO and BROTLI are
+/// refused by name.
 
 #include "llmload/core/error.hpp"
 #include "llmload/workload/parquet_metadata.hpp"

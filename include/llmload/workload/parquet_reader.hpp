@@ -8,7 +8,7 @@
 /// group and column chunk, dictionary pages and data pages v1 and v2; PLAIN, PLAIN_DICTIONARY /
 /// RLE_DICTIONARY, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and
 /// BYTE_STREAM_SPLIT values, RLE booleans and the RLE/bit-packed hybrid levels; UNCOMPRESSED,
-/// SNAPPY, GZIP and ZSTD pages; BOOLEAN, INT32, INT64, FLOAT, DOUBLE and BYTE_ARRAY columns
+/// SNAPPY, GZIP, ZSTD and LZ4 pages; BOOLEAN, INT32, INT64, FLOAT, DOUBLE and BYTE_ARRAY columns
 /// (text when annotated STRING/ENUM/JSON, else bytes), optional fields, structs, lists and maps
 /// nested to any depth within the limit. INT96 and FIXED_LEN_BYTE_ARRAY values are given as
 /// their bytes; dates, times, timestamps and decimals as their stored integers (pyarrow makes
