@@ -6,6 +6,7 @@
   tests/data/parquet/flat-gzip-plain.parquet + .jsonl  flat columns with nulls, GZIP, PLAIN
   tests/data/parquet/flat-snappy-delta.parquet + .jsonl  the same in DELTA_* and BYTE_STREAM_SPLIT
   tests/data/parquet/gsm8k-test.parquet     openai/gsm8k records (question, answer), SNAPPY
+  tests/data/parquet/gsm8k-lz4.parquet      the same records, LZ4
   tests/data/parquet/instructcoder.parquet  likaixin/InstructCoder records, uncompressed
 and copies of them as the parquet fuzz target's seed corpus (tools/fuzz/corpus/parquet/).
 Usage (from the repository root): python tests/parquet/make_fixtures.py
@@ -51,6 +52,7 @@ def main():
         "answer": ["3 + 4 = 7\n#### 7", "60 * 3 = 180\n#### 180", "12 * 7 = 84\n#### 84"],
     })
     write("gsm8k-test.parquet", gsm8k, compression="snappy")
+    write("gsm8k-lz4.parquet", gsm8k, compression="lz4")
     coder = pa.table({
         "instruction": ["Add a docstring.", "Rename f to add_one.", "Use a list comprehension."],
         "input": ["def f(x):\n    return x + 1", "def f(x):\n    return x + 1",

@@ -335,6 +335,18 @@ TEST(ParquetReader, FilesWrittenByPyarrowReadAsItsToPylist) {
   }
 }
 
+TEST(ParquetReader, EveryCodecReadsTheSameRows) {
+  core::Result<std::uint64_t> result = 0;
+  const std::string snappy = slurp(kData + "gsm8k-test.parquet"), lz4 = slurp(kData + "gsm8k-lz4.parquet");
+  const auto a = rows_of(view(snappy), result);
+  ASSERT_TRUE(result) << result.error().message;
+  const auto b = rows_of(view(lz4), result);
+  ASSERT_TRUE(result) << result.error().message;
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a[2].at("answer"), "12 * 7 = 84\n#### 84");
+}
+
 TEST(ParquetReader, CorruptFilesAreErrorsNeverCrashes) {
   const std::string good = slurp(kData + "nested-zstd-v2.parquet");
   ASSERT_GT(good.size(), 100u);
