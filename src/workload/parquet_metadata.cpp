@@ -251,7 +251,8 @@ core::Result<ColumnMeta> column_chunk(CompactReader& r, const MetadataLimits& li
   return m;
 }
 
-core::Result<RowGroup> row_group(CompactReader& r, const MetadataLimits& limits) {
+/// `chunks` counts the column chunks of every row group read so far (at most max_column_chunks).
+core::Result<RowGroup> row_group(CompactReader& r, const MetadataLimits& limits, std::uint64_t& chunks) {
   RowGroup g;
   bool has_columns = false, has_rows = false;
   auto read = read_struct(r, [&](const FieldHeader& f) -> core::Result<bool> {
@@ -259,6 +260,9 @@ core::Result<RowGroup> row_group(CompactReader& r, const MetadataLimits& limits)
       has_columns = true;
       auto l = read_list(r, f.type, limits.max_schema_elements, "a row group's columns", [&](Type t) -> core::Result<void> {
         if (t != Type::kStruct) return core::fail("a ColumnChunk is not a struct");
+        if (++chunks > limits.max_column_chunks) {
+          return core::fail("more than {} column chunks in the file", limits.max_column_chunks);
+        }
         auto c = column_chunk(r, limits);
         if (!c) return c.error();
         g.columns.push_back(std::move(*c));
@@ -281,7 +285,7 @@ core::Result<RowGroup> row_group(CompactReader& r, const MetadataLimits& limits)
 }
 
 core::Result<bool> file_metadata_field(CompactReader& r, const FieldHeader& f, FileMetaData& m,
-                                       const MetadataLimits& limits) {
+                                       const MetadataLimits& limits, std::uint64_t& chunks) {
   switch (f.id) {
     case 1: {
       auto v = r.read_i32(f.type, std::numeric_limits<std::int32_t>::min(), kI32Max);
@@ -309,7 +313,7 @@ core::Result<bool> file_metadata_field(CompactReader& r, const FieldHeader& f, F
     case 4: {
       auto l = read_list(r, f.type, limits.max_row_groups, "the row groups", [&](Type t) -> core::Result<void> {
         if (t != Type::kStruct) return core::fail("a RowGroup is not a struct");
-        auto g = row_group(r, limits);
+        auto g = row_group(r, limits, chunks);
         if (!g) return g.error();
         m.row_groups.push_back(std::move(*g));
         return {};
@@ -380,12 +384,13 @@ core::Result<void> page_kind_header(CompactReader& r, std::int16_t kind, PageHea
 core::Result<FileMetaData> parse_file_metadata(std::span<const std::uint8_t> bytes, const MetadataLimits& limits) {
   CompactReader r(bytes);
   FileMetaData m;
+  std::uint64_t chunks = 0;
   bool has_schema = false, has_rows = false, has_groups = false;
   auto read = read_struct(r, [&](const FieldHeader& f) -> core::Result<bool> {
     has_schema = has_schema || f.id == 2;
     has_rows = has_rows || f.id == 3;
     has_groups = has_groups || f.id == 4;
-    return file_metadata_field(r, f, m, limits);
+    return file_metadata_field(r, f, m, limits, chunks);
   });
   if (!read) return core::fail("the file metadata: {}", read.error().message);
   for (const auto& [present, name] : {std::pair{has_schema, "schema"}, {has_rows, "num_rows"}, {has_groups, "row_groups"}}) {

@@ -377,6 +377,30 @@ TEST(ParquetReader, CorruptFilesAreErrorsNeverCrashes) {
   }
 }
 
+TEST(ParquetMetadata, LimitsBoundTheFooter) {
+  // gsm8k-test.parquet: a schema of 3 elements (root, question, answer), one row group of 2 chunks.
+  const std::string file = slurp(kData + "gsm8k-test.parquet");
+  const auto bytes = view(file);
+  const std::size_t length = bytes[bytes.size() - 8] | bytes[bytes.size() - 7] << 8 | bytes[bytes.size() - 6] << 16;
+  const auto footer = bytes.subspan(bytes.size() - 8 - length, length);
+  auto meta = parquet::parse_file_metadata(footer);
+  ASSERT_TRUE(meta) << meta.error().message;
+  EXPECT_EQ(meta->schema.size(), 3u);
+  EXPECT_EQ(meta->num_rows, 3);
+  ASSERT_EQ(meta->row_groups.size(), 1u);
+  EXPECT_EQ(meta->row_groups[0].columns[1].path, (std::vector<std::string>{"answer"}));
+  EXPECT_EQ(meta->row_groups[0].columns[1].codec, parquet::Codec::kSnappy);
+  parquet::MetadataLimits limits;
+  limits.max_column_chunks = 1;
+  EXPECT_NE(parquet::parse_file_metadata(footer, limits).error().message.find("more than 1 column chunks"), std::string::npos);
+  limits = {};
+  limits.max_schema_elements = 2;
+  EXPECT_NE(parquet::parse_file_metadata(footer, limits).error().message.find("the schema has 3 entries, more than 2"),
+            std::string::npos);
+  // Cut anywhere, the footer is an error.
+  for (std::size_t cut = 0; cut < footer.size(); ++cut) EXPECT_FALSE(parquet::parse_file_metadata(footer.first(cut))) << cut;
+}
+
 TEST(ParquetReader, FileErrorsNameTheFile) {
   core::Result<std::uint64_t> rows = read_parquet_file(kData + "no-such.parquet", [](json::object&&, std::uint64_t) -> core::Result<void> { return {}; });
   ASSERT_FALSE(rows);

@@ -108,10 +108,12 @@ struct PageHeader {
   bool is_compressed = true;                      ///< data page v2
 };
 
-/// Most schema elements, row groups and columns a file may have.
+/// Most schema elements, row groups and column chunks a file may have (so a footer's
+/// structures stay within a few hundred MiB however it is made).
 struct MetadataLimits {
   std::uint32_t max_schema_elements = 10000;
   std::uint32_t max_row_groups = 100000;
+  std::uint64_t max_column_chunks = 1000000;  ///< all row groups together
   std::uint32_t max_path_parts = 64;
 };
 
