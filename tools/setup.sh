@@ -8,11 +8,12 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev libssl-dev openssl ca-certificates
   libsimdjson-dev libyaml-cpp-dev libfmt-dev libcli11-dev zlib1g-dev libturbojpeg0-dev
+  libsnappy-dev libzstd-dev liblz4-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   universal-ctags strace
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
-  nodejs
+  nodejs python3-venv
   chromium
   prometheus
   openmpi-bin
@@ -25,6 +26,9 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# libsnappy-dev, libzstd-dev, liblz4-dev: the SNAPPY, ZSTD and LZ4 pages of Parquet dataset files.
+# python3-venv: the Parquet interop test (parquet_pyarrow_interop) makes a virtual environment
+# in the build tree and installs the pinned pyarrow from PyPI into it (tests/parquet/).
 # clang-14, libfuzzer-14-dev, libclang-rt-14-dev: tools/fuzz.sh builds the fuzz targets with
 # libFuzzer, AddressSanitizer and UBSan (the runtimes are in libclang-rt-14-dev).
 # chromium: the report_html_browser test opens the HTML report headless.

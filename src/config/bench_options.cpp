@@ -120,7 +120,7 @@ void add_workload_flags(CLI::App& app, BenchOptions& o) {
       ->capture_default_str()->group("Workload");
   app.add_option("--dataset-path", o.dataset_path,
                  "Dataset file (sharegpt: JSON array; custom, image-qa, mooncake, timed_trace, spec_bench: "
-                 "JSONL; sonnet: text; burstgpt: CSV; hf: a JSON/JSONL export or a folder of them)")->group("Workload");
+                 "JSONL; sonnet: text; burstgpt: CSV; hf: a Parquet/JSON/JSONL export or a folder of them)")->group("Workload");
   app.add_flag("--no-oversample", o.no_oversample,
                "Refuse to run when the dataset has fewer prompts than --num-prompts (instead of "
                "repeating some)")->group("Workload");

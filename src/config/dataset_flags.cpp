@@ -26,9 +26,9 @@ void add_trace_flags(CLI::App& app, workload::TimedTraceOptions& t) {
 
 void add_hub_flags(CLI::App& app, workload::HubDatasetOptions& h) {
   app.add_option("--hf-name", h.hf_name,
-                 "hf: which of vLLM's Hugging Face datasets --dataset-path holds (a local JSON/JSONL export; "
-                 "nothing is downloaded), e.g. likaixin/InstructCoder")->group(kGroup);
-  app.add_option("--hf-split", h.hf_split, "hf: the split; a folder's files whose name contains it are read")
+                 "hf: which of vLLM's Hugging Face datasets --dataset-path holds (a local Parquet/JSON/JSONL "
+                 "export; nothing is downloaded), e.g. likaixin/InstructCoder")->group(kGroup);
+  app.add_option("--hf-split", h.hf_split, "hf: the split; a folder's files whose path contains it are read")
       ->group(kGroup);
   app.add_option("--hf-subset", h.hf_subset, "hf: the subset (recorded; export the subset you want)")->group(kGroup);
   app.add_option("--hf-output-len", h.hf_output_len,

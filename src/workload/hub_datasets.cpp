@@ -4,11 +4,15 @@
 #include "llmload/workload/hub_datasets.hpp"
 
 #include "llmload/core/base64.hpp"
+#include "llmload/core/input_file.hpp"
 #include "llmload/core/text.hpp"
 #include "llmload/workload/dataset.hpp"
 #include "llmload/workload/dataset_file.hpp"
 #include "llmload/workload/image_data.hpp"
 #include "llmload/workload/json_array_scanner.hpp"
+#include "llmload/workload/parquet_reader.hpp"
+
+#include <boost/json/serialize.hpp>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -227,53 +231,82 @@ const HubRecipe* find_recipe(std::string_view name) {
 // ---- records of a local export --------------------------------------------------------------
 
 constexpr std::size_t kMaxFiles = 1024;
+constexpr int kMaxFolderDepth = 3;  ///< folders below --dataset-path searched for files
 
 struct RecordPos {
   std::uint32_t file = 0;
   JsonElementPos pos;
 };
 
-/// The files of an export and where each record lies in them.
+/// The files of an export and where each record lies in them. A JSON file's records are read
+/// again from the file when used; a Parquet file's rows are kept as JSON text (`rows`, a
+/// record's offset is its index there) and its FilePtr is null.
 struct RecordSource {
   std::vector<std::filesystem::path> paths;
   std::vector<FilePtr> files;
   std::vector<RecordPos> records;
+  std::vector<std::string> rows;
+  std::uint64_t row_bytes = 0;  ///< of `rows`, at most core::kMaxDatasetBytes
 };
 
-bool is_parquet(const std::filesystem::path& path) {
-  FilePtr f(std::fopen(path.c_str(), "rb"));
-  char magic[4] = {};
-  return f && std::fread(magic, 1, 4, f.get()) == 4 && std::string_view(magic, 4) == "PAR1";
+/// "FILE:LINE" of a JSON record, "FILE: row N" of a Parquet one, for messages.
+std::string record_where(const RecordSource& source, const RecordPos& record) {
+  const auto& path = source.paths[record.file];
+  return source.files[record.file] ? where(path, record.pos.line) : fmt::format("{}: row {}", path.string(), record.pos.line);
 }
 
-/// The export's files: the file itself, or a folder's .json/.jsonl files (sorted; those whose
-/// name contains `split`, when any does).
+/// The export's files: the file itself, or a folder's .json/.jsonl/.parquet files, its
+/// subfolders' too (a Hub snapshot keeps them in data/ or CONFIG/SPLIT/; hidden ones and those
+/// over kMaxFolderDepth deep are left out), sorted; those whose path in the folder contains
+/// `split`, when any does.
 core::Result<std::vector<std::filesystem::path>> export_files(const std::filesystem::path& path, std::string_view split) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!std::filesystem::is_directory(path, ec)) return std::vector<std::filesystem::path>{path};
-  std::vector<std::filesystem::path> all;
-  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-    const auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".json" || ext == ".jsonl")) all.push_back(entry.path());
-    if (all.size() > kMaxFiles) return core::fail("{}: more than {} JSON files; point --dataset-path at one", path.string(), kMaxFiles);
+  if (!fs::is_directory(path, ec)) return std::vector<fs::path>{path};
+  std::vector<fs::path> all;
+  fs::recursive_directory_iterator it(path, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const bool hidden = it->path().filename().string().starts_with('.');
+    if (it->is_directory(ec) && (hidden || it.depth() + 1 >= kMaxFolderDepth)) it.disable_recursion_pending();
+    if (hidden) continue;
+    const auto ext = it->path().extension();
+    if (it->is_regular_file(ec) && (ext == ".json" || ext == ".jsonl" || ext == ".parquet")) all.push_back(it->path());
+    if (all.size() > kMaxFiles) return core::fail("{}: more than {} dataset files; point --dataset-path at one", path.string(), kMaxFiles);
   }
   if (ec) return core::fail("{}: cannot list: {}", path.string(), ec.message());
   std::sort(all.begin(), all.end());
-  std::vector<std::filesystem::path> picked;
+  std::vector<fs::path> picked;
   for (const auto& p : all) {
-    if (!split.empty() && p.filename().string().find(split) != std::string::npos) picked.push_back(p);
+    if (!split.empty() && p.lexically_relative(path).generic_string().find(split) != std::string::npos) picked.push_back(p);
   }
   if (picked.empty()) picked = all;
-  if (picked.empty()) return core::fail("{}: no .json or .jsonl file in the folder", path.string());
+  if (picked.empty()) return core::fail("{}: no .json, .jsonl or .parquet file in the folder or its subfolders", path.string());
   return picked;
+}
+
+/// A Parquet file's rows, each kept as the JSON text of its record.
+core::Result<void> index_parquet(RecordSource& source, std::uint32_t index) {
+  const auto& path = source.paths[index];
+  auto rows = read_parquet_file(path, [&](boost::json::object&& row, std::uint64_t i) -> core::Result<void> {
+    std::string text = boost::json::serialize(row);
+    source.row_bytes += text.size();
+    if (source.row_bytes > core::kMaxDatasetBytes) {
+      return core::fail("the export's Parquet rows take more than {} GiB as JSON", core::kMaxDatasetBytes >> 30);
+    }
+    text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    const JsonElementPos pos{source.rows.size(), text.size(), static_cast<std::uint32_t>(i + 1), static_cast<std::uint32_t>(i)};
+    source.records.push_back({index, pos});
+    source.rows.push_back(std::move(text));
+    return {};
+  });
+  if (!rows) return rows.error();
+  source.files.emplace_back();
+  return {};
 }
 
 core::Result<void> index_file(RecordSource& source, std::uint32_t index) {
   const auto& path = source.paths[index];
-  if (is_parquet(path)) {
-    return core::fail("{}: a Parquet file; llmload reads JSON Lines or JSON exports (e.g. pandas.read_parquet(F)"
-                      ".to_json(F + '.jsonl', orient='records', lines=True))", path.string());
-  }
+  if (is_parquet_file(path)) return index_parquet(source, index);
   auto file = open_dataset_file(path);
   if (!file) return file.error();
   int first = 0;
@@ -366,22 +399,30 @@ core::Result<Dataset> build_requests(const DatasetOptions& options, const BuildR
   ImageCache images;
   dom::parser parser;
   std::string buffer;
-  for (const auto& [file, pos] : source.records) {
+  for (const auto& entry : source.records) {
     if (out.specs.size() >= options.num_prompts) break;
+    const auto& [file, pos] = entry;
     const auto& path = source.paths[file];
-    if (auto r = read_element(source.files[file].get(), path, pos, buffer); !r) return r.error();
+    if (!source.files[file]) {
+      buffer.reserve(pos.size + simdjson::SIMDJSON_PADDING);
+      buffer.assign(source.rows[pos.offset]);
+    } else if (auto r = read_element(source.files[file].get(), path, pos, buffer); !r) {
+      return r.error();
+    }
     dom::element record;
     if (auto ec = parser.parse(buffer.data(), buffer.size(), false).get(record)) {
-      return core::fail("{}: invalid JSON ({})", where(path, pos.line), simdjson::error_message(ec));
+      return core::fail("{}: invalid JSON ({})", record_where(source, entry), simdjson::error_message(ec));
     }
     auto sample = rules.recipe->extract(record, options.hub);
-    if (!sample) return core::fail("{}: {} (as {} reads a record)", where(path, pos.line), sample.error().message, rules.label);
+    if (!sample) {
+      return core::fail("{}: {} (as {} reads a record)", record_where(source, entry), sample.error().message, rules.label);
+    }
     auto spec = record_request(*sample, rules, tokenizer, counts);
     if (!spec) return spec.error();
     if (!*spec) continue;
     if (sample->image) {
       auto url = image_url(*sample->image, path.parent_path(), images);
-      if (!url) return core::fail("{}: {}", where(path, pos.line), url.error().message);
+      if (!url) return core::fail("{}: {}", record_where(source, entry), url.error().message);
       (*spec)->images.push_back(std::move(*url));
     }
     out.specs.push_back(std::move(**spec));
@@ -454,7 +495,7 @@ core::Result<Dataset> make_hf_dataset(const DatasetOptions& options, const token
   std::error_code ec;
   if (!std::filesystem::exists(options.path, ec)) {
     return core::fail("--dataset-path {}: no such file or folder; llmload does not download from the Hugging Face "
-                      "Hub: download {} and give its local JSON/JSONL export with --dataset-path FILE_OR_FOLDER "
+                      "Hub: download {} and give its local Parquet/JSON/JSONL export with --dataset-path FILE_OR_FOLDER "
                       "--hf-name {}", options.path, recipe->second, recipe->second);
   }
   if (recipe->first->images && !options.chat) {

@@ -255,6 +255,24 @@ TEST_F(DatasetsCli, HfInstructCoderFromALocalExport) {
   EXPECT_NE(missing.err.find("llmload does not download from the Hugging Face Hub"), std::string::npos) << missing.err;
 }
 
+// A Parquet export (written by pyarrow: tests/parquet/make_fixtures.py), as the Hub stores it.
+TEST_F(DatasetsCli, HfInstructCoderFromAParquetExport) {
+  const std::string path = std::string(LLMLOAD_TEST_DATA_DIR) + "/parquet/instructcoder.parquet";
+  const auto r = run("--dataset-name hf --hf-name likaixin/InstructCoder --dataset-path " + path +
+                     " --num-prompts 3 --hf-output-len 5 --save-result --result-dir " + dir_.string() +
+                     " --result-filename r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("hf (likaixin/InstructCoder): 3 records in 1 file(s)"), std::string::npos) << r.out;
+  const auto json = result("r.json");
+  EXPECT_EQ(json.at("completed").as_int64(), 3);
+  EXPECT_EQ(json.at("total_output_tokens").as_int64(), 15);
+  // A file that is not a whole Parquet file: exit 2, the error naming it.
+  const auto cut = write("cut.parquet", slurp(path).substr(0, 600) + "PAR1");
+  const auto bad = run("--dataset-name hf --hf-name likaixin/InstructCoder --dataset-path " + cut);
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find(cut + ": "), std::string::npos) << bad.err;
+}
+
 TEST_F(DatasetsCli, BurstGptRows) {
   const auto path = write("burst.csv",
                           "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"

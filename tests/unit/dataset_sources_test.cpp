@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 namespace llmload::workload {
@@ -246,7 +247,7 @@ TEST_F(DatasetSources, HfErrorsSayWhatToDo) {
   EXPECT_NE(error_of(o).find("llmload does not download from the Hugging Face Hub"), std::string::npos);
   o.path = write("p.parquet", std::string("PAR1\0\0PAR1", 10));
   o.hub.hf_name = "openai/gsm8k";
-  EXPECT_NE(error_of(o).find("a Parquet file"), std::string::npos);
+  EXPECT_NE(error_of(o).find("p.parquet: too short for a Parquet file (10 bytes)"), std::string::npos) << error_of(o);
   // A JSON array export reads like JSON Lines.
   o.path = write("g.json", R"([{"question": "q one"}, {"question": "q two"}])");
   o.num_prompts = 2;
@@ -254,6 +255,61 @@ TEST_F(DatasetSources, HfErrorsSayWhatToDo) {
   auto d = make_dataset(o, nullptr);
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(d->specs[1].prompt, "q two");
+}
+
+// Parquet exports (written by pyarrow: tests/parquet/make_fixtures.py) read as their JSON
+// exports do; a record's errors name the file and row.
+TEST_F(DatasetSources, HfReadsParquetExports) {
+  const std::string data = std::string(LLMLOAD_TEST_DATA_DIR) + "/parquet/";
+  auto o = options("hf", data + "gsm8k-test.parquet", 3);
+  o.hub.hf_name = "openai/gsm8k";
+  o.disable_shuffle = true;
+  auto d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->specs.size(), 3u);
+  EXPECT_EQ(d->specs[0].prompt, "Tom has 3 apples and buys 4 more. How many apples does he have?");
+  EXPECT_EQ(d->specs[2].prompt, "Sara reads 12 pages a day. How many pages does she read in a week?");
+  EXPECT_EQ(d->specs[1].expected_output_len, 256);
+  EXPECT_NE(d->notes.front().find("3 records in 1 file(s)"), std::string::npos) << d->notes.front();
+  // A folder holding a Parquet and a JSON Lines file of the split: both are read.
+  fs::create_directories(dir_ / "mixed");
+  fs::copy_file(data + "gsm8k-test.parquet", dir_ / "mixed" / "test-0.parquet");
+  write("mixed/test-1.jsonl", R"({"question": "q from JSON Lines"})" "\n");
+  write("mixed/train-0.jsonl", R"({"question": "not of the split"})" "\n");
+  o.path = (dir_ / "mixed").string();
+  o.num_prompts = 4;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->specs[3].prompt, "q from JSON Lines");
+  EXPECT_NE(d->notes.front().find("4 records in 2 file(s)"), std::string::npos) << d->notes.front();
+  // A Hub snapshot's layout (CONFIG/SPLIT/NNNN.parquet): the split's files in the subfolders.
+  fs::create_directories(dir_ / "snap" / "main" / "test");
+  fs::create_directories(dir_ / "snap" / "main" / "train");
+  fs::create_directories(dir_ / "snap" / ".cache" / "test");
+  fs::copy_file(data + "gsm8k-test.parquet", dir_ / "snap" / "main" / "test" / "0000.parquet");
+  write("snap/main/train/0000.jsonl", R"({"question": "not of the split"})" "\n");
+  write("snap/.cache/test/0000.jsonl", R"({"question": "hidden"})" "\n");
+  o.path = (dir_ / "snap").string();
+  o.num_prompts = 3;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_NE(d->notes.front().find("3 records in 1 file(s)"), std::string::npos) << d->notes.front();
+  // Records of another dataset: the error names the file and the row.
+  o.path = data + "instructcoder.parquet";
+  EXPECT_NE(error_of(o).find("instructcoder.parquet: row 1: no string 'question' (as hf (openai/gsm8k) reads a record)"),
+            std::string::npos) << error_of(o);
+  o.hub.hf_name = "likaixin/InstructCoder";
+  o.num_prompts = 3;
+  d = make_dataset(o, nullptr);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->specs[0].prompt, "def f(x):\n    return x + 1\n\nAdd a docstring. Just output the code, do not include any explanation.");
+  // A corrupt Parquet file: the reader's error, naming the file.
+  std::ifstream in(data + "gsm8k-test.parquet", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);
+  o.path = write("bad.parquet", bytes.substr(0, 200) + bytes.substr(bytes.size() - 300));
+  o.hub.hf_name = "openai/gsm8k";
+  EXPECT_NE(error_of(o).find("bad.parquet: "), std::string::npos) << error_of(o);
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 /// vLLM's datasets that `vllm bench serve` loads from the Hugging Face Hub (`--dataset-name hf`)
 /// and `spec_bench`, read here from local exports: no network access, ever.
 ///
-/// `hf`: --dataset-path is a JSON Lines file, a JSON array file, or a folder of them (a local
-/// snapshot; with --hf-split only the files whose name contains the split), and --hf-name says
+/// `hf`: --dataset-path is a Parquet file (workload/parquet_reader.hpp), a JSON Lines file, a
+/// JSON array file, or a folder of them, two levels of subfolders included (a local snapshot;
+/// with --hf-split only the files whose path contains the split), and --hf-name says
 /// which of vLLM's datasets it holds (or --dataset-path is that name and a folder of that name
 /// exists). Each dataset is read as vLLM's class for it reads a record (see hub_recipes()):
 /// prompt fields, the output length (--hf-output-len / --output-len, else vLLM's default for
