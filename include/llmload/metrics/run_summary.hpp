@@ -4,6 +4,7 @@
 /// labelled extensions. Reporters (console table, JSON) read it; they never touch live state.
 
 #include "llmload/core/clock.hpp"
+#include "llmload/metrics/probe_stats.hpp"
 #include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/metrics/client_check.hpp"
@@ -204,6 +205,13 @@ struct RunSummary {
   /// when the run had none).
   std::vector<IntervalTotals> per_interval;
   double interval_s = 0;  ///< their length (the last one may be shorter)
+  /// vLLM's --probe-request-rate figures (its "Probe Requests" section and probe_* keys);
+  /// unset without probes or when none succeeded.
+  std::optional<ProbeFigures> probe;
+  /// Pooling runs: the input sequences of the successful requests (vLLM's
+  /// total_input_sequences: a rerank request's documents, an embeddings request's inputs);
+  /// summarize() counts one per successful request, the caller that knows the workload more.
+  std::int64_t total_input_sequences = 0;
 };
 
 
