@@ -103,11 +103,11 @@ TEST_F(PoolingBackendsCli, EmbeddingsOfQueryAndDocumentsWithNoReranker) {
 TEST_F(PoolingBackendsCli, ChatEmbeddingBackendsSendImages) {
   for (const std::string backend : {"openai-embeddings-chat", "openai-embeddings-clip", "openai-embeddings-vlm2vec",
                                     "infinity-embeddings-clip"}) {
-    const auto r = bench("--backend " + backend + " --dataset-name random-mm --num-prompts 4 "
+    const auto r = bench("--backend " + backend + " --dataset-name random-mm "
                          "--random-mm-bucket-config '{(64, 64, 1): 1.0}'");
     ASSERT_EQ(r.exit_code, 0) << backend << r.out << r.err;
     const auto doc = saved();
-    EXPECT_EQ(doc.at("completed").as_int64(), 4) << backend;
+    EXPECT_EQ(doc.at("completed").as_int64(), 8) << backend;
     EXPECT_GT(doc.at("total_input_tokens").as_int64(), 0) << backend;
   }
 }
