@@ -17,8 +17,13 @@ constexpr std::array kBackends{
     BackendEntry{"openai", Flavor::kCompletions},
     BackendEntry{"openai-chat", Flavor::kChat},
     BackendEntry{"openai-embeddings", Flavor::kEmbeddings},
+    BackendEntry{"openai-embeddings-chat", Flavor::kEmbeddingsChat},
+    BackendEntry{"openai-embeddings-clip", Flavor::kEmbeddingsClip},
+    BackendEntry{"openai-embeddings-vlm2vec", Flavor::kEmbeddingsVlm2Vec},
     BackendEntry{"infinity-embeddings", Flavor::kInfinityEmbeddings},
+    BackendEntry{"infinity-embeddings-clip", Flavor::kInfinityEmbeddingsClip},
     BackendEntry{"vllm-pooling", Flavor::kPooling},
+    BackendEntry{"vllm-rerank", Flavor::kRerank},
 };
 
 constexpr auto kNames = [] {
@@ -43,8 +48,13 @@ std::string_view endpoint_suffix(Flavor flavor) {
     case Flavor::kCompletions: return "completions";
     case Flavor::kChat: return "chat/completions";
     case Flavor::kEmbeddings:
-    case Flavor::kInfinityEmbeddings: return "embeddings";
+    case Flavor::kEmbeddingsChat:
+    case Flavor::kEmbeddingsClip:
+    case Flavor::kEmbeddingsVlm2Vec:
+    case Flavor::kInfinityEmbeddings:
+    case Flavor::kInfinityEmbeddingsClip: return "embeddings";
     case Flavor::kPooling: return "pooling";
+    case Flavor::kRerank: return "rerank";
   }
   return "completions";
 }

@@ -183,17 +183,90 @@ std::string body_with_history(Flavor flavor, const workload::RequestSpec& spec,
   return out;
 }
 
+std::string_view model_of(const workload::RequestSpec& spec, const BodyOptions& options) {
+  return spec.model.empty() ? std::string_view(options.model) : std::string_view(spec.model);
+}
+
+std::size_t pooling_reserve(const workload::RequestSpec& spec) {
+  std::size_t bytes = spec.prompt.size() + 160;
+  for (const auto& d : spec.documents) bytes += d.size() + 8;
+  for (const auto& image : spec.images) bytes += image->size() + 64;
+  return bytes;
+}
+
+// The `input` of a pooling body: the prompt, or with documents (random-rerank --no-reranker)
+// the list [query, documents...] (vLLM's prompt list).
+void write_input(core::JsonWriter& w, const workload::RequestSpec& spec) {
+  if (spec.documents.empty()) {
+    w.value(spec.prompt);
+    return;
+  }
+  w.begin_array().value(spec.prompt);
+  for (const auto& d : spec.documents) w.value(d);
+  w.end_array();
+}
+
+// vLLM's async_request_vllm_rerank: query and documents, and no ignore_eos or extra body (it
+// does not call _update_payload_common).
+std::string rerank_body(const workload::RequestSpec& spec, const BodyOptions& options) {
+  std::string out;
+  out.reserve(pooling_reserve(spec));
+  core::JsonWriter w(out);
+  w.begin_object().field("model", model_of(spec, options)).field("query", spec.prompt);
+  w.key("documents").begin_array();
+  for (const auto& d : spec.documents) w.value(d);
+  w.end_array().field("truncate_prompt_tokens", std::int64_t{-1}).end_object();
+  return out;
+}
+
+// vLLM's async_request_openai_embeddings_chat (and its clip and vlm2vec forms): one user
+// message of parts, the media before the text for vlm2vec, after it otherwise.
+std::string embeddings_chat_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  std::string out;
+  out.reserve(pooling_reserve(spec));
+  BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
+  b.writer().begin_object();
+  b.simple("model", model_of(spec, options));
+  b.field("messages", [&](core::JsonWriter& w) {
+    const auto images = [&] {
+      for (const auto& image : spec.images) {
+        w.begin_object().field("type", "image_url").key("image_url").begin_object();
+        w.field("url", *image).end_object().end_object();
+      }
+    };
+    w.begin_array().begin_object().field("role", "user").key("content").begin_array();
+    if (flavor == Flavor::kEmbeddingsVlm2Vec) images();
+    w.begin_object().field("type", "text").field("text", spec.prompt).end_object();
+    if (flavor != Flavor::kEmbeddingsVlm2Vec) images();
+    w.end_array().end_object().end_array();
+  });
+  b.simple("truncate_prompt_tokens", -1);
+  if (options.ignore_eos) b.simple("ignore_eos", true);
+  b.append_remaining_extra();
+  b.writer().end_object();
+  return out;
+}
+
 // The pooling backends' bodies, as vLLM's request functions build them: no sampling fields
 // (vLLM collects none for pooling tasks), then ignore_eos and extra_body as for generation.
 std::string pooling_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  if (flavor == Flavor::kRerank) return rerank_body(spec, options);
+  if (is_chat_embeddings(flavor)) return embeddings_chat_body(flavor, spec, options);
   std::string out;
-  out.reserve(spec.prompt.size() + 160);
+  out.reserve(pooling_reserve(spec));
   BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
   b.writer().begin_object();
-  b.simple("model", spec.model.empty() ? std::string_view(options.model) : std::string_view(spec.model));
+  b.simple("model", model_of(spec, options));
   // "Many embedding models have short context length": vLLM asks the server to truncate.
   if (flavor == Flavor::kPooling) b.simple("truncate_prompt_tokens", -1);
-  b.simple("input", spec.prompt);
+  const bool infinity = flavor == Flavor::kInfinityEmbeddings || flavor == Flavor::kInfinityEmbeddingsClip;
+  if (infinity && spec.prompt.empty() && !spec.images.empty()) {
+    // Infinity's image input: the first image's URL and its modality ("image_url" → "image").
+    b.simple("input", *spec.images.front());
+    b.simple("modality", "image");
+  } else {
+    b.field("input", [&](core::JsonWriter& w) { write_input(w, spec); });
+  }
   if (flavor == Flavor::kEmbeddings) b.simple("truncate_prompt_tokens", -1);
   if (options.ignore_eos) b.simple("ignore_eos", true);
   b.append_remaining_extra();
@@ -217,11 +290,34 @@ std::string_view default_endpoint(Flavor flavor) {
   switch (flavor) {
     case Flavor::kCompletions: return "/v1/completions";
     case Flavor::kChat: return "/v1/chat/completions";
-    case Flavor::kEmbeddings: return "/v1/embeddings";
+    case Flavor::kEmbeddings:
+    case Flavor::kEmbeddingsChat:
+    case Flavor::kEmbeddingsClip:
+    case Flavor::kEmbeddingsVlm2Vec: return "/v1/embeddings";
     case Flavor::kPooling: return "/pooling";
-    case Flavor::kInfinityEmbeddings: return "/embeddings";
+    case Flavor::kInfinityEmbeddings:
+    case Flavor::kInfinityEmbeddingsClip: return "/embeddings";
+    case Flavor::kRerank: return "/v1/rerank";
   }
   return "/v1/completions";
+}
+
+std::int64_t input_sequences(Flavor flavor, const workload::RequestSpec& spec) {
+  const auto documents = static_cast<std::int64_t>(spec.documents.size());
+  if (flavor == Flavor::kRerank) return documents;
+  if (is_chat_embeddings(flavor) || documents == 0) return 1;
+  return 1 + documents;
+}
+
+void adapt_to_backend(Flavor flavor, workload::RequestSpec& spec, std::size_t index) {
+  if (spec.images.empty()) return;
+  if (flavor == Flavor::kEmbeddingsClip || flavor == Flavor::kInfinityEmbeddingsClip) {
+    spec.prompt.clear();  // vLLM's _preprocess_clip: an image request is the image alone
+  } else if (flavor == Flavor::kEmbeddingsVlm2Vec) {
+    // vLLM's _preprocess_vlm2vec: even request ids the image alone, odd ones image and question.
+    spec.prompt = index % 2 == 0 ? "Represent the given image."
+                                 : "Represent the given image with the following question: " + spec.prompt;
+  }
 }
 
 }  // namespace llmload::api

@@ -77,7 +77,9 @@ namespace {
 void add_target_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--backend", o.backend,
                  "vLLM's backend: openai or vllm (/v1/completions), openai-chat (/v1/chat/completions), "
-                 "openai-embeddings (/v1/embeddings), infinity-embeddings (/embeddings), vllm-pooling (/pooling)")
+                 "openai-embeddings and its chat forms openai-embeddings-chat, -clip, -vlm2vec (/v1/embeddings), "
+                 "infinity-embeddings, infinity-embeddings-clip (/embeddings), vllm-pooling (/pooling), "
+                 "vllm-rerank (/v1/rerank, with --dataset-name random-rerank)")
       ->check(CLI::IsMember(std::vector<std::string>(api::backend_names().begin(), api::backend_names().end())))
       ->capture_default_str()->group("Target");
   app.add_option("--base-url", o.base_urls,
@@ -558,7 +560,7 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   d.seed = o.seed;
   d.no_oversample = o.no_oversample;
   d.disable_shuffle = o.disable_shuffle;
-  d.chat = plan.flavor == api::Flavor::kChat;
+  d.chat = api::carries_images(plan.flavor);
   d.sharegpt_output_len = o.sharegpt_output_len ? o.sharegpt_output_len : o.output_len;
   d.custom_output_len = o.custom_output_len ? o.custom_output_len : o.output_len;
   d.sonnet_input_len = o.input_len.value_or(o.sonnet_input_len);
@@ -585,7 +587,15 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   if (o.output_len) d.hub.spec_bench_output_len = *o.output_len;
   if (auto r = workload::check_timed_trace_options(d.timed_trace); !r && d.name == "timed_trace") problems.add(r.error());
   if (auto r = workload::check_hub_options(d.hub); !r) problems.add(r.error());
-  if (known != nullptr && known->images && plan.flavor != api::Flavor::kChat) {
+  const bool rerank_data = known != nullptr && known->kind == workload::DatasetKind::kRandomRerank;
+  if (plan.flavor == api::Flavor::kRerank && !rerank_data) {
+    problems.add("--backend vllm-rerank sends a query and its documents: use --dataset-name random-rerank");
+  }
+  if (rerank_data && !api::is_pooling(plan.flavor)) {
+    problems.add("--dataset-name random-rerank makes queries and documents for a pooling backend: use --backend "
+                 "vllm-rerank (or openai-embeddings with --no-reranker)");
+  }
+  if (known != nullptr && known->images && !api::carries_images(plan.flavor)) {
     problems.add("--dataset-name {} sends images, which only chat requests carry; add "
                  "--backend openai-chat", o.dataset_name);
   }

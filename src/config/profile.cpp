@@ -299,7 +299,8 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
   if (auto v = c.string(n, path, "backend")) {
     t.backend = *v;
     c.one_of(n, path, "backend", t.backend,
-             {"openai", "vllm", "openai-chat", "openai-embeddings", "infinity-embeddings", "vllm-pooling"});
+             {"openai", "vllm", "openai-chat", "openai-embeddings", "openai-embeddings-chat", "openai-embeddings-clip",
+              "openai-embeddings-vlm2vec", "infinity-embeddings", "infinity-embeddings-clip", "vllm-pooling"});
   }
   if (auto v = c.string(n, path, "endpoint")) {
     t.endpoint = *v;

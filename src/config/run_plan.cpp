@@ -62,6 +62,7 @@ void write_vllm_settings(core::JsonWriter& w, const RunPlan& plan) {
   for (double t : v.timeline_itl_thresholds_ms) w.value(t);
   w.end_array();
   w.key("self_timed").value(v.self_timed);
+  w.key("probe_request_rate").value(v.probe_request_rate);
   w.key("flags_without_effect").begin_array();
   for (const auto& line : v.without_effect) w.value(line);
   w.end_array();

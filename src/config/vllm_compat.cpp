@@ -19,6 +19,7 @@ namespace llmload::config {
 namespace {
 
 constexpr const char* kGroup = "vLLM compatibility";
+constexpr double kMaxProbeRate = 1000;  ///< probes per second (each one awaited, then a pause)
 
 /// Records `flag` as given and without effect (once, however often it is given).
 void record(VllmCompatOptions& o, const std::string& flag, const std::string& why) {
@@ -57,8 +58,6 @@ void add_inert_flags(CLI::App& app, VllmCompatOptions& o) {
   inert_flag(app, o, "--use-beam-search", "vLLM's client parses it but sends nothing for it, and neither does llmload");
   inert_flag(app, o, "--custom-ensure-client-side-data",
              "llmload's custom and image-qa datasets always send their images as data: URLs from the client");
-  inert_flag(app, o, "--no-reranker", "vLLM: reranker benchmarks; " + no_dataset);
-  inert_option(app, o, "--random-batch-size", "vLLM: embeddings batches; llmload sends one prompt per request", true);
   inert_option(app, o, "--speed-bench-output-len", no_dataset, true);
   inert_option(app, o, "--speed-bench-category", no_dataset, false);
   inert_option(app, o, "--speed-bench-dataset-subset", no_dataset, false);
@@ -101,8 +100,16 @@ void add_meaningful_flags(CLI::App& app, VllmCompatOptions& o) {
                         "Trace replay (mooncake, timed_trace): send by --request-rate instead of the trace's timestamps")
       ->group(kGroup);
   app.add_option("--probe-request-rate", o.probe_request_rate,
-                 "vLLM's side probes; llmload sends none, so only 0 (the default) is accepted")
+                 "vLLM's probe requests: while the run lasts, one small request at a time (\"Hi\", one output "
+                 "token) followed by a pause of 1/RATE s, their latency printed in a \"Probe Requests\" section "
+                 "(probe_* keys) and not counted in the run; 0 (the default): none. At most 1000")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group(kGroup);
+  app.add_option("--random-batch-size", o.random_batch_size,
+                 "random-rerank: documents per request (vLLM's batch of the reranker benchmark)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kGroup);
+  app.add_flag("--no-reranker", o.no_reranker,
+               "random-rerank for a model that does not rerank natively (an embeddings backend): the "
+               "query goes once ahead of each batch, as vLLM's reranker benchmark sends it")->group(kGroup);
   app.add_option("--chat-content-format", o.chat_content_format,
                  "Chat message content (llmload's; vLLM's server calls it --chat-template-content-format): "
                  "openai (an array of parts, as vLLM's client sends) or string (text-only messages as a "
@@ -173,12 +180,20 @@ std::vector<std::string> resolve_vllm_compat(const VllmCompatOptions& o, std::st
                                    *o.self_timed ? "" : "no-", dataset_name));
   }
   v.self_timed = o.self_timed.value_or(true);
-  if (o.probe_request_rate > 0) {
-    problems.push_back(fmt::format("--probe-request-rate {}: llmload does not send vLLM's side probes; leave it at 0",
-                                   o.probe_request_rate));
+  if (!std::isfinite(o.probe_request_rate) || o.probe_request_rate > kMaxProbeRate) {
+    problems.push_back(fmt::format("--probe-request-rate {}: expected 0 (no probes) up to {} probes per second",
+                                   o.probe_request_rate, kMaxProbeRate));
+  } else {
+    v.probe_request_rate = o.probe_request_rate;
   }
+  plan.dataset.random_batch_size = o.random_batch_size;
+  plan.dataset.no_reranker = o.no_reranker;
+  const bool rerank = dataset != nullptr && dataset->kind == workload::DatasetKind::kRandomRerank;
   plan.body.string_content = o.chat_content_format == "string";
   v.without_effect = o.given_without_effect;
+  if (!rerank && (o.random_batch_size != 1 || o.no_reranker)) {
+    v.without_effect.emplace_back("--random-batch-size, --no-reranker: they shape the random-rerank dataset only");
+  }
   if (!o.chat_template_kwargs.empty()) v.without_effect.emplace_back("--chat-template-kwargs: llmload applies no chat template on the client");
   return problems;
 }

@@ -290,6 +290,7 @@ void add_record(const RequestRecord& r, core::Nanos bench_start_ns, const Summar
 }
 
 void set_throughputs(RunSummary& s) {
+  s.total_input_sequences = s.completed;  // one input each; the caller that knows the workload counts more
   if (s.duration_s > 0) {
     s.request_throughput = static_cast<double>(s.completed) / s.duration_s;
     s.output_throughput = static_cast<double>(s.total_output_tokens) / s.duration_s;

@@ -79,10 +79,11 @@ bool vllm_metric_shown(std::string_view key, const std::vector<std::string>& sel
 namespace {
 
 /// vLLM's rows above the metric sections of a pooling run (EmbedBenchmarkMetrics): no output
-/// rows; one input sequence per request (llmload sends one prompt each).
+/// rows; "Input throughput" counts input sequences (a rerank request's documents, an embeddings one's inputs).
 void pooling_summary_rows(std::string& out, const metrics::RunSummary& s, const TableContext& context) {
   float_row(out, "Request throughput (req/s):", s.request_throughput);
-  float_row(out, "Input throughput (inputs/s):", s.request_throughput);
+  float_row(out, "Input throughput (inputs/s):",
+            s.duration_s > 0 ? static_cast<double>(s.total_input_sequences) / s.duration_s : 0.0);
   if (context.tokenizer) float_row(out, "Total token throughput (tok/s):", s.total_token_throughput);
 }
 
@@ -115,6 +116,17 @@ void summary_rows(std::string& out, const metrics::RunSummary& s, const TableCon
   if (context.tokenizer) float_row(out, "Total token throughput (tok/s):", s.total_token_throughput);
 }
 
+/// vLLM's "Probe Requests" section (--probe-request-rate), right after the rows above the
+/// metric sections.
+void probe_rows(std::string& out, const metrics::ProbeFigures& p) {
+  banner(out, "Probe Requests", '-');
+  int_row(out, "Probe requests completed:", p.completed);
+  int_row(out, "Probe requests failed:", p.failed);
+  float_row(out, "Median probe E2EL (ms):", p.median_e2el_ms);
+  float_row(out, "P99 probe E2EL (ms):", p.p99_e2el_ms);
+  float_row(out, "Max probe E2EL (ms):", p.max_e2el_ms);
+}
+
 /// vLLM's "Speculative Decoding" section.
 void spec_decode_rows(std::string& out, const scrape::SpecDecodeStats& s) {
   banner(out, "Speculative Decoding", '-');
@@ -141,6 +153,7 @@ std::string format_result_table(const metrics::RunSummary& s, const TableContext
   std::string out;
   banner(out, " Serving Benchmark Result ", '=');
   summary_rows(out, s, context);
+  if (s.probe) probe_rows(out, *s.probe);
   const MetricSection sections[] = {
       {"ttft", "TTFT", "Time to First Token", s.ttft_ms},
       {"tpot", "TPOT", "Time per Output Token (excl. 1st token)", s.tpot_ms},

@@ -344,6 +344,15 @@ void set_per_request_arrays(OrderedObject& o, const metrics::RunSummary& s, bool
   }
 }
 
+/// vLLM's probe_* keys (--probe-request-rate; only when a probe succeeded).
+void set_probe(OrderedObject& o, const metrics::ProbeFigures& p) {
+  o.set("probe_completed", json_value(p.completed));
+  o.set("probe_failed", json_value(p.failed));
+  o.set("probe_median_e2el_ms", json_value(p.median_e2el_ms));
+  o.set("probe_p99_e2el_ms", json_value(p.p99_e2el_ms));
+  o.set("probe_max_e2el_ms", json_value(p.max_e2el_ms));
+}
+
 /// vLLM's spec_decode_* keys.
 void set_spec_decode(OrderedObject& o, const scrape::SpecDecodeStats& s) {
   o.set("spec_decode_acceptance_rate", json_value(s.acceptance_rate_pct));
@@ -458,14 +467,15 @@ void set_generation_figures(OrderedObject& o, const metrics::RunSummary& s, cons
   o.set("rtfx", json_value(0.0));  // vLLM's inverse real-time factor: audio input only
 }
 
-/// vLLM's keys of a pooling run, in its order (one input sequence per request here).
+/// vLLM's keys of a pooling run, in its order.
 void set_pooling_figures(OrderedObject& o, const metrics::RunSummary& s, bool save_detailed, DetailArrays arrays) {
   o.set("duration", json_value(s.duration_s));
   o.set("completed", json_value(s.completed));
   o.set("total_input_tokens", json_value(s.total_input_tokens));
-  o.set("total_input_sequences", json_value(s.completed));
+  o.set("total_input_sequences", json_value(s.total_input_sequences));
   o.set("request_throughput", json_value(s.request_throughput));
-  o.set("input_sequence_throughput", json_value(s.request_throughput));
+  o.set("input_sequence_throughput",
+        json_value(s.duration_s > 0 ? static_cast<double>(s.total_input_sequences) / s.duration_s : 0.0));
   o.set("total_token_throughput", json_value(s.total_token_throughput));
   if (arrays != DetailArrays::kRender) return;
   if (save_detailed) o.set("input_lens", json_array(s.input_lens));
@@ -505,6 +515,7 @@ std::vector<ResultField> result_fields(const metrics::RunSummary& s, const RunIn
   } else {
     set_generation_figures(o, s, info, save_detailed, arrays);
   }
+  if (s.probe) set_probe(o, *s.probe);
   if (info.spec_decode) set_spec_decode(o, *info.spec_decode);
 
   const std::pair<std::string_view, const metrics::SampleStats*> metric_stats[] = {

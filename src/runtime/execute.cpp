@@ -3,12 +3,15 @@
 
 #include "llmload/runtime/execute.hpp"
 
+#include "llmload/api/request_builder.hpp"
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/text.hpp"
 #include "llmload/metrics/category_breakdown.hpp"
 #include "llmload/metrics/per_target.hpp"
+#include "llmload/metrics/probe_stats.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/runtime/chunk_tokens.hpp"
+#include "llmload/runtime/probe_loop.hpp"
 #include "llmload/runtime/stop_signals.hpp"  // the count the caller's StopSignals keeps
 
 #include <fmt/format.h>
@@ -16,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <memory>
 #include <thread>
 
 namespace llmload::runtime {
@@ -151,6 +155,21 @@ boost::system::result<void, ExecuteError> initial_runs(const config::RunPlan& pl
   return {};
 }
 
+/// vLLM's probe requests (--probe-request-rate), started just before the measured run: its
+/// line, then the loop on its own thread; none without the flag, and on a shard other than 0.
+std::unique_ptr<ProbeLoop> start_probes(const config::RunPlan& plan, const ResolvedTarget& target, const Workload& w,
+                                        Observer& observer) {
+  const double rate = plan.vllm.probe_request_rate;
+  if (rate <= 0 || w.specs.empty() || (plan.shard && plan.shard->rank != 0)) return nullptr;
+  observer.say(fmt::format("Probe request rate: {} req/s", core::python_float_str(rate)));
+  RunnerOptions options = runner_options(plan);
+  options.stop_signal = &stop_signal_count();  // Ctrl-C cancels the probe in flight
+  auto loop = std::make_unique<ProbeLoop>(target.all().front(), request_template(plan, target), std::move(options),
+                                          probe_spec(w.specs.front()), rate);
+  loop->start();
+  return loop;
+}
+
 /// The measured run: progress and intervals go to the observer (and the intervals into the
 /// result); Ctrl-C stops it gracefully.
 RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, const Workload& w, Observer& observer,
@@ -176,7 +195,9 @@ RunOutput measure(const config::RunPlan& plan, const ResolvedTarget& target, con
   request.global_index = w.global_index;  // a shard's x-request-id numbers are the plan's
   options.preconnect = plan.preconnect;
   Runner runner(target.all(), std::move(request), options);
+  auto probes = start_probes(plan, target, w, observer);
   RunOutput output = runner.run(w.specs, w.offsets);
+  if (probes) result.probes = probes->stop();
   observer.measuring(false);
   if (const auto& p = output.preconnected) {
     observer.say(fmt::format("Preconnected {} of {} connections in {:.1f} ms before the clock started{}", p->opened,
@@ -232,6 +253,12 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
   summary.per_adapter = metrics::model_breakdown(output.records, w.specs);
   metrics::label_timelines(summary, output.records, w.specs);
   if (w.keep_text) summary.answers = metrics::answer_quality(output.records, w.specs, w.score);
+  if (api::is_pooling(plan.flavor) && !w.specs.empty()) {
+    summary.total_input_sequences = 0;
+    for (const auto& r : output.records) {
+      if (r.ok()) summary.total_input_sequences += api::input_sequences(plan.flavor, w.specs[r.index % w.specs.size()]);
+    }
+  }
   summary.loop_delay_ms = metrics::stats_ms_of_us(output.loop_delay_us, metrics::kExtensionPercentiles);
   summary.client_check = metrics::check_client(summary.schedule_lag_ms, summary.loop_delay_ms, summary.receive_delay_ms);
   if (const auto& p = output.preconnected) {
@@ -376,6 +403,12 @@ boost::system::result<RunResult, ExecuteError> execute(const config::RunPlan& pl
   redact(result.output.records, secrets_of(target));
   drain(plan, workload, result.output, observer);
   result.summary = summarize(plan, workload, result.output);
+  if (result.probes) {
+    result.summary.probe = metrics::probe_figures(result.probes->ok_latencies_ms, result.probes->failed);
+    if (result.probes->capped) {
+      observer.say(fmt::format("note: the probe requests stopped after {} probes (llmload's bound)", kMaxProbes));
+    }
+  }
   add_per_target(target, result);
   result.summary.per_interval = interval_totals(result.intervals);
   result.summary.interval_s = core::ns_to_s(result.interval_ns);

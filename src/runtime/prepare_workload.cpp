@@ -1,11 +1,14 @@
 // Phases 1 and 2 of a run (runtime/execute.hpp): the workload from the plan, then made ready
 // against the target.
 
+#include "llmload/api/request_builder.hpp"
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/rng.hpp"
 #include "llmload/net/port_budget.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/runtime/execute.hpp"
+
+#include "llmload/api/request_builder.hpp"
 
 #include "llmload/runtime/stop_signals.hpp"
 #include "llmload/schedule/arrival_schedule.hpp"
@@ -172,6 +175,7 @@ boost::system::result<Workload, PrepareError> prepare_workload(const config::Run
   w.tokenizer = std::move(loaded.tokenizer);
   workload::link_conversations(loaded.specs, plan.turns, plan.think_time.count());
   assign_lora_modules(plan, loaded.specs);
+  for (std::size_t i = 0; i < loaded.specs.size(); ++i) api::adapt_to_backend(plan.flavor, loaded.specs[i], i);
   w.specs = std::move(loaded.specs);
   // With --duration the dataset is a pool of at most kDurationPool prompts, sent in turn.
   w.requests = plan.duration.count() > 0 ? plan.num_prompts : static_cast<std::int64_t>(w.specs.size());

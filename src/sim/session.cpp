@@ -33,6 +33,12 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 /// The context length the simulator answers with (/v1/models, /tokenize) and enforces
 /// (--max-model-len, 32768 by default, in both modes).
 std::int64_t max_model_len(const ServerShared& shared) { return shared.options.engine.max_model_len; }
+
+/// vLLM's rerank routes (Jina's and Cohere's shapes of one API) and its score routes.
+bool is_rerank_path(std::string_view target) {
+  return target == "/rerank" || target == "/v1/rerank" || target == "/v2/rerank";
+}
+bool is_score_path(std::string_view target) { return target == "/score" || target == "/v1/score"; }
 }  // namespace
 
 Session::Session(tcp::socket socket, Worker& worker, const ServerShared& shared)
@@ -109,13 +115,15 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
     co_return co_await generate(flavor, request, t_recv, keep_alive);
   }
   if (target.starts_with("/llmload/sim/")) co_return co_await control(request, target, keep_alive);
-  if (target == "/v1/embeddings" || target == "/pooling" || target == "/embeddings") {
+  if (target == "/v1/embeddings" || target == "/pooling" || target == "/embeddings" || is_rerank_path(target) ||
+      is_score_path(target)) {
     if (method != http::verb::post) {
       co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
                                     "Allow: POST\r\n");
     }
     const api::Flavor flavor = target == "/pooling"      ? api::Flavor::kPooling
                                : target == "/embeddings" ? api::Flavor::kInfinityEmbeddings
+                               : is_rerank_path(target)  ? api::Flavor::kRerank
                                                          : api::Flavor::kEmbeddings;
     co_return co_await pool(flavor, request, t_recv, keep_alive);
   }
@@ -271,10 +279,16 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
 
 asio::awaitable<Next> Session::pool(api::Flavor flavor, const Request& request, core::Clock::time_point t_recv,
                                     bool keep_alive) {
-  auto parsed = parse_pooling_request(flavor, request.body(), shared_.options.model, shared_.options.lora_modules);
+  std::string_view target(request.target().data(), request.target().size());
+  const bool score = is_score_path(target.substr(0, target.find('?')));
+  auto parsed = parse_pooling_request(flavor, request.body(), shared_.options.model, shared_.options.lora_modules, score);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
   if (!co_await io_.wait_until(t_recv + shared_.options.ttft)) co_return Next::kGone;
-  const std::string id = fmt::format("{}-{:016x}", flavor == api::Flavor::kPooling ? "pool" : "embd", worker_.next_id());
+  const std::string_view kind = score                              ? "score"
+                                : flavor == api::Flavor::kRerank   ? "rerank"
+                                : flavor == api::Flavor::kPooling  ? "pool"
+                                                                   : "embd";
+  const std::string id = fmt::format("{}-{:016x}", kind, worker_.next_id());
   const std::string body = pooling_answer_body(*parsed, shared_.options.model, id, unix_now());
   ExactMetrics::add(worker_.metrics.prompt_tokens, static_cast<std::uint64_t>(parsed->prompt_tokens));
   out_.clear();

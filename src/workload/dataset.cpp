@@ -5,6 +5,7 @@
 #include "llmload/workload/trace_dataset.hpp"
 #include "llmload/workload/py_random.hpp"
 #include "llmload/workload/random_dataset.hpp"
+#include "llmload/workload/rerank_dataset.hpp"
 #include "llmload/workload/synthetic_datasets.hpp"
 
 #include <fmt/format.h>
@@ -53,6 +54,7 @@ core::Result<Dataset> make_dataset(const DatasetOptions& options, const tokenize
     return out;
   }
   if (name == "random-mm") return make_random_mm_dataset(options, tokenizer);
+  if (name == "random-rerank") return make_random_rerank_dataset(options, tokenizer);
   if (name == "sharegpt") return make_sharegpt_dataset(options, tokenizer);
   if (name == "custom" || name == "image-qa") return make_custom_dataset(options, tokenizer);
   if (name == "burstgpt") return make_burstgpt_dataset(options, tokenizer);

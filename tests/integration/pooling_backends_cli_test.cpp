@@ -75,5 +75,51 @@ TEST_F(PoolingBackendsCli, AWrongEndpointIsAUsageError) {
       << r.err;
 }
 
+TEST_F(PoolingBackendsCli, RerankSendsQueriesAndDocumentsAndCountsInputSequences) {
+  const auto r = bench("--backend vllm-rerank --dataset-name random-rerank --random-batch-size 3");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Successful requests:                     3 "), std::string::npos) << r.out;
+  const auto doc = saved();
+  EXPECT_EQ(doc.at("backend").as_string(), "vllm-rerank");
+  EXPECT_EQ(doc.at("completed").as_int64(), 3);           // 8 documents, 3 per request
+  EXPECT_EQ(doc.at("total_input_sequences").as_int64(), 8);  // vLLM counts the documents
+  EXPECT_DOUBLE_EQ(doc.at("input_sequence_throughput").as_double(), 8 / doc.at("duration").as_double());
+  // The simulator counts (query + 1 + document) words per pair, as the dataset does.
+  EXPECT_EQ(doc.at("total_input_tokens").as_int64(), doc.at("llmload").at("dataset_input_tokens").as_int64());
+  EXPECT_EQ(doc.at("llmload").at("plan").at("endpoint").as_string(), "/v1/rerank");
+  for (const std::string path : {"/rerank", "/v2/rerank"}) {
+    EXPECT_EQ(bench("--backend vllm-rerank --dataset-name random-rerank --endpoint " + path).exit_code, 0) << path;
+  }
+}
+
+TEST_F(PoolingBackendsCli, EmbeddingsOfQueryAndDocumentsWithNoReranker) {
+  const auto r = bench("--backend openai-embeddings --dataset-name random-rerank --random-batch-size 3 --no-reranker");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto doc = saved();
+  EXPECT_EQ(doc.at("completed").as_int64(), 4);               // 7 documents, 2 per request
+  EXPECT_EQ(doc.at("total_input_sequences").as_int64(), 4 + 7);  // the query and the documents
+}
+
+TEST_F(PoolingBackendsCli, ChatEmbeddingBackendsSendImages) {
+  for (const std::string backend : {"openai-embeddings-chat", "openai-embeddings-clip", "openai-embeddings-vlm2vec",
+                                    "infinity-embeddings-clip"}) {
+    const auto r = bench("--backend " + backend + " --dataset-name random-mm "
+                         "--random-mm-bucket-config '{(64, 64, 1): 1.0}'");
+    ASSERT_EQ(r.exit_code, 0) << backend << r.out << r.err;
+    const auto doc = saved();
+    EXPECT_EQ(doc.at("completed").as_int64(), 8) << backend;
+    EXPECT_GT(doc.at("total_input_tokens").as_int64(), 0) << backend;
+  }
+}
+
+TEST_F(PoolingBackendsCli, RerankNeedsItsDatasetAndTheDatasetAPoolingBackend) {
+  const auto r = bench("--backend vllm-rerank");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("use --dataset-name random-rerank"), std::string::npos) << r.err;
+  const auto chat = bench("--backend openai-chat --dataset-name random-rerank");
+  EXPECT_EQ(chat.exit_code, 2);
+  EXPECT_NE(chat.err.find("--dataset-name random-rerank makes queries and documents"), std::string::npos) << chat.err;
+}
+
 }  // namespace
 }  // namespace llmload

@@ -393,6 +393,30 @@ TEST(SimServer, NonStreamingBothFlavours) {
   EXPECT_EQ(o.at("usage").at("prompt_tokens").as_int64(), 5);
 }
 
+TEST(SimServer, RerankAndScoreRoutesAnswerVllmsShapes) {
+  SimServer server(fast_options());
+  ASSERT_TRUE(server.start());
+  for (const std::string path : {"/rerank", "/v1/rerank", "/v2/rerank"}) {
+    const auto r = run_one(server.port(), post(path, R"({"query":"a b","documents":["c","d e"]})"));
+    ASSERT_TRUE(r.complete) << path;
+    EXPECT_EQ(r.status, 200) << path << r.response_body;
+    const auto o = parse_object(r.response_body);
+    EXPECT_EQ(o.at("results").as_array().size(), 2u) << path;
+    EXPECT_EQ(o.at("usage").at("prompt_tokens").as_int64(), (2 + 1 + 1) + (2 + 1 + 2)) << path;
+    EXPECT_TRUE(std::string(o.at("id").as_string()).starts_with("rerank-")) << path;
+  }
+  for (const std::string path : {"/score", "/v1/score"}) {
+    const auto r = run_one(server.port(), post(path, R"({"text_1":"a","text_2":["b","c"]})"));
+    ASSERT_TRUE(r.complete) << path;
+    EXPECT_EQ(r.status, 200) << path << r.response_body;
+    const auto o = parse_object(r.response_body);
+    EXPECT_EQ(o.at("data").as_array().size(), 2u) << path;
+    EXPECT_EQ(o.at("data").at(0).at("object").as_string(), "score") << path;
+  }
+  const auto bad = run_one(server.port(), post("/v1/rerank", R"({"query":"a"})"));
+  EXPECT_EQ(bad.status, 400) << bad.response_body;
+}
+
 TEST(SimServer, KeepAliveCarriesSequentialRequestsOnOneConnection) {
   SimServer server(fast_options());
   ASSERT_TRUE(server.start());

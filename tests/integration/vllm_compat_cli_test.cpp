@@ -129,6 +129,26 @@ TEST_F(VllmCompatCli, ProfileCallsTheSimulatorsProfilerAroundTheRun) {
   EXPECT_LT(table_end, stopped);  // after vLLM's table, as vLLM stops it
 }
 
+TEST_F(VllmCompatCli, ProbeRequestsRunBesideTheRunWithTheirOwnSectionAndKeys) {
+  const auto r = bench("--probe-request-rate 50 --request-rate 60 --max-concurrency 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto line = r.out.find("Maximum request concurrency: 2\nProbe request rate: 50.0 req/s\n");
+  const auto section = r.out.find("------------------Probe Requests------------------\nProbe requests completed:");
+  const auto first_metric = r.out.find("---------------Time to First Token----------------");
+  ASSERT_NE(line, std::string::npos) << r.out;
+  ASSERT_NE(section, std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("Total token throughput (tok/s):"), section);
+  EXPECT_LT(section, first_metric);
+  const auto doc = saved();
+  EXPECT_EQ(doc.at("completed").as_int64(), 6);  // the probes are not part of the run
+  EXPECT_GE(doc.at("probe_completed").as_int64(), 1);
+  EXPECT_EQ(doc.at("probe_failed").as_int64(), 0);
+  EXPECT_GT(doc.at("probe_median_e2el_ms").as_double(), 0.0);
+  EXPECT_GE(doc.at("probe_max_e2el_ms").as_double(), doc.at("probe_p99_e2el_ms").as_double());
+  EXPECT_EQ(doc.at("llmload").at("plan").at("vllm").at("probe_request_rate").as_double(), 50.0);
+  EXPECT_EQ(bench("--probe-request-rate 5000").exit_code, 2);
+}
+
 TEST_F(VllmCompatCli, LoraModulesSpreadTheRequestsOverTheAdapters) {
   const auto r = bench("--lora-modules sql-lora chat-lora --lora-assignment round-robin");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -182,6 +182,7 @@ TEST(ConsoleTable, PoolingRunHasVllmsEmbeddingRows) {
   s.failed = 2;
   s.duration_s = 4.0;
   s.total_input_tokens = 1000;
+  s.total_input_sequences = 100;
   s.request_throughput = 25.0;
   s.total_token_throughput = 250.0;
   s.max_concurrent_requests = 9;
@@ -207,6 +208,10 @@ TEST(ConsoleTable, PoolingRunHasVllmsEmbeddingRows) {
       "P99 E2EL (ms):                           30.25     \n"
       "==================================================\n";
   EXPECT_EQ(format_result_table(s, context), expected);
+  // A rerank request counts its documents: 300 sequences in 4 s.
+  s.total_input_sequences = 300;
+  EXPECT_NE(format_result_table(s, context).find("Input throughput (inputs/s):             75.00     \n"),
+            std::string::npos);
 }
 
 }  // namespace

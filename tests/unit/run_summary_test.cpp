@@ -395,6 +395,7 @@ TEST(RunSummary, PoolingRunsCountNoOutputTokens) {
   b.usage_completion_tokens = 0;
   const RunSummary s = run({a, b}, 1000, options);
   EXPECT_EQ(s.completed, 2);
+  EXPECT_EQ(s.total_input_sequences, 2);  // one each unless the caller counts documents
   EXPECT_EQ(s.total_output_tokens, 0);
   EXPECT_EQ(s.total_input_tokens, 7);
   EXPECT_EQ(s.output_lens, (std::vector<std::int64_t>{0, 0}));

@@ -114,6 +114,11 @@ TEST(VllmCompat, MeaningfulFlagsReachThePlan) {
               (std::vector<std::string>{"html", "md"}));
 }
 
+TEST(VllmCompat, ProbeRequestRateIsKeptInThePlan) {
+  EXPECT_EQ(resolve(parse({}))->vllm.probe_request_rate, 0.0);
+  EXPECT_EQ(resolve(parse({"--probe-request-rate", "2.5"}))->vllm.probe_request_rate, 2.5);
+}
+
 TEST(VllmCompat, BadValuesNameTheFlag) {
   const auto message = [](std::vector<std::string> args) {
     auto plan = resolve(parse(std::move(args)));
@@ -123,7 +128,10 @@ TEST(VllmCompat, BadValuesNameTheFlag) {
   EXPECT_NE(message({"--timeline-itl-thresholds", "a,b"}).find("two comma-separated"), std::string::npos);
   EXPECT_NE(message({"--chat-template-kwargs", "[1]"}).find("--chat-template-kwargs"), std::string::npos);
   EXPECT_NE(message({"--no-self-timed"}).find("--no-self-timed applies to trace replay"), std::string::npos);
-  EXPECT_NE(message({"--probe-request-rate", "2"}).find("--probe-request-rate 2"), std::string::npos);
+  EXPECT_NE(message({"--probe-request-rate", "1001"}).find("--probe-request-rate 1001"), std::string::npos);
+  EXPECT_NE(message({"--probe-request-rate", "1e9"}).find("expected 0 (no probes) up to 1000 probes per second"),
+            std::string::npos);
+  EXPECT_THROW(parse({"--probe-request-rate", "-1"}), CLI::ValidationError);
   EXPECT_THROW(parse({"--lora-assignment", "sticky"}), CLI::ValidationError);
   EXPECT_THROW(parse({"--chat-content-format", "parts"}), CLI::ValidationError);
 }

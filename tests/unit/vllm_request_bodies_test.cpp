@@ -36,6 +36,9 @@ std::pair<workload::RequestSpec, BodyOptions> llmload_input(const boost::json::o
   workload::RequestSpec spec;
   spec.prompt = std::string(in.at("prompt").as_string());
   spec.expected_output_len = static_cast<std::int32_t>(in.at("output_len").as_int64());
+  if (const auto* documents = in.if_contains("documents")) {
+    for (const auto& d : documents->as_array()) spec.documents.emplace_back(d.as_string());
+  }
   if (const auto* images = in.if_contains("images")) {
     for (const auto& url : images->as_array()) {
       spec.images.push_back(std::make_shared<const std::string>(std::string(url.as_string())));
@@ -71,7 +74,11 @@ TEST(VllmRequestBodies, EveryBackendsBodyEqualsVllms) {
     const auto flavor = flavor_for_backend(backend);
     ASSERT_TRUE(flavor) << name << ": llmload does not know backend " << backend;
     backends.insert(backend);
-    const auto [spec, options] = llmload_input(o.at("input").as_object());
+    const auto& in = o.at("input").as_object();
+    auto [spec, options] = llmload_input(in);
+    // vLLM's request id ends with the request's index (what the vlm2vec prompt depends on).
+    const auto* index = in.if_contains("request_index");
+    adapt_to_backend(*flavor, spec, index != nullptr ? static_cast<std::size_t>(index->as_int64()) : 0);
     const auto ours = boost::json::parse(build_body(*flavor, spec, options));
     const auto& vllm = o.at("body");
     EXPECT_EQ(ours, vllm) << name << "\n llmload: " << boost::json::serialize(ours)

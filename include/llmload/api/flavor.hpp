@@ -13,17 +13,42 @@ namespace llmload::api {
 /// - kChat: "openai-chat" (/v1/chat/completions, `messages`);
 /// - the pooling backends, one whole JSON answer per request (no stream): kEmbeddings
 ///   "openai-embeddings" (/v1/embeddings), kPooling "vllm-pooling" (vLLM's /pooling),
-///   kInfinityEmbeddings "infinity-embeddings" (the Infinity server's /embeddings).
-enum class Flavor { kCompletions, kChat, kEmbeddings, kPooling, kInfinityEmbeddings };
+///   kInfinityEmbeddings "infinity-embeddings" (the Infinity server's /embeddings); the chat
+///   forms of /v1/embeddings (`messages` with image parts): kEmbeddingsChat
+///   "openai-embeddings-chat", kEmbeddingsClip "openai-embeddings-clip" (an image request sends
+///   the image alone), kEmbeddingsVlm2Vec "openai-embeddings-vlm2vec" (image first, vLLM's
+///   VLM2Vec prompts); kInfinityEmbeddingsClip "infinity-embeddings-clip" (an image as Infinity's
+///   image input); kRerank "vllm-rerank" (vLLM's /rerank: a query and its documents).
+enum class Flavor {
+  kCompletions,
+  kChat,
+  kEmbeddings,
+  kPooling,
+  kInfinityEmbeddings,
+  kEmbeddingsChat,
+  kEmbeddingsClip,
+  kEmbeddingsVlm2Vec,
+  kInfinityEmbeddingsClip,
+  kRerank,
+};
 
 /// Whether vLLM runs the backend as a pooling task (its POOLING_BACKENDS): a whole JSON
 /// answer, TTFT = E2EL = the time to read it, input tokens from its usage, no output tokens.
-constexpr bool is_pooling(Flavor f) noexcept {
-  return f == Flavor::kEmbeddings || f == Flavor::kPooling || f == Flavor::kInfinityEmbeddings;
+constexpr bool is_pooling(Flavor f) noexcept { return f != Flavor::kCompletions && f != Flavor::kChat; }
+
+/// The /v1/embeddings backends that send chat messages (vLLM's async_request_openai_embeddings_chat).
+constexpr bool is_chat_embeddings(Flavor f) noexcept {
+  return f == Flavor::kEmbeddingsChat || f == Flavor::kEmbeddingsClip || f == Flavor::kEmbeddingsVlm2Vec;
+}
+
+/// Whether a request of the backend can carry a dataset's images (chat messages, the chat
+/// embeddings and Infinity's clip input).
+constexpr bool carries_images(Flavor f) noexcept {
+  return f == Flavor::kChat || is_chat_embeddings(f) || f == Flavor::kInfinityEmbeddingsClip;
 }
 
 /// What vLLM's request function requires the request URL to end with ("completions",
-/// "chat/completions", "embeddings", "pooling"); it also accepts "profile".
+/// "chat/completions", "embeddings", "pooling", "rerank"); it also accepts "profile".
 std::string_view endpoint_suffix(Flavor flavor);
 
 /// vLLM's --backend names llmload accepts, in vLLM's order (ASYNC_REQUEST_FUNCS).

@@ -60,8 +60,11 @@ core::Result<boost::json::object> parse_extra_body(std::string_view json);
 /// token limit. Chat: the user message's content is the text part, then one
 /// {"type": "image_url", "image_url": {"url": ...}} part per `spec.images` entry, as vLLM sends
 /// them. Completions bodies have no place for images and leave them out (dataset construction
-/// refuses images unless the backend is openai-chat). Pooling flavours (is_pooling): vLLM's
-/// bodies for them, `input` = the prompt, no sampling fields and no token limit.
+/// refuses images unless the backend can carry them). Pooling flavours (is_pooling): vLLM's
+/// bodies for them, `input` = the prompt (with documents: [prompt, documents...]), no
+/// sampling fields and no token limit; the chat embeddings send `messages` (the images after
+/// the text part, before it for vlm2vec); vllm-rerank sends `query` and `documents` and, as
+/// vLLM, neither ignore_eos nor the extra body.
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options);
 
 /// One earlier exchange of a conversation: what the user sent and what the server answered.
@@ -77,8 +80,19 @@ std::string build_chat_body(const workload::RequestSpec& spec, std::span<const C
                             const BodyOptions& options);
 
 /// The default request path of a flavor: "/v1/completions", "/v1/chat/completions",
-/// "/v1/embeddings", "/pooling" (vLLM's) or "/embeddings" (Infinity's).
+/// "/v1/embeddings", "/pooling" (vLLM's), "/embeddings" (Infinity's) or "/v1/rerank".
 /// The view refers to a string literal (valid forever).
 std::string_view default_endpoint(Flavor flavor);
+
+/// What vLLM's request function does to an image request's prompt before building the body,
+/// for request `index` of the workload (vLLM's request id ends with it): the clip backends
+/// send the image alone (empty text); openai-embeddings-vlm2vec sends "Represent the given
+/// image." for even indexes and "Represent the given image with the following question: "
+/// + prompt for odd ones. Other flavours and text-only requests are left as they are.
+void adapt_to_backend(Flavor flavor, workload::RequestSpec& spec, std::size_t index);
+
+/// vLLM's num_input_sequences of a pooling request: a rerank request's documents, an
+/// embeddings request's inputs (1 + documents when it has any), else 1.
+std::int64_t input_sequences(Flavor flavor, const workload::RequestSpec& spec);
 
 }  // namespace llmload::api

@@ -50,6 +50,8 @@ struct VllmSettings {
   bool lora_round_robin = false;          ///< else random (seeded by --seed)
   std::vector<double> timeline_itl_thresholds_ms{25, 50};  ///< recorded (vLLM's timeline colours)
   bool self_timed = true;  ///< trace datasets: at the trace's times (false: by --request-rate)
+  /// --probe-request-rate: probes per second beside the measured run (0: none; at most 1000)
+  double probe_request_rate = 0;
   /// vLLM flags given that have no effect here, each "--flag: why" (said once, recorded).
   std::vector<std::string> without_effect;
 };

@@ -31,7 +31,9 @@ struct VllmCompatOptions {
   std::string timeline_itl_thresholds = "25,50";           ///< two ms values
   std::string chat_template_kwargs;       ///< a JSON object (client-side templating: none here)
   std::optional<bool> self_timed;         ///< --self-timed / --no-self-timed (trace datasets)
-  double probe_request_rate = 0;          ///< vLLM's probe requests (not sent by llmload)
+  double probe_request_rate = 0;          ///< vLLM's probe requests beside the run (0: none)
+  std::int64_t random_batch_size = 1;     ///< random-rerank: documents per request
+  bool no_reranker = false;               ///< random-rerank for an embedding model
   std::string chat_content_format = "openai";  ///< llmload: string | openai
   /// Flags given that have no effect here, each "--flag: why", once each, in the flags' order.
   std::vector<std::string> given_without_effect;

@@ -4,6 +4,7 @@
 /// labelled extensions. Reporters (console table, JSON) read it; they never touch live state.
 
 #include "llmload/core/clock.hpp"
+#include "llmload/metrics/probe_stats.hpp"
 #include "llmload/metrics/answer_quality.hpp"
 #include "llmload/metrics/request_record.hpp"
 #include "llmload/metrics/client_check.hpp"
@@ -209,6 +210,13 @@ struct RunSummary {
   double interval_s = 0;  ///< their length (the last one may be shorter)
   /// Names of IntervalTotals::extra's figures ("mean_server_queue_ms", ...); empty when none.
   std::vector<std::string> interval_extra_fields;
+  /// vLLM's --probe-request-rate figures (its "Probe Requests" section and probe_* keys);
+  /// unset without probes or when none succeeded.
+  std::optional<ProbeFigures> probe;
+  /// Pooling runs: the input sequences of the successful requests (vLLM's
+  /// total_input_sequences: a rerank request's documents, an embeddings request's inputs);
+  /// summarize() counts one per successful request, the caller that knows the workload more.
+  std::int64_t total_input_sequences = 0;
 };
 
 

@@ -10,6 +10,7 @@
 #include "llmload/core/error.hpp"
 #include "llmload/metrics/run_summary.hpp"
 #include "llmload/metrics/server_series.hpp"
+#include "llmload/runtime/probe_loop.hpp"
 #include "llmload/runtime/runner.hpp"
 #include "llmload/runtime/sharding.hpp"
 #include "llmload/workload/request_spec.hpp"
@@ -130,6 +131,8 @@ struct RunResult {
   /// How the measured run started: the common start of a sharded run (--start-at,
   /// --rendezvous); how is "local" without one.
   StartTiming start;
+  /// What vLLM's probe requests measured (--probe-request-rate); unset without them.
+  std::optional<ProbeOutcome> probes;
 
   /// The encoded histograms of `metric` (kIntervalMetrics), one per full interval: a last
   /// interval shorter than half the length is left out (too few samples to compare).

@@ -73,6 +73,8 @@ struct DatasetOptions {
   bool chat = false;                ///< the backend sends chat messages (images allowed)
   RandomDatasetOptions random;      ///< random and random-mm text
   RandomMmOptions random_mm;
+  std::int64_t random_batch_size = 1;  ///< --random-batch-size: random-rerank documents per request
+  bool no_reranker = false;            ///< --no-reranker: random-rerank for an embedding model
   std::optional<std::int64_t> sharegpt_output_len;  ///< --sharegpt-output-len / --output-len
   std::optional<std::int64_t> custom_output_len;    ///< --custom-output-len / --output-len
   std::int64_t sonnet_input_len = 550;              ///< --sonnet-input-len / --input-len
@@ -88,7 +90,7 @@ struct DatasetOptions {
 };
 
 /// The datasets make_dataset() knows.
-enum class DatasetKind { kRandom, kRandomMm, kShareGpt, kCustom, kImageQa, kSonnet, kBurstGpt, kPrefixRepetition, kMooncake,
+enum class DatasetKind { kRandom, kRandomMm, kRandomRerank, kShareGpt, kCustom, kImageQa, kSonnet, kBurstGpt, kPrefixRepetition, kMooncake,
                          kTimedTrace, kSpecBench, kHf };
 
 /// A dataset's name (vLLM's spelling) and the properties the resolvers and checks ask about.
@@ -106,6 +108,7 @@ struct DatasetInfo {
 inline constexpr DatasetInfo kDatasets[] = {
     {DatasetKind::kRandom, "random", false, true, true, false, false},
     {DatasetKind::kRandomMm, "random-mm", false, true, true, true, false},
+    {DatasetKind::kRandomRerank, "random-rerank", false, true, false, false, false},
     {DatasetKind::kShareGpt, "sharegpt", true, false, false, false, false},
     {DatasetKind::kCustom, "custom", true, false, false, false, false},
     {DatasetKind::kImageQa, "image-qa", true, false, false, false, false},

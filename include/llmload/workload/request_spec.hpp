@@ -29,6 +29,9 @@ struct RequestSpec {
   /// Reference answers from the dataset (custom JSONL `answers`), for accuracy checks; never
   /// sent.
   std::vector<std::string> answers;
+  /// random-rerank: the documents scored against the query in `prompt` (vllm-rerank sends
+  /// them as `documents`; an embeddings backend sends [prompt, documents...] as `input`).
+  std::vector<std::string> documents;
   /// Multi-turn conversations (llmload extension; -1/0 for single requests): the index of
   /// the conversation's previous turn in the workload. A turn is sent `think_time_ns` after
   /// its previous turn's answer completed, carrying every earlier turn (user prompt, then the
