@@ -18,6 +18,11 @@ namespace {
 
 constexpr std::int64_t kMaxHighestTrackable = std::numeric_limits<std::int64_t>::max() / 2;
 
+// The most values a decoded histogram may hold: 2^53, the largest count a double holds
+// exactly (percentiles are computed in doubles), far beyond any run (285 years at a million
+// values a second), and low enough that 1024 such histograms merge without overflow.
+constexpr std::int64_t kMaxDecodedTotal = std::int64_t{1} << 53;
+
 // Cookies as the reference writes them: the V2 bases with 0x10 in the word-size nibble. Readers
 // compare only the bases (cookie & ~0xf0), as Java and JS do.
 constexpr std::uint32_t kEncodingCookieBase = 0x1c849303;
@@ -234,13 +239,16 @@ void HdrHistogram::reject(std::int64_t value, std::int64_t count) noexcept {
   }
 }
 
-void HdrHistogram::merge(const HdrHistogram& other) noexcept {
+bool HdrHistogram::merge(const HdrHistogram& other) noexcept {
   // Read everything from `other` first: it may be *this.
   const std::int64_t other_total = other.total_count_;
   const std::int64_t other_min = other.min_;
   const std::int64_t other_max = other.max_;
   const std::int64_t other_clamped = other.clamped_;
   const std::int64_t other_rejected = other.rejected_;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  // Every slot and clamped_ are at most the total, so a total that fits keeps them in range.
+  if (other_total > kMax - total_count_ || other_rejected > kMax - rejected_) return false;
   if (other_total > 0) {
     if (same_layout(other) && other_max <= config_.highest_trackable_value) {
       const std::size_t last = index_of(other_max);
@@ -258,6 +266,7 @@ void HdrHistogram::merge(const HdrHistogram& other) noexcept {
   }
   clamped_ += other_clamped;
   rejected_ += other_rejected;
+  return true;
 }
 
 void HdrHistogram::reset() noexcept {
@@ -560,7 +569,12 @@ core::Result<HdrHistogram> HdrHistogram::decode(std::span<const std::uint8_t> by
       return core::fail("HdrHistogram encoding: more counts than the {} slots of its layout", length);
     }
     if (value > 0) {
-      if (value > kMax - total) return core::fail("HdrHistogram encoding: total count overflows 64 bits");
+      if (value > kMaxDecodedTotal - total) {
+        return core::fail("HdrHistogram encoding: the total count passes 2^53 ({}) at slot {}: a corrupt "
+                          "encoding (no run records that many values; sums of such counts would overflow "
+                          "64 bits)",
+                          kMaxDecodedTotal, index);
+      }
       total += value;
       const std::size_t target = std::min(index, top);
       if (target != index) h.clamped_ += value;

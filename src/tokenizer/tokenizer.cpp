@@ -208,6 +208,10 @@ constexpr std::size_t kCacheEntries = 1 << 14;
 constexpr std::size_t kMaxCachedBytes = 64;
 constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581, SentencePiece's space
 constexpr std::size_t kMaxSplitExceptions = 64;
+// The largest token id loaded: 2^24 - 1, 64 times the largest vocabularies in use (256 k), so
+// that a hostile id cannot make the id-indexed tables take gigabytes (they are as long as the
+// largest id).
+constexpr std::int64_t kMaxTokenId = (std::int64_t{1} << 24) - 1;
 constexpr std::size_t kShortWord = 24;  // symbols; longer words use the heap
 
 struct ThreadState {
@@ -842,6 +846,18 @@ struct Loader {
     if (v == nullptr || !v->is_string()) return std::nullopt;
     return std::string(v->as_string());
   }
+  // An optional non-negative integer field (0 when absent or null).
+  core::Result<std::size_t> count(const json::object& o, std::string_view where, std::string_view key) const {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::size_t{0};
+    if (v->is_uint64()) return static_cast<std::size_t>(v->as_uint64());
+    if (!v->is_int64() || v->as_int64() < 0) return error(fmt::format("{} '{}' is not a non-negative integer", where, key));
+    return static_cast<std::size_t>(v->as_int64());
+  }
+  // A token id: an integer from 0 to kMaxTokenId.
+  static bool valid_id(const json::value& v) {
+    return v.is_int64() && v.as_int64() >= 0 && v.as_int64() <= kMaxTokenId;
+  }
 
   // Pattern: {"String": "..."} or {"Regex": "..."}; exactly one of literal / regex is set.
   core::Result<void> pattern(const json::object& o, std::string_view where, std::string& literal,
@@ -864,6 +880,7 @@ struct Loader {
 
   core::Result<void> normalizer(const json::value& v, std::vector<NormalizerStep>& out) const {
     if (v.is_null()) return {};
+    if (!v.is_object()) return error("a normalizer is not an object");
     const std::string type = type_of(&v);
     const auto& o = v.as_object();
     if (type == "Sequence") {
@@ -919,6 +936,7 @@ struct Loader {
   core::Result<void> pre_tokenizer(const json::value& v, std::vector<PreTokenizerStep>& out,
                                    bool& byte_level) const {
     if (v.is_null()) return {};
+    if (!v.is_object()) return error("a pre_tokenizer is not an object");
     const std::string type = type_of(&v);
     const auto& o = v.as_object();
     if (type == "Sequence") {
@@ -995,6 +1013,7 @@ struct Loader {
   }
 
   core::Result<void> decoder(const json::value& v, std::vector<DecoderStep>& out) const {
+    if (!v.is_object()) return error("a decoder is not an object");
     const std::string type = type_of(&v);
     const auto& o = v.as_object();
     if (type == "Sequence") {
@@ -1021,10 +1040,13 @@ struct Loader {
     } else if (type == "Strip") {
       step.kind = DecoderStep::kStrip;
       step.a = get_string(o, "content").value_or(" ");
-      const auto* start = o.if_contains("start");
-      const auto* stop = o.if_contains("stop");
-      step.start = start != nullptr && start->is_int64() ? static_cast<std::size_t>(start->as_int64()) : 0;
-      step.stop = stop != nullptr && stop->is_int64() ? static_cast<std::size_t>(stop->as_int64()) : 0;
+      if (step.a.empty()) return error("decoder Strip has an empty 'content'");
+      auto start = count(o, "decoder Strip", "start");
+      if (!start) return start.error();
+      auto stop = count(o, "decoder Strip", "stop");
+      if (!stop) return stop.error();
+      step.start = *start;
+      step.stop = *stop;
     } else if (type == "Metaspace") {
       step.kind = DecoderStep::kMetaspace;
       step.a = get_string(o, "replacement").value_or(std::string(kSpmSpace));
@@ -1045,6 +1067,7 @@ struct Loader {
   core::Result<void> post_processor(const json::value& v, const Tokenizer::Impl& impl,
                                     std::vector<std::int32_t>& prefix, std::vector<std::int32_t>& suffix) const {
     if (v.is_null()) return {};
+    if (!v.is_object()) return error("a post_processor is not an object");
     const std::string type = type_of(&v);
     const auto& o = v.as_object();
     if (type == "ByteLevel") return {};
@@ -1095,8 +1118,9 @@ struct Loader {
   core::Result<void> model(const json::object& m, Tokenizer::Impl& impl) const {
     const std::string type = get_string(m, "type").value_or("BPE");
     if (type != "BPE") return error(fmt::format("model type '{}' is not supported (only BPE)", type));
-    if (const auto* d = m.if_contains("dropout"); d != nullptr && !d->is_null() && d->to_number<double>() > 0.0) {
-      return error("BPE dropout is not supported (it makes tokenization random)");
+    if (const auto* d = m.if_contains("dropout"); d != nullptr && !d->is_null()) {
+      if (!d->is_number()) return error("model 'dropout' is neither null nor a number");
+      if (d->to_number<double>() > 0.0) return error("BPE dropout is not supported (it makes tokenization random)");
     }
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
       if (auto s = get_string(m, key); s && !s->empty()) {
@@ -1107,8 +1131,9 @@ struct Loader {
     if (vocab == nullptr || !vocab->is_object()) return error("model has no 'vocab' object");
     std::int64_t max_id = -1;
     for (const auto& kv : vocab->as_object()) {
-      if (!kv.value().is_int64() || kv.value().as_int64() < 0 || kv.value().as_int64() > INT32_MAX) {
-        return error(fmt::format("vocab entry '{}' has no valid id", std::string_view(kv.key())));
+      if (!valid_id(kv.value())) {
+        return error(fmt::format("vocab entry '{}' has no valid id (an integer from 0 to {})", std::string_view(kv.key()),
+                                 kMaxTokenId));
       }
       max_id = std::max(max_id, kv.value().as_int64());
     }
@@ -1196,9 +1221,9 @@ struct Loader {
       AddedToken token;
       const auto content = get_string(o, "content");
       const auto* id = o.if_contains("id");
-      if (!content || content->empty() || id == nullptr || !id->is_int64() || id->as_int64() < 0 ||
-          id->as_int64() > INT32_MAX) {
-        return error("'added_tokens' entry needs a non-empty 'content' and an 'id'");
+      if (!content || content->empty() || id == nullptr || !valid_id(*id)) {
+        return error(fmt::format("'added_tokens' entry needs a non-empty 'content' and an 'id' (an integer from 0 to {})",
+                                 kMaxTokenId));
       }
       token.content = *content;
       token.id = static_cast<std::int32_t>(id->as_int64());

@@ -483,12 +483,13 @@ std::vector<HdrHistogram> round_trip_cases() {
   for (const auto v : latencies(9, 3000)) spread.record(v);
   spread.record(kHourNs * 5);
   cases.push_back(spread);
-  // Counts at varint size boundaries: 63 and 64 (1 and 2 bytes), 2^62 (9 bytes).
+  // Counts at varint size boundaries: 63 and 64 (1 and 2 bytes), 2^52 (8 bytes; a 9-byte
+  // count is above the 2^53 that decode() accepts, see ATotalAbove2To53IsACorruptEncoding).
   HdrHistogram big;
   big.record(100, 63);
   big.record(200, 64);
   big.record(300, std::int64_t{1} << 40);
-  big.record(kHourNs, std::int64_t{1} << 62);
+  big.record(kHourNs, std::int64_t{1} << 52);
   cases.push_back(big);
   auto coarse = make(1000, kHourNs, 2);
   for (const auto v : latencies(10, 500)) coarse.record(v);
@@ -646,7 +647,55 @@ TEST(HdrHistogramEncoding, RejectsMalformedPlainEncodings) {
   overflow[5] = 0;
   overflow[6] = 0;
   overflow[7] = 18;
-  expect_error(HdrHistogram::decode(overflow), "overflows");
+  expect_error(HdrHistogram::decode(overflow), "passes 2^53");
+}
+
+// Plain encoding of a default-layout histogram whose slots 0.. hold `counts` (zigzag varints).
+std::vector<std::uint8_t> default_layout_with_counts(const std::vector<std::int64_t>& counts) {
+  std::vector<std::uint8_t> bytes = HdrHistogram().encode();
+  bytes.resize(40);
+  for (const std::int64_t c : counts) {
+    auto z = static_cast<std::uint64_t>(c) << 1;  // counts here are non-negative
+    for (int i = 0; i < 8 && (z >> 7) != 0; ++i, z >>= 7) bytes.push_back(static_cast<std::uint8_t>((z & 0x7f) | 0x80));
+    bytes.push_back(static_cast<std::uint8_t>(z));
+  }
+  const auto payload = static_cast<std::uint32_t>(bytes.size() - 40);
+  for (int i = 0; i < 4; ++i) bytes[4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(payload >> (24 - 8 * i));
+  return bytes;
+}
+
+// Found by fuzzing (hdr_decode): one count of INT64_MAX decoded, then merged into a histogram
+// holding one value, overflowed the merged total (UBSan: signed overflow in merge). A total
+// above 2^53 is now a corrupt encoding; 2^53 itself still decodes and merges.
+TEST(HdrHistogramEncoding, ATotalAbove2To53IsACorruptEncoding) {
+  constexpr std::int64_t k2To53 = std::int64_t{1} << 53;
+  expect_error(HdrHistogram::decode(default_layout_with_counts({INT64_MAX})), "passes 2^53");
+  expect_error(HdrHistogram::decode(default_layout_with_counts({k2To53, 1})), "at slot 1");
+  auto at_limit = HdrHistogram::decode(default_layout_with_counts({k2To53 - 1, 1}));
+  ASSERT_TRUE(at_limit) << at_limit.error().message;
+  EXPECT_EQ(at_limit->total_count(), k2To53);
+  HdrHistogram merged;
+  merged.record(1000);
+  EXPECT_TRUE(merged.merge(*at_limit));
+  EXPECT_EQ(merged.total_count(), k2To53 + 1);
+}
+
+// A merge whose total would pass INT64_MAX changes nothing and says so, instead of wrapping.
+TEST(HdrHistogram, AMergeThatWouldOverflowChangesNothing) {
+  HdrHistogram big;
+  big.record(1000, INT64_MAX - 1);
+  HdrHistogram two;
+  two.record(5, 2);
+  EXPECT_FALSE(big.merge(two));
+  EXPECT_EQ(big.total_count(), INT64_MAX - 1);
+  EXPECT_EQ(big.count_at_value(5), 0);
+  EXPECT_EQ(big.min(), big.lowest_equivalent_value(1000));
+  HdrHistogram one;
+  one.record(5);
+  EXPECT_TRUE(big.merge(one));
+  EXPECT_EQ(big.total_count(), INT64_MAX);
+  EXPECT_FALSE(big.merge(big));
+  EXPECT_EQ(big.total_count(), INT64_MAX);
 }
 
 TEST(HdrHistogramEncoding, RejectsMalformedCompressedEncodings) {

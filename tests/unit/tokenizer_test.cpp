@@ -332,6 +332,58 @@ TEST(Tokenizer, MalformedFilesAreErrorsNamingTheProblem) {
   EXPECT_NE(error_of(json::serialize(missing_byte)).find("lacks the token for byte 0x61"), std::string::npos);
 }
 
+// Found by fuzzing (tokenizer_json): {"model":{"dropout":[]}} escaped from from_json as
+// boost::json's "not a number" exception. Fields of the wrong type are the loader's errors,
+// naming the file and the field, never exceptions.
+TEST(Tokenizer, FieldsOfTheWrongTypeAreErrorsNamingTheField) {
+  EXPECT_EQ(error_of(R"({"model":{"dropout":[]}})"), "bad.json: model 'dropout' is neither null nor a number");
+  auto dropout = byte_level_json({}, kLlama3Split);
+  dropout["model"].as_object()["dropout"] = "0.1";
+  EXPECT_EQ(error_of(json::serialize(dropout)), "bad.json: model 'dropout' is neither null nor a number");
+  auto no_dropout = byte_level_json({}, kLlama3Split);
+  no_dropout["model"].as_object()["dropout"] = nullptr;
+  EXPECT_EQ(error_of(json::serialize(no_dropout)), "<loaded>");
+  no_dropout["model"].as_object()["dropout"] = 0;
+  EXPECT_EQ(error_of(json::serialize(no_dropout)), "<loaded>");
+
+  // Items of a Sequence that are not objects.
+  auto normalizers = byte_level_json({}, kLlama3Split);
+  normalizers["normalizer"] = {{"type", "Sequence"}, {"normalizers", json::array{1}}};
+  EXPECT_EQ(error_of(json::serialize(normalizers)), "bad.json: a normalizer is not an object");
+  auto pretokenizers = byte_level_json({}, kLlama3Split);
+  pretokenizers["pre_tokenizer"].as_object()["pretokenizers"].as_array().push_back("Split");
+  EXPECT_EQ(error_of(json::serialize(pretokenizers)), "bad.json: a pre_tokenizer is not an object");
+  auto decoders = byte_level_json({}, kLlama3Split);
+  decoders["decoder"] = {{"type", "Sequence"}, {"decoders", json::array{nullptr}}};
+  EXPECT_EQ(error_of(json::serialize(decoders)), "bad.json: a decoder is not an object");
+  auto processors = byte_level_json({}, kLlama3Split);
+  processors["post_processor"] = {{"type", "Sequence"}, {"processors", json::array{json::array{}}}};
+  EXPECT_EQ(error_of(json::serialize(processors)), "bad.json: a post_processor is not an object");
+
+  // Strip: a negative count or an empty content (which would strip forever) are errors.
+  auto strip = byte_level_json({}, kLlama3Split);
+  strip["decoder"] = {{"type", "Strip"}, {"content", " "}, {"start", -1}, {"stop", 0}};
+  EXPECT_EQ(error_of(json::serialize(strip)), "bad.json: decoder Strip 'start' is not a non-negative integer");
+  strip["decoder"] = {{"type", "Strip"}, {"content", ""}, {"start", 1}, {"stop", 0}};
+  EXPECT_EQ(error_of(json::serialize(strip)), "bad.json: decoder Strip has an empty 'content'");
+  strip["decoder"] = {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 1.5}};
+  EXPECT_EQ(error_of(json::serialize(strip)), "bad.json: decoder Strip 'stop' is not a non-negative integer");
+}
+
+// Token ids index tables as long as the largest id: ids above 2^24 - 1 are refused instead of
+// allocating gigabytes.
+TEST(Tokenizer, TokenIdsAreBounded) {
+  auto vocab = byte_level_json({}, kLlama3Split);
+  vocab["model"].as_object()["vocab"].as_object()["far"] = std::int64_t{1} << 24;
+  EXPECT_EQ(error_of(json::serialize(vocab)), "bad.json: vocab entry 'far' has no valid id (an integer from 0 to 16777215)");
+  auto added = byte_level_json({}, kLlama3Split);
+  added["added_tokens"] = json::array{{{"id", 2147483647}, {"content", "<s>"}, {"special", true}}};
+  EXPECT_EQ(error_of(json::serialize(added)),
+            "bad.json: 'added_tokens' entry needs a non-empty 'content' and an 'id' (an integer from 0 to 16777215)");
+  added["added_tokens"] = json::array{{{"id", 300}, {"content", "<s>"}, {"special", true}}};
+  EXPECT_EQ(error_of(json::serialize(added)), "<loaded>");
+}
+
 TEST(Tokenizer, DecodeRejectsUnknownIds) {
   const auto t = make(byte_level_json({}, kLlama3Split));
   const auto r = t.decode(Ids{1, 100000});

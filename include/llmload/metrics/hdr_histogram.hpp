@@ -108,8 +108,10 @@ class HdrHistogram final {
   /// slot by slot and the result equals having recorded both streams into this histogram.
   /// Otherwise each of `other`'s non-empty slots is recorded at its median equivalent value
   /// (the midpoint, rounded up), clamping as record() does. O(slots in use), no allocation.
-  /// `other` may be *this (doubles every count).
-  void merge(const HdrHistogram& other) noexcept;
+  /// `other` may be *this (doubles every count). Returns false, and changes nothing, when the
+  /// total count or rejected() would pass 2^63 − 1 (only with counts far beyond any run:
+  /// decode() refuses a total above 2^53).
+  bool merge(const HdrHistogram& other) noexcept;
 
   /// Forgets all recorded values and the clamped()/rejected() counters; keeps the layout
   /// and the memory. O(slots between min and max).
@@ -226,7 +228,8 @@ class HdrHistogram final {
   /// ignored, the normalizing offset and conversion ratio are ignored (as by the JS
   /// reference). Counts in slots above highest_trackable_value's slot (which Java may
   /// produce) are folded into it and counted in clamped(). Never crashes on garbage: any
-  /// malformed, truncated or unsupported input gives an Error saying what is wrong.
+  /// malformed, truncated or unsupported input gives an Error saying what is wrong; so does a
+  /// total count above 2^53 (a corrupt encoding: no run records that many values).
   static core::Result<HdrHistogram> decode(std::span<const std::uint8_t> bytes);
 
   /// Decodes encode_compressed()'s format (cookie 0x1c8493?4); inflates only as many bytes
