@@ -172,12 +172,61 @@ const char* read_usage(dom::element v, Chunk& c) {
   return nullptr;
 }
 
+// response.usage of the Responses API: input_tokens / output_tokens / total_tokens.
+const char* read_response_usage(dom::element v, Chunk& c) {
+  if (v.type() != Type::OBJECT) return nullptr;  // null before the response completed
+  Usage u;
+  for (const auto field : as_object(v)) {
+    std::int64_t* out = field.key == "input_tokens"    ? &u.prompt_tokens
+                        : field.key == "output_tokens" ? &u.completion_tokens
+                        : field.key == "total_tokens"  ? &u.total_tokens
+                                                       : nullptr;
+    if (out != nullptr &&
+        read_count_or_null(field.value, *out, "response.usage token counts must be integers in 0..2147483647 or null")) {
+      return "response.usage token counts must be integers in 0..2147483647 or null";
+    }
+  }
+  c.usage = u;
+  return nullptr;
+}
+
+// The Responses API's "response" object (created, completed, incomplete, failed events): its
+// usage, and its error (kept as an element; read only for response.failed).
+const char* read_response(dom::element v, Chunk& c, dom::element& error, bool& has_error) {
+  if (v.type() != Type::OBJECT) return "\"response\" is not an object";
+  for (const auto field : as_object(v)) {
+    if (field.key == "usage") {
+      if (auto wrong = read_response_usage(field.value, c)) return wrong;
+    } else if (field.key == "error") {
+      error = field.value;
+      has_error = field.value.type() == Type::OBJECT;
+    }
+  }
+  return nullptr;
+}
+
+// What a Responses API event (Chunk::type) means, once every field is read.
+void finish_response_event(Chunk& c, std::string_view delta, const ServerError& event_error,
+                           std::optional<ServerError> response_error) {
+  if (c.type == "response.output_text.delta") {
+    c.text_delta = true;
+    c.text = delta;
+  } else if (c.type == "response.completed" || c.type == "response.incomplete") {
+    c.completed = true;
+  } else if (c.type == "error" && !c.error) {
+    c.error = event_error;
+  } else if (c.type == "response.failed" && !c.error) {
+    c.error = response_error ? std::move(*response_error) : ServerError{"the response failed (response.failed)", "", ""};
+  }
+}
+
 // One pass over the top-level fields in document order. Error payloads are rare, so their
 // parts are only remembered here (as elements) and turned into strings at the end.
 const char* read_document(dom::object top, Chunk& c) {
-  dom::element error_field, error_type, legacy_message, legacy_type, legacy_code;
+  dom::element error_field, error_type, legacy_message, legacy_type, legacy_code, response_error;
   bool has_error = false, has_error_type = false, object_is_error = false;
-  bool has_message = false, has_type = false, has_code = false;
+  bool has_message = false, has_type = false, has_code = false, has_response_error = false;
+  std::string_view delta;
   for (const auto field : top) {
     const std::string_view key = field.key;
     if (key.empty()) continue;
@@ -222,6 +271,16 @@ const char* read_document(dom::object top, Chunk& c) {
         if (key == "type") {
           legacy_type = field.value;
           has_type = true;
+          if (field.value.type() == Type::STRING) c.type = field.value.get_string().value_unsafe();
+        }
+        break;
+      case 'd':
+        // The Responses API's output_text.delta (chat's delta lies inside choices).
+        if (key == "delta" && field.value.type() == Type::STRING) delta = field.value.get_string().value_unsafe();
+        break;
+      case 'r':
+        if (key == "response") {
+          if (auto wrong = read_response(field.value, c, response_error, has_response_error)) return wrong;
         }
         break;
       case 'l':
@@ -252,6 +311,14 @@ const char* read_document(dom::object top, Chunk& c) {
     c.error = ServerError{has_message ? error_text(legacy_message) : "",
                           has_type ? error_text(legacy_type) : "",
                           has_code ? error_text(legacy_code) : ""};
+  }
+  if (!c.type.empty()) {
+    std::optional<ServerError> failed;
+    if (has_response_error) failed = read_error_object(as_object(response_error));
+    finish_response_event(c, delta,
+                          ServerError{has_message ? error_text(legacy_message) : "", "",
+                                      has_code ? error_text(legacy_code) : ""},
+                          std::move(failed));
   }
   return nullptr;
 }

@@ -24,6 +24,8 @@ constexpr std::array kBackends{
     BackendEntry{"infinity-embeddings-clip", Flavor::kInfinityEmbeddingsClip},
     BackendEntry{"vllm-pooling", Flavor::kPooling},
     BackendEntry{"vllm-rerank", Flavor::kRerank},
+    // The Responses API (not in vLLM's released list; the name of vLLM's pending backend).
+    BackendEntry{"openai-responses", Flavor::kResponses},
 };
 
 constexpr auto kNames = [] {
@@ -55,6 +57,7 @@ std::string_view endpoint_suffix(Flavor flavor) {
     case Flavor::kInfinityEmbeddingsClip: return "embeddings";
     case Flavor::kPooling: return "pooling";
     case Flavor::kRerank: return "rerank";
+    case Flavor::kResponses: return "responses";
   }
   return "completions";
 }

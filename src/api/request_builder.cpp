@@ -274,9 +274,42 @@ std::string pooling_body(Flavor flavor, const workload::RequestSpec& spec, const
   return out;
 }
 
+// The OpenAI Responses API (/v1/responses, not in vLLM's released client): `input` is the
+// prompt as a string, or with images one user message of input_text and input_image parts;
+// the limit is max_output_tokens; of the sampling fields the API has only top_p and
+// temperature (others go through --extra-body). No stream_options: the final
+// response.completed event always carries the usage.
+std::string responses_body(const workload::RequestSpec& spec, const BodyOptions& options) {
+  std::string out;
+  out.reserve(pooling_reserve(spec));
+  BodyWriter b(out, options.extra_body ? &*options.extra_body : nullptr);
+  b.writer().begin_object();
+  b.simple("model", model_of(spec, options));
+  b.field("input", [&](core::JsonWriter& w) {
+    if (spec.images.empty()) {
+      w.value(spec.prompt);
+      return;
+    }
+    w.begin_array().begin_object().field("role", "user").key("content").begin_array();
+    w.begin_object().field("type", "input_text").field("text", spec.prompt).end_object();
+    for (const auto& image : spec.images) {
+      w.begin_object().field("type", "input_image").field("image_url", *image).end_object();
+    }
+    w.end_array().end_object().end_array();
+  });
+  b.simple("max_output_tokens", spec.expected_output_len);
+  b.simple("stream", options.stream);
+  if (options.sampling.top_p) b.simple("top_p", *options.sampling.top_p);
+  if (options.sampling.temperature) b.simple("temperature", *options.sampling.temperature);
+  b.append_remaining_extra();
+  b.writer().end_object();
+  return out;
+}
+
 }  // namespace
 
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  if (flavor == Flavor::kResponses) return responses_body(spec, options);
   if (is_pooling(flavor)) return pooling_body(flavor, spec, options);
   return body_with_history(flavor, spec, {}, options);
 }
@@ -298,6 +331,7 @@ std::string_view default_endpoint(Flavor flavor) {
     case Flavor::kInfinityEmbeddings:
     case Flavor::kInfinityEmbeddingsClip: return "/embeddings";
     case Flavor::kRerank: return "/v1/rerank";
+    case Flavor::kResponses: return "/v1/responses";
   }
   return "/v1/completions";
 }

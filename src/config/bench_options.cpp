@@ -79,7 +79,8 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
                  "vLLM's backend: openai or vllm (/v1/completions), openai-chat (/v1/chat/completions), "
                  "openai-embeddings and its chat forms openai-embeddings-chat, -clip, -vlm2vec (/v1/embeddings), "
                  "infinity-embeddings, infinity-embeddings-clip (/embeddings), vllm-pooling (/pooling), "
-                 "vllm-rerank (/v1/rerank, with --dataset-name random-rerank)")
+                 "vllm-rerank (/v1/rerank, with --dataset-name random-rerank), openai-responses (/v1/responses, "
+                 "the OpenAI Responses API; not in vLLM)")
       ->check(CLI::IsMember(std::vector<std::string>(api::backend_names().begin(), api::backend_names().end())))
       ->capture_default_str()->group("Target");
   app.add_option("--base-url", o.base_urls,

@@ -300,7 +300,8 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
     t.backend = *v;
     c.one_of(n, path, "backend", t.backend,
              {"openai", "vllm", "openai-chat", "openai-embeddings", "openai-embeddings-chat", "openai-embeddings-clip",
-              "openai-embeddings-vlm2vec", "infinity-embeddings", "infinity-embeddings-clip", "vllm-pooling"});
+              "openai-embeddings-vlm2vec", "infinity-embeddings", "infinity-embeddings-clip", "vllm-pooling",
+              "vllm-rerank", "openai-responses"});
   }
   if (auto v = c.string(n, path, "endpoint")) {
     t.endpoint = *v;
@@ -477,9 +478,10 @@ void read_request(Checker& c, const YAML::Node& n, ProfileRequest& r) {
   const std::string path = "request";
   if (!c.map(n, path, {"temperature", "top_p", "top_k", "min_p", "frequency_penalty",
                        "presence_penalty", "repetition_penalty", "max_tokens", "ignore_eos",
-                       "extra_body", "request_id_prefix"})) {
+                       "extra_body", "request_id_prefix", "probe_request_rate"})) {
     return;
   }
+  r.probe_request_rate = c.number<double>(n, path, "probe_request_rate", 0.0, 1000.0);
   if (auto v = c.string(n, path, "request_id_prefix")) r.request_id_prefix = *v;
   r.temperature = c.number<double>(n, path, "temperature", 0.0);
   r.top_p = c.number<double>(n, path, "top_p", 0.0, 1.0);

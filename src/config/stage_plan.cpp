@@ -80,6 +80,7 @@ BenchOptions requested_settings(const Profile& p, const ProfileStage& s) {
   o.repetition_penalty = r.repetition_penalty;
   o.ignore_eos = r.ignore_eos.value_or(false);
   o.extra_body = r.extra_body_json;
+  if (r.probe_request_rate) o.vllm.probe_request_rate = *r.probe_request_rate;
   o.score = w.score;
   o.show_answers = p.outputs.show_answers;
   o.save_detailed = p.outputs.save_detailed;

@@ -77,9 +77,11 @@ void ResponseRecorder::on_event(std::string_view data) {
                      chunk.error->type.empty() ? "" : chunk.error->type + ")"));
     return;
   }
+  // The Responses API ends its stream with response.completed (no [DONE]).
+  if (chunk.completed) record_.saw_done = true;
   // vLLM counts every chunk with non-empty choices as a token chunk (also chat's first chunk
-  // that carries only the role).
-  if (chunk.has_choices) on_token_chunk(chunk);
+  // that carries only the role); the Responses API's token chunks are its text deltas.
+  if (chunk.has_choices || chunk.text_delta) on_token_chunk(chunk);
   on_usage(chunk);
 }
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace llmload::sim {
@@ -60,8 +61,29 @@ void append_generated_text(std::string& out, const GenerationRequest& request, s
 }
 
 std::string make_response_id(api::Flavor flavor, std::uint64_t a, std::uint64_t b) {
-  return fmt::format("{}{:016x}{:016x}", flavor == api::Flavor::kChat ? "chatcmpl-" : "cmpl-", a, b);
+  const std::string_view prefix = flavor == api::Flavor::kChat        ? "chatcmpl-"
+                                  : flavor == api::Flavor::kResponses ? "resp_"
+                                                                      : "cmpl-";
+  return fmt::format("{}{:016x}{:016x}", prefix, a, b);
 }
+
+namespace {
+
+// The Responses API's "response" object of the created and completed events (the fields a
+// client reads; usage null until it completed).
+void append_response_object(std::string& out, const ResponseIdentity& identity, std::string_view status) {
+  out += "{\"id\":";
+  core::append_json_string(out, identity.id);
+  out += ",\"object\":\"response\",\"created_at\":";
+  append_int(out, identity.created);
+  out += ",\"model\":";
+  out += identity.model_json;
+  out += ",\"status\":\"";
+  out += status;
+  out += "\",\"error\":null,\"output\":[]";
+}
+
+}  // namespace
 
 void ChunkFormatter::reset(const ResponseIdentity& identity, const GenerationRequest& request) {
   flavor_ = request.flavor;
@@ -69,6 +91,13 @@ void ChunkFormatter::reset(const ResponseIdentity& identity, const GenerationReq
   prompt_tokens_ = request.prompt_tokens;
   continuous_usage_ = request.continuous_usage;
   prefix_.clear();
+  if (flavor_ == api::Flavor::kResponses) {
+    identity_ = identity;
+    prefix_ += "{\"type\":\"response.output_text.delta\",\"item_id\":\"msg_";
+    prefix_ += std::string_view(identity.id).substr(std::min<std::size_t>(5, identity.id.size()));
+    prefix_ += "\",\"output_index\":0,\"content_index\":0,\"delta\":\"";
+    return;
+  }
   prefix_ += "{\"id\":";
   core::append_json_string(prefix_, identity.id);
   prefix_ += flavor_ == api::Flavor::kChat ? ",\"object\":\"chat.completion.chunk\",\"created\":"
@@ -91,6 +120,12 @@ void ChunkFormatter::append_usage_object(std::string& out, std::int64_t completi
 }
 
 void ChunkFormatter::append_role(std::string& out) const {
+  if (flavor_ == api::Flavor::kResponses) {
+    out += "{\"type\":\"response.created\",\"response\":";
+    append_response_object(out, identity_, "in_progress");
+    out += ",\"usage\":null},\"sequence_number\":0}";
+    return;
+  }
   out += prefix_;
   out += "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
          "\"finish_reason\":null}]";
@@ -112,6 +147,15 @@ void ChunkFormatter::append_tokens(std::string& out, std::int64_t first, std::in
                                    std::string_view finish_reason) const {
   const bool last = !finish_reason.empty();
   out += prefix_;
+  if (flavor_ == api::Flavor::kResponses) {
+    for (std::int64_t k = first; k < first + count; ++k) {
+      out += request_ != nullptr ? response_token(*request_, k) : token_text(k);
+    }
+    out += "\",\"sequence_number\":";
+    append_int(out, first + 1);  // response.created is 0
+    out += '}';
+    return;
+  }
   out += flavor_ == api::Flavor::kChat ? "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"";
   for (std::int64_t k = first; k < first + count; ++k) {
     out += request_ != nullptr ? response_token(*request_, k) : token_text(k);
@@ -130,6 +174,20 @@ void ChunkFormatter::append_tokens(std::string& out, std::int64_t first, std::in
 }
 
 void ChunkFormatter::append_usage(std::string& out, std::int64_t completion_tokens) const {
+  if (flavor_ == api::Flavor::kResponses) {
+    out += "{\"type\":\"response.completed\",\"response\":";
+    append_response_object(out, identity_, "completed");
+    out += ",\"usage\":{\"input_tokens\":";
+    append_int(out, prompt_tokens_);
+    out += ",\"output_tokens\":";
+    append_int(out, completion_tokens);
+    out += ",\"total_tokens\":";
+    append_int(out, prompt_tokens_ + completion_tokens);
+    out += "}},\"sequence_number\":";
+    append_int(out, completion_tokens + 1);
+    out += '}';
+    return;
+  }
   out += prefix_;
   out += "],\"usage\":";
   append_usage_json(out, prompt_tokens_, completion_tokens);

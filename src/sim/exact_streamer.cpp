@@ -122,7 +122,7 @@ void ExactStreamer::prepare_chunk(std::int64_t k) {
   const FaultPlan& fault = *state_.fault;
   const bool stamp = shared_.options.stamp_send_time;
   batch_.clear();
-  if (r.flavor == api::Flavor::kChat && k == 0) {
+  if (opens_with_role(r.flavor) && k == 0) {
     formatter_.append_role(batch_.data());
     batch_.commit_event(stamp);
   }
@@ -177,12 +177,12 @@ void ExactStreamer::append_stream_tail() {
   if (state_.cut == Cut::kReset) return;
   if (state_.cut == Cut::kNone && fault.malformed_after >= state_.steps) batch_.add_event(kMalformedEvent);
   if (state_.cut == Cut::kError) {
-    batch_.add_event(kErrorEvent);
-  } else if (r.include_usage) {
+    batch_.add_event(ends_with_completed_event(r.flavor) ? kResponsesErrorEvent : kErrorEvent);
+  } else if (r.include_usage || ends_with_completed_event(r.flavor)) {
     formatter_.append_usage(batch_.data(), r.max_tokens);
     batch_.commit_event(shared_.options.stamp_send_time);
   }
-  if (!fault.no_done) batch_.add_event("[DONE]");
+  if (!fault.no_done && !ends_with_completed_event(r.flavor)) batch_.add_event("[DONE]");
   batch_.add_last_chunk();
 }
 

@@ -177,11 +177,13 @@ ApiResult<bool> completions_prompt(const json::object& o, PromptCounter& counter
   return true;
 }
 
-ApiResult<bool> chat_prompt(const json::object& o, PromptCounter& counter) {
-  const auto* messages = find_field(o, "messages");
-  if (messages == nullptr) return bad_request("'messages' is required.");
+// Chat's `messages`, or the Responses API's `input` list (field "input": parts of type
+// input_text and input_image, whose image_url is a string).
+ApiResult<bool> chat_prompt(const json::object& o, PromptCounter& counter, std::string_view field = "messages") {
+  const auto* messages = find_field(o, field);
+  if (messages == nullptr) return bad_request(fmt::format("'{}' is required.", field));
   if (!messages->is_array() || messages->get_array().empty()) {
-    return bad_request("'messages' must be a non-empty array.");
+    return bad_request(fmt::format("'{}' must be a non-empty array.", field));
   }
   const bool tmpl = counter.options.chat_template;
   if (tmpl) counter.special(kStart);
@@ -212,10 +214,11 @@ ApiResult<bool> chat_prompt(const json::object& o, PromptCounter& counter) {
         const auto& p = part.get_object();
         const auto* type = p.if_contains("type");
         if (type == nullptr || !type->is_string()) continue;
-        if (type->get_string() == "text") {
+        if (type->get_string() == "text" || type->get_string() == "input_text") {
           const auto* text = p.if_contains("text");
           if (text != nullptr && text->is_string()) counter.text(as_view(text->get_string()));
-        } else if (type->get_string() == "image_url" && counter.options.image_tokens) {
+        } else if ((type->get_string() == "image_url" || type->get_string() == "input_image") &&
+                   counter.options.image_tokens) {
           const auto* image = find_field(p, "image_url");
           const json::value* url = image == nullptr          ? nullptr
                                    : image->is_string()      ? image
@@ -247,6 +250,36 @@ ApiResult<bool> chat_prompt(const json::object& o, PromptCounter& counter) {
     counter.special(kNewline);
   }
   return true;
+}
+
+// The Responses API's `input`: a string, or a list of messages (as chat's, see chat_prompt).
+ApiResult<bool> responses_prompt(const json::object& o, PromptCounter& counter) {
+  const auto* input = find_field(o, "input");
+  if (input == nullptr) return bad_request("'input' is required.");
+  if (input->is_string()) {
+    counter.text(as_view(input->get_string()));
+    return true;
+  }
+  if (!input->is_array()) {
+    return bad_request(fmt::format("'input' must be a string or an array of messages, got {}.", kind_name(*input)));
+  }
+  return chat_prompt(o, counter, "input");
+}
+
+// The Responses API's max_output_tokens and stream (the simulator streams it only); the
+// final response.completed event always carries the usage.
+ApiResult<GenerationRequest> responses_limits(const json::object& o, std::int64_t default_max_tokens,
+                                              GenerationRequest r) {
+  auto max_output = optional_int(o, "max_output_tokens");
+  if (!max_output) return max_output.error();
+  r.max_tokens = max_output->value_or(default_max_tokens);
+  if (r.max_tokens < 1) return bad_request(fmt::format("'max_output_tokens' must be at least 1, got {}.", r.max_tokens));
+  auto stream = optional_bool(o, "stream");
+  if (!stream) return stream.error();
+  if (!*stream) return bad_request("The simulator answers /v1/responses only as a stream: set 'stream': true.");
+  r.stream = true;
+  r.include_usage = true;
+  return r;
 }
 
 void append_int(std::string& out, std::int64_t v) {
@@ -306,7 +339,9 @@ ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::s
   r.flavor = flavor;
   PromptCounter counter{options, options.token_ids ? &r.prompt_ids : nullptr,
                         options.question ? &r.question : nullptr};
-  auto prompt = flavor == api::Flavor::kChat ? chat_prompt(o, counter) : completions_prompt(o, counter);
+  auto prompt = flavor == api::Flavor::kChat        ? chat_prompt(o, counter)
+                : flavor == api::Flavor::kResponses ? responses_prompt(o, counter)
+                                                    : completions_prompt(o, counter);
   if (!prompt) return prompt.error();
   r.prompt_tokens = counter.tokens;
   r.images = counter.images;
@@ -315,6 +350,7 @@ ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::s
   if (!ignore_eos) return ignore_eos.error();
   r.ignore_eos = *ignore_eos;
 
+  if (flavor == api::Flavor::kResponses) return responses_limits(o, default_max_tokens, std::move(r));
   auto max_completion = optional_int(o, "max_completion_tokens");
   if (!max_completion) return max_completion.error();
   auto max_tokens = optional_int(o, "max_tokens");

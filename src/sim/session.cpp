@@ -106,12 +106,14 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
   const bool keep_alive = request.keep_alive();
   const auto method = request.method();
 
-  if (target == "/v1/completions" || target == "/v1/chat/completions") {
+  if (target == "/v1/completions" || target == "/v1/chat/completions" || target == "/v1/responses") {
     if (method != http::verb::post) {
       co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
                                     "Allow: POST\r\n");
     }
-    const api::Flavor flavor = target == "/v1/chat/completions" ? api::Flavor::kChat : api::Flavor::kCompletions;
+    const api::Flavor flavor = target == "/v1/chat/completions" ? api::Flavor::kChat
+                               : target == "/v1/responses"      ? api::Flavor::kResponses
+                                                                : api::Flavor::kCompletions;
     co_return co_await generate(flavor, request, t_recv, keep_alive);
   }
   if (target.starts_with("/llmload/sim/")) co_return co_await control(request, target, keep_alive);
@@ -412,7 +414,7 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
     if (!stalled) due = std::min(due, fault.stall_after);
     batch_.clear();
     for (; sent < due; ++sent) {
-      if (r.flavor == api::Flavor::kChat && sent == 0) {
+      if (opens_with_role(r.flavor) && sent == 0) {
         formatter_.append_role(batch_.data());
         batch_.commit_event(stamp);
       }
@@ -434,12 +436,12 @@ asio::awaitable<Next> Session::engine_generate(GenerationRequest r, const FaultP
       }
       if (cut == Cut::kNone && fault.malformed_after >= n) batch_.add_event(kMalformedEvent);
       if (cut == Cut::kError && cut_now) {
-        batch_.add_event(kErrorEvent);
-      } else if (r.include_usage) {
+        batch_.add_event(ends_with_completed_event(r.flavor) ? kResponsesErrorEvent : kErrorEvent);
+      } else if (r.include_usage || ends_with_completed_event(r.flavor)) {
         formatter_.append_usage(batch_.data(), n);
         batch_.commit_event(stamp);
       }
-      if (!fault.no_done) batch_.add_event("[DONE]");
+      if (!fault.no_done && !ends_with_completed_event(r.flavor)) batch_.add_event("[DONE]");
       batch_.add_last_chunk();
     }
     if (batch_.empty()) continue;

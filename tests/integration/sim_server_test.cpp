@@ -347,6 +347,54 @@ TEST(SimServer, ChatStreamOpensWithTheRoleChunkThenContent) {
   EXPECT_EQ(data.back(), "[DONE]");
 }
 
+TEST(SimServer, ResponsesStreamIsCreatedThenTextDeltasThenCompletedWithUsage) {
+  SimServer server(fast_options());
+  ASSERT_TRUE(server.start());
+  const std::string body = R"({"model":"llmload-sim","input":[{"role":"user","content":[)"
+                           R"({"type":"input_text","text":"hello there simulator"}]}],"max_output_tokens":4,"stream":true})";
+  const auto e = run_one(server.port(), post("/v1/responses", body));
+  ASSERT_TRUE(e.complete) << e.error.message();
+  EXPECT_EQ(e.status, 200);
+  const auto data = event_data(e);
+  ASSERT_EQ(data.size(), 1u + 4u + 1u);  // created, 4 deltas, completed; no [DONE]
+  const auto created = parse_object(data[0]);
+  EXPECT_EQ(created.at("type").as_string(), "response.created");
+  EXPECT_EQ(created.at("sequence_number").as_int64(), 0);
+  const auto& response = created.at("response").as_object();
+  EXPECT_EQ(std::string(response.at("id").as_string()).rfind("resp_", 0), 0u);
+  EXPECT_EQ(response.at("status").as_string(), "in_progress");
+  EXPECT_TRUE(response.at("usage").is_null());
+  for (int k = 0; k < 4; ++k) {
+    const auto delta = parse_object(data[1 + k]);
+    EXPECT_EQ(delta.at("type").as_string(), "response.output_text.delta");
+    EXPECT_EQ(delta.at("delta").as_string(), token_text(k));
+    EXPECT_EQ(delta.at("sequence_number").as_int64(), k + 1);
+  }
+  const auto completed = parse_object(data[5]);
+  EXPECT_EQ(completed.at("type").as_string(), "response.completed");
+  EXPECT_EQ(completed.at("response").at("status").as_string(), "completed");
+  const auto& usage = completed.at("response").at("usage").as_object();
+  EXPECT_EQ(usage.at("input_tokens").as_int64(), 3);  // the simulator counts words
+  EXPECT_EQ(usage.at("output_tokens").as_int64(), 4);
+  EXPECT_EQ(usage.at("total_tokens").as_int64(), 7);
+}
+
+TEST(SimServer, ResponsesRefusesANonStreamedRequestAndAnErrorFaultIsTheErrorEvent) {
+  SimServer server(fast_options());
+  ASSERT_TRUE(server.start());
+  const auto whole = run_one(server.port(), post("/v1/responses", R"({"input":"hi","stream":false})"));
+  ASSERT_TRUE(whole.complete);
+  EXPECT_EQ(whole.status, 400);
+  EXPECT_NE(whole.response_body.find("only as a stream"), std::string::npos) << whole.response_body;
+  const auto failed = run_one(server.port(), post("/v1/responses", R"({"input":"hi","max_output_tokens":5,"stream":true})",
+                                                  {{"x-llmload-fault", "error-after=2"}}));
+  ASSERT_TRUE(failed.complete);
+  const auto data = event_data(failed);
+  ASSERT_EQ(data.size(), 4u);  // created, 2 deltas, the error event
+  EXPECT_EQ(parse_object(data[3]).at("type").as_string(), "error");
+  EXPECT_EQ(parse_object(data[3]).at("message").as_string(), "simulated failure");
+}
+
 TEST(SimServer, ChatUsageCountsTheWordsOfAllTextParts) {
   SimServer server(fast_options());
   ASSERT_TRUE(server.start());

@@ -2,6 +2,9 @@
 // --set overrides, sweep expansion, and the ready profiles under profiles/.
 #include "llmload/config/profile.hpp"
 
+#include "llmload/api/flavor.hpp"
+#include "llmload/config/stage_plan.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -299,6 +302,37 @@ TEST(Profile, DatasetPathIsRelativeToTheProfile) {
   EXPECT_TRUE(r.profile->workload.output_len_given);
   EXPECT_FALSE(r.profile->workload.input_len_given);
   std::filesystem::remove_all(dir);
+}
+
+TEST(Profile, TargetBackendTakesEveryBackendOfTheFlag) {
+  for (const auto backend : api::backend_names()) {
+    const auto r = parse_profile("target: {backend: " + std::string(backend) + "}\n"
+                                 "load: {stages: [{rate: 1/s, requests: 3}]}\n", "b.yaml");
+    ASSERT_TRUE(r.profile) << backend << ": " << format_problems(r.problems);
+    EXPECT_EQ(r.profile->target.backend, backend);
+  }
+  const auto bad = parse_profile("target: {backend: openai-responses-v2}\nload: {stages: [{rate: 1/s, requests: 3}]}\n",
+                                 "bad.yaml");
+  EXPECT_FALSE(bad.profile);
+  EXPECT_NE(format_problems(bad.problems).find("bad.yaml:1:19: 'target.backend' is 'openai-responses-v2'"),
+            std::string::npos)
+      << format_problems(bad.problems);
+}
+
+TEST(Profile, RequestProbeRequestRateIsCheckedWithItsPlace) {
+  const auto good = parse_profile("request: {probe_request_rate: 2.5}\nload: {stages: [{rate: 1/s, requests: 3}]}\n",
+                                  "p.yaml");
+  ASSERT_TRUE(good.profile) << format_problems(good.problems);
+  ASSERT_TRUE(good.profile->request.probe_request_rate);
+  EXPECT_DOUBLE_EQ(*good.profile->request.probe_request_rate, 2.5);
+  const auto plan = resolve_stage(*good.profile, good.profile->stages[0], {"out", "s.json", "s"});
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_DOUBLE_EQ(plan->vllm.probe_request_rate, 2.5);
+  const auto bad = parse_profile("request: {probe_request_rate: 5000}\nload: {stages: [{rate: 1/s, requests: 3}]}\n",
+                                 "bad.yaml");
+  EXPECT_FALSE(bad.profile);
+  EXPECT_NE(format_problems(bad.problems).find("bad.yaml:1:31: 'request.probe_request_rate'"), std::string::npos)
+      << format_problems(bad.problems);
 }
 
 TEST(Profile, MultiTurnAndTraceWorkloads) {

@@ -164,6 +164,34 @@ TEST(SimParse, ImagePartsCostQwen2VlTokens) {
   EXPECT_EQ(templated.prompt_ids.size(), 1145u);
 }
 
+TEST(SimParse, ResponsesInputAsAStringOrMessagesWithInputImageParts) {
+  const auto text = parse_generation_request(api::Flavor::kResponses,
+                                             R"({"model":"m","input":"one two three","max_output_tokens":7,"stream":true})",
+                                             "m", 16).value();
+  EXPECT_EQ(text.prompt_tokens, 3);
+  EXPECT_EQ(text.max_tokens, 7);
+  EXPECT_TRUE(text.stream);
+  EXPECT_TRUE(text.include_usage);  // response.completed always carries the usage
+  const std::string body = R"({"input":[{"role":"user","content":[{"type":"input_text","text":"please describe image"},)"
+                           R"({"type":"input_image","image_url":")" + png_1080x810() + R"("}]}],"stream":true})";
+  ParseOptions options;
+  options.image_tokens = true;
+  const auto image = parse_generation_request(api::Flavor::kResponses, body, "m", 16, options).value();
+  EXPECT_EQ(image.prompt_tokens, 1131 + 3);
+  EXPECT_EQ(image.images, 1);
+  EXPECT_EQ(image.max_tokens, 16);  // the server's default without max_output_tokens
+  for (const auto& [bad, says] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"stream":true})", "'input' is required."},
+           {R"({"input":7,"stream":true})", "'input' must be a string or an array of messages, got a number."},
+           {R"({"input":"x","max_output_tokens":0,"stream":true})", "'max_output_tokens' must be at least 1, got 0."},
+           {R"({"input":"x"})", "The simulator answers /v1/responses only as a stream: set 'stream': true."}}) {
+    const auto r = parse_generation_request(api::Flavor::kResponses, bad, "m", 16);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().status, 400) << bad;
+    EXPECT_EQ(r.error().message, says) << bad;
+  }
+}
+
 TEST(SimParse, BadImagesAre400s) {
   for (const std::string& part : std::vector<std::string>{R"({"type":"image_url","image_url":{"url":"https://example.com/x.png"}})",
         R"({"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}})",

@@ -95,7 +95,11 @@ INSTANTIATE_TEST_SUITE_P(
         Capture{"tgi_generate_stream.sse", Outcome::kNoContent, 0, "", -1, false, ""},
         // Captured from `llmload sim` (chat, continuous usage stats, send stamps).
         Capture{"llmload_sim_chat_continuous_usage.sse", Outcome::kOk, 9, " the model of and to a in is", 8, true,
-                "length"}),
+                "length"},
+        // The OpenAI Responses API (written from its documented event stream: `event:` lines,
+        // created / in_progress / output_item / content_part events around the text deltas):
+        // only the deltas are token chunks; response.completed ends it and carries the usage.
+        Capture{"openai_responses.sse", Outcome::kOk, 8, "Hi! How can I help — today? 😊", 9, true, ""}),
     [](const auto& info) {
       std::string name = info.param.file;
       name = name.substr(0, name.find('.'));
@@ -199,6 +203,47 @@ TEST(ResponseRecorder, AnErrorInTheStreamEndsItAsAServerError) {
   EXPECT_EQ(r.error, "server error in stream: Request timed out while waiting for the engine (type InternalServerError)");
   EXPECT_EQ(r.chunk_ns.size(), 2u);  // nothing after the error counts
   EXPECT_FALSE(r.saw_done);
+}
+
+TEST(ResponseRecorderResponsesApi, TheCompletedEventsUsageGivesBothTokenCounts) {
+  const RequestRecord r = expect_every_split_of(read_test_file("sse/openai_responses.sse"));
+  EXPECT_EQ(r.usage_prompt_tokens, 37);
+  EXPECT_EQ(r.usage_completion_tokens, 9);
+}
+
+TEST(ResponseRecorderResponsesApi, AFailedResponseIsAServerErrorWithItsMessage) {
+  const std::string delta = R"({"type":"response.output_text.delta","item_id":"msg_1","output_index":0,)"
+                            R"("content_index":0,"delta":" the","sequence_number":3})";
+  const std::string failed =
+      R"({"type":"response.failed","response":{"id":"resp_1","object":"response","status":"failed",)"
+      R"("error":{"code":"server_error","message":"The model ran out of memory."},"usage":null},"sequence_number":4})";
+  const RequestRecord r = expect_every_split_of(sse_stream({delta, delta, failed, delta}));
+  EXPECT_EQ(r.outcome, Outcome::kServerError);
+  EXPECT_EQ(r.error, "server error in stream: The model ran out of memory.");
+  EXPECT_EQ(r.chunk_ns.size(), 2u);  // nothing after the failure counts
+  EXPECT_FALSE(r.saw_done);
+}
+
+TEST(ResponseRecorderResponsesApi, AnErrorEventIsAServerErrorWithItsMessage) {
+  const std::string error = R"({"type":"error","code":"ERR_SOMETHING","message":"Something went wrong",)"
+                            R"("param":null,"sequence_number":1})";
+  const RequestRecord r = expect_every_split_of(sse_stream({error}));
+  EXPECT_EQ(r.outcome, Outcome::kServerError);
+  EXPECT_EQ(r.error, "server error in stream: Something went wrong");
+  EXPECT_TRUE(r.chunk_ns.empty());
+}
+
+TEST(ResponseRecorderResponsesApi, AFailedResponseWithoutAnErrorObjectSaysItFailed) {
+  const RequestRecord r = expect_every_split_of(
+      sse_stream({R"({"type":"response.failed","response":{"status":"failed","error":null},"sequence_number":0})"}));
+  EXPECT_EQ(r.outcome, Outcome::kServerError);
+  EXPECT_EQ(r.error, "server error in stream: the response failed (response.failed)");
+}
+
+TEST(ResponseRecorderResponsesApi, ABadUsageCountIsAMalformedChunk) {
+  const RequestRecord r = expect_every_split_of(sse_stream(
+      {R"({"type":"response.completed","response":{"usage":{"input_tokens":-1,"output_tokens":2}}})"}));
+  EXPECT_EQ(r.outcome, Outcome::kMalformedChunk);
 }
 
 TEST(ResponseRecorder, AMalformedChunkEndsTheStream) {

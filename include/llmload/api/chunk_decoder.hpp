@@ -42,6 +42,16 @@ struct Chunk {
   std::optional<Usage> usage;      ///< top-level "usage" when it is an object, with or without choices
   std::optional<ServerError> error;  ///< top-level "error" (object or string), or {"object":"error",...}
   std::optional<std::int64_t> server_send_ns;  ///< top-level "llmload_send_ns" (the simulator's send stamp)
+  /// The OpenAI Responses API's events (a top-level "type"): `type` is that name ("" when
+  /// absent or not a string). A response.output_text.delta event is a token chunk
+  /// (`text_delta`, its "delta" in `text`); response.completed and response.incomplete end
+  /// the stream (`completed`; the "response" object's usage.input_tokens / output_tokens /
+  /// total_tokens are read into `usage` as prompt / completion / total tokens); an "error"
+  /// event (its message and code) and response.failed (response.error, or a sentence saying
+  /// it failed) set `error`.
+  std::string_view type;
+  bool text_delta = false;
+  bool completed = false;
 };
 
 /// Decodes chunks with one reused simdjson DOM parser and one reused padded copy buffer, so

@@ -18,7 +18,10 @@ namespace llmload::api {
 ///   "openai-embeddings-chat", kEmbeddingsClip "openai-embeddings-clip" (an image request sends
 ///   the image alone), kEmbeddingsVlm2Vec "openai-embeddings-vlm2vec" (image first, vLLM's
 ///   VLM2Vec prompts); kInfinityEmbeddingsClip "infinity-embeddings-clip" (an image as Infinity's
-///   image input); kRerank "vllm-rerank" (vLLM's /rerank: a query and its documents).
+///   image input); kRerank "vllm-rerank" (vLLM's /rerank: a query and its documents);
+/// - kResponses: "openai-responses" (the OpenAI Responses API, /v1/responses: an `input`,
+///   streamed as typed events — response.output_text.delta carries the tokens,
+///   response.completed the usage).
 enum class Flavor {
   kCompletions,
   kChat,
@@ -30,11 +33,14 @@ enum class Flavor {
   kEmbeddingsVlm2Vec,
   kInfinityEmbeddingsClip,
   kRerank,
+  kResponses,
 };
 
 /// Whether vLLM runs the backend as a pooling task (its POOLING_BACKENDS): a whole JSON
 /// answer, TTFT = E2EL = the time to read it, input tokens from its usage, no output tokens.
-constexpr bool is_pooling(Flavor f) noexcept { return f != Flavor::kCompletions && f != Flavor::kChat; }
+constexpr bool is_pooling(Flavor f) noexcept {
+  return f != Flavor::kCompletions && f != Flavor::kChat && f != Flavor::kResponses;
+}
 
 /// The /v1/embeddings backends that send chat messages (vLLM's async_request_openai_embeddings_chat).
 constexpr bool is_chat_embeddings(Flavor f) noexcept {
@@ -44,11 +50,12 @@ constexpr bool is_chat_embeddings(Flavor f) noexcept {
 /// Whether a request of the backend can carry a dataset's images (chat messages, the chat
 /// embeddings and Infinity's clip input).
 constexpr bool carries_images(Flavor f) noexcept {
-  return f == Flavor::kChat || is_chat_embeddings(f) || f == Flavor::kInfinityEmbeddingsClip;
+  return f == Flavor::kChat || f == Flavor::kResponses || is_chat_embeddings(f) ||
+         f == Flavor::kInfinityEmbeddingsClip;
 }
 
 /// What vLLM's request function requires the request URL to end with ("completions",
-/// "chat/completions", "embeddings", "pooling", "rerank"); it also accepts "profile".
+/// "chat/completions", "embeddings", "pooling", "rerank", "responses"); it also accepts "profile".
 std::string_view endpoint_suffix(Flavor flavor);
 
 /// vLLM's --backend names llmload accepts, in vLLM's order (ASYNC_REQUEST_FUNCS).

@@ -64,7 +64,10 @@ core::Result<boost::json::object> parse_extra_body(std::string_view json);
 /// bodies for them, `input` = the prompt (with documents: [prompt, documents...]), no
 /// sampling fields and no token limit; the chat embeddings send `messages` (the images after
 /// the text part, before it for vlm2vec); vllm-rerank sends `query` and `documents` and, as
-/// vLLM, neither ignore_eos nor the extra body.
+/// vLLM, neither ignore_eos nor the extra body. openai-responses (kResponses): `model`, `input`
+/// (the prompt, or with images [{"role":"user","content":[{"type":"input_text",...},
+/// {"type":"input_image","image_url":...}...]}]), `max_output_tokens`, `stream`, then `top_p`
+/// and `temperature` when set, then the extra body; no other sampling field, no ignore_eos.
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options);
 
 /// One earlier exchange of a conversation: what the user sent and what the server answered.
@@ -80,7 +83,8 @@ std::string build_chat_body(const workload::RequestSpec& spec, std::span<const C
                             const BodyOptions& options);
 
 /// The default request path of a flavor: "/v1/completions", "/v1/chat/completions",
-/// "/v1/embeddings", "/pooling" (vLLM's), "/embeddings" (Infinity's) or "/v1/rerank".
+/// "/v1/embeddings", "/pooling" (vLLM's), "/embeddings" (Infinity's), "/v1/rerank" or
+/// "/v1/responses".
 /// The view refers to a string literal (valid forever).
 std::string_view default_endpoint(Flavor flavor);
 

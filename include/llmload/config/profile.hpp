@@ -86,6 +86,9 @@ struct ProfileRequest {
   std::optional<bool> ignore_eos;
   std::string extra_body_json;  ///< a JSON object text, or empty
   std::string request_id_prefix;  ///< bench --request-id-prefix ("" = bench's default)
+  /// bench --probe-request-rate: vLLM's probe requests per second beside the measured run
+  /// (0..1000; unset: none).
+  std::optional<double> probe_request_rate;
 };
 
 /// A disruption during a stage, `at` after the measured run's start: a shell command

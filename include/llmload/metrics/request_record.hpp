@@ -65,7 +65,7 @@ struct RequestRecord {
   std::int32_t usage_completion_tokens = -1;  ///< usage.completion_tokens, -1 if never sent
   std::int32_t http_status = 0;               ///< HTTP status, 0 if no response head arrived
   Outcome outcome = Outcome::kOk;
-  bool saw_done = false;          ///< the stream ended with `data: [DONE]`
+  bool saw_done = false;          ///< the stream ended with `data: [DONE]` (Responses API: response.completed)
   std::string error;              ///< why it failed (empty when ok)
   std::string generated_text;     ///< concatenated text/content deltas
   std::string reasoning_text;     ///< concatenated reasoning deltas (reasoning models)

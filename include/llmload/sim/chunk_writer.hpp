@@ -30,7 +30,7 @@ void append_generated_text(std::string& out, const GenerationRequest& request, s
 
 /// What every chunk and body of one response shares.
 struct ResponseIdentity {
-  /// "cmpl-<hex>" or "chatcmpl-<hex>".
+  /// "cmpl-<hex>", "chatcmpl-<hex>" or "resp_<hex>".
   std::string id;
   /// Unix seconds.
   std::int64_t created = 0;
@@ -38,11 +38,14 @@ struct ResponseIdentity {
   std::string model_json;
 };
 
-/// "cmpl-" / "chatcmpl-" followed by 32 lower-case hex digits of `a` and `b`.
+/// "cmpl-" / "chatcmpl-" / "resp_" (Responses API) followed by 32 lower-case hex digits of `a` and `b`.
 std::string make_response_id(api::Flavor flavor, std::uint64_t a, std::uint64_t b);
 
 /// Formats the JSON of each streamed chunk of one response exactly like vLLM (key order,
-/// nulls). Every append_* writes one complete JSON object. Not thread-safe; reuse one per
+/// nulls); for the Responses API (kResponses) its events: append_role writes
+/// response.created, append_token(s) response.output_text.delta, append_usage
+/// response.completed with the usage (input_tokens, output_tokens, total_tokens); each event
+/// carries a rising sequence_number. Every append_* writes one complete JSON object. Not thread-safe; reuse one per
 /// connection via reset() (no allocation once its buffer has grown).
 class ChunkFormatter final {
  public:
@@ -50,7 +53,8 @@ class ChunkFormatter final {
   /// the answer's tokens; it must outlive the formatter's use for this response.
   void reset(const ResponseIdentity& identity, const GenerationRequest& request);
 
-  /// Chat only: the opening {"role":"assistant","content":""} delta.
+  /// Chat: the opening {"role":"assistant","content":""} delta; Responses API: response.created
+  /// (see opens_with_role).
   void append_role(std::string& out) const;
   /// Token chunk k of n (0-based); the last one carries finish_reason "length" ("stop" when
   /// the request's answer ends the response).
@@ -71,7 +75,18 @@ class ChunkFormatter final {
   const GenerationRequest* request_ = nullptr;
   std::int64_t prompt_tokens_ = 0;
   bool continuous_usage_ = false;
+  ResponseIdentity identity_;  // Responses API: the created and completed events' response object
 };
+
+/// Whether a stream of the flavour opens with ChunkFormatter::append_role before its first token
+/// (chat's role chunk, the Responses API's response.created).
+constexpr bool opens_with_role(api::Flavor f) noexcept {
+  return f == api::Flavor::kChat || f == api::Flavor::kResponses;
+}
+
+/// Whether a stream of the flavour always ends with ChunkFormatter::append_usage and without
+/// [DONE] (the Responses API's response.completed).
+constexpr bool ends_with_completed_event(api::Flavor f) noexcept { return f == api::Flavor::kResponses; }
 
 /// The events of one write, each framed as its own HTTP/1.1 chunk `<hex>\r\ndata: <json>\n\n\r\n`.
 /// JSON events may be stamped: finalize() inserts "llmload_send_ns":<stamp> as the object's

@@ -72,5 +72,8 @@ inline constexpr std::string_view kMalformedEvent = "{\"choices\": [";
 inline constexpr std::string_view kErrorEvent =
     "{\"error\":{\"message\":\"simulated failure\",\"type\":\"internal_error\",\"param\":null,"
     "\"code\":500}}";
+/// The same for the Responses API (/v1/responses): its `error` event.
+inline constexpr std::string_view kResponsesErrorEvent =
+    "{\"type\":\"error\",\"code\":\"server_error\",\"message\":\"simulated failure\",\"param\":null}";
 
 }  // namespace llmload::sim

@@ -77,6 +77,9 @@ struct ParseOptions {
 /// (sampling, n, ...) is accepted and ignored. Also read: ignore_eos (boolean) and, with
 /// ParseOptions::image_tokens, {"type":"image_url"} parts (`image_url` an object with `url`,
 /// or a string): a base64 data URL whose header gives the size, costing image tokens.
+/// /v1/responses (kResponses): `input` (a string, or a list of messages as chat's whose parts
+/// are input_text and input_image, image_url a string), max_output_tokens, stream (must be
+/// true: the simulator streams it only); include_usage is always on (response.completed).
 /// Errors: 400 with a sentence naming the field, 404 for a wrong model. Thread-safe (no
 /// shared state).
 ApiResult<GenerationRequest> parse_generation_request(api::Flavor flavor, std::string_view body,
