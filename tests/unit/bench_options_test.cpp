@@ -1,5 +1,6 @@
 // `llmload bench` flags: vLLM's defaults and forced settings, the request body they produce,
 // flag spelling, and one clear error per bad value.
+#include "bench_flags_fixture.hpp"
 #include "llmload/config/bench_options.hpp"
 
 #include "llmload/api/request_builder.hpp"
@@ -7,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <gtest/gtest.h>
+
+#include <utility>
 
 namespace llmload::config {
 namespace {
@@ -23,18 +26,8 @@ std::string resolve_error(const BenchOptions& o) {
   return plan ? "" : plan.error().message;
 }
 
-BenchOptions parse(std::vector<std::string> args) {
-  BenchOptions o;
-  CLI::App app;
-  add_bench_options(app, o);
-  args.insert(args.begin(), "bench");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  const auto normalized = normalize_flag_spelling(static_cast<int>(argv.size()), argv.data());
-  std::vector<const char*> ptrs;
-  for (const auto& a : normalized) ptrs.push_back(a.c_str());
-  app.parse(static_cast<int>(ptrs.size()), ptrs.data());
-  return o;
+config::BenchOptions parse(std::vector<std::string> args) {
+  return testing_support::parse_bench_flags(std::move(args));
 }
 
 TEST(BenchOptions, NoTargetFlagMeansTheSimulator) {

@@ -1,5 +1,6 @@
 // --preconnect: the flag and the profile key reach the plan (off by default, vLLM's
 // definition), a bad value names its line, and how many connections are opened before the clock.
+#include "bench_flags_fixture.hpp"
 #include "llmload/config/bench_options.hpp"
 #include "llmload/config/stage_plan.hpp"
 #include "llmload/runtime/runner.hpp"
@@ -7,18 +8,13 @@
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace llmload {
 namespace {
 
 config::BenchOptions parse(std::vector<std::string> args) {
-  config::BenchOptions o;
-  CLI::App app;
-  config::add_bench_options(app, o);
-  args.insert(args.begin(), "bench");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  app.parse(static_cast<int>(argv.size()), argv.data());
-  return o;
+  return testing_support::parse_bench_flags(std::move(args));
 }
 
 TEST(PreconnectConfig, BenchFlagIsOffUnlessGiven) {

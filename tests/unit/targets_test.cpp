@@ -1,5 +1,6 @@
 // Several replicas as targets: the balance choices (pure), the per-target figures from the
 // records, and the flags and profile keys that name the targets.
+#include "bench_flags_fixture.hpp"
 #include "llmload/config/bench_options.hpp"
 #include "llmload/config/profile.hpp"
 #include "llmload/config/stage_plan.hpp"
@@ -8,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+
+#include <utility>
 
 #include <array>
 #include <vector>
@@ -115,14 +118,7 @@ TEST(PerTarget, FiguresFollowVllmsDefinitionsPerTarget) {
 }
 
 config::BenchOptions parse(std::vector<std::string> args) {
-  config::BenchOptions o;
-  CLI::App app;
-  config::add_bench_options(app, o);
-  args.insert(args.begin(), "bench");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  app.parse(static_cast<int>(argv.size()), argv.data());
-  return o;
+  return testing_support::parse_bench_flags(std::move(args));
 }
 
 TEST(TargetFlags, RepeatedBaseUrlListsTheReplicas) {

@@ -1,6 +1,7 @@
 // vLLM's `vllm bench serve` flags beyond BenchOptions' own (config/vllm_compat.hpp): every
 // name of vLLM's parser parses, each one means what it means in vLLM or is recorded as
 // without effect (once), and bad values are refused naming the flag.
+#include "bench_flags_fixture.hpp"
 #include "llmload/config/bench_options.hpp"
 #include "llmload/config/vllm_compat.hpp"
 
@@ -8,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+
+#include <utility>
 
 #include <algorithm>
 #include <fstream>
@@ -17,18 +20,8 @@
 namespace llmload::config {
 namespace {
 
-BenchOptions parse(std::vector<std::string> args) {
-  BenchOptions o;
-  CLI::App app;
-  add_bench_options(app, o);
-  args.insert(args.begin(), "bench");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  const auto normalized = normalize_flag_spelling(static_cast<int>(argv.size()), argv.data());
-  std::vector<const char*> ptrs;
-  for (const auto& a : normalized) ptrs.push_back(a.c_str());
-  app.parse(static_cast<int>(ptrs.size()), ptrs.data());
-  return o;
+config::BenchOptions parse(std::vector<std::string> args) {
+  return testing_support::parse_bench_flags(std::move(args));
 }
 
 std::vector<std::string> vllm_flags() {
