@@ -4,6 +4,7 @@
 
 #include "cli_support.hpp"
 #include "recording_server.hpp"
+#include "result_rows.hpp"
 #include "llmload/net/port_budget.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -264,22 +265,11 @@ struct BenchTimingAttempt {
   }
 };
 
-double mean_send_ms(const boost::json::object& ext) {
-  const auto& fields = ext.at("request_fields").as_array();
-  std::size_t start = fields.size(), sent = fields.size();
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].as_string() == "start_ms") start = i;
-    if (fields[i].as_string() == "sent_ms") sent = i;
-  }
-  EXPECT_LT(start, fields.size());
-  EXPECT_LT(sent, fields.size());
+double mean_send_ms(const boost::json::object& result) {
+  const auto sends = testing_support::request_span_ms(result, "start_ms", "sent_ms");
   double sum = 0;
-  const auto& rows = ext.at("requests").as_array();
-  for (const auto& row : rows) {
-    const auto& r = row.as_array();
-    sum += r.at(sent).to_number<double>() - r.at(start).to_number<double>();
-  }
-  return rows.empty() ? 0.0 : sum / static_cast<double>(rows.size());
+  for (const double d : sends) sum += d;
+  return sends.empty() ? 0.0 : sum / static_cast<double>(sends.size());
 }
 
 BenchTimingAttempt read_timing_attempt(const boost::json::object& doc) {
@@ -303,7 +293,7 @@ BenchTimingAttempt read_timing_attempt(const boost::json::object& doc) {
   a.server_itl = server.at("itl").at("mean").to_number<double>();
   a.delay_mean = delay.at("mean").as_double();
   a.delay_median = delay.at("median").as_double();
-  a.send_ms = mean_send_ms(ext);
+  a.send_ms = mean_send_ms(doc);
   return a;
 }
 

@@ -3,7 +3,7 @@
 // each stage's shard files merge (`llmload merge`) into what a one-process run of the same
 // profile gives; and a sharded profile refused at its key (exit 2).
 
-#include "cli_support.hpp"
+#include "sim_cli_fixture.hpp"
 
 #include "llmload/sim/sim_server.hpp"
 
@@ -22,22 +22,9 @@ namespace {
 using testing_support::CliResult;
 using testing_support::slurp;
 
-class RunShards : public testing_support::CliTest {
+class RunShards : public testing_support::FixedSimCliTest {
  protected:
-  RunShards() : CliTest("llmload-run-shards") {}
-
-  void SetUp() override {
-    CliTest::SetUp();
-    sim::SimOptions options;
-    options.ttft = std::chrono::milliseconds(20);
-    options.itl = std::chrono::milliseconds(5);
-    server_ = std::make_unique<sim::SimServer>(options);
-    ASSERT_TRUE(server_->start());
-  }
-  void TearDown() override {
-    server_->stop();
-    CliTest::TearDown();
-  }
+  RunShards() : FixedSimCliTest("llmload-run-shards") {}
 
   /// Two measured stages (an open loop, then a capped one), optionally sharded; results in
   /// dir_/OUT. Returns the profile's path.
@@ -70,7 +57,6 @@ class RunShards : public testing_support::CliTest {
     EXPECT_NE(merged.out.find("Merged 2 shards (common start)"), std::string::npos) << merged.out;
   }
 
-  std::unique_ptr<sim::SimServer> server_;
 };
 
 std::vector<double> scheduled_ms(const boost::json::object& result) {

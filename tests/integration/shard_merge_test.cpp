@@ -2,7 +2,8 @@
 // Kubernetes Indexed Job's variables, against one simulator on loopback; `llmload merge`
 // against a one-process run of the same plan; and every refusal (exit 2).
 
-#include "cli_support.hpp"
+#include "sim_cli_fixture.hpp"
+#include "result_rows.hpp"
 
 #include "llmload/sim/sim_server.hpp"
 
@@ -22,22 +23,9 @@ namespace {
 using testing_support::CliResult;
 using testing_support::slurp;
 
-class ShardMerge : public testing_support::CliTest {
+class ShardMerge : public testing_support::FixedSimCliTest {
  protected:
-  ShardMerge() : CliTest("llmload-shard") {}
-
-  void SetUp() override {
-    CliTest::SetUp();
-    sim::SimOptions options;
-    options.ttft = std::chrono::milliseconds(20);
-    options.itl = std::chrono::milliseconds(5);
-    server_ = std::make_unique<sim::SimServer>(options);
-    ASSERT_TRUE(server_->start());
-  }
-  void TearDown() override {
-    server_->stop();
-    CliTest::TearDown();
-  }
+  ShardMerge() : FixedSimCliTest("llmload-shard") {}
 
   /// The flags of one plan: an open loop at 100 req/s of short requests.
   std::string plan_flags(int prompts = 40) const {
@@ -50,7 +38,6 @@ class ShardMerge : public testing_support::CliTest {
     return boost::json::parse(slurp(dir_ / name)).as_object();
   }
 
-  std::unique_ptr<sim::SimServer> server_;
 };
 
 std::vector<double> scheduled_ms(const boost::json::object& result) {
@@ -66,20 +53,7 @@ double number(const boost::json::object& o, const char* key) {
 
 /// Every request row's TTFT (first token - start), sorted.
 std::vector<double> row_ttfts_ms(const boost::json::object& result) {
-  const auto& ext = result.at("llmload").as_object();
-  const auto& fields = ext.at("request_fields").as_array();
-  std::size_t start = fields.size(), first = fields.size();
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].as_string() == "start_ms") start = i;
-    if (fields[i].as_string() == "first_token_ms") first = i;
-  }
-  EXPECT_LT(start, fields.size());
-  EXPECT_LT(first, fields.size());
-  std::vector<double> out;
-  for (const auto& row : ext.at("requests").as_array()) {
-    const auto& r = row.as_array();
-    out.push_back(r.at(first).to_number<double>() - r.at(start).to_number<double>());
-  }
+  auto out = testing_support::request_span_ms(result, "start_ms", "first_token_ms");
   std::sort(out.begin(), out.end());
   return out;
 }
