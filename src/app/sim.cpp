@@ -141,6 +141,12 @@ void add_server_options(CLI::App& app, SimOptions& o) {
       ->default_str(fmt::format("{:g}", to_ms(o.ttft)))
       ->check(CLI::NonNegativeNumber);
   app.add_option_function<double>(
+         "--ttft-jitter-ms", [&o](double ms) { o.ttft_jitter = from_ms(ms); },
+         "Exact mode: each request's time to first token drawn uniformly within this many ms of --ttft-ms "
+         "(the mean stays --ttft-ms; seeded by --seed; at most --ttft-ms); 0: every request gets --ttft-ms")
+      ->default_str("0")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option_function<double>(
          "--itl-ms", [&o](double ms) { o.itl = from_ms(ms); },
          "Fixed gap between consecutive tokens, ms")
       ->default_str(fmt::format("{:g}", to_ms(o.itl)))
@@ -237,6 +243,10 @@ core::Result<void> read_otel_environment(SimOptions& o) {
 
 int run_sim(const SimOptions& given) {
   SimOptions options = given;
+  if (auto valid = sim::validate_options(options); !valid) {
+    fmt::print(stderr, "llmload sim: error: {}\n", valid.error().message);
+    return 2;
+  }
   if (auto env = read_otel_environment(options); !env) {
     fmt::print(stderr, "llmload sim: error: {}\n", env.error().message);
     return 2;
@@ -264,7 +274,11 @@ int run_sim(const SimOptions& given) {
   }
   const std::string timing =
       options.mode == SimMode::kExact
-          ? fmt::format("fixed timing: TTFT {:g} ms, ITL {:g} ms", to_ms(options.ttft), to_ms(options.itl))
+          ? fmt::format("fixed timing: TTFT {:g} ms{}, ITL {:g} ms", to_ms(options.ttft),
+                        options.ttft_jitter.count() > 0 ? fmt::format(" +/- {:g} (uniform, seed {})", to_ms(options.ttft_jitter),
+                                                                      options.engine.seed)
+                                                        : "",
+                        to_ms(options.itl))
           : fmt::format("engine: max-num-seqs {}, max-num-batched-tokens {}, kv-cache-tokens {}, "
                         "block-size {}, step {:g} us + {:g} us/prefill token + {:g} us/decode seq + "
                         "{:g} us/context token, time scale {:g}",

@@ -24,7 +24,7 @@ ExactStreamer::ExactStreamer(SessionIo& io, Worker& worker, const ServerShared& 
 
 asio::awaitable<Next> ExactStreamer::stream(const GenerationRequest& request, const FaultPlan& fault,
                                             const ResponseIdentity& identity, core::Clock::time_point t_recv,
-                                            std::string_view head, bool keep_alive) {
+                                            std::chrono::nanoseconds ttft, std::string_view head, bool keep_alive) {
   if (fault.slow_headers_ms > 0 &&
       !co_await io_.wait_until(core::Clock::now() + std::chrono::milliseconds(fault.slow_headers_ms))) {
     co_return Next::kGone;
@@ -37,6 +37,7 @@ asio::awaitable<Next> ExactStreamer::stream(const GenerationRequest& request, co
   state_.request = &request;
   state_.fault = &fault;
   state_.t_recv = t_recv;
+  state_.ttft = ttft;
   state_.max_tokens = request.max_tokens;
   state_.prompt_tokens = request.prompt_tokens;
   plan_steps();
@@ -168,7 +169,7 @@ core::Clock::time_point ExactStreamer::chunk_deadline(std::int64_t k) const {
   const auto& o = shared_.options;
   const FaultPlan& fault = *state_.fault;
   const auto stall = k >= fault.stall_after ? std::chrono::milliseconds(fault.stall_ms) : std::chrono::milliseconds(0);
-  return state_.t_recv + o.ttft + o.itl * k + stall;
+  return state_.t_recv + state_.ttft + o.itl * k + stall;
 }
 
 void ExactStreamer::append_stream_tail() {

@@ -259,11 +259,12 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
     explicit Running(ExactMetrics& metrics) : m(metrics) { ExactMetrics::add(m.running, std::int64_t{1}); }
     ~Running() { ExactMetrics::add(m.running, std::int64_t{-1}); }
   } running(worker_.metrics);
+  ttft_ = worker_.request_ttft(shared_.options);
   Next next = Next::kGone;
   if (parsed->stream) {
     out_.clear();
     append_stream_head(out_, keep_alive);
-    next = co_await exact_.stream(*parsed, *fault, identity_, t_recv, out_, keep_alive);
+    next = co_await exact_.stream(*parsed, *fault, identity_, t_recv, ttft_, out_, keep_alive);
   } else {
     next = co_await complete(*parsed, *fault, t_recv, keep_alive);
   }
@@ -272,7 +273,7 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
     // send stamps, so a late send shows as the server's time, not as the wire's.
     const core::Nanos recv = core::to_ns(t_recv);
     const bool sent = parsed->stream && exact_.first_token_ns() != 0;
-    const core::Nanos first = sent ? exact_.first_token_ns() : recv + shared_.options.ttft.count();
+    const core::Nanos first = sent ? exact_.first_token_ns() : recv + ttft_.count();
     const core::Nanos last = sent ? exact_.last_token_ns() : core::now_ns();
     export_span(*parsed, parsed->max_tokens, {recv, recv, first, std::max(first, last)});
   }
@@ -285,7 +286,8 @@ asio::awaitable<Next> Session::pool(api::Flavor flavor, const Request& request, 
   const bool score = is_score_path(target.substr(0, target.find('?')));
   auto parsed = parse_pooling_request(flavor, request.body(), shared_.options.model, shared_.options.lora_modules, score);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
-  if (!co_await io_.wait_until(t_recv + shared_.options.ttft)) co_return Next::kGone;
+  ttft_ = worker_.request_ttft(shared_.options);
+  if (!co_await io_.wait_until(t_recv + ttft_)) co_return Next::kGone;
   const std::string_view kind = score                              ? "score"
                                 : flavor == api::Flavor::kRerank   ? "rerank"
                                 : flavor == api::Flavor::kPooling  ? "pool"
@@ -329,13 +331,13 @@ asio::awaitable<Next> Session::complete(const GenerationRequest& r, const FaultP
                                         core::Clock::time_point t_recv, bool keep_alive) {
   const auto& o = shared_.options;
   const auto delay = std::chrono::milliseconds(fault.stall_ms + fault.slow_headers_ms);
-  if (!co_await io_.wait_until(t_recv + o.ttft + o.itl * (r.max_tokens - 1) + delay)) co_return Next::kGone;
+  if (!co_await io_.wait_until(t_recv + ttft_ + o.itl * (r.max_tokens - 1) + delay)) co_return Next::kGone;
   if (auto ended = co_await whole_response_fault(fault, keep_alive)) co_return *ended;
   std::string body;
   append_completion_body(body, identity_, r);
   fill_whole_response(fault, keep_alive, body);
   // The whole answer goes out at once; inside, its tokens followed the configured times.
-  const double ttft_s = std::chrono::duration<double>(o.ttft).count();
+  const double ttft_s = std::chrono::duration<double>(ttft_).count();
   const double e2e_s = core::ns_to_s(core::now_ns() - core::to_ns(t_recv));
   ExactMetrics& m = worker_.metrics;
   m.ttft.observe(ttft_s);

@@ -73,6 +73,11 @@ core::Result<void> validate(const SimOptions& o) {
   if (o.ttft.count() < 0 || o.itl.count() < 0) {
     return core::fail("the simulator's TTFT and ITL must not be negative");
   }
+  if (o.ttft_jitter.count() < 0 || o.ttft_jitter > o.ttft) {
+    return core::fail("--ttft-jitter-ms must be between 0 and --ttft-ms ({:g} ms), got {:g} ms",
+                      std::chrono::duration<double, std::milli>(o.ttft).count(),
+                      std::chrono::duration<double, std::milli>(o.ttft_jitter).count());
+  }
   if (o.default_max_tokens < 1) {
     return core::fail("the simulator's default max tokens must be at least 1, got {}",
                       o.default_max_tokens);
@@ -132,10 +137,11 @@ core::Result<tcp::endpoint> listen_endpoint(const SimOptions& o, const std::stri
   return results.begin()->endpoint();
 }
 
-std::vector<std::unique_ptr<Worker>> make_workers(int threads) {
+std::vector<std::unique_ptr<Worker>> make_workers(int threads, std::uint64_t seed) {
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) {
     auto worker = std::make_unique<Worker>();
+    worker->ttft_state = seed ^ (static_cast<std::uint64_t>(i + 1) << 56);
     worker->id_state = static_cast<std::uint64_t>(core::now_ns()) ^
                        (static_cast<std::uint64_t>(i + 1) << 56) ^
                        reinterpret_cast<std::uintptr_t>(worker.get());
@@ -164,6 +170,8 @@ core::Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& ioc
 }
 
 }  // namespace
+
+core::Result<void> validate_options(const SimOptions& o) { return validate(o); }
 
 struct SimServer::Impl {
   std::unique_ptr<SpanExporter> spans;  // flushed once the workers are stopped
@@ -290,7 +298,7 @@ core::Result<void> SimServer::start() {
   const std::string where = host_port(o.host, o.port);
   auto endpoint = listen_endpoint(o, where);
   if (!endpoint) return endpoint.error();
-  s.workers = make_workers(o.threads);
+  s.workers = make_workers(o.threads, o.engine.seed);
   for (auto& worker : s.workers) worker->metrics.spec_positions = o.spec_tokens;
   if (auto listening = s.listen(*endpoint, where); !listening) return listening.error();
 

@@ -30,11 +30,22 @@ void ExactMetrics::add_to(EngineMetrics& m) const {
   decode.add_to(m.request_decode_time);
 }
 
-std::uint64_t Worker::next_id() {
-  std::uint64_t z = (id_state += 0x9E3779B97F4A7C15ULL);
+namespace {
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
+}
+}  // namespace
+
+std::uint64_t Worker::next_id() { return splitmix64(id_state); }
+
+std::chrono::nanoseconds Worker::request_ttft(const SimOptions& o) {
+  if (o.ttft_jitter.count() <= 0) return o.ttft;
+  const double u = static_cast<double>(splitmix64(ttft_state) >> 11) * 0x1.0p-53;  // [0, 1)
+  const auto span = static_cast<double>(2 * o.ttft_jitter.count());
+  return o.ttft - o.ttft_jitter + std::chrono::nanoseconds(static_cast<std::int64_t>(u * span));
 }
 
 std::int64_t unix_now() {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
+#include "sim_process.hpp"
 
 #include <fstream>
 
@@ -18,7 +19,7 @@ class Repeat : public llmload::testing_support::CliTest {
   Repeat() : CliTest("llmload-repeat") {}
 };
 
-TEST_F(Repeat, FiveRunsGiveFiveResultsAndAnAggregateWhoseIntervalHoldsTheSimulatorsTtft) {
+TEST_F(Repeat, FiveRunsGiveFiveResultsAndAnAggregateJustAboveTheSimulatorsFixedTtft) {
   const auto path = dir_ / "p.yaml";
   std::ofstream(path) << "workload: {input_len: 8, output_len: 4, seed: 7}\n"
                       << "load:\n  stages:\n    - {name: steady, rate: 40/s, requests: 20, repeat: 5}\n"
@@ -67,6 +68,46 @@ TEST_F(Repeat, FiveRunsGiveFiveResultsAndAnAggregateWhoseIntervalHoldsTheSimulat
               "mean TPOT 95%% CI [%.3f, %.3f] ms\n",
               lowest, highest, low, high, high - low, spread, tpot.at("ci95_low").as_double(),
               tpot.at("ci95_high").as_double());
+}
+
+// With every request's TTFT exactly 50 ms (above), the runs differ only by the client's own
+// noise, a few hundredths of a millisecond, and the loopback exchange every TTFT includes
+// keeps the interval a few tenths above 50 ms. With TTFTs spread uniformly over 30..70 ms
+// (mean 50 ms), each run's mean carries sampling error, as a real server's does, and the 95%
+// interval over five runs must hold the true 50 ms mean.
+TEST_F(Repeat, TheIntervalOfFiveRunsHoldsTheTrueMeanTtftOfASpreadSimulator) {
+  llmload::testing_support::SimProcess sim(dir_, {"--ttft-ms", "50", "--ttft-jitter-ms", "20", "--itl-ms", "20", "--seed", "1"});
+  const auto path = dir_ / "p.yaml";
+  std::ofstream(path) << "target: {base_url: " << sim.url() << "}\n"
+                      << "workload: {input_len: 8, output_len: 4, seed: 7}\n"
+                      << "load:\n  stages:\n    - {name: steady, rate: 40/s, requests: 20, repeat: 5}\n"
+                      << "outputs: {dir: " << (dir_ / "out").string() << ", formats: [json]}\n";
+  const auto r = run("run " + path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto aggregate = boost::json::parse(slurp(dir_ / "out" / "01-01-steady-aggregate.json")).as_object();
+  ASSERT_EQ(aggregate.at("llmload_aggregate").at("runs").as_int64(), 5);
+  const auto& ttft = aggregate.at("metrics").at("mean_ttft_ms").as_object();
+  const double low = ttft.at("ci95_low").as_double(), high = ttft.at("ci95_high").as_double();
+  double lowest = 1e9, highest = 0, spread = 0;
+  for (int i = 1; i <= 5; ++i) {
+    const auto one = boost::json::parse(slurp(dir_ / "out" / ("01-01-steady-run" + std::to_string(i) + ".json"))).as_object();
+    ASSERT_EQ(one.at("completed").as_int64(), 20);
+    const double mean = one.at("mean_ttft_ms").to_number<double>();
+    lowest = std::min(lowest, mean), highest = std::max(highest, mean);
+    spread = std::max(spread, one.at("p99_ttft_ms").to_number<double>() - one.at("median_ttft_ms").to_number<double>());
+  }
+  EXPECT_GT(highest - lowest, 0.5);  // the runs' means do differ: the spread reached them
+  EXPECT_LE(low, 50.0);
+  EXPECT_GE(high, 50.0);
+  EXPECT_LT(high - low, spread);
+  std::printf("mean TTFT per run %.3f..%.3f ms, 95%% CI [%.3f, %.3f] ms (width %.3f), widest run p99-median %.3f ms\n",
+              lowest, highest, low, high, high - low, spread);
+}
+
+TEST_F(Repeat, ASimulatorSpreadWiderThanItsTtftIsRefused) {
+  const auto r = run("sim --port 0 --ttft-ms 10 --ttft-jitter-ms 11");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--ttft-jitter-ms must be between 0 and --ttft-ms (10 ms), got 11 ms"), std::string::npos) << r.err;
 }
 
 TEST_F(Repeat, BenchNumRunsWritesEachRunAndTheAggregateAndCompareReadsIt) {

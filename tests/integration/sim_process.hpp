@@ -14,23 +14,30 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 extern char** environ;
 
 namespace llmload::testing_support {
 
 /// `llmload sim` on a port of its choosing (read from its first line), as its own process
-/// (killed at the end if alive). Picking a free port for it instead could race with the
-/// client: a connection to a loopback port nobody listens on yet can connect to itself.
+/// (killed at the end if alive), with `options` (by default 20 ms to the first token, 5 ms
+/// between tokens). Picking a free port for it instead could race with the client: a
+/// connection to a loopback port nobody listens on yet can connect to itself.
 class SimProcess {
  public:
-  explicit SimProcess(const std::filesystem::path& dir) {
+  explicit SimProcess(const std::filesystem::path& dir,
+                      std::vector<std::string> options = {"--ttft-ms", "20", "--itl-ms", "5"}) {
     const std::string log = (dir / "sim.txt").string();
-    const char* argv[] = {LLMLOAD_BINARY, "sim", "--port", "0", "--ttft-ms", "20", "--itl-ms", "5", nullptr};
+    std::vector<std::string> args = {LLMLOAD_BINARY, "sim", "--port", "0"};
+    args.insert(args.end(), options.begin(), options.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    EXPECT_EQ(posix_spawn(&pid_, LLMLOAD_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
+    EXPECT_EQ(posix_spawn(&pid_, LLMLOAD_BINARY, &actions, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < give_up) {

@@ -30,13 +30,14 @@ class ExactStreamer final {
   ExactStreamer(SessionIo& io, Worker& worker, const ServerShared& shared, SseBatch& batch,
                 ChunkFormatter& formatter);
 
-  /// Streams the answer to `request` (received at `t_recv`) with `fault` applied: the SSE
+  /// Streams the answer to `request` (received at `t_recv`, its first token due `ttft` later)
+  /// with `fault` applied: the SSE
   /// head (`head`, already formatted), each token chunk at its deadline, then the tail (usage,
   /// [DONE]) or the fault's cut. Counts the stream in the worker's exact metrics. kGone when
   /// the connection failed or a reset fault closed it.
   boost::asio::awaitable<Next> stream(const GenerationRequest& request, const FaultPlan& fault,
                                       const ResponseIdentity& identity, core::Clock::time_point t_recv,
-                                      std::string_view head, bool keep_alive);
+                                      std::chrono::nanoseconds ttft, std::string_view head, bool keep_alive);
 
   /// Called by the pacer when the current chunk is due: writes it, then queues the next chunk
   /// or wakes the stream's coroutine (done, socket full, or failed).
@@ -54,6 +55,7 @@ class ExactStreamer final {
     const GenerationRequest* request = nullptr;
     const FaultPlan* fault = nullptr;
     core::Clock::time_point t_recv;
+    std::chrono::nanoseconds ttft{};  // this request's time to first token
     std::int64_t k = 0;       // the next token chunk to write
     std::int64_t cut_at = 0;  // token chunks before the stream ends or a fault cuts it
     Cut cut = Cut::kNone;

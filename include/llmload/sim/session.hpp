@@ -49,11 +49,12 @@ class Session final {
   boost::asio::awaitable<Next> serve(const Request& request, core::Clock::time_point t_recv);
   boost::asio::awaitable<Next> generate(api::Flavor flavor, const Request& request,
                                         core::Clock::time_point t_recv, bool keep_alive);
-  // Exact mode, not streamed: the whole answer when its last token is due.
+  // Exact mode, not streamed: the whole answer when its last token is due (ttft_ after t_recv
+  // for the first).
   boost::asio::awaitable<Next> complete(const GenerationRequest& r, const FaultPlan& fault,
                                         core::Clock::time_point t_recv, bool keep_alive);
   // A pooling endpoint (/v1/embeddings, /pooling, /embeddings): the whole answer after the
-  // fixed --ttft (prefill only; the engine mode answers on the same fixed timing).
+  // request's exact-mode TTFT (prefill only; the engine mode answers on the same timing).
   boost::asio::awaitable<Next> pool(api::Flavor flavor, const Request& request, core::Clock::time_point t_recv,
                                     bool keep_alive);
   boost::asio::awaitable<Next> engine_generate(GenerationRequest r, const FaultPlan& fault, bool keep_alive);
@@ -82,6 +83,7 @@ class Session final {
   const ServerShared& shared_;
   ExactStreamer exact_;
   std::uint64_t pending_random_fault_ = 0;  // non-zero: draw for a --fault-rate fault
+  std::chrono::nanoseconds ttft_{};          // exact mode: the request's time to first token
   std::string traceparent_, request_id_;     // the request's headers, for its span
 };
 

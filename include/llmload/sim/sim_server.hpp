@@ -64,6 +64,10 @@ struct SimOptions {
   double spec_acceptance = 0.7;  ///< in [0, 1]
   /// Fixed time to first token, from the moment the request was fully read.
   std::chrono::nanoseconds ttft{std::chrono::milliseconds(50)};
+  /// Exact mode: each request's time to first token is drawn uniformly from
+  /// [ttft - ttft_jitter, ttft + ttft_jitter] (so its mean stays ttft), from a sequence seeded
+  /// by engine.seed per server thread; 0 (the default): every request gets ttft. At most ttft.
+  std::chrono::nanoseconds ttft_jitter{0};
   /// Fixed gap between consecutive token chunks.
   std::chrono::nanoseconds itl{std::chrono::milliseconds(20)};
   /// Output tokens when the request names no max_tokens / max_completion_tokens.
@@ -112,6 +116,9 @@ struct SimOptions {
 /// A running simulated server. Start once; stop() (or the destructor) ends it. start(),
 /// stop() and the destructor must not race each other; port(), base_url() and stats() are
 /// thread-safe after start().
+/// Checks `o` (the error names the option); SimServer::start() checks it too.
+core::Result<void> validate_options(const SimOptions& o);
+
 class SimServer final {
  public:
   /// Stores the options; nothing is bound until start().

@@ -69,6 +69,7 @@ struct Worker {
   alignas(64) std::atomic<std::uint64_t> requests{0};  ///< HTTP requests fully read
   std::atomic<std::uint64_t> chunks{0};                ///< token chunks written
   std::uint64_t id_state = 0;  ///< response-id generator, this worker's thread only
+  std::uint64_t ttft_state = 0;  ///< --ttft-jitter-ms draws (seeded), this worker's thread only
   Pacer pacer;                 ///< exact mode's streams, this worker's thread only
   ExactMetrics metrics;        ///< exact mode's share of /metrics, written by this worker's thread
   /// The open connections of this thread (a simulated restart shuts them down); this
@@ -77,6 +78,9 @@ struct Worker {
 
   /// This worker's thread only: the next value of its splitmix64 sequence.
   std::uint64_t next_id();
+  /// This worker's thread only: the next request's exact-mode time to first token (o.ttft, or
+  /// a uniform draw within o.ttft_jitter of it from the seeded ttft_state sequence).
+  std::chrono::nanoseconds request_ttft(const SimOptions& o);
 };
 
 /// What every session reads: read-only after SimServer::start() (the engine host is used on
