@@ -54,6 +54,8 @@ boost::system::error_code open_socket(Connection& connection, const tcp::endpoin
   auto& socket = connection.socket();
   socket.open(endpoint.protocol(), ec);
   if (!ec) socket.set_option(tcp::no_delay(true), ec);
+  // The non-blocking mode Asio would set on the first operation (an ioctl on the clock).
+  if (!ec) socket.native_non_blocking(true, ec);
   return ec;
 }
 

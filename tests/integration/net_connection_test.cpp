@@ -50,6 +50,7 @@ TEST(NetConnection, ASocketOpenedAheadConnectsWithNoDelayKept) {
   ASSERT_FALSE(open_socket(connection, acceptor.local_endpoint()));
   ASSERT_TRUE(connection.socket().is_open());
   EXPECT_TRUE(no_delay(connection));
+  EXPECT_TRUE(connection.socket().native_non_blocking());  // Asio's own setting, done ahead
   boost::system::error_code not_connected;
   connection.socket().remote_endpoint(not_connected);
   EXPECT_TRUE(not_connected);  // opened, not connected: nothing went on the network yet

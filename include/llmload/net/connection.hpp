@@ -60,7 +60,8 @@ class ConnectionPool final {
   std::vector<std::unique_ptr<Connection>> idle_;
 };
 
-/// Opens the connection's socket, unconnected, for `endpoint`'s protocol with TCP_NODELAY set:
+/// Opens the connection's socket, unconnected, for `endpoint`'s protocol with TCP_NODELAY set
+/// and the descriptor in non-blocking mode (as Asio's first operation would set it):
 /// the socket setup of a connect done ahead (before the benchmark clock), so that connecting
 /// is then the connect alone. Errors (such as no free file descriptor) are returned.
 boost::system::error_code open_socket(Connection& connection, const boost::asio::ip::tcp::endpoint& endpoint);
