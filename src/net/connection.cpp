@@ -49,13 +49,32 @@ void ConnectionPool::clear() noexcept {
   idle_.clear();
 }
 
+boost::system::error_code open_socket(Connection& connection, const tcp::endpoint& endpoint) {
+  boost::system::error_code ec;
+  auto& socket = connection.socket();
+  socket.open(endpoint.protocol(), ec);
+  if (!ec) socket.set_option(tcp::no_delay(true), ec);
+  // The non-blocking mode Asio would set on the first operation (an ioctl on the clock).
+  if (!ec) socket.native_non_blocking(true, ec);
+  return ec;
+}
+
 asio::awaitable<boost::system::error_code> async_connect(Connection& connection,
-                                                         std::vector<tcp::endpoint> endpoints) {
-  auto [ec, endpoint] = co_await asio::async_connect(connection.socket(), endpoints,
-                                                      asio::as_tuple(asio::use_awaitable));
+                                                         std::span<const tcp::endpoint> endpoints) {
+  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+  auto& socket = connection.socket();
+  if (endpoints.size() == 1) {
+    if (!socket.is_open()) {
+      if (const auto ec = open_socket(connection, endpoints.front())) co_return ec;
+    }
+    const auto [ec] = co_await socket.async_connect(endpoints.front(), kTuple);
+    co_return ec;
+  }
+  // Several addresses: Asio's range connect tries each in turn (reopening the socket for each).
+  auto [ec, endpoint] = co_await asio::async_connect(socket, endpoints, kTuple);
   if (!ec) {
     boost::system::error_code ignored;
-    connection.socket().set_option(tcp::no_delay(true), ignored);
+    socket.set_option(tcp::no_delay(true), ignored);
   }
   co_return ec;
 }

@@ -141,6 +141,23 @@ struct RunContext {
   bool sending_stopped() const noexcept { return level() != StopLevel::kRunning; }
 };
 
+/// A worker's requests in flight (their watchdogs), for cancelling them all: no allocation per
+/// request once reserved (each watchdog knows its slot; erasing moves the last one there).
+struct InFlight {
+  std::vector<Watchdog*> list;
+
+  void insert(Watchdog& w) {
+    w.in_flight_slot = list.size();
+    list.push_back(&w);
+  }
+  void erase(Watchdog& w) {
+    Watchdog* last = list.back();
+    list[w.in_flight_slot] = last;
+    last->in_flight_slot = w.in_flight_slot;
+    list.pop_back();
+  }
+};
+
 /// One worker thread: its own io_context (share-nothing), connection pool and chunk decoder.
 struct Worker {
   explicit Worker(RunContext& run)
@@ -160,13 +177,17 @@ struct Worker {
   asio::steady_timer* probe_timer = nullptr;     // the event-loop probe's, while it runs
   metrics::HdrHistogram loop_delay_us{metrics::interval_histogram_config()};
   std::unordered_set<asio::steady_timer*> think_timers;  // next turns waiting to be sent
-  std::unordered_set<Watchdog*> in_flight;
+  InFlight in_flight;
+  /// Connection objects made before the clock (socket open, TCP_NODELAY set, read buffer
+  /// reserved), taken by the first new connections: on the clock a new connection is its connect.
+  std::vector<std::unique_ptr<net::Connection>> spare_connections;
   IntervalHarvester::Slot* interval_slot = nullptr;  // null when interval reports are off
 
   void request_finished() {
     if (--remaining == 0) {
       guard.reset();
       for (auto& pool : pools) pool.clear();
+      spare_connections.clear();
       if (probe_timer != nullptr) probe_timer->cancel();
     }
   }
@@ -190,7 +211,14 @@ struct Worker {
   }
   void cancel_in_flight() {
     // expire() closes sockets; the coroutines finish (and erase themselves) later.
-    for (Watchdog* w : in_flight) w->expire(Outcome::kCancelled);
+    for (Watchdog* w : in_flight.list) w->expire(Outcome::kCancelled);
+  }
+  /// A connection object for a new connection: a spare made before the clock, else a new one.
+  std::unique_ptr<net::Connection> new_connection() {
+    if (spare_connections.empty()) return std::make_unique<net::Connection>(executor);
+    auto connection = std::move(spare_connections.back());
+    spare_connections.pop_back();
+    return connection;
   }
 };
 
@@ -220,6 +248,12 @@ bool fail_if_fired(ResponseRecorder& recorder, const Watchdog& watchdog) {
   if (!watchdog.fired) return false;
   recorder.fail(*watchdog.fired, std::string(timeout_text(*watchdog.fired)));
   return true;
+}
+
+/// Room for a request's arrival stamps: one per token chunk at most, plus a role chunk. Having
+/// it up front spares the copies and the slack of growth by doubling (capped for very long outputs).
+std::size_t stamp_capacity(const workload::RequestSpec& spec) {
+  return static_cast<std::size_t>(std::clamp<std::int64_t>(spec.expected_output_len + 2, 2, 4096));
 }
 
 /// The serialized request `index`, with the earlier turns of its conversation as history.
@@ -271,7 +305,7 @@ asio::awaitable<bool> handshake(net::Connection& connection, const Target& targe
 /// recording why it failed.
 asio::awaitable<std::unique_ptr<net::Connection>> open_connection(Worker& worker, const Target& target,
                                                                   Watchdog& watchdog, ResponseRecorder& recorder) {
-  auto connection = std::make_unique<net::Connection>(worker.executor);
+  auto connection = worker.new_connection();
   watchdog.connection = connection.get();
   const core::Nanos t0 = core::now_ns();
   watchdog.enter(RequestPhase::kConnect, t0);
@@ -378,12 +412,9 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   RequestRecord& record = run.records[index];
   const std::string wire = run.wires[index].empty() ? wire_request(run, index) : std::move(run.wires[index]);
   auto watchdog = std::make_shared<Watchdog>(worker.executor, run.limits, record.start_ns);
-  worker.in_flight.insert(watchdog.get());
+  worker.in_flight.insert(*watchdog);
   if (run.level() == StopLevel::kCancelling) watchdog->expire(Outcome::kCancelled);
-  // One arrival stamp per token chunk at most, plus a role chunk: room for them up front spares
-  // the copies and the slack of growth by doubling (capped for very long outputs).
-  const auto expected = std::clamp<std::int64_t>(run.spec(index).expected_output_len + 2, 2, 4096);
-  record.chunk_ns.reserve(static_cast<std::size_t>(expected));
+  record.chunk_ns.reserve(stamp_capacity(run.spec(index)));  // done before the clock for the first requests
   // A turn's answer is the next turn's history, so it is kept whatever keep_text says.
   ResponseRecorderOptions recording = run.recording;
   recording.keep_text = recording.keep_text || run.next_turn[index] >= 0;
@@ -411,7 +442,7 @@ asio::awaitable<void> exchange(Worker& worker, std::uint32_t index) {
   }
   fail_if_fired(recorder, *watchdog);
   watchdog->done();
-  worker.in_flight.erase(watchdog.get());
+  worker.in_flight.erase(*watchdog);
   recorder.finish(core::now_ns());
 }
 
@@ -609,6 +640,31 @@ class WorkerSet final {
     }
     for (auto& w : workers_) {
       if (w->remaining == 0) w->guard.reset();
+    }
+  }
+
+  /// Before the clock, for the `count` requests that start the run (the connections
+  /// --preconnect would open), each worker its share: the stamp vectors of its first requests
+  /// reserved, room in its in-flight list and, given `spare_for` (a run with one target and no
+  /// --preconnect), spare connection objects with their socket open. A socket that cannot be
+  /// opened ends the spares (its request opens one on the clock, and reports any error).
+  void prepare_dispatch(std::int64_t count, const Target* spare_for) {
+    const auto n = static_cast<std::int64_t>(workers_.size());
+    for (std::int64_t w = 0; w < n; ++w) {
+      Worker& worker = *workers_[static_cast<std::size_t>(w)];
+      const std::int64_t even = count / n + (w < count % n ? 1 : 0);
+      const auto share = static_cast<std::size_t>(std::min(even, static_cast<std::int64_t>(worker.assigned.size())));
+      for (std::size_t i = 0; i < share; ++i) {
+        const std::uint32_t index = worker.assigned[i];
+        worker.run.records[index].chunk_ns.reserve(stamp_capacity(worker.run.spec(index)));
+      }
+      worker.in_flight.list.reserve(share);
+      for (std::size_t i = 0; spare_for != nullptr && i < share; ++i) {
+        auto connection = std::make_unique<net::Connection>(worker.executor);
+        connection->buffer().reserve(kReadSize);
+        if (net::open_socket(*connection, spare_for->endpoints.front())) break;
+        worker.spare_connections.push_back(std::move(connection));
+      }
     }
   }
 
@@ -897,9 +953,11 @@ RunOutput Runner::run(std::span<const workload::RequestSpec> specs,
   WorkerSet workers(run, thread_count(options_.threads, plan.count));
   workers.assign(plan, specs);
   prebuild_wires(run, plan, specs);
+  const std::int64_t starting = preconnect_count(options_.max_concurrency, run.offsets);
+  workers.prepare_dispatch(starting, options_.preconnect || targets_.size() > 1 ? nullptr : &targets_.front());
   if (options_.preconnect) {
     const auto limit = options_.connect_timeout.count() > 0 ? options_.connect_timeout : std::chrono::seconds(30);
-    output.preconnected = workers.preconnect(preconnect_count(options_.max_concurrency, run.offsets), limit);
+    output.preconnected = workers.preconnect(starting, limit);
   }
 
   // Start: the origin a little ahead, so every thread runs before the first request is due.

@@ -134,6 +134,28 @@ TEST(Preconnect, ARefusingTargetIsCountedAndEachRequestFailsOnItsOwn) {
   for (const auto& r : out.records) EXPECT_EQ(r.outcome, metrics::Outcome::kConnectError);
 }
 
+TEST(Preconnect, WithoutItARefusingTargetFailsEachRequestOnItsOwn) {
+  // The first requests take connection objects made before the clock (socket open): a refused
+  // connect on one is that request's failure, as with a socket opened on the clock.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = probe.local_endpoint().port();
+  probe.close();
+  Target t;
+  t.base = net::parse_url("http://127.0.0.1:" + std::to_string(port)).value();
+  t.path = "/v1/completions";
+  t.endpoints = net::resolve(t.base.host, t.base.port).value();
+  Runner runner(t, request_template(), RunnerOptions{});
+  const auto requests = specs(3);
+  const std::vector<core::Nanos> at_once(3, 0);
+  const auto out = runner.run(requests, at_once);
+  EXPECT_FALSE(out.preconnected);
+  for (const auto& r : out.records) {
+    EXPECT_EQ(r.outcome, metrics::Outcome::kConnectError);
+    EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;
+  }
+}
+
 class PreconnectCli : public testing_support::CliTest {
  protected:
   PreconnectCli() : CliTest("llmload-preconnect") {}

@@ -10,6 +10,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <span>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,10 +60,17 @@ class ConnectionPool final {
   std::vector<std::unique_ptr<Connection>> idle_;
 };
 
+/// Opens the connection's socket, unconnected, for `endpoint`'s protocol with TCP_NODELAY set
+/// and the descriptor in non-blocking mode (as Asio's first operation would set it):
+/// the socket setup of a connect done ahead (before the benchmark clock), so that connecting
+/// is then the connect alone. Errors (such as no free file descriptor) are returned.
+boost::system::error_code open_socket(Connection& connection, const boost::asio::ip::tcp::endpoint& endpoint);
+
 /// Connects to the first endpoint that accepts, with TCP_NODELAY set. Returns the last error
-/// if none does.
+/// if none does. With one endpoint (the usual case) it is a plain connect on the socket, which
+/// is opened first unless open_socket() opened it ahead.
 boost::asio::awaitable<boost::system::error_code> async_connect(
-    Connection& connection, std::vector<boost::asio::ip::tcp::endpoint> endpoints);
+    Connection& connection, std::span<const boost::asio::ip::tcp::endpoint> endpoints);
 
 /// Resolves host:port to endpoints (blocking; done once before a run). The error names the
 /// host and the resolver's reason.

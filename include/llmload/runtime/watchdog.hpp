@@ -91,6 +91,8 @@ class Watchdog final : public std::enable_shared_from_this<Watchdog> {
   net::Connection* connection = nullptr;
   /// Which limit ended the request (kCancelled when the run cancelled it), if any.
   std::optional<metrics::Outcome> fired;
+  /// Where the runner keeps it in its worker's list of requests in flight (its own bookkeeping).
+  std::size_t in_flight_slot = 0;
 
  private:
   void arm();
