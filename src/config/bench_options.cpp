@@ -493,7 +493,7 @@ void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
     problems.add("--endpoint {}: a path must start with '/', e.g. /v1/completions", plan.endpoint);
   } else if (auto checked = check_request_path(plan.endpoint, "--endpoint"); !checked) {
     problems.add(checked.error());
-  } else if (plan.flavor != api::Flavor::kCompletions && !plan.endpoint.ends_with(api::endpoint_suffix(plan.flavor))) {
+  } else if (plan.flavor != api::Flavor::kCompletions && !api::endpoint_fits(plan.flavor, plan.endpoint)) {
     // vLLM's request functions check the URL's end the same way.
     problems.add("--endpoint {}: the {} backend needs a path ending in {}, e.g. --endpoint {}", plan.endpoint,
                  o.backend, api::endpoint_suffix(plan.flavor), api::default_endpoint(plan.flavor));
@@ -562,6 +562,7 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   d.no_oversample = o.no_oversample;
   d.disable_shuffle = o.disable_shuffle;
   d.chat = api::carries_images(plan.flavor);
+  d.audio = plan.flavor == api::Flavor::kAudio;
   d.sharegpt_output_len = o.sharegpt_output_len ? o.sharegpt_output_len : o.output_len;
   d.custom_output_len = o.custom_output_len ? o.custom_output_len : o.output_len;
   d.sonnet_input_len = o.input_len.value_or(o.sonnet_input_len);
@@ -595,6 +596,15 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   if (rerank_data && !api::is_pooling(plan.flavor)) {
     problems.add("--dataset-name random-rerank makes queries and documents for a pooling backend: use --backend "
                  "vllm-rerank (or openai-embeddings with --no-reranker)");
+  }
+  const bool audio_data = known != nullptr && known->kind == workload::DatasetKind::kAudio;
+  if (plan.flavor == api::Flavor::kAudio && known != nullptr && !audio_data && known->kind != workload::DatasetKind::kHf) {
+    problems.add("--backend openai-audio sends audio files: use --dataset-name audio (a JSON Lines file of "
+                 "{{\"audio\": \"FILE.wav\"}} lines) or --dataset-name hf with a speech dataset's export");
+  }
+  if (audio_data && plan.flavor != api::Flavor::kAudio) {
+    problems.add("--dataset-name audio sends audio files, which only speech-to-text requests carry; add "
+                 "--backend openai-audio");
   }
   if (known != nullptr && known->images && !api::carries_images(plan.flavor)) {
     problems.add("--dataset-name {} sends images, which only chat requests carry; add "
