@@ -80,7 +80,8 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
                  "openai-embeddings and its chat forms openai-embeddings-chat, -clip, -vlm2vec (/v1/embeddings), "
                  "infinity-embeddings, infinity-embeddings-clip (/embeddings), vllm-pooling (/pooling), "
                  "vllm-rerank (/v1/rerank, with --dataset-name random-rerank), openai-responses (/v1/responses, "
-                 "the OpenAI Responses API; not in vLLM)")
+                 "the OpenAI Responses API; not in vLLM), openai-audio (/v1/audio/transcriptions: speech to text, "
+                 "with --dataset-name audio or hf and a speech dataset)")
       ->check(CLI::IsMember(std::vector<std::string>(api::backend_names().begin(), api::backend_names().end())))
       ->capture_default_str()->group("Target");
   app.add_option("--base-url", o.base_urls,
@@ -119,11 +120,12 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
 void add_workload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--dataset-name", o.dataset_name,
                  "Dataset: random, random-mm, sharegpt, custom, image-qa, sonnet, burstgpt, "
-                 "prefix_repetition, mooncake, timed_trace, spec_bench, hf")
+                 "prefix_repetition, mooncake, timed_trace, spec_bench, hf, audio (llmload's: speech clips)")
       ->capture_default_str()->group("Workload");
   app.add_option("--dataset-path", o.dataset_path,
                  "Dataset file (sharegpt: JSON array; custom, image-qa, mooncake, timed_trace, spec_bench: "
-                 "JSONL; sonnet: text; burstgpt: CSV; hf: a Parquet/JSON/JSONL export or a folder of them)")->group("Workload");
+                 "JSONL; sonnet: text; burstgpt: CSV; hf: a Parquet/JSON/JSONL export or a folder of them; audio: JSONL "
+                 "of {\"audio\": \"FILE.wav\"})")->group("Workload");
   app.add_flag("--no-oversample", o.no_oversample,
                "Refuse to run when the dataset has fewer prompts than --num-prompts (instead of "
                "repeating some)")->group("Workload");

@@ -26,11 +26,14 @@ class AudioBackendCli : public testing_support::CliTest {
     CliTest::SetUp();
     std::ofstream(dir_ / "one.wav", std::ios::binary) << testing_audio::wav_seconds(1.0);
     std::ofstream(dir_ / "two.wav", std::ios::binary) << testing_audio::wav_seconds(2.5);
-    std::ofstream(dir_ / "clips.jsonl") << "{\"audio\": \"one.wav\"}\n{\"audio\": \"two.wav\"}\n";
+    // Each clip three times: six requests without oversampling (whose repeats are random).
+    std::ofstream clips(dir_ / "clips.jsonl");
+    for (int i = 0; i < 3; ++i) clips << "{\"audio\": \"one.wav\"}\n{\"audio\": \"two.wav\"}\n";
   }
-  CliResult bench(const std::string& args) {
-    return run("bench --backend openai-audio --num-prompts 6 --max-concurrency 3 --disable-tqdm --save-result "
-               "--result-dir " + dir_.string() + " --result-filename r.json " + args);
+  CliResult bench(const std::string& args, int prompts = 6) {
+    return run("bench --backend openai-audio --num-prompts " + std::to_string(prompts) +
+               " --max-concurrency 3 --disable-tqdm --save-result --result-dir " + dir_.string() +
+               " --result-filename r.json " + args);
   }
   boost::json::object saved() { return boost::json::parse(slurp(dir_ / "r.json")).as_object(); }
 };
@@ -63,13 +66,14 @@ TEST_F(AudioBackendCli, WavFilesGoAsFormsAndTheResultHasRtfx) {
 TEST_F(AudioBackendCli, LibrispeechFromAParquetExportFilteredByLength) {
   const std::string parquet = std::string(LLMLOAD_TEST_DATA_DIR) + "/parquet/librispeech-asr.parquet";
   const auto r = bench("--dataset-name hf --hf-name openslr/librispeech_asr --dataset-path " + parquet +
-                       " --asr-min-audio-len-sec 0.4 --output-len 4 --sim-ttft-ms 10 --sim-itl-ms 1");
+                       " --asr-min-audio-len-sec 0.4 --output-len 4 --sim-ttft-ms 10 --sim-itl-ms 1", 2);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("1 clips outside --asr-min-audio-len-sec 0.4"), std::string::npos) << r.out;
   const auto doc = saved();
-  EXPECT_EQ(doc.at("completed").as_int64(), 6);
-  // The 0.5 s and 1.25 s clips remain (the 0.25 s one is too short): each sent 3 times.
-  EXPECT_DOUBLE_EQ(doc.at("llmload").at("total_audio_duration_s").as_double(), 3 * (0.5 + 1.25));
+  EXPECT_EQ(doc.at("completed").as_int64(), 2);
+  // The 0.5 s and 1.25 s clips remain (the 0.25 s one is too short).
+  EXPECT_DOUBLE_EQ(doc.at("llmload").at("total_audio_duration_s").as_double(), 0.5 + 1.25);
+  EXPECT_EQ(doc.at("total_input_tokens").as_int64(), 25 + 63);  // 50 per second, rounded up
 }
 
 TEST_F(AudioBackendCli, EngineModeCountsFiftyTokensPerAudioSecond) {
