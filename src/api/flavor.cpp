@@ -16,6 +16,7 @@ constexpr std::array kBackends{
     BackendEntry{"vllm", Flavor::kCompletions},
     BackendEntry{"openai", Flavor::kCompletions},
     BackendEntry{"openai-chat", Flavor::kChat},
+    BackendEntry{"openai-audio", Flavor::kAudio},
     BackendEntry{"openai-embeddings", Flavor::kEmbeddings},
     BackendEntry{"openai-embeddings-chat", Flavor::kEmbeddingsChat},
     BackendEntry{"openai-embeddings-clip", Flavor::kEmbeddingsClip},
@@ -58,8 +59,14 @@ std::string_view endpoint_suffix(Flavor flavor) {
     case Flavor::kPooling: return "pooling";
     case Flavor::kRerank: return "rerank";
     case Flavor::kResponses: return "responses";
+    case Flavor::kAudio: return "transcriptions";
   }
   return "completions";
+}
+
+bool endpoint_fits(Flavor flavor, std::string_view endpoint) {
+  if (endpoint.ends_with("profile") || endpoint.ends_with(endpoint_suffix(flavor))) return true;
+  return flavor == Flavor::kAudio && endpoint.ends_with("translations");
 }
 
 }  // namespace llmload::api

@@ -1,12 +1,21 @@
 #include "llmload/api/request_builder.hpp"
 
+#include "llmload/api/multipart.hpp"
 #include "llmload/core/json_writer.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace llmload::api {
 
@@ -306,9 +315,76 @@ std::string responses_body(const workload::RequestSpec& spec, const BodyOptions&
   return out;
 }
 
+/// Python's str() of a float: the shortest text that reads back, with ".0" on whole numbers.
+std::string python_float(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::string out = fmt::format("{}", v);
+  if (out.find_first_of(".en") == std::string::npos) out += ".0";
+  return out;
+}
+
+/// A form field's text as vLLM's `form.add_field(key, str(value))` gives it: True/False,
+/// None, integers, Python floats, strings as they are; arrays and objects as JSON (Python
+/// would write its repr).
+std::string form_text(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::null: return "None";
+    case boost::json::kind::bool_: return v.get_bool() ? "True" : "False";
+    case boost::json::kind::int64: return std::to_string(v.get_int64());
+    case boost::json::kind::uint64: return std::to_string(v.get_uint64());
+    case boost::json::kind::double_: return python_float(v.get_double());
+    case boost::json::kind::string: return std::string(v.get_string());
+    default: return boost::json::serialize(v);
+  }
+}
+
+/// vLLM's async_request_openai_audio: the file part, then the payload's fields in its order
+/// (model, max_completion_tokens, stream, language, stream_include_usage,
+/// stream_continuous_usage_stats), ignore_eos, the sampling flags and the extra body (which
+/// replaces a field in its slot, as dict.update does), each as str(value).
+std::string audio_body(const workload::RequestSpec& spec, const BodyOptions& options) {
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"model", std::string(model_of(spec, options))},
+      {"max_completion_tokens", std::to_string(spec.expected_output_len)},
+      {"stream", "True"},
+      {"language", "en"},
+      {"stream_include_usage", "True"},
+      {"stream_continuous_usage_stats", "True"}};
+  if (options.ignore_eos) fields.emplace_back("ignore_eos", "True");
+  const SamplingParams& s = options.sampling;
+  const auto add = [&](const char* key, const std::optional<double>& v) {
+    if (v) fields.emplace_back(key, python_float(*v));
+  };
+  add("top_p", s.top_p);
+  if (s.top_k) fields.emplace_back("top_k", std::to_string(*s.top_k));
+  add("min_p", s.min_p);
+  add("temperature", s.temperature);
+  add("frequency_penalty", s.frequency_penalty);
+  add("presence_penalty", s.presence_penalty);
+  add("repetition_penalty", s.repetition_penalty);
+  if (options.extra_body) {
+    for (const auto& kv : *options.extra_body) {
+      const std::string key(kv.key());
+      auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
+      if (it != fields.end()) {
+        it->second = form_text(kv.value());
+      } else {
+        fields.emplace_back(key, form_text(kv.value()));
+      }
+    }
+  }
+  std::vector<FormPart> parts;
+  parts.reserve(fields.size() + 1);
+  if (spec.audio) parts.push_back({"file", spec.audio->filename, spec.audio->content_type, spec.audio->bytes});
+  for (const auto& [key, value] : fields) parts.push_back({key, std::nullopt, "text/plain; charset=utf-8", value});
+  return build_form(parts);
+}
+
 }  // namespace
 
 std::string build_body(Flavor flavor, const workload::RequestSpec& spec, const BodyOptions& options) {
+  if (flavor == Flavor::kAudio) return audio_body(spec, options);
   if (flavor == Flavor::kResponses) return responses_body(spec, options);
   if (is_pooling(flavor)) return pooling_body(flavor, spec, options);
   return body_with_history(flavor, spec, {}, options);
@@ -332,6 +408,7 @@ std::string_view default_endpoint(Flavor flavor) {
     case Flavor::kInfinityEmbeddingsClip: return "/embeddings";
     case Flavor::kRerank: return "/v1/rerank";
     case Flavor::kResponses: return "/v1/responses";
+    case Flavor::kAudio: return "/v1/audio/transcriptions";
   }
   return "/v1/completions";
 }

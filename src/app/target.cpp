@@ -1,5 +1,7 @@
 #include "llmload/app/target.hpp"
 
+#include "llmload/api/multipart.hpp"
+
 #include "llmload/api/models_list.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/net/simple_client.hpp"
@@ -104,6 +106,8 @@ net::HeaderList request_headers(const config::RunPlan& plan) {
     return boost::algorithm::iequals(h.first, "authorization");
   });
   if (key != nullptr && *key != '\0' && !given) net::set_header(headers, "Authorization", std::string("Bearer ") + key);
+  // openai-audio posts a form (vLLM: aiohttp's FormData), not JSON.
+  if (plan.flavor == api::Flavor::kAudio) net::set_header(headers, "Content-Type", api::multipart_content_type());
   return headers;
 }
 

@@ -80,7 +80,8 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
                  "openai-embeddings and its chat forms openai-embeddings-chat, -clip, -vlm2vec (/v1/embeddings), "
                  "infinity-embeddings, infinity-embeddings-clip (/embeddings), vllm-pooling (/pooling), "
                  "vllm-rerank (/v1/rerank, with --dataset-name random-rerank), openai-responses (/v1/responses, "
-                 "the OpenAI Responses API; not in vLLM)")
+                 "the OpenAI Responses API; not in vLLM), openai-audio (/v1/audio/transcriptions: speech to text, "
+                 "with --dataset-name audio or hf and a speech dataset)")
       ->check(CLI::IsMember(std::vector<std::string>(api::backend_names().begin(), api::backend_names().end())))
       ->capture_default_str()->group("Target");
   app.add_option("--base-url", o.base_urls,
@@ -119,11 +120,12 @@ void add_target_flags(CLI::App& app, BenchOptions& o) {
 void add_workload_flags(CLI::App& app, BenchOptions& o) {
   app.add_option("--dataset-name", o.dataset_name,
                  "Dataset: random, random-mm, sharegpt, custom, image-qa, sonnet, burstgpt, "
-                 "prefix_repetition, mooncake, timed_trace, spec_bench, hf")
+                 "prefix_repetition, mooncake, timed_trace, spec_bench, hf, audio (llmload's: speech clips)")
       ->capture_default_str()->group("Workload");
   app.add_option("--dataset-path", o.dataset_path,
                  "Dataset file (sharegpt: JSON array; custom, image-qa, mooncake, timed_trace, spec_bench: "
-                 "JSONL; sonnet: text; burstgpt: CSV; hf: a Parquet/JSON/JSONL export or a folder of them)")->group("Workload");
+                 "JSONL; sonnet: text; burstgpt: CSV; hf: a Parquet/JSON/JSONL export or a folder of them; audio: JSONL "
+                 "of {\"audio\": \"FILE.wav\"})")->group("Workload");
   app.add_flag("--no-oversample", o.no_oversample,
                "Refuse to run when the dataset has fewer prompts than --num-prompts (instead of "
                "repeating some)")->group("Workload");
@@ -493,7 +495,7 @@ void resolve_target(const BenchOptions& o, RunPlan& plan, Problems& problems) {
     problems.add("--endpoint {}: a path must start with '/', e.g. /v1/completions", plan.endpoint);
   } else if (auto checked = check_request_path(plan.endpoint, "--endpoint"); !checked) {
     problems.add(checked.error());
-  } else if (plan.flavor != api::Flavor::kCompletions && !plan.endpoint.ends_with(api::endpoint_suffix(plan.flavor))) {
+  } else if (plan.flavor != api::Flavor::kCompletions && !api::endpoint_fits(plan.flavor, plan.endpoint)) {
     // vLLM's request functions check the URL's end the same way.
     problems.add("--endpoint {}: the {} backend needs a path ending in {}, e.g. --endpoint {}", plan.endpoint,
                  o.backend, api::endpoint_suffix(plan.flavor), api::default_endpoint(plan.flavor));
@@ -562,6 +564,7 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   d.no_oversample = o.no_oversample;
   d.disable_shuffle = o.disable_shuffle;
   d.chat = api::carries_images(plan.flavor);
+  d.audio = plan.flavor == api::Flavor::kAudio;
   d.sharegpt_output_len = o.sharegpt_output_len ? o.sharegpt_output_len : o.output_len;
   d.custom_output_len = o.custom_output_len ? o.custom_output_len : o.output_len;
   d.sonnet_input_len = o.input_len.value_or(o.sonnet_input_len);
@@ -595,6 +598,15 @@ void resolve_dataset(const BenchOptions& o, RunPlan& plan, Problems& problems) {
   if (rerank_data && !api::is_pooling(plan.flavor)) {
     problems.add("--dataset-name random-rerank makes queries and documents for a pooling backend: use --backend "
                  "vllm-rerank (or openai-embeddings with --no-reranker)");
+  }
+  const bool audio_data = known != nullptr && known->kind == workload::DatasetKind::kAudio;
+  if (plan.flavor == api::Flavor::kAudio && known != nullptr && !audio_data && known->kind != workload::DatasetKind::kHf) {
+    problems.add("--backend openai-audio sends audio files: use --dataset-name audio (a JSON Lines file of "
+                 "{{\"audio\": \"FILE.wav\"}} lines) or --dataset-name hf with a speech dataset's export");
+  }
+  if (audio_data && plan.flavor != api::Flavor::kAudio) {
+    problems.add("--dataset-name audio sends audio files, which only speech-to-text requests carry; add "
+                 "--backend openai-audio");
   }
   if (known != nullptr && known->images && !api::carries_images(plan.flavor)) {
     problems.add("--dataset-name {} sends images, which only chat requests carry; add "

@@ -43,6 +43,12 @@ void add_hub_flags(CLI::App& app, workload::HubDatasetOptions& h) {
   app.add_option("--blazedit-max-distance", h.blazedit_max_distance,
                  "hf (vdaita/edit_*): largest normalized edit distance kept, in [0, 1]")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(kGroup);
+  app.add_option("--asr-min-audio-len-sec", h.asr_min_audio_len_sec,
+                 "hf (speech datasets) and audio: shortest clip kept, in seconds")
+      ->check(CLI::Number)->capture_default_str()->group(kGroup);
+  app.add_option("--asr-max-audio-len-sec", h.asr_max_audio_len_sec,
+                 "hf (speech datasets) and audio: longest clip kept, in seconds")
+      ->check(CLI::Number)->capture_default_str()->group(kGroup);
 }
 
 }  // namespace

@@ -301,7 +301,7 @@ void read_target(Checker& c, const YAML::Node& n, ProfileTarget& t) {
     c.one_of(n, path, "backend", t.backend,
              {"openai", "vllm", "openai-chat", "openai-embeddings", "openai-embeddings-chat", "openai-embeddings-clip",
               "openai-embeddings-vlm2vec", "infinity-embeddings", "infinity-embeddings-clip", "vllm-pooling",
-              "vllm-rerank", "openai-responses"});
+              "vllm-rerank", "openai-responses", "openai-audio"});
   }
   if (auto v = c.string(n, path, "endpoint")) {
     t.endpoint = *v;

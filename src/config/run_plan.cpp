@@ -11,6 +11,13 @@ namespace llmload::config {
 
 namespace {
 
+/// The --asr-* clip lengths (seconds; null for an unbounded maximum).
+void write_asr_lengths(core::JsonWriter& w, const workload::HubDatasetOptions& hub) {
+  w.key("asr_min_audio_len_sec").value(hub.asr_min_audio_len_sec);
+  w.key("asr_max_audio_len_sec");
+  if (std::isfinite(hub.asr_max_audio_len_sec)) w.value(hub.asr_max_audio_len_sec); else w.null();
+}
+
 /// The settings of the dataset sources that have their own flags (trace replay, hf, spec_bench).
 void write_dataset_source(core::JsonWriter& w, const RunPlan& plan) {
   const auto& d = plan.dataset;
@@ -36,6 +43,14 @@ void write_dataset_source(core::JsonWriter& w, const RunPlan& plan) {
     if (d.hub.hf_output_len) w.value(*d.hub.hf_output_len); else w.null();
     w.key("blazedit_min_distance").value(d.hub.blazedit_min_distance);
     w.key("blazedit_max_distance").value(d.hub.blazedit_max_distance);
+    write_asr_lengths(w, d.hub);
+    w.end_object();
+  }
+  if (name == "audio") {
+    w.key("audio").begin_object();
+    w.key("output_len");
+    if (d.hub.hf_output_len) w.value(*d.hub.hf_output_len); else w.null();
+    write_asr_lengths(w, d.hub);
     w.end_object();
   }
   if (name == "spec_bench") {

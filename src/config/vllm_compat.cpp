@@ -61,8 +61,6 @@ void add_inert_flags(CLI::App& app, VllmCompatOptions& o) {
   inert_option(app, o, "--speed-bench-output-len", no_dataset, true);
   inert_option(app, o, "--speed-bench-category", no_dataset, false);
   inert_option(app, o, "--speed-bench-dataset-subset", no_dataset, false);
-  inert_option(app, o, "--asr-min-audio-len-sec", no_dataset, true);
-  inert_option(app, o, "--asr-max-audio-len-sec", no_dataset, true);
   inert_option(app, o, "--bfcl-categories", no_dataset, false, true);
 }
 

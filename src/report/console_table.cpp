@@ -113,6 +113,7 @@ void summary_rows(std::string& out, const metrics::RunSummary& s, const TableCon
     float_row(out, "Peak output token throughput (tok/s):", s.max_output_tokens_per_s);
   }
   float_row(out, "Peak concurrent requests:", static_cast<double>(s.max_concurrent_requests));
+  if (s.rtfx > 0.0) float_row(out, "RTFx (Inverse Real-Time Factor):", s.rtfx);
   if (context.tokenizer) float_row(out, "Total token throughput (tok/s):", s.total_token_throughput);
 }
 
@@ -282,6 +283,7 @@ std::string format_extensions(const metrics::RunSummary& s) {
   int_row(out, "Output tokens from usage (requests):", s.output_tokens_from_usage);
   int_row(out, "Output tokens from chunks (requests):", s.output_tokens_from_chunks);
   int_row(out, "Requests without [DONE]:", s.requests_without_done);
+  if (s.total_audio_duration_s > 0) float_row(out, "Total audio duration (s):", s.total_audio_duration_s);
 
   banner(out, "Schedule lag (dispatch - scheduled)", '-');
   float_row(out, "Mean schedule lag (ms):", s.schedule_lag_ms.mean);

@@ -391,6 +391,7 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     if (!info.server_metrics_json.empty()) w.key("server_metrics").raw(info.server_metrics_json);
     if (!info.server_breakdown_json.empty()) w.key("server_breakdown").raw(info.server_breakdown_json);
     w.field("peak_concurrency_exact", s.peak_concurrency_exact);
+    if (s.total_audio_duration_s > 0) w.field("total_audio_duration_s", s.total_audio_duration_s);
     // vLLM's max_output_tokens_per_s counts token chunks per second, not tokens.
     w.field("max_output_tokens_per_s_counts", "chunks");
     w.field("dataset_input_tokens", s.dataset_input_tokens);
@@ -464,7 +465,7 @@ void set_generation_figures(OrderedObject& o, const metrics::RunSummary& s, cons
   if (arrays == DetailArrays::kRender) set_per_request_arrays(o, s, save_detailed);
   o.set("max_output_tokens_per_s", json_value(s.max_output_tokens_per_s));
   o.set("max_concurrent_requests", json_value(s.max_concurrent_requests));
-  o.set("rtfx", json_value(0.0));  // vLLM's inverse real-time factor: audio input only
+  o.set("rtfx", json_value(s.rtfx));  // vLLM's inverse real-time factor: audio input only, else 0.0
 }
 
 /// vLLM's keys of a pooling run, in its order.

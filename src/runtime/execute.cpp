@@ -259,6 +259,14 @@ metrics::RunSummary summarize(const config::RunPlan& plan, const Workload& w, Ru
       if (r.ok()) summary.total_input_sequences += api::input_sequences(plan.flavor, w.specs[r.index % w.specs.size()]);
     }
   }
+  if (plan.flavor == api::Flavor::kAudio && !w.specs.empty()) {
+    for (const auto& r : output.records) {
+      const auto& audio = w.specs[r.index % w.specs.size()].audio;
+      if (r.ok() && audio) summary.total_audio_duration_s += audio->duration_s;
+    }
+    // vLLM: rtfx = input_audio_duration / dur_s.
+    summary.rtfx = summary.duration_s > 0 ? summary.total_audio_duration_s / summary.duration_s : 0.0;
+  }
   summary.loop_delay_ms = metrics::stats_ms_of_us(output.loop_delay_us, metrics::kExtensionPercentiles);
   summary.client_check = metrics::check_client(summary.schedule_lag_ms, summary.loop_delay_ms, summary.receive_delay_ms);
   if (const auto& p = output.preconnected) {

@@ -1,4 +1,5 @@
 #include "llmload/sim/session.hpp"
+#include "llmload/sim/transcription_request.hpp"
 
 #include "llmload/core/json_writer.hpp"
 #include "llmload/sim/pooling_answer.hpp"
@@ -106,12 +107,14 @@ asio::awaitable<Next> Session::serve(const Request& request, core::Clock::time_p
   const bool keep_alive = request.keep_alive();
   const auto method = request.method();
 
-  if (target == "/v1/completions" || target == "/v1/chat/completions" || target == "/v1/responses") {
+  const bool audio = target == "/v1/audio/transcriptions" || target == "/v1/audio/translations";
+  if (target == "/v1/completions" || target == "/v1/chat/completions" || target == "/v1/responses" || audio) {
     if (method != http::verb::post) {
       co_return co_await send_error({405, "Method Not Allowed: use POST."}, keep_alive,
                                     "Allow: POST\r\n");
     }
-    const api::Flavor flavor = target == "/v1/chat/completions" ? api::Flavor::kChat
+    const api::Flavor flavor = audio                                ? api::Flavor::kAudio
+                               : target == "/v1/chat/completions" ? api::Flavor::kChat
                                : target == "/v1/responses"      ? api::Flavor::kResponses
                                                                 : api::Flavor::kCompletions;
     co_return co_await generate(flavor, request, t_recv, keep_alive);
@@ -221,8 +224,13 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
   const AnswerKey* answers = shared_.options.answer_key.get();
   parse_options.question = answers != nullptr;
   parse_options.lora_modules = shared_.options.lora_modules;
-  auto parsed = parse_generation_request(flavor, request.body(), shared_.options.model,
-                                         shared_.options.default_max_tokens, parse_options);
+  const auto content_type = request[http::field::content_type];
+  auto parsed = flavor == api::Flavor::kAudio
+                    ? parse_transcription_request(std::string_view(content_type.data(), content_type.size()),
+                                                  request.body(), shared_.options.model,
+                                                  shared_.options.default_max_tokens, parse_options)
+                    : parse_generation_request(flavor, request.body(), shared_.options.model,
+                                               shared_.options.default_max_tokens, parse_options);
   if (!parsed) co_return co_await send_error(parsed.error(), keep_alive);
   if (shared_.host == nullptr) {
     // Exact mode answers as vLLM does for a request beyond the context (the engine checks its own).
@@ -242,7 +250,7 @@ asio::awaitable<Next> Session::generate(api::Flavor flavor, const Request& reque
     }
   }
 
-  identity_.id = make_response_id(flavor, worker_.next_id(), worker_.next_id());
+  identity_.id = make_response_id(parsed->flavor, worker_.next_id(), worker_.next_id());
   identity_.created = unix_now();
   if (shared_.spans != nullptr) {
     traceparent_.assign(request["traceparent"].data(), request["traceparent"].size());

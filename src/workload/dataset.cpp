@@ -62,6 +62,7 @@ core::Result<Dataset> make_dataset(const DatasetOptions& options, const tokenize
   if (name == "timed_trace") return make_timed_trace_dataset(options, tokenizer);
   if (name == "spec_bench") return make_spec_bench_dataset(options, tokenizer);
   if (name == "hf") return make_hf_dataset(options, tokenizer);
+  if (name == "audio") return make_audio_dataset(options, tokenizer);
   if (name == "sonnet") return make_sonnet_dataset(options, tokenizer);
   if (name == "prefix_repetition") return make_prefix_repetition_dataset(options, tokenizer);
   return core::fail("--dataset-name {}: unknown dataset; choose from {}", name, dataset_names());

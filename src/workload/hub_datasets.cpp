@@ -6,6 +6,7 @@
 #include "llmload/core/base64.hpp"
 #include "llmload/core/input_file.hpp"
 #include "llmload/core/text.hpp"
+#include "llmload/workload/audio_data.hpp"
 #include "llmload/workload/dataset.hpp"
 #include "llmload/workload/dataset_file.hpp"
 #include "llmload/workload/image_data.hpp"
@@ -36,6 +37,7 @@ struct HubSample {
   std::string prompt;
   std::optional<std::string> completion;
   std::optional<dom::element> image;
+  std::optional<dom::element> audio;
   std::string category;
   bool skip = false;  ///< filtered out, as vLLM filters it
 };
@@ -190,6 +192,18 @@ core::Result<HubSample> spec_bench(dom::element r, const HubDatasetOptions& hub)
   return out;
 }
 
+/// vLLM's ASRDataset: the record's "audio" is the request; the prompt is Whisper's
+/// transcription preamble, counted for the input tokens but never sent (the form has no
+/// prompt field).
+core::Result<HubSample> asr(dom::element r, const HubDatasetOptions&) {
+  dom::element audio;
+  if (r.at_key("audio").get(audio) || audio.is_null()) return core::fail("no 'audio'");
+  HubSample out;
+  out.prompt = "<|startoftranscript|><|en|><|transcribe|><|notimestamps|>";
+  out.audio = audio;
+  return out;
+}
+
 // ---- the datasets ---------------------------------------------------------------------------
 
 /// One of vLLM's dataset classes: the names it answers to, vLLM's defaults, how a record reads.
@@ -201,6 +215,7 @@ struct HubRecipe {
   std::int64_t max_total_len;
   bool images;
   Extractor extract;
+  bool audio = false;  ///< the records are speech clips (openai-audio only)
 };
 
 constexpr HubRecipe kRecipes[] = {
@@ -216,7 +231,10 @@ constexpr HubRecipe kRecipes[] = {
     {{"vdaita/edit_5k_char", "vdaita/edit_10k_char"}, "train", 4000, 0, 0, false, blazedit},
     {{"Lin-Chen/MMStar"}, "val", 128, 0, 0, true, mmstar},
     {{"zed-industries/zeta"}, "train", 0, 0, 0, false, zeta},
+    {{"openslr/librispeech_asr", "facebook/voxpopuli", "LIUM/tedlium"}, "train", 128, 0, 0, false, asr, true},
+    {{"edinburghcstr/ami", "speechcolab/gigaspeech", "kensho/spgispeech"}, "train", 128, 0, 0, false, asr, true},
 };
+constexpr HubRecipe kAudioRecipe{{"audio"}, "", 128, 0, 0, false, asr, true};
 constexpr HubRecipe kSpecBench{{"spec_bench"}, "", 256, 0, 0, false, spec_bench};
 
 const HubRecipe* find_recipe(std::string_view name) {
@@ -352,6 +370,26 @@ core::Result<std::shared_ptr<const std::string>> image_url(dom::element image, c
   return std::make_shared<const std::string>(image_data_url(mime, raw));
 }
 
+/// The clip of a record's "audio": a path string, or the Hub's {"bytes": base64, "path": ...}
+/// (bytes first; a path alone is a local file). Hub exports of decoded arrays are refused.
+core::Result<std::shared_ptr<const AudioClip>> audio_clip(dom::element audio, const std::filesystem::path& base_dir,
+                                                          AudioCache& cache) {
+  std::string_view ref;
+  if (!audio.get_string().get(ref)) return cache.get(ref, base_dir);
+  std::string_view b64;
+  if (!audio.at_key("bytes").get_string().get(b64) && !b64.empty()) {
+    auto bytes = core::base64_decode(b64);
+    if (!bytes) return core::fail("the audio's 'bytes' are not base64: {}", bytes.error().message);
+    return make_audio_clip(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()), "audio");
+  }
+  if (!audio.at_key("path").get_string().get(ref)) return cache.get(ref, base_dir);
+  if (!audio.at_key("array").error()) {
+    return core::fail("the audio is a decoded array: export the dataset with the audio's encoded bytes "
+                      "(Parquet, or datasets' Audio(decode=False)) or as file paths");
+  }
+  return core::fail("'audio' must be a file path or an object with 'bytes' (base64) or 'path'");
+}
+
 // ---- building the requests ------------------------------------------------------------------
 
 /// How the records become requests.
@@ -363,7 +401,7 @@ struct BuildRules {
 };
 
 struct BuildCounts {
-  std::size_t skipped = 0, filtered = 0;
+  std::size_t skipped = 0, filtered = 0, audio_outside = 0;
 };
 
 /// One record's request, or nothing when vLLM would skip it.
@@ -397,6 +435,7 @@ core::Result<Dataset> build_requests(const DatasetOptions& options, const BuildR
   Dataset out;
   BuildCounts counts;
   ImageCache images;
+  AudioCache audio;
   dom::parser parser;
   std::string buffer;
   for (const auto& entry : source.records) {
@@ -425,14 +464,28 @@ core::Result<Dataset> build_requests(const DatasetOptions& options, const BuildR
       if (!url) return core::fail("{}: {}", record_where(source, entry), url.error().message);
       (*spec)->images.push_back(std::move(*url));
     }
+    if (sample->audio) {
+      auto clip = audio_clip(*sample->audio, path.parent_path(), audio);
+      if (!clip) return core::fail("{}: {}", record_where(source, entry), clip.error().message);
+      // vLLM's ASRDataset skips clips outside [--asr-min-audio-len-sec, --asr-max-audio-len-sec].
+      if ((*clip)->duration_s < options.hub.asr_min_audio_len_sec || (*clip)->duration_s > options.hub.asr_max_audio_len_sec) {
+        ++counts.audio_outside;
+        continue;
+      }
+      (*spec)->audio = std::move(*clip);
+    }
     out.specs.push_back(std::move(**spec));
   }
   out.notes.push_back(fmt::format(
-      "{}: {} records in {} file(s) of {}; took {}{}{}", rules.label, source.records.size(), source.paths.size(),
+      "{}: {} records in {} file(s) of {}; took {}{}{}{}", rules.label, source.records.size(), source.paths.size(),
       options.path, out.specs.size(),
       counts.skipped + counts.filtered > 0
           ? fmt::format(" (skipped {} as vLLM skips them, {} outside vLLM's length limits)", counts.skipped, counts.filtered)
           : std::string(),
+      counts.audio_outside > 0 ? fmt::format(" ({} clips outside --asr-min-audio-len-sec {} / --asr-max-audio-len-sec {})",
+                                             counts.audio_outside, options.hub.asr_min_audio_len_sec,
+                                             options.hub.asr_max_audio_len_sec)
+                               : std::string(),
       tokenizer != nullptr ? "" : "; no tokenizer: lengths counted in words, vLLM's length filters not applied"));
   if (out.specs.empty()) return core::fail("{}: no record of {} gave a request", rules.label, options.path);
   if (auto r = oversample(out, options.num_prompts, rules.shuffle_seed, options.no_oversample, rules.label); !r) return r.error();
@@ -485,6 +538,11 @@ core::Result<void> check_hub_options(const HubDatasetOptions& hub) {
   }
   if (hub.hf_output_len && *hub.hf_output_len < 1) return core::fail("--hf-output-len must be at least 1");
   if (hub.spec_bench_output_len < 1) return core::fail("--spec-bench-output-len must be at least 1");
+  if (std::isnan(hub.asr_min_audio_len_sec) || std::isnan(hub.asr_max_audio_len_sec) ||
+      hub.asr_min_audio_len_sec > hub.asr_max_audio_len_sec) {
+    return core::fail("--asr-min-audio-len-sec {} must not be above --asr-max-audio-len-sec {}", hub.asr_min_audio_len_sec,
+                      hub.asr_max_audio_len_sec);
+  }
   return {};
 }
 
@@ -497,6 +555,11 @@ core::Result<Dataset> make_hf_dataset(const DatasetOptions& options, const token
     return core::fail("--dataset-path {}: no such file or folder; llmload does not download from the Hugging Face "
                       "Hub: download {} and give its local Parquet/JSON/JSONL export with --dataset-path FILE_OR_FOLDER "
                       "--hf-name {}", options.path, recipe->second, recipe->second);
+  }
+  if (recipe->first->audio != options.audio) {
+    if (recipe->first->audio) return core::fail("--hf-name {} holds speech: add --backend openai-audio", recipe->second);
+    return core::fail("--hf-name {} is not a speech dataset; --backend openai-audio sends the audio of "
+                      "openslr/librispeech_asr and vLLM's other speech datasets", recipe->second);
   }
   if (recipe->first->images && !options.chat) {
     return core::fail("--hf-name {} sends images, which only chat requests carry; add --backend openai-chat", recipe->second);
@@ -512,6 +575,14 @@ core::Result<Dataset> make_hf_dataset(const DatasetOptions& options, const token
                                      rules.label, options.seed));
   }
   return out;
+}
+
+core::Result<Dataset> make_audio_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {
+  if (auto r = check_hub_options(options.hub); !r) return r.error();
+  auto source = index_export(options.path, "");
+  if (!source) return source.error();
+  BuildRules rules{&kAudioRecipe, options.hub.hf_output_len, options.seed, "audio"};
+  return build_requests(options, rules, *source, tokenizer);
 }
 
 core::Result<Dataset> make_spec_bench_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer) {

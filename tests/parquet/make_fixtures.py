@@ -8,6 +8,8 @@
   tests/data/parquet/gsm8k-test.parquet     openai/gsm8k records (question, answer), SNAPPY
   tests/data/parquet/gsm8k-lz4.parquet      the same records, LZ4
   tests/data/parquet/instructcoder.parquet  likaixin/InstructCoder records, uncompressed
+  tests/data/parquet/librispeech-asr.parquet  openslr/librispeech_asr's columns, the audio a
+      struct {bytes, path} of 16 kHz mono WAVs of silence (0.5, 1.25 and 0.25 s), SNAPPY
 and copies of them as the parquet fuzz target's seed corpus (tools/fuzz/corpus/parquet/).
 Usage (from the repository root): python tests/parquet/make_fixtures.py
 """
@@ -15,6 +17,7 @@ Usage (from the repository root): python tests/parquet/make_fixtures.py
 import json
 import os
 import shutil
+import struct
 import sys
 
 import pyarrow as pa
@@ -36,6 +39,28 @@ def write(name, table, expected=False, **options):
                 f.write(json.dumps(plain(row), ensure_ascii=False) + "\n")
     shutil.copy(path, os.path.join(CORPUS, name))
     print(path, os.path.getsize(path), "bytes")
+
+
+def wav(seconds, rate=16000):
+    """A 16-bit mono PCM WAV of silence."""
+    data = bytes(2 * int(seconds * rate))
+    fmt = struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16)
+    return b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + fmt + b"data" + struct.pack("<I", len(data)) + data
+
+
+def librispeech_table():
+    """openslr/librispeech_asr's columns (file, audio, text, speaker_id, chapter_id, id)."""
+    ids = ["1272-128104-0000", "1272-128104-0001", "1272-128104-0002"]
+    audio_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    return pa.table({
+        "file": [i + ".flac" for i in ids],
+        "audio": pa.array([{"bytes": wav(s), "path": i + ".flac"} for s, i in zip([0.5, 1.25, 0.25], ids)],
+                          type=audio_type),
+        "text": ["MISTER QUILTER IS THE APOSTLE", "NOR IS MISTER QUILTER'S MANNER", "HE TELLS US THAT"],
+        "speaker_id": pa.array([1272, 1272, 1272], type=pa.int64()),
+        "chapter_id": pa.array([128104, 128104, 128104], type=pa.int64()),
+        "id": ids,
+    })
 
 
 def main():
@@ -61,6 +86,7 @@ def main():
                    "out = [x * 2 for x in xs]"],
     })
     write("instructcoder.parquet", coder, compression="none")
+    write("librispeech-asr.parquet", librispeech_table(), compression="snappy")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -81,9 +82,19 @@ TEST(VllmCompat, FlagsWithoutEffectAreRecordedOnceEach) {
 }
 
 TEST(VllmCompat, NumericFlagsWithoutEffectStillCheckTheirValue) {
-  EXPECT_THROW(parse({"--asr-max-audio-len-sec", "long"}), CLI::ValidationError);
-  EXPECT_NO_THROW(parse({"--asr-max-audio-len-sec", "inf"}));
+  EXPECT_THROW(parse({"--speed-bench-output-len", "long"}), CLI::ValidationError);
+  EXPECT_NO_THROW(parse({"--speed-bench-output-len", "64"}));
   EXPECT_NO_THROW(parse({"--bfcl-categories", "simple", "multiple"}));
+}
+
+TEST(VllmCompat, AsrLengthFlagsReachTheDatasetOptions) {
+  EXPECT_THROW(parse({"--asr-max-audio-len-sec", "long"}), CLI::ValidationError);
+  const auto plan = resolve(parse({"--asr-min-audio-len-sec", "0.5", "--asr-max-audio-len-sec", "inf"}));
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_DOUBLE_EQ(plan->dataset.hub.asr_min_audio_len_sec, 0.5);
+  EXPECT_TRUE(std::isinf(plan->dataset.hub.asr_max_audio_len_sec));
+  EXPECT_TRUE(plan->vllm.without_effect.empty());
+  EXPECT_FALSE(resolve(parse({"--asr-min-audio-len-sec", "5", "--asr-max-audio-len-sec", "2"})));
 }
 
 TEST(VllmCompat, ReadyCheckIsOffByDefaultAsInVllm) {

@@ -2,6 +2,7 @@
 // fixed input equals the one vLLM's request function builds for the same input, as written
 // down in tests/data/vllm/request_bodies.json (JSON-equal, and the same key order).
 
+#include "llmload/api/multipart.hpp"
 #include "llmload/api/request_builder.hpp"
 
 #include <boost/json/parse.hpp>
@@ -44,6 +45,13 @@ std::pair<workload::RequestSpec, BodyOptions> llmload_input(const boost::json::o
       spec.images.push_back(std::make_shared<const std::string>(std::string(url.as_string())));
     }
   }
+  if (const auto* audio = in.if_contains("audio")) {
+    auto clip = std::make_shared<workload::AudioClip>();
+    clip->bytes = std::string(audio->at("bytes").as_string());
+    clip->filename = std::string(audio->at("filename").as_string());
+    clip->content_type = std::string(audio->at("content_type").as_string());
+    spec.audio = std::move(clip);
+  }
   BodyOptions o;
   o.model = std::string(in.at("model").as_string());
   if (const auto* v = in.if_contains("ignore_eos")) o.ignore_eos = v->as_bool();
@@ -59,6 +67,24 @@ std::pair<workload::RequestSpec, BodyOptions> llmload_input(const boost::json::o
 std::vector<std::string> keys(const boost::json::object& o) {
   std::vector<std::string> out;
   for (const auto& kv : o) out.emplace_back(kv.key());
+  return out;
+}
+
+/// A multipart body as the fixture writes a form: its parts in order, each {name, filename
+/// (file parts), content_type, value}.
+boost::json::array form_parts(const std::string& body) {
+  auto parts = parse_form(body, kMultipartBoundary);
+  EXPECT_TRUE(parts) << parts.error().message;
+  boost::json::array out;
+  if (!parts) return out;
+  for (const auto& p : *parts) {
+    boost::json::object o;
+    o["name"] = p.name;
+    if (p.filename) o["filename"] = *p.filename;
+    o["content_type"] = p.content_type;
+    o["value"] = p.value;
+    out.push_back(std::move(o));
+  }
   return out;
 }
 
@@ -79,6 +105,12 @@ TEST(VllmRequestBodies, EveryBackendsBodyEqualsVllms) {
     // vLLM's request id ends with the request's index (what the vlm2vec prompt depends on).
     const auto* index = in.if_contains("request_index");
     adapt_to_backend(*flavor, spec, index != nullptr ? static_cast<std::size_t>(index->as_int64()) : 0);
+    if (const auto* form = o.if_contains("form")) {  // openai-audio: a multipart form, part by part
+      const auto ours = form_parts(build_body(*flavor, spec, options));
+      EXPECT_EQ(ours, *form) << name << "\n llmload: " << boost::json::serialize(ours)
+                             << "\n vLLM:    " << boost::json::serialize(*form);
+      continue;
+    }
     const auto ours = boost::json::parse(build_body(*flavor, spec, options));
     const auto& vllm = o.at("body");
     EXPECT_EQ(ours, vllm) << name << "\n llmload: " << boost::json::serialize(ours)

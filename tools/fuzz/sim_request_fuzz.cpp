@@ -1,7 +1,11 @@
 // Fuzz target of the simulator's request parsing (both flavours, with the chat template and
-// image tokens): a request or an API error, never a crash; a request's numbers are in range.
+// image tokens; and the same bytes as a /v1/audio/transcriptions multipart form, with the
+// form's WAV/FLAC header reading): a request or an API error, never a crash; a request's
+// numbers are in range.
+#include "llmload/api/multipart.hpp"
 #include "llmload/sim/api_error.hpp"
 #include "llmload/sim/request_parser.hpp"
+#include "llmload/sim/transcription_request.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -16,6 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!parsed) continue;
     if (parsed->max_tokens < 1 || parsed->prompt_tokens < 0) std::abort();
     (void)llmload::sim::context_length_error(parsed->prompt_tokens, parsed->max_tokens, 32768);
+  }
+  const auto form = llmload::sim::parse_transcription_request(llmload::api::multipart_content_type(), body,
+                                                              "llmload-sim", 16, options);
+  if (form && (form->max_tokens < 1 || form->prompt_tokens < 1 ||
+               form->prompt_ids.size() != static_cast<std::size_t>(form->prompt_tokens))) {
+    std::abort();
   }
   return 0;
 }

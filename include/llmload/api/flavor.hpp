@@ -21,7 +21,10 @@ namespace llmload::api {
 ///   image input); kRerank "vllm-rerank" (vLLM's /rerank: a query and its documents);
 /// - kResponses: "openai-responses" (the OpenAI Responses API, /v1/responses: an `input`,
 ///   streamed as typed events — response.output_text.delta carries the tokens,
-///   response.completed the usage).
+///   response.completed the usage);
+/// - kAudio: "openai-audio" (speech to text, /v1/audio/transcriptions or /translations: a
+///   multipart/form-data POST of the audio file and form fields, streamed as chat-completion
+///   chunks, `choices[0].delta.content`, with usage).
 enum class Flavor {
   kCompletions,
   kChat,
@@ -34,12 +37,13 @@ enum class Flavor {
   kInfinityEmbeddingsClip,
   kRerank,
   kResponses,
+  kAudio,
 };
 
 /// Whether vLLM runs the backend as a pooling task (its POOLING_BACKENDS): a whole JSON
 /// answer, TTFT = E2EL = the time to read it, input tokens from its usage, no output tokens.
 constexpr bool is_pooling(Flavor f) noexcept {
-  return f != Flavor::kCompletions && f != Flavor::kChat && f != Flavor::kResponses;
+  return f != Flavor::kCompletions && f != Flavor::kChat && f != Flavor::kResponses && f != Flavor::kAudio;
 }
 
 /// The /v1/embeddings backends that send chat messages (vLLM's async_request_openai_embeddings_chat).
@@ -55,8 +59,13 @@ constexpr bool carries_images(Flavor f) noexcept {
 }
 
 /// What vLLM's request function requires the request URL to end with ("completions",
-/// "chat/completions", "embeddings", "pooling", "rerank", "responses"); it also accepts "profile".
+/// "chat/completions", "embeddings", "pooling", "rerank", "responses", "transcriptions"); it
+/// also accepts "profile".
 std::string_view endpoint_suffix(Flavor flavor);
+
+/// Whether `endpoint` ends as vLLM's request function for `flavor` requires: endpoint_suffix,
+/// "profile", and for openai-audio also "translations".
+bool endpoint_fits(Flavor flavor, std::string_view endpoint);
 
 /// vLLM's --backend names llmload accepts, in vLLM's order (ASYNC_REQUEST_FUNCS).
 std::span<const std::string_view> backend_names();

@@ -217,6 +217,11 @@ struct RunSummary {
   /// total_input_sequences: a rerank request's documents, an embeddings request's inputs);
   /// summarize() counts one per successful request, the caller that knows the workload more.
   std::int64_t total_input_sequences = 0;
+  /// openai-audio: the audio seconds of the successful requests (vLLM's input_audio_duration,
+  /// from each clip's header) and vLLM's RTFx = that / the benchmark duration; 0 for other
+  /// runs. Set by the caller that knows the workload.
+  double total_audio_duration_s = 0;
+  double rtfx = 0;
 };
 
 

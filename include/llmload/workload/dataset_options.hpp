@@ -5,6 +5,7 @@
 #include "llmload/workload/random_dataset.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -60,6 +61,8 @@ struct HubDatasetOptions {
   std::string spec_bench_category;           ///< --spec-bench-category: only this category
   double blazedit_min_distance = 0.0;        ///< --blazedit-min-distance, in [0, 1]
   double blazedit_max_distance = 1.0;        ///< --blazedit-max-distance, in [0, 1]
+  double asr_min_audio_len_sec = 0.0;        ///< --asr-min-audio-len-sec: shorter clips are skipped
+  double asr_max_audio_len_sec = std::numeric_limits<double>::infinity();  ///< --asr-max-audio-len-sec
 };
 
 /// Everything a dataset source may read. Plain data with vLLM's defaults.
@@ -71,6 +74,7 @@ struct DatasetOptions {
   bool no_oversample = false;       ///< --no-oversample: a dataset smaller than num_prompts is an error
   bool disable_shuffle = false;     ///< --disable-shuffle (sharegpt, custom)
   bool chat = false;                ///< the backend sends chat messages (images allowed)
+  bool audio = false;               ///< the backend sends audio files (openai-audio)
   RandomDatasetOptions random;      ///< random and random-mm text
   RandomMmOptions random_mm;
   std::int64_t random_batch_size = 1;  ///< --random-batch-size: random-rerank documents per request
@@ -91,7 +95,7 @@ struct DatasetOptions {
 
 /// The datasets make_dataset() knows.
 enum class DatasetKind { kRandom, kRandomMm, kRandomRerank, kShareGpt, kCustom, kImageQa, kSonnet, kBurstGpt, kPrefixRepetition, kMooncake,
-                         kTimedTrace, kSpecBench, kHf };
+                         kTimedTrace, kSpecBench, kHf, kAudio };
 
 /// A dataset's name (vLLM's spelling) and the properties the resolvers and checks ask about.
 struct DatasetInfo {
@@ -119,6 +123,7 @@ inline constexpr DatasetInfo kDatasets[] = {
     {DatasetKind::kTimedTrace, "timed_trace", true, false, false, false, true},
     {DatasetKind::kSpecBench, "spec_bench", true, false, false, false, false},
     {DatasetKind::kHf, "hf", true, false, false, false, false},
+    {DatasetKind::kAudio, "audio", true, false, false, false, false},
 };
 
 /// The dataset called `name`, or null.

@@ -32,6 +32,13 @@ namespace llmload::workload {
 /// `--dataset-name hf` from a local export.
 core::Result<Dataset> make_hf_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 
+/// `--dataset-name audio` (llmload's): a JSON Lines (or JSON, or Parquet) file whose records
+/// hold "audio" (a WAV/FLAC path, relative ones against the file's folder, or the Hub's
+/// {"bytes", "path"}); shuffled with --seed as hf is, filtered by the --asr-* lengths, output
+/// length --output-len (128). The same records as vLLM's speech datasets (hf with --hf-name
+/// openslr/librispeech_asr, ...), which go through make_hf_dataset.
+core::Result<Dataset> make_audio_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
+
 /// `--dataset-name spec_bench`.
 core::Result<Dataset> make_spec_bench_dataset(const DatasetOptions& options, const tokenizer::Tokenizer* tokenizer);
 

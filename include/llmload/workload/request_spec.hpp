@@ -8,6 +8,15 @@
 
 namespace llmload::workload {
 
+/// An audio file as the openai-audio backend sends it (workload/audio_data.hpp): the file's
+/// bytes, the multipart part's filename and content type, and its duration from the header.
+struct AudioClip {
+  std::string bytes;
+  std::string filename;
+  std::string content_type;
+  double duration_s = 0;
+};
+
 /// One request of the workload. Plain data; built before the run starts and shared read-only
 /// by the worker threads.
 struct RequestSpec {
@@ -32,6 +41,9 @@ struct RequestSpec {
   /// random-rerank: the documents scored against the query in `prompt` (vllm-rerank sends
   /// them as `documents`; an embeddings backend sends [prompt, documents...] as `input`).
   std::vector<std::string> documents;
+  /// openai-audio: the clip sent as the form's `file` part (shared: a clip used by many
+  /// requests is read once); null for every other request.
+  std::shared_ptr<const AudioClip> audio;
   /// Multi-turn conversations (llmload extension; -1/0 for single requests): the index of
   /// the conversation's previous turn in the workload. A turn is sent `think_time_ns` after
   /// its previous turn's answer completed, carrying every earlier turn (user prompt, then the
