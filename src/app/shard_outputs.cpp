@@ -32,6 +32,7 @@ void write_summary_options(core::JsonWriter& w, const metrics::SummaryOptions& o
                                     std::pair{"goodput_e2el_ms", o.goodput_e2el_ms}}) {
     if (value) w.field(name, *value);
   }
+  w.field("input_tokens_from_dataset", o.input_tokens_from_dataset);
   w.end_object();
 }
 

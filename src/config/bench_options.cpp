@@ -251,6 +251,12 @@ void add_result_flags(CLI::App& app, BenchOptions& o) {
                  "Comma-separated percentiles, e.g. 25,50,99")->capture_default_str()->group("Results");
   app.add_option("--goodput", o.goodput, "SLOs KEY:MS for ttft, tpot, e2el (space-separated)")
       ->group("Results");
+  app.add_option("--input-tokens", o.input_tokens,
+                 "What \"Total input tokens\" counts: server (vLLM today: the server's usage.prompt_tokens, "
+                 "images and chat template included, else the dataset's count) or dataset (the prompts' own "
+                 "tokens, as vLLM printed before and some multimodal tools print; the server's count then "
+                 "follows as \"Total image and input tokens:\" where it differs) (not in vLLM)")
+      ->check(CLI::IsMember({"server", "dataset"}))->capture_default_str()->group("Results");
   app.add_flag("--save-result", o.save_result, "Write the result JSON")->group("Results");
   app.add_flag("--save-detailed", o.save_detailed, "Include per-request arrays")->group("Results");
   app.add_flag("--append-result", o.append_result, "Append to the result file")->group("Results");
@@ -759,6 +765,7 @@ void resolve_outputs(const BenchOptions& o, ResultSettings& r, Problems& problem
     problems.add("--report-interval {}: expected a positive number of seconds", o.report_interval_sec);
   }
   r.report_interval_s = o.report_interval_sec;
+  r.input_tokens_from_dataset = o.input_tokens == "dataset";
   if (o.show_answers < 0) problems.add("--show-answers {}: expected a number of requests, 0 or more", o.show_answers);
   r.append_result = o.append_result;
   r.result_dir = o.result_dir;

@@ -134,6 +134,9 @@ metrics::SummaryOptions summary_options(const boost::json::object* shard) {
   if (so->contains("goodput_ttft_ms")) o.goodput_ttft_ms = number_at(so, "goodput_ttft_ms");
   if (so->contains("goodput_tpot_ms")) o.goodput_tpot_ms = number_at(so, "goodput_tpot_ms");
   if (so->contains("goodput_e2el_ms")) o.goodput_e2el_ms = number_at(so, "goodput_e2el_ms");
+  if (const auto* d = so->if_contains("input_tokens_from_dataset"); d != nullptr && d->is_bool()) {
+    o.input_tokens_from_dataset = d->as_bool();
+  }
   return o;
 }
 

@@ -193,12 +193,16 @@ std::int64_t add_completed_tokens(const RequestRecord& r, RunSummary& s) {
     output_tokens = static_cast<std::int64_t>(r.chunk_ns.size());
     ++s.output_tokens_from_chunks;
   }
-  if (r.usage_prompt_tokens >= 0) {
+  if (r.usage_prompt_tokens >= 0 && !s.options.input_tokens_from_dataset) {
     s.total_input_tokens += r.usage_prompt_tokens;
     ++s.input_tokens_from_usage;
   } else {
     s.total_input_tokens += r.dataset_prompt_len;
     ++s.input_tokens_from_dataset;
+  }
+  if (r.usage_prompt_tokens >= 0) {
+    s.total_server_prompt_tokens += r.usage_prompt_tokens;
+    ++s.server_prompt_reports;
   }
   s.dataset_input_tokens += r.dataset_prompt_len;
   s.total_output_tokens += output_tokens;

@@ -99,6 +99,10 @@ void summary_rows(std::string& out, const metrics::RunSummary& s, const TableCon
   }
   float_row(out, "Benchmark duration (s):", s.duration_s);
   int_row(out, "Total input tokens:", s.total_input_tokens);
+  if (s.options.input_tokens_from_dataset && s.server_prompt_reports > 0 &&
+      s.total_server_prompt_tokens != s.total_input_tokens) {
+    int_row(out, "Total image and input tokens:", s.total_server_prompt_tokens);
+  }
   if (s.options.pooling) {
     pooling_summary_rows(out, s, context);
     return;

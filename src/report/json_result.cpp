@@ -395,6 +395,8 @@ std::string llmload_object(const metrics::RunSummary& s, const RunInfo& info, bo
     // vLLM's max_output_tokens_per_s counts token chunks per second, not tokens.
     w.field("max_output_tokens_per_s_counts", "chunks");
     w.field("dataset_input_tokens", s.dataset_input_tokens);
+    if (s.server_prompt_reports > 0) w.field("total_server_prompt_tokens", s.total_server_prompt_tokens);
+    w.field("input_tokens_from", s.options.input_tokens_from_dataset ? "dataset" : "server");
     w.key("input_tokens_source").begin_object();
     w.field("usage", s.input_tokens_from_usage);
     w.field("dataset", s.input_tokens_from_dataset);

@@ -240,6 +240,7 @@ metrics::SummaryOptions summary_options(const config::RunPlan& plan) {
   options.goodput_tpot_ms = plan.results.goodput_tpot_ms;
   options.goodput_e2el_ms = plan.results.goodput_e2el_ms;
   options.pooling = api::is_pooling(plan.flavor);
+  options.input_tokens_from_dataset = plan.results.input_tokens_from_dataset;
   return options;
 }
 

@@ -306,6 +306,24 @@ TEST_F(DatasetsCli, OneImageQuestionCountsTheImageTokens) {
   const auto json = result("r.json");
   EXPECT_EQ(json.at("total_input_tokens").as_int64(), 1145);
   EXPECT_EQ(json.at("total_output_tokens").as_int64(), 16);
+  EXPECT_EQ(r.out.find("Total image and input tokens:"), std::string::npos) << r.out;  // the same count
+  EXPECT_EQ(json.at("llmload").at("total_server_prompt_tokens").as_int64(), 1145);
+  EXPECT_EQ(json.at("llmload").at("input_tokens_from").as_string(), "server");
+
+  // --input-tokens dataset: the prompt's own three tokens, then the server's count below it,
+  // as multimodal tools print them; the throughputs follow the first.
+  const auto d = run("--sim-preset h100-qwen2-vl-7b --backend openai-chat --dataset-name image-qa --dataset-path " +
+                     path + " --num-prompts 1 --output-len 16 --ignore-eos --input-tokens dataset --save-result "
+                     "--result-dir " + dir_.string() + " --result-filename d.json");
+  ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+  EXPECT_NE(d.out.find("Total input tokens:                      3         \n"
+                       "Total image and input tokens:            1145      \n"), std::string::npos) << d.out;
+  const auto dj = result("d.json");
+  EXPECT_EQ(dj.at("total_input_tokens").as_int64(), 3);
+  EXPECT_EQ(dj.at("llmload").at("total_server_prompt_tokens").as_int64(), 1145);
+  EXPECT_EQ(dj.at("llmload").at("input_tokens_from").as_string(), "dataset");
+  const double duration = dj.at("duration").to_number<double>();
+  EXPECT_NEAR(dj.at("total_token_throughput").to_number<double>(), (3 + 16) / duration, 1e-6 * (3 + 16) / duration);
 }
 
 // Reference answers are scored (VQA accuracy by default) and shown with --show-answers. The

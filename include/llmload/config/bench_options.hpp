@@ -84,6 +84,7 @@ struct BenchOptions {
   std::string percentile_metrics;
   std::string metric_percentiles = "99";
   std::vector<std::string> goodput;  // KEY:VALUE (ms)
+  std::string input_tokens = "server";  // --input-tokens server|dataset
   bool save_result = false, save_detailed = false, append_result = false;
   std::string result_dir, result_filename, label;
   std::vector<std::string> metadata;  // KEY=VALUE

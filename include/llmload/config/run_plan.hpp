@@ -34,6 +34,7 @@ struct ResultSettings {
   std::vector<std::string> percentile_metrics;  ///< subset of ttft, tpot, itl, e2el, in order given
   std::vector<double> percentiles;              ///< e.g. {99}
   std::optional<double> goodput_ttft_ms, goodput_tpot_ms, goodput_e2el_ms;
+  bool input_tokens_from_dataset = false;  ///< --input-tokens dataset (metrics::SummaryOptions)
   bool save_result = false, save_detailed = false, append_result = false;
   std::string result_dir, result_filename;
   std::optional<std::string> label;

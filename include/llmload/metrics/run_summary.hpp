@@ -33,6 +33,11 @@ struct SummaryOptions {
   /// A pooling backend's run (vLLM's calculate_metrics_for_embeddings): every request has no
   /// output tokens; the reports print vLLM's pooling table.
   bool pooling = false;
+  /// --input-tokens dataset: "Total input tokens" (and the throughputs that use it) is the
+  /// dataset's count, as vLLM printed it before it took usage.prompt_tokens (and as some
+  /// multimodal tools print it); the server's count is then total_server_prompt_tokens. Off
+  /// (vLLM today): the server's usage.prompt_tokens where it sent one, else the dataset's.
+  bool input_tokens_from_dataset = false;
 
   /// True when at least one SLO is set (vLLM then reports request_goodput).
   bool goodput_configured() const noexcept {
@@ -143,6 +148,9 @@ struct RunSummary {
   /// successful requests, departures before arrivals at equal times.
   std::int64_t peak_concurrency_exact = 0;
   std::int64_t dataset_input_tokens = 0;       ///< dataset counts over successful requests
+  /// usage.prompt_tokens over the successful requests that reported it (images and chat
+  /// template included), and how many did.
+  std::int64_t total_server_prompt_tokens = 0, server_prompt_reports = 0;
   std::int64_t input_tokens_from_usage = 0;    ///< successful requests with usage.prompt_tokens
   std::int64_t input_tokens_from_dataset = 0;  ///< ... that fell back to the dataset count
   std::int64_t output_tokens_from_usage = 0;   ///< successful requests counted by usage
