@@ -13,7 +13,7 @@
 #               out, LLMLOAD_SKIP_SANITIZE=asan or =tsan one).
 # `.ci/run` calls exactly this; a failure in any part fails it. Each part prints one timing
 # line ("ci: <part> N s") and the last line is the total. On a clean clone without a compiler
-# cache, on 2 cores, the whole takes about 35 minutes against CI's 40 (BENCHMARKS.md, "Fuzzing
+# cache, on 2 cores, the whole is estimated at about 32 minutes against CI's 40 (BENCHMARKS.md, "Fuzzing
 # and the cost of the hardening checks in CI").
 set -euo pipefail
 cd "$(dirname "$0")/.."
