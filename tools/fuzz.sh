@@ -40,6 +40,8 @@ declare -A ci_runs=(
   [parquet]=10000 [result_file]=250000 [sim_request]=250000 [sse_parser]=45000 [tokenizer_json]=70000
 )
 build_dir="${FUZZ_BUILD_DIR:-build-fuzz}"
+# Precompiled headers (CMakeLists.txt) are cached by ccache only with this sloppiness.
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 fixed=()
 if [ "$ci" -eq 1 ]; then
   if setarch "$(uname -m)" -R true 2>/dev/null; then

@@ -28,7 +28,8 @@ double Rng::uniform01() {
 }
 
 std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi) {
-  const auto span = static_cast<std::uint64_t>(hi - lo) + 1;
+  // In unsigned arithmetic: hi - lo overflows int64 for ranges wider than INT64_MAX (UBSan).
+  const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
   if (span == 0) return static_cast<std::int64_t>(engine_());  // full 64-bit range
   // Rejection sampling removes modulo bias.
   const std::uint64_t limit = UINT64_MAX - (UINT64_MAX % span);
@@ -36,7 +37,7 @@ std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi) {
   do {
     x = engine_();
   } while (x >= limit);
-  return lo + static_cast<std::int64_t>(x % span);
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + x % span);
 }
 
 double Rng::normal() {

@@ -26,7 +26,7 @@ std::vector<std::string> extra_names(const std::vector<ReportRun>& runs) {
 /// Per row ",mean1,mean2,...": each extra column's mean over the requests whose end fell in
 /// the row (the last row takes any later), empty where none did.
 std::vector<std::string> extra_means(const ReportRun& run, const std::vector<std::string>& names,
-                                     const std::vector<IntervalRow>& rows) {
+                                     const std::vector<SeriesRow>& rows) {
   std::vector<std::vector<double>> sums(rows.size(), std::vector<double>(names.size(), 0.0));
   std::vector<std::vector<std::int64_t>> counts(rows.size(), std::vector<std::int64_t>(names.size(), 0));
   std::vector<std::size_t> column;
@@ -38,7 +38,7 @@ std::vector<std::string> extra_means(const ReportRun& run, const std::vector<std
     const double end_s = t.end_ms / 1000.0;
     if (t.extra.empty() || rows.empty() || !(end_s >= rows.front().start_s)) continue;
     const auto after = std::upper_bound(rows.begin(), rows.end(), end_s,
-                                        [](double v, const IntervalRow& r) { return v < r.end_s; });
+                                        [](double v, const SeriesRow& r) { return v < r.end_s; });
     const auto at = std::min(static_cast<std::size_t>(after - rows.begin()), rows.size() - 1);
     for (std::size_t k = 0; k < names.size(); ++k) {
       if (column[k] >= t.extra.size() || std::isnan(t.extra[column[k]])) continue;

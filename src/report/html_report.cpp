@@ -337,7 +337,7 @@ struct TokenSeries {
   std::string how;  ///< appended to the titles
 };
 
-TokenSeries token_series(const ReportRun& run, const std::vector<IntervalRow>& rows) {
+TokenSeries token_series(const ReportRun& run, const std::vector<SeriesRow>& rows) {
   TokenSeries t;
   double total = 0;
   if (!run.per_interval.empty()) {
@@ -388,19 +388,19 @@ std::string over_time(const ReportRun& run, const HtmlReportOptions& options, st
     out += line_chart(a, s) + "\n";
   };
   chart("requests-per-s", "Requests completed per second", "req/s",
-        {series("completed", [](const IntervalRow& r) { return r.requests_per_s; }),
-         series("failed", [&](const IntervalRow& r) { return static_cast<double>(r.failed) / (r.end_s - r.start_s); })});
+        {series("completed", [](const SeriesRow& r) { return r.requests_per_s; }),
+         series("failed", [&](const SeriesRow& r) { return static_cast<double>(r.failed) / (r.end_s - r.start_s); })});
   const TokenSeries tokens = token_series(run, rows);
   chart("tokens-per-s", ("Output tokens per second" + tokens.how).c_str(), "tok/s", tokens.rate);
   chart("in-flight", "Requests in flight (time average)", "requests",
-        {series("in flight", [](const IntervalRow& r) { return r.mean_in_flight; })});
+        {series("in flight", [](const SeriesRow& r) { return r.mean_in_flight; })});
   chart("ttft-over-time", "TTFT per interval", "ms",
-        {series("p50", [](const IntervalRow& r) { return r.ttft_p50_ms; }),
-         series("p99", [](const IntervalRow& r) { return r.ttft_p99_ms; })});
+        {series("p50", [](const SeriesRow& r) { return r.ttft_p50_ms; }),
+         series("p99", [](const SeriesRow& r) { return r.ttft_p99_ms; })});
   if (!run.itls_ms.empty()) {
     chart("itl-over-time", "ITL per interval", "ms",
-          {series("p50", [](const IntervalRow& r) { return r.itl_p50_ms; }),
-           series("p99", [](const IntervalRow& r) { return r.itl_p99_ms; })});
+          {series("p50", [](const SeriesRow& r) { return r.itl_p50_ms; }),
+           series("p99", [](const SeriesRow& r) { return r.itl_p99_ms; })});
   }
   chart("cumulative-tokens", ("Cumulative generated tokens" + tokens.how).c_str(), "tokens", {tokens.cumulative});
   out += "</div>\n";

@@ -39,7 +39,7 @@ void fill_percentiles(std::vector<double>& samples, std::int64_t& count, double&
 
 // The run's own interval series, where its intervals are the rows' (same width, from 0):
 // output tokens counted as their chunks arrived replace the ones derived from the rows.
-void use_arrivals(const ReportRun& run, double w_s, std::vector<IntervalRow>& rows) {
+void use_arrivals(const ReportRun& run, double w_s, std::vector<SeriesRow>& rows) {
   if (run.per_interval.empty()) return;
   const auto& first = run.per_interval.front();
   if (std::abs(first.start_s) > 1e-9 || std::abs((first.end_s - first.start_s) - w_s) > 1e-6 * w_s) return;
@@ -91,8 +91,8 @@ std::vector<std::vector<std::string>> target_table_rows(const ReportRun& run, co
   return rows;
 }
 
-std::vector<IntervalRow> interval_rows(const ReportRun& run, double interval_s) {
-  std::vector<IntervalRow> rows;
+std::vector<SeriesRow> interval_rows(const ReportRun& run, double interval_s) {
+  std::vector<SeriesRow> rows;
   if (run.requests.empty() || !(interval_s > 0)) return rows;
   double last_ms = 0;
   for (const auto& t : run.requests) {

@@ -65,7 +65,8 @@ std::string token(const ChunkFormatter& f, std::int64_t k, std::int64_t n) {
 
 TEST(SimChunkFormatter, CompletionsChunksAreVllmShaped) {
   ChunkFormatter f;
-  f.reset(identity("cmpl-1"), request(api::Flavor::kCompletions));
+  const auto request_1 = request(api::Flavor::kCompletions);
+  f.reset(identity("cmpl-1"), request_1);
   EXPECT_EQ(token(f, 0, 3),
             R"({"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m",)"
             R"("choices":[{"index":0,"text":" the","logprobs":null,"finish_reason":null,)"
@@ -83,7 +84,8 @@ TEST(SimChunkFormatter, CompletionsChunksAreVllmShaped) {
 
 TEST(SimChunkFormatter, CompletionsContinuousUsageRunsInEveryChunk) {
   ChunkFormatter f;
-  f.reset(identity("cmpl-2"), request(api::Flavor::kCompletions, true));
+  const auto request_2 = request(api::Flavor::kCompletions, true);
+  f.reset(identity("cmpl-2"), request_2);
   EXPECT_EQ(token(f, 1, 3),
             R"({"id":"cmpl-2","object":"text_completion","created":1700000000,"model":"m",)"
             R"("choices":[{"index":0,"text":" model","logprobs":null,"finish_reason":null,)"
@@ -92,7 +94,8 @@ TEST(SimChunkFormatter, CompletionsContinuousUsageRunsInEveryChunk) {
 
 TEST(SimChunkFormatter, ChatChunksAreVllmShaped) {
   ChunkFormatter f;
-  f.reset(identity("chatcmpl-1"), request(api::Flavor::kChat));
+  const auto request_3 = request(api::Flavor::kChat);
+  f.reset(identity("chatcmpl-1"), request_3);
   std::string role;
   f.append_role(role);
   EXPECT_EQ(role,
@@ -115,7 +118,8 @@ TEST(SimChunkFormatter, ChatChunksAreVllmShaped) {
 
 TEST(SimChunkFormatter, ChatContinuousUsageStartsAtZeroOnTheRoleChunk) {
   ChunkFormatter f;
-  f.reset(identity("chatcmpl-2"), request(api::Flavor::kChat, true));
+  const auto request_4 = request(api::Flavor::kChat, true);
+  f.reset(identity("chatcmpl-2"), request_4);
   std::string role;
   f.append_role(role);
   EXPECT_NE(role.find(R"("finish_reason":null}],"usage":{"prompt_tokens":7,"total_tokens":7,"completion_tokens":0}})"),

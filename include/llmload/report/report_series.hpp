@@ -12,8 +12,10 @@
 
 namespace llmload::report {
 
-/// One interval [start_s, end_s) of the run, times from the benchmark start.
-struct IntervalRow {
+/// One interval [start_s, end_s) of a run read back from its result file, times from the
+/// benchmark start (not report::IntervalRow of interval_report.hpp, the live recorder's row:
+/// two types of one name broke the one-definition rule, which ASan caught at -O0).
+struct SeriesRow {
   double start_s = 0, end_s = 0;
   std::int64_t completed = 0;      ///< successful requests whose last token arrived here
   std::int64_t failed = 0;         ///< failed requests whose failure was seen here
@@ -36,7 +38,7 @@ struct IntervalRow {
 /// 100000 intervals (longer runs get wider ones). Empty without per-request rows. Output
 /// tokens come from the run's interval series (ReportRun::per_interval) where its intervals
 /// are the rows' own.
-std::vector<IntervalRow> interval_rows(const ReportRun& run, double interval_s);
+std::vector<SeriesRow> interval_rows(const ReportRun& run, double interval_s);
 
 /// Samples of "ttft", "tpot", "e2el" (successful requests) or "itl" (every chunk gap), in ms,
 /// ascending. Empty when the file lacks the data.

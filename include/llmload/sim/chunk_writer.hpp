@@ -52,6 +52,8 @@ class ChunkFormatter final {
   /// Prepares for one response. `request` supplies flavor, prompt tokens, usage options and
   /// the answer's tokens; it must outlive the formatter's use for this response.
   void reset(const ResponseIdentity& identity, const GenerationRequest& request);
+  /// A temporary request would dangle (the formatter keeps a pointer to it).
+  void reset(const ResponseIdentity& identity, GenerationRequest&& request) = delete;
 
   /// Chat: the opening {"role":"assistant","content":""} delta; Responses API: response.created
   /// (see opens_with_role).
