@@ -11,7 +11,7 @@ packages=(
   libsnappy-dev libzstd-dev liblz4-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
-  universal-ctags strace
+  universal-ctags strace valgrind
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nodejs python3-venv
   chromium
@@ -35,6 +35,8 @@ done
 # prometheus: the live-metrics test (LiveMetrics.*) starts /usr/bin/prometheus itself, with its
 # own config and storage in a temporary folder; the package's system service plays no part.
 # openmpi-bin: the sharded-run test (ShardMerge.*) launches four shards with mpirun.
+# valgrind: bench/e2e/dispatch_cost.sh counts a new request's instructions with callgrind (a
+# slope between two run sizes; no hardware counters are needed).
 # universal-ctags: the function_length test (tools/check_function_length.sh) reads function
 # start and end lines from it.
 # Tests fetch reference implementations (tokenizers, hdr-histogram-js) from the npm registry.
