@@ -2,8 +2,9 @@
 # Sanitizer runs with Debian's gcc, each in its own build folder and building only what it
 # runs, with precompiled headers (CMakeLists.txt, LLMLOAD_PCH) and cheap flags: the tests that
 # run under them judge no time, so the code need not be fast, only checked.
-#   asan  AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included), -O0 -g1
-#         (ASAN_CXXFLAGS; gcc's UBSan at -O1 more than doubles the compile time): every unit
+#   asan  AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included), -O0
+#         (ASAN_CXXFLAGS; gcc's UBSan at -O1 more than doubles the compile time, and -g1 adds a
+#         fifth: reports name functions, not lines; ASAN_CXXFLAGS='-O0 -g1' for lines): every unit
 #         test and the integration suites of outside input (build-asan/): the hostile-server
 #         matrix, the hardening CLI checks, the simulator's limits, requests and TLS, the
 #         runner's wire, SSE and chunk paths, the keep-alive client, the scraper, and the
@@ -30,7 +31,7 @@ cd "$(dirname "$0")/.."
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] || jobs=(asan tsan)
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
-asan_cxxflags="${ASAN_CXXFLAGS:--O0 -g1}"
+asan_cxxflags="${ASAN_CXXFLAGS:--O0}"
 tsan_cxxflags="${TSAN_CXXFLAGS:--O1 -g1}"
 # Three tests outside the Timing* suites judge time too (requests sent in a 300 ms duration;
 # each request dispatched within 15 ms of its time; the last tokens of four streams within
