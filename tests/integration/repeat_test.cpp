@@ -60,10 +60,13 @@ TEST_F(Repeat, FiveRunsGiveFiveResultsAndAnAggregateJustAboveTheSimulatorsFixedT
   }
   EXPECT_LT(high - low, spread);
   const auto& tpot = aggregate.at("metrics").at("mean_tpot_ms").as_object();
-  // TPOT has no such offset (both ends are chunk arrivals): its interval holds the simulator's
-  // 20 ms gap between tokens.
-  EXPECT_LE(tpot.at("ci95_low").as_double(), 20.0);
-  EXPECT_GE(tpot.at("ci95_high").as_double(), 20.0);
+  // TPOT has no loopback offset (both ends are chunk arrivals), so its interval sits at the
+  // simulator's 20 ms gap; on a quiet host it is a few microseconds wide and may sit a fraction
+  // of a microsecond above 20 (seen [20.0003, 20.013]), for the reason the TTFT interval sits
+  // above 50: a shared offset, not sampling error. Within 2% of 20 ms either way.
+  EXPECT_GE(tpot.at("ci95_low").as_double(), 19.6);
+  EXPECT_LE(tpot.at("ci95_high").as_double(), 20.4);
+  EXPECT_LE(tpot.at("ci95_low").as_double(), tpot.at("ci95_high").as_double());
   std::printf("mean TTFT per run %.3f..%.3f ms, 95%% CI [%.3f, %.3f] ms (width %.3f), widest run p99-median %.3f ms; "
               "mean TPOT 95%% CI [%.3f, %.3f] ms\n",
               lowest, highest, low, high, high - low, spread, tpot.at("ci95_low").as_double(),
@@ -74,7 +77,9 @@ TEST_F(Repeat, FiveRunsGiveFiveResultsAndAnAggregateJustAboveTheSimulatorsFixedT
 // noise, a few hundredths of a millisecond, and the loopback exchange every TTFT includes
 // keeps the interval a few tenths above 50 ms. With TTFTs spread uniformly over 30..70 ms
 // (mean 50 ms), each run's mean carries sampling error, as a real server's does, and the 95%
-// interval over five runs must hold the true 50 ms mean.
+// interval over five runs must hold the true 50 ms mean. The simulator's draws are seeded and
+// taken in arrival order, so for a given tree the runs' means are fixed up to the client's
+// microseconds (seen: 44.5..54.7 ms, interval [45.6, 54.7] ms, 4.4 ms of margin each side).
 TEST_F(Repeat, TheIntervalOfFiveRunsHoldsTheTrueMeanTtftOfASpreadSimulator) {
   llmload::testing_support::SimProcess sim(dir_, {"--ttft-ms", "50", "--ttft-jitter-ms", "20", "--itl-ms", "20", "--seed", "1"});
   const auto path = dir_ / "p.yaml";
