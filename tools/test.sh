@@ -13,7 +13,7 @@
 #               out, LLMLOAD_SKIP_SANITIZE=asan or =tsan one).
 # `.ci/run` calls exactly this; a failure in any part fails it. Each part prints one timing
 # line ("ci: <part> N s") and the last line is the total. On a clean clone without a compiler
-# cache, on 2 cores, the whole is estimated at 36-39 minutes against CI's 40 (BENCHMARKS.md, "Fuzzing
+# cache, on 2 cores, the whole is estimated at 39-41 minutes, at CI's limit of 40 (BENCHMARKS.md, "Fuzzing
 # and the cost of the hardening checks in CI", where the first cuts are named if CI runs over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
