@@ -378,6 +378,16 @@ ReadEnd read_failed(const boost::system::error_code& ec, core::Nanos now_ns, std
   return ReadEnd::kClose;
 }
 
+/// How much to read when `pending` bytes of a partial event are still in the buffer: what
+/// fills the buffer to kReadSize, so that it keeps its first allocation; a whole kReadSize once
+/// the pending part is past half of it (a long event). Reading a full kReadSize behind a
+/// partial event reallocated the buffer on most streams, and a spare connection's first
+/// buffer, allocated on the main thread before the clock, was then freed where the worker's
+/// allocations never reuse it: ~4 KiB more per open stream (BENCHMARKS.md).
+std::size_t read_size(std::size_t pending) {
+  return pending <= kReadSize / 2 ? kReadSize - pending : kReadSize;
+}
+
 /// Reads one response on `connection`, stamping every read before parsing it.
 asio::awaitable<ReadEnd> read_response(net::Connection& connection, ResponseRecorder& recorder,
                                        Watchdog& watchdog, bool reused) {
@@ -387,7 +397,7 @@ asio::awaitable<ReadEnd> read_response(net::Connection& connection, ResponseReco
   std::size_t received = 0;
   Step step = buffer.size() == 0 ? Step::kNeedMore : reader.put(buffer);
   while (step == Step::kNeedMore) {
-    auto [ec, n] = co_await connection.stream().async_read_some(buffer.prepare(kReadSize), kUseTuple);
+    auto [ec, n] = co_await connection.stream().async_read_some(buffer.prepare(read_size(buffer.size())), kUseTuple);
     const core::Nanos now = core::now_ns();  // the arrival stamp, before any parsing
     if (ec) co_return read_failed(ec, now, received, reused, reader, recorder, watchdog, connection);
     buffer.commit(n);
