@@ -3,7 +3,10 @@
 # started at once: the simulator pinned to CPU 1 (50 ms to the first token, 20 ms between
 # tokens, TOKENS tokens per stream), each client pinned to CPU 0 in turn (llmload --threads 1),
 # RUNS alternating runs each. Prints TTFT p50 and ITL p99 of both per run, and whether llmload
-# is within 5 ms (TTFT p50) and 1 ms (ITL p99) of the reference.
+# is within 5 ms (TTFT p50) and 1 ms (ITL p99) of the reference. Before run 1 each client makes
+# one unmeasured warm-up run of the same size (the simulator's first thousand connections were
+# always the slowest, and that run was the reference's), and the order alternates: the
+# reference goes first in odd runs, llmload in even ones.
 #   bench/e2e/side_by_side.sh [BUILD_DIR=build] [STREAMS=1000] [RUNS=3] [TOKENS=200] [LLMLOAD_FLAGS...]
 # e.g. bench/e2e/side_by_side.sh build 1000 3 200 --preconnect
 # env: REFERENCE_CLIENT (default BUILD_DIR/bench/llmload_reference_client); run it under chrt -f 10 on a loaded machine
@@ -18,23 +21,35 @@ work=$(mktemp -d)
 trap 'stop_sim; rm -rf "$work"' EXIT
 start_sim "$build" 1 --ttft-ms 50 --itl-ms 20
 echo "simulator on CPU 1, port $SIM_PORT; clients on CPU 0; $streams streams at once, $tokens tokens each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| run | reference TTFT p50 ms | llmload TTFT p50 ms | diff | reference ITL p99 ms | llmload ITL p99 ms | diff | within |"
-echo "|---|---|---|---|---|---|---|---|"
-within=0
-for run in $(seq 1 "$runs"); do
-  ref=$(timeout 120 taskset -c 0 "${REFERENCE_CLIENT:-$build/bench/llmload_reference_client}" 127.0.0.1 "$SIM_PORT" "$streams" "$tokens")
-  ref_ttft=$(echo "$ref" | awk '{print $2}'); ref_itl=$(echo "$ref" | awk '{print $4}')
+# reference_run: sets ref_ttft and ref_itl.
+reference_run() {
+  local out
+  out=$(timeout 120 taskset -c 0 "${REFERENCE_CLIENT:-$build/bench/llmload_reference_client}" 127.0.0.1 "$SIM_PORT" "$streams" "$tokens")
+  ref_ttft=$(echo "$out" | awk '{print $2}'); ref_itl=$(echo "$out" | awk '{print $4}')
+}
+# llmload_run NAME: sets ll_ttft and ll_itl from result NAME.json.
+llmload_run() {
   timeout 300 taskset -c 0 "$build/llmload" bench --base-url "http://127.0.0.1:$SIM_PORT" --model llmload-sim \
     --num-prompts "$streams" --request-rate inf --random-input-len 32 --random-output-len "$tokens" --ignore-eos \
     --threads 1 --percentile-metrics ttft,itl --metric-percentiles 50,99 --disable-tqdm "${extra[@]}" \
-    --save-result --result-dir "$work" --result-filename "r$run.json" >"$work/out$run.txt" 2>&1 ||
-    { echo "llmload failed:"; tail -20 "$work/out$run.txt"; exit 1; }
-  ll_ttft=$(json_field "$work/r$run.json" "round(d['median_ttft_ms'], 2)")
-  ll_itl=$(json_field "$work/r$run.json" "round(d['p99_itl_ms'], 2)")
+    --save-result --result-dir "$work" --result-filename "$1.json" >"$work/$1.txt" 2>&1 ||
+    { echo "llmload failed:"; tail -20 "$work/$1.txt"; exit 1; }
+  ll_ttft=$(json_field "$work/$1.json" "round(d['median_ttft_ms'], 2)")
+  ll_itl=$(json_field "$work/$1.json" "round(d['p99_itl_ms'], 2)")
+}
+reference_run
+llmload_run warmup
+echo "warm-up (not counted): reference TTFT p50 $ref_ttft ms, ITL p99 $ref_itl ms; llmload $ll_ttft ms, $ll_itl ms"
+echo "| run | first | reference TTFT p50 ms | llmload TTFT p50 ms | diff | reference ITL p99 ms | llmload ITL p99 ms | diff | within |"
+echo "|---|---|---|---|---|---|---|---|---|"
+within=0
+for run in $(seq 1 "$runs"); do
+  if [ $((run % 2)) -eq 1 ]; then first=reference; reference_run; llmload_run "r$run"
+  else first=llmload; llmload_run "r$run"; reference_run; fi
   verdict=$(python3 -c "import sys; t=float(sys.argv[3])-float(sys.argv[1]); i=float(sys.argv[4])-float(sys.argv[2]); print(f'{t:+.2f} {i:+.2f} ' + ('yes' if t<=5 and i<=1 else 'no'))" \
             "$ref_ttft" "$ref_itl" "$ll_ttft" "$ll_itl")
   read -r dt di ok <<<"$verdict"
   [ "$ok" = yes ] && within=$((within + 1))
-  echo "| $run | $ref_ttft | $ll_ttft | $dt | $ref_itl | $ll_itl | $di | $ok |"
+  echo "| $run | $first | $ref_ttft | $ll_ttft | $dt | $ref_itl | $ll_itl | $di | $ok |"
 done
 echo "llmload within 5 ms (TTFT p50) and 1 ms (ITL p99) of the reference in $within of $runs runs; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
