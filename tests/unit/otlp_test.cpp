@@ -94,6 +94,26 @@ TEST(OtlpWire, MalformedBodiesAreRefusedWithAReason) {
   EXPECT_TRUE(out.empty());
 }
 
+// Protobuf refuses a string field that is not UTF-8 and logged why to stderr, a line per
+// export: a hostile exporter could fill llmload's output (found by the OTLP receiver's fuzz
+// target). The line is now part of the refusal's reason, and stderr stays empty.
+TEST(OtlpWire, ProtobufsComplaintGoesIntoTheReasonNotToStderr) {
+  auto field = [](char tag, const std::string& bytes) { return std::string(1, tag) + char(bytes.size()) + bytes; };
+  const std::string span = field('\x0a', std::string(16, '\x01')) + field('\x12', std::string(8, '\x02')) +
+                           field('\x2a', "\xff\xfe");  // name: not UTF-8
+  const std::string body = field('\x0a', field('\x12', field('\x12', span)));
+  std::vector<Span> out;
+  std::string error;
+  testing::internal::CaptureStderr();
+  const bool ok = decode_export_request(body, out, error);
+  const std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(logged, "");
+  EXPECT_NE(error.find("not a protobuf ExportTraceServiceRequest (protobuf: "), std::string::npos) << error;
+  EXPECT_NE(error.find("UTF-8"), std::string::npos) << error;
+}
+
 TEST(OtlpHttp, AnswersAsTheProtocolSays) {
   SpanStore store;
   const auto parents = api::make_trace_parents(1, "t", 1);
