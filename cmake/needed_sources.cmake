@@ -6,7 +6,10 @@
 # The libFuzzer build (tools/CMakeLists.txt) and the ThreadSanitizer tests
 # (tests/CMakeLists.txt, llmload_thread_tests) compile only these, not all of llmload_core, so
 # that their cold builds stay small enough for CI. A link error naming a missing symbol means
-# a source is reached some other way: include its header where it is used.
+# a source is reached some other way: include its header where it is used. A header with no
+# src/<module>/<name>.cpp stands for nothing here: `llmload/otlp/wire.hpp` is implemented in
+# the llmload_otlp library (src/otlp/wire/ and the generated protobuf code), which a target
+# that reaches it links itself (tools/CMakeLists.txt: the OTLP receiver's fuzz target).
 function(llmload_needed_sources out_var)
   set(todo ${ARGN})
   set(seen "")

@@ -37,7 +37,8 @@ seed="${FUZZ_SEED:-1}"
 declare -A ci_runs=(
   [chunk_decoder]=200000 [datasets]=2000 [hdr_decode]=6000 [http_response]=200000
   [image_header]=400000 [models_list]=600000 [profile_yaml]=7000 [prometheus]=80000
-  [parquet]=10000 [result_file]=250000 [sim_request]=250000 [sse_parser]=45000 [tokenizer_json]=70000
+  [otlp_receiver]=14000 [parquet]=10000 [result_file]=250000 [sim_request]=250000 [sse_parser]=45000
+  [tokenizer_json]=70000
 )
 build_dir="${FUZZ_BUILD_DIR:-build-fuzz}"
 # Precompiled headers (CMakeLists.txt) are cached by ccache only with this sloppiness.

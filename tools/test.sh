@@ -2,7 +2,7 @@
 # Quick start 2: installs what is needed, builds everything (library, tool, tests, benchmarks),
 # runs the whole test suite (the fuzz targets' seed corpora are replayed in it), then the
 # hardening checks:
-#   fuzz smoke  `tools/fuzz.sh --ci` builds the fuzz targets (13: tools/fuzz/*_fuzz.cpp) with
+#   fuzz smoke  `tools/fuzz.sh --ci` builds the fuzz targets (14: tools/fuzz/*_fuzz.cpp) with
 #               clang-14 (build-fuzz/) and runs each for a fixed number of executions from a
 #               fixed seed, so that the same tree runs the same inputs (LLMLOAD_SKIP_FUZZ=1
 #               leaves it out);

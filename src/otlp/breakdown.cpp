@@ -11,17 +11,27 @@
 namespace llmload::otlp {
 namespace {
 
-std::optional<double> seconds(const Span& span, std::string_view name, std::string_view other = {}) {
+// A span's numbers come from whoever exports to the receiver: a latency or a count that is
+// negative, not finite or beyond these bounds is not one (treated as absent), so that no part
+// is infinite and no count wraps.
+constexpr double kMaxSeconds = 1e9;     // about 31 years
+constexpr double kMaxCount = 0x1p53;    // every integer up to here is a double
+
+std::optional<double> number(const Span& span, std::string_view name, std::string_view other, double max) {
   const AttributeValue* v = span.find(name);
   if (v == nullptr && !other.empty()) v = span.find(other);
   if (v == nullptr) return std::nullopt;
   const auto n = number_of(*v);
-  if (!n || !std::isfinite(*n)) return std::nullopt;
+  if (!n || !(*n >= 0 && *n <= max)) return std::nullopt;  // NaN fails both
   return n;
 }
 
+std::optional<double> seconds(const Span& span, std::string_view name, std::string_view other = {}) {
+  return number(span, name, other, kMaxSeconds);
+}
+
 std::optional<std::int64_t> count(const Span& span, std::string_view name, std::string_view other) {
-  const auto n = seconds(span, name, other);
+  const auto n = number(span, name, other, kMaxCount);
   if (!n) return std::nullopt;
   return static_cast<std::int64_t>(std::llround(*n));
 }

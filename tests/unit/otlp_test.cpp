@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 namespace llmload::otlp {
 namespace {
@@ -93,6 +94,26 @@ TEST(OtlpWire, MalformedBodiesAreRefusedWithAReason) {
   EXPECT_TRUE(out.empty());
 }
 
+// Protobuf refuses a string field that is not UTF-8 and logged why to stderr, a line per
+// export: a hostile exporter could fill llmload's output (found by the OTLP receiver's fuzz
+// target). The line is now part of the refusal's reason, and stderr stays empty.
+TEST(OtlpWire, ProtobufsComplaintGoesIntoTheReasonNotToStderr) {
+  auto field = [](char tag, const std::string& bytes) { return std::string(1, tag) + char(bytes.size()) + bytes; };
+  const std::string span = field('\x0a', std::string(16, '\x01')) + field('\x12', std::string(8, '\x02')) +
+                           field('\x2a', "\xff\xfe");  // name: not UTF-8
+  const std::string body = field('\x0a', field('\x12', field('\x12', span)));
+  std::vector<Span> out;
+  std::string error;
+  testing::internal::CaptureStderr();
+  const bool ok = decode_export_request(body, out, error);
+  const std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(logged, "");
+  EXPECT_NE(error.find("not a protobuf ExportTraceServiceRequest (protobuf: "), std::string::npos) << error;
+  EXPECT_NE(error.find("UTF-8"), std::string::npos) << error;
+}
+
 TEST(OtlpHttp, AnswersAsTheProtocolSays) {
   SpanStore store;
   const auto parents = api::make_trace_parents(1, "t", 1);
@@ -164,6 +185,37 @@ TEST(OtlpJoin, OlderAttributeNamesAndMissingOnesAreHandled) {
   failed.outcome = metrics::Outcome::kHttpStatus;
   const auto none = request_parts(failed, t);
   for (double v : none) EXPECT_TRUE(std::isnan(v));
+}
+
+// A hostile exporter's numbers (tools/fuzz/corpus/otlp_receiver/hostile_numbers): a latency
+// that is negative, not finite or absurd, or a count beyond 2^53, is not one; before, 1e306 s
+// made the prefill part infinite and a count of 1e300 wrapped to INT64_MIN.
+TEST(OtlpJoin, NegativeInfiniteAndAbsurdNumbersAreNotTimings) {
+  const auto parents = api::make_trace_parents(5, "traceparent", 1);
+  Span s;
+  s.trace_id = parents[0].trace_id;
+  s.attributes = {{"gen_ai.latency.time_in_queue", -1.0},
+                  {"gen_ai.latency.time_to_first_token", std::nan("")},
+                  {"gen_ai.latency.e2e", std::numeric_limits<double>::infinity()},
+                  {"gen_ai.latency.time_in_model_prefill", 1e306},
+                  {"gen_ai.latency.time_in_model_decode", std::string("1e400")},
+                  {"gen_ai.usage.prompt_tokens", 1e300},
+                  {"gen_ai.usage.completion_tokens", std::int64_t{-5}}};
+  auto t = server_timing(s);
+  EXPECT_FALSE(t.queue_s || t.ttft_s || t.e2e_s || t.prefill_s || t.decode_s);
+  EXPECT_FALSE(t.has_latency());
+  EXPECT_FALSE(t.prompt_tokens);
+  EXPECT_FALSE(t.completion_tokens);
+  // The bounds themselves are kept: 10^9 s and 2^53 tokens; zero is a time.
+  s.attributes = {{"gen_ai.latency.time_in_queue", 0.0},
+                  {"gen_ai.latency.e2e", 1e9},
+                  {"gen_ai.usage.prompt_tokens", 9007199254740992.0}};
+  t = server_timing(s);
+  EXPECT_EQ(t.queue_s, 0.0);
+  EXPECT_EQ(t.e2e_s, 1e9);
+  EXPECT_EQ(t.prompt_tokens, std::int64_t{9007199254740992});
+  const auto parts = request_parts(record_at(parents[0], 1'000'000'000), t);
+  for (double v : parts) EXPECT_TRUE(std::isnan(v) || std::isfinite(v));
 }
 
 TEST(OtlpJoin, ByTraceIdThenByRequestIdAndEverythingElseIsCounted) {

@@ -39,7 +39,8 @@ inline constexpr std::string_view kOutputTokens = "gen_ai.usage.output_tokens"; 
 inline constexpr std::string_view kTimeToPrefill = "gen_ai.latency.time_to_prefill";
 }  // namespace attr
 
-/// A server span's timings in seconds (as vLLM writes them); unset when absent.
+/// A server span's timings in seconds (as vLLM writes them); unset when absent or not a time:
+/// a latency outside [0, 10^9] s or a count outside [0, 2^53] (NaN included) is not kept.
 struct ServerTiming {
   std::optional<double> queue_s, ttft_s, e2e_s, prefill_s, decode_s, inference_s;
   std::optional<std::int64_t> prompt_tokens, completion_tokens;

@@ -6,6 +6,7 @@
 #include "otlp_trace.grpc.pb.h"
 #include "otlp_trace.pb.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <grpc/support/log.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -20,6 +21,36 @@ namespace llmload::otlp {
 namespace pb = opentelemetry::proto::collector::trace::v1;
 
 namespace {
+
+// protobuf logs to stderr why it refused a message (a string field that is not UTF-8, ...):
+// one line per bad export, so a hostile exporter could fill llmload's output. The line becomes
+// part of the refusal's reason instead (the thread's parse sets where it goes).
+thread_local std::string* parse_log = nullptr;
+
+void protobuf_log(google::protobuf::LogLevel, const char*, int, const std::string& message) {
+  if (parse_log != nullptr && parse_log->empty()) *parse_log = message.substr(0, 200);
+}
+
+/// Installs protobuf_log once; every parse passes here first, so the handler is set before any
+/// thread can log through it.
+void quiet_protobuf_logs() {
+  static const bool installed = (google::protobuf::SetLogHandler(protobuf_log), true);
+  (void)installed;
+}
+
+/// Parses with protobuf's complaint, if any, kept in `why`.
+template <typename Parse>
+bool parse_quietly(Parse parse, std::string& why) {
+  quiet_protobuf_logs();
+  parse_log = &why;
+  const bool ok = parse();
+  parse_log = nullptr;
+  return ok;
+}
+
+std::string with_why(std::string reason, const std::string& why) {
+  return why.empty() ? reason : reason + " (protobuf: " + why + ")";
+}
 
 template <std::size_t N>
 bool copy_id(const std::string& bytes, std::array<std::uint8_t, N>& out, bool required) {
@@ -81,8 +112,9 @@ void set_value(pb::AnyValue& out, const AttributeValue& value) {
 
 bool decode_export_request(std::string_view bytes, std::vector<Span>& out, std::string& error) {
   pb::ExportTraceServiceRequest request;
-  if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    error = "the body is not a protobuf ExportTraceServiceRequest";
+  std::string why;
+  if (!parse_quietly([&] { return request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())); }, why)) {
+    error = with_why("the body is not a protobuf ExportTraceServiceRequest", why);
     return false;
   }
   return convert_request(request, out, error);
@@ -138,8 +170,12 @@ class RawTraceService final : public pb::TraceService::WithRawCallbackMethod_Exp
     pb::ExportTraceServiceRequest message;
     grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request));
     std::vector<Span> spans;
-    std::string error = "the message is not a protobuf ExportTraceServiceRequest";
-    if (!message.ParseFromZeroCopyStream(&reader) || !convert_request(message, spans, error)) {
+    std::string why;
+    std::string error;
+    bool ok = parse_quietly([&] { return message.ParseFromZeroCopyStream(&reader); }, why);
+    if (!ok) error = with_why("the message is not a protobuf ExportTraceServiceRequest", why);
+    if (ok) ok = convert_request(message, spans, error);
+    if (!ok) {
       if (sink_.malformed) sink_.malformed(error);
       reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error));
       return reactor;
