@@ -2,11 +2,17 @@
 // thread, one Asio coroutine per stream, all started at once; each connects, sends one
 // streaming completion, stamps every read and counts the `data: {` events in it. TTFT = first
 // event − start (connect included, as vLLM); ITL = gaps between events. Nothing else.
-//   reference_client HOST PORT STREAMS MAX_TOKENS   → "ttft_p50_ms X itl_p99_ms Y ok N"
+//   reference_client HOST PORT STREAMS MAX_TOKENS [REQUEST_FILE]
+//     → "ttft_p50_ms X itl_p99_ms Y ok N"
+// REQUEST_FILE: the exact bytes (head and body) to send on every stream instead of the small
+// built-in completion; side_by_side.sh passes the request llmload itself sends, so that the
+// server does the same work for both clients.
 #include <boost/asio.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -16,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Stream { Clock::time_point start; std::vector<Clock::time_point> events; bool done = false; };
 
-asio::awaitable<void> run_stream(tcp::endpoint at, int tokens, Stream& s) {
+asio::awaitable<void> run_stream(tcp::endpoint at, int tokens, const std::string& fixed, Stream& s) {
   s.start = Clock::now();
   tcp::socket socket(co_await asio::this_coro::executor);
   co_await socket.async_connect(at, asio::use_awaitable);
@@ -26,7 +32,7 @@ asio::awaitable<void> run_stream(tcp::endpoint at, int tokens, Stream& s) {
   const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: " + at.address().to_string() +
                               "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                               "\r\n\r\n" + body;
-  co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+  co_await asio::async_write(socket, asio::buffer(fixed.empty() ? request : fixed), asio::use_awaitable);
   std::string seen;  // the response so far; events are searched from `scanned` on
   std::size_t scanned = 0;
   char buffer[4096];
@@ -53,11 +59,17 @@ double percentile(std::vector<double> v, double p) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 5) return std::fprintf(stderr, "usage: %s HOST PORT STREAMS MAX_TOKENS\n", argv[0]), 2;
+  if (argc != 5 && argc != 6) return std::fprintf(stderr, "usage: %s HOST PORT STREAMS MAX_TOKENS [REQUEST_FILE]\n", argv[0]), 2;
+  std::string fixed;
+  if (argc == 6) {
+    std::ifstream in(argv[5], std::ios::binary);
+    fixed.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (fixed.empty()) return std::fprintf(stderr, "%s: no request in it\n", argv[5]), 2;
+  }
   const tcp::endpoint at(asio::ip::make_address(argv[1]), static_cast<unsigned short>(std::atoi(argv[2])));
   std::vector<Stream> streams(static_cast<std::size_t>(std::max(1, std::atoi(argv[3]))));
   asio::io_context io(1);
-  for (auto& s : streams) asio::co_spawn(io, run_stream(at, std::atoi(argv[4]), s), asio::detached);
+  for (auto& s : streams) asio::co_spawn(io, run_stream(at, std::atoi(argv[4]), fixed, s), asio::detached);
   io.run();
   std::vector<double> ttft, itl;
   auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
