@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sanitizer runs with Debian's gcc, each in its own build folder and building only what it
-# runs, with precompiled headers (CMakeLists.txt, LLMLOAD_PCH) and cheap flags: the tests that
-# run under them judge no time, so the code need not be fast, only checked.
+# runs, with precompiled headers (CMakeLists.txt, LLMLOAD_PCH), unity builds (8 files compiled
+# as one: about half the compile CPU; SANITIZE_UNITY=OFF, UNITY_BATCH=N) and cheap flags: the
+# tests that run under them judge no time, so the code need not be fast, only checked.
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included), -O0
 #         (ASAN_CXXFLAGS; gcc's UBSan at -O1 more than doubles the compile time, and -g1 adds a
 #         fifth: reports name functions, not lines; ASAN_CXXFLAGS='-O0 -g1' for lines): the
@@ -38,6 +39,11 @@ jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] || jobs=(asan tsan)
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 asan_cxxflags="${ASAN_CXXFLAGS:--O0}"
+# Unity builds (CMakeLists.txt): UNITY_BATCH files compiled as one (default 8); SANITIZE_UNITY=OFF
+# compiles file by file. The Release build in .ci/run stays file by file, which keeps each
+# file's own includes honest.
+unity="${SANITIZE_UNITY:-ON}"
+unity_batch="${UNITY_BATCH:-8}"
 tsan_cxxflags="${TSAN_CXXFLAGS:--O1 -g1}"
 # Three tests outside the Timing* suites judge time too (requests sent in a 300 ms duration;
 # each request dispatched within 15 ms of its time; the last tokens of four streams within
@@ -68,7 +74,8 @@ configure() {  # build dir, sanitizers, compiler flags
   if [ ! -f "$1/CMakeCache.txt" ]; then
     # shellcheck disable=SC2086
     cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$3" \
-      -DLLMLOAD_SANITIZE="$2" -DLLMLOAD_BUILD_BENCH=OFF -DLLMLOAD_BUILD_TOOLS=OFF ${CMAKE_ARGS:-}
+      -DLLMLOAD_SANITIZE="$2" -DLLMLOAD_BUILD_BENCH=OFF -DLLMLOAD_BUILD_TOOLS=OFF \
+      -DCMAKE_UNITY_BUILD="$unity" -DCMAKE_UNITY_BUILD_BATCH_SIZE="$unity_batch" ${CMAKE_ARGS:-}
   fi
 }
 

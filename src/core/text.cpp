@@ -1,6 +1,14 @@
 #include "llmload/core/text.hpp"
 
+#include <fmt/format.h>
+
 namespace llmload::core {
+
+void append_int(std::string& out, std::int64_t v) {
+  const fmt::format_int f(v);
+  out.append(f.data(), f.size());
+}
+
 std::string html_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -1,4 +1,5 @@
 #include "llmload/live/metrics_server.hpp"
+#include "llmload/net/await.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -23,7 +24,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr auto kConnectionLimit = std::chrono::seconds(5);
 
 /// One request, one answer, then the connection closes.

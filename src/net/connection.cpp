@@ -1,4 +1,5 @@
 #include "llmload/net/connection.hpp"
+#include "llmload/net/await.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -61,7 +62,6 @@ boost::system::error_code open_socket(Connection& connection, const tcp::endpoin
 
 asio::awaitable<boost::system::error_code> async_connect(Connection& connection,
                                                          std::span<const tcp::endpoint> endpoints) {
-  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
   auto& socket = connection.socket();
   if (endpoints.size() == 1) {
     if (!socket.is_open()) {

@@ -1,4 +1,5 @@
 #include "llmload/net/simple_client.hpp"
+#include "llmload/net/await.hpp"
 
 #include "llmload/net/stream.hpp"
 #include "llmload/net/tls.hpp"
@@ -25,7 +26,6 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // One deadline for a whole exchange: when it passes, the socket is closed and whatever was
 // pending fails; expired() tells that apart from other errors. A timer that fired just as the

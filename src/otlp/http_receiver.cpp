@@ -1,4 +1,5 @@
 #include "llmload/otlp/http_receiver.hpp"
+#include "llmload/net/await.hpp"
 
 #include "llmload/otlp/wire.hpp"
 
@@ -24,7 +25,7 @@ using asio::ip::tcp;
 namespace {
 
 constexpr std::size_t kBodyLimit = 64 * 1024 * 1024;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 // google.rpc.Code values.
 constexpr std::int32_t kInvalidArgument = 3;
 constexpr std::int32_t kUnimplemented = 12;

@@ -1,6 +1,7 @@
 #include "llmload/report/breakdown_report.hpp"
 
 #include "llmload/core/json_writer.hpp"
+#include "llmload/report/console_table.hpp"
 
 #include <fmt/format.h>
 
@@ -11,13 +12,6 @@
 
 namespace llmload::report {
 namespace {
-
-constexpr std::size_t kWidth = 50;  // vLLM's table width
-
-void banner(std::string& out, std::string_view title, char fill) {
-  const std::size_t pad = title.size() < kWidth ? kWidth - title.size() : 0;
-  out.append(pad / 2, fill).append(title).append(pad - pad / 2, fill).append("\n");
-}
 
 void part_stats_json(core::JsonWriter& w, const std::array<metrics::SampleStats, otlp::kPartCount>& stats) {
   w.key("parts").begin_object();
@@ -100,7 +94,7 @@ std::string format_breakdown(const otlp::Breakdown& b) {
   }
   category_rows(out, b);
   out += "Outside the engine = client TTFT - server TTFT\n";
-  out += std::string(kWidth, '=') + "\n";
+  out += std::string(kTableWidth, '=') + "\n";
   return out;
 }
 

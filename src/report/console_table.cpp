@@ -13,7 +13,6 @@ namespace llmload::report {
 
 namespace {
 
-constexpr std::size_t kWidth = 50;
 constexpr std::size_t kMaxErrorChars = 120;
 
 // vLLM's two row shapes: "{:<40} {:<10}" for counts and "{:<40} {:<10.2f}" for the rest.
@@ -23,11 +22,6 @@ void int_row(std::string& out, std::string_view label, std::int64_t value) {
 
 void float_row(std::string& out, std::string_view label, double value) {
   fmt::format_to(std::back_inserter(out), "{:<40} {:<10.2f}\n", label, value);
-}
-
-void banner(std::string& out, std::string_view title, char fill) {
-  out += centered(title, fill, kWidth);
-  out += '\n';
 }
 
 struct MetricSection {
@@ -50,6 +44,11 @@ std::string one_line(std::string_view text) {
 }
 
 }  // namespace
+
+void banner(std::string& out, std::string_view title, char fill) {
+  out += centered(title, fill, kTableWidth);
+  out += '\n';
+}
 
 std::string centered(std::string_view title, char fill, std::size_t width) {
   if (title.size() >= width) return std::string(title);
@@ -181,7 +180,7 @@ std::string format_result_table(const metrics::RunSummary& s, const TableContext
     }
   }
   if (context.spec_decode) spec_decode_rows(out, *context.spec_decode);
-  out.append(kWidth, '=');
+  out.append(kTableWidth, '=');
   out += '\n';
   return out;
 }
@@ -343,7 +342,7 @@ std::string format_extensions(const metrics::RunSummary& s) {
       }
     }
   }
-  out.append(kWidth, '=');
+  out.append(kTableWidth, '=');
   out += '\n';
   return out;
 }
@@ -389,7 +388,7 @@ std::string format_server_metrics(const scrape::ServerMetricsSummary& summary) {
     }
   }
   for (const auto& note : summary.notes) fmt::format_to(std::back_inserter(out), "note: {}\n", one_line(note));
-  out.append(kWidth, '=');
+  out.append(kTableWidth, '=');
   out += '\n';
   return out;
 }

@@ -1,4 +1,5 @@
 #include "llmload/sim/answer_key.hpp"
+#include "llmload/core/rng.hpp"
 
 #include "llmload/core/json_writer.hpp"
 #include "llmload/core/units.hpp"
@@ -39,12 +40,7 @@ core::Result<double> parse_probability(std::string_view text) {
   return p;
 }
 
-std::uint64_t mix64(std::uint64_t z) noexcept {
-  z += 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using core::mix64;
 
 // The answer's words as token texts: JSON-escaped (no quotes), the first without a leading space.
 std::vector<std::string> answer_tokens(std::string_view answer) {

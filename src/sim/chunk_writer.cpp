@@ -1,4 +1,5 @@
 #include "llmload/sim/chunk_writer.hpp"
+#include "llmload/core/text.hpp"
 
 #include "llmload/core/json_writer.hpp"
 
@@ -21,10 +22,7 @@ constexpr std::array<std::string_view, kTokenWords> kTokens = {
     " out",   " so",    " said", " what", " up",    " its",   " about", " than",
     " into",  " them",  " can",  " only", " other", " new",   " some",  " could"};
 
-void append_int(std::string& out, std::int64_t v) {
-  const fmt::format_int f(v);
-  out.append(f.data(), f.size());
-}
+using core::append_int;
 
 void append_hex(std::string& out, std::size_t v) {
   char buf[16];

@@ -1,4 +1,5 @@
 #include "llmload/sim/engine.hpp"
+#include "llmload/core/rng.hpp"
 
 #include <fmt/format.h>
 
@@ -9,12 +10,7 @@ namespace llmload::sim {
 
 namespace {
 
-std::uint64_t mix64(std::uint64_t z) {
-  z += 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using core::mix64;
 
 double to_s(core::Nanos ns) { return core::ns_to_s(ns); }
 

@@ -1,4 +1,5 @@
 #include "llmload/sim/engine_host.hpp"
+#include "llmload/net/await.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -13,7 +14,7 @@ namespace llmload::sim {
 namespace asio = boost::asio;
 
 namespace {
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 }  // namespace
 
 EngineHost::EngineHost(const EngineConfig& config, double time_scale)

@@ -1,4 +1,5 @@
 #include "llmload/sim/exact_streamer.hpp"
+#include "llmload/net/await.hpp"
 
 #include "llmload/sim/sim_worker.hpp"
 
@@ -15,7 +16,7 @@ namespace llmload::sim {
 namespace asio = boost::asio;
 
 namespace {
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 }  // namespace
 
 ExactStreamer::ExactStreamer(SessionIo& io, Worker& worker, const ServerShared& shared, SseBatch& batch,

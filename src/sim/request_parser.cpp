@@ -1,4 +1,6 @@
 #include "llmload/sim/request_parser.hpp"
+#include "llmload/core/text.hpp"
+#include "llmload/core/rng.hpp"
 
 #include "llmload/core/json_writer.hpp"
 #include "llmload/sim/chunk_writer.hpp"
@@ -82,12 +84,7 @@ static_assert(kVisionEnd < kVocabSize);
 // clear of the generated words, the newline and every special token.
 constexpr std::uint64_t kHashedBegin = 256;
 
-std::uint64_t mix64(std::uint64_t z) {
-  z += 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using core::mix64;
 
 std::uint64_t hashed_id(std::uint64_t hash) { return kHashedBegin + hash % (kStart - kHashedBegin); }
 
@@ -282,10 +279,7 @@ ApiResult<GenerationRequest> responses_limits(const json::object& o, std::int64_
   return r;
 }
 
-void append_int(std::string& out, std::int64_t v) {
-  const fmt::format_int f(v);
-  out.append(f.data(), f.size());
-}
+using core::append_int;
 
 ApiResult<bool> check_model(const json::object& o, std::string_view served_model) {
   if (const auto* model = find_field(o, "model")) {

@@ -1,4 +1,5 @@
 #include "llmload/sim/session.hpp"
+#include "llmload/net/await.hpp"
 #include "llmload/sim/transcription_request.hpp"
 
 #include "llmload/core/json_writer.hpp"
@@ -29,7 +30,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 /// The context length the simulator answers with (/v1/models, /tokenize) and enforces
 /// (--max-model-len, 32768 by default, in both modes).

@@ -1,4 +1,5 @@
 #include "llmload/sim/session_io.hpp"
+#include "llmload/net/await.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -12,7 +13,7 @@ namespace llmload::sim {
 namespace asio = boost::asio;
 
 namespace {
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 }  // namespace
 
 SessionIo::SessionIo(asio::ip::tcp::socket socket)

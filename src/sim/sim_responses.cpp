@@ -1,4 +1,5 @@
 #include "llmload/sim/sim_responses.hpp"
+#include "llmload/core/text.hpp"
 
 #include "llmload/core/json_writer.hpp"
 
@@ -9,10 +10,7 @@ namespace llmload::sim {
 
 namespace {
 
-void append_int(std::string& out, std::int64_t v) {
-  const fmt::format_int f(v);
-  out.append(f.data(), f.size());
-}
+using core::append_int;
 
 std::string_view reason_phrase(int status) {
   const auto r = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));

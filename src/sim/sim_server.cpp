@@ -1,4 +1,5 @@
 #include "llmload/sim/sim_server.hpp"
+#include "llmload/net/await.hpp"
 
 #include "llmload/core/clock.hpp"
 #include "llmload/core/json_writer.hpp"
@@ -35,7 +36,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 asio::awaitable<void> accept_loop(tcp::acceptor* acceptor,
                                   const std::vector<std::unique_ptr<Worker>>* workers,

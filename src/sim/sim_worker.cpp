@@ -1,4 +1,5 @@
 #include "llmload/sim/sim_worker.hpp"
+#include "llmload/core/rng.hpp"
 
 #include <algorithm>
 
@@ -31,11 +32,11 @@ void ExactMetrics::add_to(EngineMetrics& m) const {
 }
 
 namespace {
+// The next value of a splitmix64 sequence whose state is `state`.
 std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  const std::uint64_t z = state;
+  state += 0x9E3779B97F4A7C15ULL;
+  return core::mix64(z);
 }
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "llmload/workload/json_array_scanner.hpp"
 
 #include "llmload/core/input_file.hpp"
+#include "llmload/workload/dataset_file.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -14,10 +15,6 @@ namespace {
 constexpr std::size_t kBlock = 1 << 20;
 constexpr std::size_t kPadding = 64;
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
@@ -26,7 +23,7 @@ core::Result<void> scan_json_array(const std::filesystem::path& path, const Json
   if (auto checked = core::check_input_file(path.string(), core::kMaxDatasetBytes, "dataset"); !checked) {
     return checked.error();
   }
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  FilePtr file(std::fopen(path.c_str(), "rb"));
   if (!file) return core::fail("{}: cannot open: {}", path.string(), std::strerror(errno));
 
   enum class State { kBeforeArray, kBeforeElement, kAfterComma, kInElement, kAfterArray };

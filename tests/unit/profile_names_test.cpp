@@ -8,10 +8,10 @@
 namespace llmload::config {
 namespace {
 
-constexpr const char* kLoad = "load:\n  stages:\n    - {name: steady, rate: 1/s, requests: 10}\n";
+constexpr const char* kSteadyLoad = "load:\n  stages:\n    - {name: steady, rate: 1/s, requests: 10}\n";
 
 TEST(ProfileNames, TemplateFromTheSweptValues) {
-  const auto r = parse_profile(std::string(kLoad) +
+  const auto r = parse_profile(std::string(kSteadyLoad) +
                                    "sweep:\n  load.stages.0.rate: [0.5, 2/s]\n  request.temperature: [0, 0.7]\n",
                                "p.yaml");
   ASSERT_TRUE(r.profile) << format_problems(r.problems);
@@ -22,7 +22,7 @@ TEST(ProfileNames, TemplateFromTheSweptValues) {
 }
 
 TEST(ProfileNames, WrittenNamesOfValuesAndScenarios) {
-  const auto r = parse_profile(std::string(kLoad) +
+  const auto r = parse_profile(std::string(kSteadyLoad) +
                                    "sweep:\n"
                                    "  workload:\n"
                                    "    - {name: short-qa, dataset: random, output_len: 32}\n"
@@ -32,7 +32,7 @@ TEST(ProfileNames, WrittenNamesOfValuesAndScenarios) {
   EXPECT_EQ(sweep_point_names(*r.profile), (std::vector<std::string>{"short-qa", "workload 2"}));
   // The name is not applied to the section.
   EXPECT_EQ(r.profile->sweep[0].values[0].find("name"), std::string::npos) << r.profile->sweep[0].values[0];
-  const auto named = parse_profile(std::string(kLoad) +
+  const auto named = parse_profile(std::string(kSteadyLoad) +
                                        "sweep:\n  load.stages.0.rate: [{name: low, value: 1}, {name: high, value: 8/s}]\n",
                                    "p.yaml");
   ASSERT_TRUE(named.profile) << format_problems(named.problems);
@@ -52,7 +52,7 @@ TEST(ProfileNames, BadAndRepeatedNamesNameTheirPlace) {
   ASSERT_FALSE(twice.profile);
   EXPECT_NE(format_problems(twice.problems).find("p.yaml:4:14: stage name 'Steady' is used twice"), std::string::npos)
       << format_problems(twice.problems);
-  const auto points = parse_profile(std::string(kLoad) + "sweep:\n  workload:\n    - {name: qa, dataset: random}\n"
+  const auto points = parse_profile(std::string(kSteadyLoad) + "sweep:\n  workload:\n    - {name: qa, dataset: random}\n"
                                                          "    - {name: qa, dataset: random, output_len: 9}\n",
                                     "p.yaml");
   ASSERT_FALSE(points.profile);

@@ -9,6 +9,15 @@
 
 namespace llmload::core {
 
+/// splitmix64's step: `z` advanced by the golden gamma, then mixed (Steele, Lea and Flood):
+/// a seeded hash of one 64-bit value, the same on every machine.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 /// A deterministic pseudo-random generator (64-bit Mersenne Twister). Not thread-safe: one
 /// instance per consumer. Distributions are implemented here (not std::*_distribution) so the
 /// sequence does not depend on the standard library's implementation.

@@ -1,6 +1,7 @@
 #pragma once
 /// Small text helpers named once for the whole project: trimming and escaping for HTML/XML.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,10 @@ std::string html_escape(std::string_view text);
 /// only where it would start an entity, quotes as written ("vLLM's", not an entity), '|'
 /// escaped (no column break), CR and LF as spaces (no row break).
 std::string markdown_cell(std::string_view text);
+
+/// Appends `v` in decimal to `out` (no locale, no allocation beyond `out`'s growth): the
+/// simulator writes every count and id of its answers with it.
+void append_int(std::string& out, std::int64_t v);
 
 /// The same escaping for XML text and attributes (&#39; is valid XML too).
 inline std::string xml_escape(std::string_view text) { return html_escape(text); }

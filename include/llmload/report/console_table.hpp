@@ -63,6 +63,13 @@ std::string format_extensions(const metrics::RunSummary& summary);
 /// neither a scrape nor a note.
 std::string format_server_metrics(const scrape::ServerMetricsSummary& summary);
 
+/// The width of vLLM's result table, its banners and rules.
+inline constexpr std::size_t kTableWidth = 50;
+
+/// One banner line of vLLM's table: `title` centred in kTableWidth copies of `fill`, then a
+/// newline (also the server-trace breakdown's).
+void banner(std::string& out, std::string_view title, char fill);
+
 /// Python's str.center-like "{s:{c}^{n}}": `title` centred in `width` copies of `fill`, the
 /// odd pad character on the right (no truncation when the title is wider). Exposed for tests.
 std::string centered(std::string_view title, char fill, std::size_t width);
