@@ -79,6 +79,12 @@ for t in "${targets[@]}"; do
     bound=(-max_total_time="$seconds")
     what="${seconds}s"
   fi
+  # Inputs an earlier run left are kept apart (crashes/earlier/<name>/), so the count below is
+  # this run's; a stale file once made a clean 10-minute run print "1 crashes".
+  if [ -d "$crashes" ] && [ -n "$(ls -A "$crashes")" ]; then
+    mkdir -p "$build_dir/crashes/earlier/$name"
+    mv "$crashes"/* "$build_dir/crashes/earlier/$name"/
+  fi
   mkdir -p "$work" "$crashes"
   if [ -d "tools/fuzz/corpus/$name" ]; then cp -n tools/fuzz/corpus/"$name"/* "$work"/ 2>/dev/null || true; fi
   log="$build_dir/$name.log"
