@@ -1,7 +1,6 @@
 #include "llmload/live/metrics_server.hpp"
 #include "llmload/net/await.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>

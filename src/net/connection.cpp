@@ -1,7 +1,6 @@
 #include "llmload/net/connection.hpp"
 #include "llmload/net/await.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>

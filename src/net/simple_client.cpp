@@ -4,7 +4,6 @@
 #include "llmload/net/stream.hpp"
 #include "llmload/net/tls.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/write.hpp>

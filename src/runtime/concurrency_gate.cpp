@@ -1,6 +1,6 @@
 #include "llmload/runtime/concurrency_gate.hpp"
+#include "llmload/net/await.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,7 +19,7 @@ asio::awaitable<void> ConcurrencyGate::acquire() {
   waiters_.push_back(Waiter{wake.get_executor(), &wake, &granted});
   lock.unlock();
   // `granted` is set on our executor, so no other thread touches it while we look.
-  while (!granted) co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  while (!granted) co_await wake.async_wait(net::kTuple);
 }
 
 void ConcurrencyGate::release() {

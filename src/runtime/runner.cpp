@@ -1,4 +1,5 @@
 #include "llmload/runtime/runner.hpp"
+#include "llmload/net/await.hpp"
 
 #include "llmload/api/chunk_decoder.hpp"
 #include "llmload/net/connection.hpp"
@@ -10,7 +11,6 @@
 #include "llmload/runtime/target_balance.hpp"
 #include "llmload/runtime/watchdog.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -41,7 +41,7 @@ using metrics::RequestRecord;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 // Bytes asked per socket read: a token chunk is ~0.3 KiB, so a page is plenty, and it keeps each
 // connection's read buffer to one page of memory (16 KiB cost ~1.5 KiB more RSS per open stream).
 constexpr std::size_t kReadSize = 4 * 1024;
@@ -289,7 +289,7 @@ asio::awaitable<bool> handshake(net::Connection& connection, const Target& targe
   auto& tls = connection.stream().enable_tls(*target.tls);
   auto prepared = net::prepare_client_tls(tls, target.base.host, target.tls_verify);
   boost::system::error_code ec;
-  if (prepared) std::tie(ec) = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+  if (prepared) std::tie(ec) = co_await tls.async_handshake(asio::ssl::stream_base::client, kTuple);
   if (prepared && !ec && !watchdog.fired) co_return true;
   recorder.set_end(core::now_ns());
   watchdog.connection = nullptr;
@@ -333,7 +333,7 @@ enum class SendEnd : std::uint8_t { kSent, kRetry, kFailed };
 asio::awaitable<SendEnd> send_request(net::Connection& connection, const std::string& wire, bool reused,
                                       Watchdog& watchdog, ResponseRecorder& recorder) {
   watchdog.connection = &connection;
-  auto [ec, written] = co_await asio::async_write(connection.stream(), asio::buffer(wire), kUseTuple);
+  auto [ec, written] = co_await asio::async_write(connection.stream(), asio::buffer(wire), kTuple);
   if (!ec && !watchdog.fired) {
     recorder.record().sent_ns = core::now_ns();
     watchdog.enter(RequestPhase::kFirstByte, recorder.record().sent_ns);
@@ -397,7 +397,7 @@ asio::awaitable<ReadEnd> read_response(net::Connection& connection, ResponseReco
   std::size_t received = 0;
   Step step = buffer.size() == 0 ? Step::kNeedMore : reader.put(buffer);
   while (step == Step::kNeedMore) {
-    auto [ec, n] = co_await connection.stream().async_read_some(buffer.prepare(read_size(buffer.size())), kUseTuple);
+    auto [ec, n] = co_await connection.stream().async_read_some(buffer.prepare(read_size(buffer.size())), kTuple);
     const core::Nanos now = core::now_ns();  // the arrival stamp, before any parsing
     if (ec) co_return read_failed(ec, now, received, reused, reader, recorder, watchdog, connection);
     buffer.commit(n);
@@ -523,7 +523,7 @@ asio::awaitable<void> next_turn_coroutine(Worker& worker, std::uint32_t index, c
     asio::steady_timer timer(co_await asio::this_coro::executor);
     timer.expires_at(core::to_time_point(record.scheduled_ns));
     worker.think_timers.insert(&timer);
-    co_await timer.async_wait(kUseTuple);
+    co_await timer.async_wait(kTuple);
     worker.think_timers.erase(&timer);
   }
   if (run.sending_stopped()) {
@@ -548,7 +548,7 @@ asio::awaitable<void> dispatcher(Worker& worker) {
     if (run.sending_stopped()) break;
     if (core::now_ns() < record.scheduled_ns) {
       timer.expires_at(core::to_time_point(record.scheduled_ns));
-      co_await timer.async_wait(kUseTuple);
+      co_await timer.async_wait(kTuple);
       if (run.sending_stopped()) break;
     }
     record.dispatch_ns = core::now_ns();
@@ -568,7 +568,7 @@ asio::awaitable<void> loop_probe(Worker& worker) {
   core::Nanos due = core::now_ns() + period;
   while (worker.remaining > 0) {
     timer.expires_at(core::to_time_point(due));
-    const auto [ec] = co_await timer.async_wait(kUseTuple);
+    const auto [ec] = co_await timer.async_wait(kTuple);
     if (ec || worker.remaining == 0) break;
     const core::Nanos now = core::now_ns();
     worker.loop_delay_us.record(std::max<core::Nanos>(0, now - due) / 1000);
@@ -598,7 +598,7 @@ asio::awaitable<void> preconnect_one(Worker& worker, std::size_t t, PreconnectSt
   if (!ec && target.tls) {
     auto& tls = connection->stream().enable_tls(*target.tls);
     auto prepared = net::prepare_client_tls(tls, target.base.host, target.tls_verify);
-    if (prepared) std::tie(ec) = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    if (prepared) std::tie(ec) = co_await tls.async_handshake(asio::ssl::stream_base::client, kTuple);
     if (!prepared || ec) why = fmt::format("TLS handshake failed: {}", prepared ? ec.message() : prepared.error().message);
   }
   state.connecting.erase(connection.get());

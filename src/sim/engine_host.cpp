@@ -1,7 +1,6 @@
 #include "llmload/sim/engine_host.hpp"
 #include "llmload/net/await.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>

@@ -1,8 +1,8 @@
 #include "llmload/sim/pacer.hpp"
+#include "llmload/net/await.hpp"
 
 #include "llmload/sim/exact_streamer.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -37,7 +37,7 @@ asio::awaitable<void> Pacer::loop() {
     } else {
       armed_ = heap_.empty() ? core::Clock::time_point::max() : heap_.front().due;
       timer.expires_at(armed_);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await timer.async_wait(net::kTuple);
     }
     // A round serves at most the streams queued when it began (at least 64 chunks): a stream
     // with ITL 0 comes straight back due, and the bound lets the reactor run between rounds.

@@ -8,7 +8,6 @@
 #include "llmload/sim/sim_responses.hpp"
 #include "llmload/sim/sim_worker.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/use_awaitable.hpp>

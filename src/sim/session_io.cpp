@@ -1,7 +1,6 @@
 #include "llmload/sim/session_io.hpp"
 #include "llmload/net/await.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>

@@ -10,7 +10,6 @@
 #include "llmload/sim/session.hpp"
 #include "llmload/sim/sim_worker.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
