@@ -312,6 +312,15 @@ void run_schedule_lag(const SimSide& side, int rate, int count) {
   waitpid(pid, nullptr, 0);
 }
 
+// The command line's usage, on stderr; returns the exit status 2.
+int usage(const char* self) {
+  fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1] [--sim-threads N] [--sim-batch 0|1] "
+                     "[--sim-cpus LIST|all] [--client-cpus LIST|all] [--interval-ms N] [--client-threads N] "
+                     "[--traceparent 0|1] [--probe-ms MS]\n",
+             self);
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -319,10 +328,13 @@ int main(int argc, char** argv) {
   bool rate_run = true;
   SimSide sim_side;
   std::string client_cpus = "0";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--levels") {
+    // A flag without a value (--help, say) gets the usage rather than a run with the defaults.
+    const std::string value = i + 1 < argc ? argv[i + 1] : "";
+    if (value.empty()) {
+      return usage(argv[0]);
+    } else if (flag == "--levels") {
       levels = parse_list(value);
     } else if (flag == "--rate-run") {
       rate_run = std::atoi(value.c_str()) != 0;
@@ -343,11 +355,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--client-cpus") {
       client_cpus = value;
     } else {
-      fmt::print(stderr, "usage: {} [--levels 200,1000,2000,5000] [--rate-run 0|1] [--sim-threads N] [--sim-batch 0|1] "
-                         "[--sim-cpus LIST|all] [--client-cpus LIST|all] [--interval-ms N] [--client-threads N] "
-                         "[--traceparent 0|1] [--probe-ms MS]\n",
-                 argv[0]);
-      return 2;
+      return usage(argv[0]);
     }
   }
   raise_file_limit();

@@ -11,6 +11,11 @@
 # same work per request for both and only the clients differ: llmload's request (a 32-word
 # prompt, usage requested, a traceparent) costs the one-core simulator more than a two-word
 # one, which moved the reference's TTFT p50 by +4 to +16 ms at 1000 streams (BENCHMARKS.md).
+# TTFT is vLLM's (first token − the request's own start, connect included) for both; the last
+# two columns count from the burst's start instead (every request is due then): the
+# reference's first token − its launch, llmload's TTFT from schedule. llmload lets each
+# request connect and write before it starts the next, so its own TTFT holds no other
+# request's start-up; the burst's total shows in the last column.
 #   bench/e2e/side_by_side.sh [BUILD_DIR=build] [STREAMS=1000] [RUNS=3] [TOKENS=200] [LLMLOAD_FLAGS...]
 # e.g. bench/e2e/side_by_side.sh build 1000 3 200 --preconnect
 # env: REFERENCE_CLIENT (default BUILD_DIR/bench/llmload_reference_client); run it under chrt -f 10 on a loaded machine
@@ -49,23 +54,24 @@ PY
 reference_run() {
   local out
   out=$(timeout 120 taskset -c 0 "${REFERENCE_CLIENT:-$build/bench/llmload_reference_client}" 127.0.0.1 "$SIM_PORT" "$streams" "$tokens" "$work/request.bin")
-  ref_ttft=$(echo "$out" | awk '{print $2}'); ref_itl=$(echo "$out" | awk '{print $4}')
+  ref_ttft=$(echo "$out" | awk '{print $2}'); ref_itl=$(echo "$out" | awk '{print $4}'); ref_burst=$(echo "$out" | awk '{print $8}')
 }
-# llmload_run NAME: sets ll_ttft and ll_itl from result NAME.json.
+# llmload_run NAME: sets ll_ttft, ll_itl and ll_sched from result NAME.json.
 llmload_run() {
   timeout 300 taskset -c 0 "$build/llmload" bench --base-url "http://127.0.0.1:$SIM_PORT" --num-prompts "$streams" \
     "${llmload_flags[@]}" "${extra[@]}" --save-result --result-dir "$work" --result-filename "$1.json" >"$work/$1.txt" 2>&1 ||
     { echo "llmload failed:"; tail -20 "$work/$1.txt"; exit 1; }
   ll_ttft=$(json_field "$work/$1.json" "round(d['median_ttft_ms'], 2)")
   ll_itl=$(json_field "$work/$1.json" "round(d['p99_itl_ms'], 2)")
+  ll_sched=$(json_field "$work/$1.json" "round(d['llmload']['ttft_from_schedule_ms']['p50'], 2)")
 }
 capture_request
 echo "the reference sends llmload's request ($(wc -c <"$work/request.bin") bytes): $(head -c 60 "$work/request.bin" | tr -d '\r\n')..."
 reference_run
 llmload_run warmup
 echo "warm-up (not counted): reference TTFT p50 $ref_ttft ms, ITL p99 $ref_itl ms; llmload $ll_ttft ms, $ll_itl ms"
-echo "| run | first | reference TTFT p50 ms | llmload TTFT p50 ms | diff | reference ITL p99 ms | llmload ITL p99 ms | diff | within |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| run | first | reference TTFT p50 ms | llmload TTFT p50 ms | diff | reference ITL p99 ms | llmload ITL p99 ms | diff | within | from the burst's start p50 ms: reference | llmload |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 within=0
 diffs=()
 for run in $(seq 1 "$runs"); do
@@ -76,7 +82,7 @@ for run in $(seq 1 "$runs"); do
   read -r dt di ok <<<"$verdict"
   [ "$ok" = yes ] && within=$((within + 1))
   diffs+=("$dt $di")
-  echo "| $run | $first | $ref_ttft | $ll_ttft | $dt | $ref_itl | $ll_itl | $di | $ok |"
+  echo "| $run | $first | $ref_ttft | $ll_ttft | $dt | $ref_itl | $ll_itl | $di | $ok | $ref_burst | $ll_sched |"
 done
 # The runs' differences together: mean and a 95% interval (Student's t), since one run of either
 # client moves by several milliseconds from the next.

@@ -553,6 +553,11 @@ asio::awaitable<void> dispatcher(Worker& worker) {
     }
     record.dispatch_ns = core::now_ns();
     asio::co_spawn(worker.executor, request_coroutine(worker, index), asio::detached);
+    // Lets what is ready run before the next request starts: this one's connect completing
+    // and its write, earlier ones' reads. Without it a burst starts every request first and
+    // writes them after, so each request's TTFT would carry the client's work on all the
+    // others; with it, that work shows where it belongs, as the later requests' schedule lag.
+    co_await asio::post(worker.executor, kTuple);
   }
   worker.dispatch_timer = nullptr;
   for (; next < worker.assigned.size(); ++next) worker.drop(worker.assigned[next]);

@@ -361,6 +361,30 @@ TEST(RunnerSim, RequestsLeaveAtTheirScheduledTimes) {
   }
 }
 
+// A burst (every request due at once): the dispatcher lets each started request connect and
+// write before it starts the next, so no request's TTFT holds the client's work on the others
+// (that shows as the later requests' schedule lag). Starting all of them before writing any,
+// as it did, would leave no request written before the last one started.
+TEST(RunnerSim, ABurstWritesEachRequestBeforeStartingTheRest) {
+  SimTarget sim(5ms, 1ms);
+  RunnerOptions options;
+  options.threads = 1;
+  Runner runner(sim.target(), make_template(), options);
+  const auto requests = specs(200, 8, 2);
+  const std::vector<core::Nanos> at_once(requests.size(), 0);
+  const auto out = runner.run(requests, at_once);
+  const auto last_started = std::max_element(out.records.begin(), out.records.end(), [](const auto& a, const auto& b) {
+                              return a.dispatch_ns < b.dispatch_ns;
+                            })->dispatch_ns;
+  int written_before = 0;
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << r.index << ": " << r.error;
+    if (r.sent_ns < last_started) ++written_before;
+  }
+  EXPECT_LT(out.records.front().sent_ns, last_started);
+  EXPECT_GE(written_before, 100) << "of 200 requests written before the last one started";
+}
+
 TEST(RunnerSim, WholeRequestTimeoutIsItsOwnOutcome) {
   SimTarget sim(2s, 1ms);
   RunnerOptions options;
