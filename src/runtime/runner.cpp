@@ -553,11 +553,14 @@ asio::awaitable<void> dispatcher(Worker& worker) {
     }
     record.dispatch_ns = core::now_ns();
     asio::co_spawn(worker.executor, request_coroutine(worker, index), asio::detached);
-    // Lets what is ready run before the next request starts: this one's connect completing
-    // and its write, earlier ones' reads. Without it a burst starts every request first and
-    // writes them after, so each request's TTFT would carry the client's work on all the
-    // others; with it, that work shows where it belongs, as the later requests' schedule lag.
-    co_await asio::post(worker.executor, kTuple);
+    // A request that started (it runs inline up to its connect or write; one waiting at the
+    // concurrency gate has not) lets what is ready run before the next one starts: its connect
+    // completing and its write, earlier ones' reads. Without it a burst starts every request
+    // first and writes them after, so each request's TTFT would carry the client's work on all
+    // the others; with it, that work shows where it belongs, as the later requests' schedule
+    // lag. Requests queued at the gate are spawned without it, so a closed loop's queue is
+    // filled at once and no freed slot waits for the dispatcher.
+    if (record.start_ns != 0) co_await asio::post(worker.executor, kTuple);
   }
   worker.dispatch_timer = nullptr;
   for (; next < worker.assigned.size(); ++next) worker.drop(worker.assigned[next]);

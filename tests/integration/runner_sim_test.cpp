@@ -385,6 +385,29 @@ TEST(RunnerSim, ABurstWritesEachRequestBeforeStartingTheRest) {
   EXPECT_GE(written_before, 100) << "of 200 requests written before the last one started";
 }
 
+// A closed loop's burst: the requests beyond --max-concurrency wait at the gate, so they are
+// queued at once, not one per turn of the event loop (a freed slot must never wait for the
+// dispatcher): every one of them is dispatched before the second started request is written.
+TEST(RunnerSim, ABurstBehindTheGateIsQueuedAtOnce) {
+  SimTarget sim(5ms, 1ms);
+  RunnerOptions options;
+  options.threads = 1;
+  options.max_concurrency = 2;
+  Runner runner(sim.target(), make_template(), options);
+  const auto requests = specs(50, 8, 2);
+  const std::vector<core::Nanos> at_once(requests.size(), 0);
+  const auto out = runner.run(requests, at_once);
+  std::vector<core::Nanos> sent;
+  core::Nanos last_dispatch = 0;
+  for (const auto& r : out.records) {
+    ASSERT_TRUE(r.ok()) << r.index << ": " << r.error;
+    sent.push_back(r.sent_ns);
+    last_dispatch = std::max(last_dispatch, r.dispatch_ns);
+  }
+  std::sort(sent.begin(), sent.end());
+  EXPECT_LT(last_dispatch, sent[1]) << "the queued requests were dispatched one per turn";
+}
+
 TEST(RunnerSim, WholeRequestTimeoutIsItsOwnOutcome) {
   SimTarget sim(2s, 1ms);
   RunnerOptions options;
