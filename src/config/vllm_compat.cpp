@@ -18,7 +18,7 @@
 namespace llmload::config {
 namespace {
 
-constexpr const char* kGroup = "vLLM compatibility";
+constexpr const char* kCompatGroup = "vLLM compatibility";
 constexpr double kMaxProbeRate = 1000;  ///< probes per second (each one awaited, then a pause)
 
 /// Records `flag` as given and without effect (once, however often it is given).
@@ -32,7 +32,7 @@ void record(VllmCompatOptions& o, const std::string& flag, const std::string& wh
 /// A vLLM flag (store_true) accepted without effect here.
 void inert_flag(CLI::App& app, VllmCompatOptions& o, const std::string& flag, const std::string& why) {
   app.add_flag_function(flag, [&o, flag, why](std::int64_t) { record(o, flag, why); }, "vLLM's; no effect here: " + why)
-      ->group(kGroup);
+      ->group(kCompatGroup);
 }
 
 /// A vLLM flag taking values (`numeric`: numbers only), accepted without effect here.
@@ -41,7 +41,7 @@ void inert_option(CLI::App& app, VllmCompatOptions& o, const std::string& flag, 
   auto* option = app.add_option_function<std::vector<std::string>>(
       flag, [&o, flag, why](const std::vector<std::string>&) { record(o, flag, why); },
       "vLLM's; no effect here: " + why);
-  option->group(kGroup)->expected(1, many ? -1 : 1);
+  option->group(kCompatGroup)->expected(1, many ? -1 : 1);
   if (numeric) option->check(CLI::Number);
 }
 
@@ -69,50 +69,50 @@ void add_meaningful_flags(CLI::App& app, VllmCompatOptions& o) {
   app.add_flag("--skip-tokenizer-init", o.skip_tokenizer_init,
                "As vLLM without a tokenizer: the table leaves out the generated-token rows, the "
                "throughputs that use them and the TTFT/TPOT/ITL sections; tokenizer_id is null")
-      ->group(kGroup);
+      ->group(kCompatGroup);
   app.add_flag("--profile", o.profile,
                "POST /start_profile before the measured run and /stop_profile after it (the server "
-               "must have its profiler configured)")->group(kGroup);
+               "must have its profiler configured)")->group(kCompatGroup);
   app.add_option("--lora-modules", o.lora_modules,
                  "LoRA adapter names served by the target: each request's model is one of them")
-      ->expected(1, -1)->group(kGroup);
+      ->expected(1, -1)->group(kCompatGroup);
   app.add_option("--lora-assignment", o.lora_assignment,
                  "How --lora-modules are given to requests: random (seeded by --seed) or round-robin")
-      ->check(CLI::IsMember({"random", "round-robin"}))->capture_default_str()->group(kGroup);
+      ->check(CLI::IsMember({"random", "round-robin"}))->capture_default_str()->group(kCompatGroup);
   app.add_flag("--plot-timeline", o.plot_timeline,
                "Write the HTML report beside the result file (its request timeline; llmload's "
-               "counterpart of vLLM's timeline plot)")->group(kGroup);
+               "counterpart of vLLM's timeline plot)")->group(kCompatGroup);
   app.add_option("--timeline-itl-thresholds", o.timeline_itl_thresholds,
                  "Two comma-separated ITL thresholds in ms (vLLM colours its timeline by them; "
-                 "checked and recorded in the plan)")->capture_default_str()->group(kGroup);
+                 "checked and recorded in the plan)")->capture_default_str()->group(kCompatGroup);
   app.add_flag("--plot-dataset-stats", o.plot_dataset_stats,
-               "Write the HTML report beside the result file (its token-length charts)")->group(kGroup);
+               "Write the HTML report beside the result file (its token-length charts)")->group(kCompatGroup);
   app.add_option("--chat-template-kwargs", o.chat_template_kwargs,
                  "JSON object for a client-side chat template; llmload applies none, so it is only "
                  "checked and recorded (send server-side template arguments with --extra-body)")
-      ->group(kGroup);
+      ->group(kCompatGroup);
   app.add_flag_function("--self-timed", [&o](std::int64_t) { o.self_timed = true; },
                         "Trace replay (mooncake, timed_trace): send at the trace's timestamps (the default)")
-      ->group(kGroup);
+      ->group(kCompatGroup);
   app.add_flag_function("--no-self-timed", [&o](std::int64_t) { o.self_timed = false; },
                         "Trace replay (mooncake, timed_trace): send by --request-rate instead of the trace's timestamps")
-      ->group(kGroup);
+      ->group(kCompatGroup);
   app.add_option("--probe-request-rate", o.probe_request_rate,
                  "vLLM's probe requests: while the run lasts, one small request at a time (\"Hi\", one output "
                  "token) followed by a pause of 1/RATE s, their latency printed in a \"Probe Requests\" section "
                  "(probe_* keys) and not counted in the run; 0 (the default): none. At most 1000")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(kGroup);
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(kCompatGroup);
   app.add_option("--random-batch-size", o.random_batch_size,
                  "random-rerank: documents per request (vLLM's batch of the reranker benchmark)")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(kGroup);
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(kCompatGroup);
   app.add_flag("--no-reranker", o.no_reranker,
                "random-rerank for a model that does not rerank natively (an embeddings backend): the "
-               "query goes once ahead of each batch, as vLLM's reranker benchmark sends it")->group(kGroup);
+               "query goes once ahead of each batch, as vLLM's reranker benchmark sends it")->group(kCompatGroup);
   app.add_option("--chat-content-format", o.chat_content_format,
                  "Chat message content (llmload's; vLLM's server calls it --chat-template-content-format): "
                  "openai (an array of parts, as vLLM's client sends) or string (text-only messages as a "
                  "plain string, for servers that take only that)")
-      ->check(CLI::IsMember({"openai", "string"}))->capture_default_str()->group(kGroup);
+      ->check(CLI::IsMember({"openai", "string"}))->capture_default_str()->group(kCompatGroup);
 }
 
 std::optional<std::vector<double>> parse_thresholds(std::string_view text) {

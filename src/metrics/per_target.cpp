@@ -6,8 +6,6 @@
 namespace llmload::metrics {
 namespace {
 
-double to_ms(core::Nanos ns) { return static_cast<double>(ns) / 1e6; }
-
 /// One target's samples while the records are read.
 struct TargetSamples {
   TargetFigures figures;
@@ -29,10 +27,10 @@ struct TargetSamples {
     if (r.chunk_ns.empty()) return;
     const core::Nanos ttft_ns = r.chunk_ns.front() - r.start_ns;
     const core::Nanos e2el_ns = r.chunk_ns.back() - r.start_ns;
-    ttft.push_back(to_ms(ttft_ns));
-    e2el.push_back(to_ms(e2el_ns));
-    if (tokens > 1) tpot.push_back(to_ms(e2el_ns - ttft_ns) / static_cast<double>(tokens - 1));
-    for (std::size_t k = 1; k < r.chunk_ns.size(); ++k) itl.push_back(to_ms(r.chunk_ns[k] - r.chunk_ns[k - 1]));
+    ttft.push_back(core::ns_to_ms_exact(ttft_ns));
+    e2el.push_back(core::ns_to_ms_exact(e2el_ns));
+    if (tokens > 1) tpot.push_back(core::ns_to_ms_exact(e2el_ns - ttft_ns) / static_cast<double>(tokens - 1));
+    for (std::size_t k = 1; k < r.chunk_ns.size(); ++k) itl.push_back(core::ns_to_ms_exact(r.chunk_ns[k] - r.chunk_ns[k - 1]));
   }
 
   TargetFigures finish(double duration_s) {

@@ -12,9 +12,6 @@ namespace {
 constexpr core::Nanos kNsPerSecond = 1'000'000'000;
 constexpr std::size_t kMaxReportedErrors = 10;
 
-// Division rather than multiplication by 1e-6: whole milliseconds stay exact, so an SLO of
-// 100 ms and a latency of exactly 100 ms compare equal.
-double to_ms(core::Nanos ns) { return static_cast<double>(ns) / 1e6; }
 double to_s(core::Nanos ns) { return static_cast<double>(ns) / 1e9; }
 
 struct Interval {
@@ -131,7 +128,7 @@ void reserve_per_request(RunSummary& s, Samples& samples, std::size_t n) {
 // The request's row in the timeline and in vLLM's per-request arrays that every request has,
 // whatever its outcome.
 RequestTimeline& add_request_row(const RequestRecord& r, core::Nanos bench_start_ns, RunSummary& s) {
-  const auto offset_ms = [&](core::Nanos t) { return t != 0 ? to_ms(t - bench_start_ns) : NAN; };
+  const auto offset_ms = [&](core::Nanos t) { return t != 0 ? core::ns_to_ms_exact(t - bench_start_ns) : NAN; };
   RequestTimeline& tl = s.timelines.emplace_back();
   tl.scheduled_ms = offset_ms(r.scheduled_ns);
   tl.dispatch_ms = offset_ms(r.dispatch_ns);
@@ -155,11 +152,11 @@ RequestTimeline& add_request_row(const RequestRecord& r, core::Nanos bench_start
 // Schedule lag, client queue and connect time: the client's own figures, for every request.
 void add_client_samples(const RequestRecord& r, Samples& samples) {
   if (r.dispatch_ns != 0 && r.scheduled_ns != 0) {
-    samples.lags.push_back(to_ms(r.dispatch_ns - r.scheduled_ns));
+    samples.lags.push_back(core::ns_to_ms_exact(r.dispatch_ns - r.scheduled_ns));
   }
-  if (r.start_ns != 0 && r.dispatch_ns != 0) samples.queues.push_back(to_ms(r.start_ns - r.dispatch_ns));
+  if (r.start_ns != 0 && r.dispatch_ns != 0) samples.queues.push_back(core::ns_to_ms_exact(r.start_ns - r.dispatch_ns));
   if (r.connect_ns > 0 && r.outcome != Outcome::kConnectError) {
-    samples.connects.push_back(to_ms(r.connect_ns));
+    samples.connects.push_back(core::ns_to_ms_exact(r.connect_ns));
   }
 }
 
@@ -219,7 +216,7 @@ void add_itl_samples(const RequestRecord& r, RunSummary& s, Samples& samples) {
   for (std::size_t k = 1; k < r.chunk_ns.size(); ++k) {
     const core::Nanos gap = r.chunk_ns[k] - r.chunk_ns[k - 1];
     request_itls.push_back(to_s(gap));
-    samples.itls.push_back(to_ms(gap));
+    samples.itls.push_back(core::ns_to_ms_exact(gap));
   }
   s.itls_s.push_back(std::move(request_itls));
   if (r.chunk_tokens.empty() || r.chunk_tokens.size() != r.chunk_ns.size()) return;
@@ -229,7 +226,7 @@ void add_itl_samples(const RequestRecord& r, RunSummary& s, Samples& samples) {
     const std::int32_t tokens = r.chunk_tokens[k];
     if (tokens <= 0) continue;
     if (previous >= 0) {
-      const double per_token = to_ms(r.chunk_ns[k] - previous) / tokens;
+      const double per_token = core::ns_to_ms_exact(r.chunk_ns[k] - previous) / tokens;
       samples.itls_per_token.insert(samples.itls_per_token.end(), static_cast<std::size_t>(tokens), per_token);
     }
     previous = r.chunk_ns[k];
@@ -242,20 +239,20 @@ void add_latency_samples(const RequestRecord& r, std::int64_t output_tokens, con
                          RunSummary& s, Samples& samples) {
   const core::Nanos ttft_ns = r.chunk_ns.front() - r.start_ns;
   const core::Nanos e2el_ns = r.chunk_ns.back() - r.start_ns;
-  const double ttft_ms = to_ms(ttft_ns);
-  const double e2el_ms = to_ms(e2el_ns);
+  const double ttft_ms = core::ns_to_ms_exact(ttft_ns);
+  const double e2el_ms = core::ns_to_ms_exact(e2el_ns);
   samples.ttfts.push_back(ttft_ms);
   samples.e2els.push_back(e2el_ms);
   // llmload's --percentile-metrics extensions: the wait for a --max-concurrency slot, and
   // the latency a caller behind that queue would see (from release by the schedule).
   const core::Nanos released = r.dispatch_ns != 0 ? r.dispatch_ns : r.start_ns;
-  samples.queue_times.push_back(to_ms(r.start_ns - released));
-  samples.e2els_with_queue.push_back(to_ms(r.chunk_ns.back() - released));
+  samples.queue_times.push_back(core::ns_to_ms_exact(r.start_ns - released));
+  samples.e2els_with_queue.push_back(core::ns_to_ms_exact(r.chunk_ns.back() - released));
   // vLLM: a request with at most one output token has no TPOT sample, and counts as 0 for
   // the goodput check.
   double tpot_ms = 0.0;
   if (output_tokens > 1) {
-    tpot_ms = to_ms(e2el_ns - ttft_ns) / static_cast<double>(output_tokens - 1);
+    tpot_ms = core::ns_to_ms_exact(e2el_ns - ttft_ns) / static_cast<double>(output_tokens - 1);
     samples.tpots.push_back(tpot_ms);
   }
   if (options.goodput_configured()) {
@@ -265,9 +262,9 @@ void add_latency_samples(const RequestRecord& r, std::int64_t output_tokens, con
     if (good) ++s.good_requests;
   }
   if (r.scheduled_ns != 0) {
-    samples.ttfts_from_schedule.push_back(to_ms(r.chunk_ns.front() - r.scheduled_ns));
+    samples.ttfts_from_schedule.push_back(core::ns_to_ms_exact(r.chunk_ns.front() - r.scheduled_ns));
   }
-  for (const core::Nanos d : r.receive_delay_ns) samples.receive_delays.push_back(to_ms(d));
+  for (const core::Nanos d : r.receive_delay_ns) samples.receive_delays.push_back(core::ns_to_ms_exact(d));
   samples.intervals.push_back({r.start_ns, r.chunk_ns.back()});
 }
 

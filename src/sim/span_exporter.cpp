@@ -1,5 +1,6 @@
 #include "llmload/sim/span_exporter.hpp"
 
+#include "llmload/core/rng.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/net/simple_client.hpp"
 #include "llmload/net/url.hpp"
@@ -20,12 +21,8 @@ void put_be64(std::uint64_t v, std::uint8_t* out) {
   }
 }
 
-std::uint64_t mix64(std::uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return (z ^ (z >> 31)) | 1;  // never zero
-}
+/// An id from a seed: splitmix64's step, never zero (a zero trace or span id is invalid).
+std::uint64_t nonzero_id(std::uint64_t seed) { return core::mix64(seed) | 1; }
 
 /// Steady-clock ns as unix ns (spans carry wall-clock times).
 std::uint64_t unix_ns(core::Nanos steady_ns, core::Nanos steady_now, std::int64_t unix_now) {
@@ -44,10 +41,10 @@ otlp::Span make_request_span(const RequestFacts& facts, const RequestTimes& time
     span.trace_id = trace;
     span.parent_span_id = parent;
   } else {
-    put_be64(mix64(span_id_seed ^ 0x5eedULL), span.trace_id.data());
-    put_be64(mix64(span_id_seed ^ 0x7ace1dULL), span.trace_id.data() + 8);
+    put_be64(nonzero_id(span_id_seed ^ 0x5eedULL), span.trace_id.data());
+    put_be64(nonzero_id(span_id_seed ^ 0x7ace1dULL), span.trace_id.data() + 8);
   }
-  put_be64(mix64(span_id_seed), span.span_id.data());
+  put_be64(nonzero_id(span_id_seed), span.span_id.data());
   span.name = "llm_request";
   span.kind = otlp::SpanKind::kServer;
   const core::Nanos steady_now = core::now_ns();

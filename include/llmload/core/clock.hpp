@@ -34,5 +34,8 @@ inline Nanos to_ns(Clock::time_point t) noexcept {
 /// Nanoseconds to seconds / milliseconds as double (for reporting only).
 constexpr double ns_to_s(Nanos ns) noexcept { return static_cast<double>(ns) * 1e-9; }
 constexpr double ns_to_ms(Nanos ns) noexcept { return static_cast<double>(ns) * 1e-6; }
+/// Milliseconds by division rather than multiplication by 1e-6: whole milliseconds stay exact,
+/// so an SLO of 100 ms and a latency of exactly 100 ms compare equal (the run's summaries).
+constexpr double ns_to_ms_exact(Nanos ns) noexcept { return static_cast<double>(ns) / 1e6; }
 
 }  // namespace llmload::core
