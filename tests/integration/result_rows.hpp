@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,16 @@ inline std::vector<double> request_span_ms(const boost::json::object& result, st
     out.push_back(r.at(b).to_number<double>() - r.at(a).to_number<double>());
   }
   return out;
+}
+
+/// numpy.percentile(values, p), method linear: what vLLM computes its percentiles with.
+inline double numpy_percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const double rank = p / 100.0 * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(rank);
+  const std::size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (values[hi] - values[lo]) * (rank - static_cast<double>(lo));
 }
 
 }  // namespace llmload::testing_support

@@ -40,7 +40,7 @@ class ShardMerge : public testing_support::FixedSimCliTest {
 
 };
 
-std::vector<double> scheduled_ms(const boost::json::object& result) {
+std::vector<double> merged_scheduled_ms(const boost::json::object& result) {
   std::vector<double> out;
   for (const auto& row : result.at("llmload").at("requests").as_array()) out.push_back(row.as_array()[0].to_number<double>());
   std::sort(out.begin(), out.end());
@@ -58,15 +58,6 @@ std::vector<double> row_ttfts_ms(const boost::json::object& result) {
   return out;
 }
 
-/// numpy's percentile (linear interpolation), as vLLM computes its P99.
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0.0;
-  const double rank = p / 100.0 * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(rank);
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (rank - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 /// Merged against one process: same counts and tokens, the same schedule, medians within the
 /// fixed-timing simulator's noise. The tail of two separate runs on a shared host is not
 /// comparable (one stall moves a P99 of 40 requests by tens of ms), so the merged P99 is checked
@@ -76,13 +67,13 @@ void expect_same_run(const boost::json::object& merged, const boost::json::objec
   for (const char* key : {"completed", "failed", "total_input_tokens", "total_output_tokens", "num_prompts"}) {
     EXPECT_EQ(number(merged, key), number(single, key)) << key;
   }
-  EXPECT_EQ(scheduled_ms(merged), scheduled_ms(single));
+  EXPECT_EQ(merged_scheduled_ms(merged), merged_scheduled_ms(single));
   // The fixed-timing simulator (TTFT 20 ms, ITL 5 ms) on a shared 2-core machine: medians
   // agree within 5 ms, the tail within 20 ms.
   for (const char* key : {"median_ttft_ms", "mean_itl_ms", "median_tpot_ms", "median_itl_ms"}) {
     EXPECT_NEAR(number(merged, key), number(single, key), 5.0) << key;
   }
-  EXPECT_NEAR(number(merged, "p99_ttft_ms"), percentile(row_ttfts_ms(merged), 99.0), 0.01);
+  EXPECT_NEAR(number(merged, "p99_ttft_ms"), testing_support::numpy_percentile(row_ttfts_ms(merged), 99.0), 0.01);
   EXPECT_NEAR(number(merged, "duration"), number(single, "duration"), 0.05);
 }
 

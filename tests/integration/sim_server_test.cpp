@@ -51,7 +51,7 @@ using app::add_sim_options;
 using app::run_sim;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr core::Nanos kMs = 1'000'000;
+constexpr core::Nanos kSimMs = 1'000'000;
 
 // One request and what came back, as the test client saw it.
 struct Exchange {
@@ -286,7 +286,7 @@ TEST(SimServer, StreamingCompletionsAreExact) {
     stamps.push_back(chunk.at("llmload_send_ns").as_int64());
     // The stamp is taken before the write and after the deadline, which follows the request.
     EXPECT_LE(stamps.back(), e.chunk_ns[k]);
-    EXPECT_GE(stamps.back() - e.sent_ns, 5 * kMs + 2 * kMs * static_cast<core::Nanos>(k));
+    EXPECT_GE(stamps.back() - e.sent_ns, 5 * kSimMs + 2 * kSimMs * static_cast<core::Nanos>(k));
     if (k > 0) {
       EXPECT_GT(stamps[k], stamps[k - 1]);
     }
@@ -430,7 +430,7 @@ TEST(SimServer, NonStreamingBothFlavours) {
   EXPECT_EQ(o.at("usage").at("completion_tokens").as_int64(), 3);
   EXPECT_EQ(o.at("usage").at("total_tokens").as_int64(), 9);
   // TTFT + 2 gaps after the request at the least.
-  EXPECT_GE(c.end_ns - c.sent_ns, 4 * kMs);
+  EXPECT_GE(c.end_ns - c.sent_ns, 4 * kSimMs);
 
   const auto chat = run_one(server.port(), post("/v1/chat/completions", chat_body(2, false)));
   ASSERT_TRUE(chat.complete);
@@ -668,12 +668,12 @@ TEST(SimServer, FixedTimingIsNeverEarly) {
   ASSERT_EQ(e.chunk_ns.size(), 6u);  // 5 tokens + [DONE] (same write as the last token)
   const core::Nanos first = e.chunk_ns.front() - e.sent_ns;
   const core::Nanos last = e.chunk_ns[4] - e.sent_ns;
-  EXPECT_GE(first, 50 * kMs);
-  EXPECT_LT(first, 550 * kMs);
-  EXPECT_GE(last, 130 * kMs);
-  EXPECT_LT(last, 630 * kMs);
+  EXPECT_GE(first, 50 * kSimMs);
+  EXPECT_LT(first, 550 * kSimMs);
+  EXPECT_GE(last, 130 * kSimMs);
+  EXPECT_LT(last, 630 * kSimMs);
   for (std::size_t k = 1; k < 5; ++k) {
-    EXPECT_GE(e.chunk_ns[k] - e.sent_ns, 50 * kMs + 20 * kMs * static_cast<core::Nanos>(k));
+    EXPECT_GE(e.chunk_ns[k] - e.sent_ns, 50 * kSimMs + 20 * kSimMs * static_cast<core::Nanos>(k));
   }
 }
 
@@ -699,7 +699,7 @@ TEST(SimServer, TwoHundredConcurrentStreamsAreExact) {
     const auto data = event_data(e);
     ASSERT_EQ(data.size(), 22u);
     EXPECT_EQ(parse_object(data[20]).at("usage").at("completion_tokens").as_int64(), 20);
-    EXPECT_GE(e.chunk_ns.front() - e.sent_ns, 20 * kMs);
+    EXPECT_GE(e.chunk_ns.front() - e.sent_ns, 20 * kSimMs);
   }
   EXPECT_EQ(server.stats().requests, 200u);
   EXPECT_EQ(server.stats().chunks, 200u * 20u);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
+#include "result_rows.hpp"
 #include "sim_process.hpp"
 #include "llmload/sim/sim_server.hpp"
 
@@ -33,15 +34,6 @@ std::unique_ptr<sim::SimServer> start_sim(int ttft_ms, int itl_ms) {
   auto ok = server->start();
   EXPECT_TRUE(ok) << (ok ? "" : ok.error().message);
   return server;
-}
-
-/// numpy.percentile(values, p), method linear.
-double percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  const double rank = p / 100.0 * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(rank));
-  const auto hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (values[hi] - values[lo]) * (rank - static_cast<double>(lo));
 }
 
 class Targets : public testing_support::CliTest {
@@ -102,8 +94,8 @@ TEST_F(Targets, RoundRobinSplitsExactlyAndPercentilesMatchTheRows) {
     EXPECT_EQ(f.at("completed").as_int64(), static_cast<std::int64_t>(ttft.size()));
     for (const double p : {50.0, 99.0}) {
       const std::string key = p == 50.0 ? "p50" : "p99";
-      EXPECT_NEAR(f.at("ttft_ms").at(key).to_number<double>(), percentile(ttft, p), 0.003) << t << key;
-      EXPECT_NEAR(f.at("e2el_ms").at(key).to_number<double>(), percentile(e2el, p), 0.003) << t << key;
+      EXPECT_NEAR(f.at("ttft_ms").at(key).to_number<double>(), testing_support::numpy_percentile(ttft, p), 0.003) << t << key;
+      EXPECT_NEAR(f.at("e2el_ms").at(key).to_number<double>(), testing_support::numpy_percentile(e2el, p), 0.003) << t << key;
     }
   }
   // The slower replica is seen as slower.

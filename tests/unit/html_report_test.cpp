@@ -20,7 +20,7 @@ std::vector<ReportRun> both() {
   return out;
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
+std::size_t count_in(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
@@ -34,8 +34,8 @@ TEST(HtmlReport, EveryChartIsThereAndDrawsData) {
                          "categories-0", "timeline-1"}) {
     EXPECT_NE(html.find(fmt::format("data-name=\"{}\"", id)), std::string::npos) << id;
   }
-  EXPECT_EQ(count(html, "class=\"chart nodata\""), 0u);
-  EXPECT_EQ(count(html, "<svg class=\"chart\""), 26u);  // 8 distributions, 2 sweep, 8 per run
+  EXPECT_EQ(count_in(html, "class=\"chart nodata\""), 0u);
+  EXPECT_EQ(count_in(html, "<svg class=\"chart\""), 26u);  // 8 distributions, 2 sweep, 8 per run
   EXPECT_NE(html.find("No server metrics in this result"), std::string::npos);
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // nothing loaded from outside
 }
@@ -68,7 +68,7 @@ TEST(HtmlReport, AccuracyChartsWhenRunsWereScored) {
   for (const char* id : {"sweep-accuracy-rate", "sweep-accuracy-runs", "accuracy-over-time-0", "accuracy-over-time-1"}) {
     EXPECT_NE(html.find(fmt::format("data-name=\"{}\"", id)), std::string::npos) << id;
   }
-  EXPECT_EQ(count(html, "class=\"chart nodata\""), 0u);
+  EXPECT_EQ(count_in(html, "class=\"chart nodata\""), 0u);
   // Without answers none of them is drawn.
   const auto plain = html_report(both(), testing::fixed_environment(), {});
   EXPECT_EQ(plain.find("accuracy"), std::string::npos);
@@ -89,7 +89,7 @@ TEST(HtmlReport, FileTextIsEscaped) {
   const auto html = html_report(both(), testing::fixed_environment(), {});
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_NE(html.find("Qwen2.5-VL-7B&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
-  EXPECT_EQ(count(html, "<script>"), 2u);  // ours: the error capture and the verdict
+  EXPECT_EQ(count_in(html, "<script>"), 2u);  // ours: the error capture and the verdict
 }
 
 TEST(HtmlReport, TimelineCapsBarsAndSaysSo) {
@@ -104,7 +104,7 @@ TEST(HtmlReport, TimelineCapsBarsAndSaysSo) {
   a.id = "t";
   const auto svg = timeline_chart(a, rows, 1000);
   EXPECT_NE(svg.find("1000 bars for 5000 requests (one request in 5 shown)"), std::string::npos) << svg.substr(0, 600);
-  EXPECT_EQ(count(svg, "class=\"data ttft\""), 1000u);
+  EXPECT_EQ(count_in(svg, "class=\"data ttft\""), 1000u);
 }
 
 TEST(HtmlReport, ComparisonPageMarksVerdicts) {

@@ -17,7 +17,7 @@ using metrics::Outcome;
 using metrics::RequestRecord;
 using namespace testing;
 
-constexpr core::Nanos kFinishNs = 1'000'000'000;  // the "now" given to finish()
+constexpr core::Nanos kRecorderFinishNs = 1'000'000'000;  // the "now" given to finish()
 
 std::string api_payload(const std::string& name) {
   std::string p = read_test_file("api/" + name);
@@ -27,7 +27,7 @@ std::string api_payload(const std::string& name) {
 
 // Feeds `body` to a recorder in the pieces `ends` gives, each from its own buffer that is
 // scribbled over afterwards (a view kept past its feed would show), stamped with its end.
-RequestRecord replay(const std::string& body, const Ends& ends, const ResponseRecorderOptions& options = {},
+RequestRecord replay_recorded(const std::string& body, const Ends& ends, const ResponseRecorderOptions& options = {},
                      int status = 200) {
   static api::ChunkDecoder decoder;  // reused across replays, as a worker's is across requests
   RequestRecord record;
@@ -41,15 +41,15 @@ RequestRecord replay(const std::string& body, const Ends& ends, const ResponseRe
     std::fill(piece.begin(), piece.end(), '#');
     at = end;
   }
-  recorder.finish(kFinishNs);
+  recorder.finish(kRecorderFinishNs);
   EXPECT_EQ(chunks.load(), static_cast<std::int64_t>(record.chunk_ns.size())) << "the progress counter";
-  EXPECT_EQ(record.end_ns, kFinishNs);
+  EXPECT_EQ(record.end_ns, kRecorderFinishNs);
   return record;
 }
 
-RequestRecord expect_every_split_of(const std::string& body, const ResponseRecorderOptions& options = {},
+RequestRecord expect_every_recorded_split_of(const std::string& body, const ResponseRecorderOptions& options = {},
                                     int status = 200) {
-  return expect_every_split(body.size(), [&](const Ends& ends) { return replay(body, ends, options, status); });
+  return expect_every_split(body.size(), [&](const Ends& ends) { return replay_recorded(body, ends, options, status); });
 }
 
 // ---- captured streams -----------------------------------------------------------------------
@@ -71,7 +71,7 @@ class RecorderOnCapture : public ::testing::TestWithParam<Capture> {};
 TEST_P(RecorderOnCapture, EverySplitGivesTheSameRecord) {
   const Capture& c = GetParam();
   const std::string body = read_test_file(std::string("sse/") + c.file);
-  const RequestRecord r = expect_every_split_of(body);
+  const RequestRecord r = expect_every_recorded_split_of(body);
   EXPECT_EQ(r.outcome, c.outcome) << r.error;
   EXPECT_EQ(r.chunk_ns.size(), c.chunks);
   EXPECT_EQ(r.generated_text, c.text);
@@ -109,7 +109,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ResponseRecorder, ContinuousUsageGivesTokensPerChunkAndSendStampsGiveReceiveDelays) {
   const std::string body = read_test_file("sse/llmload_sim_chat_continuous_usage.sse");
-  const RequestRecord r = expect_every_split_of(body);
+  const RequestRecord r = expect_every_recorded_split_of(body);
   ASSERT_EQ(r.chunk_ns.size(), 9u);
   // The role chunk carries no token, each content chunk one.
   EXPECT_EQ(r.chunk_tokens, (std::vector<std::int32_t>{0, 1, 1, 1, 1, 1, 1, 1, 1}));
@@ -134,7 +134,7 @@ TEST(ResponseRecorder, CountsArrivedTokensIntoTheIntervalSlot) {
     recorder.count_arrivals_in(&slot);
     recorder.on_status(200);
     recorder.feed(5, read_test_file(file));
-    recorder.finish(kFinishNs);
+    recorder.finish(kRecorderFinishNs);
     EXPECT_EQ(slot.recorder().arrived_tokens,
               record.usage_completion_tokens >= 0 ? record.usage_completion_tokens
                                                   : static_cast<std::int64_t>(record.chunk_ns.size()))
@@ -157,7 +157,7 @@ TEST(ResponseRecorder, CountsArrivedTokensIntoTheIntervalSlot) {
   recorder.on_status(200);
   recorder.feed(5, read_test_file("sse/vllm_completions.sse"));
   recorder.fail(Outcome::kTimeout, "timed out");
-  recorder.finish(kFinishNs);
+  recorder.finish(kRecorderFinishNs);
   EXPECT_EQ(slot.recorder().arrived_tokens, static_cast<std::int64_t>(failed.chunk_ns.size()));
 }
 
@@ -170,7 +170,7 @@ TEST(ResponseRecorder, ReasoningTextAndChunkTextOffsets) {
   ResponseRecorderOptions options;
   options.keep_text = false;  // the text offsets keep the text anyway
   options.chunk_text_offsets = true;
-  const RequestRecord r = expect_every_split_of(body, options);
+  const RequestRecord r = expect_every_recorded_split_of(body, options);
   EXPECT_EQ(r.outcome, Outcome::kOk);
   EXPECT_EQ(r.reasoning_text, " step one step one");
   ASSERT_EQ(r.chunk_text_end.size(), r.chunk_ns.size());
@@ -188,7 +188,7 @@ TEST(ResponseRecorder, ReasoningTextAndChunkTextOffsets) {
 TEST(ResponseRecorder, WithoutKeepTextOnlyTheCountsAreKept) {
   ResponseRecorderOptions options;
   options.keep_text = false;
-  const RequestRecord r = expect_every_split_of(read_test_file("sse/vllm_chat.sse"), options);
+  const RequestRecord r = expect_every_recorded_split_of(read_test_file("sse/vllm_chat.sse"), options);
   EXPECT_EQ(r.chunk_ns.size(), 7u);
   EXPECT_TRUE(r.generated_text.empty());
   EXPECT_TRUE(r.chunk_text_end.empty());
@@ -198,7 +198,7 @@ TEST(ResponseRecorder, WithoutKeepTextOnlyTheCountsAreKept) {
 TEST(ResponseRecorder, AnErrorInTheStreamEndsItAsAServerError) {
   const std::string token = api_payload("vllm_completions_token.json");
   const std::string body = sse_stream({token, token, api_payload("vllm_error_in_stream.json"), token, "[DONE]"});
-  const RequestRecord r = expect_every_split_of(body);
+  const RequestRecord r = expect_every_recorded_split_of(body);
   EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_EQ(r.error, "server error in stream: Request timed out while waiting for the engine (type InternalServerError)");
   EXPECT_EQ(r.chunk_ns.size(), 2u);  // nothing after the error counts
@@ -206,7 +206,7 @@ TEST(ResponseRecorder, AnErrorInTheStreamEndsItAsAServerError) {
 }
 
 TEST(ResponseRecorderResponsesApi, TheCompletedEventsUsageGivesBothTokenCounts) {
-  const RequestRecord r = expect_every_split_of(read_test_file("sse/openai_responses.sse"));
+  const RequestRecord r = expect_every_recorded_split_of(read_test_file("sse/openai_responses.sse"));
   EXPECT_EQ(r.usage_prompt_tokens, 37);
   EXPECT_EQ(r.usage_completion_tokens, 9);
 }
@@ -217,7 +217,7 @@ TEST(ResponseRecorderResponsesApi, AFailedResponseIsAServerErrorWithItsMessage) 
   const std::string failed =
       R"({"type":"response.failed","response":{"id":"resp_1","object":"response","status":"failed",)"
       R"("error":{"code":"server_error","message":"The model ran out of memory."},"usage":null},"sequence_number":4})";
-  const RequestRecord r = expect_every_split_of(sse_stream({delta, delta, failed, delta}));
+  const RequestRecord r = expect_every_recorded_split_of(sse_stream({delta, delta, failed, delta}));
   EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_EQ(r.error, "server error in stream: The model ran out of memory.");
   EXPECT_EQ(r.chunk_ns.size(), 2u);  // nothing after the failure counts
@@ -227,28 +227,28 @@ TEST(ResponseRecorderResponsesApi, AFailedResponseIsAServerErrorWithItsMessage) 
 TEST(ResponseRecorderResponsesApi, AnErrorEventIsAServerErrorWithItsMessage) {
   const std::string error = R"({"type":"error","code":"ERR_SOMETHING","message":"Something went wrong",)"
                             R"("param":null,"sequence_number":1})";
-  const RequestRecord r = expect_every_split_of(sse_stream({error}));
+  const RequestRecord r = expect_every_recorded_split_of(sse_stream({error}));
   EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_EQ(r.error, "server error in stream: Something went wrong");
   EXPECT_TRUE(r.chunk_ns.empty());
 }
 
 TEST(ResponseRecorderResponsesApi, AFailedResponseWithoutAnErrorObjectSaysItFailed) {
-  const RequestRecord r = expect_every_split_of(
+  const RequestRecord r = expect_every_recorded_split_of(
       sse_stream({R"({"type":"response.failed","response":{"status":"failed","error":null},"sequence_number":0})"}));
   EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_EQ(r.error, "server error in stream: the response failed (response.failed)");
 }
 
 TEST(ResponseRecorderResponsesApi, ABadUsageCountIsAMalformedChunk) {
-  const RequestRecord r = expect_every_split_of(sse_stream(
+  const RequestRecord r = expect_every_recorded_split_of(sse_stream(
       {R"({"type":"response.completed","response":{"usage":{"input_tokens":-1,"output_tokens":2}}})"}));
   EXPECT_EQ(r.outcome, Outcome::kMalformedChunk);
 }
 
 TEST(ResponseRecorder, AMalformedChunkEndsTheStream) {
   const std::string token = api_payload("vllm_completions_token.json");
-  const RequestRecord r = expect_every_split_of(sse_stream({token, R"({"choices":[{"text":"a")", token}));
+  const RequestRecord r = expect_every_recorded_split_of(sse_stream({token, R"({"choices":[{"text":"a")", token}));
   EXPECT_EQ(r.outcome, Outcome::kMalformedChunk);
   EXPECT_NE(r.error.find("malformed chunk"), std::string::npos) << r.error;
   EXPECT_EQ(r.chunk_ns.size(), 1u);
@@ -259,7 +259,7 @@ TEST(ResponseRecorder, AnEventOverTheCapIsItsOwnOutcome) {
   const std::string long_text = R"({"choices":[{"index":0,"text":")" + std::string(600, 'x') + R"("}]})";
   ResponseRecorderOptions options;
   options.max_sse_event_bytes = 512;
-  const RequestRecord r = expect_every_split_of(sse_stream({token, long_text, token}), options);
+  const RequestRecord r = expect_every_recorded_split_of(sse_stream({token, long_text, token}), options);
   EXPECT_EQ(r.outcome, Outcome::kEventTooLarge);
   EXPECT_NE(r.error.find("--max-sse-event-bytes"), std::string::npos) << r.error;
   EXPECT_EQ(r.chunk_ns.size(), 1u);
@@ -267,7 +267,7 @@ TEST(ResponseRecorder, AnEventOverTheCapIsItsOwnOutcome) {
 
 TEST(ResponseRecorder, ANon200BodyIsTheErrorMessage) {
   const std::string body = api_payload("openai_error.json") + "\r\n";
-  const RequestRecord r = expect_every_split_of(body, {}, 503);
+  const RequestRecord r = expect_every_recorded_split_of(body, {}, 503);
   EXPECT_EQ(r.outcome, Outcome::kHttpStatus);
   EXPECT_EQ(r.http_status, 503);
   EXPECT_EQ(r.error, "HTTP 503: " + api_payload("openai_error.json"));
@@ -275,13 +275,13 @@ TEST(ResponseRecorder, ANon200BodyIsTheErrorMessage) {
 }
 
 TEST(ResponseRecorder, ANon200BodyKeepsItsFirstTwoKibibytes) {
-  const RequestRecord r = replay(std::string(5000, 'e'), whole(5000), {}, 500);
+  const RequestRecord r = replay_recorded(std::string(5000, 'e'), whole(5000), {}, 500);
   EXPECT_EQ(r.error, "HTTP 500: " + std::string(2048, 'e'));
-  EXPECT_EQ(replay("", whole(0), {}, 404).error, "HTTP 404");
+  EXPECT_EQ(replay_recorded("", whole(0), {}, 404).error, "HTTP 404");
 }
 
 TEST(ResponseRecorder, AStreamWithNoTokenChunkHasNoContent) {
-  const RequestRecord r = expect_every_split_of(sse_stream({api_payload("vllm_chat_usage.json"), "[DONE]"}));
+  const RequestRecord r = expect_every_recorded_split_of(sse_stream({api_payload("vllm_chat_usage.json"), "[DONE]"}));
   EXPECT_EQ(r.outcome, Outcome::kNoContent);
   EXPECT_EQ(r.error, "Never received a valid chunk to calculate TTFT.");
   EXPECT_EQ(r.usage_completion_tokens, 128);
@@ -317,14 +317,14 @@ namespace {
 
 TEST(ResponseRecorderLimits, AnAnswerThatIsNoEventStreamSaysWhatItWas) {
   const std::string json = R"({"id":"cmpl-1","choices":[{"text":"hello"}]})";
-  EXPECT_EQ(replay(json, whole(json.size())).error,
+  EXPECT_EQ(replay_recorded(json, whole(json.size())).error,
             "Never received a valid chunk to calculate TTFT. (the body was plain JSON, not a server-sent-event "
             "stream: a non-streamed answer)");
   const std::string gzip("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", 17);
-  EXPECT_EQ(replay(gzip, whole(gzip.size())).error,
+  EXPECT_EQ(replay_recorded(gzip, whole(gzip.size())).error,
             "Never received a valid chunk to calculate TTFT. (the body was gzip-compressed, not a server-sent-event "
             "stream; llmload asks for none)");
-  EXPECT_EQ(replay("hello world", whole(11)).error,
+  EXPECT_EQ(replay_recorded("hello world", whole(11)).error,
             "Never received a valid chunk to calculate TTFT. (the body was not a server-sent-event stream)");
 }
 
@@ -341,7 +341,7 @@ TEST(ResponseRecorderLimits, EndlessValidStreamStopsAtMaxResponseBytes) {
   ResponseRecorder recorder(record, decoder, options, chunks);
   recorder.on_status(200);
   for (std::size_t at = 0; at < body.size(); at += 1000) recorder.feed(static_cast<core::Nanos>(at + 1), body.substr(at, 1000));
-  recorder.finish(kFinishNs);
+  recorder.finish(kRecorderFinishNs);
   EXPECT_EQ(record.outcome, Outcome::kResponseTooLarge);
   EXPECT_EQ(metrics::outcome_name(record.outcome), "response_too_large");
   EXPECT_EQ(record.error, "the response body passed 10000 bytes (--max-response-bytes)");
@@ -368,7 +368,7 @@ constexpr std::string_view kEmbeddingAnswer =
 TEST(ResponseRecorderPooling, TheWholeAnswerIsOneChunkStampedWhenItsLastBytesArrived) {
   const std::string body(kEmbeddingAnswer);
   for (const Ends& ends : {whole(body.size()), split_at(10, body.size()), bytewise(body.size())}) {
-    const RequestRecord r = replay(body, ends, pooling_options());
+    const RequestRecord r = replay_recorded(body, ends, pooling_options());
     EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
     ASSERT_EQ(r.chunk_ns.size(), 1u);  // vLLM: TTFT = latency = the time the answer was read
     EXPECT_EQ(r.chunk_ns[0], static_cast<core::Nanos>(body.size()));
@@ -379,23 +379,23 @@ TEST(ResponseRecorderPooling, TheWholeAnswerIsOneChunkStampedWhenItsLastBytesArr
 
 TEST(ResponseRecorderPooling, NoUsageCountsNoInputTokensAsVllm) {
   const std::string body = R"({"object":"list","data":[{"index":0,"embedding":[1.0]}]})";
-  const RequestRecord r = replay(body, whole(body.size()), pooling_options());
+  const RequestRecord r = replay_recorded(body, whole(body.size()), pooling_options());
   EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
   EXPECT_EQ(r.usage_prompt_tokens, 0);  // usage.get("prompt_tokens", 0)
 }
 
 TEST(ResponseRecorderPooling, BadAnswersAreCountedOutcomes) {
   const std::string garbage = R"({"object":"list","data":[)";
-  EXPECT_EQ(replay(garbage, whole(garbage.size()), pooling_options()).outcome, Outcome::kMalformedChunk);
+  EXPECT_EQ(replay_recorded(garbage, whole(garbage.size()), pooling_options()).outcome, Outcome::kMalformedChunk);
   const std::string error = R"({"object":"error","message":"too long","type":"BadRequestError","code":400})";
-  const RequestRecord r = replay(error, whole(error.size()), pooling_options());
+  const RequestRecord r = replay_recorded(error, whole(error.size()), pooling_options());
   EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_NE(r.error.find("too long"), std::string::npos) << r.error;
-  EXPECT_EQ(replay(std::string(kEmbeddingAnswer), whole(kEmbeddingAnswer.size()), pooling_options(), 500).outcome,
+  EXPECT_EQ(replay_recorded(std::string(kEmbeddingAnswer), whole(kEmbeddingAnswer.size()), pooling_options(), 500).outcome,
             Outcome::kHttpStatus);
   ResponseRecorderOptions capped = pooling_options();
   capped.max_response_bytes = 64;
-  EXPECT_EQ(replay(std::string(kEmbeddingAnswer), whole(kEmbeddingAnswer.size()), capped).outcome,
+  EXPECT_EQ(replay_recorded(std::string(kEmbeddingAnswer), whole(kEmbeddingAnswer.size()), capped).outcome,
             Outcome::kResponseTooLarge);
 }
 

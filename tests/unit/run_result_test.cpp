@@ -7,7 +7,7 @@
 namespace llmload::runtime {
 namespace {
 
-constexpr core::Nanos kSecond = 1'000'000'000;
+constexpr core::Nanos kResultSecond = 1'000'000'000;
 
 IntervalReport report_of(std::int64_t index, core::Nanos start, core::Nanos end, bool last) {
   IntervalReport r;
@@ -27,7 +27,7 @@ IntervalReport report_of(std::int64_t index, core::Nanos start, core::Nanos end,
 }
 
 TEST(RunResultIntervals, FiguresKeepCountsAndDecodableHistograms) {
-  const auto f = IntervalFigures::of(report_of(2, 2 * kSecond, 3 * kSecond, false));
+  const auto f = IntervalFigures::of(report_of(2, 2 * kResultSecond, 3 * kResultSecond, false));
   EXPECT_EQ(f.index, 2);
   EXPECT_EQ(f.in_flight, 7);
   EXPECT_EQ(f.completed, 3);
@@ -43,22 +43,22 @@ TEST(RunResultIntervals, FiguresKeepCountsAndDecodableHistograms) {
 
 TEST(RunResultIntervals, DriftLeavesOutAShortLastInterval) {
   RunResult result;
-  result.interval_ns = 10 * kSecond;
+  result.interval_ns = 10 * kResultSecond;
   for (int i = 0; i < 3; ++i) {
-    result.intervals.push_back(IntervalFigures::of(report_of(i, i * 10 * kSecond, (i + 1) * 10 * kSecond, false)));
+    result.intervals.push_back(IntervalFigures::of(report_of(i, i * 10 * kResultSecond, (i + 1) * 10 * kResultSecond, false)));
   }
-  result.intervals.push_back(IntervalFigures::of(report_of(3, 30 * kSecond, 33 * kSecond, true)));  // the drain
+  result.intervals.push_back(IntervalFigures::of(report_of(3, 30 * kResultSecond, 33 * kResultSecond, true)));  // the drain
   EXPECT_EQ(result.interval_histograms("ttft").size(), 3u);
   EXPECT_EQ(result.interval_histograms("e2el")[1], result.intervals[1].histograms[3]);
-  result.intervals.back().end_ns = 36 * kSecond;  // six of ten seconds: kept
+  result.intervals.back().end_ns = 36 * kResultSecond;  // six of ten seconds: kept
   EXPECT_EQ(result.interval_histograms("ttft").size(), 4u);
   EXPECT_TRUE(result.interval_histograms("goodput").empty());
 }
 
 TEST(RunResultIntervals, ALoneShortIntervalIsKept) {
   RunResult result;
-  result.interval_ns = 10 * kSecond;
-  result.intervals.push_back(IntervalFigures::of(report_of(0, 0, 2 * kSecond, true)));
+  result.interval_ns = 10 * kResultSecond;
+  result.intervals.push_back(IntervalFigures::of(report_of(0, 0, 2 * kResultSecond, true)));
   EXPECT_EQ(result.interval_histograms("itl").size(), 1u);
 }
 

@@ -12,11 +12,11 @@
 namespace llmload::sim {
 namespace {
 
-ResponseIdentity identity(std::string id) {
+ResponseIdentity response_identity(std::string id) {
   return ResponseIdentity{std::move(id), 1700000000, "\"m\""};
 }
 
-GenerationRequest request(api::Flavor flavor, bool continuous = false) {
+GenerationRequest generation_request(api::Flavor flavor, bool continuous = false) {
   GenerationRequest r;
   r.flavor = flavor;
   r.prompt_tokens = 7;
@@ -67,16 +67,16 @@ TEST(SimHttp, ResponsesAreValidHttp11) {
 }
 
 TEST(SimHttp, NonStreamingBodiesAreVllmShaped) {
-  auto r = request(api::Flavor::kCompletions);
+  auto r = generation_request(api::Flavor::kCompletions);
   std::string out;
-  append_completion_body(out, identity("cmpl-5"), r);
+  append_completion_body(out, response_identity("cmpl-5"), r);
   EXPECT_EQ(out,
             R"({"id":"cmpl-5","object":"text_completion","created":1700000000,"model":"m",)"
             R"("choices":[{"index":0,"text":" the model of","logprobs":null,"finish_reason":"length",)"
             R"("stop_reason":null}],"usage":{"prompt_tokens":7,"total_tokens":10,"completion_tokens":3}})");
   r.flavor = api::Flavor::kChat;
   out.clear();
-  append_completion_body(out, identity("chatcmpl-5"), r);
+  append_completion_body(out, response_identity("chatcmpl-5"), r);
   EXPECT_EQ(out,
             R"({"id":"chatcmpl-5","object":"chat.completion","created":1700000000,"model":"m",)"
             R"("choices":[{"index":0,"message":{"role":"assistant","content":" the model of"},)"

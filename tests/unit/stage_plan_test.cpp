@@ -8,14 +8,14 @@
 namespace llmload::config {
 namespace {
 
-Profile profile(const std::string& yaml) {
+Profile stage_profile(const std::string& yaml) {
   auto loaded = parse_profile(yaml, "test.yaml");
   EXPECT_TRUE(loaded.profile) << format_problems(loaded.problems);
   return loaded.profile ? *loaded.profile : Profile{};
 }
 
 TEST(StagePlan, RatesAndThresholdsKeepEveryBit) {
-  auto p = profile(R"(
+  auto p = stage_profile(R"(
 load:
   stages:
     - {name: steady, rate: 2/s, requests: 30, concurrency: 7, burstiness: 0.5}
@@ -42,7 +42,7 @@ slo:
 }
 
 TEST(StagePlan, HeadersRampsAndClosedLoopsForATime) {
-  const auto p = profile(R"(
+  const auto p = stage_profile(R"(
 target: {base_url: "http://127.0.0.1:9", headers: {X-Tenant: "a=b c"}}
 load:
   stages:
@@ -66,7 +66,7 @@ load:
 
 // Every bench option a profile now carries reaches the plan (issue: profiles miss what bench has).
 TEST(StagePlan, ClientKeysReachThePlan) {
-  const auto p = profile(R"(
+  const auto p = stage_profile(R"(
 target:
   base_url: "http://127.0.0.1:9"
   metrics_url: ["http://127.0.0.1:9400/metrics", "http://127.0.0.1:9401/metrics"]
@@ -96,7 +96,7 @@ outputs: {save_detailed: true, show_answers: 2}
   EXPECT_TRUE(plan->results.save_detailed);
   EXPECT_EQ(plan->show_answers, 2);
   // One URL may be written without a list; the defaults stay bench's.
-  const auto one = profile("target: {metrics_url: \"http://127.0.0.1:9400/metrics\"}\nload: {stages: [{rate: 1, requests: 1}]}\n");
+  const auto one = stage_profile("target: {metrics_url: \"http://127.0.0.1:9400/metrics\"}\nload: {stages: [{rate: 1, requests: 1}]}\n");
   const auto plain = resolve_stage(one, one.stages[0], {"out", "b.json", "b"});
   ASSERT_TRUE(plain) << plain.error().message;
   EXPECT_EQ(plain->metrics_urls.size(), 1u);
@@ -143,7 +143,7 @@ outputs: {save_detailed: 3x, show_answers: all}
 // `llmload validate` prints only the workload settings the dataset uses, and the client
 // settings a profile changes.
 TEST(StagePlan, TheDescriptionShowsOnlyWhatApplies) {
-  const auto image = profile("workload: {dataset: image-qa, dataset_path: q.jsonl, seed: 4}\n"
+  const auto image = stage_profile("workload: {dataset: image-qa, dataset_path: q.jsonl, seed: 4}\n"
                              "load: {stages: [{rate: 1, requests: 1}]}\n");
   std::string text = describe_profile(image);
   EXPECT_NE(text.find("  workload: image-qa dataset q.jsonl, input lengths from the file, output lengths from the "
@@ -151,20 +151,20 @@ TEST(StagePlan, TheDescriptionShowsOnlyWhatApplies) {
   EXPECT_EQ(text.find("1024"), std::string::npos) << text;
   EXPECT_EQ(text.find("range ratio"), std::string::npos) << text;
   EXPECT_EQ(text.find("client:"), std::string::npos) << text;
-  const auto capped = profile("workload: {dataset: image-qa, dataset_path: q.jsonl}\nrequest: {max_tokens: 64}\n"
+  const auto capped = stage_profile("workload: {dataset: image-qa, dataset_path: q.jsonl}\nrequest: {max_tokens: 64}\n"
                               "load: {initial_request: false, threads: 2, stages: [{rate: 1, requests: 1}]}\n");
   text = describe_profile(capped);
   EXPECT_NE(text.find("input lengths from the file, output 64 tokens"), std::string::npos) << text;
   EXPECT_NE(text.find("  client: no initial test request (the stages start cold), 2 threads\n"), std::string::npos)
       << text;
-  const auto random = profile("workload: {dataset: random, input_len: 100, output_len: 50, range_ratio: 0.1}\n"
+  const auto random = stage_profile("workload: {dataset: random, input_len: 100, output_len: 50, range_ratio: 0.1}\n"
                               "load: {stages: [{rate: 1, requests: 1}]}\n");
   text = describe_profile(random);
   EXPECT_NE(text.find("  workload: random dataset, input 100 / output 50 tokens, range ratio 0.1, seed 0\n"),
             std::string::npos) << text;
   // Every trace replay names its time scale (Mooncake's and the generic timed trace alike).
   for (const char* dataset : {"mooncake", "timed_trace"}) {
-    const auto trace = profile(std::string("workload: {dataset: ") + dataset +
+    const auto trace = stage_profile(std::string("workload: {dataset: ") + dataset +
                                ", dataset_path: t.jsonl, trace_time_scale: 0.5}\nload: {stages: [{rate: 1, requests: 1}]}\n");
     text = describe_profile(trace);
     EXPECT_NE(text.find("trace time scale 0.5"), std::string::npos) << dataset << ": " << text;

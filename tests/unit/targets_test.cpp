@@ -117,12 +117,12 @@ TEST(PerTarget, FiguresFollowVllmsDefinitionsPerTarget) {
   EXPECT_DOUBLE_EQ(t[1].tpot_ms.percentile_or(50, -1), 2.5);  // (30 - 20) / 4
 }
 
-config::BenchOptions parse(std::vector<std::string> args) {
+config::BenchOptions parse_bench(std::vector<std::string> args) {
   return testing_support::parse_bench_flags(std::move(args));
 }
 
 TEST(TargetFlags, RepeatedBaseUrlListsTheReplicas) {
-  const auto plan = config::resolve(parse({"--base-url", "http://127.0.0.1:8001", "--base-url", "http://127.0.0.1:8002/v",
+  const auto plan = config::resolve(parse_bench({"--base-url", "http://127.0.0.1:8001", "--base-url", "http://127.0.0.1:8002/v",
                                            "--balance", "least-in-flight", "--model", "m"}));
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->replicas.size(), 2u);
@@ -134,24 +134,24 @@ TEST(TargetFlags, RepeatedBaseUrlListsTheReplicas) {
   EXPECT_NE(json.find(R"("targets":["http://127.0.0.1:8001","http://127.0.0.1:8002/v"],"balance":"least-in-flight")"),
             std::string::npos) << json;
 
-  const auto one = config::resolve(parse({"--base-url", "http://127.0.0.1:8001", "--model", "m"}));
+  const auto one = config::resolve(parse_bench({"--base-url", "http://127.0.0.1:8001", "--model", "m"}));
   ASSERT_TRUE(one) << one.error().message;
   EXPECT_TRUE(one->replicas.empty());  // one target: as before
   EXPECT_EQ(one->balance, config::Balance::kRoundRobin);
 }
 
 TEST(TargetFlags, BadReplicaListsNameTheFlag) {
-  const auto bad = config::resolve(parse({"--base-url", "http://127.0.0.1:8001", "--base-url", "gpu-02:8000",
+  const auto bad = config::resolve(parse_bench({"--base-url", "http://127.0.0.1:8001", "--base-url", "gpu-02:8000",
                                           "--base-url", "http://127.0.0.1:8001", "--port", "9"}));
   ASSERT_FALSE(bad);
   const auto& m = bad.error().message;
   EXPECT_NE(m.find("--base-url #2"), std::string::npos) << m;
   EXPECT_NE(m.find("--base-url #3 http://127.0.0.1:8001 is given twice"), std::string::npos) << m;
   EXPECT_NE(m.find("--host/--port name one target"), std::string::npos) << m;
-  const auto mixed = config::resolve(parse({"--base-url", "http://127.0.0.1:8001", "--base-url", "https://127.0.0.1:8002"}));
+  const auto mixed = config::resolve(parse_bench({"--base-url", "http://127.0.0.1:8001", "--base-url", "https://127.0.0.1:8002"}));
   ASSERT_FALSE(mixed);
   EXPECT_NE(mixed.error().message.find("mix of http and https"), std::string::npos) << mixed.error().message;
-  EXPECT_THROW(parse({"--balance", "random"}), CLI::ValidationError);
+  EXPECT_THROW(parse_bench({"--balance", "random"}), CLI::ValidationError);
 }
 
 TEST(TargetProfile, BaseUrlsAndBalanceReachThePlan) {

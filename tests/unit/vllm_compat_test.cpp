@@ -21,7 +21,7 @@
 namespace llmload::config {
 namespace {
 
-config::BenchOptions parse(std::vector<std::string> args) {
+config::BenchOptions parse_compat(std::vector<std::string> args) {
   return testing_support::parse_bench_flags(std::move(args));
 }
 
@@ -62,12 +62,12 @@ TEST(VllmCompat, EveryVllmFlagParsesAlone) {
   for (const auto& flag : vllm_flags()) {
     std::vector<std::string> args = with_value(flag);
     if (flag == "--self-timed" || flag == "--no-self-timed") args.insert(args.end(), {"--dataset-name", "mooncake"});
-    EXPECT_NO_THROW(parse(args)) << flag;
+    EXPECT_NO_THROW(parse_compat(args)) << flag;
   }
 }
 
 TEST(VllmCompat, FlagsWithoutEffectAreRecordedOnceEach) {
-  const auto o = parse({"--trust-remote-code", "--tokenizer-mode", "mistral", "--trust-remote-code", "--no-stream",
+  const auto o = parse_compat({"--trust-remote-code", "--tokenizer-mode", "mistral", "--trust-remote-code", "--no-stream",
                         "--speed-bench-category", "qa", "--use-beam-search"});
   // One line each, in the flags' order (CLI11 runs the callbacks in definition order).
   ASSERT_EQ(o.vllm.given_without_effect.size(), 5u);
@@ -78,32 +78,32 @@ TEST(VllmCompat, FlagsWithoutEffectAreRecordedOnceEach) {
   EXPECT_EQ(plan->vllm.without_effect, o.vllm.given_without_effect);
   EXPECT_NE(plan_to_json(*plan).find("\"flags_without_effect\":[\"--tokenizer-mode: "), std::string::npos);
   // None given: nothing to say.
-  EXPECT_TRUE(resolve(parse({}))->vllm.without_effect.empty());
+  EXPECT_TRUE(resolve(parse_compat({}))->vllm.without_effect.empty());
 }
 
 TEST(VllmCompat, NumericFlagsWithoutEffectStillCheckTheirValue) {
-  EXPECT_THROW(parse({"--speed-bench-output-len", "long"}), CLI::ValidationError);
-  EXPECT_NO_THROW(parse({"--speed-bench-output-len", "64"}));
-  EXPECT_NO_THROW(parse({"--bfcl-categories", "simple", "multiple"}));
+  EXPECT_THROW(parse_compat({"--speed-bench-output-len", "long"}), CLI::ValidationError);
+  EXPECT_NO_THROW(parse_compat({"--speed-bench-output-len", "64"}));
+  EXPECT_NO_THROW(parse_compat({"--bfcl-categories", "simple", "multiple"}));
 }
 
 TEST(VllmCompat, AsrLengthFlagsReachTheDatasetOptions) {
-  EXPECT_THROW(parse({"--asr-max-audio-len-sec", "long"}), CLI::ValidationError);
-  const auto plan = resolve(parse({"--asr-min-audio-len-sec", "0.5", "--asr-max-audio-len-sec", "inf"}));
+  EXPECT_THROW(parse_compat({"--asr-max-audio-len-sec", "long"}), CLI::ValidationError);
+  const auto plan = resolve(parse_compat({"--asr-min-audio-len-sec", "0.5", "--asr-max-audio-len-sec", "inf"}));
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_DOUBLE_EQ(plan->dataset.hub.asr_min_audio_len_sec, 0.5);
   EXPECT_TRUE(std::isinf(plan->dataset.hub.asr_max_audio_len_sec));
   EXPECT_TRUE(plan->vllm.without_effect.empty());
-  EXPECT_FALSE(resolve(parse({"--asr-min-audio-len-sec", "5", "--asr-max-audio-len-sec", "2"})));
+  EXPECT_FALSE(resolve(parse_compat({"--asr-min-audio-len-sec", "5", "--asr-max-audio-len-sec", "2"})));
 }
 
 TEST(VllmCompat, ReadyCheckIsOffByDefaultAsInVllm) {
-  EXPECT_EQ(resolve(parse({}))->ready_check_timeout.count(), 0);
-  EXPECT_EQ(resolve(parse({"--ready-check-timeout-sec", "30"}))->ready_check_timeout.count(), 30);
+  EXPECT_EQ(resolve(parse_compat({}))->ready_check_timeout.count(), 0);
+  EXPECT_EQ(resolve(parse_compat({"--ready-check-timeout-sec", "30"}))->ready_check_timeout.count(), 30);
 }
 
 TEST(VllmCompat, MeaningfulFlagsReachThePlan) {
-  const auto plan = resolve(parse({"--lora-modules", "a", "b", "--lora-assignment", "round-robin", "--profile",
+  const auto plan = resolve(parse_compat({"--lora-modules", "a", "b", "--lora-assignment", "round-robin", "--profile",
                                    "--skip-tokenizer-init", "--plot-timeline", "--timeline-itl-thresholds", "10,40",
                                    "--chat-content-format", "string"}));
   ASSERT_TRUE(plan) << plan.error().message;
@@ -114,18 +114,18 @@ TEST(VllmCompat, MeaningfulFlagsReachThePlan) {
   EXPECT_EQ(plan->results.report_formats, (std::vector<std::string>{"html"}));
   EXPECT_EQ(plan->vllm.timeline_itl_thresholds_ms, (std::vector<double>{10, 40}));
   EXPECT_TRUE(plan->body.string_content);
-  EXPECT_TRUE(resolve(parse({"--plot-dataset-stats", "--report", "html,md"}))->results.report_formats ==
+  EXPECT_TRUE(resolve(parse_compat({"--plot-dataset-stats", "--report", "html,md"}))->results.report_formats ==
               (std::vector<std::string>{"html", "md"}));
 }
 
 TEST(VllmCompat, ProbeRequestRateIsKeptInThePlan) {
-  EXPECT_EQ(resolve(parse({}))->vllm.probe_request_rate, 0.0);
-  EXPECT_EQ(resolve(parse({"--probe-request-rate", "2.5"}))->vllm.probe_request_rate, 2.5);
+  EXPECT_EQ(resolve(parse_compat({}))->vllm.probe_request_rate, 0.0);
+  EXPECT_EQ(resolve(parse_compat({"--probe-request-rate", "2.5"}))->vllm.probe_request_rate, 2.5);
 }
 
 TEST(VllmCompat, BadValuesNameTheFlag) {
   const auto message = [](std::vector<std::string> args) {
-    auto plan = resolve(parse(std::move(args)));
+    auto plan = resolve(parse_compat(std::move(args)));
     return plan ? std::string() : plan.error().message;
   };
   EXPECT_NE(message({"--timeline-itl-thresholds", "25"}).find("--timeline-itl-thresholds 25"), std::string::npos);
@@ -135,9 +135,9 @@ TEST(VllmCompat, BadValuesNameTheFlag) {
   EXPECT_NE(message({"--probe-request-rate", "1001"}).find("--probe-request-rate 1001"), std::string::npos);
   EXPECT_NE(message({"--probe-request-rate", "1e9"}).find("expected 0 (no probes) up to 1000 probes per second"),
             std::string::npos);
-  EXPECT_THROW(parse({"--probe-request-rate", "-1"}), CLI::ValidationError);
-  EXPECT_THROW(parse({"--lora-assignment", "sticky"}), CLI::ValidationError);
-  EXPECT_THROW(parse({"--chat-content-format", "parts"}), CLI::ValidationError);
+  EXPECT_THROW(parse_compat({"--probe-request-rate", "-1"}), CLI::ValidationError);
+  EXPECT_THROW(parse_compat({"--lora-assignment", "sticky"}), CLI::ValidationError);
+  EXPECT_THROW(parse_compat({"--chat-content-format", "parts"}), CLI::ValidationError);
 }
 
 TEST(VllmCompat, StringContentSendsTextOnlyChatMessagesAsAString) {

@@ -11,8 +11,8 @@ namespace {
 using namespace std::chrono_literals;
 using metrics::Outcome;
 
-constexpr core::Nanos kMs = 1'000'000;
-constexpr core::Nanos kStart = 5'000 * kMs;
+constexpr core::Nanos kWatchdogMs = 1'000'000;
+constexpr core::Nanos kStart = 5'000 * kWatchdogMs;
 
 RequestLimits limits(std::chrono::nanoseconds whole, std::chrono::nanoseconds connect = {},
                      std::chrono::nanoseconds first_byte = {}, std::chrono::nanoseconds idle = {}) {
@@ -26,53 +26,53 @@ RequestLimits limits(std::chrono::nanoseconds whole, std::chrono::nanoseconds co
 
 TEST(RequestDeadlines, TheWholeRequestLimitCountsFromTheStart) {
   RequestDeadlines d(limits(1s), kStart);
-  EXPECT_EQ(d.next_deadline_ns(), kStart + 1'000 * kMs);
-  EXPECT_EQ(d.expired(kStart + 999 * kMs), std::nullopt);
-  EXPECT_EQ(d.expired(kStart + 1'000 * kMs), Outcome::kTimeout);
+  EXPECT_EQ(d.next_deadline_ns(), kStart + 1'000 * kWatchdogMs);
+  EXPECT_EQ(d.expired(kStart + 999 * kWatchdogMs), std::nullopt);
+  EXPECT_EQ(d.expired(kStart + 1'000 * kWatchdogMs), Outcome::kTimeout);
 }
 
 TEST(RequestDeadlines, ConnectAndFirstByteLimitsCountFromTheirPhase) {
   RequestDeadlines d(limits(1h, 100ms, 300ms), kStart);
-  d.enter(RequestPhase::kConnect, kStart + 10 * kMs);
-  EXPECT_EQ(d.next_deadline_ns(), kStart + 110 * kMs);
-  EXPECT_EQ(d.expired(kStart + 109 * kMs), std::nullopt);
-  EXPECT_EQ(d.expired(kStart + 110 * kMs), Outcome::kConnectTimeout);
-  d.enter(RequestPhase::kFirstByte, kStart + 50 * kMs);  // connected in time, request sent
-  EXPECT_EQ(d.next_deadline_ns(), kStart + 350 * kMs);
-  EXPECT_EQ(d.expired(kStart + 349 * kMs), std::nullopt);
-  EXPECT_EQ(d.expired(kStart + 350 * kMs), Outcome::kFirstByteTimeout);
-  d.enter(RequestPhase::kReading, kStart + 200 * kMs);  // first byte in time: no idle limit set
-  EXPECT_EQ(d.next_deadline_ns(), kStart + 3'600'000 * kMs);
-  EXPECT_EQ(d.expired(kStart + 10'000 * kMs), std::nullopt);
+  d.enter(RequestPhase::kConnect, kStart + 10 * kWatchdogMs);
+  EXPECT_EQ(d.next_deadline_ns(), kStart + 110 * kWatchdogMs);
+  EXPECT_EQ(d.expired(kStart + 109 * kWatchdogMs), std::nullopt);
+  EXPECT_EQ(d.expired(kStart + 110 * kWatchdogMs), Outcome::kConnectTimeout);
+  d.enter(RequestPhase::kFirstByte, kStart + 50 * kWatchdogMs);  // connected in time, request sent
+  EXPECT_EQ(d.next_deadline_ns(), kStart + 350 * kWatchdogMs);
+  EXPECT_EQ(d.expired(kStart + 349 * kWatchdogMs), std::nullopt);
+  EXPECT_EQ(d.expired(kStart + 350 * kWatchdogMs), Outcome::kFirstByteTimeout);
+  d.enter(RequestPhase::kReading, kStart + 200 * kWatchdogMs);  // first byte in time: no idle limit set
+  EXPECT_EQ(d.next_deadline_ns(), kStart + 3'600'000 * kWatchdogMs);
+  EXPECT_EQ(d.expired(kStart + 10'000 * kWatchdogMs), std::nullopt);
 }
 
 TEST(RequestDeadlines, TheIdleLimitMovesWithEveryRead) {
   RequestDeadlines d(limits(1h, {}, {}, 50ms), kStart);
   d.enter(RequestPhase::kConnect, kStart);
-  EXPECT_EQ(d.expired(kStart + 1'000 * kMs), std::nullopt) << "no idle limit before reading";
-  const core::Nanos first = kStart + 1'000 * kMs;
+  EXPECT_EQ(d.expired(kStart + 1'000 * kWatchdogMs), std::nullopt) << "no idle limit before reading";
+  const core::Nanos first = kStart + 1'000 * kWatchdogMs;
   d.enter(RequestPhase::kReading, first);
-  EXPECT_EQ(d.next_deadline_ns(), first + 50 * kMs);
-  d.on_read(first + 40 * kMs);
-  EXPECT_EQ(d.next_deadline_ns(), first + 90 * kMs);
-  EXPECT_EQ(d.expired(first + 89 * kMs), std::nullopt);
-  EXPECT_EQ(d.expired(first + 90 * kMs), Outcome::kIdleTimeout);
+  EXPECT_EQ(d.next_deadline_ns(), first + 50 * kWatchdogMs);
+  d.on_read(first + 40 * kWatchdogMs);
+  EXPECT_EQ(d.next_deadline_ns(), first + 90 * kWatchdogMs);
+  EXPECT_EQ(d.expired(first + 89 * kWatchdogMs), std::nullopt);
+  EXPECT_EQ(d.expired(first + 90 * kWatchdogMs), Outcome::kIdleTimeout);
 }
 
 TEST(RequestDeadlines, TheWholeRequestLimitComesFirst) {
   RequestDeadlines d(limits(100ms, 100ms, {}, 10ms), kStart);
   d.enter(RequestPhase::kConnect, kStart);
-  EXPECT_EQ(d.expired(kStart + 100 * kMs), Outcome::kTimeout);
+  EXPECT_EQ(d.expired(kStart + 100 * kWatchdogMs), Outcome::kTimeout);
   d.enter(RequestPhase::kReading, kStart);
-  EXPECT_EQ(d.expired(kStart + 100 * kMs), Outcome::kTimeout);
-  EXPECT_EQ(d.expired(kStart + 20 * kMs), Outcome::kIdleTimeout);
+  EXPECT_EQ(d.expired(kStart + 100 * kWatchdogMs), Outcome::kTimeout);
+  EXPECT_EQ(d.expired(kStart + 20 * kWatchdogMs), Outcome::kIdleTimeout);
 }
 
 TEST(RequestDeadlines, ZeroTurnsALimitOffButTheWholeRequestsAlwaysApplies) {
   RequestDeadlines off(limits(std::chrono::nanoseconds::max()), kStart);
   off.enter(RequestPhase::kReading, kStart);
   EXPECT_EQ(off.next_deadline_ns(), RequestDeadlines::kNever);
-  EXPECT_EQ(off.expired(kStart + 3'600'000'000 * kMs), std::nullopt);
+  EXPECT_EQ(off.expired(kStart + 3'600'000'000 * kWatchdogMs), std::nullopt);
   RequestDeadlines zero(limits(0ns), kStart);
   EXPECT_EQ(zero.expired(kStart), Outcome::kTimeout);
 }
