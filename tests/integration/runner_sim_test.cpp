@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 namespace llmload::runtime {
@@ -365,14 +366,20 @@ TEST(RunnerSim, RequestsLeaveAtTheirScheduledTimes) {
 // write before it starts the next, so no request's TTFT holds the client's work on the others
 // (that shows as the later requests' schedule lag). Starting all of them before writing any,
 // as it did, would leave no request written before the last one started.
-TEST(RunnerSim, ABurstWritesEachRequestBeforeStartingTheRest) {
+/// `count` requests all due at once, on one worker thread, against a simulator that answers
+/// two tokens 5 ms after the request; behind a concurrency gate when `max_concurrency` is set.
+RunOutput run_burst(std::size_t count, std::optional<std::int64_t> max_concurrency = std::nullopt) {
   SimTarget sim(5ms, 1ms);
   RunnerOptions options;
   options.threads = 1;
+  options.max_concurrency = max_concurrency;
   Runner runner(sim.target(), make_template(), options);
-  const auto requests = specs(200, 8, 2);
-  const std::vector<core::Nanos> at_once(requests.size(), 0);
-  const auto out = runner.run(requests, at_once);
+  const auto requests = specs(count, 8, 2);
+  return runner.run(requests, std::vector<core::Nanos>(requests.size(), 0));
+}
+
+TEST(RunnerSim, ABurstWritesEachRequestBeforeStartingTheRest) {
+  const auto out = run_burst(200);
   const auto last_started = std::max_element(out.records.begin(), out.records.end(), [](const auto& a, const auto& b) {
                               return a.dispatch_ns < b.dispatch_ns;
                             })->dispatch_ns;
@@ -389,14 +396,7 @@ TEST(RunnerSim, ABurstWritesEachRequestBeforeStartingTheRest) {
 // queued at once, not one per turn of the event loop (a freed slot must never wait for the
 // dispatcher): every one of them is dispatched before the second started request is written.
 TEST(RunnerSim, ABurstBehindTheGateIsQueuedAtOnce) {
-  SimTarget sim(5ms, 1ms);
-  RunnerOptions options;
-  options.threads = 1;
-  options.max_concurrency = 2;
-  Runner runner(sim.target(), make_template(), options);
-  const auto requests = specs(50, 8, 2);
-  const std::vector<core::Nanos> at_once(requests.size(), 0);
-  const auto out = runner.run(requests, at_once);
+  const auto out = run_burst(50, 2);
   std::vector<core::Nanos> sent;
   core::Nanos last_dispatch = 0;
   for (const auto& r : out.records) {
