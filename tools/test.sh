@@ -13,7 +13,7 @@
 #               out, LLMLOAD_SKIP_SANITIZE=asan or =tsan one).
 # `.ci/run` calls exactly this; a failure in any part fails it. Each part prints one timing
 # line ("ci: <part> N s") and the last line is the total. On a clean clone without a compiler
-# cache, on 2 cores, the whole took 31 minutes (1,858 s; the sanitizer jobs are unity builds),
+# cache, on 2 cores, the whole took 31-33 minutes (1,858 and 2,006 s; the sanitizer jobs are unity builds),
 # within CI's limit of 40 (BENCHMARKS.md, "Fuzzing and the cost of the hardening checks in
 # CI", where the next cuts are named).
 set -euo pipefail
