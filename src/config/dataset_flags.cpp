@@ -30,9 +30,11 @@ void add_hub_flags(CLI::App& app, workload::HubDatasetOptions& h) {
                  "export; nothing is downloaded), e.g. likaixin/InstructCoder")->group(kWorkloadGroup);
   app.add_option("--hf-split", h.hf_split, "hf: the split; a folder's files whose path contains it are read")
       ->group(kWorkloadGroup);
-  app.add_option("--hf-subset", h.hf_subset, "hf: the subset (recorded; export the subset you want)")->group(kWorkloadGroup);
+  app.add_option("--hf-subset", h.hf_subset, "hf: the subset (recorded; export the subset you want)")
+      ->group(kWorkloadGroup);
   app.add_option("--hf-output-len", h.hf_output_len,
-                 "hf: output tokens (default: the dataset's, as vLLM's)")->check(CLI::PositiveNumber)->group(kWorkloadGroup);
+                 "hf: output tokens (default: the dataset's, as vLLM's)")
+      ->check(CLI::PositiveNumber)->group(kWorkloadGroup);
   app.add_option("--spec-bench-output-len", h.spec_bench_output_len, "spec_bench: output tokens")
       ->check(CLI::PositiveNumber)->capture_default_str()->group(kWorkloadGroup);
   app.add_option("--spec-bench-category", h.spec_bench_category,

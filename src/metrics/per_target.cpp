@@ -30,7 +30,9 @@ struct TargetSamples {
     ttft.push_back(core::ns_to_ms_exact(ttft_ns));
     e2el.push_back(core::ns_to_ms_exact(e2el_ns));
     if (tokens > 1) tpot.push_back(core::ns_to_ms_exact(e2el_ns - ttft_ns) / static_cast<double>(tokens - 1));
-    for (std::size_t k = 1; k < r.chunk_ns.size(); ++k) itl.push_back(core::ns_to_ms_exact(r.chunk_ns[k] - r.chunk_ns[k - 1]));
+    for (std::size_t k = 1; k < r.chunk_ns.size(); ++k) {
+      itl.push_back(core::ns_to_ms_exact(r.chunk_ns[k] - r.chunk_ns[k - 1]));
+    }
   }
 
   TargetFigures finish(double duration_s) {

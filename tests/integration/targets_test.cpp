@@ -94,8 +94,9 @@ TEST_F(Targets, RoundRobinSplitsExactlyAndPercentilesMatchTheRows) {
     EXPECT_EQ(f.at("completed").as_int64(), static_cast<std::int64_t>(ttft.size()));
     for (const double p : {50.0, 99.0}) {
       const std::string key = p == 50.0 ? "p50" : "p99";
-      EXPECT_NEAR(f.at("ttft_ms").at(key).to_number<double>(), testing_support::numpy_percentile(ttft, p), 0.003) << t << key;
-      EXPECT_NEAR(f.at("e2el_ms").at(key).to_number<double>(), testing_support::numpy_percentile(e2el, p), 0.003) << t << key;
+      using testing_support::numpy_percentile;
+      EXPECT_NEAR(f.at("ttft_ms").at(key).to_number<double>(), numpy_percentile(ttft, p), 0.003) << t << key;
+      EXPECT_NEAR(f.at("e2el_ms").at(key).to_number<double>(), numpy_percentile(e2el, p), 0.003) << t << key;
     }
   }
   // The slower replica is seen as slower.

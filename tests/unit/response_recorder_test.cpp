@@ -49,7 +49,8 @@ RequestRecord replay_recorded(const std::string& body, const Ends& ends, const R
 
 RequestRecord expect_every_recorded_split_of(const std::string& body, const ResponseRecorderOptions& options = {},
                                     int status = 200) {
-  return expect_every_split(body.size(), [&](const Ends& ends) { return replay_recorded(body, ends, options, status); });
+  return expect_every_split(body.size(),
+                            [&](const Ends& ends) { return replay_recorded(body, ends, options, status); });
 }
 
 // ---- captured streams -----------------------------------------------------------------------
