@@ -1,4 +1,5 @@
 #include "llmload/live/metrics_server.hpp"
+
 #include "llmload/net/await.hpp"
 
 #include <boost/asio/co_spawn.hpp>

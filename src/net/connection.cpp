@@ -1,4 +1,5 @@
 #include "llmload/net/connection.hpp"
+
 #include "llmload/net/await.hpp"
 
 #include <boost/asio/connect.hpp>

@@ -1,6 +1,6 @@
 #include "llmload/net/simple_client.hpp"
-#include "llmload/net/await.hpp"
 
+#include "llmload/net/await.hpp"
 #include "llmload/net/stream.hpp"
 #include "llmload/net/tls.hpp"
 

@@ -1,6 +1,6 @@
 #include "llmload/otlp/http_receiver.hpp"
-#include "llmload/net/await.hpp"
 
+#include "llmload/net/await.hpp"
 #include "llmload/otlp/wire.hpp"
 
 #include <boost/asio/co_spawn.hpp>

@@ -1,4 +1,5 @@
 #include "llmload/runtime/concurrency_gate.hpp"
+
 #include "llmload/net/await.hpp"
 
 #include <boost/asio/post.hpp>

@@ -1,7 +1,7 @@
 #include "llmload/runtime/runner.hpp"
-#include "llmload/net/await.hpp"
 
 #include "llmload/api/chunk_decoder.hpp"
+#include "llmload/net/await.hpp"
 #include "llmload/net/connection.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/runtime/concurrency_gate.hpp"

@@ -1,4 +1,5 @@
 #include "llmload/sim/engine_host.hpp"
+
 #include "llmload/net/await.hpp"
 
 #include <boost/asio/post.hpp>

@@ -1,6 +1,6 @@
 #include "llmload/sim/exact_streamer.hpp"
-#include "llmload/net/await.hpp"
 
+#include "llmload/net/await.hpp"
 #include "llmload/sim/sim_worker.hpp"
 
 #include <boost/asio/buffer.hpp>

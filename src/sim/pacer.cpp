@@ -1,6 +1,6 @@
 #include "llmload/sim/pacer.hpp"
-#include "llmload/net/await.hpp"
 
+#include "llmload/net/await.hpp"
 #include "llmload/sim/exact_streamer.hpp"
 
 #include <boost/asio/post.hpp>

@@ -1,4 +1,5 @@
 #include "llmload/sim/session.hpp"
+
 #include "llmload/net/await.hpp"
 #include "llmload/sim/transcription_request.hpp"
 

@@ -1,4 +1,5 @@
 #include "llmload/sim/session_io.hpp"
+
 #include "llmload/net/await.hpp"
 
 #include <boost/asio/buffer.hpp>

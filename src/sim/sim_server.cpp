@@ -1,14 +1,14 @@
 #include "llmload/sim/sim_server.hpp"
-#include "llmload/net/await.hpp"
 
 #include "llmload/core/clock.hpp"
 #include "llmload/core/json_writer.hpp"
+#include "llmload/net/await.hpp"
 #include "llmload/net/tls.hpp"
 #include "llmload/sim/engine_host.hpp"
-#include "llmload/sim/span_exporter.hpp"
 #include "llmload/sim/faults.hpp"
 #include "llmload/sim/session.hpp"
 #include "llmload/sim/sim_worker.hpp"
+#include "llmload/sim/span_exporter.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
